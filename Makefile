@@ -1,0 +1,42 @@
+# Two commands from nothing: `make demo` (set up, then a probe run with the terminal report)
+# and `make test` (set up, then the whole test suite). Both reuse the venv on a second run.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+READY := $(VENV)/.instructprobe-ready
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: demo test setup wordnet lint clean
+
+demo: $(READY)
+	$(BIN)/probe run --retriever bm25,minilm --suite starter --out results.json
+
+test: $(READY)
+	$(BIN)/python -m pytest
+
+setup: $(READY)
+
+$(READY): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# The CPU build of torch, pinned and first, so nothing pulls the CUDA wheels.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(MAKE) wordnet
+	touch $@
+
+# WordNet for nltk: Debian's packages offline (copied into the venv), nltk.download online.
+wordnet:
+	test -f /usr/share/wordnet/data.noun || \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends wordnet-base wordnet-sense-index; } || \
+	  echo "Debian WordNet not installed; 'probe setup' will try nltk.download"
+	$(BIN)/probe setup
+
+lint: $(READY)
+	$(BIN)/ruff check perturb retrievers probes reports tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) results.json .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,41 @@
+"""The operator contract: deterministic per seed, never raises on any text, states its promise."""
+
+from __future__ import annotations
+
+import abc
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from perturb.model import Case, Family, Variant
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    """Document frequencies over the suite's corpus, for operators that pick salient terms."""
+
+    n_documents: int = 0
+    document_frequency: Mapping[str, int] = field(default_factory=dict)
+
+    def idf(self, term: str) -> float:
+        import math
+
+        df = self.document_frequency.get(term, 0)
+        return math.log((1 + self.n_documents) / (1 + df)) + 1.0
+
+
+class Operator(abc.ABC):
+    """Edits a case's instruction (or its relation to the query) and holds everything else fixed.
+
+    Subclasses set ``name``, ``family`` and a one-line ``summary``, and implement ``variants``.
+    ``rng`` is the only source of randomness an operator may use.
+    """
+
+    name: ClassVar[str]
+    family: ClassVar[Family]
+    summary: ClassVar[str]
+
+    @abc.abstractmethod
+    def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
+        """Zero or more variants of ``case``; an operator that does not apply returns ``()``."""

@@ -1,0 +1,62 @@
+"""Operators by name: the built-ins, plus third-party ones from the entry-point group."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import import_module
+
+from perturb.base import Operator
+from perturb.model import Family
+
+ENTRY_POINT_GROUP = "instructprobe.perturbations"
+
+_BUILTIN: dict[str, str] = {
+    "phrase-rules": "perturb.paraphrase:PhraseParaphrase",
+    "curated": "perturb.negation:CuratedChange",
+    "exclusion-clause": "perturb.negation:ExclusionClause",
+    "template-swap": "perturb.reorder:TemplateSwap",
+    "sentence-shuffle": "perturb.reorder:SentenceShuffle",
+    "strip-overlap": "perturb.strip:StripOverlap",
+}
+
+
+class UnknownOperator(LookupError):
+    pass
+
+
+def _load(target: str) -> type[Operator]:
+    module, _, attribute = target.partition(":")
+    loaded = getattr(import_module(module), attribute)
+    if not (isinstance(loaded, type) and issubclass(loaded, Operator)):
+        raise TypeError(f"{target} is not a perturb.Operator subclass")
+    return loaded
+
+
+@lru_cache(maxsize=1)
+def _targets() -> dict[str, str]:
+    from importlib.metadata import entry_points
+
+    targets = dict(_BUILTIN)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        targets.setdefault(ep.name, ep.value)
+    return targets
+
+
+def operator_names() -> tuple[str, ...]:
+    return tuple(_targets())
+
+
+def get_operator(name: str) -> Operator:
+    try:
+        target = _targets()[name]
+    except KeyError:
+        known = ", ".join(operator_names())
+        raise UnknownOperator(f"unknown perturbation operator {name!r} (known: {known})") from None
+    return _load(target)()
+
+
+def operators_for(families: Iterable[Family]) -> tuple[Operator, ...]:
+    wanted = set(families)
+    loaded = (get_operator(name) for name in operator_names())
+    return tuple(op for op in loaded if op.family in wanted)

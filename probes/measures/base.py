@@ -1,0 +1,41 @@
+"""Measures are small immutable objects named like ``nDCG@10``; parse them with ``parse``."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+Qrels = Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Measure(abc.ABC):
+    """A measure with an optional rank cutoff; equal measures are equal and hash the same."""
+
+    NAME: ClassVar[str]
+    cutoff: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.cutoff is not None and self.cutoff < 1:
+            raise ValueError(f"{self.NAME} cutoff must be >= 1, got {self.cutoff}")
+
+    def __str__(self) -> str:
+        return self.NAME if self.cutoff is None else f"{self.NAME}@{self.cutoff}"
+
+
+class RankingMeasure(Measure):
+    """Scores one ranking against one set of judgments; ``None`` where it is undefined."""
+
+    @abc.abstractmethod
+    def score(self, ranking: Sequence[str], qrels: Qrels) -> float | None: ...
+
+
+class PairedMeasure(Measure):
+    """Scores how one ranking moved into another (the ranking under the edited request)."""
+
+    @abc.abstractmethod
+    def score_pair(
+        self, before: Sequence[str], after: Sequence[str], qrels_before: Qrels, qrels_after: Qrels
+    ) -> float | None: ...

@@ -1,0 +1,65 @@
+"""From a suite to perturbation cases and their variants (the 'datasets -> perturb' step)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from perturb import (
+    Case,
+    CorpusStats,
+    CuratedChange,
+    Expectation,
+    Family,
+    RelevantDocument,
+    Variant,
+    operators_for,
+    perturb_case,
+)
+from perturb.text import content_words
+from probes.suites import InstructionChange, Query, Suite
+
+
+def _curated(query: Query, form: str, change: InstructionChange) -> CuratedChange | None:
+    was = {doc for doc, grade in query.qrels.items() if grade > 0}
+    now = {doc for doc, grade in change.qrels.items() if grade > 0}
+    if was == now:
+        return None
+    return CuratedChange(
+        form,
+        change.instruction,
+        Expectation.directional(frozenset(was - now), frozenset(now - was)),
+    )
+
+
+def case_for(query: Query, suite: Suite) -> Case:
+    relevant = tuple(
+        RelevantDocument(doc, suite.document(doc).text, grade)
+        for doc, grade in query.qrels.items()
+        if grade > 0
+    )
+    curated = (_curated(query, form, change) for form, change in query.changes().items())
+    return Case(query.id, query.text, query.instruction, relevant, tuple(c for c in curated if c))
+
+
+def corpus_stats(suite: Suite) -> CorpusStats:
+    frequency: Counter[str] = Counter()
+    for document in suite.documents:
+        frequency.update(set(content_words(document.text)))
+    return CorpusStats(len(suite.documents), dict(frequency))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a retriever will be asked in a run: each case, and each variant of it."""
+
+    cases: tuple[Case, ...]
+    variants: tuple[Variant, ...]
+
+
+def plan(suite: Suite, families: tuple[Family, ...], seed: int) -> Plan:
+    operators = operators_for(families)
+    stats = corpus_stats(suite)
+    cases = tuple(case_for(query, suite) for query in suite.queries)
+    variants = tuple(v for case in cases for v in perturb_case(case, operators, seed, stats))
+    return Plan(cases, variants)

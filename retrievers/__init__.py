@@ -1,0 +1,17 @@
+"""Retrievers: one protocol, many back-ends, each knowing how it joins query and instruction."""
+
+from retrievers.base import Ranking, Retriever, SearchIndex, Template
+from retrievers.errors import RetrieverError
+from retrievers.presets import PRESETS, Preset
+from retrievers.registry import resolve
+
+__all__ = [
+    "PRESETS",
+    "Preset",
+    "Ranking",
+    "Retriever",
+    "RetrieverError",
+    "SearchIndex",
+    "Template",
+    "resolve",
+]

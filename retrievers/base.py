@@ -1,0 +1,110 @@
+"""The retriever contract: index a corpus once, then rank many requests against it."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from perturb.model import Order, Request
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from retrievers.progress import Progress
+
+
+@dataclass(frozen=True)
+class Template:
+    """How a retriever joins query and instruction into one input text.
+
+    ``instruction_first`` and ``query_first`` are format strings over ``{query}`` and
+    ``{instruction}``; the reorder family switches between them. When the instruction is empty
+    the query is used alone, so an instruction-free baseline is not padded with separators.
+    """
+
+    instruction_first: str = "{instruction} {query}"
+    query_first: str = "{query} {instruction}"
+
+    def render(self, request: Request) -> str:
+        if not request.instruction.strip():
+            return request.query
+        pattern = (
+            self.instruction_first if request.order is Order.INSTRUCTION_FIRST else self.query_first
+        )
+        return pattern.format(query=request.query, instruction=request.instruction)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Documents in rank order (best first) with their scores; ties broken by document id."""
+
+    doc_ids: tuple[str, ...]
+    scores: tuple[float, ...]
+
+    def rank_of(self) -> dict[str, int]:
+        """1-based rank of every retrieved document."""
+        return {doc: i + 1 for i, doc in enumerate(self.doc_ids)}
+
+
+class SearchIndex(abc.ABC):
+    """A corpus prepared for one retriever; ``search`` ranks texts rendered by its template."""
+
+    @abc.abstractmethod
+    def search(
+        self, texts: Sequence[str], depth: int, progress: Progress | None = None
+    ) -> list[Ranking]:
+        """The top ``depth`` documents for each text, in the order of ``texts``."""
+
+
+class Retriever(abc.ABC):
+    name: str
+    template: Template
+
+    @abc.abstractmethod
+    def index(
+        self,
+        doc_ids: Sequence[str],
+        doc_texts: Sequence[str],
+        progress: Progress | None = None,
+    ) -> SearchIndex:
+        """Prepare the corpus (encode it, build postings) once for any number of searches."""
+
+    def describe(self) -> dict[str, str]:
+        """Identity for results files: what model, from where, with which template."""
+        return {"name": self.name, "template": self.template.instruction_first}
+
+
+def top_k(
+    scores: npt.NDArray[np.floating],
+    doc_ids: Sequence[str],
+    sorted_ids: npt.NDArray[np.intp],
+    depth: int,
+) -> list[Ranking]:
+    """Top ``depth`` of each row of ``scores`` (queries × documents), ties by ascending doc id.
+
+    ``sorted_ids`` is ``argsort`` of ``doc_ids``; columns are visited in that order so a stable
+    sort by descending score breaks ties by document id, as the metrics expect.
+    """
+    import numpy as np
+
+    depth = min(depth, scores.shape[1])
+    ordered = scores[:, sorted_ids]
+    rankings = []
+    for row in ordered:
+        if depth < row.shape[0]:
+            keep = np.argpartition(-row, depth - 1)[:depth]
+            threshold = row[keep].min()
+            keep = np.flatnonzero(row >= threshold)
+        else:
+            keep = np.arange(row.shape[0])
+        best = keep[np.argsort(-row[keep], kind="stable")][:depth]
+        rankings.append(
+            Ranking(
+                tuple(doc_ids[sorted_ids[i]] for i in best),
+                tuple(float(row[i]) for i in best),
+            )
+        )
+    return rankings

@@ -1,0 +1,91 @@
+"""BM25 through bm25s (Lucene variant, English stopwords, Snowball stemming)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from retrievers.base import Ranking, Retriever, SearchIndex, Template, top_k
+
+if TYPE_CHECKING:
+    from retrievers.progress import Progress
+
+
+@dataclass(frozen=True)
+class BM25Parameters:
+    k1: float = 0.9
+    b: float = 0.4
+    method: str = "lucene"
+
+    def __post_init__(self) -> None:
+        if self.k1 < 0:
+            raise ValueError(f"BM25 k1 must be >= 0, got {self.k1}")
+        if not 0 <= self.b <= 1:
+            raise ValueError(f"BM25 b must be in [0, 1], got {self.b}")
+
+
+def _tokenizer() -> Any:
+    import bm25s
+    import Stemmer
+
+    return bm25s.tokenization.Tokenizer(
+        lower=True, stopwords="en", stemmer=Stemmer.Stemmer("english")
+    )
+
+
+class BM25Index(SearchIndex):
+    def __init__(self, model: Any, tokenizer: Any, doc_ids: Sequence[str]) -> None:
+        import numpy as np
+
+        self._model = model
+        self._tokenizer = tokenizer
+        self._doc_ids = tuple(doc_ids)
+        self._sorted = np.argsort(np.array(self._doc_ids, dtype=object))
+
+    def search(
+        self, texts: Sequence[str], depth: int, progress: Progress | None = None
+    ) -> list[Ranking]:
+        import numpy as np
+
+        rankings: list[Ranking] = []
+        for start in range(0, len(texts), 256):
+            chunk = texts[start : start + 256]
+            tokenized = self._tokenizer.tokenize(
+                list(chunk), update_vocab=False, return_as="string", show_progress=False
+            )
+            scores = np.stack([self._model.get_scores(tokens) for tokens in tokenized])
+            rankings.extend(top_k(scores, self._doc_ids, self._sorted, depth))
+        return rankings
+
+
+class BM25(Retriever):
+    """Lexical baseline: reads the instruction as a bag of stemmed words, by construction."""
+
+    def __init__(self, parameters: BM25Parameters | None = None, name: str = "bm25") -> None:
+        self.name = name
+        self.parameters = parameters or BM25Parameters()
+        self.template = Template()
+
+    def index(
+        self,
+        doc_ids: Sequence[str],
+        doc_texts: Sequence[str],
+        progress: Progress | None = None,
+    ) -> BM25Index:
+        import bm25s
+
+        tokenizer = _tokenizer()
+        corpus_tokens = tokenizer.tokenize(list(doc_texts), show_progress=False)
+        p = self.parameters
+        model = bm25s.BM25(k1=p.k1, b=p.b, method=p.method)
+        model.index(corpus_tokens, show_progress=False)
+        model.vocab_dict = tokenizer.get_vocab_dict()
+        return BM25Index(model, tokenizer, doc_ids)
+
+    def describe(self) -> dict[str, str]:
+        p = self.parameters
+        return {
+            **super().describe(),
+            "model": f"bm25s {p.method} k1={p.k1} b={p.b}, English stopwords, Snowball stemmer",
+        }

@@ -1,0 +1,15 @@
+"""The progress hook retrievers report to; the CLI plugs a rich progress bar into it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+Advance = Callable[[int], None]
+
+
+class Progress(Protocol):
+    def task(self, description: str, total: int) -> AbstractContextManager[Advance]:
+        """A unit of long work with ``total`` steps; the context yields ``advance(n)``."""
+        ...

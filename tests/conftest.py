@@ -1,0 +1,40 @@
+"""Shared fixtures: the real models are loaded once per test session."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def starter():
+    from probes.suites import load_suite
+
+    return load_suite("starter")
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    from retrievers import resolve
+
+    return resolve("minilm")
+
+
+@pytest.fixture(scope="session")
+def bm25():
+    from retrievers import resolve
+
+    return resolve("bm25")
+
+
+@pytest.fixture(scope="session")
+def starter_result(starter, bm25, minilm):
+    """Both embedded retrievers over the whole starter suite (the README's demo run)."""
+    from probes.runner import RunConfig, Runner
+
+    config = RunConfig(retrievers=("bm25", "minilm"), resamples=2000)
+    return Runner(config, starter).run([bm25, minilm])

@@ -1,0 +1,167 @@
+import json
+import math
+
+import pytest
+
+from perturb import Family, Order, Request
+from probes.results import RunResult
+from probes.runner import RunConfig, Runner
+from retrievers.bm25 import BM25
+from retrievers.dense import SentenceTransformerRetriever
+
+FAMILIES = {"paraphrase", "negation", "reorder", "strip"}
+
+
+class CountingBM25(BM25):
+    def __init__(self):
+        super().__init__(name="bm25")
+        self.indexed = 0
+
+    def index(self, doc_ids, doc_texts, progress=None):
+        self.indexed += 1
+        return super().index(doc_ids, doc_texts, progress)
+
+
+class CountingModel:
+    """The real MiniLM, recording every text it encodes."""
+
+    def __init__(self, model):
+        self.model = model
+        self.similarity_fn_name = model.similarity_fn_name
+        self.encoded = []
+
+    def encode(self, texts, **kwargs):
+        self.encoded.extend(texts)
+        return self.model.encode(texts, **kwargs)
+
+
+def test_every_family_gets_a_verdict_for_every_retriever(starter_result):
+    verdicts = starter_result.verdicts()
+    assert {family for _, family in verdicts} == FAMILIES
+    assert {retriever for retriever, _ in verdicts} == {"bm25", "minilm"}
+    for cell in verdicts.values():
+        assert cell.verdict in {"holds", "breaks", "inconclusive"}
+        assert cell.rule and cell.n >= 40
+
+
+def test_directional_cells_carry_pmrr_and_invariant_cells_ndcg(starter_result):
+    metrics = {(c.family, c.metric) for c in starter_result.cells}
+    assert ("negation", "p-MRR") in metrics
+    assert ("paraphrase", "nDCG@10") in metrics and ("paraphrase", "rank-shift@10") in metrics
+    deciding = {c.family: c.metric for c in starter_result.cells if c.decides}
+    assert deciding == {
+        "paraphrase": "nDCG@10",
+        "negation": "p-MRR",
+        "reorder": "nDCG@10",
+        "strip": "nDCG@10",
+    }
+
+
+def test_bm25_reads_instructions_as_bags_of_words(starter_result):
+    verdicts = starter_result.verdicts()
+    reorder = verdicts[("bm25", "reorder")]
+    assert reorder.delta == 0 and reorder.verdict == "holds", "word order cannot move BM25"
+    negation = verdicts[("bm25", "negation")]
+    assert negation.delta < 0 and negation.verdict == "breaks", (
+        "naming the excluded topic pulls its documents up"
+    )
+
+
+def test_cell_values_are_the_mean_of_per_query_values(starter_result):
+    for cell in starter_result.cells:
+        deltas = [q.delta for q in cell.per_query]
+        assert cell.n == len(deltas)
+        assert cell.delta == pytest.approx(sum(deltas) / len(deltas))
+        assert cell.ci_low <= cell.delta + 1e-12 and cell.delta <= cell.ci_high + 1e-12
+
+
+def test_corpus_is_indexed_once_per_run(starter):
+    retriever = CountingBM25()
+    Runner(RunConfig(("bm25",), resamples=200), starter).run([retriever])
+    assert retriever.indexed == 1
+
+
+def test_dense_retriever_encodes_each_text_once(starter, minilm):
+    counting = SentenceTransformerRetriever("minilm", minilm.model_path)
+    counting._model = CountingModel(minilm.model)
+    result = Runner(RunConfig(("minilm",), limit=4, resamples=200), starter).run([counting])
+    encoded = counting._model.encoded
+    assert len(encoded) == len(set(encoded)), "no text is encoded twice"
+    documents = {d.text for d in starter.documents}
+    originals = [Request(q.text, q.instruction) for q in starter.queries[:4]]
+    variants = [Request(v.query, v.instruction, Order(v.order)) for v in result.variants]
+    queries = {counting.template.render(r) for r in originals + variants}
+    assert set(encoded) == documents | queries
+
+
+def test_same_seed_same_results_different_seed_different_variants(starter, bm25):
+    def run(seed):
+        config = RunConfig(
+            ("bm25",), families=(Family.PARAPHRASE,), seed=seed, limit=10, resamples=500
+        )
+        return Runner(config, starter).run([bm25]).to_dict()
+
+    assert run(3) == run(3)
+    assert run(3)["variants"] != run(4)["variants"]
+
+
+def test_results_round_trip_through_json(tmp_path, starter_result):
+    path = tmp_path / "results.json"
+    starter_result.write_json(path)
+    data = json.loads(path.read_text())
+    assert data["schema_version"] == 1
+    assert data["settings"]["suite"]["name"] == "starter"
+    assert {"torch", "sentence-transformers", "bm25s"} <= set(data["settings"]["versions"])
+    record = data["cells"][0]
+    assert {
+        "retriever",
+        "family",
+        "metric",
+        "original",
+        "perturbed",
+        "delta",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "n",
+        "verdict",
+        "per_query",
+    } <= set(record)
+    again = RunResult.read_json(path)
+    assert again.verdicts().keys() == starter_result.verdicts().keys()
+    assert [c.delta for c in again.cells] == pytest.approx(
+        [c.delta for c in starter_result.cells], nan_ok=True
+    )
+
+
+def test_interrupted_write_leaves_the_previous_file(tmp_path, starter_result, monkeypatch):
+    path = tmp_path / "results.json"
+    path.write_text("previous")
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(json, "dump", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        starter_result.write_json(path)
+    assert path.read_text() == "previous"
+    assert list(tmp_path.iterdir()) == [path]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"seed": -1}, "seed"),
+        ({"limit": 0}, "limit"),
+        ({"retrievers": ()}, "retriever"),
+        ({"depth": 5}, "cutoff"),
+    ],
+)
+def test_config_is_validated(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        RunConfig(**{"retrievers": ("bm25",), **kwargs})
+
+
+def test_no_nan_in_json(tmp_path, starter_result):
+    text = json.dumps(starter_result.to_dict(), allow_nan=False)
+    assert not math.isnan(json.loads(text)["cells"][0]["delta"])

@@ -1,0 +1,108 @@
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from probes.errors import ProbeError
+from probes.suites import SuiteFormatError, load_suite, read_suite, write_suite
+
+DOC = {"kind": "document", "id": "d1", "text": "Some text."}
+QUERY = {"kind": "query", "id": "q1", "text": "query", "instruction": "Find x.", "qrels": {"d1": 1}}
+
+
+def write_lines(path, *records):
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in records) + "\n")
+    return path
+
+
+class TestStarterSuite:
+    def test_size_and_topics(self, starter):
+        assert len(starter.queries) >= 40
+        assert len(starter.documents) >= 400
+        assert len({d.topic for d in starter.documents}) >= 5
+
+    def test_every_query_has_a_changed_instruction_and_negation_pair(self, starter):
+        assert all(q.changed is not None for q in starter.queries)
+        assert sum(q.negated is not None for q in starter.queries) >= 40
+
+    def test_changes_drop_some_but_not_all_relevant_documents(self, starter):
+        for query in starter.queries:
+            for form, change in query.changes().items():
+                now = {d for d, g in change.qrels.items() if g > 0}
+                dropped = set(query.relevant) - now
+                assert dropped, f"{query.id} {form} drops nothing"
+                assert now, f"{query.id} {form} leaves nothing relevant"
+
+    def test_negations_are_worded_as_negations(self, starter):
+        from perturb.text import has_negation
+
+        for query in starter.queries:
+            assert query.negated is not None
+            assert has_negation(query.negated.instruction), query.id
+
+
+def test_round_trip(tmp_path, starter):
+    write_suite(starter, tmp_path / "copy.jsonl")
+    again = read_suite(tmp_path / "copy.jsonl")
+    assert again.documents == starter.documents
+    assert again.queries == starter.queries
+    assert again.name == starter.name
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "message"),
+    [
+        ([DOC, "{not json"], 2, "not valid JSON"),
+        ([DOC, "[1, 2]"], 2, "must be a JSON object"),
+        ([DOC, {"kind": "passage"}], 2, "unknown kind"),
+        ([DOC, {**DOC, "txt": "x"}], 2, "unknown field"),
+        ([DOC, DOC, QUERY], 2, "duplicate document id"),
+        ([DOC, {**QUERY, "qrels": {"d1": 0}}], 2, "no relevant document"),
+        ([DOC, {**QUERY, "qrels": {"d1": -1}}], 2, "grade >= 0"),
+        ([DOC, {**QUERY, "qrels": {"d9": 1}}], 2, "unknown document"),
+        ([DOC, {**QUERY, "instruction": " "}], 2, "non-empty string"),
+        (
+            [DOC, {**QUERY, "changed": {"instruction": "Find x.", "qrels": {"d1": 1}}}],
+            2,
+            "identical to the original",
+        ),
+        ([DOC, QUERY, {"kind": "suite", "name": "late"}], 3, "header must come first"),
+    ],
+)
+def test_malformed_lines_are_reported_with_file_and_line(tmp_path, lines, line, message):
+    path = write_lines(tmp_path / "bad.jsonl", *lines)
+    with pytest.raises(SuiteFormatError, match=message) as raised:
+        read_suite(path)
+    assert str(raised.value).startswith(f"{path}:{line}: ")
+
+
+def test_blank_and_comment_lines_are_skipped(tmp_path):
+    path = write_lines(tmp_path / "ok.jsonl", "# a comment", "", DOC, QUERY)
+    suite = read_suite(path)
+    assert suite.name == "ok" and len(suite.queries) == 1
+
+
+def test_a_suite_without_queries_is_refused(tmp_path):
+    with pytest.raises(SuiteFormatError, match="no queries"):
+        read_suite(write_lines(tmp_path / "docs.jsonl", DOC))
+
+
+def test_unknown_suite_name_or_missing_path():
+    with pytest.raises(ProbeError, match=r"does not exist.*starter"):
+        load_suite("no/such/suite.jsonl")
+
+
+@settings(max_examples=150, deadline=None)
+@given(line=st.text(max_size=200))
+def test_any_malformed_line_is_a_format_error_never_a_crash(tmp_path_factory, line):
+    path = tmp_path_factory.mktemp("fuzz") / "suite.jsonl"
+    path.write_text(
+        json.dumps(DOC) + "\n" + line.replace("\n", " ") + "\n" + json.dumps(QUERY) + "\n"
+    )
+    try:
+        suite = read_suite(path)
+    except SuiteFormatError as error:
+        assert str(error).startswith(str(path))
+    else:
+        assert len(suite.queries) >= 1
