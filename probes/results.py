@@ -123,6 +123,7 @@ class RunResult:
             dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
         )
         try:
+            os.chmod(temporary, 0o666 & ~_umask())
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                 json.dump(self.to_dict(), handle, indent=1, ensure_ascii=False, allow_nan=False)
                 handle.write("\n")
@@ -135,6 +136,12 @@ class RunResult:
     def read_json(cls, path: str | Path) -> RunResult:
         with Path(path).open(encoding="utf-8") as handle:
             return cls.from_dict(json.load(handle))
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def _finite(value: Any) -> Any:

@@ -165,3 +165,13 @@ def test_config_is_validated(kwargs, message):
 def test_no_nan_in_json(tmp_path, starter_result):
     text = json.dumps(starter_result.to_dict(), allow_nan=False)
     assert not math.isnan(json.loads(text)["cells"][0]["delta"])
+
+
+def test_results_file_gets_ordinary_permissions(tmp_path, starter_result):
+    import os
+
+    path = tmp_path / "results.json"
+    starter_result.write_json(path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -1,0 +1,9 @@
+"""One module per ``probe`` subcommand. Each has ``add(commands)``, which registers its parser
+and sets ``handler``; modules import only the standard library at the top, so ``--help`` is
+instant."""
+
+COMMAND_MODULES = (
+    "probes.commands.run",
+    "probes.commands.listing",
+    "probes.commands.setup",
+)

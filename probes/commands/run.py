@@ -1,0 +1,140 @@
+"""``probe run``: perturb, rank with each retriever, measure, test, report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from probes.commands import args as types
+
+FAMILIES = ("paraphrase", "negation", "reorder", "strip")
+DEFAULT_RETRIEVERS = "bm25,minilm"
+
+
+def families(text: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in FAMILIES]
+    if unknown or not names:
+        named = ", ".join(unknown) if unknown else repr(text)
+        raise argparse.ArgumentTypeError(
+            f"unknown perturbation family {named} (choose from {','.join(FAMILIES)})"
+        )
+    return names
+
+
+def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = commands.add_parser(
+        "run",
+        help="perturb instructions, rank with each retriever, test where following breaks",
+        description=(
+            "Rank the suite's queries under the original instruction and under each "
+            "perturbation family, then report per family and retriever the paired change "
+            "(nDCG@10, p-MRR for negations, top-10 rank shift) with a bootstrap 95%% CI, a "
+            "Wilcoxon p-value and a verdict: holds / breaks / inconclusive."
+        ),
+    )
+    run.add_argument(
+        "--retriever",
+        "-r",
+        action="append",
+        metavar="NAME",
+        help="preset (see 'probe list retrievers'), local model directory, Hugging Face id, or "
+        "package.module:factory; repeat or comma-separate for several "
+        f"(default: {DEFAULT_RETRIEVERS})",
+    )
+    run.add_argument(
+        "--suite",
+        default="starter",
+        metavar="starter|PATH",
+        help="built-in suite name or JSONL suite file (default: starter)",
+    )
+    run.add_argument(
+        "--perturb",
+        type=families,
+        default=FAMILIES,
+        metavar="FAMILIES",
+        help=f"comma-separated families (default: {','.join(FAMILIES)})",
+    )
+    run.add_argument(
+        "--seed",
+        type=types.non_negative_int,
+        default=0,
+        help="seed for perturbations and bootstrap (default: 0)",
+    )
+    run.add_argument(
+        "--limit",
+        type=types.positive_int,
+        metavar="N",
+        help="use only the first N queries of the suite",
+    )
+    run.add_argument("--out", type=types.output_file, metavar="FILE", help="write results as JSON")
+    run.add_argument(
+        "--depth",
+        type=types.positive_int,
+        default=1000,
+        help="documents ranked per request (default: 1000)",
+    )
+    run.add_argument(
+        "--margin",
+        type=types.fraction,
+        default=0.05,
+        help="equivalence margin on ΔnDCG@10 (default: 0.05)",
+    )
+    run.add_argument(
+        "--follow-margin",
+        type=types.fraction,
+        default=0.05,
+        help="smallest p-MRR (on [-1, 1]) that counts as following (default: 0.05)",
+    )
+    run.add_argument(
+        "--alpha", type=types.fraction, default=0.05, help="test level (default: 0.05)"
+    )
+    run.add_argument(
+        "--resamples",
+        type=types.positive_int,
+        default=9999,
+        help="bootstrap resamples (default: 9999)",
+    )
+    run.add_argument(
+        "--batch-size", type=types.positive_int, default=64, help="encoder batch size (default: 64)"
+    )
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    run.set_defaults(handler=handle)
+
+
+def retriever_names(values: list[str] | None) -> tuple[str, ...]:
+    joined = ",".join(values or [DEFAULT_RETRIEVERS])
+    return tuple(dict.fromkeys(n.strip() for n in joined.split(",") if n.strip()))
+
+
+def handle(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from perturb import Family
+    from probes.console import RichProgress
+    from probes.runner import RunConfig, Runner
+    from probes.suites import load_suite
+    from probes.verdicts import Thresholds
+    from reports.terminal import print_report
+    from retrievers.dense import EncoderSettings
+    from retrievers.registry import resolve
+
+    config = RunConfig(
+        retrievers=retriever_names(args.retriever),
+        families=tuple(Family(name) for name in args.perturb),
+        seed=args.seed,
+        limit=args.limit,
+        depth=args.depth,
+        resamples=args.resamples,
+        thresholds=Thresholds(args.alpha, args.margin, args.follow_margin),
+    )
+    suite = load_suite(args.suite)
+    encoder = EncoderSettings(batch_size=args.batch_size)
+    retrievers = [resolve(name, encoder) for name in config.retrievers]
+    progress = RichProgress(Console(stderr=True), enabled=not args.quiet)
+    result = Runner(config, suite, progress).run(retrievers)
+    print_report(result)
+    if args.out:
+        result.write_json(args.out)
+        print(f"results written to {args.out}", file=sys.stderr)
+    return 0
