@@ -80,21 +80,36 @@ class Observation:
     value: float | None
 
 
+Asked = tuple[str, Request]
+"""A request as asked for one case (the case fixes the candidate pool in reranking mode)."""
+
+
 def rank_requests(
     retriever: Retriever,
     suite: Suite,
-    requests: Iterable[Request],
+    asked: Iterable[Asked],
     depth: int,
     progress: Progress | None = None,
-) -> dict[Request, Ranking]:
-    """Index the corpus once, then rank each distinct input text once."""
+) -> dict[Asked, Ranking]:
+    """Index the corpus once, then rank each distinct (input text, candidate pool) once."""
     index = retriever.index(
         [d.id for d in suite.documents], [d.text for d in suite.documents], progress
     )
-    rendered = {request: retriever.template.render(request) for request in dict.fromkeys(requests)}
-    texts = list(dict.fromkeys(rendered.values()))
-    by_text = dict(zip(texts, index.search(texts, depth, progress), strict=True))
-    return {request: by_text[text] for request, text in rendered.items()}
+    pools = {q.id: q.candidates for q in suite.queries}
+    rendered = {
+        (case, request): (retriever.template.render(request), pools.get(case))
+        for case, request in dict.fromkeys(asked)
+    }
+    unique = list(dict.fromkeys(rendered.values()))
+    full = [text for text, pool in unique if pool is None]
+    pooled = [(text, pool) for text, pool in unique if pool is not None]
+    rankings: dict[tuple[str, tuple[str, ...] | None], Ranking] = dict(
+        zip(((t, None) for t in full), index.search(full, depth, progress), strict=True)
+    )
+    if pooled:
+        reranked = index.rerank([t for t, _ in pooled], [p for _, p in pooled], progress)
+        rankings.update(zip(pooled, reranked, strict=True))
+    return {key: rankings[value] for key, value in rendered.items()}
 
 
 def observe(
@@ -161,10 +176,12 @@ class Runner:
         )
 
     def cells(self, retriever: Retriever, planned: Plan) -> list[Cell]:
-        requests = [c.request for c in planned.cases] + [v.request for v in planned.variants]
+        asked = [(c.id, c.request) for c in planned.cases] + [
+            (v.case_id, v.request) for v in planned.variants
+        ]
         progress = _Prefixed(self.progress, f"{retriever.name}: ") if self.progress else None
-        rankings = rank_requests(retriever, self.suite, requests, self.config.depth, progress)
-        originals = {c.id: rankings[c.request] for c in planned.cases}
+        rankings = rank_requests(retriever, self.suite, asked, self.config.depth, progress)
+        originals = {c.id: rankings[c.id, c.request] for c in planned.cases}
         qrels = {q.id: q.qrels for q in self.suite.queries}
         cells = []
         for family in self.config.families:
@@ -172,7 +189,13 @@ class Runner:
             kind = family.expectation_kind
             for position, measure in enumerate(self.config.measures(kind)):
                 observations = [
-                    observe(v, measure, originals[v.case_id], rankings[v.request], qrels[v.case_id])
+                    observe(
+                        v,
+                        measure,
+                        originals[v.case_id],
+                        rankings[v.case_id, v.request],
+                        qrels[v.case_id],
+                    )
                     for v in variants
                 ]
                 cells.append(

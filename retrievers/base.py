@@ -58,6 +58,35 @@ class SearchIndex(abc.ABC):
     ) -> list[Ranking]:
         """The top ``depth`` documents for each text, in the order of ``texts``."""
 
+    def rerank(
+        self,
+        texts: Sequence[str],
+        candidates: Sequence[Sequence[str]],
+        progress: Progress | None = None,
+    ) -> list[Ranking]:
+        """Rank only each text's candidate documents (reranking mode, as FollowIR's pools).
+
+        The default ranks the whole corpus and keeps the candidates; back-ends that score
+        (query, document) pairs override it to score only the candidates. Candidates the
+        ranking does not reach come last, in document-id order.
+        """
+        full = self.search(texts, depth=self.size, progress=progress)
+        return [_restrict(r, pool) for r, pool in zip(full, candidates, strict=True)]
+
+    @property
+    @abc.abstractmethod
+    def size(self) -> int:
+        """Number of documents in the index."""
+
+
+def _restrict(ranking: Ranking, pool: Sequence[str]) -> Ranking:
+    wanted = set(pool)
+    kept = [(d, s) for d, s in zip(ranking.doc_ids, ranking.scores, strict=True) if d in wanted]
+    seen = {d for d, _ in kept}
+    floor = min((s for _, s in kept), default=0.0)
+    kept += [(d, floor) for d in sorted(wanted - seen)]
+    return Ranking(tuple(d for d, _ in kept), tuple(s for _, s in kept))
+
 
 class Retriever(abc.ABC):
     name: str

@@ -43,6 +43,10 @@ class BM25Index(SearchIndex):
         self._doc_ids = tuple(doc_ids)
         self._sorted = np.argsort(np.array(self._doc_ids, dtype=object))
 
+    @property
+    def size(self) -> int:
+        return len(self._doc_ids)
+
     def search(
         self, texts: Sequence[str], depth: int, progress: Progress | None = None
     ) -> list[Ranking]:

@@ -79,6 +79,10 @@ class DenseIndex(SearchIndex):
         self._docs = doc_embeddings
         self._sorted = np.argsort(np.array(self._doc_ids, dtype=object))
 
+    @property
+    def size(self) -> int:
+        return len(self._doc_ids)
+
     def search(
         self, texts: Sequence[str], depth: int, progress: Progress | None = None
     ) -> list[Ranking]:

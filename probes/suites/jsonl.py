@@ -88,7 +88,9 @@ def _document(record: Mapping[str, Any]) -> Document:
 
 
 def _query(record: Mapping[str, Any]) -> Query:
-    _fields(record, {"id", "text", "instruction", "qrels", "topic", "changed", "negated"})
+    _fields(
+        record, {"id", "text", "instruction", "qrels", "topic", "changed", "negated", "candidates"}
+    )
     instruction = _text(record, "instruction")
     return Query(
         id=_text(record, "id"),
@@ -98,7 +100,18 @@ def _query(record: Mapping[str, Any]) -> Query:
         topic=_text(record, "topic", required=False),
         changed=_change(record, "changed", instruction),
         negated=_change(record, "negated", instruction),
+        candidates=_candidates(record.get("candidates")),
     )
+
+
+def _candidates(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError("field 'candidates' must be a non-empty list of document ids")
+    if len(set(value)) != len(value):
+        raise ValueError("field 'candidates' lists a document twice")
+    return tuple(value)
 
 
 class _Reader:
@@ -150,10 +163,13 @@ class _Reader:
     def _suite(self) -> Suite:
         for number, query in self.queries.values():
             judged = [query.qrels, *(c.qrels for c in query.changes().values())]
-            missing = sorted({doc for qrels in judged for doc in qrels} - self.documents.keys())
+            named = {doc for qrels in judged for doc in qrels} | set(query.candidates or ())
+            missing = sorted(named - self.documents.keys())
             if missing:
                 raise SuiteFormatError(
-                    self.path, number, f"qrels name unknown document(s): {', '.join(missing[:5])}"
+                    self.path,
+                    number,
+                    f"qrels or candidates name unknown document(s): {', '.join(missing[:5])}",
                 )
         if not self.queries:
             raise SuiteFormatError(self.path, None, "the suite has no queries")
@@ -188,6 +204,8 @@ def suite_records(suite: Suite) -> Iterator[dict[str, Any]]:
         }
         for form, change in q.changes().items():
             record[form] = {"instruction": change.instruction, "qrels": dict(change.qrels)}
+        if q.candidates is not None:
+            record["candidates"] = list(q.candidates)
         yield record
 
 

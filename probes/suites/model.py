@@ -40,6 +40,8 @@ class Query:
     topic: str = ""
     changed: InstructionChange | None = None
     negated: InstructionChange | None = None
+    candidates: tuple[str, ...] | None = None
+    """Reranking mode: only these documents are ranked for this query (FollowIR's pools)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "qrels", _frozen(self.qrels))

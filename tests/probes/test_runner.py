@@ -175,3 +175,40 @@ def test_results_file_gets_ordinary_permissions(tmp_path, starter_result):
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_reranking_mode_ranks_only_each_querys_candidates(tmp_path, bm25):
+    import json
+
+    from probes.suites import read_suite
+
+    docs = [
+        {"kind": "document", "id": f"d{i}", "text": text}
+        for i, text in enumerate(
+            [
+                "ibuprofen dose for adults",
+                "ibuprofen dose for children",
+                "paracetamol dose",
+                "stock markets",
+                "ibuprofen with food",
+            ]
+        )
+    ]
+    query = {
+        "kind": "query",
+        "id": "q1",
+        "text": "ibuprofen dose",
+        "instruction": "Adult doses. Do not mention food.",
+        "qrels": {"d0": 2, "d4": 1},
+        "candidates": ["d0", "d1", "d3", "d4"],
+    }
+    path = tmp_path / "pooled.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in [*docs, query]) + "\n")
+    suite = read_suite(path)
+    result = Runner(RunConfig(("bm25",), resamples=200), suite).run([bm25])
+    assert result.cells
+    from probes.runner import rank_requests
+
+    (case,) = Runner(RunConfig(("bm25",)), suite).plan().cases
+    ranking = rank_requests(bm25, suite, [(case.id, case.request)], depth=10)[case.id, case.request]
+    assert sorted(ranking.doc_ids) == ["d0", "d1", "d3", "d4"]
