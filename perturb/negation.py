@@ -10,24 +10,30 @@ from perturb.model import Case, Edit, Expectation, Family, Request, Variant
 from perturb.text import content_words, words
 
 
+def curated_variants(case: Case, operator: Operator) -> tuple[Variant, ...]:
+    """The case's curated changes whose expectation is of the operator's family's kind."""
+    return tuple(
+        Variant(
+            case_id=case.id,
+            family=operator.family,
+            operator=operator.name,
+            form=change.form,
+            request=Request(case.query, change.instruction),
+            expectation=change.expectation,
+            edits=(Edit(0, case.instruction, change.instruction),),
+        )
+        for change in case.curated
+        if change.expectation.kind is operator.family.expectation_kind
+    )
+
+
 class CuratedChange(Operator):
     name = "curated"
     family = Family.NEGATION
     summary = "the suite's own changed instructions and negation pairs, judged by their qrels"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
-        return tuple(
-            Variant(
-                case_id=case.id,
-                family=self.family,
-                operator=self.name,
-                form=change.form,
-                request=Request(case.query, change.instruction),
-                expectation=change.expectation,
-                edits=(Edit(0, case.instruction, change.instruction),),
-            )
-            for change in case.curated
-        )
+        return curated_variants(case, self)
 
 
 def salient_term(case: Case, stats: CorpusStats) -> str | None:

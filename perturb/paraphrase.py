@@ -67,6 +67,17 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     return "".join(out)
 
 
+class CuratedParaphrase(Operator):
+    name = "curated-paraphrase"
+    family = Family.PARAPHRASE
+    summary = "the suite's own paraphrases of the instruction (e.g. InstructIR's five rewrites)"
+
+    def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
+        from perturb.negation import curated_variants
+
+        return curated_variants(case, self)
+
+
 class PhraseParaphrase(Operator):
     name = "phrase-rules"
     family = Family.PARAPHRASE

@@ -13,6 +13,7 @@ ENTRY_POINT_GROUP = "instructprobe.perturbations"
 
 _BUILTIN: dict[str, str] = {
     "phrase-rules": "perturb.paraphrase:PhraseParaphrase",
+    "curated-paraphrase": "perturb.paraphrase:CuratedParaphrase",
     "curated": "perturb.negation:CuratedChange",
     "exclusion-clause": "perturb.negation:ExclusionClause",
     "template-swap": "perturb.reorder:TemplateSwap",

@@ -11,12 +11,12 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="list retrievers, perturbations or suites",
         description="List what can be named on the command line.",
     )
-    listing.add_argument("what", choices=("retrievers", "perturbations", "suites"))
+    listing.add_argument("what", choices=("retrievers", "perturbations", "suites"))  # LISTINGS
     listing.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    from reports.listing import LISTINGS
+    from reports.listing import show
 
-    LISTINGS[args.what]()
+    show(args.what)
     return 0

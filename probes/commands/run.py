@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from perturb.model import Family
 from probes.commands import args as types
 
-FAMILIES = ("paraphrase", "negation", "reorder", "strip")
+FAMILIES = tuple(f.value for f in Family)
 DEFAULT_RETRIEVERS = "bm25,minilm"
 
 
@@ -98,6 +99,12 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument(
         "--batch-size", type=types.positive_int, default=64, help="encoder batch size (default: 64)"
     )
+    run.add_argument(
+        "--device",
+        default=None,
+        metavar="auto|cpu|cuda|mps",
+        help="where models run (default: auto)",
+    )
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     run.set_defaults(handler=handle)
 
@@ -110,7 +117,6 @@ def retriever_names(values: list[str] | None) -> tuple[str, ...]:
 def handle(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from perturb import Family
     from probes.console import RichProgress
     from probes.runner import RunConfig, Runner
     from probes.suites import load_suite
@@ -129,7 +135,7 @@ def handle(args: argparse.Namespace) -> int:
         thresholds=Thresholds(args.alpha, args.margin, args.follow_margin),
     )
     suite = load_suite(args.suite)
-    encoder = EncoderSettings(batch_size=args.batch_size)
+    encoder = EncoderSettings(batch_size=args.batch_size, device=args.device)
     retrievers = [resolve(name, encoder) for name in config.retrievers]
     progress = RichProgress(Console(stderr=True), enabled=not args.quiet)
     result = Runner(config, suite, progress).run(retrievers)

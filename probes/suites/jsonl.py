@@ -89,7 +89,18 @@ def _document(record: Mapping[str, Any]) -> Document:
 
 def _query(record: Mapping[str, Any]) -> Query:
     _fields(
-        record, {"id", "text", "instruction", "qrels", "topic", "changed", "negated", "candidates"}
+        record,
+        {
+            "id",
+            "text",
+            "instruction",
+            "qrels",
+            "topic",
+            "changed",
+            "negated",
+            "paraphrases",
+            "candidates",
+        },
     )
     instruction = _text(record, "instruction")
     return Query(
@@ -100,8 +111,19 @@ def _query(record: Mapping[str, Any]) -> Query:
         topic=_text(record, "topic", required=False),
         changed=_change(record, "changed", instruction),
         negated=_change(record, "negated", instruction),
+        paraphrases=_paraphrases(record.get("paraphrases"), instruction),
         candidates=_candidates(record.get("candidates")),
     )
+
+
+def _paraphrases(value: Any, original: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError("field 'paraphrases' must be a list of non-empty strings")
+    if any(v.strip() == original.strip() for v in value):
+        raise ValueError("a paraphrase is identical to the original instruction")
+    return tuple(value)
 
 
 def _candidates(value: Any) -> tuple[str, ...] | None:
@@ -204,6 +226,8 @@ def suite_records(suite: Suite) -> Iterator[dict[str, Any]]:
         }
         for form, change in q.changes().items():
             record[form] = {"instruction": change.instruction, "qrels": dict(change.qrels)}
+        if q.paraphrases:
+            record["paraphrases"] = list(q.paraphrases)
         if q.candidates is not None:
             record["candidates"] = list(q.candidates)
         yield record

@@ -40,6 +40,8 @@ class Query:
     topic: str = ""
     changed: InstructionChange | None = None
     negated: InstructionChange | None = None
+    paraphrases: tuple[str, ...] = ()
+    """Curated rewrites of ``instruction`` that keep its meaning (an invariant probe)."""
     candidates: tuple[str, ...] | None = None
     """Reranking mode: only these documents are ranked for this query (FollowIR's pools)."""
 

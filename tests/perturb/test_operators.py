@@ -158,3 +158,15 @@ def test_unknown_operator_lists_the_known_ones():
 def test_tokens_report_their_spans():
     text = "Hello, wörld’s 42!"
     assert [text[t.start : t.end] for t in tokens(text)] == ["Hello", "wörld’s", "42"]
+
+
+def test_curated_operators_split_curated_changes_by_expectation_kind():
+    paraphrased = CuratedChange(
+        "paraphrase", "Retrieve adult dosing guidance.", Expectation.invariant()
+    )
+    case = Case(CASE.id, CASE.query, CASE.instruction, CASE.relevant, (*CASE.curated, paraphrased))
+    (para,) = get_operator("curated-paraphrase").variants(case, random.Random(0), CorpusStats())
+    assert para.family is Family.PARAPHRASE and para.form == "paraphrase"
+    assert para.request.instruction == "Retrieve adult dosing guidance."
+    negations = get_operator("curated").variants(case, random.Random(0), CorpusStats())
+    assert [v.form for v in negations] == ["negated"]

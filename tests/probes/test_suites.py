@@ -106,3 +106,15 @@ def test_any_malformed_line_is_a_format_error_never_a_crash(tmp_path_factory, li
         assert str(error).startswith(str(path))
     else:
         assert len(suite.queries) >= 1
+
+
+def test_paraphrases_and_candidates_are_read_and_checked(tmp_path):
+    query = {**QUERY, "paraphrases": ["Look for x."], "candidates": ["d1"]}
+    suite = read_suite(write_lines(tmp_path / "s.jsonl", DOC, query))
+    assert suite.queries[0].paraphrases == ("Look for x.",)
+    assert suite.queries[0].candidates == ("d1",)
+    bad = {**QUERY, "paraphrases": ["Find x."]}
+    with pytest.raises(SuiteFormatError, match="identical to the original"):
+        read_suite(write_lines(tmp_path / "b.jsonl", DOC, bad))
+    with pytest.raises(SuiteFormatError, match="unknown document"):
+        read_suite(write_lines(tmp_path / "c.jsonl", DOC, {**QUERY, "candidates": ["d7"]}))
