@@ -39,7 +39,8 @@ class Template:
 
 @dataclass(frozen=True)
 class Ranking:
-    """Documents in rank order (best first) with their scores; ties broken by document id."""
+    """Documents in rank order (best first) with their scores; ties by document id, descending
+    (trec_eval's order)."""
 
     doc_ids: tuple[str, ...]
     scores: tuple[float, ...]
@@ -112,27 +113,28 @@ def top_k(
     sorted_ids: npt.NDArray[np.intp],
     depth: int,
 ) -> list[Ranking]:
-    """Top ``depth`` of each row of ``scores`` (queries × documents), ties by ascending doc id.
+    """Top ``depth`` of each row of ``scores`` (queries × documents) in trec_eval's order:
+    score descending, ties by document id descending.
 
-    ``sorted_ids`` is ``argsort`` of ``doc_ids``; columns are visited in that order so a stable
-    sort by descending score breaks ties by document id, as the metrics expect.
+    ``sorted_ids`` is ``argsort`` of ``doc_ids``; columns are visited in reverse of that order,
+    so a stable sort by descending score breaks ties by descending document id.
     """
     import numpy as np
 
+    columns = sorted_ids[::-1]
     depth = min(depth, scores.shape[1])
-    ordered = scores[:, sorted_ids]
+    ordered = scores[:, columns]
     rankings = []
     for row in ordered:
         if depth < row.shape[0]:
             keep = np.argpartition(-row, depth - 1)[:depth]
-            threshold = row[keep].min()
-            keep = np.flatnonzero(row >= threshold)
+            keep = np.flatnonzero(row >= row[keep].min())
         else:
             keep = np.arange(row.shape[0])
         best = keep[np.argsort(-row[keep], kind="stable")][:depth]
         rankings.append(
             Ranking(
-                tuple(doc_ids[sorted_ids[i]] for i in best),
+                tuple(doc_ids[columns[i]] for i in best),
                 tuple(float(row[i]) for i in best),
             )
         )
