@@ -62,3 +62,62 @@ def test_rank_shift_counts_displacement_of_the_top_k():
     assert RankShift(2).score_pair(["a", "b", "c"], ["a", "b", "c"], {}, {}) == 0
     assert RankShift(2).score_pair(["a", "b", "c"], ["b", "a", "c"], {}, {}) == 1
     assert RankShift(2).score_pair(["a", "b"], ["b"], {}, {}) == pytest.approx((1 + 1) / 2)
+
+
+def test_kendall_tau_on_the_union_top_k():
+    from probes.measures import KendallTau
+
+    assert KendallTau(3).score_pair(list("abcd"), list("abcd"), {}, {}) == pytest.approx(1.0)
+    assert KendallTau(4).score_pair(list("abcd"), list("dcba"), {}, {}) == pytest.approx(-1.0)
+    partial = KendallTau(2).score_pair(list("abcd"), list("bxac"), {}, {})
+    assert -1 < partial < 1
+
+
+def test_rbo_is_one_for_identical_and_zero_for_disjoint_rankings():
+    from probes.measures import RBO
+
+    assert RBO(10).score_pair(list("abcdef"), list("abcdef"), {}, {}) == pytest.approx(1.0)
+    assert RBO(10).score_pair(list("abc"), list("xyz"), {}, {}) == pytest.approx(0.0)
+    swapped_top = RBO(10, p=0.9).score_pair(list("abcdef"), list("bacdef"), {}, {})
+    swapped_tail = RBO(10, p=0.9).score_pair(list("abcdef"), list("abcdfe"), {}, {})
+    assert swapped_top < swapped_tail < 1, "disagreement at the top weighs more"
+    with pytest.raises(ValueError, match="persistence"):
+        RBO(10, p=1.0)
+
+
+def test_rbo_hand_computed_for_two_ranks():
+    from probes.measures import RBO
+
+    # S = (a, b), T = (b, a): X1 = 0, X2 = 2; RBO_ext = (1-p)/p * (0 + 2/2 p^2) + 2/2 p^2
+    p = 0.5
+    expected = (1 - p) / p * (p**2) + p**2
+    assert RBO(2, p=p).score_pair(["a", "b"], ["b", "a"], {}, {}) == pytest.approx(expected)
+
+
+def test_overlap_and_expected_move():
+    from probes.measures import ExpectedMove, Overlap
+
+    assert Overlap(2).score_pair(list("abc"), list("bca"), {}, {}) == pytest.approx(0.5)
+    # a lost relevance and moved from 1 to 3: +2 (the instructed direction)
+    assert ExpectedMove().score_pair(list("abc"), list("bca"), {"a": 1}, {"a": 0}) == 2
+    assert ExpectedMove().score_pair(list("abc"), list("abc"), {"a": 1}, {"a": 1}) is None
+
+
+def test_aliases_parse_to_the_same_measures():
+    from probes.measures import AP, RR, Recall
+
+    assert parse("MAP@100") == AP(100)
+    assert parse("MRR@10") == RR(10)
+    assert parse("Recall@5") == parse("R@5") == Recall(5)
+
+
+def test_pmrr_with_tied_scores_ranks_by_document_id_descending():
+    from probes.measures import ranking_from_scores
+
+    # og run: c=2, a=b=1 -> c, b, a. changed run: a=3, b=c=1 -> a, c, b.
+    before = ranking_from_scores({"a": 1.0, "b": 1.0, "c": 2.0})
+    after = ranking_from_scores({"a": 3.0, "b": 1.0, "c": 1.0})
+    assert before == ["c", "b", "a"] and after == ["a", "c", "b"]
+    # b lost relevance: rank 2 -> 3 gives 1 - 2/3; c lost relevance: 1 -> 2 gives 1 - 1/2
+    score = PMRR().score_pair(before, after, {"b": 1, "c": 1, "a": 1}, {"a": 1})
+    assert score == pytest.approx(((1 - 2 / 3) + (1 - 1 / 2)) / 2)

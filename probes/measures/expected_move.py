@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from probes.measures.base import PairedMeasure, Qrels
+
+
+class ExpectedMove(PairedMeasure):
+    """Mean rank change of the documents whose judgment the edit changed, signed so that a move
+    in the instructed direction is positive (a dropped document moving from rank 2 to 9 is +7).
+
+    Missing documents rank at ``len(run) + 1``, as in p-MRR. ``None`` when no judgment changed.
+    """
+
+    NAME = "moved"
+
+    def score_pair(
+        self, before: Sequence[str], after: Sequence[str], qrels_before: Qrels, qrels_after: Qrels
+    ) -> float | None:
+        changed = [
+            d
+            for d in sorted(set(qrels_before) | set(qrels_after))
+            if (qrels_before.get(d, 0) > 0) != (qrels_after.get(d, 0) > 0)
+        ]
+        if not changed:
+            return None
+        rank_before = {d: i + 1 for i, d in enumerate(before)}
+        rank_after = {d: i + 1 for i, d in enumerate(after)}
+        moves = []
+        for d in changed:
+            move = rank_after.get(d, len(after) + 1) - rank_before.get(d, len(before) + 1)
+            moves.append(-move if qrels_after.get(d, 0) > 0 else move)
+        return sum(moves) / len(moves)
