@@ -1,43 +1,57 @@
-"""Suites by name or path. Issue-level loaders for published benchmarks plug in here."""
+"""Suites by name, format or path: the project's JSONL format and the published benchmarks
+(InstructIR, FollowIR, NevIR, BEIR and MTEB folders), read as published and checked.
+
+``load_suite(spec)`` gives a ``Suite`` or raises one line naming the first problem;
+``inspect_suite(spec)`` gives every problem found and the counts (``probe validate``).
+"""
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
+from collections.abc import Callable
 
-from probes.errors import ProbeError
 from probes.suites.jsonl import SuiteFormatError, read_suite, write_suite
 from probes.suites.model import Document, InstructionChange, Query, Suite
+from probes.suites.problems import Loaded, Problem, Severity
+from probes.suites.registry import BUILTIN_SUITES, FORMATS, KNOWN
 
 __all__ = [
     "BUILTIN_SUITES",
+    "FORMATS",
+    "KNOWN",
     "Document",
     "InstructionChange",
+    "Loaded",
+    "Problem",
     "Query",
+    "Severity",
     "Suite",
     "SuiteFormatError",
+    "inspect_suite",
     "load_suite",
     "read_suite",
     "write_suite",
 ]
 
-BUILTIN_SUITES = {"starter": "starter.jsonl"}
+
+def inspect_suite(spec: str) -> Loaded:
+    """Read and check ``spec``: the suite (``None`` if it has errors), counts and every problem.
+
+    Raises ProbeError only when ``spec`` names nothing readable (an unknown name, a missing
+    path, a hub data set that is not cached while offline)."""
+    from probes.suites.registry import inspect
+
+    return inspect(spec)
 
 
-def _builtin_path(name: str) -> Path:
-    return Path(str(resources.files("probes.suites") / "data" / BUILTIN_SUITES[name]))
+def load_suite(spec: str, echo: Callable[[str], None] | None = None) -> Suite:
+    """A suite by name (``KNOWN``), ``FORMAT:PATH``, ``hf:OWNER/NAME`` or path.
 
-
-def load_suite(spec: str) -> Suite:
-    """A built-in suite by name, or a suite file by path."""
-    if spec in BUILTIN_SUITES:
-        return read_suite(_builtin_path(spec))
-    path = Path(spec)
-    if path.is_file():
-        return read_suite(path)
-    if path.exists():
-        raise ProbeError(f"suite {spec!r} is not a file (expected a JSONL suite file)")
-    known = ", ".join(BUILTIN_SUITES)
-    raise ProbeError(
-        f"suite {spec!r} does not exist (built-in suites: {known}; or a JSONL file path)"
-    )
+    Errors raise a SuiteFormatError naming the first one (``file:line: problem``). ``echo``, when
+    given, receives one line with what was loaded, its counts and the number of warnings."""
+    loaded = inspect_suite(spec)
+    if loaded.suite is None:
+        raise SuiteFormatError.first_of(loaded.errors)
+    if echo is not None:
+        tail = f" ('probe validate {spec}' lists them)" if loaded.warnings else ""
+        echo(f"suite {loaded.summary()}{tail}")
+    return loaded.suite

@@ -3,41 +3,31 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from probes.errors import ProbeError
 from probes.suites.model import Document, InstructionChange, Query, Suite, sha256_of
+from probes.suites.problems import Problem, Report, where
+from probes.suites.tables import jsonl_rows
 
 
 class SuiteFormatError(ProbeError):
     def __init__(self, path: str | Path, line: int | None, message: str) -> None:
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{where(path, line)}: {message}")
         self.path, self.line = str(path), line
 
-
-@dataclass(frozen=True)
-class _Line:
-    number: int
-    record: Mapping[str, Any]
-
-
-def _records(path: Path) -> Iterator[_Line]:
-    with path.open(encoding="utf-8") as handle:
-        for number, raw in enumerate(handle, start=1):
-            stripped = raw.strip()
-            if not stripped or stripped.startswith("#"):
-                continue
-            try:
-                record = json.loads(stripped)
-            except json.JSONDecodeError as error:
-                raise SuiteFormatError(path, number, f"not valid JSON ({error.msg})") from None
-            if not isinstance(record, dict):
-                raise SuiteFormatError(path, number, "each line must be a JSON object")
-            yield _Line(number, record)
+    @classmethod
+    def first_of(cls, errors: Sequence[Problem]) -> SuiteFormatError:
+        """The first error, and how many more there are (``probe validate`` lists them all)."""
+        first = errors[0]
+        more = len(errors) - 1
+        tail = f" (and {more} more error(s): 'probe validate' lists them)" if more else ""
+        path, _, line = first.where.rpartition(":")
+        if path and line.isdigit():
+            return cls(path, int(line), first.message + tail)
+        return cls(first.where, None, first.message + tail)
 
 
 def _text(record: Mapping[str, Any], key: str, *, required: bool = True) -> str:
@@ -137,64 +127,69 @@ def _candidates(value: Any) -> tuple[str, ...] | None:
 
 
 class _Reader:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, report: Report) -> None:
         self.path = path
+        self.report = report
         self.header: Mapping[str, Any] = {}
         self.documents: dict[str, Document] = {}
-        self.queries: dict[str, tuple[int, Query]] = {}
+        self.queries: dict[str, tuple[str, Query]] = {}
+        self._at = str(path)
 
-    def read(self) -> Suite:
-        handlers: dict[str, Callable[[_Line], None]] = {
+    def read(self) -> Suite | None:
+        handlers: dict[str, Callable[[Mapping[str, Any]], None]] = {
             "suite": self._header,
             "document": self._add_document,
             "query": self._add_query,
         }
-        for line in _records(self.path):
-            kind = line.record.get("kind")
+        for at, record in jsonl_rows(self.path, self.report, comments=True):
+            kind = record.get("kind")
             handler = handlers.get(kind) if isinstance(kind, str) else None
             if handler is None:
-                raise SuiteFormatError(
-                    self.path,
-                    line.number,
-                    f"unknown kind {kind!r} (expected {', '.join(handlers)})",
-                )
+                expected = ", ".join(handlers)
+                self.report.error(at, f"unknown kind {kind!r} (expected {expected})", "bad-kind")
+                continue
+            self._at = at
             try:
-                handler(line)
+                handler(record)
             except ValueError as error:
-                raise SuiteFormatError(self.path, line.number, str(error)) from None
+                self.report.error(at, str(error), "bad-record")
         return self._suite()
 
-    def _header(self, line: _Line) -> None:
+    def _header(self, record: Mapping[str, Any]) -> None:
         if self.header or self.documents or self.queries:
             raise ValueError("the suite header must come first, and only once")
-        _fields(line.record, {"name", "description"})
-        self.header = line.record
+        _fields(record, {"name", "description"})
+        self.header = record
 
-    def _add_document(self, line: _Line) -> None:
-        document = _document(line.record)
+    def _add_document(self, record: Mapping[str, Any]) -> None:
+        document = _document(record)
         if document.id in self.documents:
             raise ValueError(f"duplicate document id {document.id!r}")
         self.documents[document.id] = document
 
-    def _add_query(self, line: _Line) -> None:
-        query = _query(line.record)
+    def _add_query(self, record: Mapping[str, Any]) -> None:
+        query = _query(record)
         if query.id in self.queries:
             raise ValueError(f"duplicate query id {query.id!r}")
-        self.queries[query.id] = (line.number, query)
+        self.queries[query.id] = (self._at, query)
 
-    def _suite(self) -> Suite:
-        for number, query in self.queries.values():
+    def _suite(self) -> Suite | None:
+        self.report.count("documents", len(self.documents))
+        self.report.count("queries", len(self.queries))
+        for at, query in self.queries.values():
             judged = [query.qrels, *(c.qrels for c in query.changes().values())]
             named = {doc for qrels in judged for doc in qrels} | set(query.candidates or ())
             missing = sorted(named - self.documents.keys())
             if missing:
-                raise SuiteFormatError(
-                    self.path,
-                    number,
+                self.report.error(
+                    at,
                     f"qrels or candidates name unknown document(s): {', '.join(missing[:5])}",
+                    "unknown-document",
                 )
         if not self.queries:
-            raise SuiteFormatError(self.path, None, "the suite has no queries")
+            self.report.error(str(self.path), "the suite has no queries", "no-queries")
+        if self.report.errors:
+            return None
         name = self.header.get("name") if self.header else None
         return Suite(
             name=str(name or self.path.stem),
@@ -206,8 +201,18 @@ class _Reader:
         )
 
 
+def load_jsonl(path: str | Path, report: Report) -> Suite | None:
+    """The suite in ``path``, or ``None``; every problem found goes into ``report``."""
+    return _Reader(Path(path), report).read()
+
+
 def read_suite(path: str | Path) -> Suite:
-    return _Reader(Path(path)).read()
+    """The suite in ``path``; the first error (of all found) is raised as a SuiteFormatError."""
+    report = Report()
+    suite = load_jsonl(path, report)
+    if suite is None:
+        raise SuiteFormatError.first_of(report.errors)
+    return suite
 
 
 def suite_records(suite: Suite) -> Iterator[dict[str, Any]]:

@@ -1,0 +1,296 @@
+"""Suites by name, format and path: what ``--suite`` accepts, and where each one comes from.
+
+``--suite`` takes:
+
+- a known name (``KNOWN``): built in, local files (instructir-lite), or a hub data set that is
+  downloaded once and then read offline;
+- ``FORMAT:PATH`` with a format of ``FORMATS`` (``beir:DIR``, ``followir:DIR``, …);
+- ``hf:OWNER/NAME``: any hub data set in one of the formats (told apart by its files);
+- ``PATH``: a suite file or a folder in one of the formats (told apart by its files).
+
+``@full`` after any of them drops the candidate pools: full retrieval instead of reranking.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from probes.errors import ProbeError
+from probes.suites.model import Suite
+from probes.suites.problems import Loaded, Report
+
+FULL = "@full"
+
+Loader = Callable[[Path, Report], "Suite | None"]
+
+
+def _jsonl(path: Path, report: Report) -> Suite | None:
+    from probes.suites.jsonl import load_jsonl
+
+    if path.is_dir():
+        report.error(str(path), "is a folder; the JSONL format is one file", "missing-file")
+        return None
+    return load_jsonl(path, report)
+
+
+def _beir(path: Path, report: Report) -> Suite | None:
+    from probes.suites.beir import load_beir
+
+    return load_beir(path, report)
+
+
+def _instructir(path: Path, report: Report) -> Suite | None:
+    from probes.suites.instructir import load_instructir
+
+    return load_instructir(path, report)
+
+
+def _lite(path: Path, report: Report) -> Suite | None:
+    from probes.suites.instructir import load_instructir_lite
+
+    return load_instructir_lite(path, report)
+
+
+def _followir(path: Path, report: Report) -> Suite | None:
+    from probes.suites.followir import load_followir
+
+    return load_followir(path, report)
+
+
+def _mteb(path: Path, report: Report) -> Suite | None:
+    from probes.suites.mteb import load_mteb
+
+    return load_mteb(path, report)
+
+
+def _nevir(path: Path, report: Report) -> Suite | None:
+    from probes.suites.nevir import load_nevir
+
+    return load_nevir(path, report)
+
+
+FORMATS: dict[str, tuple[Loader, str]] = {
+    "jsonl": (_jsonl, "the project's suite file (docs/suite-format.md)"),
+    "beir": (_beir, "BEIR folder: corpus.jsonl, queries.jsonl (with instructions), qrels/test.tsv"),
+    "instructir": (_instructir, "InstructIR's BEIR folder ('instruction [SEP] query' queries)"),
+    "instructir-lite": (_lite, "the InstructIR GitHub files (INSTRUCTIR/, data_creation/)"),
+    "followir": (_followir, "FollowIR folder: queries with instruction_og/_changed, qrels_og/"),
+    "mteb": (_mteb, "MTEB v2 data set: corpus, queries, default qrels [instruction, top_ranked]"),
+    "nevir": (_nevir, "NevIR: a {split}.jsonl of q1, q2, doc1, doc2 (or its folder)"),
+}
+
+
+@dataclass(frozen=True)
+class Known:
+    name: str
+    format: str
+    summary: str
+    hub_id: str | None = None
+    """Hugging Face data set; ``None`` for built-in and local suites."""
+    builtin: str | None = None
+    """File in ``probes/suites/data``."""
+
+
+def _followir_suites(name: str, collection: str) -> list[Known]:
+    return [
+        Known(
+            f"followir-{name}",
+            "followir",
+            f"FollowIR {collection}: original vs changed narrative, reranking its pools",
+            f"jhu-clsp/{name}-instructions",
+        ),
+        Known(
+            f"followir-{name}-mteb",
+            "mteb",
+            f"FollowIR {collection}, MTEB v2 form (<qid>-og / <qid>-changed, qrel_diff)",
+            f"jhu-clsp/{name}-instructions-mteb",
+        ),
+    ]
+
+
+KNOWN: dict[str, Known] = {
+    k.name: k
+    for k in [
+        Known(
+            "starter",
+            "jsonl",
+            "45 queries in 5 topics, changed instructions and negations",
+            builtin="starter.jsonl",
+        ),
+        Known(
+            "instructir",
+            "instructir",
+            "InstructIR: 9,906 instances, revised targets",
+            "kaist-ai/InstructIR",
+        ),
+        Known("instructir-mteb", "mteb", "InstructIR, MTEB v2 form", "mteb/InstructIR-mteb"),
+        Known(
+            "instructir-lite",
+            "instructir-lite",
+            "InstructIR instances judged by the original MS MARCO passage, with paraphrases",
+        ),
+        *_followir_suites("robust04", "TREC Robust 2004"),
+        *_followir_suites("news21", "TREC News 2021"),
+        *_followir_suites("core17", "TREC Common Core 2017"),
+        Known(
+            "nevir",
+            "nevir",
+            "NevIR test pairs: one question per passage of a negation pair",
+            "orionweller/NevIR",
+        ),
+    ]
+}
+
+BUILTIN_SUITES = {k.name: k.builtin for k in KNOWN.values() if k.builtin}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Where a spec's data is and how to read it."""
+
+    name: str
+    format: str
+    path: Path
+    full: bool = False
+
+
+def builtin_path(file: str) -> Path:
+    return Path(str(resources.files("probes.suites") / "data" / file))
+
+
+def lite_path() -> Path:
+    from probes.suites.instructir import instructir_dir
+
+    return instructir_dir()
+
+
+def detect(path: Path) -> str:
+    """The format of a file or folder, told by what it holds."""
+    if path.is_file():
+        first = _first_record(path)
+        if first is not None and "kind" in first:
+            return "jsonl"
+        if first is not None and {"q1", "q2", "doc1", "doc2"} <= first.keys():
+            return "nevir"
+        if path.suffix == ".jsonl":
+            return "jsonl"  # its reader says what is wrong, line by line
+        raise ProbeError(
+            f"cannot tell the format of {path} (give FORMAT:PATH; formats: {', '.join(FORMATS)})"
+        )
+    if (path / "INSTRUCTIR" / "only_instruction_queries.jsonl").is_file():
+        return "instructir-lite"
+    if (path / "qrels_og").is_dir():
+        return "followir"
+    if (path / "corpus.jsonl").is_file() and (path / "qrels").is_dir():
+        return "beir"
+    if (path / "corpus").is_dir() or (path / "README.md").is_file():
+        return "mteb"
+    if (path / "test.jsonl").is_file() and _first_record(path / "test.jsonl") is not None:
+        return "nevir"
+    raise ProbeError(
+        f"cannot tell the format of folder {path} (expected one of: "
+        + "; ".join(f"{name}: {summary}" for name, (_, summary) in FORMATS.items())
+        + ")"
+    )
+
+
+def _first_record(path: Path) -> dict[str, object] | None:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip() and not line.lstrip().startswith("#"):
+                    record = json.loads(line)
+                    return record if isinstance(record, dict) else None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return None
+
+
+def _local(spec: str, path: Path, fmt: str | None, full: bool) -> Resolved:
+    if not path.exists():
+        known = ", ".join(KNOWN)
+        raise ProbeError(
+            f"suite {spec!r} does not exist (known suites: {known}; or FORMAT:PATH, hf:OWNER/NAME, "
+            "a JSONL suite file or a data set folder)"
+        )
+    return Resolved(path.name if path.is_dir() else path.stem, fmt or detect(path), path, full)
+
+
+def resolve(spec: str) -> Resolved:
+    """Where ``spec``'s data is. Hub data sets come from the cache, or are downloaded when
+    online; otherwise a one-line ProbeError says how to get them."""
+    full = spec.endswith(FULL)
+    base = spec[: -len(FULL)] if full else spec
+    known = KNOWN.get(base)
+    if known is not None:
+        if known.builtin:
+            return Resolved(known.name, known.format, builtin_path(known.builtin), full)
+        if known.hub_id is None:
+            path = lite_path()
+            if not path.exists():
+                from probes.suites.instructir import ENV_DIR
+
+                raise ProbeError(
+                    f"suite {known.name!r} reads the InstructIR files, which are not at {path}: "
+                    f"set {ENV_DIR} to their folder, or pass --suite {known.format}:DIR"
+                )
+            return Resolved(known.name, known.format, path, full)
+        from probes.suites import hub
+
+        path = hub.locate(known.name, known.hub_id, known.format)
+        return Resolved(known.name, known.format, path, full)
+    prefix, colon, rest = base.partition(":")
+    if colon and prefix == "hf" and rest:
+        from probes.suites import hub
+
+        path = hub.locate(rest, rest, "FORMAT")
+        return Resolved(rest, detect(path), path, full)
+    if colon and prefix in FORMATS and rest:
+        return _local(spec, Path(rest), prefix, full)
+    return _local(spec, Path(base), None, full)
+
+
+def inspect(spec: str) -> Loaded:
+    """Read ``spec`` and check it: the suite (``None`` if there are errors), counts, problems.
+    Raises ProbeError only for a spec that names nothing readable."""
+    where = resolve(spec)
+    report = Report()
+    loader, _ = FORMATS[where.format]
+    suite = loader(where.path, report)
+    if suite is not None and where.full:
+        suite = without_pools(suite)
+    return Loaded(
+        suite=suite,
+        name=suite.name if suite is not None else where.name,
+        format=where.format,
+        source=str(where.path),
+        counts=tuple(report.counts.items()),
+        problems=tuple(report.problems),
+    )
+
+
+def without_pools(suite: Suite) -> Suite:
+    """Full-retrieval mode: every query ranks the whole corpus."""
+    from dataclasses import replace
+
+    return replace(
+        suite,
+        name=suite.name + FULL,
+        queries=tuple(replace(q, candidates=None) for q in suite.queries),
+    )
+
+
+def availability(known: Known) -> str:
+    """Whether ``known`` can be read on this machine without a download, in a few words."""
+    if known.builtin:
+        return "built in"
+    if known.hub_id is None:
+        path = lite_path()
+        return f"local ({path})" if path.exists() else f"missing ({path})"
+    from probes.suites import hub
+
+    return "offline (hub cache)" if hub.cached(known.hub_id) else f"probe fetch {known.name}"
