@@ -6,4 +6,6 @@ COMMAND_MODULES = (
     "probes.commands.run",
     "probes.commands.listing",
     "probes.commands.setup",
+    "probes.commands.validate",
+    "probes.commands.fetch",
 )

@@ -46,8 +46,10 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument(
         "--suite",
         default="starter",
-        metavar="starter|PATH",
-        help="built-in suite name or JSONL suite file (default: starter)",
+        metavar="NAME|FORMAT:PATH|PATH",
+        help="suite name (see 'probe list suites'), FORMAT:PATH (beir, followir, mteb, nevir, "
+        "instructir, instructir-lite, jsonl), hf:OWNER/NAME, or a suite file or data set "
+        "folder; NAME@full ranks the whole corpus instead of candidate pools (default: starter)",
     )
     run.add_argument(
         "--perturb",
@@ -134,7 +136,7 @@ def handle(args: argparse.Namespace) -> int:
         resamples=args.resamples,
         thresholds=Thresholds(args.alpha, args.margin, args.follow_margin),
     )
-    suite = load_suite(args.suite)
+    suite = load_suite(args.suite, echo=lambda line: print(line, file=sys.stderr))
     encoder = EncoderSettings(batch_size=args.batch_size, device=args.device)
     retrievers = [resolve(name, encoder) for name in config.retrievers]
     progress = RichProgress(Console(stderr=True), enabled=not args.quiet)

@@ -100,13 +100,13 @@ def _followir_suites(name: str, collection: str) -> list[Known]:
         Known(
             f"followir-{name}",
             "followir",
-            f"FollowIR {collection}: original vs changed narrative, reranking its pools",
+            f"FollowIR, {collection}: original and changed narratives, pools",
             f"jhu-clsp/{name}-instructions",
         ),
         Known(
             f"followir-{name}-mteb",
             "mteb",
-            f"FollowIR {collection}, MTEB v2 form (<qid>-og / <qid>-changed, qrel_diff)",
+            f"FollowIR, {collection}: MTEB v2 form",
             f"jhu-clsp/{name}-instructions-mteb",
         ),
     ]
@@ -293,4 +293,4 @@ def availability(known: Known) -> str:
         return f"local ({path})" if path.exists() else f"missing ({path})"
     from probes.suites import hub
 
-    return "offline (hub cache)" if hub.cached(known.hub_id) else f"probe fetch {known.name}"
+    return "offline (hub cache)" if hub.cached(known.hub_id) else "needs 'probe fetch'"
