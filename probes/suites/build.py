@@ -83,6 +83,7 @@ def _change(
     changed_qrels: Qrels | None,
     documents: Mapping[str, Document],
     report: Report,
+    narrows: bool,
 ) -> InstructionChange | None:
     if draft.changed is None:
         return None
@@ -107,7 +108,7 @@ def _change(
         return None
     now = _known(changed_qrels[draft.id], documents, draft.at, report)
     was, after = _relevant(qrels), _relevant(now)
-    if after - was:
+    if narrows and after - was:
         report.warn(
             draft.at,
             f"query {draft.id!r}: the changed qrels make {len(after - was)} document(s) relevant "
@@ -192,8 +193,12 @@ def assemble(
     qrels: Qrels,
     qrels_at: str,
     changed_qrels: Qrels | None = None,
+    narrows: bool = False,
 ) -> Suite | None:
-    """The suite, checked; ``None`` if there are errors (all of them are in ``report``)."""
+    """The suite, checked; ``None`` if there are errors (all of them are in ``report``).
+
+    ``narrows``: a changed instruction only narrows what is relevant (FollowIR), so a document
+    that the change makes relevant is reported (the two qrels may have been swapped)."""
     by_id = {d.id: d for d in documents}
     seen: dict[str, str] = {}
     queries: list[Query] = []
@@ -231,7 +236,7 @@ def assemble(
                 instruction=draft.instruction.strip(),
                 qrels=judged,
                 topic=draft.topic,
-                changed=_change(draft, judged, changed_qrels, by_id, report),
+                changed=_change(draft, judged, changed_qrels, by_id, report, narrows),
                 paraphrases=_paraphrases(draft, report),
                 candidates=pool,
             )

@@ -112,4 +112,5 @@ def load_followir(folder: Path, report: Report, *, name: str | None = None) -> S
         qrels=original,
         qrels_at=str(og),
         changed_qrels=qrels_file(changed, report, "qrels_changed rows"),
+        narrows=True,
     )

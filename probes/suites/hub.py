@@ -20,13 +20,21 @@ def offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
 
 
+def cache_dir() -> str | None:
+    """``HF_HUB_CACHE`` as set now (the hub library reads it once, at import)."""
+    return os.environ.get("HF_HUB_CACHE") or None
+
+
 def cached(repo_id: str) -> Path | None:
     """The cached snapshot of ``repo_id``, or ``None``; never touches the network."""
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import LocalEntryNotFoundError
 
     try:
-        return Path(snapshot_download(repo_id, repo_type="dataset", local_files_only=True))
+        path = snapshot_download(
+            repo_id, repo_type="dataset", cache_dir=cache_dir(), local_files_only=True
+        )
+        return Path(path)
     except (LocalEntryNotFoundError, FileNotFoundError, OSError, ValueError):
         return None
 
@@ -53,7 +61,7 @@ def locate(suite: str, repo_id: str, fmt: str) -> Path:
     from huggingface_hub import snapshot_download
 
     try:
-        return Path(snapshot_download(repo_id, repo_type="dataset"))
+        return Path(snapshot_download(repo_id, repo_type="dataset", cache_dir=cache_dir()))
     except Exception as error:  # network and HTTP errors come from several libraries
         raise ProbeError(
             f"downloading {repo_id} failed ({type(error).__name__}): {_fix(suite, repo_id, fmt)}"

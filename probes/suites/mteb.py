@@ -233,4 +233,5 @@ def load_mteb(folder: Path, report: Report, *, name: str | None = None) -> Suite
         qrels=qrels,
         qrels_at=str(qrels_files[0]),
         changed_qrels=changed,
+        narrows=paired,
     )

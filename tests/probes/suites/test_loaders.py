@@ -1,0 +1,259 @@
+"""Each published layout read from a small fixture in that layout, then through the suite model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from probes.suites import inspect_suite, load_suite, read_suite, write_suite
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load(spec: str):
+    loaded = inspect_suite(spec)
+    assert not loaded.errors, [str(p) for p in loaded.errors]
+    assert not loaded.warnings, [str(p) for p in loaded.warnings]
+    assert loaded.suite is not None
+    return loaded.suite
+
+
+def by_id(suite):
+    return {q.id: q for q in suite.queries}
+
+
+def to_parquet(folder: Path) -> None:
+    """Rewrite every JSONL data file of an MTEB fixture as Parquet, as the hub stores them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for path in list(folder.rglob("*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        pq.write_table(pa.Table.from_pylist(rows), path.with_suffix(".parquet"))
+        path.unlink()
+
+
+class TestInstructIR:
+    def test_instances_split_instruction_and_query_at_sep(self):
+        suite = load(f"instructir:{FIXTURES / 'instructir'}")
+        query = by_id(suite)["100_2"]
+        assert query.text == "solar panel lifespan"
+        assert query.instruction.startswith("As an engineering student")
+        assert "[SEP]" not in query.instruction
+        assert dict(query.qrels) == {"500_2": 1}
+        assert query.topic == "100"
+
+    def test_mteb_form_gives_the_same_suite(self, tmp_path):
+        hub = load(f"instructir:{FIXTURES / 'instructir'}")
+        mteb = load(f"mteb:{FIXTURES / 'instructir-mteb'}")
+        assert mteb.queries == hub.queries
+        assert mteb.documents == hub.documents
+
+    def test_mteb_form_from_parquet(self, fixture_copy):
+        folder = fixture_copy("instructir-mteb")
+        to_parquet(folder)
+        assert not list(folder.rglob("*.jsonl"))
+        assert load(str(folder)).queries == load(f"mteb:{FIXTURES / 'instructir-mteb'}").queries
+
+
+class TestFollowIR:
+    def test_original_instruction_is_judged_by_qrels_og(self):
+        query = by_id(load(f"followir:{FIXTURES / 'followir'}"))["301"]
+        assert query.instruction.startswith("Relevant documents describe the traffic")
+        assert query.qrels["FBIS3-10003"] == 1  # relevant under the original instruction
+        assert query.changed is not None
+        assert query.changed.instruction.startswith("Relevant documents describe the freight")
+        assert query.changed.qrels["FBIS3-10003"] == 0  # not relevant once it is changed
+        assert set(query.relevant) - {d for d, g in query.changed.qrels.items() if g} == {
+            "FBIS3-10003"
+        }
+
+    def test_candidate_pools_and_titles(self):
+        suite = load(f"followir:{FIXTURES / 'followir'}")
+        query = by_id(suite)["302"]
+        assert query.candidates == tuple(d for d in query.qrels)
+        assert suite.document("LA010190-0001").text.startswith("Orchard frost Growers lost")
+        assert suite.document("LA010190-0001").title == "Orchard frost"
+
+    def test_full_retrieval_drops_the_pools(self):
+        suite = load_suite(f"followir:{FIXTURES / 'followir'}@full")
+        assert all(q.candidates is None for q in suite.queries)
+        assert suite.name.endswith("@full")
+
+    def test_length_ablation_fields_are_counted_not_dropped_silently(self):
+        counts = dict(inspect_suite(f"followir:{FIXTURES / 'followir'}").counts)
+        assert counts["keywords read, not used"] == 2
+        assert counts["short_query read, not used"] == 2
+
+    def test_swapped_qrels_files_are_flagged(self, fixture_copy):
+        folder = fixture_copy("followir")
+        og, changed = folder / "qrels_og" / "test.tsv", folder / "qrels_changed" / "test.tsv"
+        og_text, changed_text = og.read_text(), changed.read_text()
+        og.write_text(changed_text)
+        changed.write_text(og_text)
+        loaded = inspect_suite(f"followir:{folder}")
+        kinds = {p.kind for p in loaded.warnings}
+        assert "changed-adds-relevant" in kinds
+        assert any("swapped" in p.message for p in loaded.warnings)
+
+    def test_mteb_v2_form_gives_the_same_suite(self):
+        v1 = load(f"followir:{FIXTURES / 'followir'}")
+        v2 = load(f"mteb:{FIXTURES / 'followir-mteb'}")
+        assert v2.queries == v1.queries
+        assert v2.documents == v1.documents
+
+    def test_mteb_v2_qrel_diff_is_checked(self, fixture_copy):
+        counts = dict(inspect_suite(f"mteb:{FIXTURES / 'followir-mteb'}").counts)
+        assert counts["qrel_diff entries that agree with the qrels"] == 2
+        folder = fixture_copy("followir-mteb")
+        diff = folder / "qrel_diff" / "qrel_diff-00000-of-00001.jsonl"
+        diff.write_text('{"query-id": "301", "corpus-ids": ["FBIS3-10001"]}\n')
+        loaded = inspect_suite(f"mteb:{folder}")
+        assert [p.kind for p in loaded.warnings] == ["qrel-diff"]
+        assert loaded.suite is not None  # the qrels decide; the disagreement is reported
+
+    def test_mteb_v2_from_parquet(self, fixture_copy):
+        folder = fixture_copy("followir-mteb")
+        to_parquet(folder)
+        assert load(f"mteb:{folder}").queries == load(f"followir:{FIXTURES / 'followir'}").queries
+
+
+class TestNevIR:
+    def test_a_pair_is_one_query_reranking_its_two_passages(self):
+        suite = load(f"nevir:{FIXTURES / 'nevir'}")
+        query = by_id(suite)["1001"]
+        assert query.instruction == "Which mayor vetoed the budget that the council passed?"
+        assert query.changed is not None
+        assert (
+            query.changed.instruction
+            == "Which mayor did not veto the budget that the council passed?"
+        )
+        assert dict(query.qrels) == {"1001-doc1": 1, "1001-doc2": 0}
+        assert dict(query.changed.qrels) == {"1001-doc1": 0, "1001-doc2": 1}
+        assert query.candidates == ("1001-doc1", "1001-doc2")
+        assert suite.document("1001-doc2").text.startswith("Mayor Alvarez did not veto")
+
+    def test_query_text_is_what_the_two_questions_share(self):
+        query = by_id(load(f"nevir:{FIXTURES / 'nevir' / 'test.jsonl'}"))["1002"]
+        assert query.text == "What species of frog is to survive being frozen?"
+
+    def test_a_file_path_is_recognised(self):
+        assert load(str(FIXTURES / "nevir" / "test.jsonl")).name == "nevir"
+
+
+class TestBEIR:
+    def test_instruction_from_field_or_metadata(self):
+        suite = load(str(FIXTURES / "beir"))
+        queries = by_id(suite)
+        assert queries["q1"].instruction.startswith("I have a kettle")
+        assert queries["q2"].instruction.startswith("I dislike the smell")
+        assert dict(queries["q1"].qrels) == {"d1": 2, "d2": 1}
+
+    def test_queries_without_instructions_are_refused_with_the_fix(self, fixture_copy):
+        folder = fixture_copy("beir")
+        (folder / "queries.jsonl").write_text('{"_id": "q1", "text": "descale a kettle"}\n')
+        loaded = inspect_suite(f"beir:{folder}")
+        assert loaded.suite is None
+        assert str(loaded.errors[0]).startswith(f"{folder / 'queries.jsonl'}:1: ")
+        assert "[SEP]" in loaded.errors[0].message
+
+
+class TestInstructIRLite:
+    def test_an_instance_is_a_query_judged_by_the_original_passage(self):
+        suite = load(f"instructir-lite:{FIXTURES / 'instructir-lite'}")
+        queries = by_id(suite)
+        assert list(queries) == ["100_1", "100_2", "200_1", "200_2"]
+        assert queries["100_2"].text == "solar panel lifespan"
+        assert queries["100_2"].instruction.startswith("As an engineering student")
+        assert dict(queries["100_1"].qrels) == dict(queries["100_2"].qrels) == {"500": 1}
+        assert queries["100_1"].topic == "100"
+        assert [d.id for d in suite.documents] == ["500", "600", "700"]
+
+    def test_paraphrases_attach_to_their_instance(self):
+        queries = by_id(load(f"instructir-lite:{FIXTURES / 'instructir-lite'}"))
+        assert len(queries["100_1"].paraphrases) == 2
+        assert queries["100_1"].paraphrases[0].startswith("as a homeowner considering")
+        assert queries["100_2"].paraphrases == ()
+
+    def test_counts_say_what_was_read_and_kept(self):
+        counts = dict(inspect_suite(f"instructir-lite:{FIXTURES / 'instructir-lite'}").counts)
+        assert counts["instances"] == counts["queries kept"] == 4
+        assert counts["paraphrase rows"] == 4
+        assert counts["revised targets that match the original passage"] == 4
+        assert counts["MS MARCO queries without instructions"] == 1
+
+    def test_a_revised_target_from_another_passage_is_flagged(self, fixture_copy):
+        folder = fixture_copy("instructir-lite")
+        targets = folder / "INSTRUCTIR" / "qrels" / "test.tsv"
+        targets.write_text(targets.read_text().replace("100_2\t500_2", "100_2\t600_2"))
+        loaded = inspect_suite(f"instructir-lite:{folder}")
+        assert [p.kind for p in loaded.warnings] == ["target-mismatch"]
+
+    def test_the_order_swapped_variant_is_the_query_first_template(self):
+        """InstructIR's analysis_order_sensitivity holds '] query [SEP] instruction [': the
+        instance with the query first, which the reorder family's template swap produces."""
+        from perturb.model import Order, Request
+        from retrievers.base import Template
+
+        queries = by_id(load(f"instructir-lite:{FIXTURES / 'instructir-lite'}"))
+        path = FIXTURES / "instructir-lite" / "INSTRUCTIR" / "analysis_order_sensitivity"
+        template = Template(query_first="] {query} [SEP] {instruction} [")
+        for line in (path / "new_queries.jsonl").read_text().splitlines():
+            record = json.loads(line)
+            query = queries[record["_id"]]
+            request = Request(query.text, query.instruction, Order.QUERY_FIRST)
+            assert template.render(request) == record["text"]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        f"instructir:{FIXTURES / 'instructir'}",
+        f"mteb:{FIXTURES / 'instructir-mteb'}",
+        f"followir:{FIXTURES / 'followir'}",
+        f"mteb:{FIXTURES / 'followir-mteb'}",
+        f"nevir:{FIXTURES / 'nevir'}",
+        f"beir:{FIXTURES / 'beir'}",
+        f"instructir-lite:{FIXTURES / 'instructir-lite'}",
+    ],
+)
+def test_every_format_round_trips_through_the_suite_file(tmp_path, spec):
+    suite = load(spec)
+    write_suite(suite, tmp_path / "copy.jsonl")
+    again = read_suite(tmp_path / "copy.jsonl")
+    assert again.queries == suite.queries
+    assert again.documents == suite.documents
+    assert again.name == suite.name
+
+
+class TestSharedInstructIR:
+    """The real InstructIR files (../shared/data/instructir)."""
+
+    def test_counts(self, shared_instructir):
+        loaded = inspect_suite(f"instructir-lite:{shared_instructir}")
+        assert not loaded.problems, [str(p) for p in loaded.problems[:5]]
+        suite = loaded.suite
+        assert suite is not None
+        assert len(suite.queries) == 9906
+        assert len({q.topic for q in suite.queries}) == 1267
+        assert len(suite.documents) == 1743
+        assert sum(bool(q.paraphrases) for q in suite.queries) == 1267
+        assert sum(len(q.paraphrases) for q in suite.queries) == 6335
+        counts = dict(loaded.counts)
+        assert counts["revised targets that match the original passage"] == 9906
+        assert counts["MS MARCO queries without instructions"] == 476
+
+    def test_every_instance_is_judged_by_its_query_s_one_passage(self, shared_instructir):
+        suite = load(f"instructir-lite:{shared_instructir}")
+        per_topic: dict[str, set[str]] = {}
+        for query in suite.queries:
+            assert len(query.relevant) == 1
+            per_topic.setdefault(query.topic, set()).update(query.relevant)
+        assert all(len(passages) == 1 for passages in per_topic.values())
+
+    def test_the_name_finds_the_shared_files(self, shared_instructir, monkeypatch):
+        monkeypatch.delenv("INSTRUCTPROBE_INSTRUCTIR_DIR", raising=False)
+        loaded = inspect_suite("instructir-lite")
+        assert Path(loaded.source).resolve() == shared_instructir
