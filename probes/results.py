@@ -1,11 +1,18 @@
-"""The results of a run: versioned, JSON-serialisable records that reports and gates read."""
+"""The results of a run: versioned, JSON-serialisable records that reports and gates read.
+
+Everything a report shows is here, so nothing downstream recomputes statistics. Undefined
+numbers are NaN in memory and ``null`` in JSON.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
 import tempfile
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,14 +46,63 @@ class Cell:
     ci_low: float
     ci_high: float
     p_value: float
+    p_adjusted: float
+    p_randomization: float
+    effect_dz: float
+    rank_biserial: float
+    sd: float
+    mde: float
     n: int
     verdict: str | None
     rule: str | None
+    queries_needed: float | None
+    tost_p: float | None
+    tost_p_adjusted: float | None
     per_query: tuple[QueryValue, ...]
 
     @property
     def decides(self) -> bool:
         return self.verdict is not None
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """A deciding cell restricted to one level of one dimension (strength, form, length…)."""
+
+    retriever: str
+    family: str
+    metric: str
+    dimension: str
+    level: str
+    n: int
+    delta: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    p_adjusted: float
+    significant: bool
+
+
+@dataclass(frozen=True)
+class DosePoint:
+    strength: float
+    n: int
+    delta: float
+    ci_low: float
+    ci_high: float
+    p_adjusted: float
+
+
+@dataclass(frozen=True)
+class DoseResponse:
+    """The deciding metric over increasing perturbation strength; where it first turns
+    significant."""
+
+    retriever: str
+    family: str
+    metric: str
+    points: tuple[DosePoint, ...]
+    breaks_at: float | None
 
 
 @dataclass(frozen=True)
@@ -67,6 +123,19 @@ class VariantRecord:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What one variant did to one retriever's ranking."""
+
+    retriever: str
+    variant_id: str
+    values: Mapping[str, float | None]
+    """Each measure's value: the paired change for ranking measures, the score otherwise."""
+    ranks: Mapping[str, tuple[int, int]]
+    """Rank before and after (1-based; len(ranking)+1 when absent) of the documents the edit
+    should move, or else of the relevant documents."""
+
+
+@dataclass(frozen=True)
 class Settings:
     retrievers: tuple[str, ...]
     suite: Mapping[str, Any]
@@ -78,6 +147,7 @@ class Settings:
     alpha: float
     margin: float
     follow_margin: float
+    correction: str
     resamples: int
     versions: Mapping[str, str] = field(default_factory=dict)
 
@@ -88,6 +158,9 @@ class RunResult:
     retrievers: tuple[Mapping[str, str], ...]
     cells: tuple[Cell, ...]
     variants: tuple[VariantRecord, ...]
+    strata: tuple[Stratum, ...] = ()
+    dose_response: tuple[DoseResponse, ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
     def verdicts(self) -> dict[tuple[str, str], Cell]:
@@ -96,25 +169,15 @@ class RunResult:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        return {"schema_version": data.pop("schema_version"), **_finite(data)}
+        return {"schema_version": data.pop("schema_version"), **_to_json(data)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunResult:
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
             raise ValueError(f"results schema_version {version!r} is not {SCHEMA_VERSION}")
-        settings = dict(data["settings"])
-        for key in ("retrievers", "families"):
-            settings[key] = tuple(settings[key])
-        cells = tuple(
-            Cell(**{**c, "per_query": tuple(QueryValue(**q) for q in c["per_query"])})
-            for c in data["cells"]
-        )
-        variants = tuple(
-            VariantRecord(**{**v, "down": tuple(v["down"]), "up": tuple(v["up"])})
-            for v in data["variants"]
-        )
-        return cls(Settings(**settings), tuple(data["retrievers"]), _nan(cells), variants, version)
+        loaded: RunResult = _load(cls, data)
+        return loaded
 
     def write_json(self, path: str | Path) -> None:
         """Atomically: a Ctrl-C mid-write leaves the previous file (or none), never half of one."""
@@ -144,23 +207,38 @@ def _umask() -> int:
     return current
 
 
-def _finite(value: Any) -> Any:
-    """JSON has no NaN: undefined statistics are written as null."""
+def _to_json(value: Any) -> Any:
+    """JSON has no NaN or infinity: undefined statistics are written as null."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: _to_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
+        return [_to_json(v) for v in value]
     return value
 
 
-def _nan(cells: tuple[Cell, ...]) -> tuple[Cell, ...]:
-    def restore(cell: Cell) -> Cell:
-        numbers = {
-            k: (math.nan if getattr(cell, k) is None else getattr(cell, k))
-            for k in ("delta", "ci_low", "ci_high", "p_value")
-        }
-        return Cell(**{**asdict(cell), **numbers, "per_query": cell.per_query})
-
-    return tuple(restore(c) for c in cells)
+def _load(annotation: Any, value: Any) -> Any:
+    """Rebuild typed records from JSON by their annotations (tuples, nested records, NaN)."""
+    origin = typing.get_origin(annotation)
+    if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
+        hints = typing.get_type_hints(annotation)
+        return annotation(
+            **{
+                f.name: _load(hints[f.name], value[f.name])
+                for f in dataclasses.fields(annotation)
+                if f.name in value
+            }
+        )
+    if annotation is float:
+        return math.nan if value is None else float(value)
+    if origin is tuple:
+        item = typing.get_args(annotation)[0]
+        return tuple(_load(item, v) for v in value)
+    if origin in (typing.Union, types.UnionType) and value is not None:
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _load(options[0], value) if len(options) == 1 else value
+    if origin is Mapping and isinstance(value, dict):
+        item = typing.get_args(annotation)[1]
+        return {k: _load(item, v) for k, v in value.items()}
+    return value

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import platform
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 
-from perturb import ExpectationKind, Family, Request, Variant, derive_seed
-from probes.measures import NDCG, PMRR, Measure, PairedMeasure, RankingMeasure, RankShift
+from perturb import ExpectationKind, Family, Variant, derive_seed
+from probes import grid, strata
+from probes.measures import (
+    NDCG,
+    PMRR,
+    RBO,
+    ExpectedMove,
+    KendallTau,
+    Measure,
+    RankingMeasure,
+    RankShift,
+)
+from probes.observe import Observation, observe, rank_requests, tracked_ranks
 from probes.plan import Plan, plan
-from probes.results import Cell, QueryValue, RunResult, Settings, VariantRecord
+from probes.results import Outcome, QueryValue, RunResult, Settings, VariantRecord
 from probes.stats import summarize
 from probes.suites import Suite
 from probes.verdicts import Thresholds, rules
-from retrievers.base import Ranking, Retriever
+from retrievers.base import Retriever
 from retrievers.progress import Advance, Progress
 
 VERSIONED_PACKAGES = (
@@ -63,96 +73,20 @@ class RunConfig:
 
     def measures(self, kind: ExpectationKind) -> tuple[Measure, ...]:
         """The measures of a family's cells; the first one decides its verdict."""
-        ndcg, shift = NDCG(self.cutoff), RankShift(self.cutoff)
+        k = self.cutoff
+        shifts = (RankShift(k), KendallTau(k), RBO(k))
         if kind is ExpectationKind.DIRECTIONAL:
-            return (PMRR(), ndcg, shift)
-        return (ndcg, shift)
+            return (PMRR(), NDCG(k), ExpectedMove(), *shifts)
+        return (NDCG(k), *shifts)
 
 
 @dataclass(frozen=True)
-class Observation:
-    """One measure on one variant: the value before and after the edit, and what counts."""
+class Measured:
+    """One retriever's observations, grouped by family and measure, in config order."""
 
-    variant: Variant
-    measure: Measure
-    original: float | None
-    perturbed: float | None
-    value: float | None
-
-
-Asked = tuple[str, Request]
-"""A request as asked for one case (the case fixes the candidate pool in reranking mode)."""
-
-
-def rank_requests(
-    retriever: Retriever,
-    suite: Suite,
-    asked: Iterable[Asked],
-    depth: int,
-    progress: Progress | None = None,
-) -> dict[Asked, Ranking]:
-    """Index the corpus once, then rank each distinct (input text, candidate pool) once."""
-    index = retriever.index(
-        [d.id for d in suite.documents], [d.text for d in suite.documents], progress
-    )
-    pools = {q.id: q.candidates for q in suite.queries}
-    rendered = {
-        (case, request): (retriever.template.render(request), pools.get(case))
-        for case, request in dict.fromkeys(asked)
-    }
-    unique = list(dict.fromkeys(rendered.values()))
-    full = [text for text, pool in unique if pool is None]
-    pooled = [(text, pool) for text, pool in unique if pool is not None]
-    rankings: dict[tuple[str, tuple[str, ...] | None], Ranking] = dict(
-        zip(((t, None) for t in full), index.search(full, depth, progress), strict=True)
-    )
-    if pooled:
-        reranked = index.rerank([t for t, _ in pooled], [p for _, p in pooled], progress)
-        rankings.update(zip(pooled, reranked, strict=True))
-    return {key: rankings[value] for key, value in rendered.items()}
-
-
-def observe(
-    variant: Variant,
-    measure: Measure,
-    before: Ranking,
-    after: Ranking,
-    qrels: Mapping[str, int],
-) -> Observation:
-    expected = variant.expectation
-    judged_after = expected.judge(qrels) if expected.kind is ExpectationKind.DIRECTIONAL else qrels
-    if isinstance(measure, PairedMeasure):
-        value = measure.score_pair(before.doc_ids, after.doc_ids, qrels, judged_after)
-        return Observation(variant, measure, None, None, value)
-    assert isinstance(measure, RankingMeasure)
-    # A directional edit is judged by the edited qrels before and after: following it scores higher.
-    original = measure.score(before.doc_ids, judged_after)
-    perturbed = measure.score(after.doc_ids, judged_after)
-    value = None if original is None or perturbed is None else perturbed - original
-    return Observation(variant, measure, original, perturbed, value)
-
-
-def _mean(values: Sequence[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return float(np.mean(present)) if present else None
-
-
-def per_query(observations: Sequence[Observation]) -> tuple[QueryValue, ...]:
-    """Average each query's variants, so the unit of the statistics is the query."""
-    grouped: dict[str, list[Observation]] = defaultdict(list)
-    for o in observations:
-        if o.value is not None:
-            grouped[o.variant.case_id].append(o)
-    return tuple(
-        QueryValue(
-            query_id=query,
-            original=_mean([o.original for o in group]),
-            perturbed=_mean([o.perturbed for o in group]),
-            delta=float(np.mean([o.value for o in group])),
-            variants=len(group),
-        )
-        for query, group in grouped.items()
-    )
+    retriever: str
+    observations: dict[tuple[Family, Measure], list[Observation]]
+    outcomes: list[Outcome]
 
 
 class Runner:
@@ -167,75 +101,107 @@ class Runner:
 
     def run(self, retrievers: Sequence[Retriever]) -> RunResult:
         planned = self.plan()
-        cells = tuple(cell for r in retrievers for cell in self.cells(r, planned))
+        measured = [self.measure(r, planned) for r in retrievers]
+        cells = grid.finalize(
+            [d for m in measured for d in self.drafts(m)], self.config.thresholds, self.rules
+        )
+        profiles = strata.profiles(planned.cases)
+        split = [d for m in measured for d in self.split(m, profiles)]
+        t = self.config.thresholds
+        stratum_records, dose = strata.finalize(split, t.correction, t.alpha)
         return RunResult(
             settings=self.settings(),
             retrievers=tuple(r.describe() for r in retrievers),
-            cells=cells,
+            cells=tuple(cells),
             variants=tuple(_record(v) for v in planned.variants),
+            strata=tuple(stratum_records),
+            dose_response=tuple(dose),
+            outcomes=tuple(o for m in measured for o in m.outcomes),
         )
 
-    def cells(self, retriever: Retriever, planned: Plan) -> list[Cell]:
-        asked = [(c.id, c.request) for c in planned.cases] + [
-            (v.case_id, v.request) for v in planned.variants
-        ]
+    def measure(self, retriever: Retriever, planned: Plan) -> Measured:
+        asked = [(c.id, c.request) for c in planned.cases]
+        asked += [(v.case_id, v.request) for v in planned.variants]
         progress = _Prefixed(self.progress, f"{retriever.name}: ") if self.progress else None
         rankings = rank_requests(retriever, self.suite, asked, self.config.depth, progress)
         originals = {c.id: rankings[c.id, c.request] for c in planned.cases}
         qrels = {q.id: q.qrels for q in self.suite.queries}
-        cells = []
-        for family in self.config.families:
-            variants = [v for v in planned.variants if v.family is family]
-            kind = family.expectation_kind
-            for position, measure in enumerate(self.config.measures(kind)):
-                observations = [
-                    observe(
-                        v,
-                        measure,
-                        originals[v.case_id],
-                        rankings[v.case_id, v.request],
-                        qrels[v.case_id],
-                    )
-                    for v in variants
-                ]
-                cells.append(
-                    self.cell(retriever.name, family, measure, position == 0, observations)
-                )
-        return cells
+        observations: dict[tuple[Family, Measure], list[Observation]] = {}
+        outcomes = []
+        for v in planned.variants:
+            before, after = originals[v.case_id], rankings[v.case_id, v.request]
+            values: dict[str, float | None] = {}
+            for measure in self.config.measures(v.family.expectation_kind):
+                o = observe(v, measure, before, after, qrels[v.case_id])
+                observations.setdefault((v.family, measure), []).append(o)
+                values[str(measure)] = o.value
+            ranks = tracked_ranks(v, before, after, qrels[v.case_id])
+            outcomes.append(Outcome(retriever.name, v.id, values, ranks))
+        return Measured(retriever.name, observations, outcomes)
 
-    def cell(
+    def drafts(self, measured: Measured) -> list[grid.Draft]:
+        drafts = []
+        for family in self.config.families:
+            if not any(f is family for f, _ in measured.observations):
+                continue  # the suite gave this family nothing to perturb
+            for position, measure in enumerate(self.config.measures(family.expectation_kind)):
+                found = measured.observations.get((family, measure), [])
+                drafts.append(
+                    self._draft(
+                        measured.retriever,
+                        family,
+                        str(measure),
+                        position == 0,
+                        grid.per_query(found),
+                    )
+                )
+                if isinstance(measure, RankingMeasure) and self._robustness(family, position):
+                    name = f"Robustness@{self.config.cutoff}"
+                    drafts.append(
+                        self._draft(measured.retriever, family, name, False, grid.worst_case(found))
+                    )
+        return drafts
+
+    def _robustness(self, family: Family, position: int) -> bool:
+        return family.expectation_kind is ExpectationKind.INVARIANT and position == 0
+
+    def _draft(
         self,
         retriever: str,
         family: Family,
-        measure: Measure,
+        metric: str,
         decides: bool,
-        observations: Sequence[Observation],
-    ) -> Cell:
-        values = per_query(observations)
+        values: tuple[QueryValue, ...],
+    ) -> grid.Draft:
         rng = np.random.default_rng(
-            derive_seed(self.config.seed, "bootstrap", retriever, family.value, str(measure))
+            derive_seed(self.config.seed, "bootstrap", retriever, family.value, metric)
         )
         summary = summarize([v.delta for v in values], rng, self.config.resamples)
-        rule = self.rules[family.expectation_kind]
-        return Cell(
-            retriever=retriever,
-            family=family.value,
-            expectation=family.expectation_kind.value,
-            metric=str(measure),
-            original=_mean([v.original for v in values]),
-            perturbed=_mean([v.perturbed for v in values]),
-            delta=summary.mean,
-            ci_low=summary.ci_low,
-            ci_high=summary.ci_high,
-            p_value=summary.p_value,
-            n=summary.n,
-            verdict=rule.decide(summary).value if decides else None,
-            rule=rule.describe() if decides else None,
-            per_query=values,
+        return grid.draft(
+            retriever, family, metric, decides, values, summary, self.config.thresholds.margin
         )
 
+    def split(
+        self, measured: Measured, profiles: dict[str, strata.Profile]
+    ) -> list[strata.StratumDraft]:
+        drafts: list[strata.StratumDraft] = []
+        for family in self.config.families:
+            deciding = self.config.measures(family.expectation_kind)[0]
+            found = measured.observations.get((family, deciding), [])
+            if found:
+                drafts += strata.split(
+                    measured.retriever,
+                    family.value,
+                    str(deciding),
+                    found,
+                    profiles,
+                    self.config.seed,
+                    self.config.resamples,
+                )
+        return drafts
+
     def settings(self) -> Settings:
-        c = self.config
+        c, t = self.config, self.config.thresholds
         return Settings(
             retrievers=c.retrievers,
             suite={
@@ -250,9 +216,10 @@ class Runner:
             limit=c.limit,
             depth=c.depth,
             cutoff=c.cutoff,
-            alpha=c.thresholds.alpha,
-            margin=c.thresholds.margin,
-            follow_margin=c.thresholds.follow_margin,
+            alpha=t.alpha,
+            margin=t.margin,
+            follow_margin=t.follow_margin,
+            correction=t.correction.value,
             resamples=c.resamples,
             versions=package_versions(),
         )
@@ -292,3 +259,6 @@ def _record(v: Variant) -> VariantRecord:
         strength=v.strength,
         params=dict(v.params),
     )
+
+
+__all__ = ["RunConfig", "Runner", "package_versions", "rank_requests"]

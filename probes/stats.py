@@ -1,13 +1,31 @@
-"""Paired statistics over per-query values: mean, bootstrap CI, signed-rank p-value."""
+"""Paired statistics over per-query values. scipy where it has the test; the rest is written here.
+
+Every function that resamples takes its own ``numpy.random.Generator``: the same seed gives the
+same interval and p-value, in any thread and in any order of cells.
+"""
 
 from __future__ import annotations
 
+import enum
 import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
+
+Values = npt.NDArray[np.float64]
+NAN = float("nan")
+POWER = 0.8
+"""Power for minimum detectable effects and sample-size estimates."""
+EXACT_SIGN_FLIPS = 16
+"""Up to this many non-zero values the sign-flip test enumerates all 2^n sign patterns."""
+
+
+class Correction(enum.Enum):
+    HOLM = "holm"
+    BH = "bh"
 
 
 @dataclass(frozen=True)
@@ -18,18 +36,23 @@ class Summary:
     ci_low: float
     ci_high: float
     p_value: float
+    """Two-sided Wilcoxon signed-rank against 0 (Pratt's treatment of zeros)."""
     n: int
+    sd: float = NAN
+    p_randomization: float = NAN
+    """Two-sided paired sign-flip randomization test of the mean against 0."""
+    effect_dz: float = NAN
+    """Cohen's d_z: mean / sd of the paired differences."""
+    rank_biserial: float = NAN
+    """Matched-pairs rank-biserial correlation: (T+ - T-) / (T+ + T-)."""
 
     @property
     def defined(self) -> bool:
         return self.n > 0 and math.isfinite(self.mean)
 
 
-NAN = float("nan")
-
-
 def bootstrap_ci(
-    values: np.ndarray, rng: np.random.Generator, resamples: int, confidence: float
+    values: Values, rng: np.random.Generator, resamples: int, confidence: float
 ) -> tuple[float, float]:
     """BCa bootstrap CI of the mean; the percentile interval where BCa is degenerate."""
     from scipy import stats
@@ -54,7 +77,7 @@ def bootstrap_ci(
     return NAN, NAN
 
 
-def signed_rank_p(values: np.ndarray) -> float:
+def signed_rank_p(values: Values) -> float:
     """Two-sided Wilcoxon signed-rank p-value against 0 (Pratt's treatment of zeros)."""
     from scipy import stats
 
@@ -67,6 +90,110 @@ def signed_rank_p(values: np.ndarray) -> float:
         return float(stats.wilcoxon(values, zero_method="pratt").pvalue)
 
 
+def sign_flip_p(values: Values, rng: np.random.Generator, resamples: int) -> float:
+    """Two-sided paired randomization test: how often random sign flips give a mean at least as
+    far from 0 as the observed one. Exact for few non-zero values, Monte Carlo otherwise (with
+    the +1 correction, so p is never 0)."""
+    nonzero = values[values != 0]
+    if values.size == 0:
+        return NAN
+    if nonzero.size == 0:
+        return 1.0
+    observed = abs(nonzero.sum()) - 1e-12 * max(1.0, float(np.abs(nonzero).sum()))
+    if nonzero.size <= EXACT_SIGN_FLIPS:
+        patterns = (np.arange(2**nonzero.size)[:, None] >> np.arange(nonzero.size)) & 1
+        sums = np.abs(((2 * patterns - 1) * nonzero).sum(axis=1))
+        return float(np.mean(sums >= observed))
+    extreme = 0
+    for start in range(0, resamples, 2048):
+        count = min(2048, resamples - start)
+        signs = rng.choice(np.array([-1.0, 1.0]), size=(count, nonzero.size))
+        extreme += int(np.sum(np.abs(signs @ nonzero) >= observed))
+    return (extreme + 1) / (resamples + 1)
+
+
+def rank_biserial(values: Values) -> float:
+    from scipy.stats import rankdata
+
+    nonzero = values[values != 0]
+    if nonzero.size == 0:
+        return 0.0 if values.size else NAN
+    ranks = rankdata(np.abs(nonzero))
+    positive, negative = ranks[nonzero > 0].sum(), ranks[nonzero < 0].sum()
+    return float((positive - negative) / (positive + negative))
+
+
+def cohen_dz(values: Values) -> float:
+    if values.size < 2:
+        return NAN
+    sd = float(values.std(ddof=1))
+    if sd == 0:
+        return 0.0 if values.mean() == 0 else math.copysign(math.inf, float(values.mean()))
+    return float(values.mean()) / sd
+
+
+def tost_p(values: Values, margin: float) -> float:
+    """Two one-sided paired t-tests for equivalence within ±margin: the larger p-value.
+
+    Small p means the mean change is shown to lie inside (-margin, +margin)."""
+    from scipy import stats
+
+    if values.size < 2:
+        return NAN
+    if np.ptp(values) == 0:
+        return 0.0 if abs(values.mean()) < margin else 1.0
+    above = stats.ttest_1samp(values, -margin, alternative="greater").pvalue
+    below = stats.ttest_1samp(values, margin, alternative="less").pvalue
+    return float(max(above, below))
+
+
+def _z(probability: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(probability))
+
+
+def minimum_detectable_effect(sd: float, n: int, alpha: float, power: float = POWER) -> float:
+    """Smallest true mean change a two-sided test at ``alpha`` detects with ``power`` (normal
+    approximation of the paired t-test)."""
+    if n < 2 or not math.isfinite(sd):
+        return NAN
+    return (_z(1 - alpha / 2) + _z(power)) * sd / math.sqrt(n)
+
+
+def queries_needed(sd: float, distance: float, alpha: float, two_sided: bool = True) -> float:
+    """Queries for a test at ``alpha`` to resolve a mean ``distance`` away from its threshold
+    with power ``POWER``; ``inf`` when the distance is 0."""
+    if not math.isfinite(sd) or sd == 0:
+        return NAN
+    if distance <= 0:
+        return math.inf
+    z_alpha = _z(1 - alpha / 2) if two_sided else _z(1 - alpha)
+    return math.ceil(((z_alpha + _z(POWER)) * sd / distance) ** 2)
+
+
+def adjust(p_values: Sequence[float], correction: Correction) -> list[float]:
+    """Holm's step-down or Benjamini-Hochberg adjusted p-values; NaN stays NaN and is not
+    counted as a test."""
+    values = np.asarray(p_values, dtype=float)
+    adjusted = np.full(values.shape, np.nan)
+    tested = np.flatnonzero(np.isfinite(values))
+    if tested.size == 0:
+        return [float(p) for p in adjusted]
+    if correction is Correction.BH:
+        from scipy.stats import false_discovery_control
+
+        adjusted[tested] = false_discovery_control(values[tested], method="bh")
+        return [float(p) for p in adjusted]
+    order = tested[np.argsort(values[tested], kind="stable")]
+    m = order.size
+    running = 0.0
+    for i, index in enumerate(order):
+        running = max(running, min(1.0, (m - i) * values[index]))
+        adjusted[index] = running
+    return [float(p) for p in adjusted]
+
+
 def summarize(
     values: Sequence[float],
     rng: np.random.Generator,
@@ -77,4 +204,14 @@ def summarize(
     if data.size == 0:
         return Summary(NAN, NAN, NAN, NAN, 0)
     low, high = bootstrap_ci(data, rng, resamples, confidence)
-    return Summary(float(data.mean()), low, high, signed_rank_p(data), int(data.size))
+    return Summary(
+        mean=float(data.mean()),
+        ci_low=low,
+        ci_high=high,
+        p_value=signed_rank_p(data),
+        n=int(data.size),
+        sd=float(data.std(ddof=1)) if data.size > 1 else NAN,
+        p_randomization=sign_flip_p(data, rng, resamples),
+        effect_dz=cohen_dz(data),
+        rank_biserial=rank_biserial(data),
+    )

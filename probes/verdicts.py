@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import abc
 import enum
+import math
 from dataclasses import dataclass
 
 from perturb.model import ExpectationKind
-from probes.stats import Summary
+from probes.stats import NAN, Correction, Summary, queries_needed
 
 
 class Verdict(enum.Enum):
@@ -23,6 +24,7 @@ class Thresholds:
     """Equivalence margin on ΔnDCG@10 for invariant and reliance families."""
     follow_margin: float = 0.05
     """Smallest p-MRR (on [-1, 1]) that counts as following a directional edit."""
+    correction: Correction = Correction.HOLM
 
     def __post_init__(self) -> None:
         if not 0 < self.alpha < 1:
@@ -33,11 +35,25 @@ class Thresholds:
             raise ValueError(f"follow margin must be in (0, 1), got {self.follow_margin}")
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """A cell's summary with its p-values adjusted over the whole grid."""
+
+    summary: Summary
+    p_adjusted: float = NAN
+    tost_p_adjusted: float = NAN
+
+
 class Rule(abc.ABC):
     metric: str
 
     @abc.abstractmethod
-    def decide(self, summary: Summary) -> Verdict: ...
+    def decide(self, evidence: Evidence) -> Verdict: ...
+
+    @abc.abstractmethod
+    def queries_needed(self, evidence: Evidence) -> float:
+        """For an inconclusive cell: about how many queries would settle it (power 0.8),
+        assuming the observed mean and spread are the true ones; ``inf`` if no number would."""
 
     @abc.abstractmethod
     def describe(self) -> str: ...
@@ -45,50 +61,68 @@ class Rule(abc.ABC):
 
 @dataclass(frozen=True)
 class EquivalenceRule(Rule):
-    """Holds when the 95% CI of the change lies inside ±margin (TOST at 2.5% per side)."""
+    """Holds when TOST shows the change is inside ±margin; breaks when a significant change is
+    larger than the margin."""
 
     thresholds: Thresholds
     metric: str = "nDCG@10"
 
-    def decide(self, summary: Summary) -> Verdict:
-        m = self.thresholds.margin
-        if not summary.defined:
+    def decide(self, evidence: Evidence) -> Verdict:
+        s, t = evidence.summary, self.thresholds
+        if not s.defined:
             return Verdict.INCONCLUSIVE
-        if -m < summary.ci_low and summary.ci_high < m:
+        if evidence.tost_p_adjusted < t.alpha:
             return Verdict.HOLDS
-        if summary.p_value < self.thresholds.alpha and abs(summary.mean) > m:
+        if evidence.p_adjusted < t.alpha and abs(s.mean) > t.margin:
             return Verdict.BREAKS
         return Verdict.INCONCLUSIVE
+
+    def queries_needed(self, evidence: Evidence) -> float:
+        s, t = evidence.summary, self.thresholds
+        if abs(s.mean) < t.margin:
+            return queries_needed(s.sd, t.margin - abs(s.mean), t.alpha, two_sided=False)
+        return queries_needed(s.sd, abs(s.mean), t.alpha)
 
     def describe(self) -> str:
         t = self.thresholds
         return (
-            f"Δ{self.metric}: holds if its 95% CI lies within ±{t.margin:g}; breaks if the "
-            f"signed-rank p < {t.alpha:g} and |mean Δ| > {t.margin:g}; else inconclusive"
+            f"Δ{self.metric}: holds if TOST (paired t, α={t.alpha:g}, {t.correction.value}-"
+            f"adjusted) shows it within ±{t.margin:g}; breaks if the Wilcoxon p "
+            f"({t.correction.value}-adjusted) < {t.alpha:g} and |mean Δ| > {t.margin:g}; "
+            "else inconclusive"
         )
 
 
 @dataclass(frozen=True)
 class FollowRule(Rule):
-    """Holds when p-MRR's CI is above 0; breaks when it rules out an effect of ``follow_margin``."""
+    """Holds when p-MRR is shown above 0; breaks when a follow effect of ``follow_margin``
+    is ruled out."""
 
     thresholds: Thresholds
     metric: str = "p-MRR"
 
-    def decide(self, summary: Summary) -> Verdict:
-        if not summary.defined:
+    def decide(self, evidence: Evidence) -> Verdict:
+        s, t = evidence.summary, self.thresholds
+        if not s.defined:
             return Verdict.INCONCLUSIVE
-        if summary.ci_low > 0:
+        if s.ci_low > 0 and evidence.p_adjusted < t.alpha:
             return Verdict.HOLDS
-        if summary.ci_high < self.thresholds.follow_margin:
+        if s.ci_high < t.follow_margin:
             return Verdict.BREAKS
         return Verdict.INCONCLUSIVE
+
+    def queries_needed(self, evidence: Evidence) -> float:
+        s, t = evidence.summary, self.thresholds
+        if s.mean > 0:
+            return queries_needed(s.sd, s.mean, t.alpha)
+        return queries_needed(s.sd, t.follow_margin - s.mean, t.alpha)
 
     def describe(self) -> str:
         t = self.thresholds
         return (
-            f"{self.metric}: holds (follows) if its 95% CI lower bound > 0; breaks if the CI "
-            f"upper bound < {t.follow_margin * 100:g} (×100 scale); else inconclusive"
+            f"{self.metric}: holds (follows) if its 95% CI lower bound > 0 and the Wilcoxon p "
+            f"({t.correction.value}-adjusted) < {t.alpha:g}; breaks if the CI upper bound < "
+            f"{t.follow_margin * 100:g} (×100 scale); else inconclusive"
         )
 
 
@@ -99,3 +133,7 @@ def rules(thresholds: Thresholds) -> dict[ExpectationKind, Rule]:
         ExpectationKind.RELIANCE: EquivalenceRule(thresholds),
         ExpectationKind.DIRECTIONAL: FollowRule(thresholds),
     }
+
+
+def finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None

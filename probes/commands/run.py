@@ -93,6 +93,13 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--alpha", type=types.fraction, default=0.05, help="test level (default: 0.05)"
     )
     run.add_argument(
+        "--correction",
+        choices=("holm", "bh"),
+        default="holm",
+        help="multiple-comparison correction over the grid: Holm (family-wise) or "
+        "Benjamini-Hochberg (false discovery rate) (default: holm)",
+    )
+    run.add_argument(
         "--resamples",
         type=types.positive_int,
         default=9999,
@@ -122,6 +129,7 @@ def handle(args: argparse.Namespace) -> int:
     from probes.console import RichProgress
     from probes.runner import RunConfig, Runner
     from probes.suites import load_suite
+    from probes.stats import Correction
     from probes.verdicts import Thresholds
     from reports.terminal import print_report
     from retrievers.dense import EncoderSettings
@@ -134,11 +142,13 @@ def handle(args: argparse.Namespace) -> int:
         limit=args.limit,
         depth=args.depth,
         resamples=args.resamples,
-        thresholds=Thresholds(args.alpha, args.margin, args.follow_margin),
+        thresholds=Thresholds(
+            args.alpha, args.margin, args.follow_margin, Correction(args.correction)
+        ),
     )
-    suite = load_suite(args.suite, echo=lambda line: print(line, file=sys.stderr))
     encoder = EncoderSettings(batch_size=args.batch_size, device=args.device)
     retrievers = [resolve(name, encoder) for name in config.retrievers]
+    suite = load_suite(args.suite, echo=lambda line: print(line, file=sys.stderr))
     progress = RichProgress(Console(stderr=True), enabled=not args.quiet)
     result = Runner(config, suite, progress).run(retrievers)
     print_report(result)

@@ -33,7 +33,13 @@ class RankingMeasure(Measure):
 
 
 class PairedMeasure(Measure):
-    """Scores how one ranking moved into another (the ranking under the edited request)."""
+    """Scores how one ranking moved into another (the ranking under the edited request).
+
+    ``IDENTITY`` is the score of an unchanged ranking (0 for shifts and p-MRR, 1 for
+    similarities such as RBO); a probe's change is the score minus it.
+    """
+
+    IDENTITY: ClassVar[float] = 0.0
 
     @abc.abstractmethod
     def score_pair(

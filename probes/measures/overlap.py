@@ -9,6 +9,7 @@ class Overlap(PairedMeasure):
     """Share of the original top ``cutoff`` documents still in the edited top ``cutoff``."""
 
     NAME = "overlap"
+    IDENTITY = 1.0
 
     def score_pair(
         self, before: Sequence[str], after: Sequence[str], qrels_before: Qrels, qrels_after: Qrels

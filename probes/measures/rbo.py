@@ -15,6 +15,7 @@ class RBO(PairedMeasure):
     """
 
     NAME = "RBO"
+    IDENTITY = 1.0
     p: float = 0.9
 
     def __post_init__(self) -> None:

@@ -47,3 +47,83 @@ def test_null_differences_are_rarely_significant():
     generator = np.random.default_rng(11)
     rejections = sum(signed_rank_p(generator.normal(0, 1, 30)) < 0.05 for _ in range(400))
     assert 0.02 <= rejections / 400 <= 0.09
+
+
+def test_sign_flip_is_exact_for_few_values():
+    from probes.stats import sign_flip_p
+
+    # 3 non-zero values, all positive: only the all-positive and all-negative patterns are as
+    # extreme, so p = 2 / 8
+    assert sign_flip_p(np.array([0.1, 0.2, 0.3, 0.0]), rng(), 1000) == pytest.approx(0.25)
+    assert sign_flip_p(np.zeros(5), rng(), 1000) == 1.0
+
+
+def test_sign_flip_monte_carlo_is_reproducible_and_agrees_with_wilcoxon_on_clear_effects():
+    from probes.stats import sign_flip_p
+
+    values = np.random.default_rng(4).normal(0.3, 1.0, size=60)
+    first = sign_flip_p(values, rng(9), 4000)
+    assert first == sign_flip_p(values, rng(9), 4000)
+    assert (first < 0.05) == (signed_rank_p(values) < 0.05)
+
+
+def test_effect_sizes():
+    from probes.stats import cohen_dz, rank_biserial
+
+    values = np.array([1.0, 2.0, 3.0, -1.0])
+    assert cohen_dz(values) == pytest.approx(values.mean() / values.std(ddof=1))
+    # ranks of |d|: 1 -> 1.5, 2 -> 3, 3 -> 4, -1 -> 1.5; T+ = 8.5, T- = 1.5
+    assert rank_biserial(values) == pytest.approx((8.5 - 1.5) / 10)
+
+
+def test_tost_shows_equivalence_only_with_enough_evidence():
+    from probes.stats import tost_p
+
+    generator = np.random.default_rng(3)
+    tight = generator.normal(0.0, 0.02, size=80)
+    wide = generator.normal(0.0, 0.5, size=10)
+    assert tost_p(tight, 0.05) < 0.001
+    assert tost_p(wide, 0.05) > 0.3
+    assert tost_p(np.zeros(5), 0.05) == 0.0
+
+
+def test_holm_and_bh_adjustments():
+    from probes.stats import Correction, adjust
+
+    p = [0.01, 0.04, 0.03, float("nan"), 0.2]
+    holm = adjust(p, Correction.HOLM)
+    # sorted 0.01, 0.03, 0.04, 0.2 with m = 4: 0.04, 0.09, 0.09 (monotone), 0.2
+    assert holm[0] == pytest.approx(0.04)
+    assert holm[2] == pytest.approx(0.09)
+    assert holm[1] == pytest.approx(0.09)
+    assert holm[4] == pytest.approx(0.2)
+    assert math.isnan(holm[3])
+    bh = adjust(p, Correction.BH)
+    assert bh[0] == pytest.approx(0.04 * 1) and bh[4] == pytest.approx(0.2)
+    assert all(b <= h + 1e-12 for b, h in zip(bh, holm, strict=True) if not math.isnan(h))
+
+
+def test_minimum_detectable_effect_shrinks_with_n():
+    from probes.stats import minimum_detectable_effect
+
+    assert minimum_detectable_effect(0.2, 100, 0.05) == pytest.approx(
+        (1.959964 + 0.841621) * 0.2 / 10, rel=1e-5
+    )
+    assert minimum_detectable_effect(0.2, 400, 0.05) < minimum_detectable_effect(0.2, 100, 0.05)
+
+
+def test_calibration_on_real_shaped_null_data():
+    """Under a null that keeps the shape of real per-query changes (many zeros, ties, skew),
+    both paired tests reject at about the nominal 5%: symmetrise by random signs."""
+    from probes.stats import sign_flip_p
+
+    generator = np.random.default_rng(2026)
+    shape = np.concatenate([np.zeros(15), generator.exponential(0.05, size=30)])
+    trials = 300
+    wilcoxon = flips = 0
+    for _ in range(trials):
+        null = shape * generator.choice([-1.0, 1.0], size=shape.size)
+        wilcoxon += signed_rank_p(null) < 0.05
+        flips += sign_flip_p(null, generator, 999) < 0.05
+    assert 0.02 <= wilcoxon / trials <= 0.09
+    assert 0.02 <= flips / trials <= 0.09

@@ -1,0 +1,94 @@
+"""Rank every request once per retriever, then measure each variant against its original."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from perturb import ExpectationKind, Request, Variant
+from probes.measures import Measure, PairedMeasure, RankingMeasure
+from probes.suites import Suite
+from retrievers.base import Ranking, Retriever
+from retrievers.progress import Progress
+
+Asked = tuple[str, Request]
+"""A request as asked for one case (the case fixes the candidate pool in reranking mode)."""
+
+
+def rank_requests(
+    retriever: Retriever,
+    suite: Suite,
+    asked: Iterable[Asked],
+    depth: int,
+    progress: Progress | None = None,
+) -> dict[Asked, Ranking]:
+    """Index the corpus once, then rank each distinct (input text, candidate pool) once."""
+    index = retriever.index(
+        [d.id for d in suite.documents], [d.text for d in suite.documents], progress
+    )
+    pools = {q.id: q.candidates for q in suite.queries}
+    rendered = {
+        (case, request): (retriever.template.render(request), pools.get(case))
+        for case, request in dict.fromkeys(asked)
+    }
+    unique = list(dict.fromkeys(rendered.values()))
+    full = [text for text, pool in unique if pool is None]
+    pooled = [(text, pool) for text, pool in unique if pool is not None]
+    rankings: dict[tuple[str, tuple[str, ...] | None], Ranking] = dict(
+        zip(((t, None) for t in full), index.search(full, depth, progress), strict=True)
+    )
+    if pooled:
+        reranked = index.rerank([t for t, _ in pooled], [p for _, p in pooled], progress)
+        rankings.update(zip(pooled, reranked, strict=True))
+    return {key: rankings[value] for key, value in rendered.items()}
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One measure on one variant: the value before and after the edit, and what counts."""
+
+    variant: Variant
+    measure: Measure
+    original: float | None
+    perturbed: float | None
+    value: float | None
+
+
+def judged_after(variant: Variant, qrels: Mapping[str, int]) -> Mapping[str, int]:
+    """The judgments that hold for the edited request."""
+    expected = variant.expectation
+    return expected.judge(qrels) if expected.kind is ExpectationKind.DIRECTIONAL else qrels
+
+
+def observe(
+    variant: Variant,
+    measure: Measure,
+    before: Ranking,
+    after: Ranking,
+    qrels: Mapping[str, int],
+) -> Observation:
+    edited = judged_after(variant, qrels)
+    if isinstance(measure, PairedMeasure):
+        score = measure.score_pair(before.doc_ids, after.doc_ids, qrels, edited)
+        if score is None:
+            return Observation(variant, measure, None, None, None)
+        return Observation(variant, measure, measure.IDENTITY, score, score - measure.IDENTITY)
+    assert isinstance(measure, RankingMeasure)
+    # A directional edit is judged by the edited qrels before and after: following it scores higher.
+    original = measure.score(before.doc_ids, edited)
+    perturbed = measure.score(after.doc_ids, edited)
+    value = None if original is None or perturbed is None else perturbed - original
+    return Observation(variant, measure, original, perturbed, value)
+
+
+def tracked_ranks(
+    variant: Variant, before: Ranking, after: Ranking, qrels: Mapping[str, int]
+) -> dict[str, tuple[int, int]]:
+    """Ranks before and after of the documents the edit should move (else the relevant ones)."""
+    expected = variant.expectation
+    tracked = sorted(expected.down | expected.up) or sorted(d for d, g in qrels.items() if g > 0)
+    rank_before, rank_after = before.rank_of(), after.rank_of()
+    return {
+        d: (rank_before.get(d, len(before.doc_ids) + 1), rank_after.get(d, len(after.doc_ids) + 1))
+        for d in tracked
+    }

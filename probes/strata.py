@@ -1,0 +1,185 @@
+"""Where it breaks: each deciding cell split by perturbation strength, form, instruction length
+and lexical overlap, with p-values adjusted over all strata, and a dose-response over strength."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from perturb import Case, Variant, derive_seed
+from perturb.text import content_words, stem
+from probes.grid import per_query
+from probes.observe import Observation
+from probes.results import DosePoint, DoseResponse, Stratum
+from probes.stats import Correction, adjust, summarize
+
+MIN_QUERIES = 5
+"""Strata with fewer queries are reported but not tested."""
+DISCRETE_STRENGTHS = 5
+"""A family with at most this many distinct strengths uses them as levels; else terciles."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A case's place in the suite: instruction length and lexical-overlap terciles."""
+
+    length: str
+    overlap: str
+
+
+def lexical_overlap(case: Case) -> float:
+    """Share of the instruction's content words (stemmed) found in its relevant documents."""
+    words = {stem(w) for w in content_words(case.instruction)}
+    if not words:
+        return 0.0
+    relevant = {stem(w) for d in case.relevant for w in content_words(d.text)}
+    return len(words & relevant) / len(words)
+
+
+def _terciles(values: Mapping[str, float], labels: tuple[str, str, str]) -> dict[str, str]:
+    if not values:
+        return {}
+    low, high = np.quantile(list(values.values()), [1 / 3, 2 / 3])
+    return {
+        key: labels[0] if v <= low else labels[1] if v <= high else labels[2]
+        for key, v in values.items()
+    }
+
+
+def profiles(cases: Sequence[Case]) -> dict[str, Profile]:
+    lengths = _terciles(
+        {c.id: float(len(c.instruction.split())) for c in cases}, ("short", "medium", "long")
+    )
+    overlaps = _terciles({c.id: lexical_overlap(c) for c in cases}, ("low", "mid", "high"))
+    return {c.id: Profile(lengths[c.id], overlaps[c.id]) for c in cases}
+
+
+def strength_levels(variants: Sequence[Variant]) -> dict[str, float]:
+    """Each variant's strength level: its own value, or its tercile's median strength."""
+    strengths = {v.id: v.strength for v in variants}
+    if len(set(strengths.values())) <= DISCRETE_STRENGTHS:
+        return strengths
+    groups = _terciles(strengths, ("1", "2", "3"))
+    medians = {
+        g: float(np.median([strengths[k] for k, grp in groups.items() if grp == g]))
+        for g in set(groups.values())
+    }
+    return {key: medians[group] for key, group in groups.items()}
+
+
+@dataclass(frozen=True)
+class StratumDraft:
+    retriever: str
+    family: str
+    metric: str
+    dimension: str
+    level: str
+    strength: float | None
+    n: int
+    delta: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+
+
+def _dimensions(
+    observations: Sequence[Observation], cases: Mapping[str, Profile]
+) -> dict[str, Callable[[Observation], str]]:
+    variants = [o.variant for o in observations]
+    strengths = strength_levels(variants)
+    dims: dict[str, Callable[[Observation], str]] = {
+        "strength": lambda o: f"{strengths[o.variant.id]:.2f}",
+        "form": lambda o: o.variant.form,
+        "length": lambda o: cases[o.variant.case_id].length,
+        "overlap": lambda o: cases[o.variant.case_id].overlap,
+    }
+    return {
+        name: level
+        for name, level in dims.items()
+        if len({level(o) for o in observations}) > 1 or name in ("length", "overlap")
+    }
+
+
+def split(
+    retriever: str,
+    family: str,
+    metric: str,
+    observations: Sequence[Observation],
+    cases: Mapping[str, Profile],
+    seed: int,
+    resamples: int,
+) -> list[StratumDraft]:
+    drafts = []
+    for dimension, level_of in _dimensions(observations, cases).items():
+        groups: dict[str, list[Observation]] = defaultdict(list)
+        for o in observations:
+            groups[level_of(o)].append(o)
+        for level in sorted(groups):
+            deltas = [v.delta for v in per_query(groups[level])]
+            rng = np.random.default_rng(
+                derive_seed(seed, "strata", retriever, family, metric, dimension, level)
+            )
+            s = summarize(deltas, rng, resamples)
+            p = s.p_value if s.n >= MIN_QUERIES else float("nan")
+            strength = float(level) if dimension == "strength" else None
+            drafts.append(
+                StratumDraft(
+                    retriever,
+                    family,
+                    metric,
+                    dimension,
+                    level,
+                    strength,
+                    s.n,
+                    s.mean,
+                    s.ci_low,
+                    s.ci_high,
+                    p,
+                )
+            )
+    return drafts
+
+
+def finalize(
+    drafts: Sequence[StratumDraft], correction: Correction, alpha: float
+) -> tuple[list[Stratum], list[DoseResponse]]:
+    adjusted = adjust([d.p_value for d in drafts], correction)
+    strata = [
+        Stratum(
+            d.retriever,
+            d.family,
+            d.metric,
+            d.dimension,
+            d.level,
+            d.n,
+            d.delta,
+            d.ci_low,
+            d.ci_high,
+            d.p_value,
+            p,
+            bool(p < alpha),
+        )
+        for d, p in zip(drafts, adjusted, strict=True)
+    ]
+    return strata, _dose_response(drafts, adjusted, alpha)
+
+
+def _dose_response(
+    drafts: Sequence[StratumDraft], adjusted: Sequence[float], alpha: float
+) -> list[DoseResponse]:
+    series: dict[tuple[str, str, str], list[DosePoint]] = defaultdict(list)
+    for d, p in zip(drafts, adjusted, strict=True):
+        if d.strength is not None:
+            point = DosePoint(d.strength, d.n, d.delta, d.ci_low, d.ci_high, p)
+            series[d.retriever, d.family, d.metric].append(point)
+    responses = []
+    for (retriever, family, metric), points in series.items():
+        points.sort(key=lambda point: point.strength)
+        breaks = [pt.strength for pt in points if pt.p_adjusted < alpha and pt.delta < 0]
+        responses.append(
+            DoseResponse(retriever, family, metric, tuple(points), breaks[0] if breaks else None)
+        )
+    return responses
