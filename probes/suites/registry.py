@@ -156,6 +156,8 @@ class Resolved:
     format: str
     path: Path
     full: bool = False
+    named: bool = False
+    """The suite takes ``name`` (a known name or a hub id), not the name its loader gives."""
 
 
 def builtin_path(file: str) -> Path:
@@ -238,17 +240,17 @@ def resolve(spec: str) -> Resolved:
                     f"suite {known.name!r} reads the InstructIR files, which are not at {path}: "
                     f"set {ENV_DIR} to their folder, or pass --suite {known.format}:DIR"
                 )
-            return Resolved(known.name, known.format, path, full)
+            return Resolved(known.name, known.format, path, full, named=True)
         from probes.suites import hub
 
         path = hub.locate(known.name, known.hub_id, known.format)
-        return Resolved(known.name, known.format, path, full)
+        return Resolved(known.name, known.format, path, full, named=True)
     prefix, colon, rest = base.partition(":")
     if colon and prefix == "hf" and rest:
         from probes.suites import hub
 
         path = hub.locate(rest, rest, "FORMAT")
-        return Resolved(rest, detect(path), path, full)
+        return Resolved(rest, detect(path), path, full, named=True)
     if colon and prefix in FORMATS and rest:
         return _local(spec, Path(rest), prefix, full)
     return _local(spec, Path(base), None, full)
@@ -261,6 +263,10 @@ def inspect(spec: str) -> Loaded:
     report = Report()
     loader, _ = FORMATS[where.format]
     suite = loader(where.path, report)
+    if suite is not None and where.named and suite.name != where.name:
+        from dataclasses import replace
+
+        suite = replace(suite, name=where.name)
     if suite is not None and where.full:
         suite = without_pools(suite)
     return Loaded(

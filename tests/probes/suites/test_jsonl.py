@@ -118,3 +118,56 @@ def test_paraphrases_and_candidates_are_read_and_checked(tmp_path):
         read_suite(write_lines(tmp_path / "b.jsonl", DOC, bad))
     with pytest.raises(SuiteFormatError, match="unknown document"):
         read_suite(write_lines(tmp_path / "c.jsonl", DOC, {**QUERY, "candidates": ["d7"]}))
+
+
+def _mutations(record):
+    """Ways a person (or a tool) breaks a good line."""
+    text = json.dumps(record)
+    return st.sampled_from(
+        [
+            text[: len(text) // 2],  # cut short
+            text.replace('"', "'"),  # not JSON quotes
+            json.dumps({k: v for k, v in record.items() if k != "text"}),  # missing field
+            json.dumps({**record, "qrels": {"d1": "2"}} if "qrels" in record else [record]),
+            json.dumps({**record, "id": 7}),  # wrong type
+            json.dumps({**record, "kind": "doc"}),  # unknown kind
+            json.dumps({**record, "extra": 1}),  # unknown field
+        ]
+    )
+
+
+LINE = st.one_of(
+    st.just(json.dumps(DOC)),
+    st.just(json.dumps(QUERY)),
+    st.just(json.dumps({**DOC, "id": "d2", "text": "Other text."})),
+    _mutations(DOC),
+    _mutations(QUERY),
+    st.text(max_size=60).map(lambda s: s.replace("\n", " ").replace("\r", " ")),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.lists(LINE, min_size=1, max_size=8))
+def test_validation_of_random_files_names_real_lines_and_agrees_with_loading(
+    tmp_path_factory, body
+):
+    from probes.suites import inspect_suite
+
+    path = tmp_path_factory.mktemp("fuzz") / "suite.jsonl"
+    path.write_text("\n".join(body) + "\n")
+    loaded = inspect_suite(f"jsonl:{path}")
+    for problem in loaded.problems:
+        location, _, line = problem.where.rpartition(":")
+        if location == str(path):
+            assert 1 <= int(line) <= len(body)
+        else:
+            assert problem.where == str(path)
+    if loaded.errors:
+        assert loaded.suite is None
+        with pytest.raises(SuiteFormatError) as raised:
+            read_suite(path)
+        assert str(raised.value).startswith(str(loaded.errors[0]))
+    else:
+        suite = read_suite(path)
+        assert suite == loaded.suite
+        assert {q.id for q in suite.queries} == {"q1"}
