@@ -36,7 +36,7 @@ def handle(args: argparse.Namespace) -> int:
 
     loaded = inspect_suite(args.suite)
     print(f"{loaded.name} ({loaded.format}): {loaded.source}")
-    print("read: " + ", ".join(f"{n} {label}" for label, n in loaded.counts))
+    print("read: " + "; ".join(f"{n} {label}" for label, n in loaded.counts))
     if loaded.suite is not None:
         print(f"suite: {describe_suite(loaded.suite)}")
     for title, problems in (("errors", loaded.errors), ("warnings", loaded.warnings)):
