@@ -189,10 +189,13 @@ def detect(path: Path) -> str:
         return "followir"
     if (path / "corpus.jsonl").is_file() and (path / "qrels").is_dir():
         return "beir"
-    if (path / "corpus").is_dir() or (path / "README.md").is_file():
-        return "mteb"
-    if (path / "test.jsonl").is_file() and _first_record(path / "test.jsonl") is not None:
+    pairs = _first_record(path / "test.jsonl") if (path / "test.jsonl").is_file() else None
+    if pairs is not None and {"q1", "q2", "doc1", "doc2"} <= pairs.keys():
         return "nevir"
+    from probes.suites.mteb import config_files
+
+    if "corpus" in config_files(path):
+        return "mteb"
     raise ProbeError(
         f"cannot tell the format of folder {path} (expected one of: "
         + "; ".join(f"{name}: {summary}" for name, (_, summary) in FORMATS.items())

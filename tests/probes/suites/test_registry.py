@@ -72,6 +72,11 @@ def test_hub_suites_are_read_from_the_cache_offline(hub_cache):
 def test_any_hub_data_set_by_id(hub_cache):
     hub_cache.add("someone/my-beir-set", "beir")
     assert len(load_suite("hf:someone/my-beir-set").queries) == 2
+    snapshot = hub_cache.add("someone/pairs", "nevir")
+    (snapshot / "README.md").write_text("---\nlicense: mit\n---\n")  # a card without configs
+    suite = load_suite("hf:someone/pairs")
+    assert suite.name == "someone/pairs"
+    assert len(suite.queries) == 2
 
 
 def test_offline_without_a_copy_is_one_line_in_under_5_seconds(run_probe, tmp_path):
