@@ -15,6 +15,8 @@ from probes.results import Cell, RunResult
 VERDICT_STYLE = {"holds": "bold green", "breaks": "bold red", "inconclusive": "yellow"}
 SCALE = {"p-MRR": 100.0}
 """Measures shown scaled, as the papers print them (p-MRR ×100)."""
+TERMINAL_METRICS = ("nDCG@", "p-MRR", "Robustness@", "rank-shift@")
+"""Metric prefixes the terminal shows; the results file has every measure."""
 
 
 def _number(value: float | None, metric: str, signed: bool = False) -> str:
@@ -83,11 +85,11 @@ def detail_table(cells: Iterable[Cell]) -> Table:
         ("pert", "right", 5),
         ("Δ", "right", 6),
         ("95% CI", "right", 15),
-        ("p", "right", 5),
+        ("p adj", "right", 5),
         ("n", "right", 2),
     ):
         table.add_column(header, justify=justify, min_width=width)  # type: ignore[arg-type]
-    listed = list(cells)
+    listed = [c for c in cells if c.metric.startswith(TERMINAL_METRICS)]
     for family in dict.fromkeys(c.family for c in listed):
         table.add_row(Text(family, style="bold"), end_section=False)
         for c in (cell for cell in listed if cell.family == family):
@@ -98,7 +100,7 @@ def detail_table(cells: Iterable[Cell]) -> Table:
                 _number(c.perturbed, c.metric),
                 _number(c.delta, c.metric, True),
                 _ci(c),
-                _p(c.p_value),
+                _p(c.p_adjusted),
                 str(c.n),
             )
     return table
@@ -109,11 +111,78 @@ def rules_text(result: RunResult) -> Text:
     text = Text("Rules (* = the measure that decides the verdict)\n", style="bold")
     for rule in rules:
         text.append(f"• {rule}\n")
+    correction = result.settings.correction
     text.append(
         "Directional families are judged by their edited qrels; p-MRR is FollowIR's, ×100. "
-        "CIs: BCa bootstrap over queries; p: Wilcoxon signed-rank (Pratt).",
+        "CIs: BCa bootstrap over queries; p adj: Wilcoxon signed-rank (Pratt), "
+        f"{correction}-adjusted over the grid.",
         style="dim",
     )
+    return text
+
+
+def _settle(cell: Cell) -> str:
+    needed = cell.queries_needed
+    if needed is None or not math.isfinite(needed):
+        return "no number of queries would settle it at this effect"
+    return f"about {needed:.0f} queries would settle it (n = {cell.n})"
+
+
+def open_questions(result: RunResult) -> Text | None:
+    open_cells = [c for c in result.verdicts().values() if c.verdict == "inconclusive"]
+    if not open_cells:
+        return None
+    text = Text("Inconclusive\n", style="bold")
+    for c in open_cells:
+        text.append(f"• {c.family} / {c.retriever}: {_settle(c)}\n")
+    return text
+
+
+def where_it_breaks(result: RunResult) -> Table | Text:
+    """The strata whose change is significant after correction: the answer to 'where'."""
+    alpha = result.settings.alpha
+    significant = [s for s in result.strata if s.significant]
+    if not significant:
+        return Text(f"Where it breaks: no stratum is significant at {alpha:g} after correction.")
+    table = Table(
+        title=f"Where it breaks (strata with {result.settings.correction}-adjusted p < {alpha:g})",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for header, justify in (
+        ("family", "left"),
+        ("retriever", "left"),
+        ("stratum", "left"),
+        ("Δ", "right"),
+        ("p adj", "right"),
+        ("n", "right"),
+    ):
+        table.add_column(header, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for s in significant:
+        table.add_row(
+            s.family,
+            s.retriever,
+            f"{s.dimension}={s.level}",
+            _number(s.delta, s.metric, True),
+            _p(s.p_adjusted),
+            str(s.n),
+        )
+    return table
+
+
+def dose_lines(result: RunResult) -> Text | None:
+    series = [d for d in result.dose_response if len(d.points) > 1]
+    if not series:
+        return None
+    text = Text("Dose-response over strength\n", style="bold")
+    for d in series:
+        steps = ", ".join(f"{p.strength:.2f}: {_number(p.delta, d.metric, True)}" for p in d.points)
+        where = (
+            f"first significant drop at {d.breaks_at:.2f}" if d.breaks_at else "no significant drop"
+        )
+        text.append(f"• {d.family} / {d.retriever} Δ{d.metric}: {steps} — {where}\n")
     return text
 
 
@@ -128,9 +197,16 @@ def header(result: RunResult) -> Text:
 
 
 def render(result: RunResult) -> Group:
-    return Group(
-        header(result), verdict_table(result), detail_table(result.cells), rules_text(result)
+    parts = (
+        header(result),
+        verdict_table(result),
+        open_questions(result),
+        detail_table(result.cells),
+        where_it_breaks(result),
+        dose_lines(result),
+        rules_text(result),
     )
+    return Group(*(p for p in parts if p is not None))
 
 
 def print_report(result: RunResult, console: Console | None = None) -> None:
