@@ -8,6 +8,7 @@ unreadable file is fatal to a reader, and that too is reported, not raised.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,7 @@ def grade(value: Any, at: str, report: Report) -> int | None:
             number = float("nan")
     else:
         number = float("nan")
-    if number != number or number != int(number):
+    if not math.isfinite(number) or number != int(number):
         report.error(at, f"relevance grade must be a whole number, got {value!r}", "bad-grade")
         return None
     if number < 0:
