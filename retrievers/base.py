@@ -22,19 +22,26 @@ class Template:
 
     ``instruction_first`` and ``query_first`` are format strings over ``{query}`` and
     ``{instruction}``; the reorder family switches between them. When the instruction is empty
-    the query is used alone, so an instruction-free baseline is not padded with separators.
+    ``bare`` (a format string over ``{query}``) is used, so an instruction-free baseline is not
+    padded with separators. A model's own query prompt (E5's ``query: ``, BGE's search
+    instruction, E5-mistral's ``Instruct: …\nQuery: …``) is part of all three patterns.
     """
 
     instruction_first: str = "{instruction} {query}"
     query_first: str = "{query} {instruction}"
+    bare: str = "{query}"
 
     def render(self, request: Request) -> str:
         if not request.instruction.strip():
-            return request.query
+            return self.bare.format(query=request.query)
         pattern = (
             self.instruction_first if request.order is Order.INSTRUCTION_FIRST else self.query_first
         )
         return pattern.format(query=request.query, instruction=request.instruction)
+
+    def describe(self) -> str:
+        """The instruction-first pattern, with newlines shown as ``\\n`` (for listings)."""
+        return self.instruction_first.replace("\n", "\\n")
 
 
 @dataclass(frozen=True)
@@ -139,3 +146,68 @@ def top_k(
             )
         )
     return rankings
+
+
+DOC_CHUNK = 65536
+"""Documents scored per block in ``stream_top_k``: memory is O(queries × chunk), not × corpus."""
+
+
+def stream_top_k(
+    queries: npt.NDArray[np.float32],
+    docs: npt.NDArray[np.float32],
+    doc_ids: Sequence[str],
+    sorted_ids: npt.NDArray[np.intp],
+    depth: int,
+    doc_chunk: int = DOC_CHUNK,
+) -> list[Ranking]:
+    """``top_k`` of ``queries @ docs.T`` without holding the queries × corpus matrix.
+
+    The corpus is scored in blocks of ``doc_chunk`` documents; each query keeps the documents
+    that score at least its ``depth``-th best so far (all of them when tied), so the final
+    order, ties included, is exactly what ``top_k`` gives on the full matrix.
+    """
+    import numpy as np
+
+    if docs.shape[0] <= doc_chunk:
+        return top_k(queries @ docs.T, doc_ids, sorted_ids, depth)
+    depth = min(depth, docs.shape[0])
+    kept_idx: list[npt.NDArray[np.intp]] = [np.zeros(0, np.intp) for _ in range(len(queries))]
+    kept_scores: list[npt.NDArray[np.float32]] = [np.zeros(0, np.float32) for _ in queries]
+    for start in range(0, docs.shape[0], doc_chunk):
+        block = queries @ docs[start : start + doc_chunk].T
+        width = block.shape[1]
+        floor = (
+            np.partition(block, width - depth, axis=1)[:, width - depth]
+            if depth <= width
+            else np.full(len(block), -np.inf, block.dtype)
+        )
+        rows, cols = np.nonzero(block >= floor[:, None])
+        bounds = np.searchsorted(rows, np.arange(len(block) + 1))
+        for r in range(len(block)):
+            picked = cols[bounds[r] : bounds[r + 1]]
+            idx = np.concatenate([kept_idx[r], picked + start])
+            scores = np.concatenate([kept_scores[r], block[r, picked]])
+            if len(scores) > depth:
+                best = np.partition(scores, len(scores) - depth)[len(scores) - depth]
+                keep = scores >= best
+                idx, scores = idx[keep], scores[keep]
+            kept_idx[r], kept_scores[r] = idx, scores
+    rankings = []
+    for idx, scores in zip(kept_idx, kept_scores, strict=True):
+        (ranking,) = rank_pool(scores, [doc_ids[i] for i in idx], depth)
+        rankings.append(ranking)
+    return rankings
+
+
+def rank_pool(
+    scores: npt.NDArray[np.floating], pool: Sequence[str], depth: int | None = None
+) -> list[Ranking]:
+    """One ranking of the documents ``pool`` scored ``scores``, in ``top_k``'s order."""
+    import numpy as np
+
+    ids = list(pool)
+    order = np.argsort(np.array(ids, dtype=object)) if ids else np.zeros(0, np.intp)
+    row = np.asarray(scores, dtype=np.float64).reshape(1, -1)
+    if not ids:
+        return [Ranking((), ())]
+    return top_k(row, ids, order, len(ids) if depth is None else depth)
