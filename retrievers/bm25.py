@@ -6,10 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from retrievers.base import Ranking, Retriever, SearchIndex, Template, top_k
+from retrievers.base import Ranking, Retriever, SearchIndex, Template, rank_pool, top_k
+from retrievers.errors import RetrieverError
 
 if TYPE_CHECKING:
     from retrievers.progress import Progress
+
+SCORE_BUDGET = 1 << 24
+"""Scores (queries × documents) held at once by ``search``."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class BM25Index(SearchIndex):
         self._tokenizer = tokenizer
         self._doc_ids = tuple(doc_ids)
         self._sorted = np.argsort(np.array(self._doc_ids, dtype=object))
+        self._position = {d: i for i, d in enumerate(self._doc_ids)}
 
     @property
     def size(self) -> int:
@@ -52,15 +57,44 @@ class BM25Index(SearchIndex):
     ) -> list[Ranking]:
         import numpy as np
 
+        # Rows scored at once: at most ~16M scores in memory, whatever the corpus size.
+        rows = max(1, min(256, SCORE_BUDGET // max(1, self.size)))
         rankings: list[Ranking] = []
-        for start in range(0, len(texts), 256):
-            chunk = texts[start : start + 256]
-            tokenized = self._tokenizer.tokenize(
-                list(chunk), update_vocab=False, return_as="string", show_progress=False
-            )
-            scores = np.stack([self._model.get_scores(tokens) for tokens in tokenized])
+        for start in range(0, len(texts), rows):
+            chunk = texts[start : start + rows]
+            scores = np.stack([self._model.get_scores(tokens) for tokens in self._tokens(chunk)])
             rankings.extend(top_k(scores, self._doc_ids, self._sorted, depth))
         return rankings
+
+    def rerank(
+        self,
+        texts: Sequence[str],
+        candidates: Sequence[Sequence[str]],
+        progress: Progress | None = None,
+    ) -> list[Ranking]:
+        """Score each text against its candidates only: no sort of the whole corpus."""
+        if len(texts) != len(candidates):
+            raise ValueError(f"{len(texts)} texts but {len(candidates)} candidate pools")
+        rankings: list[Ranking] = []
+        for tokens, pool in zip(self._tokens(texts), candidates, strict=True):
+            scores = self._model.get_scores(tokens)
+            rows = [self._position_of(d) for d in pool]
+            rankings.extend(rank_pool(scores[rows], pool))
+        return rankings
+
+    def _tokens(self, texts: Sequence[str]) -> list[list[str]]:
+        if not texts:
+            return []
+        tokenized: list[list[str]] = self._tokenizer.tokenize(
+            list(texts), update_vocab=False, return_as="string", show_progress=False
+        )
+        return tokenized
+
+    def _position_of(self, doc_id: str) -> int:
+        try:
+            return self._position[doc_id]
+        except KeyError:
+            raise RetrieverError(f"candidate document {doc_id!r} is not in the corpus") from None
 
 
 class BM25(Retriever):

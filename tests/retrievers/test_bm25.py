@@ -1,5 +1,6 @@
 import pytest
 
+from retrievers import RetrieverError
 from retrievers.bm25 import BM25, BM25Parameters
 
 DOCS = {
@@ -44,3 +45,29 @@ def test_starter_suite_queries_find_their_relevant_documents(starter, bm25):
     found = [set(r.doc_ids) & set(q.relevant) for q, r in zip(queries, rankings, strict=True)]
     hits = sum(map(bool, found))
     assert hits >= 0.9 * len(queries)
+
+
+def test_rerank_scores_only_the_candidates_in_the_full_rankings_order(index):
+    texts = ["dog walking", "interest rates"]
+    pools = [("stocks", "pets", "dogs"), ("pets", "stocks")]
+    full = index.search(texts, depth=3)
+    for ranking, whole, pool in zip(index.rerank(texts, pools), full, pools, strict=True):
+        assert ranking.doc_ids == tuple(d for d in whole.doc_ids if d in pool)
+        scores = dict(zip(whole.doc_ids, whole.scores, strict=True))
+        assert ranking.scores == tuple(scores[d] for d in ranking.doc_ids)
+
+
+def test_rerank_refuses_a_candidate_outside_the_corpus(index):
+    with pytest.raises(RetrieverError, match="'nope' is not in the corpus"):
+        index.rerank(["dogs"], [("dogs", "nope")])
+    assert index.rerank([], []) == []
+
+
+def test_rerank_on_the_starter_suite_keeps_exactly_each_pool(starter, bm25):
+    docs = starter.documents
+    index = bm25.index([d.id for d in docs], [d.text for d in docs])
+    queries = starter.queries[:10]
+    pools = [tuple(d.id for d in docs[i : i + 20]) for i in range(10)]
+    rankings = index.rerank([q.text for q in queries], pools)
+    assert [set(r.doc_ids) for r in rankings] == [set(p) for p in pools]
+    assert all(list(r.scores) == sorted(r.scores, reverse=True) for r in rankings)
