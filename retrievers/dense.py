@@ -1,12 +1,23 @@
-"""Bi-encoders through sentence-transformers: encode the corpus once, score by similarity."""
+"""Bi-encoders: encode the corpus once (through the embedding cache), score by similarity.
+
+``EmbeddingRetriever`` holds what every bi-encoder shares: only distinct texts are encoded,
+longest first so batches carry little padding, vectors come from and go to the cache, and
+scores are computed in blocks (``stream_top_k``) so no queries × corpus matrix is held.
+``SentenceTransformerRetriever`` is the sentence-transformers back-end; the INSTRUCTOR family
+is in ``retrievers.instructor``.
+"""
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from retrievers.base import Ranking, Retriever, SearchIndex, Template, top_k
+from retrievers.base import Ranking, Retriever, SearchIndex, Template, rank_pool, stream_top_k
+from retrievers.cache import DOCUMENT, QUERY, EmbeddingCache, Namespace, hub_revision
+from retrievers.errors import RetrieverError
+from retrievers.progress import task
 
 if TYPE_CHECKING:
     import numpy as np
@@ -15,69 +26,153 @@ if TYPE_CHECKING:
     from retrievers.progress import Progress
 
 SCORE_CHUNK = 1024
-"""Queries scored per matrix product, so memory stays O(chunk × corpus), not O(queries × corpus)."""
+"""Queries scored per block, so memory stays O(chunk × corpus block), not O(queries × corpus)."""
+ENCODE_CHUNK_BATCHES = 8
+"""Batches per encoded chunk: the unit of progress and of one cache transaction."""
 
 
 @dataclass(frozen=True)
 class EncoderSettings:
+    """Run-wide settings for every neural retriever of a run (the CLI fills them)."""
+
     batch_size: int = 64
     device: str | None = None
-    query_prefix: str = ""
-    document_prefix: str = ""
+    """``auto`` (or None): CUDA, else Apple MPS, else the CPU; or ``cpu``, ``cuda[:N]``, ``mps``."""
+    cache_dir: str | None = None
+    """Embedding cache folder; None keeps vectors in memory only (``probe run`` passes one)."""
+    precision: str = "auto"
+    """``auto``: half precision on a CUDA GPU, float32 elsewhere; or float32/float16/bfloat16."""
+    pool_depth: int = 100
+    """Candidates a reranker's first stage hands it in full-retrieval mode."""
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
             raise ValueError(f"batch size must be >= 1, got {self.batch_size}")
+        if self.pool_depth < 1:
+            raise ValueError(f"pool depth must be >= 1, got {self.pool_depth}")
 
 
-def encode(
-    model: Any,
-    texts: Sequence[str],
-    settings: EncoderSettings,
-    progress: Progress | None,
-    description: str,
-) -> npt.NDArray[np.float32]:
-    """Encode unique texts, longest first (less padding per batch), in their original order."""
-    import numpy as np
+class EmbeddingRetriever(Retriever):
+    """A bi-encoder: texts of a role (query or document) → one vector each.
 
-    unique = sorted(set(texts), key=len, reverse=True)
-    position = {text: i for i, text in enumerate(unique)}
-    normalize = getattr(model, "similarity_fn_name", "cosine") == "cosine"
-    step = settings.batch_size * 8
-    parts = []
-    with _task(progress, description, len(unique)) as advance:
-        for start in range(0, len(unique), step):
-            chunk = unique[start : start + step]
-            parts.append(
-                model.encode(
-                    chunk,
-                    batch_size=settings.batch_size,
-                    normalize_embeddings=normalize,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                ).astype(np.float32)
-            )
-            advance(len(chunk))
-    if not parts:
-        return np.zeros((0, 0), np.float32)
-    return np.concatenate(parts)[[position[t] for t in texts]]
+    Subclasses implement ``encode_batch`` (distinct texts in, float32 rows out) and say what
+    the vectors depend on (``namespace_settings``, ``prompt``, ``max_length``), which keys the
+    cache together with the model's identity.
+    """
+
+    model_path: str
+    settings: EncoderSettings
+
+    def __init__(self) -> None:
+        self._cache: EmbeddingCache | None = None
+        self._identity: str | None = None
+
+    @abc.abstractmethod
+    def encode_batch(self, texts: list[str], role: str) -> npt.NDArray[np.float32]:
+        """Vectors for ``texts`` (distinct, in this order) as the ``role`` side."""
+
+    def prompt(self, role: str) -> str:
+        """What is added around a text of ``role`` besides the text itself (for the cache key)."""
+        return ""
+
+    def max_length(self) -> int | None:
+        return None
+
+    @property
+    def normalize(self) -> bool:
+        """Whether vectors are L2-normalised (cosine similarity) or scored as they are (dot)."""
+        return True
+
+    def namespace_settings(self) -> dict[str, str]:
+        return {"backend": type(self).__name__, "normalize": str(self.normalize)}
+
+    @property
+    def cache(self) -> EmbeddingCache | None:
+        if self.settings.cache_dir is None:
+            return None
+        if self._cache is None:
+            self._cache = EmbeddingCache(self.settings.cache_dir)
+        return self._cache
+
+    def identity(self) -> str:
+        """The model's identity: its hub revision, else a sha256 of its files (memoised)."""
+        if self._identity is None:
+            from retrievers.cache import model_identity
+
+            self._identity = model_identity(self.model_path, self.cache)
+        return self._identity
+
+    def namespace(self, role: str) -> Namespace:
+        return Namespace(
+            model=self.identity(),
+            role=role,
+            prompt=self.prompt(role),
+            max_length=self.max_length(),
+            settings=self.namespace_settings(),
+        )
+
+    def embed(
+        self,
+        texts: Sequence[str],
+        role: str,
+        progress: Progress | None = None,
+        description: str = "encoding",
+    ) -> npt.NDArray[np.float32]:
+        """One row per text, in order; each distinct text is encoded at most once, ever."""
+        import numpy as np
+
+        unique = list(dict.fromkeys(texts))
+        if not unique:
+            return np.zeros((0, 0), np.float32)
+        cache = self.cache
+        namespace = self.namespace(role) if cache is not None else None
+        found = cache.get(namespace, unique) if cache and namespace else {}
+        missing = sorted((t for t in unique if t not in found), key=len, reverse=True)
+        if missing:
+            label = f"{description} ({len(found)} cached)" if found else description
+            step = self.settings.batch_size * ENCODE_CHUNK_BATCHES
+            with task(progress, label, len(missing)) as advance:
+                for start in range(0, len(missing), step):
+                    chunk = missing[start : start + step]
+                    vectors = np.asarray(self.encode_batch(chunk, role), dtype=np.float32)
+                    if cache is not None and namespace is not None:
+                        cache.put(namespace, chunk, vectors)
+                    found.update(zip(chunk, vectors, strict=True))
+                    advance(len(chunk))
+        matrix = np.stack([found[t] for t in unique])
+        position = {text: i for i, text in enumerate(unique)}
+        return matrix[[position[t] for t in texts]]
+
+    def index(
+        self,
+        doc_ids: Sequence[str],
+        doc_texts: Sequence[str],
+        progress: Progress | None = None,
+    ) -> DenseIndex:
+        embeddings = self.embed(doc_texts, DOCUMENT, progress, "encoding corpus")
+        return DenseIndex(self, doc_ids, embeddings)
+
+    def describe(self) -> dict[str, str]:
+        described = {**super().describe(), "model": self.model_path}
+        if (revision := hub_revision(self.model_path)) is not None:
+            described["revision"] = revision
+        return described
 
 
 class DenseIndex(SearchIndex):
     def __init__(
         self,
-        model: Any,
-        settings: EncoderSettings,
+        retriever: EmbeddingRetriever,
         doc_ids: Sequence[str],
         doc_embeddings: npt.NDArray[np.float32],
     ) -> None:
         import numpy as np
 
-        self._model = model
-        self._settings = settings
+        self._retriever = retriever
         self._doc_ids = tuple(doc_ids)
         self._docs = doc_embeddings
         self._sorted = np.argsort(np.array(self._doc_ids, dtype=object))
+        self._position = {d: i for i, d in enumerate(self._doc_ids)}
 
     @property
     def size(self) -> int:
@@ -88,28 +183,68 @@ class DenseIndex(SearchIndex):
     ) -> list[Ranking]:
         if not texts:
             return []
-        prefixed = [self._settings.query_prefix + t for t in texts]
-        queries = encode(self._model, prefixed, self._settings, progress, "encoding queries")
+        queries = self._retriever.embed(texts, QUERY, progress, "encoding queries")
         rankings: list[Ranking] = []
         for start in range(0, len(queries), SCORE_CHUNK):
-            scores = queries[start : start + SCORE_CHUNK] @ self._docs.T
-            rankings.extend(top_k(scores, self._doc_ids, self._sorted, depth))
+            chunk = queries[start : start + SCORE_CHUNK]
+            rankings.extend(stream_top_k(chunk, self._docs, self._doc_ids, self._sorted, depth))
         return rankings
 
+    def rerank(
+        self,
+        texts: Sequence[str],
+        candidates: Sequence[Sequence[str]],
+        progress: Progress | None = None,
+    ) -> list[Ranking]:
+        """Score each text against its candidates only."""
+        if len(texts) != len(candidates):
+            raise ValueError(f"{len(texts)} texts but {len(candidates)} candidate pools")
+        if not texts:
+            return []
+        queries = self._retriever.embed(texts, QUERY, progress, "encoding queries")
+        rankings = []
+        for query, pool in zip(queries, candidates, strict=True):
+            rows = [self._position_of(d) for d in pool]
+            rankings.extend(rank_pool(self._docs[rows] @ query, pool))
+        return rankings
 
-class SentenceTransformerRetriever(Retriever):
+    def _position_of(self, doc_id: str) -> int:
+        try:
+            return self._position[doc_id]
+        except KeyError:
+            raise RetrieverError(f"candidate document {doc_id!r} is not in the corpus") from None
+
+
+class SentenceTransformerRetriever(EmbeddingRetriever):
+    """Any sentence-transformers bi-encoder, by local path (a hub id is located first).
+
+    The query prompt is part of the template; ``document_prompt`` is prepended to every
+    document (E5's ``passage: ``). ``similarity`` overrides the model's own (``dot`` for
+    Contriever, whose vectors are not normalised).
+    """
+
     def __init__(
         self,
         name: str,
         model_path: str,
         settings: EncoderSettings | None = None,
         template: Template | None = None,
+        document_prompt: str = "",
+        max_length: int | None = None,
+        similarity: str | None = None,
+        model: Any = None,
     ) -> None:
+        """``model`` is an already loaded ``SentenceTransformer`` for ``model_path`` (or None to
+        load it on first use)."""
+        super().__init__()
         self.name = name
         self.model_path = model_path
         self.settings = settings or EncoderSettings()
         self.template = template or Template()
-        self._model: Any = None
+        self.document_prompt = document_prompt
+        self._max_length = max_length
+        self._similarity = similarity
+        self._model: Any = model
 
     @property
     def model(self) -> Any:
@@ -117,29 +252,71 @@ class SentenceTransformerRetriever(Retriever):
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
 
+            from retrievers.devices import resolve_device, resolve_dtype
+
             hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+            device = resolve_device(self.settings.device)
+            dtype = resolve_dtype(self.settings.precision, device)
             self._model = SentenceTransformer(
-                self.model_path, device=self.settings.device, local_files_only=True
+                self.model_path,
+                device=device,
+                local_files_only=True,
+                model_kwargs={"dtype": dtype},
             )
+            if self._max_length is not None:
+                self._model.max_seq_length = self._max_length
         return self._model
 
-    def index(
-        self,
-        doc_ids: Sequence[str],
-        doc_texts: Sequence[str],
-        progress: Progress | None = None,
-    ) -> DenseIndex:
-        prefixed = [self.settings.document_prefix + t for t in doc_texts]
-        embeddings = encode(self.model, prefixed, self.settings, progress, "encoding corpus")
-        return DenseIndex(self.model, self.settings, doc_ids, embeddings)
+    @property
+    def normalize(self) -> bool:
+        """Cosine unless the preset or the model's own config says otherwise; read from the
+        config file, so a warm cache never loads the model."""
+        similarity = self._similarity or _read_json(
+            self.model_path, "config_sentence_transformers.json"
+        ).get("similarity_fn_name")
+        return similarity in (None, "cosine")
 
-    def describe(self) -> dict[str, str]:
-        return {**super().describe(), "model": self.model_path}
+    def prompt(self, role: str) -> str:
+        return self.document_prompt if role == DOCUMENT else ""
+
+    def max_length(self) -> int | None:
+        """The preset's override, else the model's ``max_seq_length`` from its config file."""
+        if self._max_length is not None:
+            return self._max_length
+        found = _read_json(self.model_path, "sentence_bert_config.json").get("max_seq_length")
+        return int(found) if isinstance(found, int) else None
+
+    def namespace_settings(self) -> dict[str, str]:
+        from retrievers.devices import dtype_name, resolve_device, resolve_dtype
+
+        dtype = resolve_dtype(self.settings.precision, resolve_device(self.settings.device))
+        return {**super().namespace_settings(), "precision": dtype_name(dtype)}
+
+    def encode_batch(self, texts: list[str], role: str) -> npt.NDArray[np.float32]:
+        import numpy as np
+
+        inputs = [self.document_prompt + t for t in texts] if role == DOCUMENT else texts
+        vectors = self.model.encode(
+            inputs,
+            prompt="",
+            batch_size=self.settings.batch_size,
+            normalize_embeddings=self.normalize,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def model_inputs(self, texts: Sequence[str], role: str) -> list[str]:
+        """The exact strings the model reads for ``texts`` of ``role`` (after the template)."""
+        return [self.document_prompt + t for t in texts] if role == DOCUMENT else list(texts)
 
 
-def _task(progress: Progress | None, description: str, total: int) -> Any:
-    from contextlib import nullcontext
+def _read_json(folder: str, name: str) -> dict[str, Any]:
+    import json
+    from pathlib import Path
 
-    if progress is None:
-        return nullcontext(lambda n: None)
-    return progress.task(description, total)
+    path = Path(folder) / name
+    if not path.is_file():
+        return {}
+    loaded = json.loads(path.read_text(encoding="utf-8"))
+    return loaded if isinstance(loaded, dict) else {}

@@ -1,0 +1,69 @@
+"""Where models run (``--device auto|cpu|cuda|mps``) and in which precision."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from retrievers.errors import RetrieverError
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("auto", "float32", "float16", "bfloat16")
+_CUDA_INDEX = re.compile(r"^cuda:\d+$")
+
+
+def resolve_device(requested: str | None) -> str:
+    """A torch device name: ``auto`` (or None) picks CUDA, then Apple's MPS, then the CPU.
+
+    Naming a device that torch cannot see is an error with the fix, not a silent fallback.
+    """
+    name = (requested or "auto").strip().lower()
+    if name not in DEVICES and not _CUDA_INDEX.match(name):
+        raise RetrieverError(
+            f"unknown device {requested!r}: use one of {', '.join(DEVICES)} (or cuda:N)"
+        )
+    import torch
+
+    cuda = torch.cuda.is_available()
+    mps = bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
+    if name == "auto":
+        return "cuda" if cuda else "mps" if mps else "cpu"
+    if name.startswith("cuda") and not cuda:
+        build = "a CPU-only build" if torch.version.cuda is None else f"CUDA {torch.version.cuda}"
+        raise RetrieverError(
+            f"--device {name}: torch ({torch.__version__}, {build}) sees no CUDA device; "
+            "use --device cpu or --device auto"
+        )
+    if name.startswith("cuda") and ":" in name:
+        index = int(name.split(":")[1])
+        if index >= torch.cuda.device_count():
+            raise RetrieverError(
+                f"--device {name}: only {torch.cuda.device_count()} CUDA device(s) are visible"
+            )
+    if name == "mps" and not mps:
+        raise RetrieverError("--device mps: Apple's MPS is not available here; use --device auto")
+    return name
+
+
+def resolve_dtype(precision: str, device: str, prefer_bfloat16: bool = False) -> Any:
+    """The torch dtype for ``precision`` on ``device``: ``auto`` is half precision on a GPU.
+
+    ``prefer_bfloat16`` is for T5-based models, whose activations overflow float16; it is used
+    where the GPU supports bfloat16. The CPU and MPS stay in float32 under ``auto``.
+    """
+    import torch
+
+    if precision not in PRECISIONS:
+        raise RetrieverError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+    if precision != "auto":
+        return getattr(torch, precision)
+    if not device.startswith("cuda"):
+        return torch.float32
+    if prefer_bfloat16 and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float16
+
+
+def dtype_name(dtype: Any) -> str:
+    """``torch.float16`` → ``float16``: how the cache and results files record precision."""
+    return str(dtype).removeprefix("torch.")
