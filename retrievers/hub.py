@@ -13,11 +13,12 @@ def _offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
 
 
-def locate(model_id: str, revision: str | None = None) -> str:
+def locate(model_id: str, revision: str | None = None, local_hint: str | None = None) -> str:
     """A local directory holding ``model_id``: the hub cache if it is there, else a download.
 
     Never retries against an unreachable hub: one short reachability check, then a one-line
-    error that says how to get the model.
+    error that says how to get the model. ``local_hint`` is how to name a local copy on the
+    command line (``instructor-xl=DIR`` for a preset).
     """
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import LocalEntryNotFoundError
@@ -29,6 +30,7 @@ def locate(model_id: str, revision: str | None = None) -> str:
     fix = (
         f"download it where there is internet (`hf download {model_id}`, then copy the hub "
         "cache) or pass a local model directory"
+        + (f" as --retriever {local_hint}" if local_hint else "")
     )
     if _offline():
         raise RetrieverError(

@@ -1,23 +1,31 @@
 """Turn what a user typed after ``--retriever`` into a retriever.
 
-In order: a preset name; ``package.module:factory``; a name from the entry-point group; a local
-model directory; a Hugging Face id. Anything else is an error that lists what would work.
+In order: a preset name; ``preset=DIR`` (a preset's family and formats on weights in a local
+folder); ``package.module:factory``; a name from the entry-point group; a local model
+directory; a Hugging Face id. Anything else is an error that lists what would work.
+
+A directory or hub id that is not a preset gets its family from its files: an INSTRUCTOR
+checkpoint by its name, a seq2seq T5 as monoT5, a causal LM as a yes/no reranker, a
+sequence classifier without sentence-transformers modules as a cross-encoder, and anything
+else as a sentence-transformers bi-encoder.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
 
-from retrievers.base import Retriever
+from retrievers.base import Retriever, Template
 from retrievers.dense import EncoderSettings
 from retrievers.errors import RetrieverError
 from retrievers.presets import PRESETS, Preset
 
 ENTRY_POINT_GROUP = "instructprobe.retrievers"
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+FACTORY = re.compile(r"^[\w.]+:\w+$")
 
 
 def _build_bm25(
@@ -28,16 +36,86 @@ def _build_bm25(
     return BM25(name=name)
 
 
+def _needs_path(name: str, path: str | None) -> str:
+    if path is None:
+        raise RetrieverError(f"retriever {name!r} needs a model path")
+    return path
+
+
 def _build_sentence_transformer(
     name: str, path: str | None, preset: Preset | None, settings: EncoderSettings
 ) -> Retriever:
-    from retrievers.base import Template
     from retrievers.dense import SentenceTransformerRetriever
 
-    if path is None:
-        raise RetrieverError(f"retriever {name!r} needs a model path")
-    template = preset.template if preset else Template()
-    return SentenceTransformerRetriever(name, path, settings, template)
+    return SentenceTransformerRetriever(
+        name,
+        _needs_path(name, path),
+        settings,
+        preset.template if preset else Template(),
+        document_prompt=preset.document_prompt if preset else "",
+        max_length=preset.max_length if preset else None,
+        similarity=preset.similarity if preset else None,
+    )
+
+
+def _build_instructor(
+    name: str, path: str | None, preset: Preset | None, settings: EncoderSettings
+) -> Retriever:
+    from retrievers.instructor import DOCUMENT_INSTRUCTION, QUERY_INSTRUCTION, InstructorRetriever
+
+    return InstructorRetriever(
+        name,
+        _needs_path(name, path),
+        settings,
+        preset.template if preset else Template(),
+        query_instruction=preset.query_prompt if preset else QUERY_INSTRUCTION,
+        document_instruction=preset.document_prompt if preset else DOCUMENT_INSTRUCTION,
+        max_length=preset.max_length if preset else None,
+    )
+
+
+def _build_cross_encoder(
+    name: str, path: str | None, preset: Preset | None, settings: EncoderSettings
+) -> Retriever:
+    from retrievers.rerankers import CrossEncoderRetriever
+
+    return CrossEncoderRetriever(
+        name,
+        _needs_path(name, path),
+        settings,
+        preset.template if preset else Template(),
+        max_length=preset.max_length if preset else None,
+    )
+
+
+def _build_monot5(
+    name: str, path: str | None, preset: Preset | None, settings: EncoderSettings
+) -> Retriever:
+    from retrievers.rerankers import MONOT5_PATTERN, MonoT5Retriever
+
+    return MonoT5Retriever(
+        name,
+        _needs_path(name, path),
+        settings,
+        preset.template if preset else Template(),
+        prompt=preset.pair_prompt if preset and preset.pair_prompt else MONOT5_PATTERN,
+        max_length=preset.max_length if preset else 512,
+    )
+
+
+def _build_yes_no(
+    name: str, path: str | None, preset: Preset | None, settings: EncoderSettings
+) -> Retriever:
+    from retrievers.rerankers import FOLLOWIR_PATTERN, YesNoRetriever
+
+    return YesNoRetriever(
+        name,
+        _needs_path(name, path),
+        settings,
+        preset.template if preset else Template(),
+        prompt=preset.pair_prompt if preset and preset.pair_prompt else FOLLOWIR_PATTERN,
+        max_length=preset.max_length if preset else None,
+    )
 
 
 Builder = Callable[[str, "str | None", "Preset | None", EncoderSettings], Retriever]
@@ -45,6 +123,10 @@ Builder = Callable[[str, "str | None", "Preset | None", EncoderSettings], Retrie
 BUILDERS: dict[str, Builder] = {
     "bm25": _build_bm25,
     "sentence-transformers": _build_sentence_transformer,
+    "instructor": _build_instructor,
+    "cross-encoder": _build_cross_encoder,
+    "monot5": _build_monot5,
+    "yes-no": _build_yes_no,
 }
 
 
@@ -55,11 +137,13 @@ def _preset_path(preset: Preset) -> str | None:
         return None
     from retrievers.hub import locate
 
-    return locate(preset.model_id)
+    return locate(preset.model_id, local_hint=f"{preset.name}=DIR")
 
 
-def _from_preset(preset: Preset, settings: EncoderSettings) -> Retriever:
-    return BUILDERS[preset.family](preset.name, _preset_path(preset), preset, settings)
+def _from_preset(preset: Preset, settings: EncoderSettings, path: str | None = None) -> Retriever:
+    return BUILDERS[preset.family](
+        preset.name, path if path is not None else _preset_path(preset), preset, settings
+    )
 
 
 def _from_factory(target: str) -> Retriever:
@@ -87,27 +171,56 @@ def resolve(spec: str, settings: EncoderSettings | None = None) -> Retriever:
     encoder = settings or EncoderSettings()
     if spec in PRESETS:
         return _from_preset(PRESETS[spec], encoder)
-    if re.fullmatch(r"[\w.]+:\w+", spec):
+    name, equals, folder = spec.partition("=")
+    if equals and name in PRESETS:
+        return _from_preset(PRESETS[name], encoder, _model_directory(Path(folder).expanduser()))
+    if FACTORY.match(spec):
         return _from_factory(spec)
     if (target := _entry_point_target(spec)) is not None:
         return _from_factory(target)
-    if Path(spec).exists():
-        return _from_local_path(Path(spec), encoder)
+    if Path(spec).expanduser().exists():
+        path = _model_directory(Path(spec).expanduser())
+        return BUILDERS[detect_family(path)](Path(path).name, path, None, encoder)
     if HUB_ID.match(spec):
         from retrievers.hub import locate
 
-        return _build_sentence_transformer(spec, locate(spec), None, encoder)
+        path = locate(spec)
+        return BUILDERS[detect_family(path, spec)](spec, path, None, encoder)
     known = ", ".join(PRESETS)
     raise RetrieverError(
         f"unknown retriever {spec!r}: use a preset ({known}; see `probe list retrievers`), "
-        "a local model directory, a Hugging Face id like org/name, or package.module:factory"
+        "PRESET=DIR, a local model directory, a Hugging Face id like org/name, or "
+        "package.module:factory"
     )
 
 
-def _from_local_path(path: Path, settings: EncoderSettings) -> Retriever:
+def _model_directory(path: Path) -> str:
     if not path.is_dir() or not (path / "config.json").exists():
         raise RetrieverError(
             f"{path} is not a model directory (expected a config.json from a saved "
             "sentence-transformers or transformers model)"
         )
-    return _build_sentence_transformer(path.name, str(path), None, settings)
+    return str(path)
+
+
+def detect_family(path: str, model_id: str | None = None) -> str:
+    """Which builder suits the model in ``path`` (see the module docstring)."""
+    from retrievers.cache import hub_revision
+
+    folder = Path(path)
+    label = (model_id or hub_revision(folder) or folder.name).lower()
+    if "instructor" in label:
+        return "instructor"
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    architectures = [str(a) for a in config.get("architectures") or []]
+    has_modules = (folder / "modules.json").exists()
+    if any(a.endswith("ForConditionalGeneration") for a in architectures) and not has_modules:
+        return "monot5"
+    if any(a.endswith("ForCausalLM") for a in architectures) and not has_modules:
+        return "yes-no"
+    if any(a.endswith("ForSequenceClassification") for a in architectures) and not has_modules:
+        return "cross-encoder"
+    return "sentence-transformers"

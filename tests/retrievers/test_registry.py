@@ -54,3 +54,98 @@ def test_hub_id_not_available_offline_fails_fast_with_the_fix(monkeypatch, offli
     with pytest.raises(RetrieverError, match="not in the local Hugging Face cache"):
         resolve("hkunlp/instructor-xl-not-cached")
     assert time.monotonic() - start < 5
+
+
+REQUIRED = {
+    "bm25",
+    "minilm",
+    "instructor-base",
+    "instructor-large",
+    "instructor-xl",
+    "e5-mistral-7b-instruct",
+    "e5-base-v2",
+    "bge-base-en-v1.5",
+    "gtr-t5-base",
+    "contriever-msmarco",
+    "monot5-base",
+    "followir-7b",
+}
+
+
+def test_the_fields_presets_are_all_there_with_a_builder_each():
+    from retrievers.registry import BUILDERS
+
+    assert set(PRESETS) >= REQUIRED
+    for preset in PRESETS.values():
+        assert preset.family in BUILDERS, preset.name
+        assert preset.size and preset.summary
+
+
+def fake_hub_snapshot(cache, repo_id, source, commit="c" * 40):
+    """Lay ``source`` out as the Hugging Face hub cache holds a downloaded model."""
+    import shutil
+
+    repo = cache / ("models--" + repo_id.replace("/", "--"))
+    shutil.copytree(source, repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    return repo / "snapshots" / commit
+
+
+def test_instructor_xl_by_name_works_where_its_weights_are_in_the_hub_cache(
+    instructor_dir, tmp_path, monkeypatch
+):
+    import huggingface_hub.constants
+
+    from retrievers.instructor import InstructorRetriever
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    snapshot = fake_hub_snapshot(tmp_path, "hkunlp/instructor-xl", instructor_dir)
+    retriever = resolve("instructor-xl")
+    assert isinstance(retriever, InstructorRetriever)
+    assert retriever.model_path == str(snapshot)
+    assert retriever.describe()["revision"] == "hkunlp/instructor-xl@" + "c" * 40
+    assert retriever.identity() == "hub:hkunlp/instructor-xl@" + "c" * 40
+    index = retriever.index(["a", "b"], ["cats and dogs", "stock markets"])
+    (ranking,) = index.search(["household pets"], depth=2)
+    assert sorted(ranking.doc_ids) == ["a", "b"]
+
+
+def test_instructor_xl_without_weights_fails_fast_naming_both_fixes(tmp_path, monkeypatch):
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    start = time.monotonic()
+    with pytest.raises(RetrieverError) as raised:
+        resolve("instructor-xl")
+    assert time.monotonic() - start < 5
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "hf download hkunlp/instructor-xl" in message
+    assert "--retriever instructor-xl=DIR" in message
+
+
+def test_a_preset_bound_to_a_folder_that_is_not_a_model_is_refused(tmp_path):
+    with pytest.raises(RetrieverError, match="not a model directory"):
+        resolve(f"instructor-xl={tmp_path}")
+
+
+def test_local_folders_get_their_family_from_their_files(
+    instructor_dir, monot5_dir, cross_encoder_dir, causal_dir, tmp_path, minilm
+):
+    import shutil
+
+    from retrievers.instructor import InstructorRetriever
+    from retrievers.registry import detect_family
+    from retrievers.rerankers import CrossEncoderRetriever, MonoT5Retriever, YesNoRetriever
+
+    named = tmp_path / "my-instructor-large"
+    shutil.copytree(instructor_dir, named)
+    assert isinstance(resolve(str(named)), InstructorRetriever)
+    assert isinstance(resolve(str(monot5_dir)), MonoT5Retriever)
+    assert isinstance(resolve(str(cross_encoder_dir)), CrossEncoderRetriever)
+    assert isinstance(resolve(str(causal_dir)), YesNoRetriever)
+    assert detect_family(minilm.model_path) == "sentence-transformers"
+    assert detect_family(str(instructor_dir), "hkunlp/instructor-base") == "instructor"

@@ -1,0 +1,231 @@
+"""The INSTRUCTOR family (hkunlp/instructor-base, -large, -xl) on transformers directly.
+
+INSTRUCTOR embeds an ``[instruction, text]`` pair: both are stripped and joined with nothing
+between them (``"".join([instruction, text])``), the T5 encoder reads the whole string, and the
+mean pooling leaves out the instruction's tokens (the instruction tokenised alone, less its
+closing ``</s>``). Then come the checkpoint's ``2_Dense`` projection and L2 normalisation. This
+is what the InstructorEmbedding package does; that package does not load with current
+sentence-transformers, so the same steps are written here on ``T5EncoderModel``.
+
+In instructprobe the pair's instruction is the model's own retrieval instruction (one for
+queries, one for documents); the user's instruction travels in the text, joined to the query
+by the template, which is what the perturbation families edit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from retrievers.base import Template
+from retrievers.cache import DOCUMENT
+from retrievers.dense import EmbeddingRetriever, EncoderSettings
+from retrievers.errors import RetrieverError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+QUERY_INSTRUCTION = "Represent the question for retrieving supporting documents: "
+DOCUMENT_INSTRUCTION = "Represent the document for retrieval: "
+DEFAULT_MAX_LENGTH = 512
+
+
+class InstructorRetriever(EmbeddingRetriever):
+    def __init__(
+        self,
+        name: str,
+        model_path: str,
+        settings: EncoderSettings | None = None,
+        template: Template | None = None,
+        query_instruction: str = QUERY_INSTRUCTION,
+        document_instruction: str = DOCUMENT_INSTRUCTION,
+        max_length: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.name = name
+        self.model_path = model_path
+        self.settings = settings or EncoderSettings()
+        self.template = template or Template()
+        self.query_instruction = query_instruction
+        self.document_instruction = document_instruction
+        self._max_length = max_length
+        self._loaded: _Instructor | None = None
+
+    def instruction(self, role: str) -> str:
+        return self.document_instruction if role == DOCUMENT else self.query_instruction
+
+    def prompt(self, role: str) -> str:
+        return self.instruction(role)
+
+    def max_length(self) -> int:
+        if self._max_length is not None:
+            return self._max_length
+        config = _read_json(Path(self.model_path) / "sentence_bert_config.json")
+        found = config.get("max_seq_length")
+        return int(found) if isinstance(found, int) else DEFAULT_MAX_LENGTH
+
+    def lower_case(self) -> bool:
+        config = _read_json(Path(self.model_path) / "sentence_bert_config.json")
+        return bool(config.get("do_lower_case", False))
+
+    def namespace_settings(self) -> dict[str, str]:
+        from retrievers.devices import dtype_name, resolve_device, resolve_dtype
+
+        device = resolve_device(self.settings.device)
+        dtype = resolve_dtype(self.settings.precision, device, prefer_bfloat16=True)
+        return {
+            **super().namespace_settings(),
+            "precision": dtype_name(dtype),
+            "pooling": "mean without instruction tokens",
+        }
+
+    def pairs(self, texts: Sequence[str], role: str) -> list[tuple[str, str]]:
+        """The ``[instruction, text]`` pairs INSTRUCTOR is given, as its package strips them."""
+        instruction = self.instruction(role).strip()
+        lower = self.lower_case()
+        pairs = [(instruction, t.strip()) for t in texts]
+        return [(i.lower(), t.lower()) for i, t in pairs] if lower else pairs
+
+    def model_inputs(self, texts: Sequence[str], role: str) -> list[str]:
+        """The exact strings the encoder reads: instruction and text joined with nothing."""
+        return ["".join(pair) for pair in self.pairs(texts, role)]
+
+    @property
+    def loaded(self) -> _Instructor:
+        if self._loaded is None:
+            self._loaded = _Instructor.load(self.model_path, self.settings)
+        return self._loaded
+
+    def encode_batch(self, texts: list[str], role: str) -> npt.NDArray[np.float32]:
+        import numpy as np
+
+        pairs = self.pairs(texts, role)
+        out = []
+        size = self.settings.batch_size
+        for start in range(0, len(pairs), size):
+            out.append(self.loaded.encode(pairs[start : start + size], self.max_length()))
+        return np.concatenate(out).astype(np.float32)
+
+
+class _Instructor:
+    """Tokenizer, T5 encoder and the optional Dense projection of one checkpoint."""
+
+    def __init__(self, tokenizer: Any, encoder: Any, dense: Any, device: str) -> None:
+        self.tokenizer = tokenizer
+        self.encoder = encoder
+        self.dense = dense
+        self.device = device
+
+    @classmethod
+    def load(cls, path: str, settings: EncoderSettings) -> _Instructor:
+        from transformers import AutoTokenizer, T5EncoderModel
+        from transformers.utils import logging as hf_logging
+
+        from retrievers.devices import resolve_device, resolve_dtype
+
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        device = resolve_device(settings.device)
+        dtype = resolve_dtype(settings.precision, device, prefer_bfloat16=True)
+        _check_pooling(Path(path))
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            encoder: Any = T5EncoderModel.from_pretrained(path, dtype=dtype, local_files_only=True)
+        except (OSError, ValueError) as error:
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise RetrieverError(f"cannot load INSTRUCTOR model from {path}: {first}") from None
+        encoder.to(device).eval()
+        dense = _load_dense(Path(path), dtype, device)
+        return cls(tokenizer, encoder, dense, device)
+
+    def encode(self, pairs: list[tuple[str, str]], max_length: int) -> npt.NDArray[np.float32]:
+        import torch
+
+        joined = ["".join(pair) for pair in pairs]
+        features = self.tokenizer(
+            joined, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+        )
+        instructions = self.tokenizer(
+            [i for i, _ in pairs], truncation=True, max_length=max_length, padding=True
+        )
+        # The instruction's own tokens, less the closing </s>, are left out of the pooling.
+        skip = [max(0, sum(mask) - 1) for mask in instructions["attention_mask"]]
+        attention = features["attention_mask"]
+        pooled_mask = attention.clone()
+        for row, n in enumerate(skip):
+            pooled_mask[row, :n] = 0
+        with torch.inference_mode():
+            hidden = self.encoder(
+                input_ids=features["input_ids"].to(self.device),
+                attention_mask=attention.to(self.device),
+            ).last_hidden_state
+            weights = pooled_mask.to(self.device, hidden.dtype).unsqueeze(-1)
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            if self.dense is not None:
+                pooled = self.dense(pooled)
+            pooled = torch.nn.functional.normalize(pooled.float(), dim=-1)
+        return pooled.cpu().numpy()
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    loaded = json.loads(path.read_text(encoding="utf-8"))
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _modules(path: Path) -> list[dict[str, Any]]:
+    modules = path / "modules.json"
+    if not modules.is_file():
+        return []
+    loaded = json.loads(modules.read_text(encoding="utf-8"))
+    return [m for m in loaded if isinstance(m, dict)] if isinstance(loaded, list) else []
+
+
+def _check_pooling(path: Path) -> None:
+    for module in _modules(path):
+        if module.get("type", "").endswith("Pooling"):
+            config = _read_json(path / module.get("path", "") / "config.json")
+            if config and not config.get("pooling_mode_mean_tokens", False):
+                raise RetrieverError(
+                    f"{path}: INSTRUCTOR models pool by mean; this one's pooling is {config}"
+                )
+
+
+def _load_dense(path: Path, dtype: Any, device: str) -> Any:
+    """The checkpoint's ``Dense`` module (a linear map, no activation), if it has one."""
+    import torch
+
+    for module in _modules(path):
+        if not module.get("type", "").endswith("Dense"):
+            continue
+        folder = path / module.get("path", "")
+        config = _read_json(folder / "config.json")
+        activation = str(config.get("activation_function", "torch.nn.modules.linear.Identity"))
+        if not activation.endswith("Identity"):
+            raise RetrieverError(f"{folder}: unsupported Dense activation {activation}")
+        linear = torch.nn.Linear(
+            int(config["in_features"]), int(config["out_features"]), bias=config.get("bias", True)
+        )
+        state = _load_state(folder)
+        state = {k.removeprefix("linear."): v for k, v in state.items()}
+        linear.load_state_dict(state)
+        return linear.to(device=device, dtype=dtype).eval()
+    return None
+
+
+def _load_state(folder: Path) -> dict[str, Any]:
+    import torch
+
+    safetensors = folder / "model.safetensors"
+    if safetensors.is_file():
+        from safetensors.torch import load_file
+
+        return dict(load_file(str(safetensors)))
+    binary = folder / "pytorch_model.bin"
+    if binary.is_file():
+        loaded = torch.load(binary, map_location="cpu", weights_only=True)
+        return dict(loaded)
+    raise RetrieverError(f"{folder}: no model.safetensors or pytorch_model.bin for the Dense layer")

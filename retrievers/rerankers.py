@@ -1,0 +1,469 @@
+"""Rerankers: models that score (query, document) pairs instead of embedding texts.
+
+* ``CrossEncoderRetriever``: a sentence-transformers ``CrossEncoder`` (raw logit, no sigmoid).
+* ``MonoT5Retriever``: ``Query: … Document: … Relevant:`` read by a T5 seq2seq model, scored
+  by log P(true) over {true, false} at the first decoder step (Nogueira et al., 2020).
+* ``YesNoRetriever``: a causal LM (FollowIR-7B, Mistral-instruct style prompts) asked whether
+  the document is relevant, scored by log P(true) over {true, false} at the next token. The
+  log is taken so near-certain answers keep their order in float32; P(true) ranks the same.
+
+``SearchIndex.rerank`` scores only each text's candidates. ``search`` needs a first stage:
+the retriever's ``first_stage`` (BM25 unless another is given) ranks the corpus, its top
+``EncoderSettings.pool_depth`` documents (100 by default) are rescored, and the ranking holds
+only those. Pair scores go through the embedding cache as one-number vectors, keyed by the
+model, the prompt pattern, the maximum length and the pair's text.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from retrievers.base import Ranking, Retriever, SearchIndex, Template, rank_pool
+from retrievers.cache import PAIR, EmbeddingCache, Namespace, hub_revision
+from retrievers.dense import EncoderSettings
+from retrievers.errors import RetrieverError
+from retrievers.progress import task
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from retrievers.progress import Progress
+
+MONOT5_PATTERN = "Query: {query} Document: {document} Relevant:"
+FOLLOWIR_PATTERN = (
+    "<s> [INST] You are an expert Google searcher, whose job is to determine if the following "
+    "document is relevant to the query (true/false). Answer using only one word, one of those "
+    "two choices.\n\nQuery: {query}\nDocument: {document}\nRelevant (only output one word, "
+    'either "true" or "false"): [/INST] '
+)
+PAIR_CHUNK_BATCHES = 8
+_SEPARATOR = "\x1f"
+
+
+class PairRetriever(Retriever):
+    """A reranker: scores pairs; ``index`` prepares a first stage for full retrieval."""
+
+    model_path: str
+    settings: EncoderSettings
+    first_stage: Retriever | None
+
+    def __init__(self) -> None:
+        self._cache: EmbeddingCache | None = None
+        self._identity: str | None = None
+
+    @abc.abstractmethod
+    def score_batch(self, pairs: list[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        """One relevance score per (query text, document text) pair, higher is better."""
+
+    @abc.abstractmethod
+    def pattern(self) -> str:
+        """How a pair is shown to the model (for the cache key and the listing)."""
+
+    def max_length(self) -> int | None:
+        return None
+
+    def precision(self) -> str:
+        from retrievers.devices import dtype_name, resolve_device, resolve_dtype
+
+        return dtype_name(
+            resolve_dtype(self.settings.precision, resolve_device(self.settings.device))
+        )
+
+    @property
+    def cache(self) -> EmbeddingCache | None:
+        if self.settings.cache_dir is None:
+            return None
+        if self._cache is None:
+            self._cache = EmbeddingCache(self.settings.cache_dir)
+        return self._cache
+
+    def namespace(self) -> Namespace:
+        from retrievers.cache import model_identity
+
+        if self._identity is None:
+            self._identity = model_identity(self.model_path, self.cache)
+        return Namespace(
+            model=self._identity,
+            role=PAIR,
+            prompt=self.pattern(),
+            max_length=self.max_length(),
+            settings={"backend": type(self).__name__, "precision": self.precision()},
+        )
+
+    def scores(
+        self, pairs: Sequence[tuple[str, str]], progress: Progress | None = None
+    ) -> npt.NDArray[np.float32]:
+        """A score per pair; distinct pairs are scored once, longest first, through the cache."""
+        import numpy as np
+
+        keys = [q + _SEPARATOR + d for q, d in pairs]
+        unique = list(dict.fromkeys(keys))
+        if not unique:
+            return np.zeros(0, np.float32)
+        split = {k: tuple(k.split(_SEPARATOR, 1)) for k in unique}
+        cache = self.cache
+        namespace = self.namespace() if cache is not None else None
+        found = {
+            k: float(v[0])
+            for k, v in (cache.get(namespace, unique) if cache and namespace else {}).items()
+        }
+        missing = sorted((k for k in unique if k not in found), key=len, reverse=True)
+        if missing:
+            label = f"scoring pairs ({len(found)} cached)" if found else "scoring pairs"
+            step = self.settings.batch_size * PAIR_CHUNK_BATCHES
+            with task(progress, label, len(missing)) as advance:
+                for start in range(0, len(missing), step):
+                    chunk = missing[start : start + step]
+                    batch = [(split[k][0], split[k][1]) for k in chunk]
+                    values = np.asarray(self.score_batch(batch), dtype=np.float32).reshape(-1)
+                    if cache is not None and namespace is not None:
+                        cache.put(namespace, chunk, values.reshape(-1, 1))
+                    found.update(zip(chunk, (float(v) for v in values), strict=True))
+                    advance(len(chunk))
+        return np.array([found[k] for k in keys], dtype=np.float32)
+
+    def index(
+        self,
+        doc_ids: Sequence[str],
+        doc_texts: Sequence[str],
+        progress: Progress | None = None,
+    ) -> RerankIndex:
+        from retrievers.bm25 import BM25
+
+        first = (self.first_stage or BM25()).index(doc_ids, doc_texts, progress)
+        return RerankIndex(self, first, doc_ids, doc_texts)
+
+    def describe(self) -> dict[str, str]:
+        described = {
+            **super().describe(),
+            "model": self.model_path,
+            "pair_format": self.pattern(),
+            "first_stage": (self.first_stage.name if self.first_stage else "bm25")
+            + f" top {self.settings.pool_depth}",
+        }
+        if (revision := hub_revision(self.model_path)) is not None:
+            described["revision"] = revision
+        return described
+
+
+class RerankIndex(SearchIndex):
+    def __init__(
+        self,
+        retriever: PairRetriever,
+        first_stage: SearchIndex,
+        doc_ids: Sequence[str],
+        doc_texts: Sequence[str],
+    ) -> None:
+        self._retriever = retriever
+        self._first = first_stage
+        self._texts = dict(zip(doc_ids, doc_texts, strict=True))
+
+    @property
+    def size(self) -> int:
+        return len(self._texts)
+
+    def search(
+        self, texts: Sequence[str], depth: int, progress: Progress | None = None
+    ) -> list[Ranking]:
+        """The first stage's top ``pool_depth``, rescored; the ranking holds only those."""
+        pools = self._first.search(texts, self._retriever.settings.pool_depth, progress)
+        reranked = self.rerank(texts, [p.doc_ids for p in pools], progress)
+        return [Ranking(r.doc_ids[:depth], r.scores[:depth]) for r in reranked]
+
+    def rerank(
+        self,
+        texts: Sequence[str],
+        candidates: Sequence[Sequence[str]],
+        progress: Progress | None = None,
+    ) -> list[Ranking]:
+        if len(texts) != len(candidates):
+            raise ValueError(f"{len(texts)} texts but {len(candidates)} candidate pools")
+        pairs = [
+            (t, self._text_of(d)) for t, pool in zip(texts, candidates, strict=True) for d in pool
+        ]
+        scores = self._retriever.scores(pairs, progress)
+        rankings: list[Ranking] = []
+        start = 0
+        for pool in candidates:
+            rankings.extend(rank_pool(scores[start : start + len(pool)], pool))
+            start += len(pool)
+        return rankings
+
+    def _text_of(self, doc_id: str) -> str:
+        try:
+            return self._texts[doc_id]
+        except KeyError:
+            raise RetrieverError(f"candidate document {doc_id!r} is not in the corpus") from None
+
+
+class CrossEncoderRetriever(PairRetriever):
+    """A sentence-transformers ``CrossEncoder``; its raw logit is the score."""
+
+    def __init__(
+        self,
+        name: str,
+        model_path: str,
+        settings: EncoderSettings | None = None,
+        template: Template | None = None,
+        max_length: int | None = None,
+        first_stage: Retriever | None = None,
+    ) -> None:
+        super().__init__()
+        self.name = name
+        self.model_path = model_path
+        self.settings = settings or EncoderSettings()
+        self.template = template or Template()
+        self._max_length = max_length
+        self.first_stage = first_stage
+        self._model: Any = None
+
+    def pattern(self) -> str:
+        return "({query}, {document})"
+
+    def max_length(self) -> int | None:
+        return self._max_length
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            import torch
+            from sentence_transformers import CrossEncoder
+            from transformers.utils import logging as hf_logging
+
+            from retrievers.devices import resolve_device, resolve_dtype
+
+            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+            device = resolve_device(self.settings.device)
+            self._model = CrossEncoder(
+                self.model_path,
+                device=device,
+                local_files_only=True,
+                max_length=self._max_length,
+                activation_fn=torch.nn.Identity(),
+                model_kwargs={"dtype": resolve_dtype(self.settings.precision, device)},
+            )
+        return self._model
+
+    def score_batch(self, pairs: list[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        import numpy as np
+
+        scores = np.asarray(
+            self.model.predict(
+                pairs,
+                batch_size=self.settings.batch_size,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+            ),
+            dtype=np.float32,
+        )
+        if scores.ndim == 2:  # several labels: log-probability of the last (relevant) one
+            shifted = scores - scores.max(axis=1, keepdims=True)
+            relevant: npt.NDArray[np.float32] = shifted[:, -1] - np.log(np.exp(shifted).sum(axis=1))
+            return relevant
+        return scores
+
+
+class _GenerativeReranker(PairRetriever):
+    """Shared by monoT5 and yes/no LMs: a prompt pattern, and true/false token logits."""
+
+    true_words: tuple[str, ...] = ("true",)
+    false_words: tuple[str, ...] = ("false",)
+    prefer_bfloat16 = False
+
+    def __init__(
+        self,
+        name: str,
+        model_path: str,
+        settings: EncoderSettings | None = None,
+        template: Template | None = None,
+        prompt: str = MONOT5_PATTERN,
+        max_length: int | None = None,
+        first_stage: Retriever | None = None,
+    ) -> None:
+        super().__init__()
+        self.name = name
+        self.model_path = model_path
+        self.settings = settings or EncoderSettings()
+        self.template = template or Template()
+        self.prompt = prompt
+        self._max_length = max_length
+        self.first_stage = first_stage
+        self._tokenizer: Any = None
+        self._model: Any = None
+        self._device = "cpu"
+
+    def pattern(self) -> str:
+        return self.prompt
+
+    def precision(self) -> str:
+        from retrievers.devices import dtype_name, resolve_device, resolve_dtype
+
+        device = resolve_device(self.settings.device)
+        return dtype_name(resolve_dtype(self.settings.precision, device, self.prefer_bfloat16))
+
+    def format(self, query: str, document: str) -> str:
+        """The exact prompt for one pair (before any truncation of the document)."""
+        return self.prompt.format(query=query, document=document)
+
+    @property
+    def tokenizer(self) -> Any:
+        if self._tokenizer is None:
+            self._load()
+        return self._tokenizer
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            self._load()
+        return self._model
+
+    def _load(self) -> None:
+        from transformers.utils import logging as hf_logging
+
+        from retrievers.devices import resolve_device, resolve_dtype
+
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        self._device = resolve_device(self.settings.device)
+        dtype = resolve_dtype(self.settings.precision, self._device, self.prefer_bfloat16)
+        try:
+            self._tokenizer, self._model = self._load_model(dtype)
+        except (OSError, ValueError) as error:
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise RetrieverError(
+                f"cannot load {self.name} from {self.model_path}: {first}"
+            ) from None
+        self._model.to(self._device).eval()
+
+    @abc.abstractmethod
+    def _load_model(self, dtype: Any) -> tuple[Any, Any]:
+        """(tokenizer, model) from ``model_path``."""
+
+    def limit(self) -> int:
+        """Tokens a prompt may take: the preset's, else the tokenizer's, else the model's."""
+        if self._max_length is not None:
+            return self._max_length
+        found = getattr(self.tokenizer, "model_max_length", None)
+        positions = getattr(self.model.config, "max_position_embeddings", None)
+        candidates = [v for v in (found, positions) if isinstance(v, int) and v < 1_000_000]
+        return min(candidates) if candidates else 512
+
+    def max_length(self) -> int | None:
+        return self._max_length
+
+    def fit(self, query: str, document: str) -> str:
+        """The prompt, with the document cut (by tokens) so the whole prompt fits the limit.
+
+        Cutting the document, not the prompt's end, keeps the question (``Relevant:``) that the
+        true/false logits answer.
+        """
+        text = self.format(query, document)
+        limit = self.limit()
+        length = len(self.tokenizer(text)["input_ids"])
+        if length <= limit:
+            return text
+        ids = self.tokenizer(document, add_special_tokens=False)["input_ids"]
+        keep = max(0, len(ids) - (length - limit))
+        while keep > 0:
+            cut = self.tokenizer.decode(ids[:keep], skip_special_tokens=True)
+            text = self.format(query, cut)
+            length = len(self.tokenizer(text)["input_ids"])
+            if length <= limit:
+                return text
+            keep -= max(1, length - limit)
+        return self.format(query, "")
+
+    def word_id(self, words: tuple[str, ...]) -> int:
+        vocab = self.tokenizer.get_vocab()
+        for word in words:
+            if word in vocab:
+                return int(vocab[word])
+        ids = self.tokenizer(words[-1], add_special_tokens=False)["input_ids"]
+        if not ids:
+            raise RetrieverError(f"{self.name}: the tokenizer has no token for {words[-1]!r}")
+        return int(ids[0])
+
+    def score_batch(self, pairs: list[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        import numpy as np
+        import torch
+
+        prompts = [self.fit(q, d) for q, d in pairs]
+        true_id, false_id = self.word_id(self.true_words), self.word_id(self.false_words)
+        out = []
+        size = self.settings.batch_size
+        for start in range(0, len(prompts), size):
+            logits = self.next_token_logits(prompts[start : start + size])
+            two = torch.stack([logits[:, false_id], logits[:, true_id]], dim=1).float()
+            out.append(torch.log_softmax(two, dim=1)[:, 1].cpu().numpy())
+        return np.concatenate(out).astype(np.float32)
+
+    @abc.abstractmethod
+    def next_token_logits(self, prompts: list[str]) -> Any:
+        """Logits over the vocabulary for the token that answers each prompt."""
+
+
+class MonoT5Retriever(_GenerativeReranker):
+    """monoT5: T5 reads ``Query: … Document: … Relevant:`` and answers ``true``/``false``."""
+
+    true_words = ("▁true", "true")
+    false_words = ("▁false", "false")
+    prefer_bfloat16 = True
+
+    def _load_model(self, dtype: Any) -> tuple[Any, Any]:
+        from transformers import AutoTokenizer, T5ForConditionalGeneration
+
+        tokenizer = AutoTokenizer.from_pretrained(self.model_path, local_files_only=True)
+        model = T5ForConditionalGeneration.from_pretrained(
+            self.model_path, dtype=dtype, local_files_only=True
+        )
+        return tokenizer, model
+
+    def next_token_logits(self, prompts: list[str]) -> Any:
+        import torch
+
+        features = self.tokenizer(
+            prompts, padding=True, truncation=True, max_length=self.limit(), return_tensors="pt"
+        ).to(self._device)
+        start = self.model.config.decoder_start_token_id
+        decoder = torch.full((len(prompts), 1), start, dtype=torch.long, device=self._device)
+        with torch.inference_mode():
+            return self.model(**features, decoder_input_ids=decoder).logits[:, 0, :]
+
+
+class YesNoRetriever(_GenerativeReranker):
+    """A causal LM answering a relevance question; FollowIR-7B's prompt by default."""
+
+    def __init__(
+        self,
+        name: str,
+        model_path: str,
+        settings: EncoderSettings | None = None,
+        template: Template | None = None,
+        prompt: str = FOLLOWIR_PATTERN,
+        max_length: int | None = None,
+        first_stage: Retriever | None = None,
+    ) -> None:
+        super().__init__(name, model_path, settings, template, prompt, max_length, first_stage)
+
+    def _load_model(self, dtype: Any) -> tuple[Any, Any]:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(self.model_path, local_files_only=True)
+        tokenizer.padding_side = "left"
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        model = AutoModelForCausalLM.from_pretrained(
+            self.model_path, dtype=dtype, local_files_only=True
+        )
+        return tokenizer, model
+
+    def next_token_logits(self, prompts: list[str]) -> Any:
+        import torch
+
+        features = self.tokenizer(
+            prompts, padding=True, truncation=True, max_length=self.limit(), return_tensors="pt"
+        ).to(self._device)
+        with torch.inference_mode():
+            return self.model(**features).logits[:, -1, :]

@@ -1,0 +1,105 @@
+import numpy as np
+import pytest
+import torch
+
+from perturb import Order, Request
+from retrievers import resolve
+from retrievers.cache import DOCUMENT, QUERY
+from retrievers.dense import EncoderSettings
+from retrievers.instructor import InstructorRetriever
+
+DOCS = {
+    "pets": "Cats and dogs are the most common household pets.",
+    "stocks": "Stock markets fell sharply after the interest rate decision.",
+    "bread": "Knead the dough for ten minutes and let it rise for an hour.",
+}
+
+
+@pytest.fixture(scope="module")
+def instructor(instructor_dir):
+    return resolve(f"instructor-xl={instructor_dir}")
+
+
+def reference(instructor_dir, instruction, text, skip_instruction=True):
+    """INSTRUCTOR's embedding computed independently from the saved files."""
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer, T5EncoderModel
+
+    tokenizer = AutoTokenizer.from_pretrained(instructor_dir)
+    model = T5EncoderModel.from_pretrained(instructor_dir).eval()
+    joined = tokenizer([instruction.strip() + text.strip()], return_tensors="pt")
+    n_instruction = len(tokenizer(instruction.strip())["input_ids"]) - 1  # less its </s>
+    with torch.no_grad():
+        hidden = model(**joined).last_hidden_state[0]
+    start = n_instruction if skip_instruction else 0
+    pooled = hidden[start:].mean(0)
+    weight = load_file(str(instructor_dir / "2_Dense" / "model.safetensors"))["linear.weight"]
+    projected = weight @ pooled
+    return (projected / projected.norm()).numpy()
+
+
+def test_preset_on_a_local_folder_is_an_instructor_with_its_instructions(instructor):
+    assert isinstance(instructor, InstructorRetriever)
+    assert instructor.name == "instructor-xl"
+    assert instructor.pairs(["  Cats purr. "], DOCUMENT) == [
+        ("Represent the document for retrieval:", "Cats purr.")
+    ]
+    assert instructor.model_inputs(["Cats purr."], DOCUMENT) == [
+        "Represent the document for retrieval:Cats purr."
+    ]
+    assert instructor.model_inputs(["skip kittens cats"], QUERY) == [
+        "Represent the question for retrieving supporting documents:skip kittens cats"
+    ]
+
+
+def test_instruction_tokens_are_left_out_of_the_mean_pooling(instructor, instructor_dir):
+    text = "cats and dogs are common pets"
+    (vector,) = instructor.embed([text], DOCUMENT)
+    instruction = instructor.document_instruction
+    expected = reference(instructor_dir, instruction, text)
+    np.testing.assert_allclose(vector, expected, atol=1e-5)
+    pooled_with_instruction = reference(instructor_dir, instruction, text, skip_instruction=False)
+    assert not np.allclose(vector, pooled_with_instruction, atol=1e-3)
+
+
+def test_the_instruction_still_shapes_the_text_tokens(instructor):
+    text = "cats and dogs"
+    query, document = instructor.embed([text], QUERY)[0], instructor.embed([text], DOCUMENT)[0]
+    assert query.shape == (12,), "the Dense layer projects 16 → 12"
+    assert not np.allclose(query, document, atol=1e-4)
+    np.testing.assert_allclose(np.linalg.norm([query, document], axis=1), 1.0, rtol=1e-5)
+
+
+def test_batched_padded_encoding_matches_one_at_a_time(instructor_dir):
+    texts = ["cats", "stock markets fell after the interest rate decision", "bread"]
+    batched = InstructorRetriever("i", str(instructor_dir), EncoderSettings(batch_size=3))
+    single = InstructorRetriever("i", str(instructor_dir), EncoderSettings(batch_size=1))
+    np.testing.assert_allclose(batched.embed(texts, QUERY), single.embed(texts, QUERY), atol=1e-5)
+
+
+def test_search_and_rerank_run_end_to_end_and_reorder_changes_the_input(instructor):
+    index = instructor.index(list(DOCS), list(DOCS.values()))
+    request = Request("household pets", "do not include documents about stocks")
+    texts = [
+        instructor.template.render(request),
+        instructor.template.render(Request(request.query, request.instruction, Order.QUERY_FIRST)),
+    ]
+    assert texts[0] != texts[1]
+    rankings = index.search(texts, depth=3)
+    assert all(sorted(r.doc_ids) == sorted(DOCS) for r in rankings)
+    assert rankings[0].scores != rankings[1].scores
+    (reranked,) = index.rerank(texts[:1], [("bread", "pets")])
+    assert set(reranked.doc_ids) == {"bread", "pets"}
+
+
+def test_the_cache_key_covers_the_instruction(instructor_dir, tmp_path):
+    settings = EncoderSettings(cache_dir=str(tmp_path))
+    a = InstructorRetriever("a", str(instructor_dir), settings)
+    b = InstructorRetriever(
+        "b", str(instructor_dir), settings, document_instruction="Represent the passage:"
+    )
+    assert a.namespace(DOCUMENT).id != b.namespace(DOCUMENT).id
+    assert a.namespace(QUERY).id == b.namespace(QUERY).id
+    first = a.embed(["cats"], DOCUMENT)
+    second = b.embed(["cats"], DOCUMENT)
+    assert not np.allclose(first, second)
