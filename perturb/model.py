@@ -25,12 +25,17 @@ class Request:
 
 
 class Family(enum.Enum):
-    """The four perturbation families; each one promises one kind of expectation."""
+    """The perturbation families; each one promises one kind of expectation.
+
+    ``control`` is surface noise (typos, case, punctuation) that any retriever should shrug off:
+    it calibrates how much an invariant family moves for reasons unrelated to meaning.
+    """
 
     PARAPHRASE = "paraphrase"
     NEGATION = "negation"
     REORDER = "reorder"
     STRIP = "strip"
+    CONTROL = "control"
 
     @property
     def expectation_kind(self) -> ExpectationKind:
@@ -51,6 +56,7 @@ _FAMILY_EXPECTATION = {
     Family.REORDER: ExpectationKind.INVARIANT,
     Family.NEGATION: ExpectationKind.DIRECTIONAL,
     Family.STRIP: ExpectationKind.RELIANCE,
+    Family.CONTROL: ExpectationKind.INVARIANT,
 }
 
 

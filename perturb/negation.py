@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
+from dataclasses import dataclass
+from typing import ClassVar
 
 from perturb.base import CorpusStats, Operator
 from perturb.model import Case, Edit, Expectation, Family, Request, Variant
-from perturb.text import content_words, words
+from perturb.paraphrase import apply_edits, match_case
+from perturb.text import (
+    NEGATION_CUES,
+    content_words,
+    is_content_word,
+    stem,
+    tokens,
+    word_set,
+    words,
+)
 
 
 def curated_variants(case: Case, operator: Operator) -> tuple[Variant, ...]:
@@ -36,24 +48,73 @@ class CuratedChange(Operator):
         return curated_variants(case, self)
 
 
+GENERIC = word_set(
+    """information info details detail data documents document passages passage articles article
+    sources source resources resource content contents results result materials material studies
+    study research papers paper websites website sites site insights insight guidance overview
+    overviews explanation explanations examples example aspects aspect topics topic ways way
+    methods method options option tips things thing specifics facts fact evidence findings
+    analysis analyses reports report discussion discussions perspective perspectives understanding
+    knowledge definition definitions meaning description descriptions summary summaries
+    comprehensive detailed thorough relevant specific particular reliable credible recent latest
+    accurate current clear practical useful important key main various different especially
+    particularly including ensure search searches searching find finding look looking need needs
+    want like also well able used using use help make sure provide provides providing include
+    includes included types type kind kinds range level levels role roles impact effects effect
+    factors factor related regarding concerning potential possible likely based approach approaches
+    strategies strategy concept concepts process processes"""
+)
+"""Words of instruction language, not of a topic: never the X that a negation excludes."""
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in words(text)}
+
+
+def _candidate_term(word: str) -> bool:
+    return (
+        is_content_word(word)
+        and word.isalpha()
+        and len(word) >= 4
+        and word not in GENERIC
+        and word not in NEGATION_CUES
+    )
+
+
 def salient_term(case: Case, stats: CorpusStats) -> str | None:
     """The relevant documents' highest tf-idf word that the query and instruction do not use.
 
-    Terms found in some but not all relevant documents come first, so that the exclusion leaves
-    at least one relevant document wherever the case has more than one.
+    Terms found in some but not all relevant documents come first (the exclusion then leaves a
+    relevant document wherever the case has more than one), then words used mostly as nouns
+    (topics, by WordNet's sense counts, when WordNet is installed), then tf-idf. Words whose stem
+    the query or the instruction already uses, instruction vocabulary and short words never
+    qualify.
     """
-    asked = set(words(case.query)) | set(words(case.instruction))
-    per_doc = [set(content_words(doc.text)) - asked for doc in case.relevant]
-    tf: Counter[str] = Counter(w for doc in case.relevant for w in content_words(doc.text))
-    candidates = {w for doc_words in per_doc for w in doc_words if w.isalpha()}
+    from perturb.lexicon import wordnet_lexicon
+
+    asked = _stems(case.query) | _stems(case.instruction)
+    per_doc = [
+        {w for w in content_words(doc.text) if _candidate_term(w) and stem(w) not in asked}
+        for doc in case.relevant
+    ]
+    candidates = set().union(*per_doc) if per_doc else set()
     if not candidates:
         return None
+    tf: Counter[str] = Counter(w for doc in case.relevant for w in content_words(doc.text))
+    lexicon = wordnet_lexicon()
 
-    def score(term: str) -> tuple[bool, float, str]:
+    def score(term: str) -> tuple[bool, bool, float, str]:
         covers_some = sum(term in d for d in per_doc) < len(per_doc)
-        return (covers_some, tf[term] * stats.idf(term), term)
+        noun = lexicon.is_noun(term) if lexicon is not None else True
+        return (covers_some, noun, tf[term] * stats.idf(term), term)
 
     return max(candidates, key=score)
+
+
+def documents_mentioning(case: Case, terms: tuple[str, ...]) -> frozenset[str]:
+    """The relevant documents that contain every term (compared by stem)."""
+    wanted = {stem(t) for t in terms}
+    return frozenset(doc.id for doc in case.relevant if wanted <= _stems(doc.text))
 
 
 class ExclusionClause(Operator):
@@ -65,7 +126,7 @@ class ExclusionClause(Operator):
         term = salient_term(case, stats)
         if term is None:
             return ()
-        down = frozenset(doc.id for doc in case.relevant if term in words(doc.text))
+        down = documents_mentioning(case, (term,))
         base = case.instruction.rstrip()
         separator = " " if not base or base[-1] in ".!?" else ". "
         clause = f"{separator}Do not include documents that mention {term}."
@@ -81,3 +142,218 @@ class ExclusionClause(Operator):
                 params=(("term", term),),
             ),
         )
+
+
+_STOP_X = word_set(
+    """and or but that which who whom whose where when while as because since so if than rather
+    instead without though although whereas i my we our you your"""
+)
+MAX_OBJECT_TOKENS = 6
+
+
+def object_terms(case: Case, start: int) -> tuple[str, tuple[str, ...]]:
+    """The object phrase X that begins at ``start`` and its key terms, best first.
+
+    X runs to the first punctuation mark or conjunction (at most six words). Its key terms are
+    its topic words (content words that are not instruction vocabulary): those the query does
+    not use first, then the query's own (negating those turns the instruction against the query,
+    which is still a clear directional edit).
+    """
+    text = case.instruction
+    end = start
+    for count, token in enumerate(tokens(text[start : start + 400])):
+        gap = text[end : start + token.start]
+        if count and re.search(r"[.,;:!?()\[\]\n\"“”]", gap):
+            break
+        if token.lower in _STOP_X or count >= MAX_OBJECT_TOKENS:
+            break
+        end = start + token.end
+    phrase = text[start:end]
+    query = _stems(case.query)
+    topical = list(dict.fromkeys(w for w in words(phrase) if _candidate_term(w)))
+    fresh = [w for w in topical if stem(w) not in query]
+    return phrase, tuple(fresh + [w for w in topical if stem(w) in query])
+
+
+def _negated_before(text: str, start: int) -> bool:
+    """Whether one of the three words before ``start`` is a negation cue."""
+    return any(w in NEGATION_CUES or w.endswith("n't") for w in words(text[:start])[-3:])
+
+
+@dataclass(frozen=True)
+class _Rewrite:
+    start: int
+    before: str
+    after: str
+    pattern: str
+
+
+class _TargetedNegation(Operator):
+    """Rewrite one predicate of the instruction so that it turns away from its object X.
+
+    Expected down: the relevant documents that mention X's first key term that some relevant
+    document mentions (compared by stem); a rewrite whose X no relevant document mentions is not
+    made, so the expected-down set is never empty.
+    """
+
+    form: ClassVar[str]
+
+    def rewrites(self, text: str) -> list[_Rewrite]:
+        raise NotImplementedError
+
+    def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
+        text = case.instruction
+        eligible = []
+        for rewrite in self.rewrites(text):
+            if _negated_before(text, rewrite.start):
+                continue
+            phrase, keys = object_terms(case, rewrite.start + len(rewrite.before))
+            for key in keys:
+                down = documents_mentioning(case, (key,))
+                if down:
+                    eligible.append((rewrite, phrase.strip(), key, down))
+                    break
+        if not eligible:
+            return ()
+        rewrite, phrase, key, down = eligible[rng.randrange(len(eligible))]
+        after = match_case(rewrite.before, rewrite.after)
+        edit = Edit(rewrite.start, rewrite.before, after)
+        return (
+            Variant(
+                case_id=case.id,
+                family=self.family,
+                operator=self.name,
+                form=self.form,
+                request=Request(case.query, apply_edits(text, (edit,)), case.request.order),
+                expectation=Expectation.directional(down=down),
+                edits=(edit,),
+                params=(
+                    ("pattern", rewrite.pattern),
+                    ("object", phrase),
+                    ("term", key),
+                    ("term_in_query", str(stem(key) in _stems(case.query)).lower()),
+                ),
+            ),
+        )
+
+
+_VERBS = (
+    "include|cover|discuss|mention|address|explain|describe|provide|contain|detail|feature|"
+    "highlight|outline|explore|present|offer|involve|examine|analyze|analyse|"
+    "compare|illustrate|showcase|deal with|talk about|touch on|delve into"
+)
+_MODAL = re.compile(
+    r"\b(?P<modal>must|should|will|ought to|needs? to|has to|have to)"
+    r"(?P<adverb>\s+(?:also|only|specifically|primarily|ideally|mainly|clearly|thoroughly))?"
+    rf"\s+(?P<verb>{_VERBS})\b",
+    re.I,
+)
+_BARE = re.compile(rf"(?<![\w-])(?P<verb>{_VERBS})(?P<suffix>s|es|ing)?(?![\w-])", re.I)
+_NOUN_BEFORE = word_set(
+    "a an the this that these those my your our their his her its some any each every"
+)
+"""A verb form after a determiner is a noun ("the list", "its features")."""
+_AVOID = {"": "avoid", "s": "avoids", "es": "avoids", "ing": "avoiding"}
+
+
+class PredicateNegation(_TargetedNegation):
+    name = "predicate-negation"
+    family = Family.NEGATION
+    form = "predicate-negation"
+    summary = (
+        "negate a predicate: 'must discuss X' -> 'must not discuss X'; 'discuss X' -> 'avoid X'"
+    )
+
+    def rewrites(self, text: str) -> list[_Rewrite]:
+        found = []
+        modal_spans = []
+        for m in _MODAL.finditer(text):
+            modal = m.group("modal").lower()
+            negated = {"must": "must not", "should": "should not", "will": "will not"}.get(
+                modal, "must not"
+            )
+            if modal == "ought to":
+                negated = "ought not to"
+            adverb = m.group("adverb") or ""
+            found.append(
+                _Rewrite(m.start(), m.group(), f"{negated}{adverb} {m.group('verb')}", "modal")
+            )
+            modal_spans.append((m.start(), m.end()))
+        for m in _BARE.finditer(text):
+            if any(a <= m.start() < b for a, b in modal_spans):
+                continue
+            verb = m.group("verb").lower()
+            suffix = (m.group("suffix") or "").lower()
+            previous = words(text[: m.start()])[-1:]
+            following = words(text[m.end() :])[:1]
+            if following in (["of"], ["and"], ["or"]) or (previous and previous[0] in _NOUN_BEFORE):
+                continue
+            if suffix == "es" and verb not in {"discuss", "touch on"}:
+                continue
+            if " " in verb and suffix:
+                continue
+            found.append(_Rewrite(m.start(), m.group(), _AVOID[suffix], "verb"))
+        return found
+
+
+_PREFERENCES = (
+    (
+        r"(?:with|placing|put(?:ting)?)\s+(?:a|an|special|particular|strong)?\s*(?:particular\s+|special\s+|strong\s+)?(?:focus|emphasis)\s+on",
+        "while ignoring",
+        "emphasis",
+    ),
+    (r"(?:focus|emphasis|priority|priorities)\s+(?:is|are|will be)\s+on", None, "focus-is-on"),
+    (r"prefer", "avoid", "prefer"),
+    (r"prefers", "avoids", "prefer"),
+    (r"preferring", "avoiding", "prefer"),
+    (
+        r"focus(?:es)?\s+on|center(?:s)?\s+on|centre(?:s)?\s+on|concentrate(?:s)?\s+on",
+        None,
+        "focus",
+    ),
+    (
+        r"focusing\s+on|focussing\s+on|centering\s+on|concentrating\s+on|focused\s+on",
+        "ignoring",
+        "focus",
+    ),
+    (r"prioriti[sz]e", "avoid", "prioritize"),
+    (r"prioriti[sz]es", "avoids", "prioritize"),
+    (r"prioriti[sz]ing", "avoiding", "prioritize"),
+    (r"emphasi[sz]e", "ignore", "emphasize"),
+    (r"emphasi[sz]es", "ignores", "emphasize"),
+    (r"emphasi[sz]ing", "ignoring", "emphasize"),
+    (r"interested\s+in", "not interested in", "interested"),
+)
+_PREFERENCE = re.compile(
+    "|".join(f"(?P<p{i}>\\b(?:{pattern})\\b)" for i, (pattern, _, _) in enumerate(_PREFERENCES)),
+    re.I,
+)
+
+
+def _flip(matched: str, replacement: str | None, pattern: str) -> str:
+    if replacement is not None:
+        return replacement
+    lowered = matched.lower()
+    if pattern == "focus-is-on":
+        head, _, rest = matched.partition(" ")
+        verb, _, on = rest.rpartition(" ")
+        return f"{head} {verb} not {on}"
+    third_person = lowered.startswith(("focuses", "centers", "centres", "concentrates"))
+    return "ignores" if third_person else "ignore"
+
+
+class PreferenceFlip(_TargetedNegation):
+    name = "preference-flip"
+    family = Family.NEGATION
+    form = "preference-flip"
+    summary = "turn a preference into an aversion: 'prefer/focus on X' -> 'avoid/ignore X'"
+
+    def rewrites(self, text: str) -> list[_Rewrite]:
+        found = []
+        for m in _PREFERENCE.finditer(text):
+            index = int(next(k for k, v in m.groupdict().items() if v is not None)[1:])
+            _, replacement, pattern = _PREFERENCES[index]
+            found.append(
+                _Rewrite(m.start(), m.group(), _flip(m.group(), replacement, pattern), pattern)
+            )
+        return found

@@ -1,4 +1,8 @@
-"""Paraphrase operators (expectation: invariant)."""
+"""Paraphrase operators (expectation: invariant).
+
+Each generated paraphrase is checked afterwards by the meaning filter (``perturb.meaning``):
+embedding cosine to the original at least a threshold, and the same negation polarity.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,18 @@ from functools import lru_cache
 
 from perturb.base import CorpusStats, Operator
 from perturb.model import Case, Edit, Expectation, Family, Request, Variant
-from perturb.phrases import PHRASE_GROUPS
-from perturb.text import content_words, words
+from perturb.phrases import PHRASE_RULES, PhraseRule
+from perturb.text import NEGATION_CUES, Token, content_words, is_content_word, stem, tokens
+
+STRENGTHS = (0.1, 0.25, 0.5)
+"""Shares of the instruction's content words that the synonym paraphraser changes."""
 
 
 @dataclass(frozen=True)
 class _Site:
     start: int
     before: str
-    group: tuple[str, ...]
+    rule: PhraseRule
 
     @property
     def end(self) -> int:
@@ -26,22 +33,65 @@ class _Site:
 
 
 @lru_cache(maxsize=1)
-def _group_patterns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+def _rule_patterns() -> tuple[tuple[re.Pattern[str], PhraseRule], ...]:
     compiled = []
-    for group in PHRASE_GROUPS:
-        alternatives = "|".join(re.escape(p) for p in sorted(group, key=len, reverse=True))
-        compiled.append((re.compile(rf"(?<![\w'-])(?:{alternatives})(?![\w'-])", re.I), group))
+    for rule in PHRASE_RULES:
+        alternatives = "|".join(
+            re.escape(p).replace("'", "['’]") for p in sorted(rule.phrases, key=len, reverse=True)
+        )
+        compiled.append((re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w'’-])", re.I), rule))
     return tuple(compiled)
 
 
-def _sites(instruction: str, protected: frozenset[str]) -> list[_Site]:
-    """Non-overlapping rule matches, longest first, skipping protected words."""
-    found = [
-        _Site(m.start(), m.group(), group)
-        for pattern, group in _group_patterns()
-        for m in pattern.finditer(instruction)
-        if not protected.intersection(words(m.group()))
-    ]
+@lru_cache(maxsize=256)
+def _guard(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
+def sentence_initial(text: str, start: int) -> bool:
+    """Whether position ``start`` begins a sentence (first word, or after . ! ? : or a newline)."""
+    before = text[:start].rstrip(" \t\"'“‘(")
+    return not before or before[-1] in ".!?:\n"
+
+
+def protected_stems(case: Case) -> frozenset[str]:
+    """Stems of the query's words: a paraphrase never replaces them."""
+    return frozenset(stem(t.lower) for t in tokens(case.query))
+
+
+def is_protected(text: str, token: Token, query_stems: frozenset[str]) -> bool:
+    """Query words, named entities (capitalised inside a sentence), numbers, negation words,
+    and parts of hyphenated or slashed compounds are never replaced."""
+    word = token.lower
+    if word in NEGATION_CUES or word.endswith("n't") or any(ch.isdigit() for ch in word):
+        return True
+    if stem(word) in query_stems:
+        return True
+    if token.text[:1].isupper() and not sentence_initial(text, token.start):
+        return True
+    if token.text.isupper() and len(token.text) > 1:
+        return True
+    neighbours = text[max(0, token.start - 1) : token.start] + text[token.end : token.end + 1]
+    return any(ch in "-/_@#&+" for ch in neighbours)
+
+
+def _sites(instruction: str, query_stems: frozenset[str]) -> list[_Site]:
+    """Non-overlapping rule matches, longest first, outside guards and protected words."""
+    found = []
+    for pattern, rule in _rule_patterns():
+        for m in pattern.finditer(instruction):
+            before, after = instruction[: m.start()], instruction[m.end() :]
+            if rule.not_after and _guard(rule.not_after).search(before):
+                continue
+            if rule.only_after and not _guard(rule.only_after).search(before):
+                continue
+            if rule.not_before and _guard(rule.not_before).match(after):
+                continue
+            inner = tokens(m.group())
+            shifted = [Token(t.text, t.start + m.start()) for t in inner]
+            if any(is_protected(instruction, t, query_stems) for t in shifted):
+                continue
+            found.append(_Site(m.start(), m.group(), rule))
     found.sort(key=lambda s: (s.start, -len(s.before)))
     chosen: list[_Site] = []
     for site in found:
@@ -50,7 +100,9 @@ def _sites(instruction: str, protected: frozenset[str]) -> list[_Site]:
     return chosen
 
 
-def _match_case(template: str, phrase: str) -> str:
+def match_case(template: str, phrase: str) -> str:
+    if len(template) > 1 and template.isupper():
+        return phrase.upper()
     if template[:1].isupper():
         return phrase[:1].upper() + phrase[1:]
     return phrase
@@ -65,6 +117,26 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
         cursor = edit.start + len(edit.before)
     out.append(text[cursor:])
     return "".join(out)
+
+
+def _a_or_an(edits: list[Edit], text: str) -> list[Edit]:
+    """Fix the article before a replaced word ("a detailed" -> "an in-depth" is in the rules;
+    "a passage" -> "an article" is not)."""
+    fixed = []
+    for edit in edits:
+        prefix = text[: edit.start]
+        article = re.search(r"(?<![\w'-])(an?)\s+$", prefix, re.I)
+        if article and edit.after:
+            wants = "an" if edit.after[0].lower() in "aeiou" else "a"
+            has = article.group(1)
+            if has.lower() != wants:
+                start = article.start(1)
+                between = prefix[article.end(1) :]
+                new = match_case(has, wants)
+                fixed.append(Edit(start, has + between + edit.before, new + between + edit.after))
+                continue
+        fixed.append(edit)
+    return fixed
 
 
 class CuratedParaphrase(Operator):
@@ -84,14 +156,13 @@ class PhraseParaphrase(Operator):
     summary = "rewrite instruction phrases with interchangeable ones ('I need' -> 'I require')"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
-        protected = frozenset(words(case.query))
         edits = []
-        for site in _sites(case.instruction, protected):
-            options = [p for p in site.group if p != site.before.lower()]
-            after = _match_case(site.before, rng.choice(options))
+        for site in _sites(case.instruction, protected_stems(case)):
+            after = match_case(site.before, rng.choice(site.rule.replacements(site.before)))
             edits.append(Edit(site.start, site.before, after))
         if not edits:
             return ()
+        edits = _a_or_an(edits, case.instruction)
         instruction = apply_edits(case.instruction, edits)
         total = max(1, len(content_words(case.instruction)))
         changed = sum(len(content_words(e.before)) or 1 for e in edits)
@@ -105,5 +176,126 @@ class PhraseParaphrase(Operator):
                 expectation=Expectation.invariant(),
                 strength=min(1.0, changed / total),
                 edits=tuple(edits),
+                params=(("rules", str(len(edits))),),
             ),
         )
+
+
+MAX_SYNONYM_CHARS = 20_000
+"""Longer instructions are not synonym-paraphrased (the tagger is per word; this bounds time)."""
+
+
+class GradedParaphrase(Operator):
+    """Phrase rules and WordNet synonyms for a share of the instruction's content words.
+
+    Each strength level (10/25/50% of the content words by default) is a separate variant; the
+    edits of a lower level are a subset of those of a higher one (one shuffled order of candidate
+    edits, cut at each level). Without WordNet it works from the phrase rules alone.
+    """
+
+    name = "graded-paraphrase"
+    family = Family.PARAPHRASE
+    summary = "phrase rules + WordNet synonyms (POS-filtered, inflected) at 10/25/50% of words"
+
+    def __init__(self, strengths: tuple[float, ...] = STRENGTHS) -> None:
+        self.strengths = strengths
+
+    def synonym_sites(self, case: Case) -> list[tuple[Token, tuple[str, ...]]]:
+        """Each replaceable word of the instruction with its inflected synonyms."""
+        from perturb.lexicon import wordnet_lexicon
+
+        text = case.instruction
+        if len(text) > MAX_SYNONYM_CHARS:
+            return []
+        lexicon = wordnet_lexicon()
+        if lexicon is None:
+            return []
+        found = []
+        query_stems = protected_stems(case)
+        all_tokens = tokens(text)
+        lowered = [t.lower for t in all_tokens]
+        for i, token in enumerate(all_tokens):
+            word = lowered[i]
+            if not is_content_word(word) or not word.isascii() or not word.isalpha():
+                continue
+            if is_protected(text, token, query_stems):
+                continue
+            if (i > 0 and lexicon.is_collocation(lowered[i - 1], word)) or (
+                i + 1 < len(lowered) and lexicon.is_collocation(word, lowered[i + 1])
+            ):
+                continue
+            analysed = lexicon.substitutable(lowered, i)
+            if analysed is None:
+                continue
+            lemma, inflection = analysed
+            options = []
+            for synonym in lexicon.synonyms(lemma, inflection.pos):
+                form = lexicon.inflect(synonym, inflection)
+                if form is None or form == word or stem(form) in query_stems:
+                    continue
+                options.append(match_case(token.text, form))
+            if options:
+                found.append((token, tuple(options)))
+        return found
+
+    def candidates(self, case: Case, rng: random.Random) -> list[tuple[Edit, int]]:
+        """Candidate edits in a random order, each with the number of content words it changes."""
+        phrases = (
+            _sites(case.instruction, protected_stems(case))
+            if len(case.instruction) <= MAX_SYNONYM_CHARS
+            else []
+        )
+        edits = [
+            (
+                Edit(
+                    site.start,
+                    site.before,
+                    match_case(site.before, rng.choice(site.rule.replacements(site.before))),
+                ),
+                max(1, len(content_words(site.before))),
+            )
+            for site in phrases
+        ]
+        taken = [(site.start, site.end) for site in phrases]
+        for token, options in self.synonym_sites(case):
+            if any(a < token.end and token.start < b for a, b in taken):
+                continue
+            edits.append((Edit(token.start, token.text, rng.choice(options)), 1))
+        rng.shuffle(edits)
+        return edits
+
+    def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
+        pool = self.candidates(case, rng)
+        if not pool:
+            return ()
+        total = max(1, len(content_words(case.instruction)))
+        variants = []
+        previous = 0
+        for level in self.strengths:
+            wanted = max(1, round(level * total))
+            picked, changed = [], 0
+            for edit, weight in pool:
+                if changed >= wanted:
+                    break
+                picked.append(edit)
+                changed += weight
+            if changed < wanted or len(picked) == previous:
+                continue
+            previous = len(picked)
+            edits = _a_or_an(sorted(picked, key=lambda e: e.start), case.instruction)
+            variants.append(
+                Variant(
+                    case_id=case.id,
+                    family=self.family,
+                    operator=self.name,
+                    form="graded",
+                    request=Request(
+                        case.query, apply_edits(case.instruction, edits), case.request.order
+                    ),
+                    expectation=Expectation.invariant(),
+                    strength=min(1.0, changed / total),
+                    edits=tuple(edits),
+                    params=(("level", f"{level:g}"),),
+                )
+            )
+        return tuple(variants)

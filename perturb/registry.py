@@ -13,12 +13,20 @@ ENTRY_POINT_GROUP = "instructprobe.perturbations"
 
 _BUILTIN: dict[str, str] = {
     "phrase-rules": "perturb.paraphrase:PhraseParaphrase",
+    "graded-paraphrase": "perturb.paraphrase:GradedParaphrase",
+    "model-paraphrase": "perturb.generative:ModelParaphrase",
     "curated-paraphrase": "perturb.paraphrase:CuratedParaphrase",
     "curated": "perturb.negation:CuratedChange",
     "exclusion-clause": "perturb.negation:ExclusionClause",
+    "predicate-negation": "perturb.negation:PredicateNegation",
+    "preference-flip": "perturb.negation:PreferenceFlip",
     "template-swap": "perturb.reorder:TemplateSwap",
     "sentence-shuffle": "perturb.reorder:SentenceShuffle",
     "strip-overlap": "perturb.strip:StripOverlap",
+    "keywords-only": "perturb.strip:KeywordsOnly",
+    "typos": "perturb.control:Typos",
+    "case-noise": "perturb.control:CaseNoise",
+    "punctuation-noise": "perturb.control:PunctuationNoise",
 }
 
 

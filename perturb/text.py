@@ -125,3 +125,8 @@ def iter_sentence_spans(text: str) -> Iterator[tuple[int, int]]:
             continue
         cursor = start + len(sentence)
         yield start, cursor
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text`` (for word lists written as prose)."""
+    return frozenset(text.split())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from perturb import (
     Case,
@@ -18,6 +19,9 @@ from perturb import (
 )
 from perturb.text import content_words
 from probes.suites import InstructionChange, Query, Suite
+
+if TYPE_CHECKING:
+    from perturb.meaning import MeaningFilter
 
 
 def _curated(query: Query, form: str, change: InstructionChange) -> CuratedChange | None:
@@ -51,15 +55,46 @@ def corpus_stats(suite: Suite) -> CorpusStats:
 
 @dataclass(frozen=True)
 class Plan:
-    """Everything a retriever will be asked in a run: each case, and each variant of it."""
+    """Everything a retriever will be asked in a run: each case, and each variant of it.
+
+    ``dropped`` holds the paraphrases the meaning filter rejected (with their scores), so a run
+    can say how many it made and how many it kept.
+    """
 
     cases: tuple[Case, ...]
     variants: tuple[Variant, ...]
+    dropped: tuple[Variant, ...] = ()
 
 
-def plan(suite: Suite, families: tuple[Family, ...], seed: int) -> Plan:
+def _meaning_filter(
+    choice: MeaningFilter | Literal["default"] | None, variants: tuple[Variant, ...]
+) -> MeaningFilter | None:
+    if choice != "default":
+        return choice
+    from perturb.meaning import MeaningFilter, default_encoder
+
+    if not any(v.family is Family.PARAPHRASE for v in variants):
+        return None
+    return MeaningFilter(default_encoder())
+
+
+def plan(
+    suite: Suite,
+    families: tuple[Family, ...],
+    seed: int,
+    meaning: MeaningFilter | Literal["default"] | None = "default",
+) -> Plan:
+    """Cases and variants of ``suite``; paraphrases go through the meaning filter.
+
+    ``meaning`` is the filter: ``"default"`` (all-MiniLM-L6-v2, cosine >= 0.85, same polarity,
+    loaded only when there are paraphrases), a ``MeaningFilter`` of your own, or None for none.
+    """
     operators = operators_for(families)
     stats = corpus_stats(suite)
     cases = tuple(case_for(query, suite) for query in suite.queries)
     variants = tuple(v for case in cases for v in perturb_case(case, operators, seed, stats))
-    return Plan(cases, variants)
+    chosen = _meaning_filter(meaning, variants)
+    if chosen is None:
+        return Plan(cases, variants)
+    filtered = chosen.apply(variants, {case.id: case.instruction for case in cases})
+    return Plan(cases, filtered.kept, filtered.dropped)

