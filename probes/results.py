@@ -66,6 +66,16 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class Baseline:
+    """A retriever's effectiveness under the suite's original instructions."""
+
+    retriever: str
+    metric: str
+    value: float
+    n: int
+
+
+@dataclass(frozen=True)
 class Stratum:
     """A deciding cell restricted to one level of one dimension (strength, form, length…)."""
 
@@ -158,6 +168,7 @@ class RunResult:
     retrievers: tuple[Mapping[str, str], ...]
     cells: tuple[Cell, ...]
     variants: tuple[VariantRecord, ...]
+    baseline: tuple[Baseline, ...] = ()
     strata: tuple[Stratum, ...] = ()
     dose_response: tuple[DoseResponse, ...] = ()
     outcomes: tuple[Outcome, ...] = ()

@@ -13,22 +13,27 @@ import numpy as np
 from perturb import ExpectationKind, Family, Variant, derive_seed
 from probes import grid, strata
 from probes.measures import (
+    AP,
     NDCG,
     PMRR,
     RBO,
+    RR,
     ExpectedMove,
     KendallTau,
     Measure,
+    PairAccuracy,
     RankingMeasure,
     RankShift,
+    Recall,
+    robustness,
 )
 from probes.observe import Observation, observe, rank_requests, tracked_ranks
 from probes.plan import Plan, plan
-from probes.results import Outcome, QueryValue, RunResult, Settings, VariantRecord
+from probes.results import Baseline, Outcome, QueryValue, RunResult, Settings, VariantRecord
 from probes.stats import summarize
 from probes.suites import Suite
 from probes.verdicts import Thresholds, rules
-from retrievers.base import Retriever
+from retrievers.base import Ranking, Retriever
 from retrievers.progress import Advance, Progress
 
 VERSIONED_PACKAGES = (
@@ -76,8 +81,12 @@ class RunConfig:
         k = self.cutoff
         shifts = (RankShift(k), KendallTau(k), RBO(k))
         if kind is ExpectationKind.DIRECTIONAL:
-            return (PMRR(), NDCG(k), ExpectedMove(), *shifts)
+            return (PMRR(), NDCG(k), ExpectedMove(), PairAccuracy(), *shifts)
         return (NDCG(k), *shifts)
+
+    def baseline_measures(self) -> tuple[RankingMeasure, ...]:
+        k = self.cutoff
+        return (NDCG(k), AP(k), RR(k), Recall(k))
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,7 @@ class Measured:
     retriever: str
     observations: dict[tuple[Family, Measure], list[Observation]]
     outcomes: list[Outcome]
+    baseline: list[Baseline]
 
 
 class Runner:
@@ -116,6 +126,7 @@ class Runner:
             variants=tuple(_record(v) for v in planned.variants),
             strata=tuple(stratum_records),
             dose_response=tuple(dose),
+            baseline=tuple(b for m in measured for b in m.baseline),
             outcomes=tuple(o for m in measured for o in m.outcomes),
         )
 
@@ -137,7 +148,32 @@ class Runner:
                 values[str(measure)] = o.value
             ranks = tracked_ranks(v, before, after, qrels[v.case_id])
             outcomes.append(Outcome(retriever.name, v.id, values, ranks))
-        return Measured(retriever.name, observations, outcomes)
+        return Measured(retriever.name, observations, outcomes, self.baseline(retriever, originals))
+
+    def baseline(self, retriever: Retriever, originals: dict[str, Ranking]) -> list[Baseline]:
+        """Effectiveness under the original instructions, and InstructIR's Robustness@k over
+        the queries that share a topic (instructir-lite sets the topic to the base query)."""
+        records = []
+        for measure in self.config.baseline_measures():
+            scores = {
+                q.id: score
+                for q in self.suite.queries
+                if (score := measure.score(originals[q.id].doc_ids, q.qrels)) is not None
+            }
+            if scores:
+                mean = float(np.mean(list(scores.values())))
+                records.append(Baseline(retriever.name, str(measure), mean, len(scores)))
+            if isinstance(measure, NDCG) and scores and self._grouped():
+                topic = {q.id: q.topic for q in self.suite.queries}
+                worst = robustness(scores, topic)
+                if worst is not None:
+                    name = f"Robustness@{self.config.cutoff} (by topic)"
+                    records.append(Baseline(retriever.name, name, worst, len(set(topic.values()))))
+        return records
+
+    def _grouped(self) -> bool:
+        topics = [q.topic for q in self.suite.queries]
+        return all(topics) and len(set(topics)) < len(topics)
 
     def drafts(self, measured: Measured) -> list[grid.Draft]:
         drafts = []

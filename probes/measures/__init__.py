@@ -17,10 +17,12 @@ from probes.measures.expected_move import ExpectedMove
 from probes.measures.kendall import KendallTau
 from probes.measures.ndcg import NDCG
 from probes.measures.overlap import Overlap
+from probes.measures.pair_accuracy import PairAccuracy
 from probes.measures.pmrr import PMRR
 from probes.measures.rank_shift import RankShift
 from probes.measures.rbo import RBO
 from probes.measures.recall import Recall
+from probes.measures.robustness import robustness
 from probes.measures.rr import RR
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "KendallTau",
     "Measure",
     "Overlap",
+    "PairAccuracy",
     "PairedMeasure",
     "Qrels",
     "RankShift",
@@ -41,11 +44,24 @@ __all__ = [
     "Recall",
     "parse",
     "ranking_from_scores",
+    "robustness",
 ]
 
 MEASURES: dict[str, type[Measure]] = {
     cls.NAME.lower(): cls
-    for cls in (NDCG, AP, RR, Recall, PMRR, RankShift, KendallTau, RBO, Overlap, ExpectedMove)
+    for cls in (
+        NDCG,
+        AP,
+        RR,
+        Recall,
+        PMRR,
+        RankShift,
+        KendallTau,
+        RBO,
+        Overlap,
+        ExpectedMove,
+        PairAccuracy,
+    )
 }
 ALIASES = {"map": "ap", "mrr": "rr", "recall": "r", "kendall": "tau"}
 _SYNTAX = re.compile(r"^(?P<name>[A-Za-z-]+)(?:@(?P<cutoff>\d+))?$")

@@ -121,3 +121,21 @@ def test_pmrr_with_tied_scores_ranks_by_document_id_descending():
     # b lost relevance: rank 2 -> 3 gives 1 - 2/3; c lost relevance: 1 -> 2 gives 1 - 1/2
     score = PMRR().score_pair(before, after, {"b": 1, "c": 1, "a": 1}, {"a": 1})
     assert score == pytest.approx(((1 - 2 / 3) + (1 - 1 / 2)) / 2)
+
+
+def test_pair_accuracy_needs_both_tops_right():
+    from probes.measures import PairAccuracy
+
+    # NevIR: q1 wants d1, q2 wants d2
+    assert PairAccuracy().score_pair(["d1", "d2"], ["d2", "d1"], {"d1": 1}, {"d2": 1}) == 1.0
+    assert PairAccuracy().score_pair(["d1", "d2"], ["d1", "d2"], {"d1": 1}, {"d2": 1}) == 0.0
+    assert PairAccuracy().score_pair(["d2", "d1"], ["d2", "d1"], {"d1": 1}, {"d2": 1}) == 0.0
+
+
+def test_robustness_groups_by_query_not_instance():
+    from probes.measures import robustness
+
+    scores = {"q1_1": 0.9, "q1_2": 0.4, "q2_1": 1.0, "q2_2": 0.8, "q2_3": 0.6}
+    query_of = {instance: instance.split("_")[0] for instance in scores}
+    assert robustness(scores, query_of) == pytest.approx((0.4 + 0.6) / 2)
+    assert robustness({}, {}) is None

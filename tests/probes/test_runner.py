@@ -212,3 +212,30 @@ def test_reranking_mode_ranks_only_each_querys_candidates(tmp_path, bm25):
     (case,) = Runner(RunConfig(("bm25",)), suite).plan().cases
     ranking = rank_requests(bm25, suite, [(case.id, case.request)], depth=10)[case.id, case.request]
     assert sorted(ranking.doc_ids) == ["d0", "d1", "d3", "d4"]
+
+
+def test_baseline_reports_effectiveness_under_the_original_instructions(starter_result):
+    baseline = {(b.retriever, b.metric): b for b in starter_result.baseline}
+    for retriever in ("bm25", "minilm"):
+        ndcg = baseline[retriever, "nDCG@10"]
+        assert 0 < ndcg.value <= 1 and ndcg.n == 45
+        assert {(retriever, m) for m in ("AP@10", "RR@10", "R@10")} <= set(baseline)
+    paraphrase = next(
+        c
+        for c in starter_result.cells
+        if c.retriever == "bm25" and c.metric == "nDCG@10" and c.family == "paraphrase"
+    )
+    assert paraphrase.original == pytest.approx(baseline["bm25", "nDCG@10"].value)
+
+
+def test_stratified_results_are_adjusted_and_flagged(starter_result):
+    assert starter_result.strata
+    for s in starter_result.strata:
+        assert s.dimension in {"strength", "form", "length", "overlap"}
+        if s.significant:
+            assert s.p_adjusted < starter_result.settings.alpha
+        assert math.isnan(s.p_value) or s.p_adjusted >= s.p_value - 1e-12
+    forms = {
+        s.level for s in starter_result.strata if s.family == "negation" and s.dimension == "form"
+    }
+    assert {"changed", "negated", "exclusion-clause"} <= forms
