@@ -76,18 +76,23 @@ class Preset:
     """``dot`` for models trained without normalisation; None keeps the model's own."""
 
     def query_format(self) -> str:
-        """What the model reads for a query (for listings), newlines shown as ``\\n``."""
+        """What the model reads for a query (for listings), newlines shown as ``\\n``.
+
+        INSTRUCTOR's own instruction, which its pooling leaves out, is shown in brackets.
+        """
         if self.family == "instructor":
-            return f"[{self.query_prompt.strip()!r}, {self.template.describe()!r}]"
+            return f"[{self.query_prompt.strip()}]{self.template.describe()}"
         if self.pair_prompt:
             pattern = self.pair_prompt.replace("\n", "\\n")
-            shown = pattern if len(pattern) <= 60 else pattern[:28] + "…" + pattern[-28:]
-            return f"{shown} with {{query}} = {self.template.describe()}"
+            shown = pattern if len(pattern) <= 60 else pattern[:24] + " … " + pattern[-40:]
+            if self.template != PLAIN:
+                shown += f" with {{query}} = {self.template.describe()}"
+            return shown
         return self.template.describe()
 
     def document_format(self) -> str:
         if self.family == "instructor":
-            return f"[{self.document_prompt.strip()!r}, '{{document}}']"
+            return f"[{self.document_prompt.strip()}]{{document}}"
         if self.pair_prompt or self.family == "bm25":
             return "–"
         return self.document_prompt + "{document}"

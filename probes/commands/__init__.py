@@ -8,4 +8,6 @@ COMMAND_MODULES = (
     "probes.commands.setup",
     "probes.commands.validate",
     "probes.commands.fetch",
+    "probes.commands.cache",
+    "probes.commands.search",
 )

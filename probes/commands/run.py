@@ -114,6 +114,15 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="auto|cpu|cuda|mps",
         help="where models run (default: auto)",
     )
+    run.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="embedding cache (default: $INSTRUCTPROBE_CACHE_DIR, else "
+        "$XDG_CACHE_HOME/instructprobe; see 'probe cache info')",
+    )
+    run.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the embedding cache"
+    )
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     run.set_defaults(handler=handle)
 
@@ -132,6 +141,7 @@ def handle(args: argparse.Namespace) -> int:
     from probes.stats import Correction
     from probes.verdicts import Thresholds
     from reports.terminal import print_report
+    from retrievers.cache import cache_dir_for
     from retrievers.dense import EncoderSettings
     from retrievers.registry import resolve
 
@@ -146,7 +156,11 @@ def handle(args: argparse.Namespace) -> int:
             args.alpha, args.margin, args.follow_margin, Correction(args.correction)
         ),
     )
-    encoder = EncoderSettings(batch_size=args.batch_size, device=args.device)
+    encoder = EncoderSettings(
+        batch_size=args.batch_size,
+        device=args.device,
+        cache_dir=cache_dir_for(args.cache_dir, args.no_cache),
+    )
     retrievers = [resolve(name, encoder) for name in config.retrievers]
     suite = load_suite(args.suite, echo=lambda line: print(line, file=sys.stderr))
     progress = RichProgress(Console(stderr=True), enabled=not args.quiet)

@@ -6,33 +6,44 @@ from rich.console import Console
 from rich.table import Table
 
 
-def _availability(preset_name: str) -> str:
+def availability(preset_name: str) -> str:
+    """Where the preset's weights are on this machine: built in, bundled (a pip package ships
+    them), hub cache (both work offline), or download (not here)."""
     from retrievers.presets import PRESETS
 
     preset = PRESETS[preset_name]
     if preset.model_id is None:
         return "built in"
     if preset.bundled is not None and preset.bundled() is not None:
-        return "offline (bundled package)"
+        return "bundled"
     from huggingface_hub import try_to_load_from_cache
 
     cached = try_to_load_from_cache(preset.model_id, "config.json")
-    return "offline (hub cache)" if isinstance(cached, str) else "needs download"
+    return "hub cache" if isinstance(cached, str) else "download"
 
 
 def show() -> None:
+    from rich.text import Text
+
     from retrievers.presets import PRESETS
 
-    table = Table(title="Retriever presets (or pass a model directory, a hub id, module:factory)")
-    for column in ("name", "hub id", "template", "size", "here", "what"):
-        table.add_column(column)
+    table = Table(
+        expand=True,
+        title="Retriever presets (or PRESET=DIR, a model directory, a hub id, module:factory)",
+        caption=(
+            "[…] INSTRUCTOR's own instruction, left out of its pooling; rerankers (monot5, "
+            "yes-no, cross-encoder) rescore BM25's top 100"
+        ),
+    )
+    table.add_column("name", overflow="fold", ratio=2)
+    table.add_column("hub id", overflow="fold", ratio=2)
+    table.add_column("size", no_wrap=True)
+    table.add_column("here", no_wrap=True)
+    table.add_column("model input: query, document", overflow="fold", ratio=4)
     for p in PRESETS.values():
-        table.add_row(
-            p.name,
-            p.model_id or "–",
-            p.template.instruction_first,
-            p.size,
-            _availability(p.name),
-            p.summary,
-        )
+        inputs = p.query_format()
+        if (document := p.document_format()) != "–":
+            inputs += f"\n{document}"
+        cells = (p.name, p.model_id or "–", p.size, availability(p.name), inputs)
+        table.add_row(*(Text(cell) for cell in cells))  # Text: the formats hold [brackets]
     Console().print(table)

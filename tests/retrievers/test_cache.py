@@ -193,3 +193,47 @@ def test_an_interrupted_encode_keeps_the_chunks_it_finished(minilm, tmp_path):
     vectors = resumed.embed(texts, DOCUMENT)
     assert resumed.model.calls == 6, "only the two unfinished texts were encoded"
     assert vectors.shape == (10, 384)
+
+
+def small_suite(path):
+    """Two starter queries over 40 documents, written in the suite format."""
+    import json
+
+    source = Path(__file__).parents[2] / "probes" / "suites" / "data" / "starter.jsonl"
+    records = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
+    queries = [r for r in records if r["kind"] == "query"][:2]
+    wanted = {d for q in queries for d in q["qrels"]}
+    for q in queries:
+        for key in ("changed", "negated"):
+            wanted |= set((q.get(key) or {}).get("qrels", {}))
+    documents = [r for r in records if r["kind"] == "document"]
+    others = [d["id"] for d in documents if d["id"] not in wanted]
+    wanted |= set(others[: max(0, 40 - len(wanted))])
+    kept = [d for d in documents if d["id"] in wanted]
+    header = {"kind": "suite", "name": "small", "description": "two starter queries"}
+    lines = [header, *kept, *queries]
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    return len(kept)
+
+
+def test_probe_run_fills_the_cache_and_probe_cache_reports_and_clears_it(tmp_path, capsys):
+    from probes.cli import main
+
+    suite = tmp_path / "small.jsonl"
+    documents = small_suite(suite)
+    cache_dir = tmp_path / "cache"
+    args = ["run", "-r", "minilm", "--suite", str(suite), "--resamples", "200", "--quiet"]
+    assert main([*args, "--no-cache"]) == 0
+    assert not cache_dir.exists()
+    assert main([*args, "--cache-dir", str(cache_dir)]) == 0
+    entries = EmbeddingCache(cache_dir).info().entries
+    assert entries > documents
+    capsys.readouterr()
+    assert main(["cache", "info", "--cache-dir", str(cache_dir)]) == 0
+    out = capsys.readouterr().out
+    assert f"{entries} entries" in out and "document" in out and "query" in out
+    assert main([*args, "--cache-dir", str(cache_dir)]) == 0
+    assert EmbeddingCache(cache_dir).info().entries == entries, "a rerun adds nothing"
+    assert main(["cache", "clear", "--cache-dir", str(cache_dir)]) == 0
+    assert "cleared" in capsys.readouterr().out
+    assert EmbeddingCache(cache_dir).info().entries == 0

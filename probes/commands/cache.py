@@ -1,0 +1,69 @@
+"""``probe cache info|clear``: the embedding cache's size and contents, or remove it."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cache = commands.add_parser(
+        "cache",
+        help="show the embedding cache's size and contents, or clear it",
+        description=(
+            "Embeddings (and reranker scores) are cached on disk, keyed by model, role, prompt, "
+            "maximum length and text, so a corpus is encoded once per model across runs. The "
+            "cache lives in $INSTRUCTPROBE_CACHE_DIR, else $XDG_CACHE_HOME/instructprobe, else "
+            "~/.cache/instructprobe."
+        ),
+    )
+    cache.add_argument("action", choices=("info", "clear"), help="info: size and entries; clear")
+    cache.add_argument(
+        "--cache-dir", metavar="DIR", help="the cache folder (default: see above)"
+    )
+    cache.set_defaults(handler=handle)
+
+
+def _size(count: int) -> str:
+    value = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def handle(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from retrievers.cache import EmbeddingCache, default_cache_dir
+
+    directory = Path(args.cache_dir).expanduser() if args.cache_dir else default_cache_dir()
+    cache = EmbeddingCache(directory)
+    if args.action == "clear":
+        freed = cache.clear()
+        print(f"cleared the embedding cache in {directory} ({_size(freed)} freed)")
+        return 0
+    info = cache.info()
+    print(f"embedding cache: {directory}")
+    print(f"size on disk: {_size(info.size_bytes)} · {info.entries} entries")
+    if info.namespaces:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table()
+        for column in ("model", "role", "prompt", "max length", "entries", "vectors"):
+            table.add_column(column, overflow="fold")
+        for usage in info.namespaces:
+            d = usage.description
+            cells = (
+                str(d.get("model", "")),
+                str(d.get("role", "")),
+                repr(d.get("prompt", ""))[:60],
+                str(d.get("max_length") or "model's"),
+                str(usage.entries),
+                _size(usage.bytes),
+            )
+            table.add_row(*(Text(c) for c in cells))
+        Console().print(table)
+    return 0
