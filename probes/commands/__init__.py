@@ -9,5 +9,4 @@ COMMAND_MODULES = (
     "probes.commands.validate",
     "probes.commands.fetch",
     "probes.commands.cache",
-    "probes.commands.search",
 )
