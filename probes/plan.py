@@ -42,8 +42,12 @@ def case_for(query: Query, suite: Suite) -> Case:
         for doc, grade in query.qrels.items()
         if grade > 0
     )
-    curated = (_curated(query, form, change) for form, change in query.changes().items())
-    return Case(query.id, query.text, query.instruction, relevant, tuple(c for c in curated if c))
+    changes = (_curated(query, form, change) for form, change in query.changes().items())
+    paraphrases = (
+        CuratedChange("paraphrase", text, Expectation.invariant()) for text in query.paraphrases
+    )
+    curated = (*(c for c in changes if c), *paraphrases)
+    return Case(query.id, query.text, query.instruction, relevant, curated)
 
 
 def corpus_stats(suite: Suite) -> CorpusStats:

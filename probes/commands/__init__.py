@@ -9,4 +9,5 @@ COMMAND_MODULES = (
     "probes.commands.validate",
     "probes.commands.fetch",
     "probes.commands.cache",
+    "probes.commands.search",
 )

@@ -239,3 +239,16 @@ def test_stratified_results_are_adjusted_and_flagged(starter_result):
         s.level for s in starter_result.strata if s.family == "negation" and s.dimension == "form"
     }
     assert {"changed", "negated", "exclusion-clause"} <= forms
+
+
+def test_suite_paraphrases_become_curated_invariant_variants(starter):
+    from dataclasses import replace
+
+    from probes.plan import plan
+
+    query = replace(starter.queries[0], paraphrases=("Retrieve adult ibuprofen dosing.",))
+    suite = replace(starter, queries=(query,))
+    planned = plan(suite, (Family.PARAPHRASE,), seed=0, meaning=None)
+    curated = [v for v in planned.variants if v.operator == "curated-paraphrase"]
+    assert [v.request.instruction for v in curated] == ["Retrieve adult ibuprofen dosing."]
+    assert curated[0].expectation.kind.value == "invariant"

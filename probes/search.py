@@ -1,0 +1,229 @@
+"""Adversarial search: find meaning-preserving instruction edits that move a ranking anyway.
+
+For one query, hypothesis draws chains of invariant operators (paraphrase, reorder, control
+noise) with seeds, steers toward edits that push the query's best relevant document down
+(``target``), and shrinks a failure to the shortest chain that still breaks. A break is an
+edit that changes the top result, or pushes a relevant document out of the top k. Failures are
+kept in hypothesis's example database, keyed by retriever, suite and query, and re-checked first
+on the next search.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from perturb import Case, CorpusStats, ExpectationKind, Operator, Order, Request, Variant, rng_for
+from perturb.registry import get_operator, operator_names
+from retrievers.base import Ranking, Retriever, SearchIndex
+
+SEARCHABLE_KINDS = (ExpectationKind.INVARIANT,)
+EXCLUDED_OPERATORS = ("curated-paraphrase", "model-paraphrase")
+"""Curated rewrites are fixed, not searchable; the model paraphraser is opt-in and slow."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A minimal edit that should not have moved the ranking, and how it moved."""
+
+    query_id: str
+    operators: tuple[str, ...]
+    instruction_before: str
+    instruction_after: str
+    request_after: Request
+    document: str
+    rank_before: int
+    rank_after: int
+    top_before: str
+    top_after: str
+    examples: int
+
+
+def searchable_operators() -> tuple[str, ...]:
+    names = []
+    for name in operator_names():
+        if name in EXCLUDED_OPERATORS:
+            continue
+        if get_operator(name).family.expectation_kind in SEARCHABLE_KINDS:
+            names.append(name)
+    return tuple(names)
+
+
+class RankingCache:
+    """Each distinct rendered text is ranked once, however often hypothesis revisits it."""
+
+    def __init__(
+        self, retriever: Retriever, index: SearchIndex, depth: int, pool: Sequence[str] | None
+    ) -> None:
+        self._retriever, self._index, self._depth, self._pool = retriever, index, depth, pool
+        self._rankings: dict[str, Ranking] = {}
+
+    def rank(self, request: Request) -> Ranking:
+        text = self._retriever.template.render(request)
+        if text not in self._rankings:
+            if self._pool is None:
+                (ranking,) = self._index.search([text], self._depth)
+            else:
+                (ranking,) = self._index.rerank([text], [self._pool])
+            self._rankings[text] = ranking
+        return self._rankings[text]
+
+
+def _apply(
+    chain: Sequence[Operator], seeds: Sequence[int], case: Case, stats: CorpusStats
+) -> Variant | None:
+    """The chain's edit of ``case``: each step edits the previous step's instruction."""
+    current, last = case, None
+    made_so_far: list[Variant] = []
+    for operator, seed in zip(chain, seeds, strict=True):
+        made = operator.variants(current, rng_for(seed, operator.name, case.id), stats)
+        if not made:
+            return None
+        last = made[seed % len(made)]
+        made_so_far.append(last)
+        current = Case(case.id, case.query, last.request.instruction, case.relevant, case.curated)
+    if last is None:
+        return None
+    swapped = any(v.request.order is Order.QUERY_FIRST for v in made_so_far)
+    order = Order.QUERY_FIRST if swapped else Order.INSTRUCTION_FIRST
+    return Variant(
+        case.id,
+        last.family,
+        "+".join(op.name for op in chain),
+        last.form,
+        Request(case.query, current.instruction, order),
+        last.expectation,
+    )
+
+
+@dataclass(frozen=True)
+class Judgement:
+    broken: bool
+    document: str
+    rank_before: int
+    rank_after: int
+    displacement: float
+
+
+def judge(before: Ranking, after: Ranking, relevant: Sequence[str], cutoff: int) -> Judgement:
+    """Broken when the top result changes or a relevant document leaves the top ``cutoff``."""
+    rank_before, rank_after = before.rank_of(), after.rank_of()
+    missing = len(after.doc_ids) + 1
+    tracked = sorted(relevant, key=lambda d: rank_before.get(d, missing))
+    worst, worst_move = (tracked[0] if tracked else before.doc_ids[0]), 0.0
+    for doc in tracked:
+        move = rank_after.get(doc, missing) - rank_before.get(doc, missing)
+        if move > worst_move:
+            worst, worst_move = doc, float(move)
+    left_top = any(
+        rank_before.get(d, missing) <= cutoff < rank_after.get(d, missing) for d in tracked
+    )
+    top_changed = bool(before.doc_ids and after.doc_ids and before.doc_ids[0] != after.doc_ids[0])
+    return Judgement(
+        top_changed or left_top,
+        worst,
+        rank_before.get(worst, missing),
+        rank_after.get(worst, missing),
+        worst_move,
+    )
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    max_examples: int = 200
+    timeout_s: float = 60.0
+    max_chain: int = 3
+    cutoff: int = 10
+    seed: int = 0
+    database: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_examples < 1:
+            raise ValueError(f"max examples must be >= 1, got {self.max_examples}")
+        if self.timeout_s <= 0:
+            raise ValueError(f"timeout must be > 0 s, got {self.timeout_s}")
+        if self.max_chain < 1:
+            raise ValueError(f"max chain must be >= 1, got {self.max_chain}")
+
+
+class _Found(Exception):
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.query_id)
+        self.finding = finding
+
+
+def search_case(
+    case: Case,
+    cache: RankingCache,
+    stats: CorpusStats,
+    settings: SearchSettings,
+    key: str,
+    on_example: Callable[[], None] | None = None,
+) -> Finding | None:
+    """Search one case; the shrunk failure, or ``None`` if none was found within the bounds."""
+    from hypothesis import HealthCheck, given, target
+    from hypothesis import settings as hypothesis_settings
+    from hypothesis import strategies as st
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
+    names = searchable_operators()
+    before = cache.rank(case.request)
+    relevant = [d.id for d in case.relevant]
+    deadline = time.monotonic() + settings.timeout_s
+    examples = 0
+    chains = st.lists(
+        st.tuples(st.sampled_from(names), st.integers(0, 2**16)),
+        min_size=1,
+        max_size=settings.max_chain,
+    )
+
+    @hypothesis_settings(
+        max_examples=settings.max_examples,
+        deadline=None,
+        derandomize=settings.database is None,
+        database=(
+            DirectoryBasedExampleDatabase(str(settings.database)) if settings.database else None
+        ),
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
+    @given(chain=chains)
+    def probe(chain: list[tuple[str, int]]) -> None:
+        nonlocal examples
+        examples += 1
+        if on_example:
+            on_example()
+        if time.monotonic() > deadline:
+            return
+        variant = _apply([get_operator(n) for n, _ in chain], [s for _, s in chain], case, stats)
+        if variant is None:
+            return
+        verdict = judge(before, cache.rank(variant.request), relevant, settings.cutoff)
+        target(verdict.displacement, label="rank drop of a relevant document")
+        if verdict.broken:
+            after = cache.rank(variant.request)
+            raise _Found(
+                Finding(
+                    case.id,
+                    tuple(n for n, _ in chain),
+                    case.instruction,
+                    variant.request.instruction,
+                    variant.request,
+                    verdict.document,
+                    verdict.rank_before,
+                    verdict.rank_after,
+                    before.doc_ids[0],
+                    after.doc_ids[0],
+                    examples,
+                )
+            )
+
+    # one database entry per (retriever, suite, query), so replays re-check the right failures
+    probe.hypothesis.inner_test._hypothesis_internal_add_digest = key.encode()  # type: ignore[attr-defined]
+    try:
+        probe()
+    except _Found as found:
+        return found.finding
+    return None
