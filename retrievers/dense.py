@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from retrievers.progress import Progress
 
-SCORE_CHUNK = 1024
+SCORE_CHUNK = 256
 """Queries scored per block, so memory stays O(chunk × corpus block), not O(queries × corpus)."""
 ENCODE_CHUNK_BATCHES = 8
 """Batches per encoded chunk: the unit of progress and of one cache transaction."""

@@ -111,3 +111,31 @@ def test_reranker_prompts_match_the_published_formats(name, tmp_path):
 def test_every_preset_with_a_model_has_a_golden_format():
     with_model = {n for n, p in PRESETS.items() if p.model_id is not None}
     assert with_model - set(BI_ENCODERS) - set(RERANKERS) <= {"ms-marco-minilm"}
+
+
+def test_the_listing_says_where_each_presets_weights_are(tmp_path, monkeypatch):
+    import huggingface_hub.constants
+
+    from reports.listing.retrievers import availability
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
+    snapshot = tmp_path / "models--hkunlp--instructor-base" / "snapshots" / ("b" * 40)
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text("{}")
+    (tmp_path / "models--hkunlp--instructor-base" / "refs").mkdir()
+    (tmp_path / "models--hkunlp--instructor-base" / "refs" / "main").write_text("b" * 40)
+    assert availability("bm25") == "built in"
+    assert availability("minilm") == "bundled"
+    assert availability("instructor-base") == "hub cache"
+    assert availability("instructor-xl") == "download"
+
+
+def test_probe_list_retrievers_shows_every_preset_and_its_formats(capsys, monkeypatch):
+    from probes.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["list", "retrievers"]) == 0
+    out = capsys.readouterr().out
+    for name in PRESETS:
+        assert name in out
+    assert "passage: {document}" in out and "[Represent the document for retrieval:]" in out

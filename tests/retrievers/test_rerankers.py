@@ -132,3 +132,27 @@ def test_pair_scores_are_cached_and_reused(monot5_dir, tmp_path):
     warm = second.scores([*pairs, ("bread", DOCS["bread"])])
     assert batches == [[("bread", DOCS["bread"])]]
     np.testing.assert_array_equal(warm[:2], cold)
+
+
+def smollm2():
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    for repo in ("HuggingFaceTB/SmolLM2-135M-Instruct", "HuggingFaceTB/SmolLM2-135M"):
+        try:
+            return snapshot_download(repo, local_files_only=True)
+        except LocalEntryNotFoundError:
+            continue
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(smollm2() is None, reason="SmolLM2-135M is not in the local hub cache")
+def test_a_real_small_causal_lm_scores_pairs_through_the_yes_no_path():
+    reranker = resolve(smollm2())
+    assert isinstance(reranker, YesNoRetriever)
+    pairs = [("household pets", DOCS["pets"]), ("stock news", DOCS["pets"] + " " + DOCS["dogs"])]
+    together = reranker.scores(pairs)
+    alone = [reranker.scores([pair])[0] for pair in pairs]
+    assert np.isfinite(together).all() and (together <= 0).all()
+    np.testing.assert_allclose(together, alone, atol=2e-3)
