@@ -252,7 +252,7 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
 
-            from retrievers.devices import resolve_device, resolve_dtype
+            from retrievers.devices import dtype_kwargs, resolve_device, resolve_dtype
 
             hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
             device = resolve_device(self.settings.device)
@@ -261,7 +261,7 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
                 self.model_path,
                 device=device,
                 local_files_only=True,
-                model_kwargs={"dtype": dtype},
+                model_kwargs=dtype_kwargs(dtype),
             )
             if self._max_length is not None:
                 self._model.max_seq_length = self._max_length

@@ -67,3 +67,16 @@ def resolve_dtype(precision: str, device: str, prefer_bfloat16: bool = False) ->
 def dtype_name(dtype: Any) -> str:
     """``torch.float16`` → ``float16``: how the cache and results files record precision."""
     return str(dtype).removeprefix("torch.")
+
+
+def dtype_kwargs(dtype: Any) -> dict[str, Any]:
+    """``from_pretrained`` keywords for ``dtype``: none for float32 (the default), else
+    ``dtype`` (transformers >= 4.56) or ``torch_dtype`` (older releases)."""
+    import torch
+
+    if dtype is torch.float32:
+        return {}
+    from importlib.metadata import version
+
+    major, minor = (int(part) for part in version("transformers").split(".")[:2])
+    return {"dtype": dtype} if (major, minor) >= (4, 56) else {"torch_dtype": dtype}

@@ -124,7 +124,7 @@ class _Instructor:
         from transformers import AutoTokenizer, T5EncoderModel
         from transformers.utils import logging as hf_logging
 
-        from retrievers.devices import resolve_device, resolve_dtype
+        from retrievers.devices import dtype_kwargs, resolve_device, resolve_dtype
 
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         device = resolve_device(settings.device)
@@ -132,7 +132,9 @@ class _Instructor:
         _check_pooling(Path(path))
         try:
             tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-            encoder: Any = T5EncoderModel.from_pretrained(path, dtype=dtype, local_files_only=True)
+            encoder: Any = T5EncoderModel.from_pretrained(
+                path, local_files_only=True, **dtype_kwargs(dtype)
+            )
         except (OSError, ValueError) as error:
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise RetrieverError(f"cannot load INSTRUCTOR model from {path}: {first}") from None

@@ -17,12 +17,14 @@ model, the prompt pattern, the maximum length and the pair's text.
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from retrievers.base import Ranking, Retriever, SearchIndex, Template, rank_pool
 from retrievers.cache import PAIR, EmbeddingCache, Namespace, hub_revision
 from retrievers.dense import EncoderSettings
+from retrievers.devices import dtype_kwargs
 from retrievers.errors import RetrieverError
 from retrievers.progress import task
 
@@ -40,7 +42,6 @@ FOLLOWIR_PATTERN = (
     'either "true" or "false"): [/INST] '
 )
 PAIR_CHUNK_BATCHES = 8
-_SEPARATOR = "\x1f"
 
 
 class PairRetriever(Retriever):
@@ -99,11 +100,11 @@ class PairRetriever(Retriever):
         """A score per pair; distinct pairs are scored once, longest first, through the cache."""
         import numpy as np
 
-        keys = [q + _SEPARATOR + d for q, d in pairs]
-        unique = list(dict.fromkeys(keys))
+        keys = [json.dumps([q, d], ensure_ascii=False) for q, d in pairs]  # unambiguous
+        pair_of = dict(zip(keys, pairs, strict=True))
+        unique = list(pair_of)
         if not unique:
             return np.zeros(0, np.float32)
-        split = {k: tuple(k.split(_SEPARATOR, 1)) for k in unique}
         cache = self.cache
         namespace = self.namespace() if cache is not None else None
         found = {
@@ -117,7 +118,7 @@ class PairRetriever(Retriever):
             with task(progress, label, len(missing)) as advance:
                 for start in range(0, len(missing), step):
                     chunk = missing[start : start + step]
-                    batch = [(split[k][0], split[k][1]) for k in chunk]
+                    batch = [pair_of[k] for k in chunk]
                     values = np.asarray(self.score_batch(batch), dtype=np.float32).reshape(-1)
                     if cache is not None and namespace is not None:
                         cache.put(namespace, chunk, values.reshape(-1, 1))
@@ -243,7 +244,7 @@ class CrossEncoderRetriever(PairRetriever):
                 local_files_only=True,
                 max_length=self._max_length,
                 activation_fn=torch.nn.Identity(),
-                model_kwargs={"dtype": resolve_dtype(self.settings.precision, device)},
+                model_kwargs=dtype_kwargs(resolve_dtype(self.settings.precision, device)),
             )
         return self._model
 
@@ -416,7 +417,7 @@ class MonoT5Retriever(_GenerativeReranker):
 
         tokenizer = AutoTokenizer.from_pretrained(self.model_path, local_files_only=True)
         model = T5ForConditionalGeneration.from_pretrained(
-            self.model_path, dtype=dtype, local_files_only=True
+            self.model_path, local_files_only=True, **dtype_kwargs(dtype)
         )
         return tokenizer, model
 
@@ -455,7 +456,7 @@ class YesNoRetriever(_GenerativeReranker):
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
         model = AutoModelForCausalLM.from_pretrained(
-            self.model_path, dtype=dtype, local_files_only=True
+            self.model_path, local_files_only=True, **dtype_kwargs(dtype)
         )
         return tokenizer, model
 

@@ -41,3 +41,10 @@ def test_auto_precision_on_cuda():
     assert resolve_dtype("auto", "cuda") is torch.float16
     expected = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     assert resolve_dtype("auto", "cuda", prefer_bfloat16=True) is expected
+
+
+def test_loading_keywords_leave_float32_to_the_default():
+    from retrievers.devices import dtype_kwargs
+
+    assert dtype_kwargs(torch.float32) == {}
+    assert dtype_kwargs(torch.float16) == {"dtype": torch.float16}  # transformers >= 4.56 here
