@@ -33,8 +33,10 @@ def typo(word: str, rng: random.Random) -> str:
         return word
     kind = rng.choice(("swap", "drop", "double", "neighbour"))
     i = rng.randrange(1, len(word) - 1)
-    if kind == "swap" and word[i] != word[i + 1]:
-        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if kind == "swap":
+        j = min(i, len(word) - 3)
+        if word[j] != word[j + 1]:
+            return word[:j] + word[j + 1] + word[j] + word[j + 2 :]
     if kind == "drop":
         return word[:i] + word[i + 1 :]
     if kind == "neighbour" and word[i].lower() in _KEYBOARD:

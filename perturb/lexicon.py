@@ -318,6 +318,7 @@ def wordnet_lexicon(search_path: tuple[str, ...] | None = None) -> Lexicon | Non
             found = nltk.data.find("corpora/wordnet")
         else:
             found = nltk.data.find("corpora/wordnet", paths=list(search_path))
+
         class EnglishReader(WordNetCorpusReader):  # type: ignore[misc]
             def map_wn(self, version: str = "wordnet") -> None:
                 """No mapping to other WordNet versions: only the multilingual data needs it."""

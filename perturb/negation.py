@@ -111,10 +111,13 @@ def salient_term(case: Case, stats: CorpusStats) -> str | None:
     return max(candidates, key=score)
 
 
-def documents_mentioning(case: Case, terms: tuple[str, ...]) -> frozenset[str]:
+def documents_mentioning(
+    case: Case, terms: tuple[str, ...], stems: dict[str, set[str]] | None = None
+) -> frozenset[str]:
     """The relevant documents that contain every term (compared by stem)."""
     wanted = {stem(t) for t in terms}
-    return frozenset(doc.id for doc in case.relevant if wanted <= _stems(doc.text))
+    stems = stems or {doc.id: _stems(doc.text) for doc in case.relevant}
+    return frozenset(doc.id for doc in case.relevant if wanted <= stems[doc.id])
 
 
 class ExclusionClause(Operator):
@@ -177,7 +180,8 @@ def object_terms(case: Case, start: int) -> tuple[str, tuple[str, ...]]:
 
 def _negated_before(text: str, start: int) -> bool:
     """Whether one of the three words before ``start`` is a negation cue."""
-    return any(w in NEGATION_CUES or w.endswith("n't") for w in words(text[:start])[-3:])
+    window = words(text[max(0, start - 100) : start])[-3:]
+    return any(w in NEGATION_CUES or w.endswith("n't") for w in window)
 
 
 @dataclass(frozen=True)
@@ -204,12 +208,13 @@ class _TargetedNegation(Operator):
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         text = case.instruction
         eligible = []
+        stems = {doc.id: _stems(doc.text) for doc in case.relevant}
         for rewrite in self.rewrites(text):
             if _negated_before(text, rewrite.start):
                 continue
             phrase, keys = object_terms(case, rewrite.start + len(rewrite.before))
             for key in keys:
-                down = documents_mentioning(case, (key,))
+                down = documents_mentioning(case, (key,), stems)
                 if down:
                     eligible.append((rewrite, phrase.strip(), key, down))
                     break
@@ -250,7 +255,7 @@ _MODAL = re.compile(
 )
 _BARE = re.compile(rf"(?<![\w-])(?P<verb>{_VERBS})(?P<suffix>s|es|ing)?(?![\w-])", re.I)
 _NOUN_BEFORE = word_set(
-    "a an the this that these those my your our their his her its some any each every"
+    "a an the this these those my your our their his her its some any each every"
 )
 """A verb form after a determiner is a noun ("the list", "its features")."""
 _AVOID = {"": "avoid", "s": "avoids", "es": "avoids", "ing": "avoiding"}
@@ -284,8 +289,8 @@ class PredicateNegation(_TargetedNegation):
                 continue
             verb = m.group("verb").lower()
             suffix = (m.group("suffix") or "").lower()
-            previous = words(text[: m.start()])[-1:]
-            following = words(text[m.end() :])[:1]
+            previous = words(text[max(0, m.start() - 40) : m.start()])[-1:]
+            following = words(text[m.end() : m.end() + 40])[:1]
             if following in (["of"], ["and"], ["or"]) or (previous and previous[0] in _NOUN_BEFORE):
                 continue
             if suffix == "es" and verb not in {"discuss", "touch on"}:

@@ -50,7 +50,7 @@ def _guard(pattern: str) -> re.Pattern[str]:
 
 def sentence_initial(text: str, start: int) -> bool:
     """Whether position ``start`` begins a sentence (first word, or after . ! ? : or a newline)."""
-    before = text[:start].rstrip(" \t\"'“‘(")
+    before = text[max(0, start - 64) : start].rstrip(" \t\"'“‘(")
     return not before or before[-1] in ".!?:\n"
 
 
@@ -80,7 +80,8 @@ def _sites(instruction: str, query_stems: frozenset[str]) -> list[_Site]:
     found = []
     for pattern, rule in _rule_patterns():
         for m in pattern.finditer(instruction):
-            before, after = instruction[: m.start()], instruction[m.end() :]
+            before = instruction[max(0, m.start() - 80) : m.start()]
+            after = instruction[m.end() : m.end() + 80]
             if rule.not_after and _guard(rule.not_after).search(before):
                 continue
             if rule.only_after and not _guard(rule.only_after).search(before):
@@ -124,13 +125,14 @@ def _a_or_an(edits: list[Edit], text: str) -> list[Edit]:
     "a passage" -> "an article" is not)."""
     fixed = []
     for edit in edits:
-        prefix = text[: edit.start]
+        offset = max(0, edit.start - 16)
+        prefix = text[offset : edit.start]
         article = re.search(r"(?<![\w'-])(an?)\s+$", prefix, re.I)
-        if article and edit.after:
+        if article and edit.after and (article.start(1) > 0 or offset == 0):
             wants = "an" if edit.after[0].lower() in "aeiou" else "a"
             has = article.group(1)
             if has.lower() != wants:
-                start = article.start(1)
+                start = offset + article.start(1)
                 between = prefix[article.end(1) :]
                 new = match_case(has, wants)
                 fixed.append(Edit(start, has + between + edit.before, new + between + edit.after))

@@ -19,6 +19,7 @@ from perturb import (
     operators_for,
     perturb_case,
 )
+from perturb.strategies import cases
 from perturb.text import has_negation, stem, tokens, words
 
 INSTRUCTION = (
@@ -44,18 +45,7 @@ CASE = Case(
     ),
 )
 
-texts = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
-
-
-@st.composite
-def cases(draw):
-    relevant = draw(st.lists(st.tuples(texts, st.integers(1, 2)), max_size=3))
-    return Case(
-        "q",
-        draw(texts),
-        draw(texts),
-        tuple(RelevantDocument(f"d{i}", text, grade) for i, (text, grade) in enumerate(relevant)),
-    )
+LONG = "I need documents that discuss penalties. It must include the 2024 rules. " * 1370
 
 
 @pytest.mark.parametrize("name", operator_names())
@@ -65,11 +55,17 @@ def cases(draw):
 @example(case=Case("q", " \t\n", " \t\n"), seed=0)
 @example(case=Case("q", "dose", "x\x00y. z\u200f\u05d0\u05d1. e\u0301 \U0001f600."), seed=0)
 @example(case=Case("q", "a", "Find documents. " * 6250), seed=1)
+@example(case=Case("q", "rules", LONG, (RelevantDocument("d", "penalties rules", 1),)), seed=2)
 def test_no_operator_raises_on_any_text(name, case, seed):
+    """Empty, whitespace, 100k characters, NUL, right-to-left, combining marks, emoji."""
     variants = get_operator(name).variants(case, random.Random(seed), CorpusStats())
+    op = get_operator(name)
     for v in variants:
         assert v.case_id == case.id
         assert v.request.query == case.query
+        assert v.family is op.family and v.operator == op.name
+        assert v.expectation.kind is op.family.expectation_kind
+        assert 0.0 <= v.strength <= 1.0
 
 
 @pytest.mark.parametrize("name", operator_names())
@@ -143,6 +139,14 @@ def test_strip_removes_words_shared_with_relevant_documents():
     assert "maximum" not in stripped and "daily" not in stripped
     assert "dose" in stripped, "query words are never stripped"
     assert variant.expectation.kind is ExpectationKind.RELIANCE
+
+
+def test_every_family_has_operators_and_every_operator_a_one_line_summary():
+    for family in Family:
+        assert operators_for((family,)), family
+    for name in operator_names():
+        summary = get_operator(name).summary
+        assert summary and "\n" not in summary and len(summary) <= 100, name
 
 
 def test_operators_for_selects_families():

@@ -1,0 +1,147 @@
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from perturb import Case, CorpusStats, ExpectationKind, Family, RelevantDocument, get_operator
+from perturb.negation import GENERIC, salient_term
+from perturb.strategies import cases, instruction_texts, seeds
+from perturb.text import has_negation, stem, words
+
+DOCS = (
+    RelevantDocument(
+        "d1", "Roth IRA contributions grow tax-free; withdrawals after retirement.", 1
+    ),
+    RelevantDocument(
+        "d2", "A traditional IRA gives a tax deduction now; penalties apply early.", 1
+    ),
+    RelevantDocument("d3", "Employer matching in a 401k plan is free money for retirement.", 2),
+)
+
+
+def case(instruction, query="retirement savings account", relevant=DOCS):
+    return Case("q", query, instruction, relevant)
+
+
+def run(name, instruction, **kwargs):
+    return get_operator(name).variants(case(instruction, **kwargs), random.Random(0), CorpusStats())
+
+
+def mentions(doc_id, term):
+    text = next(d.text for d in DOCS if d.id == doc_id)
+    return stem(term) in {stem(w) for w in words(text)}
+
+
+@pytest.mark.parametrize(
+    ("instruction", "before", "after", "pattern"),
+    [
+        (
+            "Results must discuss penalties for early use.",
+            "must discuss",
+            "must not discuss",
+            "modal",
+        ),
+        (
+            "My search needs to include employer matching.",
+            "needs to include",
+            "must not include",
+            "modal",
+        ),
+        ("I want documents that discuss penalties.", "discuss", "avoid", "verb"),
+        ("Find passages explaining employer matching.", "explaining", "avoiding", "verb"),
+    ],
+)
+def test_predicate_negation_forms(instruction, before, after, pattern):
+    (variant,) = run("predicate-negation", instruction)
+    (edit,) = variant.edits
+    assert (edit.before, edit.after) == (before, after)
+    assert dict(variant.params)["pattern"] == pattern
+    assert variant.form == "predicate-negation" and variant.family is Family.NEGATION
+    assert has_negation(variant.request.instruction)
+    term = dict(variant.params)["term"]
+    assert variant.expectation.down == {d.id for d in DOCS if mentions(d.id, term)}
+
+
+@pytest.mark.parametrize(
+    ("instruction", "after"),
+    [
+        ("I prefer documents about employer matching.", "avoid"),
+        ("Please focus on penalties for withdrawals.", "ignore"),
+        ("The search should prioritize employer matching.", "avoid"),
+        ("Results focusing on penalties are best.", "ignoring"),
+        ("I am interested in employer matching.", "not interested in"),
+        ("My focus is on employer matching.", "focus is not on"),
+        ("Articles with a strong emphasis on penalties.", "while ignoring"),
+    ],
+)
+def test_preference_flip_forms(instruction, after):
+    (variant,) = run("preference-flip", instruction)
+    assert variant.edits[0].after == after
+    assert variant.form == "preference-flip"
+    assert has_negation(variant.request.instruction)
+    down = variant.expectation.down
+    assert down and all(mentions(d, dict(variant.params)["term"]) for d in down)
+
+
+def test_already_negated_predicates_are_left_alone():
+    assert run("predicate-negation", "Results must not discuss penalties.") == ()
+    assert run("preference-flip", "Do not focus on penalties.") == ()
+
+
+def test_nothing_is_made_when_no_relevant_document_mentions_the_object():
+    assert run("preference-flip", "Please focus on cryptocurrency.") == ()
+    assert run("predicate-negation", "Documents that discuss penalties.", relevant=()) == ()
+
+
+def test_noun_uses_of_verbs_are_not_negated():
+    assert run("predicate-negation", "The details of penalties. Its features of matching.") == ()
+
+
+def test_object_terms_prefer_words_the_query_does_not_use():
+    (variant,) = run("preference-flip", "Please focus on retirement penalties.")
+    assert dict(variant.params)["term"] == "penalties"
+    assert dict(variant.params)["term_in_query"] == "false"
+
+
+def test_salient_term_is_a_topic_word_outside_the_request():
+    stats = CorpusStats(100, {"penalties": 2, "money": 40})
+    term = salient_term(case("Find information about IRA tax rules."), stats)
+    assert term is not None and term not in GENERIC and len(term) >= 4
+    asked = {
+        stem(w) for w in words("retirement savings account Find information about IRA tax rules")
+    }
+    assert stem(term) not in asked
+
+
+def test_exclusion_clause_expected_down_are_the_documents_mentioning_the_term():
+    (variant,) = run("exclusion-clause", "Find information about savings.")
+    term = dict(variant.params)["term"]
+    assert variant.expectation.down == {d.id for d in DOCS if mentions(d.id, term)}
+    assert variant.request.instruction.endswith(f"Do not include documents that mention {term}.")
+
+
+NEGATION_OPERATORS = ("exclusion-clause", "predicate-negation", "preference-flip", "curated")
+
+
+@pytest.mark.parametrize("name", NEGATION_OPERATORS)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drawn=cases(), seed=seeds())
+def test_every_negation_variant_has_a_cue_and_a_non_empty_down_set(name, drawn, seed):
+    for variant in get_operator(name).variants(drawn, random.Random(seed), CorpusStats()):
+        assert variant.expectation.kind is ExpectationKind.DIRECTIONAL
+        assert variant.expectation.down or variant.expectation.up
+        assert variant.expectation.down <= {d.id for d in drawn.relevant}
+        if name != "curated":
+            assert has_negation(variant.request.instruction)
+            assert variant.expectation.down
+
+
+@settings(max_examples=60, deadline=None)
+@given(instruction=instruction_texts(), seed=seeds())
+def test_targeted_negations_on_instruction_like_text(instruction, seed):
+    for name in ("predicate-negation", "preference-flip"):
+        op = get_operator(name)
+        for variant in op.variants(case(instruction), random.Random(seed), CorpusStats()):
+            assert has_negation(variant.request.instruction)
+            term = dict(variant.params)["term"]
+            assert variant.expectation.down == {d.id for d in DOCS if mentions(d.id, term)}

@@ -1,0 +1,218 @@
+import itertools
+import random
+import re
+import warnings
+
+import pytest
+
+from perturb import Case, CorpusStats, get_operator
+from perturb.paraphrase import GradedParaphrase, PhraseParaphrase
+from perturb.phrases import PHRASE_RULES
+from perturb.text import NEGATION_CUES, has_negation, stem, words
+
+LEXICON_MISSING = pytest.mark.filterwarnings("ignore:WordNet is missing:RuntimeWarning")
+
+
+def rewrite(instruction, query="x", seed=0):
+    case = Case("q", query, instruction)
+    return PhraseParaphrase().variants(case, random.Random(seed), CorpusStats())
+
+
+class TestPhraseRules:
+    def test_there_are_at_least_150_rules(self):
+        assert len(PHRASE_RULES) >= 150
+
+    def test_no_phrase_is_the_source_of_two_rules(self):
+        sources = [p for rule in PHRASE_RULES for p in rule.phrases]
+        assert len(sources) == len(set(sources))
+
+    def test_rules_never_carry_a_negation_cue(self):
+        for rule in PHRASE_RULES:
+            for phrase in (*rule.phrases, *rule.targets):
+                assert not has_negation(phrase), phrase
+                assert not set(words(phrase)) & NEGATION_CUES, phrase
+
+    @pytest.mark.parametrize("word", ["like", "so", "key", "current", "many", "clear"])
+    def test_ambiguous_words_are_never_sources(self, word):
+        assert all(word not in rule.phrases for rule in PHRASE_RULES)
+
+    def test_every_rule_has_somewhere_to_go(self):
+        for rule in PHRASE_RULES:
+            for phrase in rule.phrases:
+                assert rule.replacements(phrase), phrase
+
+    @pytest.mark.parametrize(
+        "instruction",
+        [
+            "My search for cheap flights.",  # noun 'search'
+            "With a sharp focus on results.",  # noun 'focus'
+            "I need to leave.",  # 'I need to' is not 'I require to'
+            "Should I buy a house?",  # question inversion
+            "I am not sure.",  # no contraction before a negation
+            "Natural resources that renew.",  # compound head
+        ],
+    )
+    def test_guards_keep_rules_out_of_wrong_contexts(self, instruction):
+        for seed in range(5):
+            for variant in rewrite(instruction, seed=seed):
+                changed = {e.before.lower() for e in variant.edits}
+                assert not changed & {
+                    "search for",
+                    "focus on",
+                    "i need",
+                    "should",
+                    "i am",
+                    "resources that",
+                }, (instruction, variant.edits)
+
+    def test_rewrites_in_context(self):
+        (variant,) = rewrite("I am looking for documents that explain the tax rules.")
+        text = variant.request.instruction
+        assert text != "I am looking for documents that explain the tax rules."
+        assert text.endswith("the tax rules.")
+        assert text[0] == "I"
+
+    def test_articles_follow_the_new_word(self):
+        seen = set()
+        for seed in range(20):
+            (variant,) = rewrite("Give me a detailed account.", seed=seed)
+            seen.add(variant.request.instruction)
+        assert "Give me an in-depth account." in seen
+        assert not any(re.search(r"\ba in-depth|\ban thorough", s) for s in seen)
+
+    def test_query_words_and_capitalised_names_are_protected(self):
+        for seed in range(10):
+            for variant in rewrite(
+                "Find documents that Discuss tax.", query="documents", seed=seed
+            ):
+                assert "documents" in variant.request.instruction
+                assert "Discuss" in variant.request.instruction
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    from perturb.lexicon import wordnet_lexicon
+
+    found = wordnet_lexicon()
+    if found is None:
+        pytest.skip("WordNet is not installed ('probe setup')")
+    return found
+
+
+class TestLexicon:
+    def test_part_of_speech_from_sense_counts_and_context(self, lexicon):
+        assert lexicon.pos_of(["the", "need"], 1)[0] == "n"
+        assert lexicon.pos_of(["must", "explain", "the"], 1)[0] == "v"
+        assert lexicon.pos_of(["quickly"], 0)[0] == "r"
+
+    def test_synonyms_come_from_the_most_frequent_sense(self, lexicon):
+        assert "instructor" in lexicon.synonyms("teacher", "n")
+        assert all(" " not in s or len(s.split()) == 2 for s in lexicon.synonyms("teacher", "n"))
+
+    def test_inflection_is_rebuilt(self, lexicon):
+        lemma, inflection = lexicon.inflection("teachers", "n")
+        assert lemma == "teacher" and inflection.suffix == "s"
+        assert lexicon.inflect("instructor", inflection) == "instructors"
+        lemma, inflection = lexicon.inflection("explaining", "v")
+        assert lexicon.inflect("describe", inflection) == "describing"
+        _, past = lexicon.inflection("described", "v")
+        assert lexicon.inflect("give", past) is None, "irregular past forms are not guessed"
+
+    def test_spelling_rules(self):
+        from perturb.lexicon import inflect_verb, pluralize
+
+        assert pluralize("study") == "studies" and pluralize("box") == "boxes"
+        assert inflect_verb("stop", "ing") == "stopping"
+        assert inflect_verb("make", "ing") == "making"
+        assert inflect_verb("visit", "ed") is None, "doubling unsure for two syllables"
+        assert inflect_verb("tie", "ing") == "tying"
+
+
+INSTRUCTION = (
+    "I am a teacher preparing lessons for my students in Boston. I need documents that explain "
+    "the causes of the 1929 crash and describe how ordinary families coped, and I do not want "
+    "opinion pieces. The passages should be accurate and written for young readers."
+)
+
+
+@pytest.fixture(scope="module")
+def variants(lexicon):
+    case = Case("q", "stock market crash causes", INSTRUCTION)
+    return GradedParaphrase().variants(case, random.Random(3), CorpusStats())
+
+
+class TestGradedParaphrase:
+    def test_one_variant_per_strength_level_with_nested_edits(self, variants):
+        assert len(variants) >= 2
+        strengths = [v.strength for v in variants]
+        assert strengths == sorted(strengths) and len(set(strengths)) == len(strengths)
+        assert [dict(v.params)["level"] for v in variants] == ["0.1", "0.25", "0.5"][
+            : len(variants)
+        ]
+        for low, high in itertools.pairwise(variants):
+            assert set(low.edits) <= set(high.edits)
+
+    def test_strength_is_the_share_of_content_words_changed(self, variants):
+        from perturb.text import content_words
+
+        total = len(content_words(INSTRUCTION))
+        for variant in variants:
+            level = float(dict(variant.params)["level"])
+            assert variant.strength >= round(level * total) / total - 1e-9
+
+    def test_protected_terms_are_kept(self, variants):
+        for variant in variants:
+            text = variant.request.instruction
+            for kept in ("Boston", "1929", "not", "causes", "crash"):
+                assert kept in text, (kept, text)
+            assert has_negation(text)
+
+    def test_edits_replace_whole_words_and_keep_plurals(self, variants, lexicon):
+        for variant in variants:
+            for edit in variant.edits:
+                assert INSTRUCTION[edit.start : edit.start + len(edit.before)] == edit.before
+                if edit.before.endswith("s") and len(words(edit.before)) == 1:
+                    base = lexicon.lemma(edit.before.lower(), "n")
+                    if base and base != edit.before.lower():
+                        assert words(edit.after)[-1].endswith("s"), edit
+
+    def test_deterministic_for_a_seed_and_varies_with_it(self, lexicon):
+        case = Case("q", "crash", INSTRUCTION)
+        op = GradedParaphrase()
+        first = op.variants(case, random.Random(1), CorpusStats())
+        assert first == op.variants(case, random.Random(1), CorpusStats())
+        others = [op.variants(case, random.Random(s), CorpusStats()) for s in range(2, 6)]
+        assert any(o != first for o in others)
+
+    def test_query_stems_are_never_introduced_or_removed(self, variants):
+        query = {stem(w) for w in words("stock market crash causes")}
+        for variant in variants:
+            before = [stem(w) for w in words(INSTRUCTION) if stem(w) in query]
+            after = [stem(w) for w in words(variant.request.instruction) if stem(w) in query]
+            assert sorted(before) == sorted(after)
+
+
+@LEXICON_MISSING
+def test_without_wordnet_graded_paraphrase_uses_phrase_rules_and_warns_once(tmp_path, monkeypatch):
+    import perturb.lexicon as lexicon_module
+
+    monkeypatch.setattr(lexicon_module, "_WARNED", [])
+    missing = lexicon_module.wordnet_lexicon.__wrapped__
+
+    monkeypatch.setattr(lexicon_module, "wordnet_lexicon", lambda: missing((str(tmp_path),)))
+    case = Case("q", "crash", INSTRUCTION)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        variants = GradedParaphrase().variants(case, random.Random(0), CorpusStats())
+        GradedParaphrase().variants(case, random.Random(1), CorpusStats())
+    messages = [str(w.message) for w in caught if "WordNet is missing" in str(w.message)]
+    assert len(messages) == 1 and "probe setup" in messages[0]
+    assert variants, "phrase rules still paraphrase"
+    rule_phrases = {p for rule in PHRASE_RULES for p in rule.phrases}
+    for variant in variants:
+        assert all(e.before.lower().replace("’", "'") in rule_phrases for e in variant.edits)
+
+
+def test_phrase_rules_operator_is_registered():
+    assert get_operator("phrase-rules").family.value == "paraphrase"
+    assert get_operator("graded-paraphrase").family.value == "paraphrase"
