@@ -50,7 +50,7 @@ def typo(word: str, rng: random.Random) -> str:
 class Typos(Operator):
     name = "typos"
     family = Family.CONTROL
-    summary = "one keyboard typo in 10% / 25% of the instruction's words (not query words)"
+    summary = "one keyboard typo in 10% / 25% of the words"
 
     def __init__(self, shares: tuple[float, ...] = TYPO_SHARES) -> None:
         self.shares = shares
@@ -129,7 +129,7 @@ _PUNCTUATION = re.compile(r"[!\"#$%&()*+,./:;<=>?@\[\\\]^_`{|}~“”‘’—�
 class PunctuationNoise(Operator):
     name = "punctuation-noise"
     family = Family.CONTROL
-    summary = "drop the instruction's punctuation (apostrophes and hyphens inside words stay)"
+    summary = "drop the punctuation"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         text = case.instruction

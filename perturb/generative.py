@@ -28,7 +28,7 @@ SEQ2SEQ_PREFIX = "paraphrase: "
 class ModelParaphrase(Operator):
     name = "model-paraphrase"
     family = Family.PARAPHRASE
-    summary = f"rewrite with a seq2seq or causal LM (off unless ${ENVIRONMENT_VARIABLE} is set)"
+    summary = f"LM rewrite; set ${ENVIRONMENT_VARIABLE}"
 
     def __init__(
         self,

@@ -42,7 +42,7 @@ def curated_variants(case: Case, operator: Operator) -> tuple[Variant, ...]:
 class CuratedChange(Operator):
     name = "curated"
     family = Family.NEGATION
-    summary = "the suite's own changed instructions and negation pairs, judged by their qrels"
+    summary = "the suite's changed instructions, judged by its qrels"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         return curated_variants(case, self)
@@ -123,7 +123,7 @@ def documents_mentioning(
 class ExclusionClause(Operator):
     name = "exclusion-clause"
     family = Family.NEGATION
-    summary = "append 'Do not include documents that mention X', X salient in relevant documents"
+    summary = "append 'Do not include documents that mention X'"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         term = salient_term(case, stats)
@@ -265,9 +265,7 @@ class PredicateNegation(_TargetedNegation):
     name = "predicate-negation"
     family = Family.NEGATION
     form = "predicate-negation"
-    summary = (
-        "negate a predicate: 'must discuss X' -> 'must not discuss X'; 'discuss X' -> 'avoid X'"
-    )
+    summary = "'must discuss X' -> 'must not discuss X'; -> 'avoid X'"
 
     def rewrites(self, text: str) -> list[_Rewrite]:
         found = []
@@ -351,7 +349,7 @@ class PreferenceFlip(_TargetedNegation):
     name = "preference-flip"
     family = Family.NEGATION
     form = "preference-flip"
-    summary = "turn a preference into an aversion: 'prefer/focus on X' -> 'avoid/ignore X'"
+    summary = "'prefer/focus on X' -> 'avoid/ignore X'"
 
     def rewrites(self, text: str) -> list[_Rewrite]:
         found = []

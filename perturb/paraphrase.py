@@ -144,7 +144,7 @@ def _a_or_an(edits: list[Edit], text: str) -> list[Edit]:
 class CuratedParaphrase(Operator):
     name = "curated-paraphrase"
     family = Family.PARAPHRASE
-    summary = "the suite's own paraphrases of the instruction (e.g. InstructIR's five rewrites)"
+    summary = "the suite's own paraphrases of the instruction"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         from perturb.negation import curated_variants
@@ -155,7 +155,7 @@ class CuratedParaphrase(Operator):
 class PhraseParaphrase(Operator):
     name = "phrase-rules"
     family = Family.PARAPHRASE
-    summary = "rewrite instruction phrases with interchangeable ones ('I need' -> 'I require')"
+    summary = "rewrite phrases: 'I need' -> 'I require' (182 rules)"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         edits = []
@@ -197,7 +197,7 @@ class GradedParaphrase(Operator):
 
     name = "graded-paraphrase"
     family = Family.PARAPHRASE
-    summary = "phrase rules + WordNet synonyms (POS-filtered, inflected) at 10/25/50% of words"
+    summary = "phrase rules + WordNet synonyms on 10/25/50% of words"
 
     def __init__(self, strengths: tuple[float, ...] = STRENGTHS) -> None:
         self.strengths = strengths

@@ -37,7 +37,7 @@ def sentence_blocks(text: str) -> list[tuple[int, int]]:
 class TemplateSwap(Operator):
     name = "template-swap"
     family = Family.REORDER
-    summary = "put the query before the instruction in the retriever's input template"
+    summary = "put the query before the instruction in the input"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         request = Request(case.query, case.instruction, Order.QUERY_FIRST)
@@ -57,7 +57,7 @@ class TemplateSwap(Operator):
 class SentenceShuffle(Operator):
     name = "sentence-shuffle"
     family = Family.REORDER
-    summary = "reorder the instruction's independent sentences ('It'/'However' ones stay attached)"
+    summary = "reorder independent sentences ('It...' stays attached)"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         spans = sentence_blocks(case.instruction)

@@ -13,7 +13,7 @@ from perturb.text import content_words, is_content_word, stem, tokens
 class StripOverlap(Operator):
     name = "strip-overlap"
     family = Family.STRIP
-    summary = "remove the instruction's content words that also occur in the relevant documents"
+    summary = "drop instruction words found in the relevant documents"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         relevant_stems = {stem(w) for doc in case.relevant for w in content_words(doc.text)}
@@ -61,7 +61,7 @@ class KeywordsOnly(Operator):
 
     name = "keywords-only"
     family = Family.STRIP
-    summary = "keep only the instruction's content words, in order (FollowIR's keyword variant)"
+    summary = "keep only the content words (FollowIR keyword variant)"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         kept = [t for t in tokens(case.instruction) if is_content_word(t.lower)]

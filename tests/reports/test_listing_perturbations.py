@@ -1,0 +1,14 @@
+from perturb import operator_names
+from reports.listing import perturbations
+
+
+def test_every_operator_on_one_line_within_80_columns(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "80")
+    perturbations.show()
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for name in operator_names():
+        (line,) = [line for line in lines if f"│ {name} " in line]
+        assert "…" not in line, line
+    for family in ("paraphrase", "negation", "reorder", "strip", "control"):
+        assert any(f"│ {family} " in line for line in lines)
