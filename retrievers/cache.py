@@ -90,8 +90,10 @@ class Namespace:
     max_length: int | None = None
     settings: Mapping[str, str] = field(default_factory=dict)
     """Other inputs to the vector: similarity, precision, pooling, the back-end."""
+    label: str = field(default="", compare=False)
+    """A readable name for ``probe cache info`` (the retriever's name); not part of the key."""
 
-    def description(self) -> dict[str, object]:
+    def key_fields(self) -> dict[str, object]:
         return {
             "model": self.model,
             "role": self.role,
@@ -100,9 +102,12 @@ class Namespace:
             "settings": dict(sorted(self.settings.items())),
         }
 
+    def description(self) -> dict[str, object]:
+        return {**self.key_fields(), "label": self.label}
+
     @property
     def id(self) -> str:
-        canonical = json.dumps(self.description(), sort_keys=True, ensure_ascii=False)
+        canonical = json.dumps(self.key_fields(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 

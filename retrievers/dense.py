@@ -109,6 +109,7 @@ class EmbeddingRetriever(Retriever):
             prompt=self.prompt(role),
             max_length=self.max_length(),
             settings=self.namespace_settings(),
+            label=self.name,
         )
 
     def embed(

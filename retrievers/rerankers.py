@@ -92,6 +92,7 @@ class PairRetriever(Retriever):
             prompt=self.pattern(),
             max_length=self.max_length(),
             settings={"backend": type(self).__name__, "precision": self.precision()},
+            label=self.name,
         )
 
     def scores(

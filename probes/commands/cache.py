@@ -17,9 +17,7 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     cache.add_argument("action", choices=("info", "clear"), help="info: size and entries; clear")
-    cache.add_argument(
-        "--cache-dir", metavar="DIR", help="the cache folder (default: see above)"
-    )
+    cache.add_argument("--cache-dir", metavar="DIR", help="the cache folder (default: see above)")
     cache.set_defaults(handler=handle)
 
 
@@ -52,12 +50,14 @@ def handle(args: argparse.Namespace) -> int:
         from rich.text import Text
 
         table = Table()
-        for column in ("model", "role", "prompt", "max length", "entries", "vectors"):
+        for column in ("retriever", "model", "role", "prompt", "max length", "entries", "size"):
             table.add_column(column, overflow="fold")
         for usage in info.namespaces:
             d = usage.description
+            model = str(d.get("model", ""))
             cells = (
-                str(d.get("model", "")),
+                str(d.get("label", "")),
+                model[:19] + "…" if model.startswith("sha256:") else model,
                 str(d.get("role", "")),
                 repr(d.get("prompt", ""))[:60],
                 str(d.get("max_length") or "model's"),

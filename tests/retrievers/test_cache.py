@@ -43,6 +43,8 @@ def test_vectors_round_trip_exactly_and_only_for_their_namespace(tmp_path):
         Namespace("sha256:abc", DOCUMENT, "passage: ", 512, {"precision": "float16"}),
     ):
         assert cache.get(other, ["a", "b"]) == {}, other
+    labelled = Namespace("sha256:abc", DOCUMENT, "passage: ", 512, label="e5")
+    assert labelled.id == NS.id, "the label names a namespace, it is not part of the key"
     reopened = EmbeddingCache(tmp_path)
     np.testing.assert_array_equal(reopened.get(NS, ["a"])["a"], vectors[0])
 
@@ -232,6 +234,7 @@ def test_probe_run_fills_the_cache_and_probe_cache_reports_and_clears_it(tmp_pat
     assert main(["cache", "info", "--cache-dir", str(cache_dir)]) == 0
     out = capsys.readouterr().out
     assert f"{entries} entries" in out and "document" in out and "query" in out
+    assert "minilm" in out, "each namespace is labelled with the retriever's name"
     assert main([*args, "--cache-dir", str(cache_dir)]) == 0
     assert EmbeddingCache(cache_dir).info().entries == entries, "a rerun adds nothing"
     assert main(["cache", "clear", "--cache-dir", str(cache_dir)]) == 0
