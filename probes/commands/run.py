@@ -137,8 +137,8 @@ def handle(args: argparse.Namespace) -> int:
 
     from probes.console import RichProgress
     from probes.runner import RunConfig, Runner
-    from probes.suites import load_suite
     from probes.stats import Correction
+    from probes.suites import load_suite
     from probes.verdicts import Thresholds
     from reports.terminal import print_report
     from retrievers.cache import cache_dir_for

