@@ -1,121 +1,147 @@
-"""The terminal report: a verdict grid (family × retriever), the numbers behind it, the rules."""
+"""The terminal report: a verdict grid (family × retriever) with each rule, the numbers behind
+it (deltas with CIs, adjusted p-values with significance markers), where it breaks, and the
+worst examples. Readable at 80 columns; rich leaves out colour when the output is not a
+terminal or ``NO_COLOR`` is set, and every mark is also plain text."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Mapping, Sequence
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from probes.results import Cell, RunResult
+from reports import format as fmt
+from reports.examples import Example, Piece, describe_move, original_instructions, worst
 
 VERDICT_STYLE = {"holds": "bold green", "breaks": "bold red", "inconclusive": "yellow"}
-SCALE = {"p-MRR": 100.0}
-"""Measures shown scaled, as the papers print them (p-MRR ×100)."""
-TERMINAL_METRICS = ("nDCG@", "p-MRR", "Robustness@", "rank-shift@")
-"""Metric prefixes the terminal shows; the results file has every measure."""
+PIECE_STYLE = {"delete": "red", "insert": "bold green", "equal": "", "gap": "dim"}
+PIECE_MARK = {"delete": "[-{}-]", "insert": "{{+{}+}}", "equal": "{}", "gap": "{}"}
+EXAMPLES_PER_CELL = 1
+"""Worst examples shown per family that does not hold (the HTML report shows more)."""
 
 
-def _number(value: float | None, metric: str, signed: bool = False) -> str:
-    if value is None or not math.isfinite(value):
-        return "–"
-    scaled = value * SCALE.get(metric, 1.0)
-    digits = 1 if metric in SCALE else 3
-    return f"{scaled:+.{digits}f}" if signed else f"{scaled:.{digits}f}"
+def short_rule(cell: Cell, result: RunResult) -> str:
+    """The verdict rule in a few words (the Rules section states it in full)."""
+    s = result.settings
+    if cell.expectation == "directional":
+        limit = fmt.number(s.follow_margin, cell.metric)
+        return f"{cell.metric}: CI > 0 holds, CI < {limit} breaks"
+    return f"Δ{cell.metric}: CI within ±{s.margin:g} holds"
 
 
-def _ci(cell: Cell) -> str:
-    low, high = _number(cell.ci_low, cell.metric, True), _number(cell.ci_high, cell.metric, True)
-    return f"[{low},{high}]"
+Row = Sequence["str | Text"]
+Column = tuple[str, str, int]
+"""A column of a grouped table: header, justification (``left``/``right``) and width."""
 
 
-def _p(value: float) -> str:
-    if not math.isfinite(value):
-        return "–"
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
+def _fixed(columns: Sequence[Column], header: bool) -> Table:
+    table = Table(
+        box=box.SIMPLE_HEAD if header else None,
+        show_header=header,
+        pad_edge=False,
+        show_edge=False,
+        padding=(0, 1),
+    )
+    for name, justify, width in columns:
+        table.add_column(name, justify=justify, width=width, no_wrap=True)  # type: ignore[arg-type]
+    return table
 
 
-def _families(result: RunResult) -> list[str]:
-    return list(dict.fromkeys(c.family for c in result.cells))
+def grouped_table(
+    title: str, columns: Sequence[Column], groups: Sequence[tuple[str, Sequence[Row]]]
+) -> Group:
+    """A table in sections, each headed by a bold line of its own, so that long labels
+    (family · retriever) never widen a column; fixed widths keep the sections aligned."""
+    parts: list[RenderableType] = [Text(f"\n{title}", style="bold"), _fixed(columns, True)]
+    for label, rows in groups:
+        table = _fixed(columns, header=False)
+        for row in rows:
+            table.add_row(*row)
+        parts += [Text(label, style="bold"), table]
+    return Group(*parts)
 
 
 def verdict_table(result: RunResult) -> Table:
-    retrievers = list(dict.fromkeys(c.retriever for c in result.cells))
+    retrievers = fmt.retrievers(result)
     deciding = result.verdicts()
+    alpha = result.settings.alpha
     table = Table(title="Verdicts", title_justify="left", expand=False)
-    table.add_column("family")
+    table.add_column("family · rule", max_width=22)
     for name in retrievers:
         table.add_column(name)
-    for family in _families(result):
+    for family in fmt.families(result):
         row: list[Text | str] = []
-        expectation = next(c.expectation for c in result.cells if c.family == family)
-        row.append(Text.assemble(family, "\n", (expectation, "dim")))
+        rule_cell = next((c for (_, f), c in deciding.items() if f == family), None)
+        rule = short_rule(rule_cell, result) if rule_cell else ""
+        row.append(
+            Text.assemble(family, "\n", (fmt.expectation(result, family), "dim"), f"\n{rule}")
+        )
         for name in retrievers:
             cell = deciding.get((name, family))
             if cell is None or cell.verdict is None:
                 row.append("–")
                 continue
+            p = f"p {fmt.p_value(cell.p_adjusted)}{fmt.stars(cell.p_adjusted, alpha)}"
             row.append(
                 Text.assemble(
                     (cell.verdict.upper(), VERDICT_STYLE[cell.verdict]),
-                    f"\n{cell.metric} {_number(cell.delta, cell.metric, True)}",
-                    ("\n" + _ci(cell), "dim"),
+                    f"\n{cell.metric} {fmt.number(cell.delta, cell.metric, True)}",
+                    ("\n" + fmt.ci(cell), "dim"),
+                    ("\n" + p, "dim"),
                 )
             )
-        table.add_row(*row)
+        table.add_row(*row, end_section=True)
     return table
 
 
-def detail_table(cells: Iterable[Cell]) -> Table:
-    """One section per family, so the table fits 80 columns."""
-    table = Table(
-        title="Measurements (paired over queries; Δ = perturbed − original)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
+def detail_table(cells: Iterable[Cell], alpha: float = 0.05) -> Group:
+    """One section per (family, retriever), so the table fits 80 columns."""
+    columns = (
+        ("metric", "left", 17),
+        ("orig", "right", 6),
+        ("pert", "right", 6),
+        ("Δ", "right", 7),
+        ("95% CI", "right", 17),
+        ("p adj", "right", 9),
+        ("n", "right", 4),
     )
-    for header, justify, width in (
-        ("retriever", "left", 6),
-        ("metric", "left", 13),
-        ("orig", "right", 5),
-        ("pert", "right", 5),
-        ("Δ", "right", 6),
-        ("95% CI", "right", 15),
-        ("p adj", "right", 5),
-        ("n", "right", 2),
-    ):
-        table.add_column(header, justify=justify, min_width=width)  # type: ignore[arg-type]
-    listed = [c for c in cells if c.metric.startswith(TERMINAL_METRICS)]
-    for family in dict.fromkeys(c.family for c in listed):
-        table.add_row(Text(family, style="bold"), end_section=False)
-        for c in (cell for cell in listed if cell.family == family):
-            table.add_row(
-                c.retriever,
-                c.metric + (" *" if c.decides else ""),
-                _number(c.original, c.metric),
-                _number(c.perturbed, c.metric),
-                _number(c.delta, c.metric, True),
-                _ci(c),
-                _p(c.p_adjusted),
+    listed = [c for c in cells if fmt.shown(c.metric)]
+    groups = []
+    for family, retriever in dict.fromkeys((c.family, c.retriever) for c in listed):
+        rows = [
+            (
+                f"  {c.metric}" + (f" {fmt.DECIDES}" if c.decides else ""),
+                fmt.number(c.original, c.metric),
+                fmt.number(c.perturbed, c.metric),
+                fmt.number(c.delta, c.metric, True),
+                fmt.ci(c),
+                f"{fmt.p_value(c.p_adjusted)}{fmt.stars(c.p_adjusted, alpha):<3}",
                 str(c.n),
             )
-    return table
+            for c in listed
+            if (c.family, c.retriever) == (family, retriever)
+        ]
+        groups.append((f"{family} · {retriever}", rows))
+    return grouped_table(
+        "Measurements (paired over queries; Δ = perturbed − original)", columns, groups
+    )
 
 
 def rules_text(result: RunResult) -> Text:
     rules = dict.fromkeys(c.rule for c in result.cells if c.rule)
-    text = Text("Rules (* = the measure that decides the verdict)\n", style="bold")
+    text = Text(f"Rules ({fmt.DECIDES} = the measure that decides the verdict)\n", style="bold")
     for rule in rules:
         text.append(f"• {rule}\n")
     correction = result.settings.correction
     text.append(
         "Directional families are judged by their edited qrels; p-MRR is FollowIR's, ×100. "
         "CIs: BCa bootstrap over queries; p adj: Wilcoxon signed-rank (Pratt), "
-        f"{correction}-adjusted over the grid.",
+        f"{correction}-adjusted over the grid; *** < 0.001, ** < 0.01, * < 0.05 "
+        f"(never at or above α = {result.settings.alpha:g}).",
         style="dim",
     )
     return text
@@ -123,7 +149,7 @@ def rules_text(result: RunResult) -> Text:
 
 def _settle(cell: Cell) -> str:
     needed = cell.queries_needed
-    if needed is None or not math.isfinite(needed):
+    if not fmt.finite(needed):
         return "no number of queries would settle it at this effect"
     return f"about {needed:.0f} queries would settle it (n = {cell.n})"
 
@@ -138,38 +164,35 @@ def open_questions(result: RunResult) -> Text | None:
     return text
 
 
-def where_it_breaks(result: RunResult) -> Table | Text:
+def where_it_breaks(result: RunResult) -> Group | Text:
     """The strata whose change is significant after correction: the answer to 'where'."""
     alpha = result.settings.alpha
     significant = [s for s in result.strata if s.significant]
     if not significant:
         return Text(f"Where it breaks: no stratum is significant at {alpha:g} after correction.")
-    table = Table(
-        title=f"Where it breaks (strata with {result.settings.correction}-adjusted p < {alpha:g})",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
+    columns = (
+        ("stratum", "left", 26),
+        ("Δ", "right", 7),
+        ("95% CI", "right", 17),
+        ("p adj", "right", 9),
+        ("n", "right", 4),
     )
-    for header, justify in (
-        ("family", "left"),
-        ("retriever", "left"),
-        ("stratum", "left"),
-        ("Δ", "right"),
-        ("p adj", "right"),
-        ("n", "right"),
-    ):
-        table.add_column(header, justify=justify, no_wrap=True)  # type: ignore[arg-type]
-    for s in significant:
-        table.add_row(
-            s.family,
-            s.retriever,
-            f"{s.dimension}={s.level}",
-            _number(s.delta, s.metric, True),
-            _p(s.p_adjusted),
-            str(s.n),
-        )
-    return table
+    groups = []
+    for family, retriever in dict.fromkeys((s.family, s.retriever) for s in significant):
+        rows = [
+            (
+                f"  {s.dimension}={s.level}",
+                fmt.number(s.delta, s.metric, True),
+                fmt.interval(s.ci_low, s.ci_high, s.metric),
+                fmt.p_value(s.p_adjusted) + fmt.stars(s.p_adjusted, alpha),
+                str(s.n),
+            )
+            for s in significant
+            if (s.family, s.retriever) == (family, retriever)
+        ]
+        groups.append((f"{family} · {retriever}", rows))
+    title = f"Where it breaks (strata with {result.settings.correction}-adjusted p < {alpha:g})"
+    return grouped_table(title, columns, groups)
 
 
 def dose_lines(result: RunResult) -> Text | None:
@@ -178,11 +201,86 @@ def dose_lines(result: RunResult) -> Text | None:
         return None
     text = Text("Dose-response over strength\n", style="bold")
     for d in series:
-        steps = ", ".join(f"{p.strength:.2f}: {_number(p.delta, d.metric, True)}" for p in d.points)
+        steps = ", ".join(
+            f"{p.strength:.2f}: {fmt.number(p.delta, d.metric, True)}" for p in d.points
+        )
         where = (
-            f"first significant drop at {d.breaks_at:.2f}" if d.breaks_at else "no significant drop"
+            f"first significant drop at {d.breaks_at:.2f}"
+            if d.breaks_at is not None
+            else "no significant drop"
         )
         text.append(f"• {d.family} / {d.retriever} Δ{d.metric}: {steps} — {where}\n")
+    return text
+
+
+def _pieces(pieces: Iterable[Piece]) -> Text:
+    text = Text()
+    for piece in pieces:
+        if text:
+            text.append(" ")
+        text.append(PIECE_MARK[piece.kind].format(piece.text), style=PIECE_STYLE[piece.kind])
+    return text
+
+
+def example_text(example: Example) -> Text:
+    v = example.variant
+    text = Text.assemble(
+        (f"{example.family} · {example.retriever}", "bold"),
+        f" · {example.metric} {fmt.number(example.value, example.metric, True)}",
+        f" · {v.query_id} “{v.query}” ({v.operator}/{v.form})\n",
+    )
+    before, after = example.diff()
+    if example.before is not None:
+        text.append("  before: ", style="dim")
+        text.append_text(_pieces(before))
+        text.append("\n")
+    text.append("  after:  ", style="dim")
+    text.append_text(_pieces(after))
+    text.append("\n")
+    if example.order_changed:
+        text.append(f"  order: instruction first → {v.order.replace('_', ' ')}\n", style="dim")
+    for move in example.moves:
+        style = "red" if move.wrong_way else ""
+        text.append(f"  {describe_move(move)}\n", style=style)
+    return text
+
+
+def examples_section(
+    result: RunResult,
+    per_cell: int = EXAMPLES_PER_CELL,
+    instructions: Mapping[str, str] | None = None,
+) -> RenderableType | None:
+    if per_cell < 1:
+        return None
+    cells = [c for c in result.verdicts().values() if c.verdict != "holds"]
+    if not cells:
+        return None
+    known = original_instructions(result) if instructions is None else instructions
+    found = worst(result, per_cell, known, cells)
+    if not found:
+        return None
+    title = Text(
+        "Worst examples (families that do not hold; [-removed-] {+added+}; ranks 1-based)",
+        style="bold",
+    )
+    if not known:
+        title.append("\nthe original instructions are not shown: the suite file is gone or changed")
+    return Group(title, *(example_text(e) for e in found))
+
+
+def effectiveness(result: RunResult) -> Text | None:
+    """Each retriever's effectiveness under the original instructions (the results' baseline)."""
+    if not result.baseline:
+        return None
+    text = Text("Effectiveness under the original instructions\n", style="bold")
+    for name in dict.fromkeys(b.retriever for b in result.baseline):
+        scores = " · ".join(
+            f"{b.metric} {fmt.number(b.value, b.metric)}"
+            + (f" (n {b.n})" if b.n != result.settings.suite.get("queries") else "")
+            for b in result.baseline
+            if b.retriever == name
+        )
+        text.append(f"• {name}: {scores}\n")
     return text
 
 
@@ -196,18 +294,36 @@ def header(result: RunResult) -> Text:
     )
 
 
-def render(result: RunResult) -> Group:
+def render(
+    result: RunResult,
+    examples: int = EXAMPLES_PER_CELL,
+    instructions: Mapping[str, str] | None = None,
+) -> Group:
     parts = (
         header(result),
+        effectiveness(result),
         verdict_table(result),
         open_questions(result),
-        detail_table(result.cells),
+        detail_table(result.cells, result.settings.alpha),
         where_it_breaks(result),
         dose_lines(result),
+        examples_section(result, examples, instructions),
         rules_text(result),
     )
     return Group(*(p for p in parts if p is not None))
 
 
-def print_report(result: RunResult, console: Console | None = None) -> None:
-    (console or Console()).print(render(result))
+def print_report(
+    result: RunResult,
+    console: Console | None = None,
+    examples: int = EXAMPLES_PER_CELL,
+    instructions: Mapping[str, str] | None = None,
+) -> None:
+    (console or Console()).print(render(result, examples, instructions))
+
+
+def render_text(result: RunResult, width: int = 80, examples: int = EXAMPLES_PER_CELL) -> str:
+    """The report as plain text (no colour), as ``probe report --format term --out`` writes."""
+    console = Console(record=True, width=width, file=io.StringIO(), color_system=None)
+    print_report(result, console, examples)
+    return console.export_text(styles=False)

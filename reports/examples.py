@@ -1,0 +1,217 @@
+"""The worst examples of a run: which variants hurt a retriever most, what the edit was, and
+where the documents it should have moved ended up.
+
+Everything comes from the results file (``outcomes`` and ``variants``) except the original
+instruction, which the file does not hold: it is read back from the suite when the suite's file
+is still where the run read it and its sha256 matches."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from probes.results import Cell, Outcome, RunResult, VariantRecord
+
+ORIGINAL_ORDER = "instruction_first"
+"""The order of the unperturbed request (``perturb.Request``'s default)."""
+CONTEXT_WORDS = 4
+"""Unchanged words kept on each side of an edit when a diff is elided."""
+
+
+@dataclass(frozen=True)
+class Move:
+    """Where one tracked document stood before and after the edit (1-based ranks)."""
+
+    doc_id: str
+    before: int
+    after: int
+    expected: str
+    """``down`` or ``up`` for the documents a directional edit should move, else ``relevant``."""
+
+    @property
+    def wrong_way(self) -> bool:
+        """The document moved against its expectation (or a relevant one dropped)."""
+        if self.expected == "up":
+            return self.after > self.before
+        if self.expected == "down":
+            return self.after < self.before
+        return self.after > self.before
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of words in an instruction diff: ``equal``, ``delete``, ``insert`` or ``gap``."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Example:
+    retriever: str
+    family: str
+    metric: str
+    value: float
+    variant: VariantRecord
+    before: str | None
+    """The original instruction, when the suite could be read back."""
+    moves: tuple[Move, ...]
+
+    @property
+    def after(self) -> str:
+        return self.variant.instruction
+
+    @property
+    def order_changed(self) -> bool:
+        return self.variant.order != ORIGINAL_ORDER
+
+    def diff(
+        self, context: int | None = CONTEXT_WORDS
+    ) -> tuple[tuple[Piece, ...], tuple[Piece, ...]]:
+        """The instruction before and after as word pieces; unchanged runs longer than twice
+        ``context`` are elided (``None`` keeps every word)."""
+        if self.before is None:
+            return ((), (Piece("insert", self.after),))
+        return word_diff(self.before, self.after, context)
+
+
+def word_diff(
+    before: str, after: str, context: int | None = CONTEXT_WORDS
+) -> tuple[tuple[Piece, ...], tuple[Piece, ...]]:
+    a, b = before.split(), after.split()
+    old: list[Piece] = []
+    new: list[Piece] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    opcodes = matcher.get_opcodes()
+    for position, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        if tag == "equal":
+            words = a[i1:i2]
+            first, last = position == 0, position == len(opcodes) - 1
+            for piece in _elide(words, context, first, last):
+                old.append(piece)
+                new.append(piece)
+            continue
+        if i2 > i1:
+            old.append(Piece("delete", " ".join(a[i1:i2])))
+        if j2 > j1:
+            new.append(Piece("insert", " ".join(b[j1:j2])))
+    return tuple(old), tuple(new)
+
+
+def _elide(words: list[str], context: int | None, first: bool, last: bool) -> list[Piece]:
+    keep_head = 0 if first else (context or 0)
+    keep_tail = 0 if last else (context or 0)
+    if context is None or len(words) <= keep_head + keep_tail + 1:
+        return [Piece("equal", " ".join(words))]
+    pieces = []
+    if keep_head:
+        pieces.append(Piece("equal", " ".join(words[:keep_head])))
+    pieces.append(Piece("gap", "..."))
+    if keep_tail:
+        pieces.append(Piece("equal", " ".join(words[-keep_tail:])))
+    return pieces
+
+
+def original_instructions(result: RunResult) -> dict[str, str]:
+    """Each query's original instruction, read back from the suite the run used; empty when
+    the suite is not where it was or has changed since (its sha256 differs)."""
+    suite = result.settings.suite
+    source, digest = str(suite.get("source") or ""), suite.get("sha256")
+    if not source or not digest or not Path(source).exists():
+        return {}
+    try:
+        from probes.suites import load_suite
+
+        loaded = load_suite(source)
+    except Exception:
+        return {}
+    if loaded.sha256 != digest:
+        return {}
+    return {q.id: q.instruction for q in loaded.queries}
+
+
+def _moves(variant: VariantRecord, ranks: Mapping[str, tuple[int, int]]) -> tuple[Move, ...]:
+    down, up = set(variant.down), set(variant.up)
+    expected = {**dict.fromkeys(up, "up"), **dict.fromkeys(down, "down")}
+    moves = [
+        Move(doc, int(r[0]), int(r[1]), expected.get(doc, "relevant")) for doc, r in ranks.items()
+    ]
+    if not down and not up:
+        # Invariant edits track every relevant document: show those that moved most.
+        moves.sort(key=lambda m: (-abs(m.after - m.before), m.before, m.doc_id))
+        return tuple(m for m in moves if m.after != m.before)[:3] or tuple(moves[:1])
+    moves.sort(key=lambda m: (m.expected, m.before, m.doc_id))
+    return tuple(moves)
+
+
+def worst(
+    result: RunResult,
+    per_cell: int = 2,
+    instructions: Mapping[str, str] | None = None,
+    cells: Iterable[Cell] | None = None,
+) -> list[Example]:
+    """Up to ``per_cell`` variants with the lowest value of each deciding cell's measure (only
+    those that made it worse), worst first; cells in the order of the results."""
+    known = instructions if instructions is not None else {}
+    variants = {v.id: v for v in result.variants}
+    by_retriever: dict[str, list[Outcome]] = {}
+    for outcome in result.outcomes:
+        by_retriever.setdefault(outcome.retriever, []).append(outcome)
+    examples: list[Example] = []
+    chosen = cells if cells is not None else [c for c in result.cells if c.decides]
+    for cell in chosen:
+        scored = []
+        for outcome in by_retriever.get(cell.retriever, []):
+            variant = variants.get(outcome.variant_id)
+            value = outcome.values.get(cell.metric)
+            if variant is None or variant.family != cell.family or value is None:
+                continue
+            if math.isfinite(value) and value < 0:
+                scored.append((value, variant.id, variant, outcome))
+        scored.sort(key=lambda item: (item[0], item[1]))
+        for value, _, variant, outcome in scored[:per_cell]:
+            examples.append(
+                Example(
+                    retriever=cell.retriever,
+                    family=cell.family,
+                    metric=cell.metric,
+                    value=value,
+                    variant=variant,
+                    before=known.get(variant.query_id),
+                    moves=_moves(variant, outcome.ranks),
+                )
+            )
+    return examples
+
+
+def rank_moves(result: RunResult, family: str, retriever: str) -> list[Move]:
+    """Every expected-down document's rank before and after, over a directional family."""
+    variants = {v.id: v for v in result.variants if v.family == family and v.down}
+    moves = []
+    for outcome in result.outcomes:
+        variant = variants.get(outcome.variant_id)
+        if outcome.retriever != retriever or variant is None:
+            continue
+        for doc in variant.down:
+            if doc in outcome.ranks:
+                before, after = outcome.ranks[doc]
+                moves.append(Move(doc, int(before), int(after), "down"))
+    return moves
+
+
+def describe_move(move: Move) -> str:
+    label = {"down": "should drop", "up": "should rise", "relevant": "relevant"}[move.expected]
+    return f"{move.doc_id} ({label}): rank {move.before} → {move.after}"
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def plain_diff(pieces: Sequence[Piece]) -> str:
+    """A diff as plain text: deletions ``[-…-]``, insertions ``{+…+}`` (wdiff's notation)."""
+    marks = {"delete": "[-{}-]", "insert": "{{+{}+}}", "equal": "{}", "gap": "{}"}
+    return _SPACE.sub(" ", " ".join(marks[p.kind].format(p.text) for p in pieces)).strip()

@@ -1,0 +1,47 @@
+"""One entry point for every report format: ``term`` (plain text of the terminal report),
+``md``, ``html`` and ``json`` (the results file, checked against the schema's version)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from probes.errors import ProbeError
+from probes.results import RunResult
+
+FORMATS = ("term", "md", "html", "json")
+SUFFIXES = {".txt": "term", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+
+
+def report(
+    result: RunResult,
+    form: str,
+    examples: int | None = None,
+    width: int = 80,
+    instructions: Mapping[str, str] | None = None,
+) -> str:
+    """The report of ``result`` in format ``form``, as text (the terminal format uncoloured)."""
+    if form == "json":
+        return json.dumps(result.to_dict(), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    if form == "term":
+        from reports.terminal import EXAMPLES_PER_CELL, render_text
+
+        return render_text(result, width, EXAMPLES_PER_CELL if examples is None else examples)
+    if form in ("md", "html"):
+        from reports import document
+        from reports.plots import plots
+
+        blocks = document.build(
+            result,
+            plots(result),
+            document.EXAMPLES_PER_CELL if examples is None else examples,
+            instructions,
+        )
+        if form == "md":
+            from reports.markdown import render
+
+            return render(blocks)
+        from reports.html import render as render_html
+
+        return render_html(blocks)
+    raise ProbeError(f"unknown report format {form!r} (choose from {', '.join(FORMATS)})")

@@ -1,0 +1,92 @@
+import base64
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from reports import format as fmt
+from reports.render import report
+
+
+@pytest.fixture(scope="module")
+def html(starter_result):
+    return report(starter_result, "html")
+
+
+@pytest.fixture(scope="module")
+def markdown(starter_result):
+    return report(starter_result, "md")
+
+
+class Tags(HTMLParser):
+    VOID = frozenset({"meta", "br", "img", "input", "link", "hr"})
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.seen, self.problems = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.seen.append((tag, dict(attrs)))
+        if tag not in self.VOID and not tag.endswith("/"):
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.seen.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.problems.append(f"</{tag}> closes {self.stack[-1:]!r}")
+        else:
+            self.stack.pop()
+
+
+def test_html_is_self_contained(html):
+    lowered = html.lower()
+    assert "<script" not in lowered and "<link" not in lowered and "@import" not in lowered
+    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", lowered)
+    assert not re.search(r"url\(\s*[\"']?(https?:)?//", lowered)
+    assert lowered.count("<svg") == 3
+
+
+def test_html_tags_are_balanced(html):
+    parser = Tags()
+    parser.feed(html)
+    assert parser.problems == [] and parser.stack == []
+    anchors = {attrs.get("id") for tag, attrs in parser.seen if tag == "h2"}
+    links = {attrs["href"][1:] for tag, attrs in parser.seen if tag == "a"}
+    assert links <= anchors
+
+
+def test_html_has_every_verdict_and_cell(starter_result, html):
+    for cell in starter_result.verdicts().values():
+        assert f'<span class="{cell.verdict}">{cell.verdict.upper()}</span>' in html
+    for cell in starter_result.cells:
+        assert fmt.ci(cell) in html
+    assert "Where it breaks" in html and "Worst examples" in html and "Environment" in html
+    assert starter_result.settings.suite["sha256"] in html
+    assert "<del>" in html and "<ins>" in html
+
+
+def test_markdown_embeds_the_plots_as_png(markdown):
+    images = re.findall(r"!\[([^\]]*)\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", markdown)
+    assert len(images) == 3
+    for _, data in images:
+        assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_markdown_tables_keep_their_columns(starter_result, markdown):
+    rows = [line for line in markdown.splitlines() if line.startswith("| ")]
+    header = next(r for r in rows if r.startswith("| family | retriever | metric"))
+    columns = header.count(" | ")
+    table = rows[rows.index(header) : rows.index(header) + len(starter_result.cells) + 1]
+    assert all(r.replace("\\|", "").count(" | ") == columns for r in table)
+    assert "\\*\\*\\*" in markdown, "stars are escaped, not emphasis"
+
+
+def test_json_format_is_the_results_file(starter_result):
+    import json
+
+    text = report(starter_result, "json")
+    assert json.loads(text) == json.loads(json.dumps(starter_result.to_dict()))

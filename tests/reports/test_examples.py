@@ -1,0 +1,66 @@
+from probes.suites import load_suite
+from reports.examples import original_instructions, plain_diff, rank_moves, word_diff, worst
+
+
+def test_word_diff_marks_the_changed_words_and_elides_long_unchanged_runs():
+    before = "I am a nurse on an adult ward and I need passages on ibuprofen doses for adults."
+    after = "I am a nurse on an adult ward and I need texts on ibuprofen doses for adults."
+    old, new = word_diff(before, after, context=2)
+    assert plain_diff(old) == "... I need [-passages-] on ibuprofen ..."
+    assert plain_diff(new) == "... I need {+texts+} on ibuprofen ..."
+    full_old, full_new = word_diff(before, after, context=None)
+    assert plain_diff(full_old) == before.replace("passages", "[-passages-]")
+    assert plain_diff(full_new) == after.replace("texts", "{+texts+}")
+
+
+def test_appended_clause_is_an_insertion():
+    old, new = word_diff("Find dosing advice.", "Find dosing advice. Do not include children.")
+    assert plain_diff(old) == "Find dosing advice."
+    assert plain_diff(new) == "Find dosing advice. {+Do not include children.+}"
+
+
+def test_original_instructions_come_back_from_the_suite(starter_result, starter):
+    instructions = original_instructions(starter_result)
+    assert instructions == {q.id: q.instruction for q in load_suite("starter").queries}
+    assert len(instructions) == len(starter.queries)
+
+
+def test_worst_examples_are_the_lowest_values_of_each_deciding_cell(starter_result):
+    found = worst(starter_result, per_cell=2)
+    variants = {v.id: v for v in starter_result.variants}
+    assert found
+    for example in found:
+        values = [
+            o.values[example.metric]
+            for o in starter_result.outcomes
+            if o.retriever == example.retriever
+            and variants[o.variant_id].family == example.family
+            and o.values.get(example.metric) is not None
+        ]
+        assert example.value < 0
+        assert example.value in sorted(values)[:2]
+
+
+def test_negation_examples_track_the_documents_that_should_drop(starter_result):
+    instructions = original_instructions(starter_result)
+    negation = [e for e in worst(starter_result, 3, instructions) if e.family == "negation"]
+    assert negation
+    for example in negation:
+        assert example.before == instructions[example.variant.query_id]
+        assert example.after != example.before
+        assert {m.doc_id for m in example.moves} <= set(example.variant.down) | set(
+            example.variant.up
+        )
+        assert any(m.expected == "down" for m in example.moves)
+
+
+def test_rank_moves_cover_every_expected_down_document(starter_result):
+    variants = {v.id: v for v in starter_result.variants if v.family == "negation"}
+    expected = sum(
+        len([d for d in variants[o.variant_id].down if d in o.ranks])
+        for o in starter_result.outcomes
+        if o.retriever == "bm25" and o.variant_id in variants
+    )
+    moves = rank_moves(starter_result, "negation", "bm25")
+    assert len(moves) == expected > 0
+    assert all(m.before >= 1 and m.after >= 1 for m in moves)

@@ -1,0 +1,92 @@
+import dataclasses
+import json
+import typing
+
+import pytest
+
+from probes import results
+from probes.errors import ProbeError
+from reports.schema import problems, schema, validate
+
+
+@pytest.fixture(scope="module")
+def written(results_file):
+    return json.loads(results_file.read_text(encoding="utf-8"))
+
+
+def test_a_real_results_file_follows_the_schema(written):
+    assert problems(written) == []
+
+
+def test_the_schema_is_versioned_like_the_results(written):
+    assert schema()["properties"]["schema_version"]["const"] == results.SCHEMA_VERSION
+    assert written["schema_version"] == results.SCHEMA_VERSION
+
+
+RECORDS = {
+    "cell": results.Cell,
+    "baseline": results.Baseline,
+    "query_value": results.QueryValue,
+    "stratum": results.Stratum,
+    "dose_point": results.DosePoint,
+    "dose_response": results.DoseResponse,
+    "variant": results.VariantRecord,
+    "outcome": results.Outcome,
+    "settings": results.Settings,
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECORDS))
+def test_every_field_of_every_record_is_documented(name):
+    """Adding a field to a results record without documenting it here fails this test."""
+    documented = schema()["$defs"][name]
+    fields = [f.name for f in dataclasses.fields(RECORDS[name])]
+    assert sorted(documented["properties"]) == sorted(fields)
+    assert sorted(documented["required"]) == sorted(fields)
+    assert documented["additionalProperties"] is False
+
+
+def test_top_level_matches_run_result():
+    top = schema()
+    fields = [f.name for f in dataclasses.fields(results.RunResult)]
+    assert sorted(top["properties"]) == sorted(fields)
+    hints = typing.get_type_hints(results.RunResult)
+    assert set(hints) == set(fields)
+
+
+def test_environment_is_in_the_file(written):
+    settings = written["settings"]
+    assert {"python", "numpy", "scipy"} <= set(settings["versions"])
+    assert len(settings["suite"]["sha256"]) == 64
+    assert isinstance(settings["seed"], int)
+    assert all("name" in r and "model" in r for r in written["retrievers"])
+
+
+def test_per_query_values_recompute_each_cell_mean(written):
+    for cell in written["cells"]:
+        deltas = [q["delta"] for q in cell["per_query"] if q["delta"] is not None]
+        if cell["delta"] is not None:
+            assert cell["n"] == len(deltas)
+            assert sum(deltas) / len(deltas) == pytest.approx(cell["delta"], abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("damage", "where"),
+    [
+        (lambda d: d["cells"][0].pop("ci_low"), "cells/0"),
+        (lambda d: d["cells"][0].update(verdict="maybe"), "cells/0/verdict"),
+        (lambda d: d["cells"][0].update(p_adjusted=1.5), "cells/0/p_adjusted"),
+        (lambda d: d["outcomes"][0]["ranks"].update(x=[0, 3]), "outcomes/0/ranks/x"),
+        (lambda d: d.update(schema_version=2), "schema_version"),
+        (lambda d: d["settings"].update(extra=1), "settings"),
+    ],
+)
+def test_damaged_files_are_rejected_with_the_place(written, damage, where):
+    data = {k: v[:3] if isinstance(v, list) else v for k, v in written.items()}
+    data = json.loads(json.dumps(data))
+    assert problems(data) == []
+    damage(data)
+    found = problems(data)
+    assert any(line.startswith(where) for line in found), found
+    with pytest.raises(ProbeError, match="does not follow the results schema"):
+        validate(data)
