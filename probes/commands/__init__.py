@@ -10,4 +10,7 @@ COMMAND_MODULES = (
     "probes.commands.fetch",
     "probes.commands.cache",
     "probes.commands.search",
+    "probes.commands.report",
+    "probes.commands.compare",
+    "probes.commands.gate",
 )

@@ -1,0 +1,46 @@
+"""Release gates over a run's results: one rule engine (``rules``) with two front ends, the
+pytest plugin (``reports.pytest_plugin``) and ``probe gate gates.toml``.
+
+In a test::
+
+    from reports.gates import Bound, Equivalent, NotWorse
+
+    def test_release(probe_gate):
+        probe_gate(
+            Bound("negation", "p-MRR", statistic="ci_low", at_least=0.0),
+            Equivalent("paraphrase", "nDCG@10", margin=0.02),
+            NotWorse("*", baseline="baseline.json"),
+        )
+
+Only the standard library is imported here, so importing the rules costs nothing."""
+
+from reports.gates.rules import (
+    STATISTICS,
+    Bound,
+    Check,
+    Equivalent,
+    GateError,
+    GateFailure,
+    NotWorse,
+    Rule,
+    VerdictIs,
+    check,
+    evaluate,
+)
+from reports.gates.runs import RunCache, RunSpec
+
+__all__ = [
+    "STATISTICS",
+    "Bound",
+    "Check",
+    "Equivalent",
+    "GateError",
+    "GateFailure",
+    "NotWorse",
+    "Rule",
+    "RunCache",
+    "RunSpec",
+    "VerdictIs",
+    "check",
+    "evaluate",
+]
