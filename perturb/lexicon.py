@@ -36,6 +36,8 @@ light verbs, and nouns whose first sense is rarely the one meant)."""
 _BE = word_set("am is are was were be been being")
 _MIN_CONFIDENCE = 0.75
 """A word is substituted only if its guessed part of speech has at least this share of weight."""
+_UNAIDED_CONFIDENCE = 0.9
+"""A word that can be a noun or a verb needs this share when no neighbour says which it is."""
 _MIN_SENSE_SHARE = 0.5
 """...and its most frequent sense at least this share of its sense counts in that part of speech."""
 
@@ -81,10 +83,16 @@ class Lexicon:
 
     def pos_of(self, words: Sequence[str], i: int) -> tuple[str, float] | None:
         """The most likely part of speech of ``words[i]`` and its share of the weight."""
+        guess = self._guess(words, i)
+        return None if guess is None else guess[:2]
+
+    def _guess(self, words: Sequence[str], i: int) -> tuple[str, float, bool] | None:
+        """(part of speech, share of the weight, whether a neighbour gave evidence)."""
         word = words[i]
         weights = dict(self._pos_prior(word))
         if not weights:
             return None
+        prior = dict(weights)
         before = words[i - 1] if i > 0 else ""
         after = words[i + 1] if i + 1 < len(words) else ""
 
@@ -119,7 +127,7 @@ class Lexicon:
             scale("v", 2.0)
         total = sum(weights.values())
         pos, weight = max(weights.items(), key=lambda item: (item[1], item[0]))
-        return pos, weight / total
+        return pos, weight / total, weights != prior
 
     # -- inflection -------------------------------------------------------------------------
 
@@ -144,6 +152,8 @@ class Lexicon:
             return lemma
         parts = lemma.split(" ")
         if inflection.pos == "n":
+            if self._mass_noun(lemma):
+                return None
             parts[-1] = pluralize(parts[-1])
         elif inflection.pos == "v":
             if inflection.suffix == "ed" and parts[0] in _irregular_verbs(self._wn):
@@ -160,6 +170,11 @@ class Lexicon:
         if self.lemma(head, inflection.pos) != lemma_head:
             return None
         return inflected
+
+    def _mass_noun(self, lemma: str) -> bool:
+        """Whether the noun's most frequent sense is a substance or a possession (stuff, money)."""
+        senses = self._wn.synsets(lemma.replace(" ", "_"), "n")
+        return bool(senses) and senses[0].lexname() in {"noun.substance", "noun.possession"}
 
     # -- synonyms ---------------------------------------------------------------------------
 
@@ -198,10 +213,14 @@ class Lexicon:
         """(lemma, inflection) of ``words[i]`` when its part of speech is clear enough."""
         if words[i] in NEVER_REPLACED:
             return None
-        guess = self.pos_of(words, i)
+        guess = self._guess(words, i)
         if guess is None or guess[1] < _MIN_CONFIDENCE:
             return None
-        return self.inflection(words[i], guess[0])
+        pos, share, evidence = guess
+        ambiguous = {"n", "v"} <= {p for p, _ in self._pos_prior(words[i])}
+        if ambiguous and not evidence and share < _UNAIDED_CONFIDENCE:
+            return None
+        return self.inflection(words[i], pos)
 
     def is_collocation(self, first: str, second: str) -> bool:
         """Whether ``first second`` is a WordNet entry ("real estate", "high school")."""
@@ -220,6 +239,8 @@ def _derived(candidate: str, lemma: str) -> bool:
     from perturb.text import stem
 
     if candidate.startswith(lemma) or lemma.startswith(candidate):
+        return True
+    if lemma in candidate.split(" "):
         return True
     return " " not in candidate and stem(candidate) == stem(lemma)
 
