@@ -94,10 +94,3 @@ class RunCache:
             self.made[spec] = self.make(spec)
             self.seconds[spec] = time.perf_counter() - start
         return self.made[spec]
-
-    def offer(self, spec: RunSpec, result: RunResult) -> bool:
-        """Use ``result`` for ``spec`` if it is that run; say whether it was."""
-        if spec.matches(result):
-            self.made.setdefault(spec, result)
-            return True
-        return False
