@@ -251,6 +251,55 @@ def write_doc(
     for name, share in coverage.items():
         family = get_operator(name).family.value
         lines.append(f"| `{name}` | {family} | {share:.1%} | {variants[name]:,} |")
+    flt = numbers["filter"]
+    assert isinstance(flt, dict)
+    human = flt["human_rewrites"]
+    levels = numbers["graded_levels"]
+    assert isinstance(human, dict) and isinstance(levels, dict)
+    lines += [
+        "",
+        f"`graded-paraphrase` reached level 0.1 on {levels.get('0.1', 0):,} instructions, "
+        f"0.25 on {levels.get('0.25', 0):,} and 0.5 on {levels.get('0.5', 0):,}: half of an "
+        "instruction's content words rarely have a high-precision replacement.",
+        "",
+        f"**Meaning filter** (cosine ≥ {flt['threshold']}, same polarity, all-MiniLM-L6-v2) on "
+        f"the paraphrases of {flt['sample_instructions']:,} sampled instructions "
+        f"({flt['scored']:,} variants): pass rate **{flt['pass_rate']:.1%}**; "
+        f"cosine 5th percentile {flt['cosine_p05_p50'][0]:.3f}, median "
+        f"{flt['cosine_p05_p50'][1]:.3f}.",
+        "",
+        "| paraphrases | pass rate |",
+        "| --- | ---: |",
+    ]
+    by_operator = flt["by_operator"]
+    assert isinstance(by_operator, dict)
+    for name, rate in by_operator.items():
+        lines.append(f"| `{name}` | {rate:.1%} |")
+    p05, p25, p50 = human["p05_p25_p50"]
+    lines += [
+        "",
+        f"For comparison, {human['n']} of InstructIR's human rewrites "
+        f"(`analysis_prompt_sensitivity`) have cosine {p05:.3f} / {p25:.3f} / {p50:.3f} "
+        f"(5th / 25th / 50th percentile) to their original; "
+        f"{human['share_at_or_above_threshold']:.1%} of them reach the threshold.",
+    ]
+    patterns = numbers["negation_patterns"]
+    in_query = numbers["negation_term_in_query"]
+    assert isinstance(patterns, dict) and isinstance(in_query, dict)
+    for name, counts in patterns.items():
+        split = ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+        lines += [
+            "",
+            f"`{name}` by pattern: {split}; X is one of the query's own words in "
+            f"{in_query[name]:,} of {sum(counts.values()):,}.",
+        ]
+    seconds = numbers["seconds"]
+    assert isinstance(seconds, dict)
+    lines += [
+        "",
+        f"The run took {seconds['total']} s on 2 shared CPU cores "
+        f"(MiniLM encoding for the filter: {seconds['encode']} s).",
+    ]
     lines += ["", "### Examples", ""]
     rng = random.Random(args.seed)
     for name, by_case in made.items():
