@@ -123,6 +123,7 @@ class VariantRecord:
     operator: str
     form: str
     query: str
+    original_instruction: str
     instruction: str
     order: str
     expectation: str

@@ -111,6 +111,7 @@ class Runner:
 
     def run(self, retrievers: Sequence[Retriever]) -> RunResult:
         planned = self.plan()
+        originals = {c.id: c.instruction for c in planned.cases}
         measured = [self.measure(r, planned) for r in retrievers]
         cells = grid.finalize(
             [d for m in measured for d in self.drafts(m)], self.config.thresholds, self.rules
@@ -123,7 +124,7 @@ class Runner:
             settings=self.settings(),
             retrievers=tuple(r.describe() for r in retrievers),
             cells=tuple(cells),
-            variants=tuple(_record(v) for v in planned.variants),
+            variants=tuple(_record(v, originals[v.case_id]) for v in planned.variants),
             strata=tuple(stratum_records),
             dose_response=tuple(dose),
             baseline=tuple(b for m in measured for b in m.baseline),
@@ -279,7 +280,7 @@ def package_versions() -> dict[str, str]:
     return found
 
 
-def _record(v: Variant) -> VariantRecord:
+def _record(v: Variant, original_instruction: str) -> VariantRecord:
     return VariantRecord(
         id=v.id,
         query_id=v.case_id,
@@ -287,6 +288,7 @@ def _record(v: Variant) -> VariantRecord:
         operator=v.operator,
         form=v.form,
         query=v.request.query,
+        original_instruction=original_instruction,
         instruction=v.request.instruction,
         order=v.request.order.value,
         expectation=v.expectation.kind.value,

@@ -12,7 +12,6 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from probes.results import Cell, Outcome, RunResult, VariantRecord
 
@@ -117,21 +116,8 @@ def _elide(words: list[str], context: int | None, first: bool, last: bool) -> li
 
 
 def original_instructions(result: RunResult) -> dict[str, str]:
-    """Each query's original instruction, read back from the suite the run used; empty when
-    the suite is not where it was or has changed since (its sha256 differs)."""
-    suite = result.settings.suite
-    source, digest = str(suite.get("source") or ""), suite.get("sha256")
-    if not source or not digest or not Path(source).exists():
-        return {}
-    try:
-        from probes.suites import load_suite
-
-        loaded = load_suite(source)
-    except Exception:
-        return {}
-    if loaded.sha256 != digest:
-        return {}
-    return {q.id: q.instruction for q in loaded.queries}
+    """Each query's original instruction, as the results file records it."""
+    return {v.query_id: v.original_instruction for v in result.variants}
 
 
 def _moves(variant: VariantRecord, ranks: Mapping[str, tuple[int, int]]) -> tuple[Move, ...]:

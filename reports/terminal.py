@@ -30,7 +30,7 @@ def short_rule(cell: Cell, result: RunResult) -> str:
     if cell.expectation == "directional":
         limit = fmt.number(s.follow_margin, cell.metric)
         return f"{cell.metric}: CI > 0 holds, CI < {limit} breaks"
-    return f"Δ{cell.metric}: CI within ±{s.margin:g} holds"
+    return f"Δ{cell.metric}: TOST within ±{s.margin:g} holds"
 
 
 Row = Sequence["str | Text"]
