@@ -59,6 +59,8 @@ class RunConfig:
     cutoff: int = 10
     resamples: int = 9999
     thresholds: Thresholds = field(default_factory=Thresholds)
+    cache_dir: str | None = None
+    """Embedding cache for the paraphrase meaning filter (retrievers carry their own)."""
 
     def __post_init__(self) -> None:
         if not self.retrievers:
@@ -107,7 +109,12 @@ class Runner:
         self.rules = rules(config.thresholds)
 
     def plan(self) -> Plan:
-        return plan(self.suite, self.config.families, self.config.seed)
+        if self.config.cache_dir is None:
+            return plan(self.suite, self.config.families, self.config.seed)
+        from probes.meaning import cached_meaning_filter
+
+        meaning = cached_meaning_filter(self.config.cache_dir, self.progress)
+        return plan(self.suite, self.config.families, self.config.seed, meaning)
 
     def run(self, retrievers: Sequence[Retriever]) -> RunResult:
         planned = self.plan()

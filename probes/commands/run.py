@@ -145,6 +145,7 @@ def handle(args: argparse.Namespace) -> int:
     from retrievers.dense import EncoderSettings
     from retrievers.registry import resolve
 
+    cache_dir = cache_dir_for(args.cache_dir, args.no_cache)
     config = RunConfig(
         retrievers=retriever_names(args.retriever),
         families=tuple(Family(name) for name in args.perturb),
@@ -155,12 +156,9 @@ def handle(args: argparse.Namespace) -> int:
         thresholds=Thresholds(
             args.alpha, args.margin, args.follow_margin, Correction(args.correction)
         ),
+        cache_dir=cache_dir,
     )
-    encoder = EncoderSettings(
-        batch_size=args.batch_size,
-        device=args.device,
-        cache_dir=cache_dir_for(args.cache_dir, args.no_cache),
-    )
+    encoder = EncoderSettings(batch_size=args.batch_size, device=args.device, cache_dir=cache_dir)
     retrievers = [resolve(name, encoder) for name in config.retrievers]
     suite = load_suite(args.suite, echo=lambda line: print(line, file=sys.stderr))
     progress = RichProgress(Console(stderr=True), enabled=not args.quiet)

@@ -36,10 +36,12 @@ def test_no_values_is_undefined():
 def test_signed_rank_matches_scipy_pratt():
     from scipy import stats
 
-    values = np.array([0.0, 0.1, -0.3, 0.4, 0.2, 0.0, 0.5, 0.6])
-    assert signed_rank_p(values) == pytest.approx(
-        stats.wilcoxon(values, zero_method="pratt").pvalue
+    tied = np.array([0.0, 0.1, -0.3, 0.4, 0.2, 0.0, 0.5, 0.6])
+    assert signed_rank_p(tied) == pytest.approx(
+        stats.wilcoxon(tied, zero_method="pratt", method="approx").pvalue
     )
+    untied = np.array([0.1, -0.3, 0.4, 0.2, 0.5, 0.6, -0.05])
+    assert signed_rank_p(untied) == pytest.approx(stats.wilcoxon(untied, method="exact").pvalue)
 
 
 def test_null_differences_are_rarely_significant():

