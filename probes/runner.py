@@ -21,6 +21,7 @@ from probes.measures import (
     ExpectedMove,
     KendallTau,
     Measure,
+    Overlap,
     PairAccuracy,
     RankingMeasure,
     RankShift,
@@ -81,7 +82,7 @@ class RunConfig:
     def measures(self, kind: ExpectationKind) -> tuple[Measure, ...]:
         """The measures of a family's cells; the first one decides its verdict."""
         k = self.cutoff
-        shifts = (RankShift(k), KendallTau(k), RBO(k))
+        shifts = (RankShift(k), KendallTau(k), RBO(k), Overlap(k))
         if kind is ExpectationKind.DIRECTIONAL:
             return (PMRR(), NDCG(k), ExpectedMove(), PairAccuracy(), *shifts)
         return (NDCG(k), *shifts)
