@@ -52,13 +52,9 @@ class EncoderSettings:
             raise ValueError(f"pool depth must be >= 1, got {self.pool_depth}")
 
 
-class EmbeddingRetriever(Retriever):
-    """A bi-encoder: texts of a role (query or document) → one vector each.
-
-    Subclasses implement ``encode_batch`` (distinct texts in, float32 rows out) and say what
-    the vectors depend on (``namespace_settings``, ``prompt``, ``max_length``), which keys the
-    cache together with the model's identity.
-    """
+class CachedModelRetriever(Retriever):
+    """A retriever backed by model weights at ``model_path``, whose outputs go through the
+    embedding cache (opened on first use) under the model's identity."""
 
     model_path: str
     settings: EncoderSettings
@@ -66,6 +62,31 @@ class EmbeddingRetriever(Retriever):
     def __init__(self) -> None:
         self._cache: EmbeddingCache | None = None
         self._identity: str | None = None
+
+    @property
+    def cache(self) -> EmbeddingCache | None:
+        if self.settings.cache_dir is None:
+            return None
+        if self._cache is None:
+            self._cache = EmbeddingCache(self.settings.cache_dir)
+        return self._cache
+
+    def identity(self) -> str:
+        """The model's identity: its hub revision, else a sha256 of its files (memoised)."""
+        if self._identity is None:
+            from retrievers.cache import model_identity
+
+            self._identity = model_identity(self.model_path, self.cache)
+        return self._identity
+
+
+class EmbeddingRetriever(CachedModelRetriever):
+    """A bi-encoder: texts of a role (query or document) → one vector each.
+
+    Subclasses implement ``encode_batch`` (distinct texts in, float32 rows out) and say what
+    the vectors depend on (``namespace_settings``, ``prompt``, ``max_length``), which keys the
+    cache together with the model's identity.
+    """
 
     @abc.abstractmethod
     def encode_batch(self, texts: list[str], role: str) -> npt.NDArray[np.float32]:
@@ -85,22 +106,6 @@ class EmbeddingRetriever(Retriever):
 
     def namespace_settings(self) -> dict[str, str]:
         return {"backend": type(self).__name__, "normalize": str(self.normalize)}
-
-    @property
-    def cache(self) -> EmbeddingCache | None:
-        if self.settings.cache_dir is None:
-            return None
-        if self._cache is None:
-            self._cache = EmbeddingCache(self.settings.cache_dir)
-        return self._cache
-
-    def identity(self) -> str:
-        """The model's identity: its hub revision, else a sha256 of its files (memoised)."""
-        if self._identity is None:
-            from retrievers.cache import model_identity
-
-            self._identity = model_identity(self.model_path, self.cache)
-        return self._identity
 
     def namespace(self, role: str) -> Namespace:
         return Namespace(

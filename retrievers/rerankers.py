@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from retrievers.base import Ranking, Retriever, SearchIndex, Template, rank_pool
-from retrievers.cache import PAIR, EmbeddingCache, Namespace, hub_revision
-from retrievers.dense import EncoderSettings
+from retrievers.cache import PAIR, Namespace, hub_revision
+from retrievers.dense import CachedModelRetriever, EncoderSettings
 from retrievers.devices import dtype_kwargs
 from retrievers.errors import RetrieverError
 from retrievers.progress import task
@@ -44,16 +44,10 @@ FOLLOWIR_PATTERN = (
 PAIR_CHUNK_BATCHES = 8
 
 
-class PairRetriever(Retriever):
+class PairRetriever(CachedModelRetriever):
     """A reranker: scores pairs; ``index`` prepares a first stage for full retrieval."""
 
-    model_path: str
-    settings: EncoderSettings
     first_stage: Retriever | None
-
-    def __init__(self) -> None:
-        self._cache: EmbeddingCache | None = None
-        self._identity: str | None = None
 
     @abc.abstractmethod
     def score_batch(self, pairs: list[tuple[str, str]]) -> npt.NDArray[np.float32]:
@@ -73,21 +67,9 @@ class PairRetriever(Retriever):
             resolve_dtype(self.settings.precision, resolve_device(self.settings.device))
         )
 
-    @property
-    def cache(self) -> EmbeddingCache | None:
-        if self.settings.cache_dir is None:
-            return None
-        if self._cache is None:
-            self._cache = EmbeddingCache(self.settings.cache_dir)
-        return self._cache
-
     def namespace(self) -> Namespace:
-        from retrievers.cache import model_identity
-
-        if self._identity is None:
-            self._identity = model_identity(self.model_path, self.cache)
         return Namespace(
-            model=self._identity,
+            model=self.identity(),
             role=PAIR,
             prompt=self.pattern(),
             max_length=self.max_length(),
