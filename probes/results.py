@@ -235,6 +235,16 @@ def _load(annotation: Any, value: Any) -> Any:
     origin = typing.get_origin(annotation)
     if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
         hints = typing.get_type_hints(annotation)
+        required = [
+            f.name
+            for f in dataclasses.fields(annotation)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ]
+        if not isinstance(value, Mapping) or (missing := [n for n in required if n not in value]):
+            what = (
+                f"missing {', '.join(missing)}" if isinstance(value, Mapping) else "not an object"
+            )
+            raise ValueError(f"not a results file ({annotation.__name__} record: {what})")
         return annotation(
             **{
                 f.name: _load(hints[f.name], value[f.name])
