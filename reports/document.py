@@ -3,12 +3,12 @@ Markdown and HTML writers render; both say the same thing in the same order."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from probes.results import Cell, RunResult
 from reports import format as fmt
-from reports.examples import Example, Piece, describe_move, original_instructions, worst
+from reports.examples import Example, Piece, describe_move, worst
 from reports.plots import Plot
 
 EXAMPLES_PER_CELL = 3
@@ -64,7 +64,7 @@ class Figure:
 @dataclass(frozen=True)
 class ExampleBlock:
     title: Inline
-    before: Inline | None
+    before: Inline
     after: Inline
     notes: tuple[Inline, ...] = field(default=())
 
@@ -265,26 +265,21 @@ def example_block(example: Example) -> ExampleBlock:
             Span(v.query_id, "code"),
             f" “{v.query}” ({v.operator}/{v.form}, strength {v.strength:.2f})",
         ),
-        before=_diff(before) if example.before is not None else None,
+        before=_diff(before),
         after=_diff(after),
         notes=tuple(notes),
     )
 
 
-def examples(
-    result: RunResult, per_cell: int, instructions: Mapping[str, str] | None = None
-) -> list[Block]:
+def examples(result: RunResult, per_cell: int) -> list[Block]:
     if per_cell < 1:
         return []
-    known = original_instructions(result) if instructions is None else instructions
-    found = worst(result, per_cell, known)
+    found = worst(result, per_cell)
     blocks: list[Block] = [Heading(2, "Worst examples", "examples")]
     note = (
         f"Up to {per_cell} variants per family and retriever that lowered the deciding measure "
         "most; removed words struck through, added words highlighted; ranks are 1-based."
     )
-    if not known:
-        note += " The original instructions are not shown: the suite file is gone or changed."
     blocks.append(Paragraph(spans(note)))
     if not found:
         blocks.append(Paragraph(spans("No variant lowered a deciding measure.")))
@@ -326,7 +321,6 @@ def build(
     result: RunResult,
     plots: Sequence[Plot] = (),
     examples_per_cell: int = EXAMPLES_PER_CELL,
-    instructions: Mapping[str, str] | None = None,
 ) -> list[Block]:
     blocks = summary(result) + effectiveness(result) + verdicts(result)
     if plots:
@@ -335,6 +329,6 @@ def build(
             blocks += [Heading(3, plot.title), Figure(plot)]
     blocks += measurements(result)
     blocks += strata(result)
-    blocks += examples(result, examples_per_cell, instructions)
+    blocks += examples(result, examples_per_cell)
     blocks += environment(result)
     return blocks

@@ -56,9 +56,11 @@ class Example:
     metric: str
     value: float
     variant: VariantRecord
-    before: str | None
-    """The original instruction, when the suite could be read back."""
     moves: tuple[Move, ...]
+
+    @property
+    def before(self) -> str:
+        return self.variant.original_instruction
 
     @property
     def after(self) -> str:
@@ -73,8 +75,6 @@ class Example:
     ) -> tuple[tuple[Piece, ...], tuple[Piece, ...]]:
         """The instruction before and after as word pieces; unchanged runs longer than twice
         ``context`` are elided (``None`` keeps every word)."""
-        if self.before is None:
-            return ((), (Piece("insert", self.after),))
         return word_diff(self.before, self.after, context)
 
 
@@ -115,11 +115,6 @@ def _elide(words: list[str], context: int | None, first: bool, last: bool) -> li
     return pieces
 
 
-def original_instructions(result: RunResult) -> dict[str, str]:
-    """Each query's original instruction, as the results file records it."""
-    return {v.query_id: v.original_instruction for v in result.variants}
-
-
 def _moves(variant: VariantRecord, ranks: Mapping[str, tuple[int, int]]) -> tuple[Move, ...]:
     down, up = set(variant.down), set(variant.up)
     expected = {**dict.fromkeys(up, "up"), **dict.fromkeys(down, "down")}
@@ -137,12 +132,10 @@ def _moves(variant: VariantRecord, ranks: Mapping[str, tuple[int, int]]) -> tupl
 def worst(
     result: RunResult,
     per_cell: int = 2,
-    instructions: Mapping[str, str] | None = None,
     cells: Iterable[Cell] | None = None,
 ) -> list[Example]:
     """Up to ``per_cell`` variants with the lowest value of each deciding cell's measure (only
     those that made it worse), worst first; cells in the order of the results."""
-    known = instructions if instructions is not None else {}
     variants = {v.id: v for v in result.variants}
     by_retriever: dict[str, list[Outcome]] = {}
     for outcome in result.outcomes:
@@ -167,7 +160,6 @@ def worst(
                     metric=cell.metric,
                     value=value,
                     variant=variant,
-                    before=known.get(variant.query_id),
                     moves=_moves(variant, outcome.ranks),
                 )
             )

@@ -78,10 +78,10 @@ def _block(block: doc.Block) -> str:
             f'<figure id="plot-{escape(plot.name)}">{svg(plot)}'
             f"<figcaption>{escape(plot.caption)}</figcaption></figure>"
         )
-    rows = []
-    if block.before is not None:
-        rows.append(f'<p><span class="dim">before:</span> {inline(block.before)}</p>')
-    rows.append(f'<p><span class="dim">after:</span> {inline(block.after)}</p>')
+    rows = [
+        f'<p><span class="dim">before:</span> {inline(block.before)}</p>',
+        f'<p><span class="dim">after:</span> {inline(block.after)}</p>',
+    ]
     notes = "".join(f"<li>{inline(n)}</li>" for n in block.notes)
     return (
         f'<div class="example"><p>{inline(block.title)}</p>{"".join(rows)}'

@@ -68,9 +68,7 @@ def _block(block: doc.Block) -> list[str]:
             "",
             f"*{escape(block.plot.caption)}*",
         ]
-    lines = [inline(block.title), ""]
-    if block.before is not None:
-        lines.append(f"- before: {inline(block.before)}")
+    lines = [inline(block.title), "", f"- before: {inline(block.before)}"]
     lines.append(f"- after: {inline(block.after)}")
     lines += [f"- {inline(note)}" for note in block.notes]
     return lines

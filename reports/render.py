@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 
 from probes.errors import ProbeError
 from probes.results import RunResult
@@ -18,7 +17,6 @@ def report(
     form: str,
     examples: int | None = None,
     width: int = 80,
-    instructions: Mapping[str, str] | None = None,
 ) -> str:
     """The report of ``result`` in format ``form``, as text (the terminal format uncoloured)."""
     if form == "json":
@@ -35,7 +33,6 @@ def report(
             result,
             plots(result),
             document.EXAMPLES_PER_CELL if examples is None else examples,
-            instructions,
         )
         if form == "md":
             from reports.markdown import render

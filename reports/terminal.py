@@ -6,7 +6,7 @@ terminal or ``NO_COLOR`` is set, and every mark is also plain text."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -15,7 +15,7 @@ from rich.text import Text
 
 from probes.results import Cell, RunResult
 from reports import format as fmt
-from reports.examples import Example, Piece, describe_move, original_instructions, worst
+from reports.examples import Example, Piece, describe_move, worst
 
 VERDICT_STYLE = {"holds": "bold green", "breaks": "bold red", "inconclusive": "yellow"}
 PIECE_STYLE = {"delete": "red", "insert": "bold green", "equal": "", "gap": "dim"}
@@ -230,10 +230,9 @@ def example_text(example: Example) -> Text:
         f" · {v.query_id} “{v.query}” ({v.operator}/{v.form})\n",
     )
     before, after = example.diff()
-    if example.before is not None:
-        text.append("  before: ", style="dim")
-        text.append_text(_pieces(before))
-        text.append("\n")
+    text.append("  before: ", style="dim")
+    text.append_text(_pieces(before))
+    text.append("\n")
     text.append("  after:  ", style="dim")
     text.append_text(_pieces(after))
     text.append("\n")
@@ -248,23 +247,19 @@ def example_text(example: Example) -> Text:
 def examples_section(
     result: RunResult,
     per_cell: int = EXAMPLES_PER_CELL,
-    instructions: Mapping[str, str] | None = None,
 ) -> RenderableType | None:
     if per_cell < 1:
         return None
     cells = [c for c in result.verdicts().values() if c.verdict != "holds"]
     if not cells:
         return None
-    known = original_instructions(result) if instructions is None else instructions
-    found = worst(result, per_cell, known, cells)
+    found = worst(result, per_cell, cells)
     if not found:
         return None
     title = Text(
         "Worst examples (families that do not hold; [-removed-] {+added+}; ranks 1-based)",
         style="bold",
     )
-    if not known:
-        title.append("\nthe original instructions are not shown: the suite file is gone or changed")
     return Group(title, *(example_text(e) for e in found))
 
 
@@ -297,7 +292,6 @@ def header(result: RunResult) -> Text:
 def render(
     result: RunResult,
     examples: int = EXAMPLES_PER_CELL,
-    instructions: Mapping[str, str] | None = None,
 ) -> Group:
     parts = (
         header(result),
@@ -307,7 +301,7 @@ def render(
         detail_table(result.cells, result.settings.alpha),
         where_it_breaks(result),
         dose_lines(result),
-        examples_section(result, examples, instructions),
+        examples_section(result, examples),
         rules_text(result),
     )
     return Group(*(p for p in parts if p is not None))
@@ -317,9 +311,8 @@ def print_report(
     result: RunResult,
     console: Console | None = None,
     examples: int = EXAMPLES_PER_CELL,
-    instructions: Mapping[str, str] | None = None,
 ) -> None:
-    (console or Console()).print(render(result, examples, instructions))
+    (console or Console()).print(render(result, examples))
 
 
 def render_text(result: RunResult, width: int = 80, examples: int = EXAMPLES_PER_CELL) -> str:

@@ -1,5 +1,5 @@
 from probes.suites import load_suite
-from reports.examples import original_instructions, plain_diff, rank_moves, word_diff, worst
+from reports.examples import plain_diff, rank_moves, word_diff, worst
 
 
 def test_word_diff_marks_the_changed_words_and_elides_long_unchanged_runs():
@@ -19,10 +19,10 @@ def test_appended_clause_is_an_insertion():
     assert plain_diff(new) == "Find dosing advice. {+Do not include children.+}"
 
 
-def test_original_instructions_come_back_from_the_suite(starter_result, starter):
-    instructions = original_instructions(starter_result)
-    assert instructions == {q.id: q.instruction for q in load_suite("starter").queries}
-    assert len(instructions) == len(starter.queries)
+def test_results_record_each_variants_original_instruction(starter_result, starter):
+    instructions = {q.id: q.instruction for q in starter.queries}
+    for variant in starter_result.variants:
+        assert variant.original_instruction == instructions[variant.query_id]
 
 
 def test_worst_examples_are_the_lowest_values_of_each_deciding_cell(starter_result):
@@ -42,8 +42,8 @@ def test_worst_examples_are_the_lowest_values_of_each_deciding_cell(starter_resu
 
 
 def test_negation_examples_track_the_documents_that_should_drop(starter_result):
-    instructions = original_instructions(starter_result)
-    negation = [e for e in worst(starter_result, 3, instructions) if e.family == "negation"]
+    instructions = {q.id: q.instruction for q in load_suite("starter").queries}
+    negation = [e for e in worst(starter_result, 3) if e.family == "negation"]
     assert negation
     for example in negation:
         assert example.before == instructions[example.variant.query_id]
