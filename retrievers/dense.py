@@ -56,10 +56,17 @@ class CachedModelRetriever(Retriever):
     """A retriever backed by model weights at ``model_path``, whose outputs go through the
     embedding cache (opened on first use) under the model's identity."""
 
-    model_path: str
-    settings: EncoderSettings
-
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        name: str,
+        model_path: str,
+        settings: EncoderSettings | None = None,
+        template: Template | None = None,
+    ) -> None:
+        self.name = name
+        self.model_path = model_path
+        self.settings = settings or EncoderSettings()
+        self.template = template or Template()
         self._cache: EmbeddingCache | None = None
         self._identity: str | None = None
 
@@ -242,11 +249,7 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
     ) -> None:
         """``model`` is an already loaded ``SentenceTransformer`` for ``model_path`` (or None to
         load it on first use)."""
-        super().__init__()
-        self.name = name
-        self.model_path = model_path
-        self.settings = settings or EncoderSettings()
-        self.template = template or Template()
+        super().__init__(name, model_path, settings, template)
         self.document_prompt = document_prompt
         self._max_length = max_length
         self._similarity = similarity

@@ -44,11 +44,7 @@ class InstructorRetriever(EmbeddingRetriever):
         document_instruction: str = DOCUMENT_INSTRUCTION,
         max_length: int | None = None,
     ) -> None:
-        super().__init__()
-        self.name = name
-        self.model_path = model_path
-        self.settings = settings or EncoderSettings()
-        self.template = template or Template()
+        super().__init__(name, model_path, settings, template)
         self.query_instruction = query_instruction
         self.document_instruction = document_instruction
         self._max_length = max_length

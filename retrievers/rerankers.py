@@ -195,11 +195,7 @@ class CrossEncoderRetriever(PairRetriever):
         max_length: int | None = None,
         first_stage: Retriever | None = None,
     ) -> None:
-        super().__init__()
-        self.name = name
-        self.model_path = model_path
-        self.settings = settings or EncoderSettings()
-        self.template = template or Template()
+        super().__init__(name, model_path, settings, template)
         self._max_length = max_length
         self.first_stage = first_stage
         self._model: Any = None
@@ -267,11 +263,7 @@ class _GenerativeReranker(PairRetriever):
         max_length: int | None = None,
         first_stage: Retriever | None = None,
     ) -> None:
-        super().__init__()
-        self.name = name
-        self.model_path = model_path
-        self.settings = settings or EncoderSettings()
-        self.template = template or Template()
+        super().__init__(name, model_path, settings, template)
         self.prompt = prompt
         self._max_length = max_length
         self.first_stage = first_stage
