@@ -253,6 +253,12 @@ class _GenerativeReranker(PairRetriever):
     false_words: tuple[str, ...] = ("false",)
     prefer_bfloat16 = False
 
+    def features(self, prompts: list[str]) -> Any:
+        """The prompts tokenised as one padded, truncated batch on the model's device."""
+        return self.tokenizer(
+            prompts, padding=True, truncation=True, max_length=self.limit(), return_tensors="pt"
+        ).to(self._device)
+
     def __init__(
         self,
         name: str,
@@ -399,9 +405,7 @@ class MonoT5Retriever(_GenerativeReranker):
     def next_token_logits(self, prompts: list[str]) -> Any:
         import torch
 
-        features = self.tokenizer(
-            prompts, padding=True, truncation=True, max_length=self.limit(), return_tensors="pt"
-        ).to(self._device)
+        features = self.features(prompts)
         start = self.model.config.decoder_start_token_id
         decoder = torch.full((len(prompts), 1), start, dtype=torch.long, device=self._device)
         with torch.inference_mode():
@@ -438,8 +442,6 @@ class YesNoRetriever(_GenerativeReranker):
     def next_token_logits(self, prompts: list[str]) -> Any:
         import torch
 
-        features = self.tokenizer(
-            prompts, padding=True, truncation=True, max_length=self.limit(), return_tensors="pt"
-        ).to(self._device)
+        features = self.features(prompts)
         with torch.inference_mode():
             return self.model(**features).logits[:, -1, :]
