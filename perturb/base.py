@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from perturb.model import Case, Family, Variant
+from perturb.model import Case, Edit, Family, Request, Variant
 
 
 @dataclass(frozen=True)
@@ -39,3 +39,20 @@ class Operator(abc.ABC):
     @abc.abstractmethod
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         """Zero or more variants of ``case``; an operator that does not apply returns ``()``."""
+
+
+def curated_variants(case: Case, operator: Operator) -> tuple[Variant, ...]:
+    """The case's curated changes whose expectation is of the operator's family's kind."""
+    return tuple(
+        Variant(
+            case_id=case.id,
+            family=operator.family,
+            operator=operator.name,
+            form=change.form,
+            request=Request(case.query, change.instruction),
+            expectation=change.expectation,
+            edits=(Edit(0, case.instruction, change.instruction),),
+        )
+        for change in case.curated
+        if change.expectation.kind is operator.family.expectation_kind
+    )

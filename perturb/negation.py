@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import ClassVar
 
-from perturb.base import CorpusStats, Operator
+from perturb.base import CorpusStats, Operator, curated_variants
 from perturb.model import Case, Edit, Expectation, Family, Request, Variant
 from perturb.paraphrase import apply_edits, match_case
 from perturb.text import (
@@ -20,23 +20,6 @@ from perturb.text import (
     word_set,
     words,
 )
-
-
-def curated_variants(case: Case, operator: Operator) -> tuple[Variant, ...]:
-    """The case's curated changes whose expectation is of the operator's family's kind."""
-    return tuple(
-        Variant(
-            case_id=case.id,
-            family=operator.family,
-            operator=operator.name,
-            form=change.form,
-            request=Request(case.query, change.instruction),
-            expectation=change.expectation,
-            edits=(Edit(0, case.instruction, change.instruction),),
-        )
-        for change in case.curated
-        if change.expectation.kind is operator.family.expectation_kind
-    )
 
 
 class CuratedChange(Operator):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from perturb.base import CorpusStats, Operator
+from perturb.base import CorpusStats, Operator, curated_variants
 from perturb.model import Case, Edit, Expectation, Family, Request, Variant
 from perturb.phrases import PHRASE_RULES, PhraseRule
 from perturb.text import NEGATION_CUES, Token, content_words, is_content_word, stem, tokens
@@ -147,8 +147,6 @@ class CuratedParaphrase(Operator):
     summary = "the suite's own paraphrases of the instruction"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
-        from perturb.negation import curated_variants
-
         return curated_variants(case, self)
 
 
