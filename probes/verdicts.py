@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import abc
 import enum
-import math
 from dataclasses import dataclass
 
 from perturb.model import ExpectationKind
@@ -133,7 +132,3 @@ def rules(thresholds: Thresholds) -> dict[ExpectationKind, Rule]:
         ExpectationKind.RELIANCE: EquivalenceRule(thresholds),
         ExpectationKind.DIRECTIONAL: FollowRule(thresholds),
     }
-
-
-def finite_or_none(value: float) -> float | None:
-    return value if math.isfinite(value) else None

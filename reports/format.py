@@ -92,8 +92,3 @@ def join(items: Sequence[str], last: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
-
-
-def scale_note(metrics: Iterable[str]) -> str:
-    scaled = [m for m in dict.fromkeys(metrics) if m in SCALE]
-    return "; ".join(f"{m} is shown ×{SCALE[m]:g}" for m in scaled)

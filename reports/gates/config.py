@@ -69,12 +69,6 @@ class GateFile:
     results: Path | None
     rules: tuple[Rule, ...]
 
-    def describe_run(self) -> str:
-        if self.results is not None:
-            return f"results file {self.results}"
-        assert self.run is not None
-        return self.run.describe()
-
 
 def _families() -> tuple[str, ...]:
     from perturb.model import Family
