@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from perturb.lazy import standalone_module
+
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 NEGATION_CUES = frozenset(
@@ -81,9 +83,13 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    """scikit-learn's English list (the Glasgow IR group's), less the negation cues."""
+    listed = standalone_module("sklearn", "feature_extraction/_stop_words.py")
+    if listed is None:  # a layout we do not know: the public (slow) import
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS) - NEGATION_CUES
+        return frozenset(ENGLISH_STOP_WORDS) - NEGATION_CUES
+    return frozenset(listed.ENGLISH_STOP_WORDS) - NEGATION_CUES
 
 
 def is_content_word(word: str) -> bool:

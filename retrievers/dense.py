@@ -305,10 +305,10 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
         return int(found) if isinstance(found, int) else None
 
     def namespace_settings(self) -> dict[str, str]:
-        from retrievers.devices import dtype_name, resolve_device, resolve_dtype
+        from retrievers.devices import run_precision
 
-        dtype = resolve_dtype(self.settings.precision, resolve_device(self.settings.device))
-        return {**super().namespace_settings(), "precision": dtype_name(dtype)}
+        precision = run_precision(self.settings.device, self.settings.precision)
+        return {**super().namespace_settings(), "precision": precision}
 
     def encode_batch(self, texts: list[str], role: str) -> npt.NDArray[np.float32]:
         import numpy as np

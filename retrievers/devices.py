@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
+from perturb.lazy import standalone_module
 from retrievers.errors import RetrieverError
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -22,6 +24,8 @@ def resolve_device(requested: str | None) -> str:
         raise RetrieverError(
             f"unknown device {requested!r}: use one of {', '.join(DEVICES)} (or cuda:N)"
         )
+    if name == "cpu" or (name == "auto" and _cpu_only_torch()):
+        return "cpu"
     import torch
 
     cuda = torch.cuda.is_available()
@@ -45,28 +49,47 @@ def resolve_device(requested: str | None) -> str:
     return name
 
 
-def resolve_dtype(precision: str, device: str, prefer_bfloat16: bool = False) -> Any:
-    """The torch dtype for ``precision`` on ``device``: ``auto`` is half precision on a GPU.
+def _cpu_only_torch() -> bool:
+    """Whether the installed torch has no GPU back-end at all, read from its build flags
+    without importing it (seconds): then ``auto`` can only mean the CPU. Apple's MPS is not a
+    build flag, so on macOS this is always False."""
+    if sys.platform == "darwin":
+        return False
+    build = standalone_module("torch", "version.py")
+    if build is None:
+        return False
+    return all(getattr(build, flag, None) is None for flag in ("cuda", "hip", "xpu"))
+
+
+def resolve_precision(precision: str, device: str, prefer_bfloat16: bool = False) -> str:
+    """The dtype name for ``precision`` on ``device``: ``auto`` is half precision on a GPU.
 
     ``prefer_bfloat16`` is for T5-based models, whose activations overflow float16; it is used
-    where the GPU supports bfloat16. The CPU and MPS stay in float32 under ``auto``.
+    where the GPU supports bfloat16. The CPU and MPS stay in float32 under ``auto``. Only a GPU
+    needs torch to answer.
     """
-    import torch
-
     if precision not in PRECISIONS:
         raise RetrieverError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
     if precision != "auto":
-        return getattr(torch, precision)
+        return precision
     if not device.startswith("cuda"):
-        return torch.float32
-    if prefer_bfloat16 and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    return torch.float16
+        return "float32"
+    import torch
+
+    return "bfloat16" if prefer_bfloat16 and torch.cuda.is_bf16_supported() else "float16"
 
 
-def dtype_name(dtype: Any) -> str:
-    """``torch.float16`` → ``float16``: how the cache and results files record precision."""
-    return str(dtype).removeprefix("torch.")
+def run_precision(device: str | None, precision: str, prefer_bfloat16: bool = False) -> str:
+    """The dtype name a model asked to run on ``device`` in ``precision`` will use: what the
+    embedding cache and results files record."""
+    return resolve_precision(precision, resolve_device(device), prefer_bfloat16)
+
+
+def resolve_dtype(precision: str, device: str, prefer_bfloat16: bool = False) -> Any:
+    """The torch dtype of ``resolve_precision``."""
+    import torch
+
+    return getattr(torch, resolve_precision(precision, device, prefer_bfloat16))
 
 
 def dtype_kwargs(dtype: Any) -> dict[str, Any]:

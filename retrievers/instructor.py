@@ -68,13 +68,11 @@ class InstructorRetriever(EmbeddingRetriever):
         return bool(config.get("do_lower_case", False))
 
     def namespace_settings(self) -> dict[str, str]:
-        from retrievers.devices import dtype_name, resolve_device, resolve_dtype
+        from retrievers.devices import run_precision
 
-        device = resolve_device(self.settings.device)
-        dtype = resolve_dtype(self.settings.precision, device, prefer_bfloat16=True)
         return {
             **super().namespace_settings(),
-            "precision": dtype_name(dtype),
+            "precision": run_precision(self.settings.device, self.settings.precision, True),
             "pooling": "mean without instruction tokens",
         }
 

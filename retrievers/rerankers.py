@@ -61,11 +61,9 @@ class PairRetriever(CachedModelRetriever):
         return None
 
     def precision(self) -> str:
-        from retrievers.devices import dtype_name, resolve_device, resolve_dtype
+        from retrievers.devices import run_precision
 
-        return dtype_name(
-            resolve_dtype(self.settings.precision, resolve_device(self.settings.device))
-        )
+        return run_precision(self.settings.device, self.settings.precision)
 
     def namespace(self) -> Namespace:
         return Namespace(
@@ -281,10 +279,9 @@ class _GenerativeReranker(PairRetriever):
         return self.prompt
 
     def precision(self) -> str:
-        from retrievers.devices import dtype_name, resolve_device, resolve_dtype
+        from retrievers.devices import run_precision
 
-        device = resolve_device(self.settings.device)
-        return dtype_name(resolve_dtype(self.settings.precision, device, self.prefer_bfloat16))
+        return run_precision(self.settings.device, self.settings.precision, self.prefer_bfloat16)
 
     def format(self, query: str, document: str) -> str:
         """The exact prompt for one pair (before any truncation of the document)."""

@@ -1,8 +1,11 @@
+import subprocess
+import sys
+
 import pytest
 import torch
 
 from retrievers import RetrieverError
-from retrievers.devices import dtype_name, resolve_device, resolve_dtype
+from retrievers.devices import resolve_device, resolve_dtype, resolve_precision, run_precision
 
 HAS_CUDA = torch.cuda.is_available()
 
@@ -31,7 +34,7 @@ def test_auto_precision_is_half_on_a_gpu_only():
     assert resolve_dtype("auto", "cpu") is torch.float32
     assert resolve_dtype("auto", "mps") is torch.float32
     assert resolve_dtype("float16", "cpu") is torch.float16
-    assert dtype_name(resolve_dtype("bfloat16", "cpu")) == "bfloat16"
+    assert resolve_precision("bfloat16", "cpu") == "bfloat16"
     with pytest.raises(RetrieverError, match="unknown precision"):
         resolve_dtype("fp8", "cpu")
 
@@ -48,3 +51,36 @@ def test_loading_keywords_leave_float32_to_the_default():
 
     assert dtype_kwargs(torch.float32) == {}
     assert dtype_kwargs(torch.float16) == {"dtype": torch.float16}  # transformers >= 4.56 here
+
+
+CPU_ONLY_BUILD = (
+    torch.version.cuda is None and torch.version.hip is None and sys.platform != "darwin"
+)
+
+
+def test_the_build_flags_read_without_torch_agree_with_torch():
+    from retrievers.devices import _cpu_only_torch
+
+    assert _cpu_only_torch() is CPU_ONLY_BUILD
+
+
+def test_run_precision_names_what_the_model_will_load_in():
+    assert run_precision("cpu", "auto") == "float32"
+    assert run_precision(None, "float16") == "float16"
+    assert run_precision("auto", "auto", prefer_bfloat16=True) == resolve_precision(
+        "auto", resolve_device("auto"), prefer_bfloat16=True
+    )
+
+
+@pytest.mark.skipif(not CPU_ONLY_BUILD, reason="needs torch built without a GPU back-end")
+def test_a_cache_key_on_a_cpu_build_does_not_import_torch():
+    """A warm run reads every embedding from the cache; importing torch would cost seconds."""
+    script = (
+        "import sys\n"
+        "from retrievers.devices import run_precision\n"
+        "assert run_precision('auto', 'auto') == 'float32'\n"
+        "assert run_precision('cpu', 'auto') == 'float32'\n"
+        "print('torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
