@@ -4,8 +4,11 @@
 (``width`` variants of each step, drawn with the composition's own random stream, carry on to
 the next). Expectations combine by kind: any directional step makes the whole directional (its
 down and up sets united, a document both down and up counting as down), else any reliance step
-makes it reliance, else it is invariant. The composition's family is the one that promises that
-kind (negation, strip) or, for an invariant chain, its first step's family.
+makes it reliance, else any sensitive step makes it sensitive, else it is invariant. Reliance
+comes before sensitive because once the overlapping keywords are gone, a bag-of-keywords reader
+moves too, so "no change" no longer tells the two readings apart. The composition's family is
+the one that promises that kind (negation, strip, keywords) or, for an invariant chain, its
+first step's family.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from perturb.model import (
     Variant,
 )
 
+PRECEDENCE = (ExpectationKind.DIRECTIONAL, ExpectationKind.RELIANCE, ExpectationKind.SENSITIVE)
+"""The kinds that outrank invariant in a chain, strongest first."""
+
 
 def combine(expectations: list[Expectation]) -> Expectation:
     """The expectation of edits applied one after another."""
@@ -34,12 +40,14 @@ def combine(expectations: list[Expectation]) -> Expectation:
         return Expectation.directional(down, up)
     if ExpectationKind.RELIANCE in kinds:
         return Expectation.reliance()
+    if ExpectationKind.SENSITIVE in kinds:
+        return Expectation.sensitive()
     return Expectation.invariant()
 
 
 def _family(operators: tuple[Operator, ...]) -> Family:
     kinds = [op.family.expectation_kind for op in operators]
-    for kind in (ExpectationKind.DIRECTIONAL, ExpectationKind.RELIANCE):
+    for kind in PRECEDENCE:
         if kind in kinds:
             return operators[kinds.index(kind)].family
     return operators[0].family

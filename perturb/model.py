@@ -29,12 +29,17 @@ class Family(enum.Enum):
 
     ``control`` is surface noise (typos, case, punctuation) that any retriever should shrug off:
     it calibrates how much an invariant family moves for reasons unrelated to meaning.
+    ``strip`` removes the instruction's words that the relevant documents share (a collapse is
+    keyword dependence); ``keywords`` reduces the instruction to its content words (FollowIR's
+    keyword variant: a reader of the whole instruction should do worse, a keyword matcher
+    barely moves).
     """
 
     PARAPHRASE = "paraphrase"
     NEGATION = "negation"
     REORDER = "reorder"
     STRIP = "strip"
+    KEYWORDS = "keywords"
     CONTROL = "control"
 
     @property
@@ -49,6 +54,9 @@ class ExpectationKind(enum.Enum):
     """Named documents should move down (or up)."""
     RELIANCE = "reliance"
     """A measure of how much the retriever leans on the instruction's keywords."""
+    SENSITIVE = "sensitive"
+    """The ranking should change: the edit removes structure only a reader of the whole
+    instruction uses."""
 
 
 _FAMILY_EXPECTATION = {
@@ -56,6 +64,7 @@ _FAMILY_EXPECTATION = {
     Family.REORDER: ExpectationKind.INVARIANT,
     Family.NEGATION: ExpectationKind.DIRECTIONAL,
     Family.STRIP: ExpectationKind.RELIANCE,
+    Family.KEYWORDS: ExpectationKind.SENSITIVE,
     Family.CONTROL: ExpectationKind.INVARIANT,
 }
 
@@ -85,6 +94,10 @@ class Expectation:
     @classmethod
     def reliance(cls) -> Expectation:
         return cls(ExpectationKind.RELIANCE)
+
+    @classmethod
+    def sensitive(cls) -> Expectation:
+        return cls(ExpectationKind.SENSITIVE)
 
     @classmethod
     def directional(

@@ -23,7 +23,7 @@ _BUILTIN: dict[str, str] = {
     "template-swap": "perturb.reorder:TemplateSwap",
     "sentence-shuffle": "perturb.reorder:SentenceShuffle",
     "strip-overlap": "perturb.strip:StripOverlap",
-    "keywords-only": "perturb.strip:KeywordsOnly",
+    "keywords-only": "perturb.keywords:KeywordsOnly",
     "typos": "perturb.control:Typos",
     "case-noise": "perturb.control:CaseNoise",
     "punctuation-noise": "perturb.control:PunctuationNoise",

@@ -1,4 +1,5 @@
-"""Keyword-stripping operators (expectation: reliance, reported as a measure)."""
+"""Keyword stripping (expectation: reliance): drop the instruction's words that the relevant
+documents share; a reader of the instruction loses little, a keyword matcher collapses."""
 
 from __future__ import annotations
 
@@ -47,38 +48,5 @@ class StripOverlap(Operator):
                 strength=len(removed) / total,
                 edits=edits,
                 params=(("removed", " ".join(t.lower for t in removed)),),
-            ),
-        )
-
-
-class KeywordsOnly(Operator):
-    """FollowIR's keyword variant: the instruction reduced to its content words, in order.
-
-    A retriever that reads the instruction should do worse with the bag of keywords than with
-    the full instruction (its conditions and relations are gone); one that matches keywords
-    should barely move. Reported as a reliance measure.
-    """
-
-    name = "keywords-only"
-    family = Family.STRIP
-    summary = "keep only the content words (FollowIR keyword variant)"
-
-    def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
-        kept = [t for t in tokens(case.instruction) if is_content_word(t.lower)]
-        instruction = " ".join(t.text for t in kept)
-        if not kept or instruction == case.instruction:
-            return ()
-        total = max(1, len(tokens(case.instruction)))
-        return (
-            Variant(
-                case_id=case.id,
-                family=self.family,
-                operator=self.name,
-                form="keywords-only",
-                request=Request(case.query, instruction, case.request.order),
-                expectation=Expectation.reliance(),
-                strength=1 - len(kept) / total,
-                edits=(Edit(0, case.instruction, instruction),),
-                params=(("kept", str(len(kept))),),
             ),
         )

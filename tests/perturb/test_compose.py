@@ -37,6 +37,19 @@ def test_expectations_combine_by_kind():
     )
     mixed = combine([Expectation.reliance(), down, up])
     assert mixed.down == {"a"} and mixed.up == {"b"}
+    sensitive = Expectation.sensitive()
+    assert combine([Expectation.invariant(), sensitive]).kind is ExpectationKind.SENSITIVE
+    assert combine([sensitive, Expectation.reliance()]).kind is ExpectationKind.RELIANCE
+    assert combine([sensitive, down]).kind is ExpectationKind.DIRECTIONAL
+
+
+def test_a_chain_with_a_keyword_step_belongs_to_the_keywords_family():
+    chain = compose(get_operator("phrase-rules"), get_operator("keywords-only"))
+    assert chain.family is Family.KEYWORDS
+    (variant,) = chain.variants(CASE, random.Random(0), CorpusStats())
+    assert variant.expectation.kind is ExpectationKind.SENSITIVE
+    with_strip = compose(get_operator("keywords-only"), get_operator("strip-overlap"))
+    assert with_strip.family is Family.STRIP
 
 
 def test_paraphrase_then_flip_is_a_directional_negation():

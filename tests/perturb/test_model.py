@@ -23,6 +23,22 @@ def test_each_family_promises_its_kind_of_expectation():
     assert Family.REORDER.expectation_kind is ExpectationKind.INVARIANT
     assert Family.NEGATION.expectation_kind is ExpectationKind.DIRECTIONAL
     assert Family.STRIP.expectation_kind is ExpectationKind.RELIANCE
+    assert Family.KEYWORDS.expectation_kind is ExpectationKind.SENSITIVE
+    assert Family.CONTROL.expectation_kind is ExpectationKind.INVARIANT
+    assert [f.value for f in Family] == [
+        "paraphrase",
+        "negation",
+        "reorder",
+        "strip",
+        "keywords",
+        "control",
+    ]
+
+
+def test_sensitive_expectation_names_no_documents():
+    assert Expectation.sensitive().kind is ExpectationKind.SENSITIVE
+    with pytest.raises(ValueError, match="a sensitive expectation names no documents"):
+        Expectation(ExpectationKind.SENSITIVE, down=frozenset({"d1"}))
 
 
 def test_variant_id_changes_with_the_edited_request():

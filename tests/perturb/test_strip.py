@@ -3,33 +3,37 @@ from collections import Counter
 
 from hypothesis import given, settings
 
-from perturb import Case, CorpusStats, ExpectationKind, get_operator
+from perturb import (
+    Case,
+    CorpusStats,
+    ExpectationKind,
+    Family,
+    RelevantDocument,
+    get_operator,
+    operators_for,
+)
 from perturb.strategies import cases, seeds
-from perturb.text import is_content_word, words
+from perturb.text import words
 
 
-def test_keywords_only_keeps_the_content_words_in_order():
-    case = Case("q", "x", "I need documents that explain how the 2024 tax rules changed.")
-    (variant,) = get_operator("keywords-only").variants(case, random.Random(0), CorpusStats())
-    assert variant.request.instruction == "need documents explain tax rules changed"
-    assert variant.form == "keywords-only"
+def test_strip_overlap_is_the_only_strip_operator_and_measures_reliance():
+    case = Case(
+        "q",
+        "ibuprofen",
+        "I want the maximum daily dose for adults.",
+        (RelevantDocument("d1", "The maximum daily dose of ibuprofen for adults is 3200 mg.", 1),),
+    )
+    (variant,) = get_operator("strip-overlap").variants(case, random.Random(0), CorpusStats())
+    assert variant.family is Family.STRIP
     assert variant.expectation.kind is ExpectationKind.RELIANCE
-
-
-def test_keywords_only_keeps_negation_words():
-    case = Case("q", "x", "I do not want opinion pieces.")
-    (variant,) = get_operator("keywords-only").variants(case, random.Random(0), CorpusStats())
-    assert "not" in words(variant.request.instruction)
+    assert [op.name for op in operators_for((Family.STRIP,))] == ["strip-overlap"]
 
 
 @settings(max_examples=80, deadline=None)
 @given(case=cases(), seed=seeds())
-def test_strip_operators_never_add_tokens(case, seed):
-    for name in ("keywords-only", "strip-overlap"):
-        op = get_operator(name)
-        for variant in op.variants(case, random.Random(seed), CorpusStats()):
-            before = Counter(words(case.instruction))
-            after = Counter(words(variant.request.instruction))
-            assert not after - before
-            if name == "keywords-only":
-                assert all(is_content_word(w) for w in after)
+def test_strip_overlap_never_adds_tokens(case, seed):
+    op = get_operator("strip-overlap")
+    for variant in op.variants(case, random.Random(seed), CorpusStats()):
+        before = Counter(words(case.instruction))
+        after = Counter(words(variant.request.instruction))
+        assert not after - before
