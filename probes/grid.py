@@ -16,6 +16,12 @@ from probes.results import Cell, QueryValue
 from probes.stats import Correction, Summary, adjust, minimum_detectable_effect, tost_p
 from probes.verdicts import Evidence, Rule, Thresholds
 
+TOST_KINDS = frozenset(
+    {ExpectationKind.INVARIANT, ExpectationKind.RELIANCE, ExpectationKind.SENSITIVE}
+)
+"""Kinds whose deciding cell gets an equivalence (TOST) p: invariant and reliance hold on it,
+sensitive breaks on it."""
+
 
 def _mean(values: Sequence[float | None]) -> float | None:
     present = [v for v in values if v is not None]
@@ -83,7 +89,7 @@ def draft(
     margin: float,
 ) -> Draft:
     deltas = np.array([v.delta for v in values], dtype=float)
-    equivalence = decides and family.expectation_kind is not ExpectationKind.DIRECTIONAL
+    equivalence = decides and family.expectation_kind in TOST_KINDS
     return Draft(
         retriever,
         family,

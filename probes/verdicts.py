@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import enum
+import math
 from dataclasses import dataclass
 
 from perturb.model import ExpectationKind
@@ -20,7 +21,8 @@ class Verdict(enum.Enum):
 class Thresholds:
     alpha: float = 0.05
     margin: float = 0.05
-    """Equivalence margin on ΔnDCG@10 for invariant and reliance families."""
+    """Equivalence margin on ΔnDCG@10 for invariant and reliance families, and the drop a
+    sensitive family must show."""
     follow_margin: float = 0.05
     """Smallest p-MRR (on [-1, 1]) that counts as following a directional edit."""
     correction: Correction = Correction.HOLM
@@ -93,6 +95,43 @@ class EquivalenceRule(Rule):
 
 
 @dataclass(frozen=True)
+class SensitivityRule(Rule):
+    """Holds (the instruction is read beyond its keywords) when a significant drop is larger
+    than the margin; breaks (a bag-of-keywords reading) when TOST shows the change is inside
+    ±margin."""
+
+    thresholds: Thresholds
+    metric: str = "nDCG@10"
+
+    def decide(self, evidence: Evidence) -> Verdict:
+        s, t = evidence.summary, self.thresholds
+        if not s.defined:
+            return Verdict.INCONCLUSIVE
+        if evidence.p_adjusted < t.alpha and s.mean < -t.margin:
+            return Verdict.HOLDS
+        if evidence.tost_p_adjusted < t.alpha:
+            return Verdict.BREAKS
+        return Verdict.INCONCLUSIVE
+
+    def queries_needed(self, evidence: Evidence) -> float:
+        s, t = evidence.summary, self.thresholds
+        if s.mean < -t.margin:
+            return queries_needed(s.sd, abs(s.mean), t.alpha)
+        if s.mean < t.margin:
+            return queries_needed(s.sd, t.margin - abs(s.mean), t.alpha, two_sided=False)
+        return math.inf  # a rise beyond the margin: neither a drop nor equivalence is in reach
+
+    def describe(self) -> str:
+        t = self.thresholds
+        return (
+            f"Δ{self.metric}: holds (reads beyond keywords) if the Wilcoxon p "
+            f"({t.correction.value}-adjusted) < {t.alpha:g} and mean Δ < −{t.margin:g}; breaks "
+            f"(a bag-of-keywords reading) if TOST (paired t, α={t.alpha:g}, "
+            f"{t.correction.value}-adjusted) shows it within ±{t.margin:g}; else inconclusive"
+        )
+
+
+@dataclass(frozen=True)
 class FollowRule(Rule):
     """Holds when p-MRR is shown above 0; breaks when a follow effect of ``follow_margin``
     is ruled out."""
@@ -130,5 +169,6 @@ def rules(thresholds: Thresholds) -> dict[ExpectationKind, Rule]:
     return {
         ExpectationKind.INVARIANT: EquivalenceRule(thresholds),
         ExpectationKind.RELIANCE: EquivalenceRule(thresholds),
+        ExpectationKind.SENSITIVE: SensitivityRule(thresholds),
         ExpectationKind.DIRECTIONAL: FollowRule(thresholds),
     }

@@ -105,10 +105,43 @@ def test_run_end_to_end_writes_the_report_and_results(tmp_path):
     assert data["settings"]["limit"] == 6
 
 
+def test_run_accepts_the_keywords_family(tmp_path):
+    out = tmp_path / "results.json"
+    result = probe(
+        "run",
+        "--retriever",
+        "bm25",
+        "--perturb",
+        "keywords,strip",
+        "--limit",
+        "6",
+        "--resamples",
+        "500",
+        "--out",
+        str(out),
+        "--quiet",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "keywords" in result.stdout and "sensitive" in result.stdout
+    data = json.loads(out.read_text())
+    assert data["settings"]["families"] == ["keywords", "strip"]
+    deciding = {c["family"]: c for c in data["cells"] if c["verdict"] is not None}
+    assert set(deciding) == {"keywords", "strip"}
+    assert deciding["keywords"]["expectation"] == "sensitive"
+    assert "reads beyond keywords" in deciding["keywords"]["rule"]
+    assert deciding["strip"]["expectation"] == "reliance"
+    assert "reads beyond keywords" not in deciding["strip"]["rule"]
+    operators = {v["family"]: set() for v in data["variants"]}
+    for v in data["variants"]:
+        operators[v["family"]].add(v["operator"])
+    assert operators == {"keywords": {"keywords-only"}, "strip": {"strip-overlap"}}
+
+
 def test_list_commands(capsys):
     assert main(["list", "retrievers"]) == 0
     assert "minilm" in capsys.readouterr().out
     assert main(["list", "perturbations"]) == 0
-    assert "exclusion-clause" in capsys.readouterr().out
+    listed = capsys.readouterr().out
+    assert "exclusion-clause" in listed and "expectation: sensitive" in listed
     assert main(["list", "suites"]) == 0
     assert "starter" in capsys.readouterr().out

@@ -6,6 +6,8 @@ import pytest
 from perturb import Family, Order, Request
 from probes.results import RunResult
 from probes.runner import RunConfig, Runner
+from probes.stats import Summary
+from probes.verdicts import Evidence, SensitivityRule, Thresholds, Verdict
 from retrievers.bm25 import BM25
 from retrievers.dense import SentenceTransformerRetriever
 
@@ -38,7 +40,7 @@ class CountingModel:
 def test_every_family_gets_a_verdict_for_every_retriever(starter_result):
     verdicts = starter_result.verdicts()
     perturbed = {v.family for v in starter_result.variants}
-    assert perturbed >= {"paraphrase", "negation", "reorder", "strip"}
+    assert perturbed >= {"paraphrase", "negation", "reorder", "strip", "keywords"}
     assert {family for _, family in verdicts} == perturbed
     assert {retriever for retriever, _ in verdicts} == {"bm25", "minilm"}
     for cell in verdicts.values():
@@ -65,6 +67,26 @@ def test_bm25_reads_instructions_as_bags_of_words(starter_result):
     assert negation.delta < 0 and negation.verdict == "breaks", (
         "naming the excluded topic pulls its documents up"
     )
+
+
+def test_a_keywords_run_is_decided_by_the_sensitivity_rule(starter, bm25):
+    config = RunConfig(("bm25",), families=(Family.KEYWORDS,), limit=15, resamples=500)
+    result = Runner(config, starter).run([bm25])
+    assert {v.family for v in result.variants} == {"keywords"}
+    assert {v.operator for v in result.variants} == {"keywords-only"}
+    assert {v.expectation for v in result.variants} == {"sensitive"}
+    assert result.settings.families == ("keywords",)
+    (cell,) = result.verdicts().values()
+    assert (cell.family, cell.expectation, cell.metric) == ("keywords", "sensitive", "nDCG@10")
+    rule = SensitivityRule(config.thresholds)
+    assert cell.rule == rule.describe()
+    assert cell.tost_p is not None and cell.tost_p_adjusted is not None, "TOST decides breaks"
+    summary = Summary(cell.delta, cell.ci_low, cell.ci_high, cell.p_value, cell.n, sd=cell.sd)
+    evidence = Evidence(summary, cell.p_adjusted, cell.tost_p_adjusted)
+    assert cell.verdict == rule.decide(evidence).value
+    # BM25 scores a bag of words: dropping the instruction's stopwords leaves its ranking put,
+    # which is the bag-of-keywords reading.
+    assert abs(cell.delta) < Thresholds().margin and cell.verdict == Verdict.BREAKS.value
 
 
 def test_cell_values_are_the_mean_of_per_query_values(starter_result):
