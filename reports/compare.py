@@ -121,10 +121,10 @@ def _cells(result: RunResult, retriever: str, all_metrics: bool) -> dict[tuple[s
     }
 
 
-def _call(change: float, p_adjusted: float, metric: str, alpha: float) -> str:
+def _call(change: float, p_adjusted: float, cell: Cell, alpha: float) -> str:
     if not (math.isfinite(p_adjusted) and p_adjusted < alpha) or change == 0:
         return UNCLEAR
-    return BETTER if (change > 0) == fmt.higher_is_better(metric) else WORSE
+    return BETTER if (change > 0) == fmt.higher_is_better(cell.metric, cell.expectation) else WORSE
 
 
 def compare(
@@ -191,7 +191,7 @@ def compare(
                 n=summary.n,
                 base_verdict=old.verdict,
                 verdict=cell.verdict,
-                call=_call(mean, p, cell.metric, alpha),
+                call=_call(mean, p, cell, alpha),
             )
         )
     notes = []
@@ -320,7 +320,8 @@ def render(comparison: Comparison, base_label: str, candidate_label: str) -> Ren
     legend = Text(
         f"{fmt.DECIDES} = the measure that decides the verdict. base/cand: each run's mean Δ over "
         "the shared queries. A change is a call only when its adjusted p < "
-        f"{c.alpha:g}; rank-shift is better when it falls.",
+        f"{c.alpha:g}; rank-shift is better when it falls, and in a sensitive family "
+        "(keywords) a larger drop is better.",
         style="dim",
     )
     return Group(head, table, summary, *notes, legend)

@@ -200,6 +200,12 @@ def strata(result: RunResult) -> list[Block]:
                 f"{len(significant)} of {tested} tested strata (strength, form, instruction "
                 f"length, lexical overlap) change significantly ({result.settings.correction}-"
                 f"adjusted p < {alpha:g})."
+                + (
+                    " In a sensitive family a significant drop is what a reader of the whole "
+                    "instruction shows, not a failure."
+                    if any(fmt.expectation(result, s.family) == fmt.SENSITIVE for s in significant)
+                    else ""
+                )
             )
         )
     )
@@ -278,11 +284,12 @@ def examples(result: RunResult, per_cell: int) -> list[Block]:
     blocks: list[Block] = [Heading(2, "Worst examples", "examples")]
     note = (
         f"Up to {per_cell} variants per family and retriever that lowered the deciding measure "
-        "most; removed words struck through, added words highlighted; ranks are 1-based."
+        "most (in a sensitive family, where a drop is expected, those that lowered it least); "
+        "removed words struck through, added words highlighted; ranks are 1-based."
     )
     blocks.append(Paragraph(spans(note)))
     if not found:
-        blocks.append(Paragraph(spans("No variant lowered a deciding measure.")))
+        blocks.append(Paragraph(spans("No variant went the wrong way on a deciding measure.")))
     blocks += [example_block(e) for e in found]
     return blocks
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from probes.results import Cell, Outcome, RunResult, VariantRecord
+from reports import format as fmt
 
 ORIGINAL_ORDER = "instruction_first"
 """The order of the unperturbed request (``perturb.Request``'s default)."""
@@ -135,7 +136,9 @@ def worst(
     cells: Iterable[Cell] | None = None,
 ) -> list[Example]:
     """Up to ``per_cell`` variants with the lowest value of each deciding cell's measure (only
-    those that made it worse), worst first; cells in the order of the results."""
+    those that made it worse), worst first; cells in the order of the results. In a sensitive
+    family the edit *should* lower the measure, so there the worst variants are those that
+    lowered it least (a change ≥ 0: the bag of keywords ranked as well), highest first."""
     variants = {v.id: v for v in result.variants}
     by_retriever: dict[str, list[Outcome]] = {}
     for outcome in result.outcomes:
@@ -143,15 +146,16 @@ def worst(
     examples: list[Example] = []
     chosen = cells if cells is not None else [c for c in result.cells if c.decides]
     for cell in chosen:
+        sign = -1.0 if cell.expectation == fmt.SENSITIVE else 1.0
         scored = []
         for outcome in by_retriever.get(cell.retriever, []):
             variant = variants.get(outcome.variant_id)
             value = outcome.values.get(cell.metric)
             if variant is None or variant.family != cell.family or value is None:
                 continue
-            if math.isfinite(value) and value < 0:
+            if math.isfinite(value) and (value < 0 if sign > 0 else value >= 0):
                 scored.append((value, variant.id, variant, outcome))
-        scored.sort(key=lambda item: (item[0], item[1]))
+        scored.sort(key=lambda item: (sign * item[0], item[1]))
         for value, _, variant, outcome in scored[:per_cell]:
             examples.append(
                 Example(

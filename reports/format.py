@@ -16,6 +16,8 @@ LOWER_IS_BETTER = ("rank-shift@",)
 """Metric prefixes whose cell value grows as rankings get worse (a displacement)."""
 STARS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
 """Significance markers on adjusted p-values (capped at the run's alpha)."""
+SENSITIVE = "sensitive"
+"""The expectation whose edits should lower the measure (a keyword-only instruction)."""
 DECIDES = "†"
 """Marks the measure that decides a family's verdict."""
 
@@ -60,8 +62,11 @@ def plain(value: float | None, digits: int = 2) -> str:
     return f"{value:+.{digits}f}"
 
 
-def higher_is_better(metric: str) -> bool:
-    return not metric.startswith(LOWER_IS_BETTER)
+def higher_is_better(metric: str, expectation: str = "") -> bool:
+    """Whether a rise in ``metric``'s change is an improvement. In a ``sensitive`` family the
+    edit should move the ranking (a reader of the instruction drops), so the direction flips."""
+    rises = not metric.startswith(LOWER_IS_BETTER)
+    return not rises if expectation == SENSITIVE else rises
 
 
 def shown(metric: str) -> bool:

@@ -79,7 +79,8 @@ def _label(metric: str) -> str:
 
 
 def _band(ax: Axes, cell: Cell, result: RunResult) -> None:
-    """The verdict's thresholds: the equivalence band, or the follow margin."""
+    """The verdict's thresholds: the equivalence band (for a sensitive family, its lower edge
+    is the drop that holds), or the follow margin."""
     s = result.settings
     scale = _scale(cell.metric)
     ax.axhline(0, color="black", linewidth=0.6)
@@ -143,8 +144,9 @@ def delta_distributions(result: RunResult) -> Plot | None:
         "deltas",
         "Per-query deltas",
         "Each dot is one query's change, averaged over its variants of the family; the diamond "
-        "is the mean with its 95% bootstrap CI. Grey band: the equivalence margin; dashed line: "
-        "the smallest p-MRR that counts as following.",
+        "is the mean with its 95% bootstrap CI. Grey band: the equivalence margin (shown inside "
+        "it, an invariant or reliance family holds and a sensitive one breaks; a sensitive "
+        "family holds below it); dashed line: the smallest p-MRR that counts as following.",
         figure,
     )
 

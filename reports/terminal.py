@@ -20,6 +20,8 @@ from reports.examples import Example, Piece, describe_move, worst
 VERDICT_STYLE = {"holds": "bold green", "breaks": "bold red", "inconclusive": "yellow"}
 PIECE_STYLE = {"delete": "red", "insert": "bold green", "equal": "", "gap": "dim"}
 PIECE_MARK = {"delete": "[-{}-]", "insert": "{{+{}+}}", "equal": "{}", "gap": "{}"}
+SENSITIVE_LABEL = " (a drop is what a reader shows)"
+"""Heads a sensitive family's strata, where a significant drop is the expected reading."""
 EXAMPLES_PER_CELL = 1
 """Worst examples shown per family that does not hold (the HTML report shows more)."""
 
@@ -30,6 +32,8 @@ def short_rule(cell: Cell, result: RunResult) -> str:
     if cell.expectation == "directional":
         limit = fmt.number(s.follow_margin, cell.metric)
         return f"{cell.metric}: CI > 0 holds, CI < {limit} breaks"
+    if cell.expectation == "sensitive":
+        return f"Δ{cell.metric}: drop > {s.margin:g} holds, TOST within ±{s.margin:g} breaks"
     return f"Δ{cell.metric}: TOST within ±{s.margin:g} holds"
 
 
@@ -190,7 +194,8 @@ def where_it_breaks(result: RunResult) -> Group | Text:
             for s in significant
             if (s.family, s.retriever) == (family, retriever)
         ]
-        groups.append((f"{family} · {retriever}", rows))
+        expected = fmt.expectation(result, family) == fmt.SENSITIVE
+        groups.append((f"{family} · {retriever}" + (SENSITIVE_LABEL if expected else ""), rows))
     title = f"Where it breaks (strata with {result.settings.correction}-adjusted p < {alpha:g})"
     return grouped_table(title, columns, groups)
 

@@ -418,7 +418,6 @@ class NotWorse(Rule):
                 if (c.retriever, c.family, c.metric)
                 == (change.retriever, change.family, change.metric)
             )
-            metric = change.metric
             outcome = (
                 f"change {_value(change.change)} [{_value(change.ci_low)}, "
                 f"{_value(change.ci_high)}] against {change.base_retriever} (Δ "
@@ -426,7 +425,7 @@ class NotWorse(Rule):
                 f"queries), {comparison.correction}-adjusted p {fmt.p_value(change.p_adjusted)}: "
                 f"{change.call}"
             )
-            strata = _strata(result, cell, *_worse_strata(metric))
+            strata = _strata(result, cell, *_worse_strata(cell))
             check = self._check(result, cell, change.call != WORSE, outcome, strata)
             checks.append(
                 Check(
@@ -449,10 +448,11 @@ class NotWorse(Rule):
 
 
 def _worse_strata(
-    metric: str,
+    cell: Cell,
 ) -> tuple[Callable[[Stratum], bool], Callable[[Stratum], float]]:
-    """Strata that moved significantly the bad way for ``metric``, and how far."""
-    down = -1.0 if fmt.higher_is_better(metric) else 1.0
+    """Strata that moved significantly the bad way for the cell's metric and expectation, and
+    how far."""
+    down = -1.0 if fmt.higher_is_better(cell.metric, cell.expectation) else 1.0
     return (lambda s: s.significant and down * s.delta > 0), (lambda s: down * s.delta)
 
 

@@ -28,6 +28,31 @@ def test_minilm_against_bm25_is_better_on_negation(bm25_only, minilm_only):
     assert reverse.change == pytest.approx(-negation.change)
 
 
+def _dropped(result, families, by=0.2):
+    """The run with every per-query change in ``families`` lowered by about ``by``."""
+    cells = tuple(
+        dataclasses.replace(
+            c,
+            per_query=tuple(
+                dataclasses.replace(v, delta=v.delta - by - 0.01 * (i % 3))
+                for i, v in enumerate(c.per_query)
+            ),
+        )
+        if c.family in families
+        else c
+        for c in result.cells
+    )
+    return dataclasses.replace(result, cells=cells)
+
+
+def test_a_larger_drop_is_better_in_the_keywords_family_and_worse_in_strip(bm25_only):
+    candidate = _dropped(bm25_only, {"keywords", "strip"})
+    calls = {c.family: c.call for c in compare(bm25_only, candidate).changes}
+    assert calls["keywords"] == BETTER, "a reader of the instruction drops without its structure"
+    assert calls["strip"] == WORSE, "a collapse without the overlapping keywords is reliance"
+    assert calls["paraphrase"] == UNCLEAR
+
+
 def test_the_change_is_paired_over_the_shared_queries(bm25_only, minilm_only):
     comparison = compare(bm25_only, minilm_only)
     for change in comparison.changes:

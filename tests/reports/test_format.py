@@ -36,3 +36,9 @@ def test_p_mrr_is_shown_times_100_and_others_to_three_decimals():
 def test_rank_shift_is_the_one_measure_that_is_better_lower():
     assert not fmt.higher_is_better("rank-shift@10")
     assert all(fmt.higher_is_better(m) for m in ("nDCG@10", "p-MRR", "Robustness@10", "moved"))
+
+
+def test_a_sensitive_family_flips_the_direction():
+    assert not fmt.higher_is_better("nDCG@10", "sensitive")
+    assert fmt.higher_is_better("rank-shift@10", "sensitive")
+    assert fmt.higher_is_better("nDCG@10", "reliance") and fmt.higher_is_better("nDCG@10")

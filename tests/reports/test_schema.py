@@ -90,3 +90,17 @@ def test_damaged_files_are_rejected_with_the_place(written, damage, where):
     assert any(line.startswith(where) for line in found), found
     with pytest.raises(ProbeError, match="does not follow the results schema"):
         validate(data)
+
+
+def test_the_keywords_family_is_written_as_sensitive_and_follows_the_schema(written):
+    cells = [c for c in written["cells"] if c["family"] == "keywords"]
+    assert cells and {c["expectation"] for c in cells} == {"sensitive"}
+    deciding = [c for c in cells if c["verdict"] is not None]
+    assert len(deciding) == 2 and all(c["tost_p_adjusted"] is not None for c in deciding)
+    variants = [v for v in written["variants"] if v["family"] == "keywords"]
+    assert variants and {v["expectation"] for v in variants} == {"sensitive"}
+    assert "keywords" in written["settings"]["families"]
+    assert problems(written) == []
+    damaged = json.loads(json.dumps({**written, "cells": cells[:1]}))
+    damaged["cells"][0]["expectation"] = "sensible"
+    assert any(line.startswith("cells/0/expectation") for line in problems(damaged))

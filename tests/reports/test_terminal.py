@@ -16,8 +16,9 @@ def render(result, **console_options):
 def test_report_shows_verdicts_numbers_and_rules(starter_result):
     text = render(starter_result)
     assert "Verdicts" in text and "Measurements" in text and "Rules" in text
-    for family in ("paraphrase", "negation", "reorder", "strip"):
+    for family in ("paraphrase", "negation", "reorder", "strip", "keywords"):
         assert family in text
+    assert "sensitive" in text and "drop > 0.05" in text
     assert "bm25" in text and "minilm" in text
     assert any(v in text for v in ("HOLDS", "BREAKS", "INCONCLUSIVE"))
     assert "p-MRR" in text
