@@ -53,9 +53,13 @@ class Inflection:
 class Lexicon:
     """Part-of-speech guesses, lemmas, inflections and synonyms from a WordNet corpus reader."""
 
-    def __init__(self, reader: Any, counts: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, reader: Any, counts: dict[str, int] | None = None, source: str | None = None
+    ) -> None:
         self._wn = reader
         self._counts = counts
+        self.source = source
+        """Where the WordNet files were read from (a folder or a zip file), when known."""
         self._pos_prior = lru_cache(maxsize=65536)(self._pos_prior_uncached)
         self._synonyms = lru_cache(maxsize=65536)(self._synonyms_uncached)
 
@@ -328,6 +332,11 @@ def _sense_counts(corpus: Any) -> dict[str, int] | None:
 _WARNED: list[bool] = []
 
 
+def wordnet_requested() -> bool:
+    """Whether this process has asked for the default WordNet lexicon yet."""
+    return wordnet_lexicon.cache_info().currsize > 0
+
+
 @lru_cache(maxsize=4)
 def wordnet_lexicon(search_path: tuple[str, ...] | None = None) -> Lexicon | None:
     """WordNet for nltk, or None after one warning that says how to install it."""
@@ -349,7 +358,7 @@ def wordnet_lexicon(search_path: tuple[str, ...] | None = None) -> Lexicon | Non
             warnings.simplefilter("ignore")
             reader = EnglishReader(found, None)
         reader.synsets("dog")
-        return Lexicon(reader, _sense_counts(found))
+        return Lexicon(reader, _sense_counts(found), getattr(found, "path", None))
     except (LookupError, OSError, ValueError) as error:
         if not _WARNED:
             _WARNED.append(True)

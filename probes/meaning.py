@@ -41,6 +41,10 @@ class CachedEncoder:
                 self._retriever.share_model(other)
                 break
 
+    def identity(self) -> str:
+        """The weights' identity (a hash of the model files, remembered in the cache)."""
+        return self._retriever.identity()
+
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         from retrievers.cache import QUERY
 

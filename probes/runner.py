@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 import numpy as np
 
@@ -110,14 +111,17 @@ class Runner:
         self.rules = rules(config.thresholds)
 
     def plan(self, retrievers: Sequence[Retriever] = ()) -> Plan:
-        """The run's cases and variants; with a cache, the paraphrase filter's MiniLM reads
-        through it, sharing the model a retriever of the run has already loaded."""
+        """The run's cases and variants. With a cache, a plan made before is read from it, and
+        the paraphrase filter's MiniLM reads through it, sharing the model a retriever of the
+        run has already loaded."""
         if self.config.cache_dir is None:
             return plan(self.suite, self.config.families, self.config.seed)
         from probes.meaning import cached_meaning_filter
+        from probes.plancache import PlanCache, cached_plan
 
         meaning = cached_meaning_filter(self.config.cache_dir, self.progress, retrievers)
-        return plan(self.suite, self.config.families, self.config.seed, meaning)
+        cache = PlanCache(Path(self.config.cache_dir))
+        return cached_plan(cache, self.suite, self.config.families, self.config.seed, meaning)
 
     def run(self, retrievers: Sequence[Retriever]) -> RunResult:
         planned = self.plan(retrievers)

