@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from perturb import ExpectationKind, Request, Variant
 from probes.measures import Measure, PairedMeasure, RankingMeasure
+from probes.measures.base import rank_in
 from probes.suites import Suite
 from retrievers.base import Ranking, Retriever
 from retrievers.progress import Progress
@@ -87,8 +88,4 @@ def tracked_ranks(
     """Ranks before and after of the documents the edit should move (else the relevant ones)."""
     expected = variant.expectation
     tracked = sorted(expected.down | expected.up) or sorted(d for d, g in qrels.items() if g > 0)
-    rank_before, rank_after = before.rank_of(), after.rank_of()
-    return {
-        d: (rank_before.get(d, len(before.doc_ids) + 1), rank_after.get(d, len(after.doc_ids) + 1))
-        for d in tracked
-    }
+    return {d: (rank_in(before.doc_ids, d), rank_in(after.doc_ids, d)) for d in tracked}

@@ -23,6 +23,9 @@ EXACT_SIGNED_RANK = 50
 """Up to this many values without zeros or ties, Wilcoxon's exact null distribution is used."""
 EXACT_SIGN_FLIPS = 16
 """Up to this many non-zero values the sign-flip test enumerates all 2^n sign patterns."""
+TIE_DECIMALS = 12
+"""Rank tests round to this many decimals first: per-query means that are equal on paper can
+differ in the last bits (summation order), and must tie, not be ranked by rounding noise."""
 
 
 class Correction(enum.Enum):
@@ -83,6 +86,7 @@ def signed_rank_p(values: Values) -> float:
     """Two-sided Wilcoxon signed-rank p-value against 0 (Pratt's treatment of zeros)."""
     from scipy import stats
 
+    values = np.round(values, TIE_DECIMALS)
     if values.size == 0:
         return NAN
     if not np.any(values):
@@ -123,6 +127,7 @@ def sign_flip_p(values: Values, rng: np.random.Generator, resamples: int) -> flo
 def rank_biserial(values: Values) -> float:
     from scipy.stats import rankdata
 
+    values = np.round(values, TIE_DECIMALS)
     nonzero = values[values != 0]
     if nonzero.size == 0:
         return 0.0 if values.size else NAN

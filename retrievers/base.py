@@ -131,6 +131,7 @@ def top_k(
     columns = sorted_ids[::-1]
     depth = min(depth, scores.shape[1])
     ordered = scores[:, columns]
+    ids = np.asarray(doc_ids, dtype=object)[columns]
     rankings = []
     for row in ordered:
         if depth < row.shape[0]:
@@ -139,12 +140,7 @@ def top_k(
         else:
             keep = np.arange(row.shape[0])
         best = keep[np.argsort(-row[keep], kind="stable")][:depth]
-        rankings.append(
-            Ranking(
-                tuple(doc_ids[columns[i]] for i in best),
-                tuple(float(row[i]) for i in best),
-            )
-        )
+        rankings.append(Ranking(tuple(ids[best].tolist()), tuple(row[best].tolist())))
     return rankings
 
 

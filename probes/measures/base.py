@@ -10,6 +10,19 @@ from typing import ClassVar
 Qrels = Mapping[str, int]
 
 
+def rank_in(ranking: Sequence[str], doc: str) -> int:
+    """1-based rank of ``doc`` in ``ranking``, ``len(ranking) + 1`` when it is missing (MTEB's
+    rank for a document a run did not retrieve).
+
+    A scan in C: measures look up a handful of documents in rankings ~1,000 deep, where
+    building a rank dictionary per ranking would cost more than the lookups.
+    """
+    try:
+        return ranking.index(doc) + 1
+    except ValueError:
+        return len(ranking) + 1
+
+
 @dataclass(frozen=True)
 class Measure(abc.ABC):
     """A measure with an optional rank cutoff; equal measures are equal and hash the same."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from probes.measures.base import PairedMeasure, Qrels
+from probes.measures.base import PairedMeasure, Qrels, rank_in
 
 
 class ExpectedMove(PairedMeasure):
@@ -24,10 +24,8 @@ class ExpectedMove(PairedMeasure):
         ]
         if not changed:
             return None
-        rank_before = {d: i + 1 for i, d in enumerate(before)}
-        rank_after = {d: i + 1 for i, d in enumerate(after)}
         moves = []
         for d in changed:
-            move = rank_after.get(d, len(after) + 1) - rank_before.get(d, len(before) + 1)
+            move = rank_in(after, d) - rank_in(before, d)
             moves.append(-move if qrels_after.get(d, 0) > 0 else move)
         return sum(moves) / len(moves)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from probes.measures.base import PairedMeasure, Qrels
+from probes.measures.base import PairedMeasure, Qrels, rank_in
 
 
 def rank_change_score(rank_before: int, rank_after: int) -> float:
@@ -35,13 +35,9 @@ class PMRR(PairedMeasure):
         )
         if not changed:
             return None
-        rank_before = {doc: i + 1 for i, doc in enumerate(before)}
-        rank_after = {doc: i + 1 for i, doc in enumerate(after)}
         scores = []
         for doc in changed:
-            r0 = rank_before.get(doc, len(before) + 1)
-            r1 = rank_after.get(doc, len(after) + 1)
-            score = rank_change_score(r0, r1)
+            score = rank_change_score(rank_in(before, doc), rank_in(after, doc))
             became_relevant = qrels_after.get(doc, 0) > 0
             scores.append(-score if became_relevant else score)
         return sum(scores) / len(scores)

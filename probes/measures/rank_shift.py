@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from probes.measures.base import PairedMeasure, Qrels
+from probes.measures.base import PairedMeasure, Qrels, rank_in
 
 
 class RankShift(PairedMeasure):
@@ -19,8 +19,4 @@ class RankShift(PairedMeasure):
         top = before[: self.cutoff or len(before)]
         if not top:
             return None
-        rank_after = {doc: i + 1 for i, doc in enumerate(after)}
-        missing = len(after) + 1
-        return sum(abs(rank_after.get(doc, missing) - (i + 1)) for i, doc in enumerate(top)) / len(
-            top
-        )
+        return sum(abs(rank_in(after, doc) - rank) for rank, doc in enumerate(top, 1)) / len(top)

@@ -1,4 +1,5 @@
 import math
+import random
 
 import pytest
 
@@ -139,3 +140,18 @@ def test_robustness_groups_by_query_not_instance():
     query_of = {instance: instance.split("_")[0] for instance in scores}
     assert robustness(scores, query_of) == pytest.approx((0.4 + 0.6) / 2)
     assert robustness({}, {}) is None
+
+
+def test_tau_b_equals_scipys_statistic_with_ties():
+    from scipy.stats import kendalltau
+
+    from probes.measures.kendall import tau_b
+
+    rng = random.Random(11)
+    for _ in range(300):
+        n = rng.randint(2, 30)
+        x = [rng.randint(1, max(2, n // 2)) for _ in range(n)]
+        y = [rng.randint(1, max(2, n // 2)) for _ in range(n)]
+        if len(set(x)) < 2 or len(set(y)) < 2:
+            continue
+        assert tau_b(x, y) == pytest.approx(kendalltau(x, y).statistic, abs=1e-12)

@@ -129,3 +129,12 @@ def test_calibration_on_real_shaped_null_data():
         flips += sign_flip_p(null, generator, 999) < 0.05
     assert 0.02 <= wilcoxon / trials <= 0.09
     assert 0.02 <= flips / trials <= 0.09
+
+
+def test_rank_tests_tie_values_that_differ_only_by_rounding_noise():
+    from probes.stats import rank_biserial, signed_rank_p
+
+    exact = np.array([0.1, -0.2, 0.3, 0.3, -0.1, 0.5, 0.2, 0.4])
+    noisy = exact + np.array([0, 0, 1e-16, -1e-16, 0, 0, 2e-17, 0]) * 3
+    assert signed_rank_p(noisy) == signed_rank_p(exact)
+    assert rank_biserial(noisy) == rank_biserial(exact)
