@@ -342,7 +342,11 @@ class VerdictIs(CellRule):
     def judge(self, result: RunResult, cell: Cell) -> Check:
         passed = cell.verdict in self.allowed
         outcome = f"verdict {cell.verdict}, needs {fmt.join(list(self.allowed), 'or')}"
-        strata = _strata(result, cell, lambda s: s.significant, lambda s: abs(s.delta))
+        if cell.expectation == fmt.SENSITIVE:
+            # a significant drop is the reading a sensitive family wants: only rises fail
+            strata = _strata(result, cell, *_worse_strata(cell))
+        else:
+            strata = _strata(result, cell, lambda s: s.significant, lambda s: abs(s.delta))
         return self._check(result, cell, passed, outcome, strata)
 
 

@@ -1,8 +1,10 @@
+import dataclasses
 import re
 from pathlib import Path
 
 import pytest
 
+from probes.results import Stratum
 from reports.gates import (
     Bound,
     Equivalent,
@@ -76,6 +78,18 @@ def test_verdict_rule_follows_the_runs_verdicts(starter_result):
         assert c.passed == (verdicts[retriever, "negation"].verdict != "breaks")
 
 
+def test_a_sensitive_verdict_gate_lists_only_strata_that_rise(starter_result):
+    cell = starter_result.verdicts()["bm25", "keywords"]
+    made = [
+        Stratum("bm25", "keywords", cell.metric, "form", level, 20, delta, -1, 1, 0.001, 0.01, True)
+        for level, delta in (("drop", -0.3), ("rise", 0.2))
+    ]
+    result = dataclasses.replace(starter_result, strata=(*starter_result.strata, *made))
+    (failed,) = evaluate(result, [VerdictIs("keywords", allowed=("holds",), retrievers=("bm25",))])
+    assert not failed.passed
+    assert [s.split(":")[0] for s in failed.strata] == ["form=rise"]
+
+
 def test_not_worse_than_itself_passes_and_than_a_better_model_fails(
     starter_result, bm25_only, minilm_only
 ):
@@ -127,7 +141,13 @@ def test_the_example_release_gate_fails_bm25_on_negation(starter_result):
     assert "strata that fail too" in negation.report()
     invariants = [c for c in checks if c.gate == "invariant families do not break"]
     assert len(invariants) == 6
-    assert len(checks) == 6 + 2 + 2 + 2
+    keywords = by_subject(c for c in checks if c.gate.startswith("instructions are read beyond"))
+    verdicts = starter_result.verdicts()
+    assert set(keywords) == {"bm25 · keywords · nDCG@10", "minilm · keywords · nDCG@10"}
+    for subject, check_ in keywords.items():
+        retriever = subject.split(" · ")[0]
+        assert check_.passed == (verdicts[retriever, "keywords"].verdict != "breaks")
+    assert len(checks) == 6 + 2 + 2 + 2 + 2
 
 
 CONFIG_ERRORS = [
