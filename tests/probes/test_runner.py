@@ -163,7 +163,7 @@ def test_interrupted_write_leaves_the_previous_file(tmp_path, starter_result, mo
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(json, "dump", interrupt)
+    monkeypatch.setattr(json, "dumps", interrupt)
     with pytest.raises(KeyboardInterrupt):
         starter_result.write_json(path)
     assert path.read_text() == "previous"

@@ -138,3 +138,55 @@ def test_rank_tests_tie_values_that_differ_only_by_rounding_noise():
     noisy = exact + np.array([0, 0, 1e-16, -1e-16, 0, 0, 2e-17, 0]) * 3
     assert signed_rank_p(noisy) == signed_rank_p(exact)
     assert rank_biserial(noisy) == rank_biserial(exact)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_bca_interval_is_scipys_for_the_same_generator(seed):
+    from scipy import stats
+
+    from probes.stats import bootstrap_ci
+
+    data = np.random.default_rng(seed).gamma(1.5, 0.2, 30 + seed * 7) - 0.25
+    ours = bootstrap_ci(data, np.random.default_rng(99), 2999, 0.95)
+    theirs = stats.bootstrap(
+        (data,), np.mean, n_resamples=2999, method="BCa", rng=np.random.default_rng(99)
+    ).confidence_interval
+    np.testing.assert_allclose(ours, (theirs.low, theirs.high), rtol=1e-12)
+
+
+def test_tost_p_is_the_larger_of_scipys_two_one_sided_t_tests():
+    from scipy import stats
+
+    from probes.stats import tost_p
+
+    data = np.random.default_rng(5).normal(0.01, 0.05, 40)
+    above = stats.ttest_1samp(data, -0.05, alternative="greater").pvalue
+    below = stats.ttest_1samp(data, 0.05, alternative="less").pvalue
+    assert tost_p(data, 0.05) == pytest.approx(max(above, below), rel=1e-12)
+
+
+def test_bh_adjustment_is_scipys_false_discovery_control():
+    from scipy import stats
+
+    from probes.stats import Correction, adjust
+
+    p = np.random.default_rng(3).uniform(0, 0.2, 25) ** 2
+    expected = stats.false_discovery_control(p, method="bh")
+    np.testing.assert_allclose(adjust(list(p), Correction.BH), expected, rtol=1e-12)
+
+
+def test_a_cached_run_needs_no_scipy_stats():
+    """Importing scipy.stats costs about 0.7 s; the statistics of a run use scipy.special."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np\n"
+        "from probes.stats import summarize, adjust, tost_p, Correction\n"
+        "values = np.random.default_rng(0).normal(0, 1, 40)\n"
+        "summarize(values, np.random.default_rng(1), 999)\n"
+        "tost_p(values, 0.05); adjust([0.01, 0.2], Correction.BH)\n"
+        "print('scipy.stats' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
