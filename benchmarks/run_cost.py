@@ -4,8 +4,9 @@
 
 Every timing is a fresh process, wall clock, median of ``--repeats``:
 
-1. raw: sentence-transformers loads MiniLM and encodes the run's unique texts (the corpus and
-   every distinct rendered request of the run), same batch size: the physical floor;
+1. raw: sentence-transformers loads MiniLM and encodes the run's unique texts (the corpus, every
+   distinct rendered request, and the instructions the paraphrase meaning filter compares),
+   same batch size: the physical floor;
 2. ``probe run`` cold (empty embedding cache), end to end, and its ratio to (1);
 3. ``probe run`` warm (the same run again), and its speed-up over cold;
 4. naive: a script that re-encodes the corpus for the original instructions and for each
@@ -19,16 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from harness import timed
+
 HERE = Path(__file__).resolve().parent
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 GOALS = {
     "cold / raw": "<= 1.15",
     "warm speed-up": ">= 20",
@@ -58,29 +57,9 @@ for requests in job["sets"]:
 """
 
 
-MEASURE = """
-import resource, subprocess, sys
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-"""
-
-
-def timed(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and the peak RSS (KiB) of ``command``, measured by a parent of its own."""
-    start = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-c", MEASURE, *command],
-        check=True,
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
-    elapsed = time.perf_counter() - start
-    return elapsed, int(out.stdout.strip().splitlines()[-1])
-
-
 def run_texts(suite_name: str, limit: int) -> tuple[list[str], list[str], list[list[str]]]:
-    """The run's corpus, its distinct rendered requests, and the per-family request sets."""
+    """The run's corpus, every other distinct text MiniLM reads in it (rendered requests, and
+    the instructions the paraphrase meaning filter compares), and the per-family request sets."""
     from perturb import Family
     from probes.runner import RunConfig, Runner
     from probes.suites import load_suite
@@ -94,9 +73,12 @@ def run_texts(suite_name: str, limit: int) -> tuple[list[str], list[str], list[l
         [template.render(v.request) for v in planned.variants if v.family is family]
         for family in Family
     ]
+    instruction = {c.id: c.instruction for c in planned.cases}
+    filtered = [v for v in (*planned.variants, *planned.dropped) if v.family is Family.PARAPHRASE]
+    compared = [t for v in filtered for t in (instruction[v.case_id], v.request.instruction)]
     corpus = [d.text for d in suite.documents]
-    requests = list(dict.fromkeys(text for group in sets for text in group))
-    return corpus, requests, [s for s in sets if s]
+    texts = list(dict.fromkeys([text for group in sets for text in group] + compared))
+    return corpus, texts, [s for s in sets if s]
 
 
 def median(samples: list[float]) -> float:
@@ -112,9 +94,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=HERE / "results" / "run_cost.json")
     args = parser.parse_args()
 
-    corpus, requests, sets = run_texts(args.suite, args.limit)
+    corpus, texts, sets = run_texts(args.suite, args.limit)
     work = Path(tempfile.mkdtemp(prefix="run_cost."))
-    (work / "texts.json").write_text(json.dumps(list(dict.fromkeys(corpus + requests))))
+    (work / "texts.json").write_text(json.dumps(list(dict.fromkeys(corpus + texts))))
     (work / "naive.json").write_text(json.dumps({"corpus": corpus, "sets": sets}))
     probe = [str(Path(sys.executable).parent / "probe")]
     batch = str(args.batch_size)
@@ -152,7 +134,7 @@ def main() -> None:
         "limit": args.limit,
         "repeats": args.repeats,
         "documents": len(corpus),
-        "distinct requests": len(requests),
+        "distinct texts besides the corpus": len(texts),
         "request sets": len(sets),
         "raw (s)": median(raw),
         "cold (s)": median(cold),
