@@ -145,10 +145,13 @@ def main() -> None:
         "naive / cold": median(naive) / median(cold),
         "cold run peak RSS (MiB)": max(peaks) / 1024,
         "probe --help (s)": median(helps),
+        "samples (s)": {"raw": raw, "cold": cold, "warm": warm, "naive": naive},
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(numbers, indent=1) + "\n")
     for key, value in numbers.items():
+        if isinstance(value, dict):
+            continue
         shown = f"{value:.3f}" if isinstance(value, float) else str(value)
         goal = f"   (goal {GOALS[key]})" if key in GOALS else ""
         print(f"{key:>28}: {shown}{goal}")

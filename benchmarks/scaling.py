@@ -136,8 +136,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--retriever", default="minilm")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--sizes", default="1000,3000,10000,30000,100000")
-    parser.add_argument("--queries", default="10,30,100,300")
+    parser.add_argument("--sizes", default="1000,3000,10000,30000,100000", help="'' to skip")
+    parser.add_argument("--queries", default="10,30,100,300", help="'' to skip")
     parser.add_argument("--fixed-queries", type=int, default=20)
     parser.add_argument("--fixed-docs", type=int, default=3000)
     parser.add_argument("--words", type=int, default=24, help="words per synthetic passage")
@@ -148,18 +148,19 @@ def main() -> None:
 
     base = load_suite("instructir-lite")
     work = Path(tempfile.mkdtemp(prefix="scaling."))
-    corpus = [Point(int(n), args.fixed_queries) for n in args.sizes.split(",")]
-    requests = [Point(args.fixed_docs, int(q)) for q in args.queries.split(",")]
+    corpus = [Point(int(n), args.fixed_queries) for n in args.sizes.split(",") if n]
+    requests = [Point(args.fixed_docs, int(q)) for q in args.queries.split(",") if q]
     numbers: dict[str, object] = {"retriever": args.retriever, "repeats": args.repeats}
+    args.json.parent.mkdir(parents=True, exist_ok=True)
     for name, points in (("corpus growth", corpus), ("queries growth", requests)):
-        rows = []
+        rows: list[dict[str, float]] = []
+        numbers[name] = rows
         for point in points:
             rows.append(measure(point, base, args, work))
             print(f"{name}: {rows[-1]}", flush=True)
-        numbers[name] = rows
-        show(rows)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(numbers, indent=1) + "\n")
+            args.json.write_text(json.dumps(numbers, indent=1) + "\n")  # kept if interrupted
+        if rows:
+            show(rows)
 
 
 if __name__ == "__main__":
