@@ -11,6 +11,21 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 @pytest.fixture(scope="session")
+def fresh_python():
+    """Runs a script in a new interpreter (nothing imported yet) and returns its stdout."""
+    import subprocess
+    import sys
+
+    def run(script: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    return run
+
+
+@pytest.fixture(scope="session")
 def starter():
     from probes.suites import load_suite
 

@@ -1,6 +1,3 @@
-import subprocess
-import sys
-
 from perturb.lazy import standalone_module
 from perturb.text import NEGATION_CUES, stopwords
 
@@ -17,10 +14,9 @@ def test_the_stopword_list_is_scikit_learns_less_the_negation_cues():
     assert "not" not in stopwords() and "the" in stopwords()
 
 
-def test_reading_the_stopwords_does_not_import_scikit_learn():
+def test_reading_the_stopwords_does_not_import_scikit_learn(fresh_python):
     script = (
         "import sys\nfrom perturb.text import stopwords\n"
         "stopwords()\nprint('sklearn' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert fresh_python(script) == "False"

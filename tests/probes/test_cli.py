@@ -58,7 +58,7 @@ def test_model_not_available_offline_fails_fast_with_the_fix():
     assert_one_line_error(result, "not in the local Hugging Face cache", "hf download")
 
 
-def test_help_does_not_import_the_heavy_libraries():
+def test_help_does_not_import_the_heavy_libraries(fresh_python):
     code = (
         "import sys; from probes.cli import parser; p = parser(); p.format_help();"
         "[a.choices[c].format_help() for a in p._subparsers._group_actions for c in a.choices];"
@@ -66,8 +66,7 @@ def test_help_does_not_import_the_heavy_libraries():
         " 'numpy'};"
         "print(sorted(heavy & set(sys.modules)))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert fresh_python(code) == "[]"
 
 
 @pytest.mark.parametrize("command", ["run", "list", "setup"])

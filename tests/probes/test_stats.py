@@ -175,11 +175,8 @@ def test_bh_adjustment_is_scipys_false_discovery_control():
     np.testing.assert_allclose(adjust(list(p), Correction.BH), expected, rtol=1e-12)
 
 
-def test_a_cached_run_needs_no_scipy_stats():
+def test_a_cached_run_needs_no_scipy_stats(fresh_python):
     """Importing scipy.stats costs about 0.7 s; the statistics of a run use scipy.special."""
-    import subprocess
-    import sys
-
     script = (
         "import sys, numpy as np\n"
         "from probes.stats import summarize, adjust, tost_p, Correction\n"
@@ -188,5 +185,4 @@ def test_a_cached_run_needs_no_scipy_stats():
         "tost_p(values, 0.05); adjust([0.01, 0.2], Correction.BH)\n"
         "print('scipy.stats' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert fresh_python(script) == "False"

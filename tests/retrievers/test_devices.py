@@ -1,4 +1,3 @@
-import subprocess
 import sys
 
 import pytest
@@ -73,7 +72,7 @@ def test_run_precision_names_what_the_model_will_load_in():
 
 
 @pytest.mark.skipif(not CPU_ONLY_BUILD, reason="needs torch built without a GPU back-end")
-def test_a_cache_key_on_a_cpu_build_does_not_import_torch():
+def test_a_cache_key_on_a_cpu_build_does_not_import_torch(fresh_python):
     """A warm run reads every embedding from the cache; importing torch would cost seconds."""
     script = (
         "import sys\n"
@@ -82,5 +81,4 @@ def test_a_cache_key_on_a_cpu_build_does_not_import_torch():
         "assert run_precision('cpu', 'auto') == 'float32'\n"
         "print('torch' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert fresh_python(script) == "False"
