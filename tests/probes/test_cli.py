@@ -83,46 +83,25 @@ def test_run_option_help_is_complete():
         assert option in text
 
 
-def test_run_end_to_end_writes_the_report_and_results(tmp_path):
+def _small_bm25_run(tmp_path, *options):
+    """``probe run`` with BM25 on 6 starter queries: the process and its results file."""
     out = tmp_path / "results.json"
-    result = probe(
-        "run",
-        "--retriever",
-        "bm25",
-        "--limit",
-        "6",
-        "--resamples",
-        "500",
-        "--out",
-        str(out),
-        "--quiet",
-    )
+    common = ("--limit", "6", "--resamples", "500", "--out", str(out), "--quiet")
+    result = probe("run", "--retriever", "bm25", *options, *common)
     assert result.returncode == 0, result.stderr
+    return result, json.loads(out.read_text())
+
+
+def test_run_end_to_end_writes_the_report_and_results(tmp_path):
+    result, data = _small_bm25_run(tmp_path)
     assert "Verdicts" in result.stdout and "negation" in result.stdout
-    data = json.loads(out.read_text())
     assert data["settings"]["retrievers"] == ["bm25"]
     assert data["settings"]["limit"] == 6
 
 
 def test_run_accepts_the_keywords_family(tmp_path):
-    out = tmp_path / "results.json"
-    result = probe(
-        "run",
-        "--retriever",
-        "bm25",
-        "--perturb",
-        "keywords,strip",
-        "--limit",
-        "6",
-        "--resamples",
-        "500",
-        "--out",
-        str(out),
-        "--quiet",
-    )
-    assert result.returncode == 0, result.stderr
+    result, data = _small_bm25_run(tmp_path, "--perturb", "keywords,strip")
     assert "keywords" in result.stdout and "sensitive" in result.stdout
-    data = json.loads(out.read_text())
     assert data["settings"]["families"] == ["keywords", "strip"]
     deciding = {c["family"]: c for c in data["cells"] if c["verdict"] is not None}
     assert set(deciding) == {"keywords", "strip"}
