@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from perturb import Edit, Expectation, ExpectationKind, Family, Order, Request, Variant
+from probes.errors import ProbeError
 from probes.plan import Plan, case_for, plan
 from probes.suites import Suite
 
@@ -130,8 +131,14 @@ class PlanCache:
             "variants": [_record(v) for v in planned.variants],
             "dropped": [_record(v) for v in planned.dropped],
         }
-        self.folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        except OSError as error:
+            raise ProbeError(
+                f"plan cache {self.folder} cannot be written ({error}): pass another "
+                "--cache-dir or --no-cache"
+            ) from None
         try:
             with os.fdopen(handle, "wb") as raw, gzip.open(raw, "wt", 1, "utf-8") as out:
                 json.dump(stored, out, separators=(",", ":"))

@@ -120,3 +120,11 @@ def test_clear_removes_the_plans_and_says_how_much(small, tmp_path):
     size = cache.files()[0].stat().st_size
     assert cache.clear() == size
     assert cache.files() == []
+
+
+def test_a_cache_folder_that_cannot_be_written_is_a_one_line_error(small, tmp_path):
+    from probes.errors import ProbeError
+
+    (tmp_path / "plans").write_text("a file where the plans folder should be")
+    with pytest.raises(ProbeError, match=r"cannot be written .*--no-cache"):
+        cached_plan(PlanCache(tmp_path), small, FAMILIES, 0, None)
