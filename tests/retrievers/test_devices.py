@@ -66,9 +66,10 @@ def test_the_build_flags_read_without_torch_agree_with_torch():
 def test_run_precision_names_what_the_model_will_load_in():
     assert run_precision("cpu", "auto") == "float32"
     assert run_precision(None, "float16") == "float16"
-    assert run_precision("auto", "auto", prefer_bfloat16=True) == resolve_precision(
-        "auto", resolve_device("auto"), prefer_bfloat16=True
-    )
+    assert run_precision("cpu", "auto", prefer_bfloat16=True) == "float32", "bf16 is for GPUs"
+    for precision in ("float32", "float16", "bfloat16"):
+        loaded = resolve_dtype(precision, "cpu")
+        assert run_precision("cpu", precision) == str(loaded).removeprefix("torch.")
 
 
 @pytest.mark.skipif(not CPU_ONLY_BUILD, reason="needs torch built without a GPU back-end")
