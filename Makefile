@@ -34,9 +34,15 @@ wordnet:
 	  echo "Debian WordNet not installed; 'probe setup' will try nltk.download"
 	$(BIN)/probe setup
 
+SOURCES := instructprobe suites perturb retrievers probes reports tests benchmarks tools
+
+# ruff, the formatter's check, mypy --strict and the import contract (the layers).
 lint: $(READY)
-	$(BIN)/ruff check perturb retrievers probes reports tests
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+	$(BIN)/python tools/linktree.py >/dev/null
 	$(BIN)/mypy
+	PYTHONPATH=build/linktree $(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) results.json .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build results.json .pytest_cache .mypy_cache .ruff_cache

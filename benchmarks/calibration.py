@@ -16,7 +16,7 @@ import json
 
 import numpy as np
 
-from probes.stats import Correction, adjust, sign_flip_p, signed_rank_p
+from instructprobe.probes.stats import Correction, adjust, sign_flip_p, signed_rank_p
 
 
 def main() -> None:

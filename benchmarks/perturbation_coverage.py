@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from perturb import (  # noqa: E402
+from instructprobe.perturb import (  # noqa: E402
     Case,
     CorpusStats,
     Family,
@@ -41,7 +41,7 @@ from perturb import (  # noqa: E402
     operator_names,
     rng_for,
 )
-from perturb.text import content_words  # noqa: E402
+from instructprobe.perturb.text import content_words  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "instructir"
 SKIPPED = {"curated", "curated-paraphrase", "model-paraphrase"}
@@ -79,7 +79,7 @@ def load_cases() -> tuple[list[Case], CorpusStats, dict[str, str]]:
 
 
 def human_rewrite_cosines(encoder: object, sample: int, seed: int) -> list[float]:
-    from perturb.meaning import MeaningFilter
+    from instructprobe.perturb.meaning import MeaningFilter
 
     folder = DATA / "INSTRUCTIR" / "analysis_prompt_sensitivity"
 
@@ -162,7 +162,7 @@ def main() -> None:
     }
 
     # The meaning filter on a seeded sample of instructions.
-    from perturb.meaning import DEFAULT_THRESHOLD, MeaningFilter, default_encoder
+    from instructprobe.perturb.meaning import DEFAULT_THRESHOLD, MeaningFilter, default_encoder
 
     encoder = default_encoder()
     sample_ids = set(random.Random(args.seed).sample(sorted(by_id), min(args.sample, len(by_id))))

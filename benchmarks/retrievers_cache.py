@@ -20,11 +20,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def main() -> None:
-    from perturb import Family
-    from probes.plan import plan
-    from probes.suites import load_suite
-    from retrievers import EncoderSettings, resolve
-    from retrievers.cache import DOCUMENT, QUERY, EmbeddingCache
+    from instructprobe.perturb import Family
+    from instructprobe.probes.plan import plan
+    from instructprobe.retrievers import EncoderSettings, resolve
+    from instructprobe.retrievers.cache import DOCUMENT, QUERY, EmbeddingCache
+    from instructprobe.suites import load_suite
 
     suite = load_suite("starter")
     planned = plan(suite, tuple(Family), seed=0, meaning=None)

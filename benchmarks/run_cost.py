@@ -60,10 +60,10 @@ for requests in job["sets"]:
 def run_texts(suite_name: str, limit: int) -> tuple[list[str], list[str], list[list[str]]]:
     """The run's corpus, every other distinct text MiniLM reads in it (rendered requests, and
     the instructions the paraphrase meaning filter compares), and the per-family request sets."""
-    from perturb import Family
-    from probes.runner import RunConfig, Runner
-    from probes.suites import load_suite
-    from retrievers.presets import PRESETS
+    from instructprobe.perturb import Family
+    from instructprobe.probes.runner import RunConfig, Runner
+    from instructprobe.retrievers.presets import PRESETS
+    from instructprobe.suites import load_suite
 
     suite = load_suite(suite_name)
     planned = Runner(RunConfig(("minilm",), limit=limit), suite).plan()

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from harness import timed
 
 if TYPE_CHECKING:
-    from probes.suites.model import Document, Suite
+    from instructprobe.suites.model import Document, Suite
 
 HERE = Path(__file__).resolve().parent
 EMBEDDING_BYTES = 384 * 4  # all-MiniLM-L6-v2, float32
@@ -51,8 +51,8 @@ def synthetic_documents(
     """``count`` passages of ``words_per_document`` words drawn from ``real``'s unigrams."""
     import numpy as np
 
-    from perturb.text import words
-    from probes.suites.model import Document
+    from instructprobe.perturb.text import words
+    from instructprobe.suites.model import Document
 
     counts = Counter(w for d in real for w in words(d.text))
     vocabulary = np.array(list(counts))
@@ -65,7 +65,7 @@ def synthetic_documents(
 
 def grown_suite(base: Suite, point: Point, words_per_document: int, seed: int = 0) -> Suite:
     """The first ``point.queries`` queries of ``base`` over a corpus of ``point.documents``."""
-    from probes.suites.model import Suite
+    from instructprobe.suites.model import Suite
 
     queries = base.queries[: point.queries]
     judged = {doc for q in queries for doc in q.qrels}
@@ -89,7 +89,7 @@ def distinct_requests(results: Path) -> int:
 
 
 def measure(point: Point, base: Suite, args: argparse.Namespace, work: Path) -> dict[str, float]:
-    from probes.suites.jsonl import write_suite
+    from instructprobe.suites.jsonl import write_suite
 
     suite_path = work / f"suite-{point.documents}x{point.queries}.jsonl"
     write_suite(grown_suite(base, point, args.words), suite_path)
@@ -144,7 +144,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=HERE / "results" / "scaling.json")
     args = parser.parse_args()
 
-    from probes.suites import load_suite
+    from instructprobe.suites import load_suite
 
     base = load_suite("instructir-lite")
     work = Path(tempfile.mkdtemp(prefix="scaling."))

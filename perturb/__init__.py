@@ -3,8 +3,8 @@
 Importing this package is cheap; operators load their heavy helpers (nltk, stemmers) on first use.
 """
 
-from perturb.base import CorpusStats, Operator
-from perturb.model import (
+from instructprobe.perturb.base import CorpusStats, Operator
+from instructprobe.perturb.model import (
     Case,
     CuratedChange,
     Edit,
@@ -16,8 +16,8 @@ from perturb.model import (
     Request,
     Variant,
 )
-from perturb.registry import get_operator, operator_names, operators_for
-from perturb.seeding import derive_seed, rng_for
+from instructprobe.perturb.registry import get_operator, operator_names, operators_for
+from instructprobe.perturb.seeding import derive_seed, rng_for
 
 __all__ = [
     "Case",

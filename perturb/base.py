@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from perturb.model import Case, Edit, Family, Request, Variant
+from instructprobe.perturb.model import Case, Edit, Family, Request, Variant
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import random
 
-from perturb.base import CorpusStats, Operator
-from perturb.model import (
+from instructprobe.perturb.base import CorpusStats, Operator
+from instructprobe.perturb.model import (
     Case,
     Edit,
     Expectation,

@@ -11,10 +11,10 @@ from __future__ import annotations
 import random
 import re
 
-from perturb.base import CorpusStats, Operator
-from perturb.model import Case, Edit, Expectation, Family, Request, Variant
-from perturb.paraphrase import apply_edits, is_protected, protected_stems
-from perturb.text import NEGATION_CUES, content_words, tokens
+from instructprobe.perturb.base import CorpusStats, Operator
+from instructprobe.perturb.model import Case, Edit, Expectation, Family, Request, Variant
+from instructprobe.perturb.paraphrase import apply_edits, is_protected, protected_stems
+from instructprobe.perturb.text import NEGATION_CUES, content_words, tokens
 
 TYPO_SHARES = (0.1, 0.25)
 """Shares of the instruction's eligible words that get one typo."""

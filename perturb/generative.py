@@ -13,9 +13,9 @@ import os
 import random
 from typing import Any
 
-from perturb.base import CorpusStats, Operator
-from perturb.model import Case, Edit, Expectation, Family, Request, Variant
-from perturb.text import content_words, words
+from instructprobe.perturb.base import CorpusStats, Operator
+from instructprobe.perturb.model import Case, Edit, Expectation, Family, Request, Variant
+from instructprobe.perturb.text import content_words, words
 
 ENVIRONMENT_VARIABLE = "INSTRUCTPROBE_PARAPHRASE_MODEL"
 PROMPT = (

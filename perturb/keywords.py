@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import random
 
-from perturb.base import CorpusStats, Operator
-from perturb.model import Case, Edit, Expectation, Family, Request, Variant
-from perturb.text import is_content_word, tokens
+from instructprobe.perturb.base import CorpusStats, Operator
+from instructprobe.perturb.model import Case, Edit, Expectation, Family, Request, Variant
+from instructprobe.perturb.text import is_content_word, tokens
 
 
 class KeywordsOnly(Operator):

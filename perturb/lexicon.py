@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from perturb.text import NEGATION_CUES, stopwords, word_set
+from instructprobe.perturb.text import NEGATION_CUES, stopwords, word_set
 
 POS = ("n", "v", "a", "r")
 _DETERMINERS = word_set(
@@ -241,7 +241,7 @@ class Lexicon:
 
 def _derived(candidate: str, lemma: str) -> bool:
     """A derivational variant rather than a synonym (gold/golden, integrating/integration)."""
-    from perturb.text import stem
+    from instructprobe.perturb.text import stem
 
     if candidate.startswith(lemma) or lemma.startswith(candidate):
         return True

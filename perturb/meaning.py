@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from perturb.model import Family, Variant
-from perturb.text import has_negation
+from instructprobe.perturb.model import Family, Variant
+from instructprobe.perturb.text import has_negation
 
 if TYPE_CHECKING:
     import numpy as np

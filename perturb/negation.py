@@ -8,10 +8,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import ClassVar
 
-from perturb.base import CorpusStats, Operator, curated_variants
-from perturb.model import Case, Edit, Expectation, Family, Request, Variant
-from perturb.paraphrase import apply_edits, match_case
-from perturb.text import (
+from instructprobe.perturb.base import CorpusStats, Operator, curated_variants
+from instructprobe.perturb.model import Case, Edit, Expectation, Family, Request, Variant
+from instructprobe.perturb.paraphrase import apply_edits, match_case
+from instructprobe.perturb.text import (
     NEGATION_CUES,
     content_words,
     is_content_word,
@@ -73,7 +73,7 @@ def salient_term(case: Case, stats: CorpusStats) -> str | None:
     the query or the instruction already uses, instruction vocabulary and short words never
     qualify.
     """
-    from perturb.lexicon import wordnet_lexicon
+    from instructprobe.perturb.lexicon import wordnet_lexicon
 
     asked = _stems(case.query) | _stems(case.instruction)
     per_doc = [

@@ -12,10 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from perturb.base import CorpusStats, Operator, curated_variants
-from perturb.model import Case, Edit, Expectation, Family, Request, Variant
-from perturb.phrases import PHRASE_RULES, PhraseRule
-from perturb.text import NEGATION_CUES, Token, content_words, is_content_word, stem, tokens
+from instructprobe.perturb.base import CorpusStats, Operator, curated_variants
+from instructprobe.perturb.model import Case, Edit, Expectation, Family, Request, Variant
+from instructprobe.perturb.phrases import PHRASE_RULES, PhraseRule
+from instructprobe.perturb.text import (
+    NEGATION_CUES,
+    Token,
+    content_words,
+    is_content_word,
+    stem,
+    tokens,
+)
 
 STRENGTHS = (0.1, 0.25, 0.5)
 """Shares of the instruction's content words that the synonym paraphraser changes."""
@@ -202,7 +209,7 @@ class GradedParaphrase(Operator):
 
     def synonym_sites(self, case: Case) -> list[tuple[Token, tuple[str, ...]]]:
         """Each replaceable word of the instruction with its inflected synonyms."""
-        from perturb.lexicon import wordnet_lexicon
+        from instructprobe.perturb.lexicon import wordnet_lexicon
 
         text = case.instruction
         if len(text) > MAX_SYNONYM_CHARS:

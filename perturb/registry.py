@@ -6,27 +6,27 @@ from collections.abc import Iterable
 from functools import lru_cache
 from importlib import import_module
 
-from perturb.base import Operator
-from perturb.model import Family
+from instructprobe.perturb.base import Operator
+from instructprobe.perturb.model import Family
 
 ENTRY_POINT_GROUP = "instructprobe.perturbations"
 
 _BUILTIN: dict[str, str] = {
-    "phrase-rules": "perturb.paraphrase:PhraseParaphrase",
-    "graded-paraphrase": "perturb.paraphrase:GradedParaphrase",
-    "model-paraphrase": "perturb.generative:ModelParaphrase",
-    "curated-paraphrase": "perturb.paraphrase:CuratedParaphrase",
-    "curated": "perturb.negation:CuratedChange",
-    "exclusion-clause": "perturb.negation:ExclusionClause",
-    "predicate-negation": "perturb.negation:PredicateNegation",
-    "preference-flip": "perturb.negation:PreferenceFlip",
-    "template-swap": "perturb.reorder:TemplateSwap",
-    "sentence-shuffle": "perturb.reorder:SentenceShuffle",
-    "strip-overlap": "perturb.strip:StripOverlap",
-    "keywords-only": "perturb.keywords:KeywordsOnly",
-    "typos": "perturb.control:Typos",
-    "case-noise": "perturb.control:CaseNoise",
-    "punctuation-noise": "perturb.control:PunctuationNoise",
+    "phrase-rules": "instructprobe.perturb.paraphrase:PhraseParaphrase",
+    "graded-paraphrase": "instructprobe.perturb.paraphrase:GradedParaphrase",
+    "model-paraphrase": "instructprobe.perturb.generative:ModelParaphrase",
+    "curated-paraphrase": "instructprobe.perturb.paraphrase:CuratedParaphrase",
+    "curated": "instructprobe.perturb.negation:CuratedChange",
+    "exclusion-clause": "instructprobe.perturb.negation:ExclusionClause",
+    "predicate-negation": "instructprobe.perturb.negation:PredicateNegation",
+    "preference-flip": "instructprobe.perturb.negation:PreferenceFlip",
+    "template-swap": "instructprobe.perturb.reorder:TemplateSwap",
+    "sentence-shuffle": "instructprobe.perturb.reorder:SentenceShuffle",
+    "strip-overlap": "instructprobe.perturb.strip:StripOverlap",
+    "keywords-only": "instructprobe.perturb.keywords:KeywordsOnly",
+    "typos": "instructprobe.perturb.control:Typos",
+    "case-noise": "instructprobe.perturb.control:CaseNoise",
+    "punctuation-noise": "instructprobe.perturb.control:PunctuationNoise",
 }
 
 

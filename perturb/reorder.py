@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 import re
 
-from perturb.base import CorpusStats, Operator
-from perturb.model import Case, Edit, Expectation, Family, Order, Request, Variant
-from perturb.text import iter_sentence_spans
+from instructprobe.perturb.base import CorpusStats, Operator
+from instructprobe.perturb.model import Case, Edit, Expectation, Family, Order, Request, Variant
+from instructprobe.perturb.text import iter_sentence_spans
 
 DEPENDENT_OPENERS = re.compile(
     r"^[\s\"'“‘(]*(?:it|its|this|that|these|those|they|them|their|he|she|his|her|such|there|"

@@ -18,12 +18,12 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
-from perturb.base import CorpusStats, Operator
-from perturb.model import Case, RelevantDocument, Variant
-from perturb.phrases import PHRASE_RULES
-from perturb.registry import get_operator, operator_names
-from perturb.seeding import rng_for
-from perturb.text import word_set
+from instructprobe.perturb.base import CorpusStats, Operator
+from instructprobe.perturb.model import Case, RelevantDocument, Variant
+from instructprobe.perturb.phrases import PHRASE_RULES
+from instructprobe.perturb.registry import get_operator, operator_names
+from instructprobe.perturb.seeding import rng_for
+from instructprobe.perturb.text import word_set
 
 HOSTILE = (
     "",
@@ -122,7 +122,7 @@ def compositions(
     names: Sequence[str] | None = None, max_length: int = 3
 ) -> st.SearchStrategy[Operator]:
     """A chain of 2 to ``max_length`` registered operators (see ``perturb.compose``)."""
-    from perturb.compose import compose
+    from instructprobe.perturb.compose import compose
 
     return st.lists(operators(names), min_size=2, max_size=max_length).map(
         lambda steps: compose(*steps)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 import re
 
-from perturb.base import CorpusStats, Operator
-from perturb.model import Case, Edit, Expectation, Family, Request, Variant
-from perturb.text import content_words, is_content_word, stem, tokens
+from instructprobe.perturb.base import CorpusStats, Operator
+from instructprobe.perturb.model import Case, Edit, Expectation, Family, Request, Variant
+from instructprobe.perturb.text import content_words, is_content_word, stem, tokens
 
 
 class StripOverlap(Operator):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from perturb.lazy import standalone_module
+from instructprobe.perturb.lazy import standalone_module
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 

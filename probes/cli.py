@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 from typing import NoReturn
 
-from probes.commands import COMMAND_MODULES
+from instructprobe.probes.commands import COMMAND_MODULES
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -48,9 +48,9 @@ def _version() -> str:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is the whole story for the user (no traceback)."""
-    from perturb.nltk_setup import WordNetSetupError
-    from probes.errors import ProbeError
-    from retrievers.errors import RetrieverError
+    from instructprobe.perturb.nltk_setup import WordNetSetupError
+    from instructprobe.probes.errors import ProbeError
+    from instructprobe.retrievers.errors import RetrieverError
 
     return (ProbeError, RetrieverError, WordNetSetupError)
 

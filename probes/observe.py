@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from perturb import ExpectationKind, Request, Variant
-from probes.measures import Measure, PairedMeasure, RankingMeasure
-from probes.measures.base import rank_in
-from probes.suites import Suite
-from retrievers.base import Ranking, Retriever
-from retrievers.progress import Progress
+from instructprobe.perturb import ExpectationKind, Request, Variant
+from instructprobe.probes.measures import Measure, PairedMeasure, RankingMeasure
+from instructprobe.probes.measures.base import rank_in
+from instructprobe.retrievers.base import Ranking, Retriever
+from instructprobe.retrievers.progress import Progress
+from instructprobe.suites import Suite
 
 Asked = tuple[str, Request]
 """A request as asked for one case (the case fixes the candidate pool in reranking mode)."""

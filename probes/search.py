@@ -15,9 +15,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from perturb import Case, CorpusStats, ExpectationKind, Operator, Order, Request, Variant, rng_for
-from perturb.registry import get_operator, operator_names
-from retrievers.base import Ranking, Retriever, SearchIndex
+from instructprobe.perturb import (
+    Case,
+    CorpusStats,
+    ExpectationKind,
+    Operator,
+    Order,
+    Request,
+    Variant,
+    rng_for,
+)
+from instructprobe.perturb.registry import get_operator, operator_names
+from instructprobe.retrievers.base import Ranking, Retriever, SearchIndex
 
 SEARCHABLE_KINDS = (ExpectationKind.INVARIANT,)
 EXCLUDED_OPERATORS = ("curated-paraphrase", "model-paraphrase")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from probes.ranktests import average_ranks, signed_rank_exact_p, signed_rank_normal_p
+from instructprobe.probes.ranktests import average_ranks, signed_rank_exact_p, signed_rank_normal_p
 
 Values = npt.NDArray[np.float64]
 NAN = float("nan")
@@ -77,9 +77,7 @@ def bootstrap_ci(
     return float(low), float(high)
 
 
-def _bca_levels(
-    values: Values, means: Values, alpha: float
-) -> tuple[float, float] | None:
+def _bca_levels(values: Values, means: Values, alpha: float) -> tuple[float, float] | None:
     """The BCa-adjusted quantile levels of the bootstrap means; None when degenerate."""
     from scipy.special import ndtr, ndtri
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from perturb import Case, Variant, derive_seed
-from perturb.text import content_words, stem
-from probes.grid import per_query
-from probes.observe import Observation
-from probes.results import DosePoint, DoseResponse, Stratum
-from probes.stats import Correction, adjust, summarize
+from instructprobe.perturb import Case, Variant, derive_seed
+from instructprobe.perturb.text import content_words, stem
+from instructprobe.probes.grid import per_query
+from instructprobe.probes.observe import Observation
+from instructprobe.probes.results import DosePoint, DoseResponse, Stratum
+from instructprobe.probes.stats import Correction, adjust, summarize
 
 MIN_QUERIES = 5
 """Strata with fewer queries are reported but not tested."""

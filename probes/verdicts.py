@@ -7,8 +7,8 @@ import enum
 import math
 from dataclasses import dataclass
 
-from perturb.model import ExpectationKind
-from probes.stats import NAN, Correction, Summary, queries_needed
+from instructprobe.perturb.model import ExpectationKind
+from instructprobe.probes.stats import NAN, Correction, Summary, queries_needed
 
 
 class Verdict(enum.Enum):

@@ -13,7 +13,7 @@ __all__ = ["print_report"]
 
 def __getattr__(name: str) -> object:
     if name == "print_report":
-        from reports.terminal import print_report
+        from instructprobe.reports.terminal import print_report
 
         return print_report
     raise AttributeError(name)

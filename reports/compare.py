@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from probes.errors import ProbeError
-from probes.results import Cell, RunResult
-from reports import format as fmt
+from instructprobe.probes.errors import ProbeError
+from instructprobe.probes.results import Cell, RunResult
+from instructprobe.reports import format as fmt
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -140,8 +140,8 @@ def compare(
     ``all_metrics``); p-values adjusted over every compared cell."""
     import numpy as np
 
-    from perturb.seeding import derive_seed
-    from probes.stats import Correction, adjust, summarize
+    from instructprobe.perturb.seeding import derive_seed
+    from instructprobe.probes.stats import Correction, adjust, summarize
 
     check_comparable(base, candidate)
     matched = pairs_of(base, candidate, pairs)
@@ -273,7 +273,7 @@ def render(comparison: Comparison, base_label: str, candidate_label: str) -> Ren
     from rich.console import Group
     from rich.text import Text
 
-    from reports.terminal import grouped_table
+    from instructprobe.reports.terminal import grouped_table
 
     c = comparison
     head = Text.assemble(
@@ -336,8 +336,8 @@ def render_text(comparison: Comparison, base_label: str, candidate_label: str) -
 
 
 def render_markdown(comparison: Comparison, base_label: str, candidate_label: str) -> str:
-    from reports import document as doc
-    from reports.markdown import render as markdown
+    from instructprobe.reports import document as doc
+    from instructprobe.reports.markdown import render as markdown
 
     c = comparison
     rows = tuple(

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from probes.results import Cell, RunResult
-from reports import format as fmt
-from reports.examples import Example, Piece, describe_move, worst
-from reports.plots import Plot
+from instructprobe.probes.results import Cell, RunResult
+from instructprobe.reports import format as fmt
+from instructprobe.reports.examples import Example, Piece, describe_move, worst
+from instructprobe.reports.plots import Plot
 
 EXAMPLES_PER_CELL = 3
 

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from probes.results import Cell, Outcome, RunResult, VariantRecord
-from reports import format as fmt
+from instructprobe.probes.results import Cell, Outcome, RunResult, VariantRecord
+from instructprobe.reports import format as fmt
 
 ORIGINAL_ORDER = "instruction_first"
 """The order of the unperturbed request (``perturb.Request``'s default)."""

@@ -8,8 +8,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from probes.errors import ProbeError
-from probes.results import RunResult
+from instructprobe.probes.errors import ProbeError
+from instructprobe.probes.results import RunResult
 
 
 def read_results(path: str | Path) -> RunResult:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from probes.results import Cell, RunResult
+from instructprobe.probes.results import Cell, RunResult
 
 SCALE = {"p-MRR": 100.0}
 """Measures shown scaled, as the papers print them (p-MRR ×100)."""

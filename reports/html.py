@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from reports import document as doc
-from reports.plots import svg
+from instructprobe.reports import document as doc
+from instructprobe.reports.plots import svg
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1d1f;

@@ -7,8 +7,8 @@ import base64
 import re
 from collections.abc import Sequence
 
-from reports import document as doc
-from reports.plots import png
+from instructprobe.reports import document as doc
+from instructprobe.reports.plots import png
 
 _SPECIAL = re.compile(r"([\\`*_<>|])")
 MARK = {

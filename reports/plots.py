@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from perturb.seeding import derive_seed
-from probes.results import Cell, RunResult
-from reports import format as fmt
-from reports.examples import rank_moves
+from instructprobe.perturb.seeding import derive_seed
+from instructprobe.probes.results import Cell, RunResult
+from instructprobe.reports import format as fmt
+from instructprobe.reports.examples import rank_moves
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

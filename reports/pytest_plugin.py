@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from probes.results import RunResult
-    from reports.gates import Check, Rule, RunCache, RunSpec
+    from instructprobe.probes.results import RunResult
+    from instructprobe.reports.gates import Check, Rule, RunCache, RunSpec
 
 _CACHE: pytest.StashKey[RunCache] = pytest.StashKey()
 _LOADED: pytest.StashKey[list[Path]] = pytest.StashKey()
@@ -52,7 +52,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from reports.gates import RunCache
+    from instructprobe.reports.gates import RunCache
 
     config.stash[_CACHE] = RunCache()
     config.stash[_LOADED] = []
@@ -74,7 +74,7 @@ def _integer(config: pytest.Config, name: str, minimum: int) -> int | None:
 @pytest.fixture(scope="session")
 def probe_spec(pytestconfig: pytest.Config) -> RunSpec:
     """The run the gates judge, from the ini options (override the fixture to set it in code)."""
-    from reports.gates import RunSpec
+    from instructprobe.reports.gates import RunSpec
 
     settings: dict[str, Any] = {}
     retrievers = pytestconfig.getini("probe_retrievers")
@@ -114,8 +114,8 @@ def probe_result(
     pytestconfig: pytest.Config, probe_spec: RunSpec, probe_runs: RunCache
 ) -> RunResult:
     """The run under test: the results file if one is given, else ``probe_spec`` run once."""
-    from probes.errors import ProbeError
-    from reports.files import read_results
+    from instructprobe.probes.errors import ProbeError
+    from instructprobe.reports.files import read_results
 
     path = _results_file(pytestconfig)
     try:
@@ -137,7 +137,7 @@ def probe_gate(
     request: pytest.FixtureRequest, probe_result: RunResult
 ) -> Callable[..., list[Check]]:
     """``probe_gate(*rules, result=None)``: check the rules; fail the test with the numbers."""
-    from reports.gates import GateError, evaluate
+    from instructprobe.reports.gates import GateError, evaluate
 
     def gate(*rules: Rule, result: RunResult | None = None) -> list[Check]:
         __tracebackhide__ = True

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from probes.errors import ProbeError
-from probes.results import RunResult
+from instructprobe.probes.errors import ProbeError
+from instructprobe.probes.results import RunResult
 
 FORMATS = ("term", "md", "html", "json")
 SUFFIXES = {".txt": "term", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
@@ -22,12 +22,12 @@ def report(
     if form == "json":
         return json.dumps(result.to_dict(), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
     if form == "term":
-        from reports.terminal import EXAMPLES_PER_CELL, render_text
+        from instructprobe.reports.terminal import EXAMPLES_PER_CELL, render_text
 
         return render_text(result, width, EXAMPLES_PER_CELL if examples is None else examples)
     if form in ("md", "html"):
-        from reports import document
-        from reports.plots import plots
+        from instructprobe.reports import document
+        from instructprobe.reports.plots import plots
 
         blocks = document.build(
             result,
@@ -35,10 +35,10 @@ def report(
             document.EXAMPLES_PER_CELL if examples is None else examples,
         )
         if form == "md":
-            from reports.markdown import render
+            from instructprobe.reports.markdown import render
 
             return render(blocks)
-        from reports.html import render as render_html
+        from instructprobe.reports.html import render as render_html
 
         return render_html(blocks)
     raise ProbeError(f"unknown report format {form!r} (choose from {', '.join(FORMATS)})")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.text import Text
 
-from probes.search import Finding
+from instructprobe.probes.search import Finding
 
 
 def finding_text(f: Finding) -> Text:

@@ -13,9 +13,9 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from probes.results import Cell, RunResult
-from reports import format as fmt
-from reports.examples import Example, Piece, describe_move, worst
+from instructprobe.probes.results import Cell, RunResult
+from instructprobe.reports import format as fmt
+from instructprobe.reports.examples import Example, Piece, describe_move, worst
 
 VERDICT_STYLE = {"holds": "bold green", "breaks": "bold red", "inconclusive": "yellow"}
 PIECE_STYLE = {"delete": "red", "insert": "bold green", "equal": "", "gap": "dim"}

@@ -1,10 +1,17 @@
 """Retrievers: one protocol, many back-ends, each knowing how it joins query and instruction."""
 
-from retrievers.base import Ranking, Retriever, SearchIndex, Template, rank_pool, top_k
-from retrievers.dense import EncoderSettings
-from retrievers.errors import RetrieverError
-from retrievers.presets import PRESETS, Preset
-from retrievers.registry import resolve
+from instructprobe.retrievers.base import (
+    Ranking,
+    Retriever,
+    SearchIndex,
+    Template,
+    rank_pool,
+    top_k,
+)
+from instructprobe.retrievers.dense import EncoderSettings
+from instructprobe.retrievers.errors import RetrieverError
+from instructprobe.retrievers.presets import PRESETS, Preset
+from instructprobe.retrievers.registry import resolve
 
 __all__ = [
     "PRESETS",

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from perturb.model import Order, Request
+from instructprobe.perturb.model import Order, Request
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from retrievers.progress import Progress
+    from instructprobe.retrievers.progress import Progress
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from retrievers.base import Ranking, Retriever, SearchIndex, Template, rank_pool, top_k
-from retrievers.errors import RetrieverError
+from instructprobe.retrievers.base import (
+    Ranking,
+    Retriever,
+    SearchIndex,
+    Template,
+    rank_pool,
+    top_k,
+)
+from instructprobe.retrievers.errors import RetrieverError
 
 if TYPE_CHECKING:
-    from retrievers.progress import Progress
+    from instructprobe.retrievers.progress import Progress
 
 SCORE_BUDGET = 1 << 24
 """Scores (queries × documents) held at once by ``search``."""

@@ -14,16 +14,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from retrievers.base import Ranking, Retriever, SearchIndex, Template, rank_pool, stream_top_k
-from retrievers.cache import DOCUMENT, QUERY, EmbeddingCache, Namespace, hub_revision
-from retrievers.errors import RetrieverError
-from retrievers.progress import task
+from instructprobe.retrievers.base import (
+    Ranking,
+    Retriever,
+    SearchIndex,
+    Template,
+    rank_pool,
+    stream_top_k,
+)
+from instructprobe.retrievers.cache import DOCUMENT, QUERY, EmbeddingCache, Namespace, hub_revision
+from instructprobe.retrievers.errors import RetrieverError
+from instructprobe.retrievers.progress import task
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from retrievers.progress import Progress
+    from instructprobe.retrievers.progress import Progress
 
 SCORE_CHUNK = 256
 """Queries scored per block, so memory stays O(chunk × corpus block), not O(queries × corpus)."""
@@ -81,7 +88,7 @@ class CachedModelRetriever(Retriever):
     def identity(self) -> str:
         """The model's identity: its hub revision, else a sha256 of its files (memoised)."""
         if self._identity is None:
-            from retrievers.cache import model_identity
+            from instructprobe.retrievers.cache import model_identity
 
             self._identity = model_identity(self.model_path, self.cache)
         return self._identity
@@ -270,7 +277,7 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
 
-            from retrievers.devices import dtype_kwargs, resolve_device, resolve_dtype
+            from instructprobe.retrievers.devices import dtype_kwargs, resolve_device, resolve_dtype
 
             hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
             device = resolve_device(self.settings.device)
@@ -305,7 +312,7 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
         return int(found) if isinstance(found, int) else None
 
     def namespace_settings(self) -> dict[str, str]:
-        from retrievers.devices import run_precision
+        from instructprobe.retrievers.devices import run_precision
 
         precision = run_precision(self.settings.device, self.settings.precision)
         return {**super().namespace_settings(), "precision": precision}

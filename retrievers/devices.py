@@ -6,8 +6,8 @@ import re
 import sys
 from typing import Any
 
-from perturb.lazy import standalone_module
-from retrievers.errors import RetrieverError
+from instructprobe.perturb.lazy import standalone_module
+from instructprobe.retrievers.errors import RetrieverError
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "float32", "float16", "bfloat16")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from retrievers.errors import RetrieverError
+from instructprobe.retrievers.errors import RetrieverError
 
 REACHABILITY_TIMEOUT_S = 3.0
 

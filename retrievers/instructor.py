@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from retrievers.base import Template
-from retrievers.cache import DOCUMENT
-from retrievers.dense import EmbeddingRetriever, EncoderSettings
-from retrievers.errors import RetrieverError
+from instructprobe.retrievers.base import Template
+from instructprobe.retrievers.cache import DOCUMENT
+from instructprobe.retrievers.dense import EmbeddingRetriever, EncoderSettings
+from instructprobe.retrievers.errors import RetrieverError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -68,7 +68,7 @@ class InstructorRetriever(EmbeddingRetriever):
         return bool(config.get("do_lower_case", False))
 
     def namespace_settings(self) -> dict[str, str]:
-        from retrievers.devices import run_precision
+        from instructprobe.retrievers.devices import run_precision
 
         return {
             **super().namespace_settings(),
@@ -118,7 +118,7 @@ class _Instructor:
         from transformers import AutoTokenizer, T5EncoderModel
         from transformers.utils import logging as hf_logging
 
-        from retrievers.devices import dtype_kwargs, resolve_device, resolve_dtype
+        from instructprobe.retrievers.devices import dtype_kwargs, resolve_device, resolve_dtype
 
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         device = resolve_device(settings.device)

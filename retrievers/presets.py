@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from retrievers.base import Template
+from instructprobe.retrievers.base import Template
 
 E5_MISTRAL_DEFAULT_TASK = (
     "Given a web search query, retrieve relevant passages that answer the query"

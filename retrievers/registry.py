@@ -18,10 +18,10 @@ from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
 
-from retrievers.base import Retriever, Template
-from retrievers.dense import EncoderSettings
-from retrievers.errors import RetrieverError
-from retrievers.presets import PRESETS, Preset
+from instructprobe.retrievers.base import Retriever, Template
+from instructprobe.retrievers.dense import EncoderSettings
+from instructprobe.retrievers.errors import RetrieverError
+from instructprobe.retrievers.presets import PRESETS, Preset
 
 ENTRY_POINT_GROUP = "instructprobe.retrievers"
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -31,7 +31,7 @@ FACTORY = re.compile(r"^[\w.]+:\w+$")
 def _build_bm25(
     name: str, path: str | None, preset: Preset | None, _: EncoderSettings
 ) -> Retriever:
-    from retrievers.bm25 import BM25
+    from instructprobe.retrievers.bm25 import BM25
 
     return BM25(name=name)
 
@@ -45,7 +45,7 @@ def _needs_path(name: str, path: str | None) -> str:
 def _build_sentence_transformer(
     name: str, path: str | None, preset: Preset | None, settings: EncoderSettings
 ) -> Retriever:
-    from retrievers.dense import SentenceTransformerRetriever
+    from instructprobe.retrievers.dense import SentenceTransformerRetriever
 
     return SentenceTransformerRetriever(
         name,
@@ -61,7 +61,11 @@ def _build_sentence_transformer(
 def _build_instructor(
     name: str, path: str | None, preset: Preset | None, settings: EncoderSettings
 ) -> Retriever:
-    from retrievers.instructor import DOCUMENT_INSTRUCTION, QUERY_INSTRUCTION, InstructorRetriever
+    from instructprobe.retrievers.instructor import (
+        DOCUMENT_INSTRUCTION,
+        QUERY_INSTRUCTION,
+        InstructorRetriever,
+    )
 
     return InstructorRetriever(
         name,
@@ -77,7 +81,7 @@ def _build_instructor(
 def _build_cross_encoder(
     name: str, path: str | None, preset: Preset | None, settings: EncoderSettings
 ) -> Retriever:
-    from retrievers.rerankers import CrossEncoderRetriever
+    from instructprobe.retrievers.rerankers import CrossEncoderRetriever
 
     return CrossEncoderRetriever(
         name,
@@ -91,7 +95,7 @@ def _build_cross_encoder(
 def _build_monot5(
     name: str, path: str | None, preset: Preset | None, settings: EncoderSettings
 ) -> Retriever:
-    from retrievers.rerankers import MONOT5_PATTERN, MonoT5Retriever
+    from instructprobe.retrievers.rerankers import MONOT5_PATTERN, MonoT5Retriever
 
     return MonoT5Retriever(
         name,
@@ -106,7 +110,7 @@ def _build_monot5(
 def _build_yes_no(
     name: str, path: str | None, preset: Preset | None, settings: EncoderSettings
 ) -> Retriever:
-    from retrievers.rerankers import FOLLOWIR_PATTERN, YesNoRetriever
+    from instructprobe.retrievers.rerankers import FOLLOWIR_PATTERN, YesNoRetriever
 
     return YesNoRetriever(
         name,
@@ -135,7 +139,7 @@ def _preset_path(preset: Preset) -> str | None:
         return path
     if preset.model_id is None:
         return None
-    from retrievers.hub import locate
+    from instructprobe.retrievers.hub import locate
 
     return locate(preset.model_id, local_hint=f"{preset.name}=DIR")
 
@@ -182,7 +186,7 @@ def resolve(spec: str, settings: EncoderSettings | None = None) -> Retriever:
         path = _model_directory(Path(spec).expanduser())
         return BUILDERS[detect_family(path)](Path(path).name, path, None, encoder)
     if HUB_ID.match(spec):
-        from retrievers.hub import locate
+        from instructprobe.retrievers.hub import locate
 
         path = locate(spec)
         return BUILDERS[detect_family(path, spec)](spec, path, None, encoder)
@@ -205,7 +209,7 @@ def _model_directory(path: Path) -> str:
 
 def detect_family(path: str, model_id: str | None = None) -> str:
     """Which builder suits the model in ``path`` (see the module docstring)."""
-    from retrievers.cache import hub_revision
+    from instructprobe.retrievers.cache import hub_revision
 
     folder = Path(path)
     label = (model_id or hub_revision(folder) or folder.name).lower()

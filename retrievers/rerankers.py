@@ -21,18 +21,18 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from retrievers.base import Ranking, Retriever, SearchIndex, Template, rank_pool
-from retrievers.cache import PAIR, Namespace, hub_revision
-from retrievers.dense import CachedModelRetriever, EncoderSettings
-from retrievers.devices import dtype_kwargs
-from retrievers.errors import RetrieverError
-from retrievers.progress import task
+from instructprobe.retrievers.base import Ranking, Retriever, SearchIndex, Template, rank_pool
+from instructprobe.retrievers.cache import PAIR, Namespace, hub_revision
+from instructprobe.retrievers.dense import CachedModelRetriever, EncoderSettings
+from instructprobe.retrievers.devices import dtype_kwargs
+from instructprobe.retrievers.errors import RetrieverError
+from instructprobe.retrievers.progress import task
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from retrievers.progress import Progress
+    from instructprobe.retrievers.progress import Progress
 
 MONOT5_PATTERN = "Query: {query} Document: {document} Relevant:"
 FOLLOWIR_PATTERN = (
@@ -61,7 +61,7 @@ class PairRetriever(CachedModelRetriever):
         return None
 
     def precision(self) -> str:
-        from retrievers.devices import run_precision
+        from instructprobe.retrievers.devices import run_precision
 
         return run_precision(self.settings.device, self.settings.precision)
 
@@ -113,7 +113,7 @@ class PairRetriever(CachedModelRetriever):
         doc_texts: Sequence[str],
         progress: Progress | None = None,
     ) -> RerankIndex:
-        from retrievers.bm25 import BM25
+        from instructprobe.retrievers.bm25 import BM25
 
         first = (self.first_stage or BM25()).index(doc_ids, doc_texts, progress)
         return RerankIndex(self, first, doc_ids, doc_texts)
@@ -211,7 +211,7 @@ class CrossEncoderRetriever(PairRetriever):
             from sentence_transformers import CrossEncoder
             from transformers.utils import logging as hf_logging
 
-            from retrievers.devices import resolve_device, resolve_dtype
+            from instructprobe.retrievers.devices import resolve_device, resolve_dtype
 
             hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
             device = resolve_device(self.settings.device)
@@ -279,7 +279,7 @@ class _GenerativeReranker(PairRetriever):
         return self.prompt
 
     def precision(self) -> str:
-        from retrievers.devices import run_precision
+        from instructprobe.retrievers.devices import run_precision
 
         return run_precision(self.settings.device, self.settings.precision, self.prefer_bfloat16)
 
@@ -302,7 +302,7 @@ class _GenerativeReranker(PairRetriever):
     def _load(self) -> None:
         from transformers.utils import logging as hf_logging
 
-        from retrievers.devices import resolve_device, resolve_dtype
+        from instructprobe.retrievers.devices import resolve_device, resolve_dtype
 
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         self._device = resolve_device(self.settings.device)

@@ -27,21 +27,21 @@ def fresh_python():
 
 @pytest.fixture(scope="session")
 def starter():
-    from probes.suites import load_suite
+    from instructprobe.suites import load_suite
 
     return load_suite("starter")
 
 
 @pytest.fixture(scope="session")
 def minilm():
-    from retrievers import resolve
+    from instructprobe.retrievers import resolve
 
     return resolve("minilm")
 
 
 @pytest.fixture(scope="session")
 def bm25():
-    from retrievers import resolve
+    from instructprobe.retrievers import resolve
 
     return resolve("bm25")
 
@@ -49,7 +49,7 @@ def bm25():
 @pytest.fixture(scope="session")
 def starter_result(starter, bm25, minilm):
     """Both embedded retrievers over the whole starter suite (the README's demo run)."""
-    from probes.runner import RunConfig, Runner
+    from instructprobe.probes.runner import RunConfig, Runner
 
     config = RunConfig(retrievers=("bm25", "minilm"), resamples=2000)
     return Runner(config, starter).run([bm25, minilm])

@@ -3,14 +3,14 @@ and sets ``handler``; modules import only the standard library at the top, so ``
 instant."""
 
 COMMAND_MODULES = (
-    "probes.commands.run",
-    "probes.commands.listing",
-    "probes.commands.setup",
-    "probes.commands.validate",
-    "probes.commands.fetch",
-    "probes.commands.cache",
-    "probes.commands.search",
-    "probes.commands.report",
-    "probes.commands.compare",
-    "probes.commands.gate",
+    "instructprobe.probes.commands.run",
+    "instructprobe.probes.commands.listing",
+    "instructprobe.probes.commands.setup",
+    "instructprobe.probes.commands.validate",
+    "instructprobe.probes.commands.fetch",
+    "instructprobe.probes.commands.cache",
+    "instructprobe.probes.commands.search",
+    "instructprobe.probes.commands.report",
+    "instructprobe.probes.commands.compare",
+    "instructprobe.probes.commands.gate",
 )

@@ -35,8 +35,8 @@ def _size(count: int) -> str:
 def handle(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from probes.plancache import PlanCache
-    from retrievers.cache import EmbeddingCache, default_cache_dir
+    from instructprobe.probes.plancache import PlanCache
+    from instructprobe.retrievers.cache import EmbeddingCache, default_cache_dir
 
     directory = Path(args.cache_dir).expanduser() if args.cache_dir else default_cache_dir()
     cache, plans = EmbeddingCache(directory), PlanCache(directory)

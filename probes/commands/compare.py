@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from probes.commands import args as types
+from instructprobe.probes.commands import args as types
 
 
 def pair(text: str) -> tuple[str, str]:
@@ -55,8 +55,8 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def handle(args: argparse.Namespace) -> int:
     import json
 
-    from reports.compare import compare, render, render_markdown, render_text, to_dict
-    from reports.files import read_results, write_atomic
+    from instructprobe.reports.compare import compare, render, render_markdown, render_text, to_dict
+    from instructprobe.reports.files import read_results, write_atomic
 
     base, candidate = read_results(args.base), read_results(args.candidate)
     comparison = compare(

@@ -20,8 +20,8 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from probes.errors import ProbeError
-    from probes.suites import KNOWN, inspect_suite
+    from instructprobe.probes.errors import ProbeError
+    from instructprobe.suites import KNOWN, inspect_suite
 
     unknown = [name for name in args.suites if name not in KNOWN]
     if unknown:

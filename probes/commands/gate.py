@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from probes.commands import args as types
+from instructprobe.probes.commands import args as types
 
 EXIT_PASS, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 
@@ -48,8 +48,8 @@ def handle(args: argparse.Namespace) -> int:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         print(f"probe gate: error: {message}", file=sys.stderr)
         if args.junit:
-            from reports.files import write_atomic
-            from reports.gates.junit import error_document
+            from instructprobe.reports.files import write_atomic
+            from instructprobe.reports.gates.junit import error_document
 
             write_atomic(args.junit, error_document(f"gates.{_stem(args.gates)}", message))
         return EXIT_ERROR
@@ -64,10 +64,10 @@ def _stem(path: str) -> str:
 def _gate(args: argparse.Namespace) -> int:
     import time
 
-    from reports.files import read_results
-    from reports.gates import evaluate
-    from reports.gates.config import load
-    from reports.gates.junit import write
+    from instructprobe.reports.files import read_results
+    from instructprobe.reports.gates import evaluate
+    from instructprobe.reports.gates.config import load
+    from instructprobe.reports.gates.junit import write
 
     start = time.perf_counter()
     gates = load(args.gates)
@@ -78,7 +78,7 @@ def _gate(args: argparse.Namespace) -> int:
     else:
         from rich.console import Console
 
-        from probes.console import RichProgress
+        from instructprobe.probes.console import RichProgress
 
         assert gates.run is not None
         print(f"running {gates.run.describe()}", file=sys.stderr)

@@ -16,7 +16,7 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from reports.listing import show
+    from instructprobe.reports.listing import show
 
     show(args.what)
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from probes.commands import args as types
+from instructprobe.probes.commands import args as types
 
 FORMATS = ("term", "md", "html", "json")
 
@@ -45,15 +45,15 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from reports.files import read_results, write_atomic
-    from reports.render import SUFFIXES, report
+    from instructprobe.reports.files import read_results, write_atomic
+    from instructprobe.reports.render import SUFFIXES, report
 
     result = read_results(args.results)
     form = args.format or (SUFFIXES.get(args.out.suffix.lower(), "term") if args.out else "term")
     if form == "term" and not args.out:
         from rich.console import Console
 
-        from reports.terminal import EXAMPLES_PER_CELL, print_report
+        from instructprobe.reports.terminal import EXAMPLES_PER_CELL, print_report
 
         console = Console(width=args.width) if args.width else Console()
         examples = EXAMPLES_PER_CELL if args.examples is None else args.examples

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from perturb.model import Family
-from probes.commands import args as types
+from instructprobe.perturb.model import Family
+from instructprobe.probes.commands import args as types
 
 FAMILIES = tuple(f.value for f in Family)
 DEFAULT_RETRIEVERS = "bm25,minilm"
@@ -135,15 +135,15 @@ def retriever_names(values: list[str] | None) -> tuple[str, ...]:
 def handle(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from probes.console import RichProgress
-    from probes.runner import RunConfig, Runner
-    from probes.stats import Correction
-    from probes.suites import load_suite
-    from probes.verdicts import Thresholds
-    from reports.terminal import print_report
-    from retrievers.cache import cache_dir_for
-    from retrievers.dense import EncoderSettings
-    from retrievers.registry import resolve
+    from instructprobe.probes.console import RichProgress
+    from instructprobe.probes.runner import RunConfig, Runner
+    from instructprobe.probes.stats import Correction
+    from instructprobe.probes.verdicts import Thresholds
+    from instructprobe.reports.terminal import print_report
+    from instructprobe.retrievers.cache import cache_dir_for
+    from instructprobe.retrievers.dense import EncoderSettings
+    from instructprobe.retrievers.registry import resolve
+    from instructprobe.suites import load_suite
 
     cache_dir = cache_dir_for(args.cache_dir, args.no_cache)
     config = RunConfig(

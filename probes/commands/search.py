@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from probes.commands import args as types
+from instructprobe.probes.commands import args as types
 
 
 def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -77,12 +77,12 @@ def default_database() -> Path:
 def handle(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from probes.errors import ProbeError
-    from probes.plan import case_for, corpus_stats
-    from probes.search import RankingCache, SearchSettings, search_case
-    from probes.suites import load_suite
-    from reports.search import print_findings
-    from retrievers.registry import resolve
+    from instructprobe.probes.errors import ProbeError
+    from instructprobe.probes.plan import case_for, corpus_stats
+    from instructprobe.probes.search import RankingCache, SearchSettings, search_case
+    from instructprobe.reports.search import print_findings
+    from instructprobe.retrievers.registry import resolve
+    from instructprobe.suites import load_suite
 
     retriever = resolve(args.retriever)
     suite = load_suite(args.suite)

@@ -27,7 +27,7 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from perturb.nltk_setup import default_target, ensure_wordnet
+    from instructprobe.perturb.nltk_setup import default_target, ensure_wordnet
 
     print(ensure_wordnet(args.target or default_target(), args.source))
     return 0

@@ -31,8 +31,8 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from probes.suites import inspect_suite
-    from probes.suites.problems import describe_suite, grouped
+    from instructprobe.suites import inspect_suite
+    from instructprobe.suites.problems import describe_suite, grouped
 
     loaded = inspect_suite(args.suite)
     print(f"{loaded.name} ({loaded.format}): {loaded.source}")

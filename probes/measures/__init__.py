@@ -11,19 +11,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from probes.measures.ap import AP
-from probes.measures.base import Measure, PairedMeasure, Qrels, RankingMeasure
-from probes.measures.expected_move import ExpectedMove
-from probes.measures.kendall import KendallTau
-from probes.measures.ndcg import NDCG
-from probes.measures.overlap import Overlap
-from probes.measures.pair_accuracy import PairAccuracy
-from probes.measures.pmrr import PMRR
-from probes.measures.rank_shift import RankShift
-from probes.measures.rbo import RBO
-from probes.measures.recall import Recall
-from probes.measures.robustness import robustness
-from probes.measures.rr import RR
+from instructprobe.probes.measures.ap import AP
+from instructprobe.probes.measures.base import Measure, PairedMeasure, Qrels, RankingMeasure
+from instructprobe.probes.measures.expected_move import ExpectedMove
+from instructprobe.probes.measures.kendall import KendallTau
+from instructprobe.probes.measures.ndcg import NDCG
+from instructprobe.probes.measures.overlap import Overlap
+from instructprobe.probes.measures.pair_accuracy import PairAccuracy
+from instructprobe.probes.measures.pmrr import PMRR
+from instructprobe.probes.measures.rank_shift import RankShift
+from instructprobe.probes.measures.rbo import RBO
+from instructprobe.probes.measures.recall import Recall
+from instructprobe.probes.measures.robustness import robustness
+from instructprobe.probes.measures.rr import RR
 
 __all__ = [
     "AP",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from probes.measures.base import PairedMeasure, Qrels, rank_in
+from instructprobe.probes.measures.base import PairedMeasure, Qrels, rank_in
 
 
 class KendallTau(PairedMeasure):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from probes.measures.base import Qrels, RankingMeasure
+from instructprobe.probes.measures.base import Qrels, RankingMeasure
 
 
 class NDCG(RankingMeasure):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from probes.measures.base import PairedMeasure, Qrels
+from instructprobe.probes.measures.base import PairedMeasure, Qrels
 
 
 class PairAccuracy(PairedMeasure):

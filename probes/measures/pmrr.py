@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from probes.measures.base import PairedMeasure, Qrels, rank_in
+from instructprobe.probes.measures.base import PairedMeasure, Qrels, rank_in
 
 
 def rank_change_score(rank_before: int, rank_after: int) -> float:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from probes.measures.base import PairedMeasure, Qrels
+from instructprobe.probes.measures.base import PairedMeasure, Qrels
 
 
 @dataclass(frozen=True)

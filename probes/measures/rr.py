@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from probes.measures.base import Qrels, RankingMeasure
+from instructprobe.probes.measures.base import Qrels, RankingMeasure
 
 
 class RR(RankingMeasure):

@@ -3,7 +3,7 @@ pytest plugin (``reports.pytest_plugin``) and ``probe gate gates.toml``.
 
 In a test::
 
-    from reports.gates import Bound, Equivalent, NotWorse
+    from instructprobe.reports.gates import Bound, Equivalent, NotWorse
 
     def test_release(probe_gate):
         probe_gate(
@@ -14,7 +14,7 @@ In a test::
 
 Only the standard library is imported here, so importing the rules costs nothing."""
 
-from reports.gates.rules import (
+from instructprobe.reports.gates.rules import (
     STATISTICS,
     Bound,
     Check,
@@ -27,7 +27,7 @@ from reports.gates.rules import (
     check,
     evaluate,
 )
-from reports.gates.runs import RunCache, RunSpec
+from instructprobe.reports.gates.runs import RunCache, RunSpec
 
 __all__ = [
     "STATISTICS",

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reports.gates.rules import (
+from instructprobe.reports.gates.rules import (
     STATISTICS,
     VERDICTS,
     Bound,
@@ -34,7 +34,7 @@ from reports.gates.rules import (
     Rule,
     VerdictIs,
 )
-from reports.gates.runs import RunSpec
+from instructprobe.reports.gates.runs import RunSpec
 
 RULES = ("bound", "equivalent", "verdict", "not-worse")
 COMMON_KEYS = ("rule", "name", "family", "metric", "retrievers")
@@ -71,7 +71,7 @@ class GateFile:
 
 
 def _families() -> tuple[str, ...]:
-    from perturb.model import Family
+    from instructprobe.perturb.model import Family
 
     return tuple(f.value for f in Family)
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
-from reports.gates.rules import Check
+from instructprobe.reports.gates.rules import Check
 
 
 def document(checks: Sequence[Check], suite: str, seconds: float = 0.0) -> str:
@@ -40,7 +40,7 @@ def document(checks: Sequence[Check], suite: str, seconds: float = 0.0) -> str:
 
 
 def write(path: str | Path, checks: Sequence[Check], suite: str, seconds: float = 0.0) -> None:
-    from reports.files import write_atomic
+    from instructprobe.reports.files import write_atomic
 
     write_atomic(path, document(checks, suite, seconds))
 

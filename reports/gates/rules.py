@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from probes.errors import ProbeError
-from probes.results import Cell, RunResult, Stratum
-from reports import format as fmt
+from instructprobe.probes.errors import ProbeError
+from instructprobe.probes.results import Cell, RunResult, Stratum
+from instructprobe.reports import format as fmt
 
 STATISTICS = (
     "delta",
@@ -380,7 +380,7 @@ class NotWorse(Rule):
         if isinstance(self.baseline, RunResult):
             return self.baseline
         if not self._loaded:
-            from reports.files import read_results
+            from instructprobe.reports.files import read_results
 
             try:
                 self._loaded.append(read_results(self.baseline))
@@ -389,7 +389,7 @@ class NotWorse(Rule):
         return self._loaded[0]
 
     def evaluate(self, result: RunResult) -> list[Check]:
-        from reports.compare import WORSE, compare
+        from instructprobe.reports.compare import WORSE, compare
 
         families = fmt.families(result)
         if self.family != "*" and self.family not in families:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from probes.results import RunResult
-from retrievers.progress import Progress
+from instructprobe.probes.results import RunResult
+from instructprobe.retrievers.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,13 @@ class RunSpec:
 
     def run(self, progress: Progress | None = None) -> RunResult:
         """Rank, measure and test, as ``probe run`` does (errors are one line)."""
-        from perturb.model import Family
-        from probes.runner import RunConfig, Runner
-        from probes.stats import Correction
-        from probes.suites import load_suite
-        from probes.verdicts import Thresholds
-        from retrievers.dense import EncoderSettings
-        from retrievers.registry import resolve
+        from instructprobe.perturb.model import Family
+        from instructprobe.probes.runner import RunConfig, Runner
+        from instructprobe.probes.stats import Correction
+        from instructprobe.probes.verdicts import Thresholds
+        from instructprobe.retrievers.dense import EncoderSettings
+        from instructprobe.retrievers.registry import resolve
+        from instructprobe.suites import load_suite
 
         families = tuple(Family(f) for f in self.families) if self.families else tuple(Family)
         config = RunConfig(

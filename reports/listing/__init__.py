@@ -9,4 +9,4 @@ LISTINGS = ("retrievers", "perturbations", "suites")
 
 def show(what: str) -> None:
     """Print the listing ``what`` (one of ``LISTINGS``)."""
-    import_module(f"reports.listing.{what}").show()
+    import_module(f"instructprobe.reports.listing.{what}").show()

@@ -7,8 +7,8 @@ from rich.table import Table
 
 
 def show() -> None:
-    from perturb.model import Family
-    from perturb.registry import get_operator, operator_names
+    from instructprobe.perturb.model import Family
+    from instructprobe.perturb.registry import get_operator, operator_names
 
     operators = [get_operator(name) for name in operator_names()]
     table = Table(title="Perturbation operators", show_lines=False)

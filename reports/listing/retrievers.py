@@ -9,7 +9,7 @@ from rich.table import Table
 def availability(preset_name: str) -> str:
     """Where the preset's weights are on this machine: built in, bundled (a pip package ships
     them), hub cache (both work offline), or download (not here)."""
-    from retrievers.presets import PRESETS
+    from instructprobe.retrievers.presets import PRESETS
 
     preset = PRESETS[preset_name]
     if preset.model_id is None:
@@ -25,7 +25,7 @@ def availability(preset_name: str) -> str:
 def show() -> None:
     from rich.text import Text
 
-    from retrievers.presets import PRESETS
+    from instructprobe.retrievers.presets import PRESETS
 
     table = Table(
         expand=True,

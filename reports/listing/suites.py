@@ -8,8 +8,8 @@ from rich.table import Table
 
 
 def show() -> None:
-    from probes.suites import FORMATS, KNOWN
-    from probes.suites.registry import availability
+    from instructprobe.suites import FORMATS, KNOWN
+    from instructprobe.suites.registry import availability
 
     table = Table(
         title="Suites (or FORMAT:PATH, hf:OWNER/NAME, a suite file or a data set folder; "

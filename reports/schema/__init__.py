@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from probes.errors import ProbeError
+from instructprobe.probes.errors import ProbeError
 
 SCHEMA_FILE = "results.schema.json"
 MAX_PROBLEMS = 5

@@ -3,7 +3,7 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from perturb import (
+from instructprobe.perturb import (
     Case,
     CorpusStats,
     Expectation,
@@ -13,9 +13,13 @@ from perturb import (
     RelevantDocument,
     get_operator,
 )
-from perturb.compose import combine, compose
-from perturb.strategies import composed_variants, operator_strategies, operator_variants
-from perturb.text import has_negation
+from instructprobe.perturb.compose import combine, compose
+from instructprobe.perturb.strategies import (
+    composed_variants,
+    operator_strategies,
+    operator_variants,
+)
+from instructprobe.perturb.text import has_negation
 
 CASE = Case(
     "q",
@@ -91,7 +95,7 @@ def test_compositions_never_raise_and_keep_their_promise(drawn):
 
 
 def test_every_registered_operator_has_a_strategy():
-    from perturb import operator_names
+    from instructprobe.perturb import operator_names
 
     assert set(operator_strategies()) == set(operator_names())
 

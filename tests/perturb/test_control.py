@@ -2,10 +2,10 @@ import random
 
 from hypothesis import given, settings
 
-from perturb import Case, CorpusStats, ExpectationKind, Family, get_operator
-from perturb.control import typo
-from perturb.strategies import cases, seeds
-from perturb.text import has_negation, words
+from instructprobe.perturb import Case, CorpusStats, ExpectationKind, Family, get_operator
+from instructprobe.perturb.control import typo
+from instructprobe.perturb.strategies import cases, seeds
+from instructprobe.perturb.text import has_negation, words
 
 INSTRUCTION = (
     "I am not interested in opinion pieces about Tesla. I need reliable passages that explain "

@@ -4,9 +4,9 @@ import random
 
 import pytest
 
-from perturb import Case, CorpusStats, ExpectationKind, get_operator
-from perturb.generative import ENVIRONMENT_VARIABLE, ModelParaphrase
-from perturb.meaning import MeaningFilter, SentenceEncoder
+from instructprobe.perturb import Case, CorpusStats, ExpectationKind, get_operator
+from instructprobe.perturb.generative import ENVIRONMENT_VARIABLE, ModelParaphrase
+from instructprobe.perturb.meaning import MeaningFilter, SentenceEncoder
 
 CASE = Case("q", "ibuprofen dose", "I need passages that state how much ibuprofen an adult takes.")
 

@@ -3,9 +3,16 @@ from collections import Counter
 
 from hypothesis import given, settings
 
-from perturb import Case, CorpusStats, ExpectationKind, Family, get_operator, operators_for
-from perturb.strategies import cases, operator_variants, seeds
-from perturb.text import is_content_word, words
+from instructprobe.perturb import (
+    Case,
+    CorpusStats,
+    ExpectationKind,
+    Family,
+    get_operator,
+    operators_for,
+)
+from instructprobe.perturb.strategies import cases, operator_variants, seeds
+from instructprobe.perturb.text import is_content_word, words
 
 
 def test_keywords_only_keeps_the_content_words_in_order():

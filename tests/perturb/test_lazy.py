@@ -1,5 +1,5 @@
-from perturb.lazy import standalone_module
-from perturb.text import NEGATION_CUES, stopwords
+from instructprobe.perturb.lazy import standalone_module
+from instructprobe.perturb.text import NEGATION_CUES, stopwords
 
 
 def test_a_missing_package_or_file_is_none():

@@ -8,7 +8,7 @@ def test_the_fast_index_load_reads_what_nltks_own_reader_reads():
     nltk = pytest.importorskip("nltk")
     from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
-    from perturb.lexicon import english_reader
+    from instructprobe.perturb.lexicon import english_reader
 
     found = nltk.data.find("corpora/wordnet")
 

@@ -2,8 +2,8 @@ import dataclasses
 
 import pytest
 
-from perturb import Expectation, Family, Request, Variant
-from perturb.meaning import DEFAULT_THRESHOLD, MeaningFilter, SentenceEncoder
+from instructprobe.perturb import Expectation, Family, Request, Variant
+from instructprobe.perturb.meaning import DEFAULT_THRESHOLD, MeaningFilter, SentenceEncoder
 
 ORIGINAL = "I need documents that explain the maximum daily dose of ibuprofen for adults."
 

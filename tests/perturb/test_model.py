@@ -1,6 +1,6 @@
 import pytest
 
-from perturb import Expectation, ExpectationKind, Family, Request, Variant
+from instructprobe.perturb import Expectation, ExpectationKind, Family, Request, Variant
 
 
 def test_directional_expectation_must_name_documents():

@@ -3,10 +3,17 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from perturb import Case, CorpusStats, ExpectationKind, Family, RelevantDocument, get_operator
-from perturb.negation import GENERIC, salient_term
-from perturb.strategies import cases, instruction_texts, seeds
-from perturb.text import has_negation, stem, words
+from instructprobe.perturb import (
+    Case,
+    CorpusStats,
+    ExpectationKind,
+    Family,
+    RelevantDocument,
+    get_operator,
+)
+from instructprobe.perturb.negation import GENERIC, salient_term
+from instructprobe.perturb.strategies import cases, instruction_texts, seeds
+from instructprobe.perturb.text import has_negation, stem, words
 
 DOCS = (
     RelevantDocument(

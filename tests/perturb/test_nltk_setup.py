@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from perturb.nltk_setup import (
+from instructprobe.perturb.nltk_setup import (
     LEXNAMES,
     WordNetSetupError,
     install_from_debian,

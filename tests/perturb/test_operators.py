@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from perturb import (
+from instructprobe.perturb import (
     Case,
     CorpusStats,
     CuratedChange,
@@ -19,8 +19,8 @@ from perturb import (
     operators_for,
     perturb_case,
 )
-from perturb.strategies import cases
-from perturb.text import has_negation, stem, tokens, words
+from instructprobe.perturb.strategies import cases
+from instructprobe.perturb.text import has_negation, stem, tokens, words
 
 INSTRUCTION = (
     "I am a nurse on an adult ward. I need documents that explain the maximum daily dose. "

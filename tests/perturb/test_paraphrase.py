@@ -5,10 +5,10 @@ import warnings
 
 import pytest
 
-from perturb import Case, CorpusStats, get_operator
-from perturb.paraphrase import GradedParaphrase, PhraseParaphrase
-from perturb.phrases import PHRASE_RULES
-from perturb.text import NEGATION_CUES, has_negation, stem, words
+from instructprobe.perturb import Case, CorpusStats, get_operator
+from instructprobe.perturb.paraphrase import GradedParaphrase, PhraseParaphrase
+from instructprobe.perturb.phrases import PHRASE_RULES
+from instructprobe.perturb.text import NEGATION_CUES, has_negation, stem, words
 
 LEXICON_MISSING = pytest.mark.filterwarnings("ignore:WordNet is missing:RuntimeWarning")
 
@@ -91,7 +91,7 @@ class TestPhraseRules:
 
 @pytest.fixture(scope="module")
 def lexicon():
-    from perturb.lexicon import wordnet_lexicon
+    from instructprobe.perturb.lexicon import wordnet_lexicon
 
     found = wordnet_lexicon()
     if found is None:
@@ -119,7 +119,7 @@ class TestLexicon:
         assert lexicon.inflect("give", past) is None, "irregular past forms are not guessed"
 
     def test_spelling_rules(self):
-        from perturb.lexicon import inflect_verb, pluralize
+        from instructprobe.perturb.lexicon import inflect_verb, pluralize
 
         assert pluralize("study") == "studies" and pluralize("box") == "boxes"
         assert inflect_verb("stop", "ing") == "stopping"
@@ -153,7 +153,7 @@ class TestGradedParaphrase:
             assert set(low.edits) <= set(high.edits)
 
     def test_strength_is_the_share_of_content_words_changed(self, variants):
-        from perturb.text import content_words
+        from instructprobe.perturb.text import content_words
 
         total = len(content_words(INSTRUCTION))
         for variant in variants:
@@ -194,7 +194,7 @@ class TestGradedParaphrase:
 
 @LEXICON_MISSING
 def test_without_wordnet_graded_paraphrase_uses_phrase_rules_and_warns_once(tmp_path, monkeypatch):
-    import perturb.lexicon as lexicon_module
+    import instructprobe.perturb.lexicon as lexicon_module
 
     monkeypatch.setattr(lexicon_module, "_WARNED", [])
     missing = lexicon_module.wordnet_lexicon.__wrapped__

@@ -3,10 +3,10 @@ from collections import Counter
 
 from hypothesis import given, settings
 
-from perturb import Case, CorpusStats, get_operator
-from perturb.reorder import sentence_blocks
-from perturb.strategies import instruction_texts, seeds, texts
-from perturb.text import words
+from instructprobe.perturb import Case, CorpusStats, get_operator
+from instructprobe.perturb.reorder import sentence_blocks
+from instructprobe.perturb.strategies import instruction_texts, seeds, texts
+from instructprobe.perturb.text import words
 
 
 def shuffle(instruction, seed=0):

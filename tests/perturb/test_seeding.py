@@ -1,4 +1,4 @@
-from perturb import derive_seed, rng_for
+from instructprobe.perturb import derive_seed, rng_for
 
 
 def test_streams_depend_only_on_seed_and_keys():

@@ -3,7 +3,7 @@ from collections import Counter
 
 from hypothesis import given, settings
 
-from perturb import (
+from instructprobe.perturb import (
     Case,
     CorpusStats,
     ExpectationKind,
@@ -12,8 +12,8 @@ from perturb import (
     get_operator,
     operators_for,
 )
-from perturb.strategies import cases, seeds
-from perturb.text import words
+from instructprobe.perturb.strategies import cases, seeds
+from instructprobe.perturb.text import words
 
 
 def test_strip_overlap_is_the_only_strip_operator_and_measures_reliance():

@@ -6,12 +6,12 @@ import time
 
 import pytest
 
-from probes.cli import main, parser
+from instructprobe.probes.cli import main, parser
 
 
 def probe(*args, env=None):
     return subprocess.run(
-        [sys.executable, "-m", "probes.cli", *args],
+        [sys.executable, "-m", "instructprobe.probes.cli", *args],
         capture_output=True,
         text=True,
         timeout=300,

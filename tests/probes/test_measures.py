@@ -3,8 +3,8 @@ import random
 
 import pytest
 
-from probes.measures import NDCG, PMRR, RankShift, parse
-from probes.measures.pmrr import rank_change_score
+from instructprobe.probes.measures import NDCG, PMRR, RankShift, parse
+from instructprobe.probes.measures.pmrr import rank_change_score
 
 
 def test_measures_parse_from_names_and_are_hashable_values():
@@ -66,7 +66,7 @@ def test_rank_shift_counts_displacement_of_the_top_k():
 
 
 def test_kendall_tau_on_the_union_top_k():
-    from probes.measures import KendallTau
+    from instructprobe.probes.measures import KendallTau
 
     assert KendallTau(3).score_pair(list("abcd"), list("abcd"), {}, {}) == pytest.approx(1.0)
     assert KendallTau(4).score_pair(list("abcd"), list("dcba"), {}, {}) == pytest.approx(-1.0)
@@ -75,7 +75,7 @@ def test_kendall_tau_on_the_union_top_k():
 
 
 def test_rbo_is_one_for_identical_and_zero_for_disjoint_rankings():
-    from probes.measures import RBO
+    from instructprobe.probes.measures import RBO
 
     assert RBO(10).score_pair(list("abcdef"), list("abcdef"), {}, {}) == pytest.approx(1.0)
     assert RBO(10).score_pair(list("abc"), list("xyz"), {}, {}) == pytest.approx(0.0)
@@ -87,7 +87,7 @@ def test_rbo_is_one_for_identical_and_zero_for_disjoint_rankings():
 
 
 def test_rbo_hand_computed_for_two_ranks():
-    from probes.measures import RBO
+    from instructprobe.probes.measures import RBO
 
     # S = (a, b), T = (b, a): X1 = 0, X2 = 2; RBO_ext = (1-p)/p * (0 + 2/2 p^2) + 2/2 p^2
     p = 0.5
@@ -96,7 +96,7 @@ def test_rbo_hand_computed_for_two_ranks():
 
 
 def test_overlap_and_expected_move():
-    from probes.measures import ExpectedMove, Overlap
+    from instructprobe.probes.measures import ExpectedMove, Overlap
 
     assert Overlap(2).score_pair(list("abc"), list("bca"), {}, {}) == pytest.approx(0.5)
     # a lost relevance and moved from 1 to 3: +2 (the instructed direction)
@@ -105,7 +105,7 @@ def test_overlap_and_expected_move():
 
 
 def test_aliases_parse_to_the_same_measures():
-    from probes.measures import AP, RR, Recall
+    from instructprobe.probes.measures import AP, RR, Recall
 
     assert parse("MAP@100") == AP(100)
     assert parse("MRR@10") == RR(10)
@@ -113,7 +113,7 @@ def test_aliases_parse_to_the_same_measures():
 
 
 def test_pmrr_with_tied_scores_ranks_by_document_id_descending():
-    from probes.measures import ranking_from_scores
+    from instructprobe.probes.measures import ranking_from_scores
 
     # og run: c=2, a=b=1 -> c, b, a. changed run: a=3, b=c=1 -> a, c, b.
     before = ranking_from_scores({"a": 1.0, "b": 1.0, "c": 2.0})
@@ -125,7 +125,7 @@ def test_pmrr_with_tied_scores_ranks_by_document_id_descending():
 
 
 def test_pair_accuracy_needs_both_tops_right():
-    from probes.measures import PairAccuracy
+    from instructprobe.probes.measures import PairAccuracy
 
     # NevIR: q1 wants d1, q2 wants d2
     assert PairAccuracy().score_pair(["d1", "d2"], ["d2", "d1"], {"d1": 1}, {"d2": 1}) == 1.0
@@ -134,7 +134,7 @@ def test_pair_accuracy_needs_both_tops_right():
 
 
 def test_robustness_groups_by_query_not_instance():
-    from probes.measures import robustness
+    from instructprobe.probes.measures import robustness
 
     scores = {"q1_1": 0.9, "q1_2": 0.4, "q2_1": 1.0, "q2_2": 0.8, "q2_3": 0.6}
     query_of = {instance: instance.split("_")[0] for instance in scores}
@@ -145,7 +145,7 @@ def test_robustness_groups_by_query_not_instance():
 def test_tau_b_equals_scipys_statistic_with_ties():
     from scipy.stats import kendalltau
 
-    from probes.measures.kendall import tau_b
+    from instructprobe.probes.measures.kendall import tau_b
 
     rng = random.Random(11)
     for _ in range(300):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from probes.measures import AP, NDCG, RR, Recall, ranking_from_scores
+from instructprobe.probes.measures import AP, NDCG, RR, Recall, ranking_from_scores
 
 pytrec_eval = pytest.importorskip("pytrec_eval")
 

@@ -1,8 +1,8 @@
 import pytest
 
-from perturb import Family
-from perturb.meaning import MeaningFilter, SentenceEncoder
-from probes.plan import plan
+from instructprobe.perturb import Family
+from instructprobe.perturb.meaning import MeaningFilter, SentenceEncoder
+from instructprobe.probes.plan import plan
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,17 @@ import json
 
 import pytest
 
-import probes.plancache as plancache
-from perturb import Family
-from perturb.meaning import MeaningFilter, SentenceEncoder
-from probes.plan import plan
-from probes.plancache import PlanCache, cached_plan, code_fingerprint, meaning_identity, plan_key
+import instructprobe.probes.plancache as plancache
+from instructprobe.perturb import Family
+from instructprobe.perturb.meaning import MeaningFilter, SentenceEncoder
+from instructprobe.probes.plan import plan
+from instructprobe.probes.plancache import (
+    PlanCache,
+    cached_plan,
+    code_fingerprint,
+    meaning_identity,
+    plan_key,
+)
 
 FAMILIES = (Family.PARAPHRASE, Family.NEGATION, Family.REORDER)
 
@@ -71,14 +77,14 @@ def test_editing_any_generating_file_changes_the_fingerprint(tmp_path):
     (tmp_path / "perturb").mkdir()
     (tmp_path / "perturb" / "ops.py").write_text("RULES = 1\n")
     (tmp_path / "plan.py").write_text("x = 1\n")
-    paths = ("perturb", "plan.py")
-    before = code_fingerprint(tmp_path, paths)
+    paths = (tmp_path / "perturb", tmp_path / "plan.py")
+    before = code_fingerprint(paths)
     (tmp_path / "perturb" / "ops.py").write_text("RULES = 2\n")
-    edited = code_fingerprint(tmp_path, paths)
+    edited = code_fingerprint(paths)
     assert edited != before
     (tmp_path / "perturb" / "__pycache__").mkdir()
     (tmp_path / "perturb" / "__pycache__" / "ops.cpython-311.pyc").write_bytes(b"compiled")
-    assert code_fingerprint(tmp_path, paths) == edited
+    assert code_fingerprint(paths) == edited
 
 
 def test_a_plan_made_with_other_wordnet_files_is_made_again(small, tmp_path, monkeypatch):
@@ -123,7 +129,7 @@ def test_clear_removes_the_plans_and_says_how_much(small, tmp_path):
 
 
 def test_a_cache_folder_that_cannot_be_written_is_a_one_line_error(small, tmp_path):
-    from probes.errors import ProbeError
+    from instructprobe.probes.errors import ProbeError
 
     (tmp_path / "plans").write_text("a file where the plans folder should be")
     with pytest.raises(ProbeError, match=r"cannot be written .*--no-cache"):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from probes.ranktests import average_ranks, signed_rank_exact_p, signed_rank_normal_p
+from instructprobe.probes.ranktests import average_ranks, signed_rank_exact_p, signed_rank_normal_p
 
 
 def _tied(rng, n):

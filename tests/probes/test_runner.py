@@ -3,13 +3,13 @@ import math
 
 import pytest
 
-from perturb import Family, Order, Request
-from probes.results import RunResult
-from probes.runner import RunConfig, Runner
-from probes.stats import Summary
-from probes.verdicts import Evidence, SensitivityRule, Thresholds, Verdict
-from retrievers.bm25 import BM25
-from retrievers.dense import SentenceTransformerRetriever
+from instructprobe.perturb import Family, Order, Request
+from instructprobe.probes.results import RunResult
+from instructprobe.probes.runner import RunConfig, Runner
+from instructprobe.probes.stats import Summary
+from instructprobe.probes.verdicts import Evidence, SensitivityRule, Thresholds, Verdict
+from instructprobe.retrievers.bm25 import BM25
+from instructprobe.retrievers.dense import SentenceTransformerRetriever
 
 FAMILIES = {f.value for f in Family}
 
@@ -202,7 +202,7 @@ def test_results_file_gets_ordinary_permissions(tmp_path, starter_result):
 def test_reranking_mode_ranks_only_each_querys_candidates(tmp_path, bm25):
     import json
 
-    from probes.suites import read_suite
+    from instructprobe.suites import read_suite
 
     docs = [
         {"kind": "document", "id": f"d{i}", "text": text}
@@ -229,7 +229,7 @@ def test_reranking_mode_ranks_only_each_querys_candidates(tmp_path, bm25):
     suite = read_suite(path)
     result = Runner(RunConfig(("bm25",), resamples=200), suite).run([bm25])
     assert result.cells
-    from probes.runner import rank_requests
+    from instructprobe.probes.runner import rank_requests
 
     (case,) = Runner(RunConfig(("bm25",)), suite).plan().cases
     ranking = rank_requests(bm25, suite, [(case.id, case.request)], depth=10)[case.id, case.request]
@@ -266,7 +266,7 @@ def test_stratified_results_are_adjusted_and_flagged(starter_result):
 def test_suite_paraphrases_become_curated_invariant_variants(starter):
     from dataclasses import replace
 
-    from probes.plan import plan
+    from instructprobe.probes.plan import plan
 
     query = replace(starter.queries[0], paraphrases=("Retrieve adult ibuprofen dosing.",))
     suite = replace(starter, queries=(query,))
@@ -277,8 +277,8 @@ def test_suite_paraphrases_become_curated_invariant_variants(starter):
 
 
 def test_a_cached_run_loads_minilm_once_for_the_filter_and_the_retriever(starter, tmp_path):
-    from retrievers.dense import EncoderSettings
-    from retrievers.registry import resolve
+    from instructprobe.retrievers.dense import EncoderSettings
+    from instructprobe.retrievers.registry import resolve
 
     minilm = resolve("minilm", EncoderSettings(cache_dir=str(tmp_path)))
     config = RunConfig(

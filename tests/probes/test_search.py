@@ -1,8 +1,14 @@
 import pytest
 
-from probes.plan import case_for, corpus_stats
-from probes.search import RankingCache, SearchSettings, judge, search_case, searchable_operators
-from retrievers.base import Ranking
+from instructprobe.probes.plan import case_for, corpus_stats
+from instructprobe.probes.search import (
+    RankingCache,
+    SearchSettings,
+    judge,
+    search_case,
+    searchable_operators,
+)
+from instructprobe.retrievers.base import Ranking
 
 
 def ranking(*ids):

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from probes.stats import signed_rank_p, summarize
+from instructprobe.probes.stats import signed_rank_p, summarize
 
 
 def rng(seed=0):
@@ -52,7 +52,7 @@ def test_null_differences_are_rarely_significant():
 
 
 def test_sign_flip_is_exact_for_few_values():
-    from probes.stats import sign_flip_p
+    from instructprobe.probes.stats import sign_flip_p
 
     # 3 non-zero values, all positive: only the all-positive and all-negative patterns are as
     # extreme, so p = 2 / 8
@@ -61,7 +61,7 @@ def test_sign_flip_is_exact_for_few_values():
 
 
 def test_sign_flip_monte_carlo_is_reproducible_and_agrees_with_wilcoxon_on_clear_effects():
-    from probes.stats import sign_flip_p
+    from instructprobe.probes.stats import sign_flip_p
 
     values = np.random.default_rng(4).normal(0.3, 1.0, size=60)
     first = sign_flip_p(values, rng(9), 4000)
@@ -70,7 +70,7 @@ def test_sign_flip_monte_carlo_is_reproducible_and_agrees_with_wilcoxon_on_clear
 
 
 def test_effect_sizes():
-    from probes.stats import cohen_dz, rank_biserial
+    from instructprobe.probes.stats import cohen_dz, rank_biserial
 
     values = np.array([1.0, 2.0, 3.0, -1.0])
     assert cohen_dz(values) == pytest.approx(values.mean() / values.std(ddof=1))
@@ -79,7 +79,7 @@ def test_effect_sizes():
 
 
 def test_tost_shows_equivalence_only_with_enough_evidence():
-    from probes.stats import tost_p
+    from instructprobe.probes.stats import tost_p
 
     generator = np.random.default_rng(3)
     tight = generator.normal(0.0, 0.02, size=80)
@@ -90,7 +90,7 @@ def test_tost_shows_equivalence_only_with_enough_evidence():
 
 
 def test_holm_and_bh_adjustments():
-    from probes.stats import Correction, adjust
+    from instructprobe.probes.stats import Correction, adjust
 
     p = [0.01, 0.04, 0.03, float("nan"), 0.2]
     holm = adjust(p, Correction.HOLM)
@@ -106,7 +106,7 @@ def test_holm_and_bh_adjustments():
 
 
 def test_minimum_detectable_effect_shrinks_with_n():
-    from probes.stats import minimum_detectable_effect
+    from instructprobe.probes.stats import minimum_detectable_effect
 
     assert minimum_detectable_effect(0.2, 100, 0.05) == pytest.approx(
         (1.959964 + 0.841621) * 0.2 / 10, rel=1e-5
@@ -117,7 +117,7 @@ def test_minimum_detectable_effect_shrinks_with_n():
 def test_calibration_on_real_shaped_null_data():
     """Under a null that keeps the shape of real per-query changes (many zeros, ties, skew),
     both paired tests reject at about the nominal 5%: symmetrise by random signs."""
-    from probes.stats import sign_flip_p
+    from instructprobe.probes.stats import sign_flip_p
 
     generator = np.random.default_rng(2026)
     shape = np.concatenate([np.zeros(15), generator.exponential(0.05, size=30)])
@@ -132,7 +132,7 @@ def test_calibration_on_real_shaped_null_data():
 
 
 def test_rank_tests_tie_values_that_differ_only_by_rounding_noise():
-    from probes.stats import rank_biserial, signed_rank_p
+    from instructprobe.probes.stats import rank_biserial, signed_rank_p
 
     exact = np.array([0.1, -0.2, 0.3, 0.3, -0.1, 0.5, 0.2, 0.4])
     noisy = exact + np.array([0, 0, 1e-16, -1e-16, 0, 0, 2e-17, 0]) * 3
@@ -144,7 +144,7 @@ def test_rank_tests_tie_values_that_differ_only_by_rounding_noise():
 def test_bca_interval_is_scipys_for_the_same_generator(seed):
     from scipy import stats
 
-    from probes.stats import bootstrap_ci
+    from instructprobe.probes.stats import bootstrap_ci
 
     data = np.random.default_rng(seed).gamma(1.5, 0.2, 30 + seed * 7) - 0.25
     ours = bootstrap_ci(data, np.random.default_rng(99), 2999, 0.95)
@@ -157,7 +157,7 @@ def test_bca_interval_is_scipys_for_the_same_generator(seed):
 def test_tost_p_is_the_larger_of_scipys_two_one_sided_t_tests():
     from scipy import stats
 
-    from probes.stats import tost_p
+    from instructprobe.probes.stats import tost_p
 
     data = np.random.default_rng(5).normal(0.01, 0.05, 40)
     above = stats.ttest_1samp(data, -0.05, alternative="greater").pvalue
@@ -168,7 +168,7 @@ def test_tost_p_is_the_larger_of_scipys_two_one_sided_t_tests():
 def test_bh_adjustment_is_scipys_false_discovery_control():
     from scipy import stats
 
-    from probes.stats import Correction, adjust
+    from instructprobe.probes.stats import Correction, adjust
 
     p = np.random.default_rng(3).uniform(0, 0.2, 25) ** 2
     expected = stats.false_discovery_control(p, method="bh")

@@ -2,9 +2,16 @@ import math
 
 import pytest
 
-from perturb import ExpectationKind
-from probes.stats import Summary
-from probes.verdicts import EquivalenceRule, Evidence, SensitivityRule, Thresholds, Verdict, rules
+from instructprobe.perturb import ExpectationKind
+from instructprobe.probes.stats import Summary
+from instructprobe.probes.verdicts import (
+    EquivalenceRule,
+    Evidence,
+    SensitivityRule,
+    Thresholds,
+    Verdict,
+    rules,
+)
 
 THRESHOLDS = Thresholds(alpha=0.05, margin=0.05, follow_margin=0.05)
 EQUIVALENCE = rules(THRESHOLDS)[ExpectationKind.INVARIANT]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from probes.cli import main
-from reports.files import write_atomic
+from instructprobe.probes.cli import main
+from instructprobe.reports.files import write_atomic
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "release-gates.toml"
 

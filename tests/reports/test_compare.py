@@ -4,8 +4,16 @@ import math
 import numpy as np
 import pytest
 
-from probes.errors import ProbeError
-from reports.compare import BETTER, UNCLEAR, WORSE, compare, headline, render_text, to_dict
+from instructprobe.probes.errors import ProbeError
+from instructprobe.reports.compare import (
+    BETTER,
+    UNCLEAR,
+    WORSE,
+    compare,
+    headline,
+    render_text,
+    to_dict,
+)
 
 
 def test_a_run_against_itself_changes_nothing(starter_result):
@@ -71,7 +79,7 @@ def test_the_change_is_paired_over_the_shared_queries(bm25_only, minilm_only):
 
 
 def test_p_values_are_adjusted_over_the_compared_cells(bm25_only, minilm_only):
-    from probes.stats import Correction, adjust
+    from instructprobe.probes.stats import Correction, adjust
 
     for correction in ("holm", "bh"):
         comparison = compare(bm25_only, minilm_only, all_metrics=True, correction=correction)

@@ -4,8 +4,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from reports import format as fmt
-from reports.render import report
+from instructprobe.reports import format as fmt
+from instructprobe.reports.render import report
 
 
 @pytest.fixture(scope="module")

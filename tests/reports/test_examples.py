@@ -1,5 +1,5 @@
-from probes.suites import load_suite
-from reports.examples import plain_diff, rank_moves, word_diff, worst
+from instructprobe.reports.examples import plain_diff, rank_moves, word_diff, worst
+from instructprobe.suites import load_suite
 
 
 def test_word_diff_marks_the_changed_words_and_elides_long_unchanged_runs():

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from reports import format as fmt
+from instructprobe.reports import format as fmt
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from probes.results import Stratum
-from reports.gates import (
+from instructprobe.probes.results import Stratum
+from instructprobe.reports.gates import (
     Bound,
     Equivalent,
     GateError,
@@ -16,7 +16,7 @@ from reports.gates import (
     check,
     evaluate,
 )
-from reports.gates.config import load
+from instructprobe.reports.gates.config import load
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "release-gates.toml"
 

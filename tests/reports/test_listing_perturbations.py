@@ -1,5 +1,5 @@
-from perturb import operator_names
-from reports.listing import perturbations
+from instructprobe.perturb import operator_names
+from instructprobe.reports.listing import perturbations
 
 
 def test_every_operator_on_one_line_within_80_columns(monkeypatch, capsys):

@@ -2,8 +2,15 @@ import struct
 
 import pytest
 
-from reports.examples import rank_moves
-from reports.plots import delta_distributions, dose_response, plots, png, rank_move_scatter, svg
+from instructprobe.reports.examples import rank_moves
+from instructprobe.reports.plots import (
+    delta_distributions,
+    dose_response,
+    plots,
+    png,
+    rank_move_scatter,
+    svg,
+)
 
 
 def png_size(data):

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 GATES = """
-from reports.gates import Bound, Equivalent, NotWorse, VerdictIs
+from instructprobe.reports.gates import Bound, Equivalent, NotWorse, VerdictIs
 
 
 def test_negation_is_followed(probe_gate):
@@ -97,7 +97,7 @@ def test_a_session_runs_the_probes_once(tmp_path):
     (tmp_path / "test_twice.py").write_text(
         textwrap.dedent(
             """
-            from reports.gates import VerdictIs
+            from instructprobe.reports.gates import VerdictIs
 
             def test_one(probe_gate, probe_result):
                 assert probe_result.settings.limit == 4

@@ -4,9 +4,9 @@ import typing
 
 import pytest
 
-from probes import results
-from probes.errors import ProbeError
-from reports.schema import problems, schema, validate
+from instructprobe.probes import results
+from instructprobe.probes.errors import ProbeError
+from instructprobe.reports.schema import problems, schema, validate
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@ import re
 
 from rich.console import Console
 
-from reports import format as fmt
-from reports.terminal import print_report, render_text
+from instructprobe.reports import format as fmt
+from instructprobe.reports.terminal import print_report, render_text
 
 
 def render(result, **console_options):

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from perturb import Order, Request
-from retrievers.base import Ranking, Template, rank_pool, stream_top_k, top_k
+from instructprobe.perturb import Order, Request
+from instructprobe.retrievers.base import Ranking, Template, rank_pool, stream_top_k, top_k
 
 
 def test_template_renders_both_orders_and_bare_queries():

@@ -1,7 +1,7 @@
 import pytest
 
-from retrievers import RetrieverError
-from retrievers.bm25 import BM25, BM25Parameters
+from instructprobe.retrievers import RetrieverError
+from instructprobe.retrievers.bm25 import BM25, BM25Parameters
 
 DOCS = {
     "pets": "Cats and dogs are the most common household pets.",

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from perturb import Order, Request
-from retrievers.cache import (
+from instructprobe.perturb import Order, Request
+from instructprobe.retrievers.cache import (
     DOCUMENT,
     FILENAME,
     QUERY,
@@ -22,7 +22,7 @@ from retrievers.cache import (
     hub_revision,
     model_identity,
 )
-from retrievers.dense import EncoderSettings, SentenceTransformerRetriever
+from instructprobe.retrievers.dense import EncoderSettings, SentenceTransformerRetriever
 
 NS = Namespace(model="sha256:abc", role=DOCUMENT, prompt="passage: ", max_length=512)
 
@@ -78,7 +78,7 @@ def test_location_comes_from_the_variable_then_xdg_then_home(monkeypatch, tmp_pa
 
 
 def test_a_corrupt_cache_file_is_one_error_with_the_fix(tmp_path):
-    from retrievers import RetrieverError
+    from instructprobe.retrievers import RetrieverError
 
     (tmp_path / FILENAME).write_bytes(b"this is not a database" * 100)
     with pytest.raises(RetrieverError, match="probe cache clear"):
@@ -90,7 +90,7 @@ def test_a_killed_writer_leaves_a_valid_cache_of_whole_chunks(tmp_path):
     script = textwrap.dedent(
         f"""
         import sys, numpy as np
-        from retrievers.cache import EmbeddingCache, Namespace
+        from instructprobe.retrievers.cache import EmbeddingCache, Namespace
         cache = EmbeddingCache({str(tmp_path)!r})
         ns = Namespace("m", "document")
         chunk = 0
@@ -201,7 +201,7 @@ def small_suite(path):
     """Two starter queries over 40 documents, written in the suite format."""
     import json
 
-    source = Path(__file__).parents[2] / "probes" / "suites" / "data" / "starter.jsonl"
+    source = Path(__file__).parents[2] / "suites" / "data" / "starter.jsonl"
     records = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
     queries = [r for r in records if r["kind"] == "query"][:2]
     wanted = {d for q in queries for d in q["qrels"]}
@@ -219,8 +219,8 @@ def small_suite(path):
 
 
 def test_probe_run_fills_the_cache_and_probe_cache_reports_and_clears_it(tmp_path, capsys):
-    from probes.cli import main
-    from probes.plancache import PlanCache
+    from instructprobe.probes.cli import main
+    from instructprobe.probes.plancache import PlanCache
 
     suite = tmp_path / "small.jsonl"
     documents = small_suite(suite)

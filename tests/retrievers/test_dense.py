@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from retrievers.cache import DOCUMENT, QUERY
-from retrievers.dense import EncoderSettings, SentenceTransformerRetriever
+from instructprobe.retrievers.cache import DOCUMENT, QUERY
+from instructprobe.retrievers.dense import EncoderSettings, SentenceTransformerRetriever
 
 DOCS = {
     "pets": "Cats and dogs are the most common household pets.",

@@ -3,8 +3,13 @@ import sys
 import pytest
 import torch
 
-from retrievers import RetrieverError
-from retrievers.devices import resolve_device, resolve_dtype, resolve_precision, run_precision
+from instructprobe.retrievers import RetrieverError
+from instructprobe.retrievers.devices import (
+    resolve_device,
+    resolve_dtype,
+    resolve_precision,
+    run_precision,
+)
 
 HAS_CUDA = torch.cuda.is_available()
 
@@ -46,7 +51,7 @@ def test_auto_precision_on_cuda():
 
 
 def test_loading_keywords_leave_float32_to_the_default():
-    from retrievers.devices import dtype_kwargs
+    from instructprobe.retrievers.devices import dtype_kwargs
 
     assert dtype_kwargs(torch.float32) == {}
     assert dtype_kwargs(torch.float16) == {"dtype": torch.float16}  # transformers >= 4.56 here
@@ -58,7 +63,7 @@ CPU_ONLY_BUILD = (
 
 
 def test_the_build_flags_read_without_torch_agree_with_torch():
-    from retrievers.devices import _cpu_only_torch
+    from instructprobe.retrievers.devices import _cpu_only_torch
 
     assert _cpu_only_torch() is CPU_ONLY_BUILD
 

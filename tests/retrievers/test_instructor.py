@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from perturb import Order, Request
-from retrievers import resolve
-from retrievers.cache import DOCUMENT, QUERY
-from retrievers.dense import EncoderSettings
-from retrievers.instructor import InstructorRetriever
+from instructprobe.perturb import Order, Request
+from instructprobe.retrievers import resolve
+from instructprobe.retrievers.cache import DOCUMENT, QUERY
+from instructprobe.retrievers.dense import EncoderSettings
+from instructprobe.retrievers.instructor import InstructorRetriever
 
 DOCS = {
     "pets": "Cats and dogs are the most common household pets.",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retrievers import Retriever, resolve
+from instructprobe.retrievers import Retriever, resolve
 
 DOC = Path(__file__).parents[2] / "docs" / "retrievers.md"
 
@@ -56,7 +56,7 @@ def test_the_documented_entry_point_makes_it_a_name(plugin):
 def test_the_documented_plugin_runs_inside_probe_run(plugin, tmp_path):
     import json
 
-    from probes.cli import main
+    from instructprobe.probes.cli import main
 
     out = tmp_path / "results.json"
     args = ["run", "-r", plugin, "--limit", "3", "--resamples", "200", "--quiet"]

@@ -2,9 +2,9 @@ import time
 
 import pytest
 
-from retrievers import PRESETS, Retriever, RetrieverError, resolve
-from retrievers.bm25 import BM25
-from retrievers.dense import SentenceTransformerRetriever
+from instructprobe.retrievers import PRESETS, Retriever, RetrieverError, resolve
+from instructprobe.retrievers.bm25 import BM25
+from instructprobe.retrievers.dense import SentenceTransformerRetriever
 
 
 def make_bm25() -> BM25:
@@ -73,7 +73,7 @@ REQUIRED = {
 
 
 def test_the_fields_presets_are_all_there_with_a_builder_each():
-    from retrievers.registry import BUILDERS
+    from instructprobe.retrievers.registry import BUILDERS
 
     assert set(PRESETS) >= REQUIRED
     for preset in PRESETS.values():
@@ -97,7 +97,7 @@ def test_instructor_xl_by_name_works_where_its_weights_are_in_the_hub_cache(
 ):
     import huggingface_hub.constants
 
-    from retrievers.instructor import InstructorRetriever
+    from instructprobe.retrievers.instructor import InstructorRetriever
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -137,9 +137,13 @@ def test_local_folders_get_their_family_from_their_files(
 ):
     import shutil
 
-    from retrievers.instructor import InstructorRetriever
-    from retrievers.registry import detect_family
-    from retrievers.rerankers import CrossEncoderRetriever, MonoT5Retriever, YesNoRetriever
+    from instructprobe.retrievers.instructor import InstructorRetriever
+    from instructprobe.retrievers.registry import detect_family
+    from instructprobe.retrievers.rerankers import (
+        CrossEncoderRetriever,
+        MonoT5Retriever,
+        YesNoRetriever,
+    )
 
     named = tmp_path / "my-instructor-large"
     shutil.copytree(instructor_dir, named)

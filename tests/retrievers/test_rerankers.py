@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from retrievers import RetrieverError, resolve
-from retrievers.bm25 import BM25
-from retrievers.dense import EncoderSettings
-from retrievers.rerankers import (
+from instructprobe.retrievers import RetrieverError, resolve
+from instructprobe.retrievers.bm25 import BM25
+from instructprobe.retrievers.dense import EncoderSettings
+from instructprobe.retrievers.rerankers import (
     FOLLOWIR_PATTERN,
     CrossEncoderRetriever,
     MonoT5Retriever,

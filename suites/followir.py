@@ -19,10 +19,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from probes.suites.build import Draft, assemble, documents_from
-from probes.suites.model import Suite
-from probes.suites.problems import Report
-from probes.suites.tables import Qrels, Row, identifier, jsonl_rows, qrels_file, require, text
+from instructprobe.suites.build import Draft, assemble, documents_from
+from instructprobe.suites.model import Suite
+from instructprobe.suites.problems import Report
+from instructprobe.suites.tables import (
+    Qrels,
+    Row,
+    identifier,
+    jsonl_rows,
+    qrels_file,
+    require,
+    text,
+)
 
 DESCRIPTION = "FollowIR {name}: TREC narratives as instructions, original and changed, with qrels"
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from probes.suites.jsonl import SuiteFormatError, read_suite, write_suite
-from probes.suites.model import Document, InstructionChange, Query, Suite
-from probes.suites.problems import Loaded, Problem, Severity
-from probes.suites.registry import BUILTIN_SUITES, FORMATS, KNOWN
+from instructprobe.suites.jsonl import SuiteFormatError, read_suite, write_suite
+from instructprobe.suites.model import Document, InstructionChange, Query, Suite
+from instructprobe.suites.problems import Loaded, Problem, Severity
+from instructprobe.suites.registry import BUILTIN_SUITES, FORMATS, KNOWN
 
 __all__ = [
     "BUILTIN_SUITES",
@@ -38,7 +38,7 @@ def inspect_suite(spec: str) -> Loaded:
 
     Raises ProbeError only when ``spec`` names nothing readable (an unknown name, a missing
     path, a hub data set that is not cached while offline)."""
-    from probes.suites.registry import inspect
+    from instructprobe.suites.registry import inspect
 
     return inspect(spec)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from probes.suites.model import Suite
+    from instructprobe.suites.model import Suite
 
 
 class Severity(str, Enum):
@@ -67,7 +67,7 @@ class Report:
         """sha256 over the files read (names relative to their common folder, and contents)."""
         import hashlib
 
-        from probes.suites.model import sha256_of
+        from instructprobe.suites.model import sha256_of
 
         if len(self.files) == 1:
             return sha256_of(str(self.files[0]))

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from probes.suites.problems import Report, where
+from instructprobe.suites.problems import Report, where
 
 Row = tuple[str, Mapping[str, Any]]
 """A record and where it was read (``file:line``)."""

@@ -2,7 +2,7 @@
 
 **instructir** (kaist-ai/InstructIR): ``queries.jsonl`` holds ``"instruction [SEP] query"`` for
 each instance ``<qid>_<k>``, ``qrels/test.tsv`` its one revised target ``<pid>_<k>``; that is a
-BEIR folder (``probes.suites.beir``).
+BEIR folder (``instructprobe.suites.beir``).
 
 **instructir-lite** is built from the files of the InstructIR GitHub repository, which lack the
 revised targets. An instance (one query with one of its instructions) becomes a suite query:
@@ -25,11 +25,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from probes.suites.beir import instance_topic, load_beir, split_sep
-from probes.suites.build import Draft, assemble, documents_from
-from probes.suites.model import Suite
-from probes.suites.problems import Report, where
-from probes.suites.tables import Qrels, identifier, jsonl_rows, require, text, tsv_qrels
+from instructprobe.suites.beir import instance_topic, load_beir, split_sep
+from instructprobe.suites.build import Draft, assemble, documents_from
+from instructprobe.suites.model import Suite
+from instructprobe.suites.problems import Report, where
+from instructprobe.suites.tables import Qrels, identifier, jsonl_rows, require, text, tsv_qrels
 
 ENV_DIR = "INSTRUCTPROBE_INSTRUCTIR_DIR"
 DEFAULT_DIR = Path("..") / "shared" / "data" / "instructir"
@@ -52,7 +52,7 @@ def instructir_dir() -> Path:
     configured = os.environ.get(ENV_DIR)
     if configured:
         return Path(configured)
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]
     for candidate in (Path.cwd() / DEFAULT_DIR, root / DEFAULT_DIR):
         if (candidate / INSTANCES).is_file():
             return candidate.resolve()

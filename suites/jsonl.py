@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from probes.errors import ProbeError
-from probes.suites.model import Document, InstructionChange, Query, Suite, sha256_of
-from probes.suites.problems import Problem, Report, where
-from probes.suites.tables import jsonl_rows
+from instructprobe.probes.errors import ProbeError
+from instructprobe.suites.model import Document, InstructionChange, Query, Suite, sha256_of
+from instructprobe.suites.problems import Problem, Report, where
+from instructprobe.suites.tables import jsonl_rows
 
 
 class SuiteFormatError(ProbeError):

@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from probes.suites.build import Draft, assemble, documents_from
-from probes.suites.model import Suite
-from probes.suites.problems import Report
-from probes.suites.tables import identifier, jsonl_rows, require, text, tsv_qrels
+from instructprobe.suites.build import Draft, assemble, documents_from
+from instructprobe.suites.model import Suite
+from instructprobe.suites.problems import Report
+from instructprobe.suites.tables import identifier, jsonl_rows, require, text, tsv_qrels
 
 SEP = "[SEP]"
 

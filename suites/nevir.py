@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from probes.suites.build import Draft, assemble
-from probes.suites.model import Document, Suite
-from probes.suites.problems import Report
-from probes.suites.tables import Qrels, jsonl_rows, require, table_rows, text
+from instructprobe.suites.build import Draft, assemble
+from instructprobe.suites.model import Document, Suite
+from instructprobe.suites.problems import Report
+from instructprobe.suites.tables import Qrels, jsonl_rows, require, table_rows, text
 
 DESCRIPTION = "NevIR: passage pairs that differ by a negation, one question for each passage"
 

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from probes.suites.model import Document, InstructionChange, Query, Suite
-from probes.suites.problems import Report
-from probes.suites.tables import Qrels, Row, identifier, text
+from instructprobe.suites.model import Document, InstructionChange, Query, Suite
+from instructprobe.suites.problems import Report
+from instructprobe.suites.tables import Qrels, Row, identifier, text
 
 
 @dataclass

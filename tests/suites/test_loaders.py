@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from probes.suites import inspect_suite, load_suite, read_suite, write_suite
+from instructprobe.suites import inspect_suite, load_suite, read_suite, write_suite
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -194,8 +194,8 @@ class TestInstructIRLite:
     def test_the_order_swapped_variant_is_the_query_first_template(self):
         """InstructIR's analysis_order_sensitivity holds '] query [SEP] instruction [': the
         instance with the query first, which the reorder family's template swap produces."""
-        from perturb.model import Order, Request
-        from retrievers.base import Template
+        from instructprobe.perturb.model import Order, Request
+        from instructprobe.retrievers.base import Template
 
         queries = by_id(load(f"instructir-lite:{FIXTURES / 'instructir-lite'}"))
         path = FIXTURES / "instructir-lite" / "INSTRUCTIR" / "analysis_order_sensitivity"

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from probes.errors import ProbeError
-from probes.suites.model import Suite
-from probes.suites.problems import Loaded, Report
+from instructprobe.probes.errors import ProbeError
+from instructprobe.suites.model import Suite
+from instructprobe.suites.problems import Loaded, Report
 
 FULL = "@full"
 
@@ -29,7 +29,7 @@ Loader = Callable[[Path, Report], "Suite | None"]
 
 
 def _jsonl(path: Path, report: Report) -> Suite | None:
-    from probes.suites.jsonl import load_jsonl
+    from instructprobe.suites.jsonl import load_jsonl
 
     if path.is_dir():
         report.error(str(path), "is a folder; the JSONL format is one file", "missing-file")
@@ -38,37 +38,37 @@ def _jsonl(path: Path, report: Report) -> Suite | None:
 
 
 def _beir(path: Path, report: Report) -> Suite | None:
-    from probes.suites.beir import load_beir
+    from instructprobe.suites.beir import load_beir
 
     return load_beir(path, report)
 
 
 def _instructir(path: Path, report: Report) -> Suite | None:
-    from probes.suites.instructir import load_instructir
+    from instructprobe.suites.instructir import load_instructir
 
     return load_instructir(path, report)
 
 
 def _lite(path: Path, report: Report) -> Suite | None:
-    from probes.suites.instructir import load_instructir_lite
+    from instructprobe.suites.instructir import load_instructir_lite
 
     return load_instructir_lite(path, report)
 
 
 def _followir(path: Path, report: Report) -> Suite | None:
-    from probes.suites.followir import load_followir
+    from instructprobe.suites.followir import load_followir
 
     return load_followir(path, report)
 
 
 def _mteb(path: Path, report: Report) -> Suite | None:
-    from probes.suites.mteb import load_mteb
+    from instructprobe.suites.mteb import load_mteb
 
     return load_mteb(path, report)
 
 
 def _nevir(path: Path, report: Report) -> Suite | None:
-    from probes.suites.nevir import load_nevir
+    from instructprobe.suites.nevir import load_nevir
 
     return load_nevir(path, report)
 
@@ -92,7 +92,7 @@ class Known:
     hub_id: str | None = None
     """Hugging Face data set; ``None`` for built-in and local suites."""
     builtin: str | None = None
-    """File in ``probes/suites/data``."""
+    """File in ``suites/data``."""
 
 
 def _followir_suites(name: str, collection: str) -> list[Known]:
@@ -161,11 +161,11 @@ class Resolved:
 
 
 def builtin_path(file: str) -> Path:
-    return Path(str(resources.files("probes.suites") / "data" / file))
+    return Path(str(resources.files("instructprobe.suites") / "data" / file))
 
 
 def lite_path() -> Path:
-    from probes.suites.instructir import instructir_dir
+    from instructprobe.suites.instructir import instructir_dir
 
     return instructir_dir()
 
@@ -192,7 +192,7 @@ def detect(path: Path) -> str:
     pairs = _first_record(path / "test.jsonl") if (path / "test.jsonl").is_file() else None
     if pairs is not None and {"q1", "q2", "doc1", "doc2"} <= pairs.keys():
         return "nevir"
-    from probes.suites.mteb import config_files
+    from instructprobe.suites.mteb import config_files
 
     if "corpus" in config_files(path):
         return "mteb"
@@ -237,20 +237,20 @@ def resolve(spec: str) -> Resolved:
         if known.hub_id is None:
             path = lite_path()
             if not path.exists():
-                from probes.suites.instructir import ENV_DIR
+                from instructprobe.suites.instructir import ENV_DIR
 
                 raise ProbeError(
                     f"suite {known.name!r} reads the InstructIR files, which are not at {path}: "
                     f"set {ENV_DIR} to their folder, or pass --suite {known.format}:DIR"
                 )
             return Resolved(known.name, known.format, path, full, named=True)
-        from probes.suites import hub
+        from instructprobe.suites import hub
 
         path = hub.locate(known.name, known.hub_id, known.format)
         return Resolved(known.name, known.format, path, full, named=True)
     prefix, colon, rest = base.partition(":")
     if colon and prefix == "hf" and rest:
-        from probes.suites import hub
+        from instructprobe.suites import hub
 
         path = hub.locate(rest, rest, "FORMAT")
         return Resolved(rest, detect(path), path, full, named=True)
@@ -300,6 +300,6 @@ def availability(known: Known) -> str:
     if known.hub_id is None:
         path = lite_path()
         return f"local ({path})" if path.exists() else f"missing ({path})"
-    from probes.suites import hub
+    from instructprobe.suites import hub
 
     return "offline (hub cache)" if hub.cached(known.hub_id) else "needs 'probe fetch'"

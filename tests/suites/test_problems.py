@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from probes.suites import SuiteFormatError, inspect_suite, load_suite
-from probes.suites.problems import Report, Severity
-from probes.suites.tables import tsv_qrels
+from instructprobe.suites import SuiteFormatError, inspect_suite, load_suite
+from instructprobe.suites.problems import Report, Severity
+from instructprobe.suites.tables import tsv_qrels
 
 
 def lines(path):

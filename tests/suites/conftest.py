@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 SHARED_INSTRUCTIR = REPO / ".." / "shared" / "data" / "instructir"
 
 
@@ -60,7 +60,7 @@ def fake_hub_cache(cache: Path, repo_id: str, source: Path) -> Path:
 
 def probe(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
     return subprocess.run(
-        [sys.executable, "-m", "probes.cli", *args],
+        [sys.executable, "-m", "instructprobe.probes.cli", *args],
         capture_output=True,
         text=True,
         timeout=300,

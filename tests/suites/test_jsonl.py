@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from probes.errors import ProbeError
-from probes.suites import SuiteFormatError, load_suite, read_suite, write_suite
+from instructprobe.probes.errors import ProbeError
+from instructprobe.suites import SuiteFormatError, load_suite, read_suite, write_suite
 
 DOC = {"kind": "document", "id": "d1", "text": "Some text."}
 QUERY = {"kind": "query", "id": "q1", "text": "query", "instruction": "Find x.", "qrels": {"d1": 1}}
@@ -35,7 +35,7 @@ class TestStarterSuite:
                 assert now, f"{query.id} {form} leaves nothing relevant"
 
     def test_negations_are_worded_as_negations(self, starter):
-        from perturb.text import has_negation
+        from instructprobe.perturb.text import has_negation
 
         for query in starter.queries:
             assert query.negated is not None
@@ -151,7 +151,7 @@ LINE = st.one_of(
 def test_validation_of_random_files_names_real_lines_and_agrees_with_loading(
     tmp_path_factory, body
 ):
-    from probes.suites import inspect_suite
+    from instructprobe.suites import inspect_suite
 
     path = tmp_path_factory.mktemp("fuzz") / "suite.jsonl"
     path.write_text("\n".join(body) + "\n")

@@ -19,12 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from probes.suites.beir import instance_topic, split_sep
-from probes.suites.build import Draft, assemble, documents_from
-from probes.suites.followir import pools
-from probes.suites.model import Suite
-from probes.suites.problems import Report
-from probes.suites.tables import Qrels, Row, identifier, row_qrels, table_rows, text
+from instructprobe.suites.beir import instance_topic, split_sep
+from instructprobe.suites.build import Draft, assemble, documents_from
+from instructprobe.suites.followir import pools
+from instructprobe.suites.model import Suite
+from instructprobe.suites.problems import Report
+from instructprobe.suites.tables import Qrels, Row, identifier, row_qrels, table_rows, text
 
 OG, CHANGED = "-og", "-changed"
 ALIASES = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from probes.errors import ProbeError
+from instructprobe.probes.errors import ProbeError
 
 REACHABILITY_TIMEOUT_S = 3.0
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from probes.errors import ProbeError
-from probes.suites import KNOWN, inspect_suite, load_suite
-from probes.suites.registry import availability, detect, resolve
+from instructprobe.probes.errors import ProbeError
+from instructprobe.suites import KNOWN, inspect_suite, load_suite
+from instructprobe.suites.registry import availability, detect, resolve
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

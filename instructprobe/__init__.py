@@ -1,0 +1,1 @@
+"""instructprobe: adversarial instruction-following tests for text retrievers."""
