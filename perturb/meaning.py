@@ -48,9 +48,10 @@ class SentenceEncoder:
         from pathlib import Path
 
         from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        from instructprobe.core.hub import quiet_progress
+
+        quiet_progress()
         model = SentenceTransformer(path, device=device, local_files_only=True)
         return cls(model, name or Path(path).name)
 

@@ -11,6 +11,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from instructprobe.core.errors import PerturbError
+
 WORDNET_FILES = (
     "adj.exc",
     "adv.exc",
@@ -79,8 +81,8 @@ LEXNAMES = (
 _SYNTACTIC_CATEGORY = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
 
 
-class WordNetSetupError(RuntimeError):
-    pass
+class WordNetSetupError(PerturbError):
+    """WordNet cannot be installed or read for nltk."""
 
 
 def lexnames_text() -> str:

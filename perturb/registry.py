@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from importlib import import_module
 
+from instructprobe.core.errors import PerturbError
 from instructprobe.perturb.base import Operator
 from instructprobe.perturb.model import Family
 
@@ -30,8 +31,8 @@ _BUILTIN: dict[str, str] = {
 }
 
 
-class UnknownOperator(LookupError):
-    pass
+class UnknownOperator(PerturbError, LookupError):
+    """No operator of that name (built in or from an entry point)."""
 
 
 def _load(target: str) -> type[Operator]:

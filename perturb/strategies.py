@@ -1,7 +1,7 @@
 """Hypothesis strategies for operators and their compositions, for property tests of your own.
 
 >>> from hypothesis import given
->>> from perturb.strategies import operator_variants
+>>> from instructprobe.perturb.strategies import operator_variants
 >>> @given(operator_variants("preference-flip"))
 ... def test_flips_are_negations(drawn):
 ...     case, variants = drawn

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from instructprobe.perturb.lazy import standalone_module
-
+STOPWORD_FILE = "english_stopwords.txt"
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 NEGATION_CUES = frozenset(
@@ -83,13 +82,13 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    """scikit-learn's English list (the Glasgow IR group's), less the negation cues."""
-    listed = standalone_module("sklearn", "feature_extraction/_stop_words.py")
-    if listed is None:  # a layout we do not know: the public (slow) import
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    """The Glasgow IR group's English list (as scikit-learn ships it; ``data/``), less the
+    negation cues."""
+    from importlib.resources import files
 
-        return frozenset(ENGLISH_STOP_WORDS) - NEGATION_CUES
-    return frozenset(listed.ENGLISH_STOP_WORDS) - NEGATION_CUES
+    text = (files("instructprobe.perturb") / "data" / STOPWORD_FILE).read_text(encoding="utf-8")
+    listed = (line.strip() for line in text.splitlines())
+    return frozenset(w for w in listed if w and not w.startswith("#")) - NEGATION_CUES
 
 
 def is_content_word(word: str) -> bool:

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from instructprobe.core.progress import Progress
     from instructprobe.perturb.meaning import MeaningFilter
-    from instructprobe.retrievers.progress import Progress
 
 ENCODER_NAME = "all-MiniLM-L6-v2"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from instructprobe.core.progress import Progress
 from instructprobe.perturb import ExpectationKind, Request, Variant
 from instructprobe.probes.measures import Measure, PairedMeasure, RankingMeasure
 from instructprobe.probes.measures.base import rank_in
 from instructprobe.retrievers.base import Ranking, Retriever
-from instructprobe.retrievers.progress import Progress
 from instructprobe.suites import Suite
 
 Asked = tuple[str, Request]

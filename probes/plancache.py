@@ -14,14 +14,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from instructprobe.core.errors import CacheError, ProbeError
+from instructprobe.core.files import write_atomic
 from instructprobe.perturb import (
     Edit,
     Expectation,
@@ -31,7 +31,6 @@ from instructprobe.perturb import (
     Request,
     Variant,
 )
-from instructprobe.probes.errors import ProbeError
 from instructprobe.probes.plan import Plan, case_for, plan
 from instructprobe.suites import Suite
 
@@ -157,20 +156,15 @@ class PlanCache:
             "variants": [_record(v) for v in planned.variants],
             "dropped": [_record(v) for v in planned.dropped],
         }
+        text = json.dumps(stored, separators=(",", ":"))
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            write_atomic(self.folder / f"{key}.json.gz", gzip.compress(text.encode(), 1, mtime=0))
         except OSError as error:
-            raise ProbeError(
+            raise CacheError(
                 f"plan cache {self.folder} cannot be written ({error}): pass another "
                 "--cache-dir or --no-cache"
             ) from None
-        try:
-            with os.fdopen(handle, "wb") as raw, gzip.open(raw, "wt", 1, "utf-8") as out:
-                json.dump(stored, out, separators=(",", ":"))
-            os.replace(temporary, self.folder / f"{key}.json.gz")
-        finally:
-            Path(temporary).unlink(missing_ok=True)
         return True
 
     def files(self) -> list[Path]:

@@ -10,14 +10,15 @@ import dataclasses
 import functools
 import json
 import math
-import os
-import tempfile
 import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from instructprobe.core.errors import ResultsError
+from instructprobe.core.files import write_atomic
 
 SCHEMA_VERSION = 1
 
@@ -192,33 +193,40 @@ class RunResult:
         loaded: RunResult = _load(cls, data)
         return loaded
 
+    def to_json(self) -> str:
+        # dumps, not dump: dump writes piece by piece and takes about 4x as long.
+        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
     def write_json(self, path: str | Path) -> None:
         """Atomically: a Ctrl-C mid-write leaves the previous file (or none), never half of one."""
-        target = Path(path)
-        descriptor, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-        )
-        try:
-            os.chmod(temporary, 0o666 & ~_umask())
-            # dumps, not dump: dump writes piece by piece and takes about 4x as long.
-            text = json.dumps(self.to_dict(), indent=1, ensure_ascii=False, allow_nan=False)
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(text + "\n")
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomic(path, self.to_json())
 
     @classmethod
     def read_json(cls, path: str | Path) -> RunResult:
-        with Path(path).open(encoding="utf-8") as handle:
-            return cls.from_dict(json.load(handle))
+        """A results file, or a one-line ``ResultsError`` saying why it cannot be read."""
+        return read_results(path)
 
 
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+def read_results(path: str | Path) -> RunResult:
+    """A results file, or a one-line ``ResultsError`` saying why it cannot be read."""
+    target = Path(path)
+    if not target.is_file():
+        raise ResultsError(f"{target}: no such results file")
+    try:
+        with target.open(encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ResultsError(f"{target}: cannot be read ({error})") from None
+    except json.JSONDecodeError as error:
+        raise ResultsError(f"{target}:{error.lineno}: not JSON ({error.msg})") from None
+    if not isinstance(data, dict):
+        raise ResultsError(f"{target}: not a results file (the top level is not an object)")
+    try:
+        return RunResult.from_dict(data)
+    except ValueError as error:
+        raise ResultsError(f"{target}: {error}") from None
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ResultsError(f"{target}: not a results file (missing or malformed {error})") from None
 
 
 def _to_json(value: Any) -> Any:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from instructprobe.core.progress import Advance, Progress
 from instructprobe.perturb import ExpectationKind, Family, Variant, derive_seed
 from instructprobe.probes import grid, strata
 from instructprobe.probes.measures import (
@@ -42,7 +43,6 @@ from instructprobe.probes.results import (
 from instructprobe.probes.stats import summarize
 from instructprobe.probes.verdicts import Thresholds, rules
 from instructprobe.retrievers.base import Ranking, Retriever
-from instructprobe.retrievers.progress import Advance, Progress
 from instructprobe.suites import Suite
 
 VERSIONED_PACKAGES = (

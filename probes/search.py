@@ -157,12 +157,6 @@ class SearchSettings:
             raise ValueError(f"max chain must be >= 1, got {self.max_chain}")
 
 
-class _Found(Exception):
-    def __init__(self, finding: Finding) -> None:
-        super().__init__(finding.query_id)
-        self.finding = finding
-
-
 def search_case(
     case: Case,
     cache: RankingCache,
@@ -172,10 +166,11 @@ def search_case(
     on_example: Callable[[], None] | None = None,
 ) -> Finding | None:
     """Search one case; the shrunk failure, or ``None`` if none was found within the bounds."""
-    from hypothesis import HealthCheck, given, target
+    from hypothesis import HealthCheck, find, target
     from hypothesis import settings as hypothesis_settings
     from hypothesis import strategies as st
     from hypothesis.database import DirectoryBasedExampleDatabase
+    from hypothesis.errors import NoSuchExample
 
     names = searchable_operators()
     before = cache.rank(case.request)
@@ -188,7 +183,22 @@ def search_case(
         max_size=settings.max_chain,
     )
 
-    @hypothesis_settings(
+    def edit(chain: list[tuple[str, int]]) -> Variant | None:
+        return _apply([get_operator(n) for n, _ in chain], [s for _, s in chain], case, stats)
+
+    def breaks(chain: list[tuple[str, int]]) -> bool:
+        nonlocal examples
+        examples += 1
+        if on_example:
+            on_example()
+        variant = edit(chain) if time.monotonic() <= deadline else None
+        if variant is None:
+            return False
+        verdict = judge(before, cache.rank(variant.request), relevant, settings.cutoff)
+        target(verdict.displacement, label="rank drop of a relevant document")
+        return verdict.broken
+
+    options = hypothesis_settings(
         max_examples=settings.max_examples,
         deadline=None,
         derandomize=settings.database is None,
@@ -196,43 +206,27 @@ def search_case(
             DirectoryBasedExampleDatabase(str(settings.database)) if settings.database else None
         ),
         suppress_health_check=list(HealthCheck),
-        print_blob=False,
     )
-    @given(chain=chains)
-    def probe(chain: list[tuple[str, int]]) -> None:
-        nonlocal examples
-        examples += 1
-        if on_example:
-            on_example()
-        if time.monotonic() > deadline:
-            return
-        variant = _apply([get_operator(n) for n, _ in chain], [s for _, s in chain], case, stats)
-        if variant is None:
-            return
-        verdict = judge(before, cache.rank(variant.request), relevant, settings.cutoff)
-        target(verdict.displacement, label="rank drop of a relevant document")
-        if verdict.broken:
-            after = cache.rank(variant.request)
-            raise _Found(
-                Finding(
-                    case.id,
-                    tuple(n for n, _ in chain),
-                    case.instruction,
-                    variant.request.instruction,
-                    variant.request,
-                    verdict.document,
-                    verdict.rank_before,
-                    verdict.rank_after,
-                    before.doc_ids[0],
-                    after.doc_ids[0],
-                    examples,
-                )
-            )
-
-    # one database entry per (retriever, suite, query), so replays re-check the right failures
-    probe.hypothesis.inner_test._hypothesis_internal_add_digest = key.encode()  # type: ignore[attr-defined]
     try:
-        probe()
-    except _Found as found:
-        return found.finding
-    return None
+        # one database entry per (retriever, suite, query), so replays re-check the right failures
+        chain = find(chains, breaks, settings=options, database_key=key.encode())
+    except NoSuchExample:
+        return None
+    variant = edit(chain)
+    if variant is None:  # the search's time ran out while it shrank
+        return None
+    after = cache.rank(variant.request)
+    verdict = judge(before, after, relevant, settings.cutoff)
+    return Finding(
+        case.id,
+        tuple(n for n, _ in chain),
+        case.instruction,
+        variant.request.instruction,
+        variant.request,
+        verdict.document,
+        verdict.rank_before,
+        verdict.rank_after,
+        before.doc_ids[0],
+        after.doc_ids[0],
+        examples,
+    )

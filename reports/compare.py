@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from instructprobe.probes.errors import ProbeError
+from instructprobe.core.errors import ProbeError
 from instructprobe.probes.results import Cell, RunResult
 from instructprobe.reports import format as fmt
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from instructprobe.probes.errors import ProbeError
+from instructprobe.core.errors import ProbeError
 from instructprobe.probes.results import RunResult
 
 FORMATS = ("term", "md", "html", "json")

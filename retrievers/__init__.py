@@ -1,5 +1,6 @@
 """Retrievers: one protocol, many back-ends, each knowing how it joins query and instruction."""
 
+from instructprobe.core.errors import RetrieverError
 from instructprobe.retrievers.base import (
     Ranking,
     Retriever,
@@ -9,12 +10,12 @@ from instructprobe.retrievers.base import (
     top_k,
 )
 from instructprobe.retrievers.dense import EncoderSettings
-from instructprobe.retrievers.errors import RetrieverError
 from instructprobe.retrievers.presets import PRESETS, Preset
 from instructprobe.retrievers.registry import resolve
 
 __all__ = [
     "PRESETS",
+    "CorpusIndex",
     "EncoderSettings",
     "Preset",
     "Ranking",

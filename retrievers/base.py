@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from instructprobe.core.errors import RetrieverError
 from instructprobe.perturb.model import Order, Request
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from instructprobe.retrievers.progress import Progress
+    from instructprobe.core.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -74,17 +75,60 @@ class SearchIndex(abc.ABC):
     ) -> list[Ranking]:
         """Rank only each text's candidate documents (reranking mode, as FollowIR's pools).
 
-        The default ranks the whole corpus and keeps the candidates; back-ends that score
-        (query, document) pairs override it to score only the candidates. Candidates the
-        ranking does not reach come last, in document-id order.
+        Checks that there is one pool per text and that every candidate is in the corpus, then
+        hands the pools to ``rerank_pools``.
         """
+        if len(texts) != len(candidates):
+            raise ValueError(f"{len(texts)} texts but {len(candidates)} candidate pools")
+        for pool in candidates:
+            unknown = next((doc for doc in pool if not self.contains(doc)), None)
+            if unknown is not None:
+                raise RetrieverError(f"candidate document {unknown!r} is not in the corpus")
+        return self.rerank_pools(texts, candidates, progress)
+
+    def rerank_pools(
+        self,
+        texts: Sequence[str],
+        candidates: Sequence[Sequence[str]],
+        progress: Progress | None = None,
+    ) -> list[Ranking]:
+        """``rerank`` after its checks. The default ranks the whole corpus and keeps the
+        candidates (those it does not reach come last, in document-id order); back-ends that
+        can score just the candidates override it."""
         full = self.search(texts, depth=self.size, progress=progress)
         return [_restrict(r, pool) for r, pool in zip(full, candidates, strict=True)]
+
+    def contains(self, doc_id: str) -> bool:
+        """Whether ``doc_id`` is in the corpus; an index that cannot tell says yes."""
+        return True
 
     @property
     @abc.abstractmethod
     def size(self) -> int:
         """Number of documents in the index."""
+
+
+class CorpusIndex(SearchIndex):
+    """An index over documents held in one order: each document's row, and the order by id
+    that ``top_k`` breaks ties with."""
+
+    def __init__(self, doc_ids: Sequence[str]) -> None:
+        import numpy as np
+
+        self._doc_ids = tuple(doc_ids)
+        self._sorted = np.argsort(np.array(self._doc_ids, dtype=object))
+        self._position = {d: i for i, d in enumerate(self._doc_ids)}
+
+    @property
+    def size(self) -> int:
+        return len(self._doc_ids)
+
+    def contains(self, doc_id: str) -> bool:
+        return doc_id in self._position
+
+    def rows(self, pool: Sequence[str]) -> list[int]:
+        """The rows of ``pool``'s documents (``rerank`` has checked that each one is here)."""
+        return [self._position[d] for d in pool]
 
 
 def _restrict(ranking: Ranking, pool: Sequence[str]) -> Ranking:

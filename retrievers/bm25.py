@@ -7,17 +7,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from instructprobe.retrievers.base import (
+    CorpusIndex,
     Ranking,
     Retriever,
-    SearchIndex,
     Template,
     rank_pool,
     top_k,
 )
-from instructprobe.retrievers.errors import RetrieverError
 
 if TYPE_CHECKING:
-    from instructprobe.retrievers.progress import Progress
+    from instructprobe.core.progress import Progress
 
 SCORE_BUDGET = 1 << 24
 """Scores (queries × documents) held at once by ``search``."""
@@ -45,19 +44,11 @@ def _tokenizer() -> Any:
     )
 
 
-class BM25Index(SearchIndex):
+class BM25Index(CorpusIndex):
     def __init__(self, model: Any, tokenizer: Any, doc_ids: Sequence[str]) -> None:
-        import numpy as np
-
+        super().__init__(doc_ids)
         self._model = model
         self._tokenizer = tokenizer
-        self._doc_ids = tuple(doc_ids)
-        self._sorted = np.argsort(np.array(self._doc_ids, dtype=object))
-        self._position = {d: i for i, d in enumerate(self._doc_ids)}
-
-    @property
-    def size(self) -> int:
-        return len(self._doc_ids)
 
     def search(
         self, texts: Sequence[str], depth: int, progress: Progress | None = None
@@ -73,20 +64,17 @@ class BM25Index(SearchIndex):
             rankings.extend(top_k(scores, self._doc_ids, self._sorted, depth))
         return rankings
 
-    def rerank(
+    def rerank_pools(
         self,
         texts: Sequence[str],
         candidates: Sequence[Sequence[str]],
         progress: Progress | None = None,
     ) -> list[Ranking]:
         """Score each text against its candidates only: no sort of the whole corpus."""
-        if len(texts) != len(candidates):
-            raise ValueError(f"{len(texts)} texts but {len(candidates)} candidate pools")
         rankings: list[Ranking] = []
         for tokens, pool in zip(self._tokens(texts), candidates, strict=True):
             scores = self._model.get_scores(tokens)
-            rows = [self._position_of(d) for d in pool]
-            rankings.extend(rank_pool(scores[rows], pool))
+            rankings.extend(rank_pool(scores[self.rows(pool)], pool))
         return rankings
 
     def _tokens(self, texts: Sequence[str]) -> list[list[str]]:
@@ -96,12 +84,6 @@ class BM25Index(SearchIndex):
             list(texts), update_vocab=False, return_as="string", show_progress=False
         )
         return tokenized
-
-    def _position_of(self, doc_id: str) -> int:
-        try:
-            return self._position[doc_id]
-        except KeyError:
-            raise RetrieverError(f"candidate document {doc_id!r} is not in the corpus") from None
 
 
 class BM25(Retriever):

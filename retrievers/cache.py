@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from instructprobe.retrievers.errors import RetrieverError
+from instructprobe.core.errors import RetrieverError
 
 if TYPE_CHECKING:
     import numpy as np

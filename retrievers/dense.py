@@ -14,23 +14,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from instructprobe.core.progress import task
 from instructprobe.retrievers.base import (
+    CorpusIndex,
     Ranking,
     Retriever,
-    SearchIndex,
     Template,
     rank_pool,
     stream_top_k,
 )
 from instructprobe.retrievers.cache import DOCUMENT, QUERY, EmbeddingCache, Namespace, hub_revision
-from instructprobe.retrievers.errors import RetrieverError
-from instructprobe.retrievers.progress import task
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from instructprobe.retrievers.progress import Progress
+    from instructprobe.core.progress import Progress
 
 SCORE_CHUNK = 256
 """Queries scored per block, so memory stays O(chunk × corpus block), not O(queries × corpus)."""
@@ -179,24 +178,16 @@ class EmbeddingRetriever(CachedModelRetriever):
         return described
 
 
-class DenseIndex(SearchIndex):
+class DenseIndex(CorpusIndex):
     def __init__(
         self,
         retriever: EmbeddingRetriever,
         doc_ids: Sequence[str],
         doc_embeddings: npt.NDArray[np.float32],
     ) -> None:
-        import numpy as np
-
+        super().__init__(doc_ids)
         self._retriever = retriever
-        self._doc_ids = tuple(doc_ids)
         self._docs = doc_embeddings
-        self._sorted = np.argsort(np.array(self._doc_ids, dtype=object))
-        self._position = {d: i for i, d in enumerate(self._doc_ids)}
-
-    @property
-    def size(self) -> int:
-        return len(self._doc_ids)
 
     def search(
         self, texts: Sequence[str], depth: int, progress: Progress | None = None
@@ -210,29 +201,20 @@ class DenseIndex(SearchIndex):
             rankings.extend(stream_top_k(chunk, self._docs, self._doc_ids, self._sorted, depth))
         return rankings
 
-    def rerank(
+    def rerank_pools(
         self,
         texts: Sequence[str],
         candidates: Sequence[Sequence[str]],
         progress: Progress | None = None,
     ) -> list[Ranking]:
         """Score each text against its candidates only."""
-        if len(texts) != len(candidates):
-            raise ValueError(f"{len(texts)} texts but {len(candidates)} candidate pools")
         if not texts:
             return []
         queries = self._retriever.embed(texts, QUERY, progress, "encoding queries")
         rankings = []
         for query, pool in zip(queries, candidates, strict=True):
-            rows = [self._position_of(d) for d in pool]
-            rankings.extend(rank_pool(self._docs[rows] @ query, pool))
+            rankings.extend(rank_pool(self._docs[self.rows(pool)] @ query, pool))
         return rankings
-
-    def _position_of(self, doc_id: str) -> int:
-        try:
-            return self._position[doc_id]
-        except KeyError:
-            raise RetrieverError(f"candidate document {doc_id!r} is not in the corpus") from None
 
 
 class SentenceTransformerRetriever(EmbeddingRetriever):
@@ -275,11 +257,11 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
             return self._lender.model
         if self._model is None:
             from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
 
+            from instructprobe.core.hub import quiet_progress
             from instructprobe.retrievers.devices import dtype_kwargs, resolve_device, resolve_dtype
 
-            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+            quiet_progress()
             device = resolve_device(self.settings.device)
             dtype = resolve_dtype(self.settings.precision, device)
             self._model = SentenceTransformer(

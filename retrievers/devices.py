@@ -6,8 +6,7 @@ import re
 import sys
 from typing import Any
 
-from instructprobe.perturb.lazy import standalone_module
-from instructprobe.retrievers.errors import RetrieverError
+from instructprobe.core.errors import RetrieverError
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "float32", "float16", "bfloat16")
@@ -50,15 +49,18 @@ def resolve_device(requested: str | None) -> str:
 
 
 def _cpu_only_torch() -> bool:
-    """Whether the installed torch has no GPU back-end at all, read from its build flags
-    without importing it (seconds): then ``auto`` can only mean the CPU. Apple's MPS is not a
-    build flag, so on macOS this is always False."""
+    """Whether the installed torch has no GPU back-end at all, read from its distribution's
+    version without importing it (seconds): then ``auto`` can only mean the CPU. A build whose
+    version does not say so counts as one that may have a GPU; on macOS (MPS) it always does."""
     if sys.platform == "darwin":
         return False
-    build = standalone_module("torch", "version.py")
-    if build is None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("torch")
+    except PackageNotFoundError:
         return False
-    return all(getattr(build, flag, None) is None for flag in ("cuda", "hip", "xpu"))
+    return installed.partition("+")[2] == "cpu"  # PyTorch's CPU wheels: "2.13.0+cpu"
 
 
 def resolve_precision(precision: str, device: str, prefer_bfloat16: bool = False) -> str:

@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from instructprobe.core.errors import RetrieverError
 from instructprobe.retrievers.base import Template
 from instructprobe.retrievers.cache import DOCUMENT
 from instructprobe.retrievers.dense import EmbeddingRetriever, EncoderSettings
-from instructprobe.retrievers.errors import RetrieverError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -116,11 +116,11 @@ class _Instructor:
     @classmethod
     def load(cls, path: str, settings: EncoderSettings) -> _Instructor:
         from transformers import AutoTokenizer, T5EncoderModel
-        from transformers.utils import logging as hf_logging
 
+        from instructprobe.core.hub import quiet_progress
         from instructprobe.retrievers.devices import dtype_kwargs, resolve_device, resolve_dtype
 
-        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        quiet_progress()
         device = resolve_device(settings.device)
         dtype = resolve_dtype(settings.precision, device, prefer_bfloat16=True)
         _check_pooling(Path(path))

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
 
+from instructprobe.core.errors import RetrieverError
 from instructprobe.retrievers.base import Retriever, Template
 from instructprobe.retrievers.dense import EncoderSettings
-from instructprobe.retrievers.errors import RetrieverError
 from instructprobe.retrievers.presets import PRESETS, Preset
 
 ENTRY_POINT_GROUP = "instructprobe.retrievers"

@@ -21,18 +21,18 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from instructprobe.core.errors import RetrieverError
+from instructprobe.core.progress import task
 from instructprobe.retrievers.base import Ranking, Retriever, SearchIndex, Template, rank_pool
 from instructprobe.retrievers.cache import PAIR, Namespace, hub_revision
 from instructprobe.retrievers.dense import CachedModelRetriever, EncoderSettings
 from instructprobe.retrievers.devices import dtype_kwargs
-from instructprobe.retrievers.errors import RetrieverError
-from instructprobe.retrievers.progress import task
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from instructprobe.retrievers.progress import Progress
+    from instructprobe.core.progress import Progress
 
 MONOT5_PATTERN = "Query: {query} Document: {document} Relevant:"
 FOLLOWIR_PATTERN = (
@@ -155,16 +155,17 @@ class RerankIndex(SearchIndex):
         reranked = self.rerank(texts, [p.doc_ids for p in pools], progress)
         return [Ranking(r.doc_ids[:depth], r.scores[:depth]) for r in reranked]
 
-    def rerank(
+    def contains(self, doc_id: str) -> bool:
+        return doc_id in self._texts
+
+    def rerank_pools(
         self,
         texts: Sequence[str],
         candidates: Sequence[Sequence[str]],
         progress: Progress | None = None,
     ) -> list[Ranking]:
-        if len(texts) != len(candidates):
-            raise ValueError(f"{len(texts)} texts but {len(candidates)} candidate pools")
         pairs = [
-            (t, self._text_of(d)) for t, pool in zip(texts, candidates, strict=True) for d in pool
+            (t, self._texts[d]) for t, pool in zip(texts, candidates, strict=True) for d in pool
         ]
         scores = self._retriever.scores(pairs, progress)
         rankings: list[Ranking] = []
@@ -173,12 +174,6 @@ class RerankIndex(SearchIndex):
             rankings.extend(rank_pool(scores[start : start + len(pool)], pool))
             start += len(pool)
         return rankings
-
-    def _text_of(self, doc_id: str) -> str:
-        try:
-            return self._texts[doc_id]
-        except KeyError:
-            raise RetrieverError(f"candidate document {doc_id!r} is not in the corpus") from None
 
 
 class CrossEncoderRetriever(PairRetriever):
@@ -209,11 +204,11 @@ class CrossEncoderRetriever(PairRetriever):
         if self._model is None:
             import torch
             from sentence_transformers import CrossEncoder
-            from transformers.utils import logging as hf_logging
 
+            from instructprobe.core.hub import quiet_progress
             from instructprobe.retrievers.devices import resolve_device, resolve_dtype
 
-            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+            quiet_progress()
             device = resolve_device(self.settings.device)
             self._model = CrossEncoder(
                 self.model_path,
@@ -300,11 +295,10 @@ class _GenerativeReranker(PairRetriever):
         return self._model
 
     def _load(self) -> None:
-        from transformers.utils import logging as hf_logging
-
+        from instructprobe.core.hub import quiet_progress
         from instructprobe.retrievers.devices import resolve_device, resolve_dtype
 
-        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        quiet_progress()
         self._device = resolve_device(self.settings.device)
         dtype = resolve_dtype(self.settings.precision, self._device, self.prefer_bfloat16)
         try:

@@ -36,7 +36,7 @@ __all__ = [
 def inspect_suite(spec: str) -> Loaded:
     """Read and check ``spec``: the suite (``None`` if it has errors), counts and every problem.
 
-    Raises ProbeError only when ``spec`` names nothing readable (an unknown name, a missing
+    Raises SuiteError only when ``spec`` names nothing readable (an unknown name, a missing
     path, a hub data set that is not cached while offline)."""
     from instructprobe.suites.registry import inspect
 

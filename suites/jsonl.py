@@ -7,13 +7,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from instructprobe.probes.errors import ProbeError
+from instructprobe.core.errors import SuiteError
 from instructprobe.suites.model import Document, InstructionChange, Query, Suite, sha256_of
 from instructprobe.suites.problems import Problem, Report, where
 from instructprobe.suites.tables import jsonl_rows
 
 
-class SuiteFormatError(ProbeError):
+class SuiteFormatError(SuiteError):
+    """A suite file breaks the format; the message starts with ``file:line``."""
+
     def __init__(self, path: str | Path, line: int | None, message: str) -> None:
         super().__init__(f"{where(path, line)}: {message}")
         self.path, self.line = str(path), line

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from instructprobe.probes.errors import ProbeError
+from instructprobe.core.errors import SuiteError
 from instructprobe.suites.model import Suite
 from instructprobe.suites.problems import Loaded, Report
 
@@ -180,7 +180,7 @@ def detect(path: Path) -> str:
             return "nevir"
         if path.suffix == ".jsonl":
             return "jsonl"  # its reader says what is wrong, line by line
-        raise ProbeError(
+        raise SuiteError(
             f"cannot tell the format of {path} (give FORMAT:PATH; formats: {', '.join(FORMATS)})"
         )
     if (path / "INSTRUCTIR" / "only_instruction_queries.jsonl").is_file():
@@ -196,7 +196,7 @@ def detect(path: Path) -> str:
 
     if "corpus" in config_files(path):
         return "mteb"
-    raise ProbeError(
+    raise SuiteError(
         f"cannot tell the format of folder {path} (expected one of: "
         + "; ".join(f"{name}: {summary}" for name, (_, summary) in FORMATS.items())
         + ")"
@@ -218,7 +218,7 @@ def _first_record(path: Path) -> dict[str, object] | None:
 def _local(spec: str, path: Path, fmt: str | None, full: bool) -> Resolved:
     if not path.exists():
         known = ", ".join(KNOWN)
-        raise ProbeError(
+        raise SuiteError(
             f"suite {spec!r} does not exist (known suites: {known}; or FORMAT:PATH, hf:OWNER/NAME, "
             "a JSONL suite file or a data set folder)"
         )
@@ -227,7 +227,7 @@ def _local(spec: str, path: Path, fmt: str | None, full: bool) -> Resolved:
 
 def resolve(spec: str) -> Resolved:
     """Where ``spec``'s data is. Hub data sets come from the cache, or are downloaded when
-    online; otherwise a one-line ProbeError says how to get them."""
+    online; otherwise a one-line SuiteError says how to get them."""
     full = spec.endswith(FULL)
     base = spec[: -len(FULL)] if full else spec
     known = KNOWN.get(base)
@@ -239,7 +239,7 @@ def resolve(spec: str) -> Resolved:
             if not path.exists():
                 from instructprobe.suites.instructir import ENV_DIR
 
-                raise ProbeError(
+                raise SuiteError(
                     f"suite {known.name!r} reads the InstructIR files, which are not at {path}: "
                     f"set {ENV_DIR} to their folder, or pass --suite {known.format}:DIR"
                 )
@@ -261,7 +261,7 @@ def resolve(spec: str) -> Resolved:
 
 def inspect(spec: str) -> Loaded:
     """Read ``spec`` and check it: the suite (``None`` if there are errors), counts, problems.
-    Raises ProbeError only for a spec that names nothing readable."""
+    Raises SuiteError only for a spec that names nothing readable."""
     where = resolve(spec)
     report = Report()
     loader, _ = FORMATS[where.format]

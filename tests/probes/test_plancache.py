@@ -129,8 +129,8 @@ def test_clear_removes_the_plans_and_says_how_much(small, tmp_path):
 
 
 def test_a_cache_folder_that_cannot_be_written_is_a_one_line_error(small, tmp_path):
-    from instructprobe.probes.errors import ProbeError
+    from instructprobe.core.errors import CacheError
 
     (tmp_path / "plans").write_text("a file where the plans folder should be")
-    with pytest.raises(ProbeError, match=r"cannot be written .*--no-cache"):
+    with pytest.raises(CacheError, match=r"cannot be written .*--no-cache"):
         cached_plan(PlanCache(tmp_path), small, FAMILIES, 0, None)

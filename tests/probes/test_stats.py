@@ -179,7 +179,7 @@ def test_a_cached_run_needs_no_scipy_stats(fresh_python):
     """Importing scipy.stats costs about 0.7 s; the statistics of a run use scipy.special."""
     script = (
         "import sys, numpy as np\n"
-        "from probes.stats import summarize, adjust, tost_p, Correction\n"
+        "from instructprobe.probes.stats import summarize, adjust, tost_p, Correction\n"
         "values = np.random.default_rng(0).normal(0, 1, 40)\n"
         "summarize(values, np.random.default_rng(1), 999)\n"
         "tost_p(values, 0.05); adjust([0.01, 0.2], Correction.BH)\n"

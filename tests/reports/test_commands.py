@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from instructprobe.probes.cli import main
-from instructprobe.reports.files import write_atomic
+from instructprobe.app.cli import main
+from instructprobe.core.files import write_atomic
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "release-gates.toml"
 

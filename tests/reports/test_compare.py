@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from instructprobe.probes.errors import ProbeError
+from instructprobe.core.errors import ProbeError
 from instructprobe.reports.compare import (
     BETTER,
     UNCLEAR,

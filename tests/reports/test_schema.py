@@ -4,9 +4,9 @@ import typing
 
 import pytest
 
+from instructprobe.core.errors import ResultsError
 from instructprobe.probes import results
-from instructprobe.probes.errors import ProbeError
-from instructprobe.reports.schema import problems, schema, validate
+from instructprobe.probes.schema import problems, schema, validate
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_damaged_files_are_rejected_with_the_place(written, damage, where):
     damage(data)
     found = problems(data)
     assert any(line.startswith(where) for line in found), found
-    with pytest.raises(ProbeError, match="does not follow the results schema"):
+    with pytest.raises(ResultsError, match="does not follow the results schema"):
         validate(data)
 
 

@@ -219,7 +219,7 @@ def small_suite(path):
 
 
 def test_probe_run_fills_the_cache_and_probe_cache_reports_and_clears_it(tmp_path, capsys):
-    from instructprobe.probes.cli import main
+    from instructprobe.app.cli import main
     from instructprobe.probes.plancache import PlanCache
 
     suite = tmp_path / "small.jsonl"

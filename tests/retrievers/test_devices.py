@@ -82,7 +82,7 @@ def test_a_cache_key_on_a_cpu_build_does_not_import_torch(fresh_python):
     """A warm run reads every embedding from the cache; importing torch would cost seconds."""
     script = (
         "import sys\n"
-        "from retrievers.devices import run_precision\n"
+        "from instructprobe.retrievers.devices import run_precision\n"
         "assert run_precision('auto', 'auto') == 'float32'\n"
         "assert run_precision('cpu', 'auto') == 'float32'\n"
         "print('torch' in sys.modules)\n"

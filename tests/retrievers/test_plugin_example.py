@@ -56,7 +56,7 @@ def test_the_documented_entry_point_makes_it_a_name(plugin):
 def test_the_documented_plugin_runs_inside_probe_run(plugin, tmp_path):
     import json
 
-    from instructprobe.probes.cli import main
+    from instructprobe.app.cli import main
 
     out = tmp_path / "results.json"
     args = ["run", "-r", plugin, "--limit", "3", "--resamples", "200", "--quiet"]

@@ -116,7 +116,7 @@ def test_every_preset_with_a_model_has_a_golden_format():
 def test_the_listing_says_where_each_presets_weights_are(tmp_path, monkeypatch):
     import huggingface_hub.constants
 
-    from instructprobe.reports.listing.retrievers import availability
+    from instructprobe.app.listing.retrievers import availability
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
     snapshot = tmp_path / "models--hkunlp--instructor-base" / "snapshots" / ("b" * 40)
@@ -131,7 +131,7 @@ def test_the_listing_says_where_each_presets_weights_are(tmp_path, monkeypatch):
 
 
 def test_probe_list_retrievers_shows_every_preset_and_its_formats(capsys, monkeypatch):
-    from instructprobe.probes.cli import main
+    from instructprobe.app.cli import main
 
     monkeypatch.setenv("COLUMNS", "200")
     assert main(["list", "retrievers"]) == 0

@@ -60,7 +60,7 @@ def fake_hub_cache(cache: Path, repo_id: str, source: Path) -> Path:
 
 def probe(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
     return subprocess.run(
-        [sys.executable, "-m", "instructprobe.probes.cli", *args],
+        [sys.executable, "-m", "instructprobe.app.cli", *args],
         capture_output=True,
         text=True,
         timeout=300,

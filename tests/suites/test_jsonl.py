@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from instructprobe.probes.errors import ProbeError
+from instructprobe.core.errors import SuiteError
 from instructprobe.suites import SuiteFormatError, load_suite, read_suite, write_suite
 
 DOC = {"kind": "document", "id": "d1", "text": "Some text."}
@@ -89,7 +89,7 @@ def test_a_suite_without_queries_is_refused(tmp_path):
 
 
 def test_unknown_suite_name_or_missing_path():
-    with pytest.raises(ProbeError, match=r"does not exist.*starter"):
+    with pytest.raises(SuiteError, match=r"does not exist.*starter"):
         load_suite("no/such/suite.jsonl")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from instructprobe.probes.errors import ProbeError
+from instructprobe.core.errors import SuiteError
 from instructprobe.suites import KNOWN, inspect_suite, load_suite
 from instructprobe.suites.registry import availability, detect, resolve
 
@@ -43,9 +43,9 @@ def test_a_folder_s_format_is_told_by_its_files(fixture, fmt):
 
 
 def test_unknown_names_and_missing_paths_say_what_is_known():
-    with pytest.raises(ProbeError, match=r"does not exist.*starter.*followir-robust04"):
+    with pytest.raises(SuiteError, match=r"does not exist.*starter.*followir-robust04"):
         load_suite("no-such-suite")
-    with pytest.raises(ProbeError, match="does not exist"):
+    with pytest.raises(SuiteError, match="does not exist"):
         load_suite("beir:/no/such/folder")
 
 
@@ -53,13 +53,13 @@ def test_instructir_lite_follows_the_environment_variable(monkeypatch, tmp_path)
     monkeypatch.setenv("INSTRUCTPROBE_INSTRUCTIR_DIR", str(FIXTURES / "instructir-lite"))
     assert len(load_suite("instructir-lite").queries) == 4
     monkeypatch.setenv("INSTRUCTPROBE_INSTRUCTIR_DIR", str(tmp_path / "absent"))
-    with pytest.raises(ProbeError, match="INSTRUCTPROBE_INSTRUCTIR_DIR"):
+    with pytest.raises(SuiteError, match="INSTRUCTPROBE_INSTRUCTIR_DIR"):
         load_suite("instructir-lite")
     assert availability(KNOWN["instructir-lite"]).startswith("missing")
 
 
 def test_hub_suites_are_read_from_the_cache_offline(hub_cache):
-    with pytest.raises(ProbeError, match="probe fetch followir-robust04"):
+    with pytest.raises(SuiteError, match="probe fetch followir-robust04"):
         resolve("followir-robust04")
     assert availability(KNOWN["followir-robust04"]) == "needs 'probe fetch'"
     hub_cache.add("jhu-clsp/robust04-instructions", "followir")

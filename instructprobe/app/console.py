@@ -1,0 +1,47 @@
+"""Rich progress bars behind the ``retrievers.progress.Progress`` hook (on stderr)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from instructprobe.core.progress import Advance
+
+
+class RichProgress:
+    def __init__(self, console: Console, enabled: bool = True, prefix: str = "") -> None:
+        self._console = console
+        self._enabled = enabled
+        self._prefix = prefix
+
+    def prefixed(self, prefix: str) -> RichProgress:
+        return RichProgress(self._console, self._enabled, prefix)
+
+    def task(self, description: str, total: int) -> AbstractContextManager[Advance]:
+        return self._task(f"{self._prefix}{description}", total)
+
+    @contextmanager
+    def _task(self, description: str, total: int) -> Iterator[Advance]:
+        bar = Progress(
+            SpinnerColumn(),
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self._console,
+            transient=True,
+            disable=not self._enabled,
+        )
+        with bar:
+            task = bar.add_task(description, total=total)
+            yield lambda n: bar.advance(task, n)

@@ -1,0 +1,46 @@
+"""Release gates over a run's results: one rule engine (``rules``) with two front ends, the
+pytest plugin (``reports.pytest_plugin``) and ``probe gate gates.toml``.
+
+In a test::
+
+    from instructprobe.app.gates import Bound, Equivalent, NotWorse
+
+    def test_release(probe_gate):
+        probe_gate(
+            Bound("negation", "p-MRR", statistic="ci_low", at_least=0.0),
+            Equivalent("paraphrase", "nDCG@10", margin=0.02),
+            NotWorse("*", baseline="baseline.json"),
+        )
+
+Only the standard library is imported here, so importing the rules costs nothing."""
+
+from instructprobe.app.gates.rules import (
+    STATISTICS,
+    Bound,
+    Check,
+    Equivalent,
+    GateFailure,
+    NotWorse,
+    Rule,
+    VerdictIs,
+    check,
+    evaluate,
+)
+from instructprobe.app.gates.runs import RunCache, RunSpec
+from instructprobe.core.errors import GateError
+
+__all__ = [
+    "STATISTICS",
+    "Bound",
+    "Check",
+    "Equivalent",
+    "GateError",
+    "GateFailure",
+    "NotWorse",
+    "Rule",
+    "RunCache",
+    "RunSpec",
+    "VerdictIs",
+    "check",
+    "evaluate",
+]

@@ -1,2 +1,0 @@
-class RetrieverError(Exception):
-    """A retriever cannot be resolved or loaded; the message says what to do instead."""

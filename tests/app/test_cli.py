@@ -1,0 +1,125 @@
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from instructprobe.app.cli import main, parser
+
+
+def probe(*args, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "instructprobe.app.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
+    )
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["run", "--retriever", "no-such-model"], ["unknown retriever 'no-such-model'", "bm25"]),
+        (["run", "--suite", "missing/suite.jsonl"], ["does not exist"]),
+        (["run", "--limit", "0"], ["--limit", "positive integer"]),
+        (["run", "--seed", "-1"], ["--seed", "non-negative"]),
+        (["run", "--perturb", "paraphrase,typo"], ["unknown perturbation family typo"]),
+        (["run", "--out", "/no/such/dir/results.json"], ["does not exist"]),
+        (["list", "models"], ["invalid choice"]),
+        (["frobnicate"], ["invalid choice"]),
+    ],
+)
+def test_bad_input_gets_one_line_and_a_non_zero_exit(args, fragments):
+    assert_one_line_error(probe(*args), *fragments)
+
+
+def test_malformed_suite_line_names_file_and_line(tmp_path):
+    suite = tmp_path / "suite.jsonl"
+    suite.write_text('{"kind": "document", "id": "d1", "text": "x"}\n{"kind": "query", "id": \n')
+    assert_one_line_error(probe("run", "--suite", str(suite)), f"{suite}:2:", "not valid JSON")
+
+
+def test_model_not_available_offline_fails_fast_with_the_fix():
+    start = time.monotonic()
+    result = probe("run", "--retriever", "hkunlp/instructor-xl-not-here", "--limit", "1")
+    assert time.monotonic() - start < 5 + 3  # + interpreter start-up
+    assert_one_line_error(result, "not in the local Hugging Face cache", "hf download")
+
+
+def test_help_does_not_import_the_heavy_libraries(fresh_python):
+    code = (
+        "import sys; from instructprobe.app.cli import parser; p = parser(); p.format_help();"
+        "[a.choices[c].format_help() for a in p._subparsers._group_actions for c in a.choices];"
+        "heavy = {'torch', 'transformers', 'sentence_transformers', 'scipy', 'rich', 'nltk',"
+        " 'numpy'};"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    assert fresh_python(code) == "[]"
+
+
+@pytest.mark.parametrize("command", ["run", "list", "setup"])
+def test_every_command_documents_itself(command, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--help"])
+    assert exited.value.code == 0
+    assert "usage: probe " + command in capsys.readouterr().out
+
+
+def test_run_option_help_is_complete():
+    text = parser()._subparsers._group_actions[0].choices["run"].format_help()
+    for option in ("--retriever", "--suite", "--perturb", "--seed", "--limit", "--out"):
+        assert option in text
+
+
+def _small_bm25_run(tmp_path, *options):
+    """``probe run`` with BM25 on 6 starter queries: the process and its results file."""
+    out = tmp_path / "results.json"
+    common = ("--limit", "6", "--resamples", "500", "--out", str(out), "--quiet")
+    result = probe("run", "--retriever", "bm25", *options, *common)
+    assert result.returncode == 0, result.stderr
+    return result, json.loads(out.read_text())
+
+
+def test_run_end_to_end_writes_the_report_and_results(tmp_path):
+    result, data = _small_bm25_run(tmp_path)
+    assert "Verdicts" in result.stdout and "negation" in result.stdout
+    assert data["settings"]["retrievers"] == ["bm25"]
+    assert data["settings"]["limit"] == 6
+
+
+def test_run_accepts_the_keywords_family(tmp_path):
+    result, data = _small_bm25_run(tmp_path, "--perturb", "keywords,strip")
+    assert "keywords" in result.stdout and "sensitive" in result.stdout
+    assert data["settings"]["families"] == ["keywords", "strip"]
+    deciding = {c["family"]: c for c in data["cells"] if c["verdict"] is not None}
+    assert set(deciding) == {"keywords", "strip"}
+    assert deciding["keywords"]["expectation"] == "sensitive"
+    assert "reads beyond keywords" in deciding["keywords"]["rule"]
+    assert deciding["strip"]["expectation"] == "reliance"
+    assert "reads beyond keywords" not in deciding["strip"]["rule"]
+    operators = {v["family"]: set() for v in data["variants"]}
+    for v in data["variants"]:
+        operators[v["family"]].add(v["operator"])
+    assert operators == {"keywords": {"keywords-only"}, "strip": {"strip-overlap"}}
+
+
+def test_list_commands(capsys):
+    assert main(["list", "retrievers"]) == 0
+    assert "minilm" in capsys.readouterr().out
+    assert main(["list", "perturbations"]) == 0
+    listed = capsys.readouterr().out
+    assert "exclusion-clause" in listed and "expectation: sensitive" in listed
+    assert main(["list", "suites"]) == 0
+    assert "starter" in capsys.readouterr().out

@@ -1,0 +1,240 @@
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from instructprobe.app.gates import (
+    Bound,
+    Equivalent,
+    GateError,
+    GateFailure,
+    NotWorse,
+    RunSpec,
+    VerdictIs,
+    check,
+    evaluate,
+)
+from instructprobe.app.gates.config import load
+from instructprobe.probes.results import Stratum
+
+EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "release-gates.toml"
+
+
+def by_subject(checks):
+    return {c.subject: c for c in checks}
+
+
+def test_bound_on_negation_fails_bm25_with_numbers_and_strata(starter_result):
+    rule = Bound("negation", "p-MRR", statistic="ci_low", at_least=0.0)
+    checks = by_subject(evaluate(starter_result, [rule]))
+    bm25 = checks["bm25 · negation · p-MRR"]
+    cell = next(
+        c
+        for c in starter_result.cells
+        if (c.retriever, c.family, c.metric) == ("bm25", "negation", "p-MRR")
+    )
+    assert not bm25.passed
+    assert bm25.outcome == f"ci_low {cell.ci_low:+.4g}, needs ≥ 0"
+    assert f"Δ {cell.delta:+.4g}" in bm25.numbers
+    assert bm25.strata and all(re.match(r"\w+=\S+: Δ -", s) for s in bm25.strata[:5])
+    with pytest.raises(GateFailure) as failure:
+        check(starter_result, rule)
+    message = str(failure.value)
+    assert "FAIL  negation p-MRR ci_low ≥ 0 [bm25 · negation · p-MRR]" in message
+    assert "strata that fail too" in message
+    assert isinstance(failure.value, AssertionError)
+
+
+def test_bound_passes_when_the_numbers_do(starter_result):
+    cell = next(
+        c
+        for c in starter_result.cells
+        if (c.retriever, c.family) == ("minilm", "negation") and c.decides
+    )
+    rule = Bound("negation", statistic="delta", at_least=cell.delta - 0.01, retrievers=("minilm",))
+    (only,) = check(starter_result, rule)
+    assert only.passed and only.subject == "minilm · negation · p-MRR" and only.strata == ()
+
+
+def test_equivalence_needs_the_whole_ci_inside_the_margin(starter_result):
+    for cell in (c for c in starter_result.cells if c.family == "paraphrase" and c.decides):
+        wide = max(abs(cell.ci_low), abs(cell.ci_high)) + 1e-6
+        (inside,) = evaluate(
+            starter_result, [Equivalent("paraphrase", margin=wide, retrievers=(cell.retriever,))]
+        )
+        (outside,) = evaluate(
+            starter_result,
+            [Equivalent("paraphrase", margin=wide - 2e-6, retrievers=(cell.retriever,))],
+        )
+        assert inside.passed and not outside.passed
+
+
+def test_verdict_rule_follows_the_runs_verdicts(starter_result):
+    checks = evaluate(starter_result, [VerdictIs("negation", allowed=("holds", "inconclusive"))])
+    verdicts = starter_result.verdicts()
+    for c in checks:
+        retriever = c.subject.split(" · ")[0]
+        assert c.passed == (verdicts[retriever, "negation"].verdict != "breaks")
+
+
+def test_a_sensitive_verdict_gate_lists_only_strata_that_rise(starter_result):
+    cell = starter_result.verdicts()["bm25", "keywords"]
+    made = [
+        Stratum("bm25", "keywords", cell.metric, "form", level, 20, delta, -1, 1, 0.001, 0.01, True)
+        for level, delta in (("drop", -0.3), ("rise", 0.2))
+    ]
+    result = dataclasses.replace(starter_result, strata=(*starter_result.strata, *made))
+    (failed,) = evaluate(result, [VerdictIs("keywords", allowed=("holds",), retrievers=("bm25",))])
+    assert not failed.passed
+    assert [s.split(":")[0] for s in failed.strata] == ["form=rise"]
+
+
+def test_not_worse_than_itself_passes_and_than_a_better_model_fails(
+    starter_result, bm25_only, minilm_only
+):
+    assert all(c.passed for c in check(starter_result, NotWorse("*", baseline=starter_result)))
+    checks = evaluate(bm25_only, [NotWorse("*", baseline=minilm_only, pairs=(("minilm", "bm25"),))])
+    failed = {c.subject.split(" · ")[1] for c in checks if not c.passed}
+    assert "negation" in failed
+    negation = next(c for c in checks if " · negation · " in c.subject)
+    assert "worse" in negation.outcome and dict(negation.properties)["change"].startswith("-")
+
+
+def test_not_worse_reads_a_baseline_file(starter_result, results_file):
+    checks = check(starter_result, NotWorse("negation", baseline=str(results_file)))
+    assert len(checks) == 2 and all(c.passed for c in checks)
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        (Bound("nonsense", at_least=0.0), "the run has no family 'nonsense'"),
+        (Bound("negation", "MAP", at_least=0.0), "negation has no metric 'MAP'"),
+        (Bound("negation", retrievers=("colbert",), at_least=0.0), "no retriever colbert"),
+        (NotWorse("*", baseline="/nonexistent/base.json"), "no such results file"),
+    ],
+)
+def test_gates_that_cannot_be_evaluated_say_why(starter_result, rule, message):
+    with pytest.raises(GateError, match=re.escape(message)):
+        evaluate(starter_result, [rule])
+
+
+def test_bad_rules_are_refused_when_made():
+    with pytest.raises(GateError, match="unknown statistic 'cilow'"):
+        Bound("negation", statistic="cilow", at_least=0.0)
+    with pytest.raises(GateError, match="give at_least, at_most or both"):
+        Bound("negation")
+    with pytest.raises(GateError, match="margin must be > 0"):
+        Equivalent("paraphrase", margin=0.0)
+    with pytest.raises(GateError, match="unknown verdict follows"):
+        VerdictIs("negation", allowed=("follows",))
+
+
+def test_the_example_release_gate_fails_bm25_on_negation(starter_result):
+    gates = load(EXAMPLE)
+    assert gates.run == RunSpec(retrievers=("bm25", "minilm"), suite="starter", resamples=2000)
+    assert gates.run.matches(starter_result), "the example names the session's starter run"
+    checks = evaluate(starter_result, gates.rules)
+    (negation,) = [c for c in checks if c.subject == "bm25 · negation · p-MRR"]
+    assert not negation.passed and negation.gate == "negation is followed"
+    assert "strata that fail too" in negation.report()
+    invariants = [c for c in checks if c.gate == "invariant families do not break"]
+    assert len(invariants) == 6
+    keywords = by_subject(c for c in checks if c.gate.startswith("instructions are read beyond"))
+    verdicts = starter_result.verdicts()
+    assert set(keywords) == {"bm25 · keywords · nDCG@10", "minilm · keywords · nDCG@10"}
+    for subject, check_ in keywords.items():
+        retriever = subject.split(" · ")[0]
+        assert check_.passed == (verdicts[retriever, "keywords"].verdict != "breaks")
+    assert len(checks) == 6 + 2 + 2 + 2 + 2
+
+
+CONFIG_ERRORS = [
+    ("", "give either a [run] table or results"),
+    ("[run]\n", "no rules: add at least one [[gate]] table"),
+    (
+        "results='x.json'\n[run]\nsuite='starter'\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'",
+        "give either a [run] table or results",
+    ),
+    (
+        "[run]\nretriever=['bm25']\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'",
+        "[run]: unknown key 'retriever'",
+    ),
+    (
+        "[run]\nlimit=0\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'",
+        "'limit' must be an integer ≥ 1, got 0",
+    ),
+    (
+        "[run]\nalpha=5\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'",
+        "'alpha' must be a number in (0, 1), got 5",
+    ),
+    (
+        "[run]\nfamilies=['negations']\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'",
+        "unknown family 'negations'",
+    ),
+    ("[run]\n[[gate]]\nrule='bounds'\nfamily='negation'", "[[gate]] 1: unknown rule 'bounds'"),
+    ("[run]\n[[gate]]\nrule='bound'\nfamily='negation'\nat_lest=0", "unknown key 'at_lest'"),
+    (
+        "[run]\n[[gate]]\nrule='bound'\nfamily='negation'",
+        "a bound needs 'at_least', 'at_most' or both",
+    ),
+    (
+        "[run]\n[[gate]]\nrule='bound'\nfamily='negation'\nat_least='0'",
+        "'at_least' must be a finite number, got '0'",
+    ),
+    (
+        "[run]\n[[gate]]\nname='n'\nrule='equivalent'\nfamily='paraphrase'",
+        "[[gate]] 1 ('n'): 'margin' is required",
+    ),
+    ("[run]\n[[gate]]\nrule='verdict'\nfamily='negation'", "exactly one of 'is' and 'is_not'"),
+    ("[run]\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='great'", "unknown verdict 'great'"),
+    (
+        "[run]\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'\nmetric='p-MRR'",
+        "takes no 'metric'",
+    ),
+    ("[run]\n[[gate]]\nrule='not-worse'", "'baseline' is required"),
+    (
+        "[run]\n[[gate]]\nrule='not-worse'\nbaseline='b.json'\npairs=['a']",
+        "'pairs' must be a table",
+    ),
+    ("[run\n", "not valid TOML"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), CONFIG_ERRORS)
+def test_every_setting_is_checked_with_a_one_line_message(tmp_path, text, message):
+    path = tmp_path / "gates.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(GateError) as error:
+        load(path)
+    assert message in str(error.value)
+    assert str(error.value).startswith(str(path))
+    assert "\n" not in str(error.value)
+
+
+def test_paths_in_a_gates_file_are_relative_to_it(tmp_path):
+    path = tmp_path / "sub" / "gates.toml"
+    path.parent.mkdir()
+    path.write_text(
+        "results = 'run.json'\n[[gate]]\nrule='not-worse'\nbaseline='../base.json'\n",
+        encoding="utf-8",
+    )
+    gates = load(path)
+    assert gates.results == path.parent / "run.json"
+    (rule,) = gates.rules
+    assert rule.baseline == path.parent / "../base.json"
+    assert rule.family == "*"
+
+
+def test_a_list_of_families_makes_one_rule_each(tmp_path):
+    path = tmp_path / "gates.toml"
+    path.write_text(
+        "[run]\nlimit = 5\n[[gate]]\nrule='verdict'\nfamily=['paraphrase', 'reorder']\n"
+        "is_not='breaks'\n",
+        encoding="utf-8",
+    )
+    gates = load(path)
+    assert [r.family for r in gates.rules] == ["paraphrase", "reorder"]
+    assert all(r.allowed == ("holds", "inconclusive") for r in gates.rules)
+    assert gates.run == RunSpec(limit=5)

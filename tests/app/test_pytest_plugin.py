@@ -1,0 +1,125 @@
+"""The pytest plugin as a model's own test suite uses it: a separate pytest process in a
+project of its own, with the plugin loaded from the ``pytest11`` entry point."""
+
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+
+import pytest
+
+GATES = """
+from instructprobe.app.gates import Bound, Equivalent, NotWorse, VerdictIs
+
+
+def test_negation_is_followed(probe_gate):
+    probe_gate(Bound("negation", "p-MRR", statistic="ci_low", at_least=0.0))
+
+
+def test_paraphrase_is_equivalent(probe_gate):
+    probe_gate(Equivalent("paraphrase", "nDCG@10", margin=0.2))
+
+
+def test_not_worse_than_baseline(probe_gate, probe_result):
+    probe_gate(NotWorse("*", baseline=probe_result))
+
+
+def test_reorder_holds_for_minilm(probe_gate):
+    checks = probe_gate(VerdictIs("reorder", retrievers=("minilm",), allowed=("holds",)))
+    assert [c.subject for c in checks] == ["minilm · reorder · nDCG@10"]
+"""
+
+
+def pytest_in(project, *args, timeout=300):
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def gated(results_file, tmp_path_factory):
+    project = tmp_path_factory.mktemp("model")
+    (project / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    (project / "test_release.py").write_text(GATES, encoding="utf-8")
+    junit = project / "junit.xml"
+    done = pytest_in(project, "--probe-results", str(results_file), f"--junitxml={junit}")
+    return done, ET.parse(junit).getroot()
+
+
+def test_a_failing_gate_fails_its_test_with_the_numbers_and_strata(gated, starter_result):
+    done, _ = gated
+    assert done.returncode == 1, done.stdout
+    assert "1 failed, 3 passed" in done.stdout
+    cell = next(
+        c
+        for c in starter_result.cells
+        if (c.retriever, c.family, c.metric) == ("bm25", "negation", "p-MRR")
+    )
+    assert (
+        f"FAIL  negation p-MRR ci_low ≥ 0 [bm25 · negation · p-MRR]: ci_low {cell.ci_low:+.4g}"
+        in done.stdout
+    )
+    assert "strata that fail too:" in done.stdout
+    assert "judged results file" in done.stdout
+
+
+def test_junit_xml_records_the_failure_and_the_numbers(gated):
+    _, root = gated
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    failure = cases["test_negation_is_followed"].find("failure")
+    assert failure is not None
+    assert "bm25 · negation · p-MRR" in failure.get("message")
+    properties = {
+        p.get("name"): p.get("value")
+        for p in cases["test_paraphrase_is_equivalent"].iter("property")
+    }
+    assert properties["minilm · paraphrase · nDCG@10 passed"] == "True"
+    assert "bm25 · paraphrase · nDCG@10 ci_low" in properties
+
+
+def test_a_session_runs_the_probes_once(tmp_path):
+    (tmp_path / "pytest.ini").write_text(
+        textwrap.dedent(
+            """
+            [pytest]
+            probe_retrievers = bm25
+            probe_limit = 4
+            probe_resamples = 200
+            probe_families = reorder negation
+            """
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "test_twice.py").write_text(
+        textwrap.dedent(
+            """
+            from instructprobe.app.gates import VerdictIs
+
+            def test_one(probe_gate, probe_result):
+                assert probe_result.settings.limit == 4
+                probe_gate(VerdictIs("reorder", allowed=("holds", "inconclusive")))
+
+            def test_two(probe_result, probe_runs, probe_spec):
+                assert probe_runs.get(probe_spec) is probe_result
+                assert len(probe_runs.made) == 1
+            """
+        ),
+        encoding="utf-8",
+    )
+    saved = tmp_path / "run.json"
+    done = pytest_in(tmp_path, f"--probe-save={saved}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("ran once: bm25 on starter, first 4 queries (seed 0)") == 1
+    assert saved.is_file()
+
+
+def test_a_bad_ini_option_is_a_usage_error(tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\nprobe_limit = four\n", encoding="utf-8")
+    (tmp_path / "test_x.py").write_text("def test_x(probe_result):\n    pass\n", encoding="utf-8")
+    done = pytest_in(tmp_path)
+    assert done.returncode != 0
+    assert "probe_limit must be an integer, got 'four'" in done.stdout + done.stderr
