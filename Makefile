@@ -42,7 +42,7 @@ lint: $(READY)
 	$(BIN)/ruff format --check $(SOURCES)
 	$(BIN)/python tools/linktree.py >/dev/null
 	$(BIN)/mypy
-	PYTHONPATH=build/linktree $(BIN)/lint-imports
+	cd build/linktree && $(CURDIR)/$(BIN)/lint-imports --no-cache $(CURDIR)/pyproject.toml
 
 clean:
 	rm -rf $(VENV) build results.json .pytest_cache .mypy_cache .ruff_cache

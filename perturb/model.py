@@ -14,6 +14,9 @@ class Order(enum.Enum):
     INSTRUCTION_FIRST = "instruction_first"
     QUERY_FIRST = "query_first"
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 @dataclass(frozen=True)
 class Request:
@@ -46,6 +49,9 @@ class Family(enum.Enum):
     def expectation_kind(self) -> ExpectationKind:
         return _FAMILY_EXPECTATION[self]
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class ExpectationKind(enum.Enum):
     INVARIANT = "invariant"
@@ -57,6 +63,9 @@ class ExpectationKind(enum.Enum):
     SENSITIVE = "sensitive"
     """The ranking should change: the edit removes structure only a reader of the whole
     instruction uses."""
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 _FAMILY_EXPECTATION = {

@@ -11,15 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from instructprobe.perturb import ExpectationKind, Family
+from instructprobe.probes.analysis import Group, Tested, adjusted_summaries
+from instructprobe.probes.measures import Measure
 from instructprobe.probes.observe import Observation
-from instructprobe.probes.results import Cell, QueryValue
-from instructprobe.probes.stats import (
-    Correction,
-    Summary,
-    adjust,
-    minimum_detectable_effect,
-    tost_p,
-)
+from instructprobe.probes.request import RunRequest
+from instructprobe.probes.results import Cell, QueryValue, Verdict
+from instructprobe.probes.stats import adjust, minimum_detectable_effect, tost_p
 from instructprobe.probes.verdicts import Evidence, Rule, Thresholds
 
 TOST_KINDS = frozenset(
@@ -53,8 +50,8 @@ def per_query(observations: Sequence[Observation]) -> tuple[QueryValue, ...]:
 
 
 def worst_case(observations: Sequence[Observation]) -> tuple[QueryValue, ...]:
-    """InstructIR's Robustness@k per query: the minimum of the measure over the original and
-    every variant, against the original (so the change is never positive)."""
+    """Each query's worst score over the original and every variant, against the original (so
+    the change is never positive): the ``worst-nDCG@k`` cell."""
     grouped: dict[str, list[Observation]] = defaultdict(list)
     for o in observations:
         if o.original is not None and o.perturbed is not None:
@@ -69,84 +66,70 @@ def worst_case(observations: Sequence[Observation]) -> tuple[QueryValue, ...]:
 
 
 @dataclass(frozen=True)
-class Draft:
-    """A cell before the grid-wide adjustment."""
+class CellKey:
+    """What a cell is about, and its per-query values."""
 
     retriever: str
     family: Family
-    metric: str
+    metric: Measure
     decides: bool
     values: tuple[QueryValue, ...]
-    summary: Summary
-    tost_p: float | None
+
+    def group(self) -> Group[CellKey]:
+        stream = ("bootstrap", self.retriever, self.family.value, str(self.metric))
+        return Group(self, [v.delta for v in self.values], stream)
 
     @property
     def equivalence(self) -> bool:
-        return self.decides and self.tost_p is not None
+        """Whether the cell gets a TOST p (it decides a family that is judged on one)."""
+        return self.decides and self.family.expectation_kind in TOST_KINDS
 
 
-def draft(
-    retriever: str,
-    family: Family,
-    metric: str,
-    decides: bool,
-    values: tuple[QueryValue, ...],
-    summary: Summary,
-    margin: float,
-) -> Draft:
-    deltas = np.array([v.delta for v in values], dtype=float)
-    equivalence = decides and family.expectation_kind in TOST_KINDS
-    return Draft(
-        retriever,
-        family,
-        metric,
-        decides,
-        values,
-        summary,
-        tost_p(deltas, margin) if equivalence else None,
-    )
-
-
-def finalize(
-    drafts: Sequence[Draft], thresholds: Thresholds, rules: dict[ExpectationKind, Rule]
+def cells(
+    keys: Sequence[CellKey], request: RunRequest, rules: dict[ExpectationKind, Rule]
 ) -> list[Cell]:
-    """Adjust p-values over the grid, then decide each family's verdict."""
-    correction: Correction = thresholds.correction
-    p_adjusted = adjust([d.summary.p_value for d in drafts], correction)
-    equivalence = [d for d in drafts if d.equivalence]
-    tost_adjusted = dict(
-        zip(
-            (id(d) for d in equivalence),
-            adjust(
-                [d.tost_p if d.tost_p is not None else math.nan for d in equivalence], correction
-            ),
-            strict=True,
-        )
+    """Test every cell, adjust its p over the grid (and the deciding cells' TOST p over those
+    cells), then decide each family's verdict."""
+    thresholds = Thresholds.of(request)
+    tested = adjusted_summaries(
+        [key.group() for key in keys], request.seed, request.resamples, request.correction
     )
-    cells = []
-    for d, p_adj in zip(drafts, p_adjusted, strict=True):
-        rule = rules[d.family.expectation_kind]
-        evidence = Evidence(d.summary, p_adj, tost_adjusted.get(id(d), math.nan))
-        cells.append(_cell(d, evidence, rule, thresholds))
-    return cells
+    tost = {
+        id(t): tost_p(np.array([v.delta for v in t.key.values], dtype=float), request.margin)
+        for t in tested
+        if t.key.equivalence
+    }
+    tost_adjusted = dict(zip(tost, adjust(list(tost.values()), request.correction), strict=True))
+    return [
+        _cell(t, tost.get(id(t)), tost_adjusted.get(id(t), math.nan), rules, thresholds)
+        for t in tested
+    ]
 
 
-def _cell(d: Draft, evidence: Evidence, rule: Rule, thresholds: Thresholds) -> Cell:
-    s = d.summary
-    verdict = rule.decide(evidence).value if d.decides else None
-    needed = rule.queries_needed(evidence) if verdict == "inconclusive" else None
+def _cell(
+    tested: Tested[CellKey],
+    tost: float | None,
+    tost_adjusted: float,
+    rules: dict[ExpectationKind, Rule],
+    thresholds: Thresholds,
+) -> Cell:
+    key, s = tested.key, tested.summary
+    rule = rules[key.family.expectation_kind]
+    evidence = Evidence(s, tested.p_adjusted, tost_adjusted)
+    verdict = rule.decide(evidence) if key.decides else None
+    needed = rule.queries_needed(evidence) if verdict is Verdict.INCONCLUSIVE else None
     return Cell(
-        retriever=d.retriever,
-        family=d.family.value,
-        expectation=d.family.expectation_kind.value,
-        metric=d.metric,
-        original=_mean([v.original for v in d.values]),
-        perturbed=_mean([v.perturbed for v in d.values]),
+        retriever=key.retriever,
+        family=key.family,
+        expectation=key.family.expectation_kind,
+        metric=key.metric,
+        original=_mean([v.original for v in key.values]),
+        perturbed=_mean([v.perturbed for v in key.values]),
         delta=s.mean,
         ci_low=s.ci_low,
         ci_high=s.ci_high,
         p_value=s.p_value,
-        p_adjusted=evidence.p_adjusted,
+        p_adjusted=tested.p_adjusted,
         p_randomization=s.p_randomization,
         effect_dz=s.effect_dz,
         rank_biserial=s.rank_biserial,
@@ -154,9 +137,9 @@ def _cell(d: Draft, evidence: Evidence, rule: Rule, thresholds: Thresholds) -> C
         mde=minimum_detectable_effect(s.sd, s.n, thresholds.alpha),
         n=s.n,
         verdict=verdict,
-        rule=rule.describe() if d.decides else None,
+        rule=rule.describe() if key.decides else None,
         queries_needed=needed,
-        tost_p=d.tost_p,
-        tost_p_adjusted=evidence.tost_p_adjusted if d.equivalence else None,
-        per_query=d.values,
+        tost_p=tost,
+        tost_p_adjusted=tost_adjusted if key.equivalence else None,
+        per_query=key.values,
     )

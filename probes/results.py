@@ -1,12 +1,16 @@
 """The results of a run: versioned, JSON-serialisable records that reports and gates read.
 
-Everything a report shows is here, so nothing downstream recomputes statistics. Undefined
-numbers are NaN in memory and ``null`` in JSON.
+Everything a report shows is here, so nothing downstream recomputes statistics. Records hold
+enums and measures, written by value (``"negation"``, ``"nDCG@10"``) and parsed back on load.
+Undefined numbers are NaN in memory and ``null`` in JSON. The run's request is recorded whole,
+so a gate can tell whether a results file is the run it names. Files of schema version 1 (which
+had ``settings`` in place of ``request``, ``suite`` and ``versions``) still load.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import functools
 import json
 import math
@@ -19,8 +23,23 @@ from typing import Any
 
 from instructprobe.core.errors import ResultsError
 from instructprobe.core.files import write_atomic
+from instructprobe.perturb.model import ExpectationKind, Family, Order
+from instructprobe.probes.measures import Measure, parse
+from instructprobe.probes.request import RunRequest
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+
+
+class Verdict(enum.Enum):
+    """What a family's deciding cell says about the retriever."""
+
+    HOLDS = "holds"
+    BREAKS = "breaks"
+    INCONCLUSIVE = "inconclusive"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 @dataclass(frozen=True)
@@ -39,9 +58,9 @@ class Cell:
     """One (retriever, family, metric): paired statistics over queries; a verdict if it decides."""
 
     retriever: str
-    family: str
-    expectation: str
-    metric: str
+    family: Family
+    expectation: ExpectationKind
+    metric: Measure
     original: float | None
     perturbed: float | None
     delta: float
@@ -55,7 +74,7 @@ class Cell:
     sd: float
     mde: float
     n: int
-    verdict: str | None
+    verdict: Verdict | None
     rule: str | None
     queries_needed: float | None
     tost_p: float | None
@@ -72,7 +91,7 @@ class Baseline:
     """A retriever's effectiveness under the suite's original instructions."""
 
     retriever: str
-    metric: str
+    metric: Measure
     value: float
     n: int
 
@@ -82,8 +101,8 @@ class Stratum:
     """A deciding cell restricted to one level of one dimension (strength, form, length…)."""
 
     retriever: str
-    family: str
-    metric: str
+    family: Family
+    metric: Measure
     dimension: str
     level: str
     n: int
@@ -111,8 +130,8 @@ class DoseResponse:
     significant."""
 
     retriever: str
-    family: str
-    metric: str
+    family: Family
+    metric: Measure
     points: tuple[DosePoint, ...]
     breaks_at: float | None
 
@@ -121,14 +140,14 @@ class DoseResponse:
 class VariantRecord:
     id: str
     query_id: str
-    family: str
+    family: Family
     operator: str
     form: str
     query: str
     original_instruction: str
     instruction: str
-    order: str
-    expectation: str
+    order: Order
+    expectation: ExpectationKind
     down: tuple[str, ...]
     up: tuple[str, ...]
     strength: float
@@ -149,25 +168,20 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class Settings:
-    retrievers: tuple[str, ...]
-    suite: Mapping[str, Any]
-    families: tuple[str, ...]
-    seed: int
-    limit: int | None
-    depth: int
-    cutoff: int
-    alpha: float
-    margin: float
-    follow_margin: float
-    correction: str
-    resamples: int
-    versions: Mapping[str, str] = field(default_factory=dict)
+class SuiteFacts:
+    """The suite a run read: its name, where from, its files' hash, and its size."""
+
+    name: str
+    source: str
+    sha256: str | None
+    queries: int
+    documents: int
 
 
 @dataclass(frozen=True)
 class RunResult:
-    settings: Settings
+    request: RunRequest
+    suite: SuiteFacts
     retrievers: tuple[Mapping[str, str], ...]
     cells: tuple[Cell, ...]
     variants: tuple[VariantRecord, ...]
@@ -175,22 +189,32 @@ class RunResult:
     strata: tuple[Stratum, ...] = ()
     dose_response: tuple[DoseResponse, ...] = ()
     outcomes: tuple[Outcome, ...] = ()
+    versions: Mapping[str, str] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
-    def verdicts(self) -> dict[tuple[str, str], Cell]:
+    def retriever_names(self) -> list[str]:
+        """The retrievers the cells are about, in run order."""
+        return list(dict.fromkeys(c.retriever for c in self.cells))
+
+    def families(self) -> list[Family]:
+        """The families the cells are about, in run order."""
+        return list(dict.fromkeys(c.family for c in self.cells))
+
+    def verdicts(self) -> dict[tuple[str, Family], Cell]:
         """The deciding cell of each (retriever, family)."""
         return {(c.retriever, c.family): c for c in self.cells if c.decides}
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = _to_json(self)
+        data: dict[str, Any] = to_json_value(self)
         return {"schema_version": data.pop("schema_version"), **data}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunResult:
         version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise ValueError(f"results schema_version {version!r} is not {SCHEMA_VERSION}")
-        loaded: RunResult = _load(cls, data)
+        if version not in READABLE_VERSIONS:
+            readable = " or ".join(map(str, READABLE_VERSIONS))
+            raise ValueError(f"results schema_version {version!r} is not {readable}")
+        loaded: RunResult = _load(cls, upgrade(data) if version == 1 else data)
         return loaded
 
     def to_json(self) -> str:
@@ -229,17 +253,24 @@ def read_results(path: str | Path) -> RunResult:
         raise ResultsError(f"{target}: not a results file (missing or malformed {error})") from None
 
 
-def _to_json(value: Any) -> Any:
+def to_json_value(value: Any) -> Any:
     """Records as plain JSON values (``dataclasses.asdict`` deep-copies every leaf, which is
-    slower); JSON has no NaN or infinity, so undefined statistics are written as null."""
+    slower); JSON has no NaN or infinity, so undefined statistics are written as null. Enums
+    and measures are written by value and name."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Measure):
+        return str(value)
+    if isinstance(value, RunRequest):
+        return value.to_dict()
     if isinstance(value, dict):
-        return {k: _to_json(v) for k, v in value.items()}
+        return {k: to_json_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_to_json(v) for v in value]
+        return [to_json_value(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: _to_json(getattr(value, name)) for name in _field_names(type(value))}
+        return {name: to_json_value(getattr(value, name)) for name in _field_names(type(value))}
     return value
 
 
@@ -251,6 +282,12 @@ def _field_names(record: type) -> tuple[str, ...]:
 def _load(annotation: Any, value: Any) -> Any:
     """Rebuild typed records from JSON by their annotations (tuples, nested records, NaN)."""
     origin = typing.get_origin(annotation)
+    if annotation is RunRequest:
+        return RunRequest.from_dict(value)
+    if annotation is Measure:
+        return parse(value)
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return annotation(value)
     if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
         hints = typing.get_type_hints(annotation)
         required = [
@@ -270,8 +307,8 @@ def _load(annotation: Any, value: Any) -> Any:
                 if f.name in value
             }
         )
-    if annotation is float:
-        return math.nan if value is None else float(value)
+    if annotation is float:  # ints stay ints (a count of queries), so a file reads back as written
+        return math.nan if value is None else value if isinstance(value, int) else float(value)
     if origin is tuple:
         item = typing.get_args(annotation)[0]
         return tuple(_load(item, v) for v in value)
@@ -282,3 +319,29 @@ def _load(annotation: Any, value: Any) -> Any:
         item = typing.get_args(annotation)[1]
         return {k: _load(item, v) for k, v in value.items()}
     return value
+
+
+def upgrade(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A schema-1 results file as schema 2: its ``settings`` become the request (retriever names
+    were the specs given), the suite's facts and the versions; the per-family worst case, then
+    named ``Robustness@k``, is ``worst-nDCG@k``, and InstructIR's ``Robustness@k (by topic)`` is
+    ``Robustness@k``."""
+    upgraded = dict(data)
+    settings = dict(upgraded.pop("settings", None) or {})
+    upgraded["suite"] = settings.pop("suite", None)
+    upgraded["versions"] = settings.pop("versions", {})
+    settings["suite"] = (upgraded["suite"] or {}).get("name", "")
+    upgraded["request"] = settings
+    upgraded["cells"] = [_renamed(cell, "Robustness@", "worst-nDCG@") for cell in data["cells"]]
+    upgraded["baseline"] = [
+        _renamed(b, "Robustness@", "Robustness@", " (by topic)") for b in data.get("baseline", ())
+    ]
+    upgraded["schema_version"] = SCHEMA_VERSION
+    return upgraded
+
+
+def _renamed(record: Mapping[str, Any], old: str, new: str, suffix: str = "") -> Any:
+    metric = record.get("metric") if isinstance(record, Mapping) else None
+    if not isinstance(metric, str) or not metric.startswith(old) or not metric.endswith(suffix):
+        return record
+    return {**record, "metric": new + metric[len(old) : len(metric) - len(suffix)]}

@@ -10,7 +10,6 @@ same interval and p-value, in any thread and in any order of cells.
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from instructprobe.probes.ranktests import average_ranks, signed_rank_exact_p, signed_rank_normal_p
+from instructprobe.probes.request import Correction
 
 Values = npt.NDArray[np.float64]
 NAN = float("nan")
@@ -31,11 +31,6 @@ EXACT_SIGN_FLIPS = 16
 TIE_DECIMALS = 12
 """Rank tests round to this many decimals first: per-query means that are equal on paper can
 differ in the last bits (summation order), and must tie, not be ranked by rounding noise."""
-
-
-class Correction(enum.Enum):
-    HOLM = "holm"
-    BH = "bh"
 
 
 @dataclass(frozen=True)

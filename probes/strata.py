@@ -9,12 +9,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from instructprobe.perturb import Case, Variant, derive_seed
+from instructprobe.perturb import Case, Family, Variant
 from instructprobe.perturb.text import content_words, stem
+from instructprobe.probes.analysis import Group, Tested
 from instructprobe.probes.grid import per_query
+from instructprobe.probes.measures import Measure
 from instructprobe.probes.observe import Observation
 from instructprobe.probes.results import DosePoint, DoseResponse, Stratum
-from instructprobe.probes.stats import Correction, adjust, summarize
+from instructprobe.probes.verdicts import rise_is_better
 
 MIN_QUERIES = 5
 """Strata with fewer queries are reported but not tested."""
@@ -71,18 +73,14 @@ def strength_levels(variants: Sequence[Variant]) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
-class StratumDraft:
+class StratumKey:
     retriever: str
-    family: str
-    metric: str
+    family: Family
+    metric: Measure
     dimension: str
     level: str
     strength: float | None
-    n: int
-    delta: float
-    ci_low: float
-    ci_high: float
-    p_value: float
+    """The level's strength, for the dose-response (the strength dimension only)."""
 
 
 def _dimensions(
@@ -103,82 +101,63 @@ def _dimensions(
     }
 
 
-def split(
+def groups(
     retriever: str,
-    family: str,
-    metric: str,
+    family: Family,
+    metric: Measure,
     observations: Sequence[Observation],
     cases: Mapping[str, Profile],
-    seed: int,
-    resamples: int,
-) -> list[StratumDraft]:
-    drafts = []
+) -> list[Group[StratumKey]]:
+    """The deciding cell's queries, split by each dimension's levels."""
+    found = []
     for dimension, level_of in _dimensions(observations, cases).items():
-        groups: dict[str, list[Observation]] = defaultdict(list)
+        grouped: dict[str, list[Observation]] = defaultdict(list)
         for o in observations:
-            groups[level_of(o)].append(o)
-        for level in sorted(groups):
-            deltas = [v.delta for v in per_query(groups[level])]
-            rng = np.random.default_rng(
-                derive_seed(seed, "strata", retriever, family, metric, dimension, level)
-            )
-            s = summarize(deltas, rng, resamples)
-            p = s.p_value if s.n >= MIN_QUERIES else float("nan")
+            grouped[level_of(o)].append(o)
+        for level in sorted(grouped):
             strength = float(level) if dimension == "strength" else None
-            drafts.append(
-                StratumDraft(
-                    retriever,
-                    family,
-                    metric,
-                    dimension,
-                    level,
-                    strength,
-                    s.n,
-                    s.mean,
-                    s.ci_low,
-                    s.ci_high,
-                    p,
-                )
-            )
-    return drafts
+            key = StratumKey(retriever, family, metric, dimension, level, strength)
+            deltas = [v.delta for v in per_query(grouped[level])]
+            stream = ("strata", retriever, family.value, str(metric), dimension, level)
+            found.append(Group(key, deltas, stream, MIN_QUERIES))
+    return found
 
 
-def finalize(
-    drafts: Sequence[StratumDraft], correction: Correction, alpha: float
+def records(
+    tested: Sequence[Tested[StratumKey]], alpha: float
 ) -> tuple[list[Stratum], list[DoseResponse]]:
-    adjusted = adjust([d.p_value for d in drafts], correction)
     strata = [
         Stratum(
-            d.retriever,
-            d.family,
-            d.metric,
-            d.dimension,
-            d.level,
-            d.n,
-            d.delta,
-            d.ci_low,
-            d.ci_high,
-            d.p_value,
-            p,
-            bool(p < alpha),
+            t.key.retriever,
+            t.key.family,
+            t.key.metric,
+            t.key.dimension,
+            t.key.level,
+            t.summary.n,
+            t.summary.mean,
+            t.summary.ci_low,
+            t.summary.ci_high,
+            t.p_value,
+            t.p_adjusted,
+            bool(t.p_adjusted < alpha),
         )
-        for d, p in zip(drafts, adjusted, strict=True)
+        for t in tested
     ]
-    return strata, _dose_response(drafts, adjusted, alpha)
+    return strata, _dose_response(tested, alpha)
 
 
-def _dose_response(
-    drafts: Sequence[StratumDraft], adjusted: Sequence[float], alpha: float
-) -> list[DoseResponse]:
-    series: dict[tuple[str, str, str], list[DosePoint]] = defaultdict(list)
-    for d, p in zip(drafts, adjusted, strict=True):
-        if d.strength is not None:
-            point = DosePoint(d.strength, d.n, d.delta, d.ci_low, d.ci_high, p)
-            series[d.retriever, d.family, d.metric].append(point)
+def _dose_response(tested: Sequence[Tested[StratumKey]], alpha: float) -> list[DoseResponse]:
+    series: dict[tuple[str, Family, Measure], list[DosePoint]] = defaultdict(list)
+    for t in tested:
+        k, s = t.key, t.summary
+        if k.strength is not None:
+            point = DosePoint(k.strength, s.n, s.mean, s.ci_low, s.ci_high, t.p_adjusted)
+            series[k.retriever, k.family, k.metric].append(point)
     responses = []
     for (retriever, family, metric), points in series.items():
         points.sort(key=lambda point: point.strength)
-        breaks = [pt.strength for pt in points if pt.p_adjusted < alpha and pt.delta < 0]
+        worse = -1.0 if rise_is_better(metric, family.expectation_kind) else 1.0
+        breaks = [pt.strength for pt in points if pt.p_adjusted < alpha and worse * pt.delta > 0]
         responses.append(
             DoseResponse(retriever, family, metric, tuple(points), breaks[0] if breaks else None)
         )

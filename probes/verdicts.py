@@ -1,39 +1,72 @@
-"""Verdict rules: when a family holds, breaks, or is inconclusive — stated, not implied."""
+"""Verdict rules: when a family holds, breaks, or is inconclusive — stated, not implied — and
+the measures each kind of expectation is judged on (the first one decides)."""
 
 from __future__ import annotations
 
 import abc
-import enum
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from instructprobe.perturb.model import ExpectationKind
-from instructprobe.probes.stats import NAN, Correction, Summary, queries_needed
+from instructprobe.probes.measures import (
+    AP,
+    NDCG,
+    PMRR,
+    RBO,
+    RR,
+    ExpectedMove,
+    KendallTau,
+    Measure,
+    Overlap,
+    PairAccuracy,
+    RankingMeasure,
+    RankShift,
+    Recall,
+)
+from instructprobe.probes.request import Correction
+from instructprobe.probes.results import Verdict
+from instructprobe.probes.stats import NAN, Summary, queries_needed
 
-
-class Verdict(enum.Enum):
-    HOLDS = "holds"
-    BREAKS = "breaks"
-    INCONCLUSIVE = "inconclusive"
+if TYPE_CHECKING:
+    from instructprobe.probes.request import RunRequest
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    alpha: float = 0.05
-    margin: float = 0.05
-    """Equivalence margin on ΔnDCG@10 for invariant and reliance families, and the drop a
-    sensitive family must show."""
-    follow_margin: float = 0.05
-    """Smallest p-MRR (on [-1, 1]) that counts as following a directional edit."""
-    correction: Correction = Correction.HOLM
+    """The request's decision settings (``RunRequest.thresholds``; checked there)."""
 
-    def __post_init__(self) -> None:
-        if not 0 < self.alpha < 1:
-            raise ValueError(f"alpha must be in (0, 1), got {self.alpha}")
-        if not 0 < self.margin < 1:
-            raise ValueError(f"margin must be in (0, 1), got {self.margin}")
-        if not 0 < self.follow_margin < 1:
-            raise ValueError(f"follow margin must be in (0, 1), got {self.follow_margin}")
+    alpha: float
+    margin: float
+    """Equivalence margin on ΔnDCG@k for invariant and reliance families, and the drop a
+    sensitive family must show."""
+    follow_margin: float
+    """Smallest p-MRR (on [-1, 1]) that counts as following a directional edit."""
+    correction: Correction
+
+    @classmethod
+    def of(cls, request: RunRequest) -> Thresholds:
+        return cls(request.alpha, request.margin, request.follow_margin, request.correction)
+
+
+def cell_measures(kind: ExpectationKind, cutoff: int) -> tuple[Measure, ...]:
+    """The measures of a family's cells, at rank cutoff ``cutoff``; the first one decides."""
+    shifts = (RankShift(cutoff), KendallTau(cutoff), RBO(cutoff), Overlap(cutoff))
+    if kind is ExpectationKind.DIRECTIONAL:
+        return (PMRR(), NDCG(cutoff), ExpectedMove(), PairAccuracy(), *shifts)
+    return (NDCG(cutoff), *shifts)
+
+
+def baseline_measures(cutoff: int) -> tuple[RankingMeasure, ...]:
+    """Effectiveness under the original instructions."""
+    return (NDCG(cutoff), AP(cutoff), RR(cutoff), Recall(cutoff))
+
+
+def rise_is_better(measure: Measure, kind: ExpectationKind) -> bool:
+    """Whether a rise in ``measure``'s change is an improvement. In a sensitive family the edit
+    should move the ranking (a reader of the whole instruction drops), so the direction flips."""
+    better = measure.HIGHER_IS_BETTER
+    return not better if kind is ExpectationKind.SENSITIVE else better
 
 
 @dataclass(frozen=True)
@@ -46,7 +79,7 @@ class Evidence:
 
 
 class Rule(abc.ABC):
-    metric: str
+    measure: Measure
 
     @abc.abstractmethod
     def decide(self, evidence: Evidence) -> Verdict: ...
@@ -66,7 +99,7 @@ class EquivalenceRule(Rule):
     larger than the margin."""
 
     thresholds: Thresholds
-    metric: str = "nDCG@10"
+    measure: Measure
 
     def decide(self, evidence: Evidence) -> Verdict:
         s, t = evidence.summary, self.thresholds
@@ -87,7 +120,7 @@ class EquivalenceRule(Rule):
     def describe(self) -> str:
         t = self.thresholds
         return (
-            f"Δ{self.metric}: holds if TOST (paired t, α={t.alpha:g}, {t.correction.value}-"
+            f"Δ{self.measure}: holds if TOST (paired t, α={t.alpha:g}, {t.correction.value}-"
             f"adjusted) shows it within ±{t.margin:g}; breaks if the Wilcoxon p "
             f"({t.correction.value}-adjusted) < {t.alpha:g} and |mean Δ| > {t.margin:g}; "
             "else inconclusive"
@@ -101,7 +134,7 @@ class SensitivityRule(Rule):
     ±margin."""
 
     thresholds: Thresholds
-    metric: str = "nDCG@10"
+    measure: Measure
 
     def decide(self, evidence: Evidence) -> Verdict:
         s, t = evidence.summary, self.thresholds
@@ -124,7 +157,7 @@ class SensitivityRule(Rule):
     def describe(self) -> str:
         t = self.thresholds
         return (
-            f"Δ{self.metric}: holds (reads beyond keywords) if the Wilcoxon p "
+            f"Δ{self.measure}: holds (reads beyond keywords) if the Wilcoxon p "
             f"({t.correction.value}-adjusted) < {t.alpha:g} and mean Δ < −{t.margin:g}; breaks "
             f"(a bag-of-keywords reading) if TOST (paired t, α={t.alpha:g}, "
             f"{t.correction.value}-adjusted) shows it within ±{t.margin:g}; else inconclusive"
@@ -137,7 +170,7 @@ class FollowRule(Rule):
     is ruled out."""
 
     thresholds: Thresholds
-    metric: str = "p-MRR"
+    measure: Measure
 
     def decide(self, evidence: Evidence) -> Verdict:
         s, t = evidence.summary, self.thresholds
@@ -158,17 +191,22 @@ class FollowRule(Rule):
     def describe(self) -> str:
         t = self.thresholds
         return (
-            f"{self.metric}: holds (follows) if its 95% CI lower bound > 0 and the Wilcoxon p "
+            f"{self.measure}: holds (follows) if its 95% CI lower bound > 0 and the Wilcoxon p "
             f"({t.correction.value}-adjusted) < {t.alpha:g}; breaks if the CI upper bound < "
-            f"{t.follow_margin * 100:g} (×100 scale); else inconclusive"
+            f"{self.measure.shown(t.follow_margin):g} (×{self.measure.SCALE:g} scale); else "
+            "inconclusive"
         )
 
 
-def rules(thresholds: Thresholds) -> dict[ExpectationKind, Rule]:
-    """The deciding rule for each kind of expectation."""
+def rules(thresholds: Thresholds, cutoff: int) -> dict[ExpectationKind, Rule]:
+    """The deciding rule for each kind of expectation, on its deciding measure."""
+
+    def decider(kind: ExpectationKind) -> Measure:
+        return cell_measures(kind, cutoff)[0]
+
     return {
-        ExpectationKind.INVARIANT: EquivalenceRule(thresholds),
-        ExpectationKind.RELIANCE: EquivalenceRule(thresholds),
-        ExpectationKind.SENSITIVE: SensitivityRule(thresholds),
-        ExpectationKind.DIRECTIONAL: FollowRule(thresholds),
+        ExpectationKind.INVARIANT: EquivalenceRule(thresholds, decider(ExpectationKind.INVARIANT)),
+        ExpectationKind.RELIANCE: EquivalenceRule(thresholds, decider(ExpectationKind.RELIANCE)),
+        ExpectationKind.SENSITIVE: SensitivityRule(thresholds, decider(ExpectationKind.SENSITIVE)),
+        ExpectationKind.DIRECTIONAL: FollowRule(thresholds, decider(ExpectationKind.DIRECTIONAL)),
     }

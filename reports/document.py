@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from instructprobe.probes.results import Cell, RunResult
+from instructprobe.perturb.model import ExpectationKind
+from instructprobe.probes.results import Cell, RunResult, Verdict
 from instructprobe.reports import format as fmt
 from instructprobe.reports.examples import Example, Piece, describe_move, worst
 from instructprobe.reports.plots import Plot
@@ -26,8 +27,9 @@ class Span:
 Inline = tuple[Span, ...]
 
 
-def spans(*parts: str | Span) -> Inline:
-    return tuple(p if isinstance(p, Span) else Span(p) for p in parts)
+def spans(*parts: object) -> Inline:
+    """Inline text from spans and values (enums and measures by their names)."""
+    return tuple(p if isinstance(p, Span) else Span(str(p)) for p in parts)
 
 
 @dataclass(frozen=True)
@@ -76,22 +78,21 @@ def _verdict_cell(cell: Cell | None, alpha: float) -> Inline:
     if cell is None or cell.verdict is None:
         return spans("–")
     return spans(
-        Span(cell.verdict.upper(), cell.verdict),
+        Span(str(cell.verdict).upper(), str(cell.verdict)),
         f" {cell.metric} {fmt.number(cell.delta, cell.metric, True)} {fmt.ci(cell)}"
         f" p {fmt.p_value(cell.p_adjusted)}{fmt.stars(cell.p_adjusted, alpha)}",
     )
 
 
 def summary(result: RunResult) -> list[Block]:
-    s = result.settings
-    suite = s.suite
+    s, suite = result.request, result.suite
     names = [r.get("name", "?") for r in result.retrievers]
     text = (
-        f"Suite {suite['name']}: {suite['queries']} queries, {suite['documents']} documents, "
+        f"Suite {suite.name}: {suite.queries} queries, {suite.documents} documents, "
         f"{len(result.variants)} variants; retrievers {fmt.join(names)}; seed {s.seed}; "
         f"{s.correction}-adjusted p-values at α = {s.alpha:g}; {s.resamples} bootstrap resamples."
     )
-    return [Heading(1, f"instructprobe report: {suite['name']}"), Paragraph(spans(text))]
+    return [Heading(1, f"instructprobe report: {suite.name}"), Paragraph(spans(text))]
 
 
 def effectiveness(result: RunResult) -> list[Block]:
@@ -112,17 +113,17 @@ def effectiveness(result: RunResult) -> list[Block]:
     )
     return [
         Heading(3, "Effectiveness under the original instructions"),
-        Table(("retriever", *metrics), rows, ("l", *("r",) * len(metrics))),
+        Table(("retriever", *map(str, metrics)), rows, ("l", *("r",) * len(metrics))),
     ]
 
 
 def verdicts(result: RunResult) -> list[Block]:
     names = fmt.retrievers(result)
     deciding = result.verdicts()
-    alpha = result.settings.alpha
+    alpha = result.request.alpha
     rows = []
     for family in fmt.families(result):
-        row: list[Inline] = [spans(Span(family, "strong"), f" ({fmt.expectation(result, family)})")]
+        row: list[Inline] = [spans(Span(str(family), "strong"), f" ({family.expectation_kind})")]
         row += [_verdict_cell(deciding.get((name, family)), alpha) for name in names]
         rows.append(tuple(row))
     rules = dict.fromkeys(c.rule for c in result.cells if c.rule)
@@ -136,14 +137,14 @@ def verdicts(result: RunResult) -> list[Block]:
                 Span(
                     "Directional families are judged by their edited qrels; p-MRR is FollowIR's, "
                     "shown ×100. CIs: BCa bootstrap over queries; p: Wilcoxon signed-rank "
-                    f"(Pratt), {result.settings.correction}-adjusted over the grid; *** < 0.001, "
+                    f"(Pratt), {result.request.correction}-adjusted over the grid; *** < 0.001, "
                     "** < 0.01, * < 0.05.",
                     "dim",
                 )
             )
         ),
     ]
-    open_cells = [c for c in deciding.values() if c.verdict == "inconclusive"]
+    open_cells = [c for c in deciding.values() if c.verdict is Verdict.INCONCLUSIVE]
     if open_cells:
         items = []
         for c in open_cells:
@@ -159,12 +160,12 @@ def verdicts(result: RunResult) -> list[Block]:
 
 
 def measurements(result: RunResult) -> list[Block]:
-    alpha = result.settings.alpha
+    alpha = result.request.alpha
     rows = tuple(
         (
             spans(c.family),
             spans(c.retriever),
-            spans(c.metric + (f" {fmt.DECIDES}" if c.decides else "")),
+            spans(f"{c.metric}" + (f" {fmt.DECIDES}" if c.decides else "")),
             spans(fmt.number(c.original, c.metric)),
             spans(fmt.number(c.perturbed, c.metric)),
             spans(fmt.number(c.delta, c.metric, True)),
@@ -190,7 +191,7 @@ def measurements(result: RunResult) -> list[Block]:
 
 
 def strata(result: RunResult) -> list[Block]:
-    alpha = result.settings.alpha
+    alpha = result.request.alpha
     significant = [s for s in result.strata if s.significant]
     blocks: list[Block] = [Heading(2, "Where it breaks", "strata")]
     tested = sum(1 for s in result.strata if fmt.finite(s.p_value))
@@ -198,12 +199,14 @@ def strata(result: RunResult) -> list[Block]:
         Paragraph(
             spans(
                 f"{len(significant)} of {tested} tested strata (strength, form, instruction "
-                f"length, lexical overlap) change significantly ({result.settings.correction}-"
+                f"length, lexical overlap) change significantly ({result.request.correction}-"
                 f"adjusted p < {alpha:g})."
                 + (
                     " In a sensitive family a significant drop is what a reader of the whole "
                     "instruction shows, not a failure."
-                    if any(fmt.expectation(result, s.family) == fmt.SENSITIVE for s in significant)
+                    if any(
+                        s.family.expectation_kind is ExpectationKind.SENSITIVE for s in significant
+                    )
                     else ""
                 )
             )
@@ -260,7 +263,7 @@ def example_block(example: Example) -> ExampleBlock:
     before, after = example.diff()
     notes: list[Inline] = []
     if example.order_changed:
-        notes.append(spans(f"order: instruction first → {v.order.replace('_', ' ')}"))
+        notes.append(spans(f"order: instruction first → {str(v.order).replace('_', ' ')}"))
     notes += [
         spans(Span(describe_move(m), "wrong" if m.wrong_way else "text")) for m in example.moves
     ]
@@ -295,12 +298,12 @@ def examples(result: RunResult, per_cell: int) -> list[Block]:
 
 
 def environment(result: RunResult) -> list[Block]:
-    s = result.settings
-    suite = s.suite
+    s, suite = result.request, result.suite
     settings = (
-        ("suite", f"{suite['name']} ({suite.get('source', '')})"),
-        ("suite sha256", str(suite.get("sha256") or "–")),
-        ("families", ", ".join(s.families)),
+        ("suite", f"{suite.name} ({suite.source})"),
+        ("suite sha256", suite.sha256 or "–"),
+        ("retrievers", ", ".join(str(r) for r in s.retrievers)),
+        ("families", ", ".join(f.value for f in s.families)),
         ("seed", str(s.seed)),
         ("limit", str(s.limit) if s.limit is not None else "all queries"),
         ("depth / cutoff", f"{s.depth} / {s.cutoff}"),
@@ -315,7 +318,7 @@ def environment(result: RunResult) -> list[Block]:
         )
         for r in result.retrievers
     )
-    versions = tuple((spans(k), spans(v)) for k, v in s.versions.items())
+    versions = tuple((spans(k), spans(v)) for k, v in result.versions.items())
     return [
         Heading(2, "Environment", "environment"),
         Table(("setting", "value"), tuple((spans(k), spans(v)) for k, v in settings)),

@@ -13,10 +13,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from instructprobe.perturb.model import ExpectationKind, Family, Order
+from instructprobe.probes.measures import Measure
 from instructprobe.probes.results import Cell, Outcome, RunResult, VariantRecord
-from instructprobe.reports import format as fmt
 
-ORIGINAL_ORDER = "instruction_first"
+ORIGINAL_ORDER = Order.INSTRUCTION_FIRST
 """The order of the unperturbed request (``perturb.Request``'s default)."""
 CONTEXT_WORDS = 4
 """Unchanged words kept on each side of an edit when a diff is elided."""
@@ -53,8 +54,8 @@ class Piece:
 @dataclass(frozen=True)
 class Example:
     retriever: str
-    family: str
-    metric: str
+    family: Family
+    metric: Measure
     value: float
     variant: VariantRecord
     moves: tuple[Move, ...]
@@ -146,12 +147,12 @@ def worst(
     examples: list[Example] = []
     chosen = cells if cells is not None else [c for c in result.cells if c.decides]
     for cell in chosen:
-        sign = -1.0 if cell.expectation == fmt.SENSITIVE else 1.0
+        sign = -1.0 if cell.expectation is ExpectationKind.SENSITIVE else 1.0
         scored = []
         for outcome in by_retriever.get(cell.retriever, []):
             variant = variants.get(outcome.variant_id)
-            value = outcome.values.get(cell.metric)
-            if variant is None or variant.family != cell.family or value is None:
+            value = outcome.values.get(str(cell.metric))
+            if variant is None or variant.family is not cell.family or value is None:
                 continue
             if math.isfinite(value) and (value < 0 if sign > 0 else value >= 0):
                 scored.append((value, variant.id, variant, outcome))
@@ -170,9 +171,9 @@ def worst(
     return examples
 
 
-def rank_moves(result: RunResult, family: str, retriever: str) -> list[Move]:
+def rank_moves(result: RunResult, family: Family, retriever: str) -> list[Move]:
     """Every expected-down document's rank before and after, over a directional family."""
-    variants = {v.id: v for v in result.variants if v.family == family and v.down}
+    variants = {v.id: v for v in result.variants if v.family is family and v.down}
     moves = []
     for outcome in result.outcomes:
         variant = variants.get(outcome.variant_id)

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from instructprobe.perturb.model import ExpectationKind
 from instructprobe.perturb.seeding import derive_seed
+from instructprobe.probes.measures import Measure
 from instructprobe.probes.results import Cell, RunResult
 from instructprobe.reports import format as fmt
 from instructprobe.reports.examples import rank_moves
@@ -69,11 +71,11 @@ def _colours(result: RunResult) -> dict[str, str]:
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(fmt.retrievers(result))}
 
 
-def _scale(metric: str) -> float:
-    return fmt.SCALE.get(metric, 1.0)
+def _scale(metric: Measure) -> float:
+    return metric.SCALE
 
 
-def _label(metric: str) -> str:
+def _label(metric: Measure) -> str:
     scale = _scale(metric)
     return f"Δ{metric}" + (f" (×{scale:g})" if scale != 1 else "")
 
@@ -81,10 +83,10 @@ def _label(metric: str) -> str:
 def _band(ax: Axes, cell: Cell, result: RunResult) -> None:
     """The verdict's thresholds: the equivalence band (for a sensitive family, its lower edge
     is the drop that holds), or the follow margin."""
-    s = result.settings
+    s = result.request
     scale = _scale(cell.metric)
     ax.axhline(0, color="black", linewidth=0.6)
-    if cell.expectation == "directional":
+    if cell.expectation is ExpectationKind.DIRECTIONAL:
         ax.axhline(s.follow_margin * scale, color="grey", linestyle="--", linewidth=0.8)
     else:
         ax.axhspan(-s.margin * scale, s.margin * scale, color="grey", alpha=0.15, linewidth=0)
@@ -103,7 +105,7 @@ def delta_distributions(result: RunResult) -> Plot | None:
     with rc_context(_style()):
         figure, axes = _grid(len(families), "Per-query change of the deciding measure")
         for ax, family in zip(axes, families, strict=True):
-            metric = ""
+            metric: Measure | None = None
             for position, name in enumerate(names):
                 cell = deciding.get((name, family))
                 if cell is None:
@@ -112,7 +114,9 @@ def delta_distributions(result: RunResult) -> Plot | None:
                 if position == 0:
                     _band(ax, cell, result)
                 values = np.array([v.delta for v in cell.per_query if fmt.finite(v.delta)])
-                rng = np.random.default_rng(derive_seed(result.settings.seed, "plot", family, name))
+                rng = np.random.default_rng(
+                    derive_seed(result.request.seed, "plot", family.value, name)
+                )
                 jitter = rng.uniform(-0.18, 0.18, values.size)
                 ax.scatter(
                     position + jitter,
@@ -139,7 +143,7 @@ def delta_distributions(result: RunResult) -> Plot | None:
             ax.set_xticks(range(len(names)), names)
             ax.set_xlim(-0.6, len(names) - 0.35)
             ax.set_title(f"{family} ({fmt.expectation(result, family)})")
-            ax.set_ylabel(_label(metric))
+            ax.set_ylabel(_label(metric) if metric is not None else "Δ")
     return Plot(
         "deltas",
         "Per-query deltas",
@@ -163,8 +167,8 @@ def dose_response(result: RunResult) -> Plot | None:
     with rc_context(_style()):
         figure, axes = _grid(len(families), "Dose-response: change over perturbation strength")
         for ax, family in zip(axes, families, strict=True):
-            drawn = [d for d in series if d.family == family]
-            cell = next((deciding[k] for k in deciding if k[1] == family), None)
+            drawn = [d for d in series if d.family is family]
+            cell = next((deciding[k] for k in deciding if k[1] is family), None)
             if cell is not None:
                 _band(ax, cell, result)
             for offset, d in enumerate(drawn):
@@ -194,7 +198,7 @@ def dose_response(result: RunResult) -> Plot | None:
                         markersize=8,
                         color="black",
                     )
-            ax.set_title(family)
+            ax.set_title(str(family))
             ax.set_xlabel("strength")
             ax.set_ylabel(_label(drawn[0].metric))
             ax.legend(frameon=False, fontsize=7)
@@ -208,7 +212,9 @@ def dose_response(result: RunResult) -> Plot | None:
 
 
 def rank_move_scatter(result: RunResult) -> Plot | None:
-    directional = [f for f in fmt.families(result) if fmt.expectation(result, f) == "directional"]
+    directional = [
+        f for f in fmt.families(result) if f.expectation_kind is ExpectationKind.DIRECTIONAL
+    ]
     panels = [
         (family, name, rank_moves(result, family, name))
         for family in directional

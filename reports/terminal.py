@@ -13,11 +13,16 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from instructprobe.probes.results import Cell, RunResult
+from instructprobe.perturb.model import ExpectationKind
+from instructprobe.probes.results import Cell, RunResult, Verdict
 from instructprobe.reports import format as fmt
 from instructprobe.reports.examples import Example, Piece, describe_move, worst
 
-VERDICT_STYLE = {"holds": "bold green", "breaks": "bold red", "inconclusive": "yellow"}
+VERDICT_STYLE = {
+    Verdict.HOLDS: "bold green",
+    Verdict.BREAKS: "bold red",
+    Verdict.INCONCLUSIVE: "yellow",
+}
 PIECE_STYLE = {"delete": "red", "insert": "bold green", "equal": "", "gap": "dim"}
 PIECE_MARK = {"delete": "[-{}-]", "insert": "{{+{}+}}", "equal": "{}", "gap": "{}"}
 SENSITIVE_LABEL = " (a drop is what a reader shows)"
@@ -28,11 +33,11 @@ EXAMPLES_PER_CELL = 1
 
 def short_rule(cell: Cell, result: RunResult) -> str:
     """The verdict rule in a few words (the Rules section states it in full)."""
-    s = result.settings
-    if cell.expectation == "directional":
+    s = result.request
+    if cell.expectation is ExpectationKind.DIRECTIONAL:
         limit = fmt.number(s.follow_margin, cell.metric)
         return f"{cell.metric}: CI > 0 holds, CI < {limit} breaks"
-    if cell.expectation == "sensitive":
+    if cell.expectation is ExpectationKind.SENSITIVE:
         return f"Δ{cell.metric}: drop > {s.margin:g} holds, TOST within ±{s.margin:g} breaks"
     return f"Δ{cell.metric}: TOST within ±{s.margin:g} holds"
 
@@ -72,17 +77,17 @@ def grouped_table(
 def verdict_table(result: RunResult) -> Table:
     retrievers = fmt.retrievers(result)
     deciding = result.verdicts()
-    alpha = result.settings.alpha
+    alpha = result.request.alpha
     table = Table(title="Verdicts", title_justify="left", expand=False)
     table.add_column("family · rule", max_width=22)
     for name in retrievers:
         table.add_column(name)
     for family in fmt.families(result):
         row: list[Text | str] = []
-        rule_cell = next((c for (_, f), c in deciding.items() if f == family), None)
+        rule_cell = next((c for (_, f), c in deciding.items() if f is family), None)
         rule = short_rule(rule_cell, result) if rule_cell else ""
         row.append(
-            Text.assemble(family, "\n", (fmt.expectation(result, family), "dim"), f"\n{rule}")
+            Text.assemble(str(family), "\n", (str(family.expectation_kind), "dim"), f"\n{rule}")
         )
         for name in retrievers:
             cell = deciding.get((name, family))
@@ -92,7 +97,7 @@ def verdict_table(result: RunResult) -> Table:
             p = f"p {fmt.p_value(cell.p_adjusted)}{fmt.stars(cell.p_adjusted, alpha)}"
             row.append(
                 Text.assemble(
-                    (cell.verdict.upper(), VERDICT_STYLE[cell.verdict]),
+                    (str(cell.verdict).upper(), VERDICT_STYLE[cell.verdict]),
                     f"\n{cell.metric} {fmt.number(cell.delta, cell.metric, True)}",
                     ("\n" + fmt.ci(cell), "dim"),
                     ("\n" + p, "dim"),
@@ -140,12 +145,12 @@ def rules_text(result: RunResult) -> Text:
     text = Text(f"Rules ({fmt.DECIDES} = the measure that decides the verdict)\n", style="bold")
     for rule in rules:
         text.append(f"• {rule}\n")
-    correction = result.settings.correction
+    correction = result.request.correction
     text.append(
         "Directional families are judged by their edited qrels; p-MRR is FollowIR's, ×100. "
         "CIs: BCa bootstrap over queries; p adj: Wilcoxon signed-rank (Pratt), "
         f"{correction}-adjusted over the grid; *** < 0.001, ** < 0.01, * < 0.05 "
-        f"(never at or above α = {result.settings.alpha:g}).",
+        f"(never at or above α = {result.request.alpha:g}).",
         style="dim",
     )
     return text
@@ -159,7 +164,7 @@ def _settle(cell: Cell) -> str:
 
 
 def open_questions(result: RunResult) -> Text | None:
-    open_cells = [c for c in result.verdicts().values() if c.verdict == "inconclusive"]
+    open_cells = [c for c in result.verdicts().values() if c.verdict is Verdict.INCONCLUSIVE]
     if not open_cells:
         return None
     text = Text("Inconclusive\n", style="bold")
@@ -170,7 +175,7 @@ def open_questions(result: RunResult) -> Text | None:
 
 def where_it_breaks(result: RunResult) -> Group | Text:
     """The strata whose change is significant after correction: the answer to 'where'."""
-    alpha = result.settings.alpha
+    alpha = result.request.alpha
     significant = [s for s in result.strata if s.significant]
     if not significant:
         return Text(f"Where it breaks: no stratum is significant at {alpha:g} after correction.")
@@ -194,9 +199,9 @@ def where_it_breaks(result: RunResult) -> Group | Text:
             for s in significant
             if (s.family, s.retriever) == (family, retriever)
         ]
-        expected = fmt.expectation(result, family) == fmt.SENSITIVE
+        expected = family.expectation_kind is ExpectationKind.SENSITIVE
         groups.append((f"{family} · {retriever}" + (SENSITIVE_LABEL if expected else ""), rows))
-    title = f"Where it breaks (strata with {result.settings.correction}-adjusted p < {alpha:g})"
+    title = f"Where it breaks (strata with {result.request.correction}-adjusted p < {alpha:g})"
     return grouped_table(title, columns, groups)
 
 
@@ -242,7 +247,7 @@ def example_text(example: Example) -> Text:
     text.append_text(_pieces(after))
     text.append("\n")
     if example.order_changed:
-        text.append(f"  order: instruction first → {v.order.replace('_', ' ')}\n", style="dim")
+        text.append(f"  order: instruction first → {str(v.order).replace('_', ' ')}\n", style="dim")
     for move in example.moves:
         style = "red" if move.wrong_way else ""
         text.append(f"  {describe_move(move)}\n", style=style)
@@ -255,7 +260,7 @@ def examples_section(
 ) -> RenderableType | None:
     if per_cell < 1:
         return None
-    cells = [c for c in result.verdicts().values() if c.verdict != "holds"]
+    cells = [c for c in result.verdicts().values() if c.verdict is not Verdict.HOLDS]
     if not cells:
         return None
     found = worst(result, per_cell, cells)
@@ -276,7 +281,7 @@ def effectiveness(result: RunResult) -> Text | None:
     for name in dict.fromkeys(b.retriever for b in result.baseline):
         scores = " · ".join(
             f"{b.metric} {fmt.number(b.value, b.metric)}"
-            + (f" (n {b.n})" if b.n != result.settings.suite.get("queries") else "")
+            + (f" (n {b.n})" if b.n != result.suite.queries else "")
             for b in result.baseline
             if b.retriever == name
         )
@@ -285,12 +290,11 @@ def effectiveness(result: RunResult) -> Text | None:
 
 
 def header(result: RunResult) -> Text:
-    s = result.settings
-    suite = s.suite
+    suite = result.suite
     return Text.assemble(
         ("instructprobe", "bold"),
-        f" · {suite['name']}: {suite['queries']} queries, {suite['documents']} docs"
-        f" · {len(result.variants)} variants · seed {s.seed}",
+        f" · {suite.name}: {suite.queries} queries, {suite.documents} docs"
+        f" · {len(result.variants)} variants · seed {result.request.seed}",
     )
 
 
@@ -303,7 +307,7 @@ def render(
         effectiveness(result),
         verdict_table(result),
         open_questions(result),
-        detail_table(result.cells, result.settings.alpha),
+        detail_table(result.cells, result.request.alpha),
         where_it_breaks(result),
         dose_lines(result),
         examples_section(result, examples),

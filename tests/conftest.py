@@ -1,14 +1,40 @@
-"""Shared fixtures: the real models are loaded once per test session."""
+"""Shared fixtures. Where a test goes and which tier it is in: tests/README.md.
+
+- ``small_result`` (and ``results_file``, ``bm25_only``, ``minilm_only``): the committed results
+  of a real run (tests/data/starter.json.gz), for the report, compare and gate tests; no
+  model is loaded.
+- ``starter``, ``bm25``, ``minilm``, ``starter_result``: the real suite and models, loaded once
+  per session. A test that uses a model fixture is marked ``model`` automatically.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The tests' embedding and plan cache: never the user's own.
+os.environ["INSTRUCTPROBE_CACHE_DIR"] = tempfile.mkdtemp(prefix="instructprobe-tests-")
+
+DATA = Path(__file__).parent / "data"
+SMALL_RESULTS = DATA / "starter.json.gz"
+"""`probe run -r bm25,minilm --suite starter --resamples 2000` (seed 0), 141 kB; the
+model-tier test tests/probes/test_committed_results.py checks that its request still gives it."""
+MODEL_FIXTURES = frozenset({"bm25", "minilm", "starter_result"})
+"""A test that uses one of these loads model weights; so does one that runs MiniLM itself
+(marked by hand)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
 
 
 @pytest.fixture(scope="session")
@@ -17,7 +43,6 @@ def fresh_python():
     a folder of its own, so only what is installed can be imported, not the checkout's folders."""
     import subprocess
     import sys
-    import tempfile
 
     def run(script: str) -> str:
         with tempfile.TemporaryDirectory() as elsewhere:
@@ -31,6 +56,50 @@ def fresh_python():
         return done.stdout.strip()
 
     return run
+
+
+def small_results_text() -> str:
+    return gzip.decompress(SMALL_RESULTS.read_bytes()).decode("utf-8")
+
+
+@pytest.fixture(scope="session")
+def small_result():
+    """The committed results of a real run: BM25 and MiniLM on the 45 starter queries."""
+    import json
+
+    from instructprobe.probes.results import RunResult
+
+    return RunResult.from_dict(json.loads(small_results_text()))
+
+
+@pytest.fixture(scope="session")
+def results_file(tmp_path_factory):
+    """``small_result`` as a results file on disk."""
+    path = tmp_path_factory.mktemp("results") / "starter.json"
+    path.write_text(small_results_text(), encoding="utf-8")
+    return path
+
+
+def only(result, retriever):
+    """The run as if it had probed ``retriever`` alone (same suite, seed and queries)."""
+    return dataclasses.replace(
+        result,
+        cells=tuple(c for c in result.cells if c.retriever == retriever),
+        strata=tuple(s for s in result.strata if s.retriever == retriever),
+        dose_response=tuple(d for d in result.dose_response if d.retriever == retriever),
+        outcomes=tuple(o for o in result.outcomes if o.retriever == retriever),
+        retrievers=tuple(r for r in result.retrievers if r.get("name") == retriever),
+    )
+
+
+@pytest.fixture(scope="session")
+def bm25_only(small_result):
+    return only(small_result, "bm25")
+
+
+@pytest.fixture(scope="session")
+def minilm_only(small_result):
+    return only(small_result, "minilm")
 
 
 @pytest.fixture(scope="session")
@@ -57,36 +126,8 @@ def bm25():
 @pytest.fixture(scope="session")
 def starter_result(starter, bm25, minilm):
     """Both embedded retrievers over the whole starter suite (the README's demo run)."""
-    from instructprobe.probes.runner import RunConfig, Runner
+    from instructprobe.probes.request import RunRequest
+    from instructprobe.probes.runner import Runner
 
-    config = RunConfig(retrievers=("bm25", "minilm"), resamples=2000)
-    return Runner(config, starter).run([bm25, minilm])
-
-
-def only(result, retriever):
-    """The run as if it had probed ``retriever`` alone (same suite, seed and queries)."""
-    return dataclasses.replace(
-        result,
-        cells=tuple(c for c in result.cells if c.retriever == retriever),
-        strata=tuple(s for s in result.strata if s.retriever == retriever),
-        dose_response=tuple(d for d in result.dose_response if d.retriever == retriever),
-        outcomes=tuple(o for o in result.outcomes if o.retriever == retriever),
-        retrievers=tuple(r for r in result.retrievers if r.get("name") == retriever),
-    )
-
-
-@pytest.fixture(scope="session")
-def results_file(starter_result, tmp_path_factory):
-    path = tmp_path_factory.mktemp("results") / "starter.json"
-    starter_result.write_json(path)
-    return path
-
-
-@pytest.fixture(scope="session")
-def bm25_only(starter_result):
-    return only(starter_result, "bm25")
-
-
-@pytest.fixture(scope="session")
-def minilm_only(starter_result):
-    return only(starter_result, "minilm")
+    request = RunRequest(retrievers=[bm25, minilm], resamples=2000)
+    return Runner(request, starter, [bm25, minilm]).run()

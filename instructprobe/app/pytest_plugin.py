@@ -3,12 +3,15 @@ test suite, with the same rules as ``probe gate``.
 
 Fixtures:
 
-- ``probe_spec`` (session): the run to judge, from the ini options ``probe_retrievers``,
-  ``probe_suite``, ``probe_limit``, ``probe_seed``, ``probe_resamples`` and ``probe_families``;
-  override it in a ``conftest.py`` to name the run in code.
-- ``probe_runs`` (session): the runs made in this session, by spec; each is made once.
-- ``probe_result`` (session): the run of ``probe_spec``, or the results file given by
-  ``--probe-results FILE`` (or the ``probe_results`` ini option) instead of running.
+- ``probe_request`` (session): the run to judge, from the ini options ``probe_<setting>`` (one
+  per setting of a run request: ``probe_retrievers``, ``probe_suite``, ``probe_limit``,
+  ``probe_seed``, ``probe_cutoff``, ``probe_families``…); override it in a ``conftest.py`` to
+  name the run in code (``RunRequest(retrievers="minilm", limit=20)``).
+- ``probe_runs`` (session): the runs made in this session, by request; each is made once, with
+  the same caches as ``probe run``.
+- ``probe_result`` (session): the run of ``probe_request``, or the results file given by
+  ``--probe-results=FILE`` (or the ``probe_results`` ini option) instead of running. When the
+  run is named (an ini option, or the fixture overridden), the file must be that run.
 - ``probe_gate``: ``probe_gate(*rules, result=None)`` checks the rules against
   ``probe_result`` (or ``result``). On failure the test fails with every failed check's numbers
   and the strata that fail too; each check's numbers also go to the test's
@@ -25,14 +28,20 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from instructprobe.app.gates import Check, Rule, RunCache, RunSpec
+    from instructprobe.app.gates import Check, Rule
+    from instructprobe.app.runs import RunCache
+    from instructprobe.probes.request import RunRequest
     from instructprobe.probes.results import RunResult
 
 _CACHE: pytest.StashKey[RunCache] = pytest.StashKey()
 _LOADED: pytest.StashKey[list[Path]] = pytest.StashKey()
+_NAMED_BY_INI: pytest.StashKey[bool] = pytest.StashKey()
+INI_PREFIX = "probe_"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    from instructprobe.probes.request import SETTINGS
+
     group = parser.getgroup("instructprobe", "instruction-following gates (instructprobe)")
     group.addoption(
         "--probe-results",
@@ -42,62 +51,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--probe-save", metavar="FILE", help="write the session's probe run to FILE as JSON"
     )
-    parser.addini("probe_retrievers", "retrievers to probe (default: bm25 minilm)", "args", [])
-    parser.addini("probe_suite", "suite to probe (default: starter)", "string", "starter")
-    parser.addini("probe_limit", "use only the first N queries", "string", "")
-    parser.addini("probe_seed", "seed of perturbations and bootstrap (default 0)", "string", "0")
-    parser.addini("probe_resamples", "bootstrap resamples (default 9999)", "string", "9999")
-    parser.addini("probe_families", "perturbation families (default: all)", "args", [])
+    for setting in SETTINGS:
+        parser.addini(INI_PREFIX + setting.name, f"probe run: {setting.help}", "string", "")
     parser.addini("probe_results", "results file to judge instead of running", "string", "")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from instructprobe.app.gates import RunCache
+    from instructprobe.app.runs import RunCache
 
     config.stash[_CACHE] = RunCache()
     config.stash[_LOADED] = []
 
 
-def _integer(config: pytest.Config, name: str, minimum: int) -> int | None:
-    text = str(config.getini(name)).strip()
-    if not text:
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise pytest.UsageError(f"ini option {name} must be an integer, got {text!r}") from None
-    if value < minimum:
-        raise pytest.UsageError(f"ini option {name} must be ≥ {minimum}, got {value}")
-    return value
-
-
 @pytest.fixture(scope="session")
-def probe_spec(pytestconfig: pytest.Config) -> RunSpec:
+def probe_request(pytestconfig: pytest.Config) -> RunRequest:
     """The run the gates judge, from the ini options (override the fixture to set it in code)."""
-    from instructprobe.app.gates import RunSpec
+    from instructprobe.core.errors import RequestError
+    from instructprobe.probes.request import SETTINGS, RunRequest, ini_label
 
-    settings: dict[str, Any] = {}
-    retrievers = pytestconfig.getini("probe_retrievers")
-    if retrievers:
-        settings["retrievers"] = tuple(r for name in retrievers for r in name.split(",") if r)
-    settings["suite"] = str(pytestconfig.getini("probe_suite")) or "starter"
-    families = pytestconfig.getini("probe_families")
-    if families:
-        settings["families"] = tuple(families)
-    for name, key, minimum in (
-        ("probe_limit", "limit", 1),
-        ("probe_seed", "seed", 0),
-        ("probe_resamples", "resamples", 100),
-    ):
-        value = _integer(pytestconfig, name, minimum)
-        if value is not None:
-            settings[key] = value
-    return RunSpec(**settings)
+    values = {
+        s.name: text
+        for s in SETTINGS
+        if (text := str(pytestconfig.getini(INI_PREFIX + s.name)).strip())
+    }
+    pytestconfig.stash[_NAMED_BY_INI] = bool(values)
+    try:
+        return RunRequest.create(values, label=ini_label)
+    except RequestError as error:
+        raise pytest.UsageError(f"instructprobe: {error}") from None
 
 
 @pytest.fixture(scope="session")
 def probe_runs(pytestconfig: pytest.Config) -> RunCache:
-    """Runs made in this session, by spec: ``probe_runs.get(RunSpec(...))`` runs once."""
+    """Runs made in this session, by request: ``probe_runs.get(RunRequest(...))`` runs once."""
     return pytestconfig.stash[_CACHE]
 
 
@@ -111,19 +97,21 @@ def _results_file(config: pytest.Config) -> Path | None:
 
 @pytest.fixture(scope="session")
 def probe_result(
-    pytestconfig: pytest.Config, probe_spec: RunSpec, probe_runs: RunCache
+    pytestconfig: pytest.Config, probe_request: RunRequest, probe_runs: RunCache
 ) -> RunResult:
-    """The run under test: the results file if one is given, else ``probe_spec`` run once."""
+    """The run under test: the results file if one is given, else ``probe_request`` run once."""
+    from instructprobe.app.runs import read_for
     from instructprobe.core.errors import InstructprobeError
-    from instructprobe.probes.results import read_results
 
     path = _results_file(pytestconfig)
+    named = pytestconfig.stash.get(_NAMED_BY_INI, True)  # unset: the fixture was overridden
     try:
         if path is not None:
-            result = read_results(path)
+            request = probe_request if named else None
+            result = read_for(path, request, "the probe_request fixture (or probe_* ini options)")
             pytestconfig.stash[_LOADED].append(path)
         else:
-            result = probe_runs.get(probe_spec)
+            result = probe_runs.get(probe_request)
     except InstructprobeError as error:
         pytest.fail(f"instructprobe: {error}", pytrace=False)
     save = pytestconfig.getoption("--probe-save")
@@ -167,9 +155,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if cache is None or not (cache.made or loaded):
         return
     terminalreporter.section("instructprobe")
-    for spec in cache.made:
-        seconds = cache.seconds.get(spec)
+    for request in cache.made:
+        seconds = cache.seconds.get(request)
         took = f" in {seconds:.1f} s" if seconds is not None else " (given)"
-        terminalreporter.write_line(f"ran once: {spec.describe()}{took}")
+        terminalreporter.write_line(f"ran once: {request.describe()}{took}")
     for path in loaded:
         terminalreporter.write_line(f"judged results file {path}")

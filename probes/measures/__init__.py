@@ -22,7 +22,7 @@ from instructprobe.probes.measures.pmrr import PMRR
 from instructprobe.probes.measures.rank_shift import RankShift
 from instructprobe.probes.measures.rbo import RBO
 from instructprobe.probes.measures.recall import Recall
-from instructprobe.probes.measures.robustness import robustness
+from instructprobe.probes.measures.robustness import Robustness, WorstVariant, robustness
 from instructprobe.probes.measures.rr import RR
 
 __all__ = [
@@ -42,6 +42,8 @@ __all__ = [
     "RankShift",
     "RankingMeasure",
     "Recall",
+    "Robustness",
+    "WorstVariant",
     "parse",
     "ranking_from_scores",
     "robustness",
@@ -61,6 +63,8 @@ MEASURES: dict[str, type[Measure]] = {
         Overlap,
         ExpectedMove,
         PairAccuracy,
+        Robustness,
+        WorstVariant,
     )
 }
 ALIASES = {"map": "ap", "mrr": "rr", "recall": "r", "kendall": "tau"}

@@ -25,9 +25,16 @@ def rank_in(ranking: Sequence[str], doc: str) -> int:
 
 @dataclass(frozen=True)
 class Measure(abc.ABC):
-    """A measure with an optional rank cutoff; equal measures are equal and hash the same."""
+    """A measure with an optional rank cutoff; equal measures are equal and hash the same.
+
+    ``HIGHER_IS_BETTER`` says which way is good (a displacement such as rank shift grows as
+    rankings get worse); ``SCALE`` and ``DIGITS`` are how reports print it (p-MRR ×100, as the
+    papers do)."""
 
     NAME: ClassVar[str]
+    HIGHER_IS_BETTER: ClassVar[bool] = True
+    SCALE: ClassVar[float] = 1.0
+    DIGITS: ClassVar[int] = 3
     cutoff: int | None = None
 
     def __post_init__(self) -> None:
@@ -36,6 +43,10 @@ class Measure(abc.ABC):
 
     def __str__(self) -> str:
         return self.NAME if self.cutoff is None else f"{self.NAME}@{self.cutoff}"
+
+    def shown(self, value: float) -> float:
+        """``value`` on the scale reports print."""
+        return value * self.SCALE
 
 
 class RankingMeasure(Measure):

@@ -24,6 +24,8 @@ class PMRR(PairedMeasure):
     """
 
     NAME = "p-MRR"
+    SCALE = 100.0
+    DIGITS = 1
 
     def score_pair(
         self, before: Sequence[str], after: Sequence[str], qrels_before: Qrels, qrels_after: Qrels

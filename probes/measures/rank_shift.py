@@ -12,6 +12,7 @@ class RankShift(PairedMeasure):
     """
 
     NAME = "rank-shift"
+    HIGHER_IS_BETTER = False
 
     def score_pair(
         self, before: Sequence[str], after: Sequence[str], qrels_before: Qrels, qrels_after: Qrels

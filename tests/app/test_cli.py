@@ -33,9 +33,17 @@ def assert_one_line_error(result, *fragments):
     [
         (["run", "--retriever", "no-such-model"], ["unknown retriever 'no-such-model'", "bm25"]),
         (["run", "--suite", "missing/suite.jsonl"], ["does not exist"]),
-        (["run", "--limit", "0"], ["--limit", "positive integer"]),
-        (["run", "--seed", "-1"], ["--seed", "non-negative"]),
-        (["run", "--perturb", "paraphrase,typo"], ["unknown perturbation family typo"]),
+        (["run", "--limit", "0"], ["--limit", "must be an integer ≥ 1, got '0'"]),
+        (["run", "--seed", "-1"], ["--seed", "must be an integer ≥ 0, got '-1'"]),
+        (["run", "--perturb", "paraphrase,typo"], ["unknown perturbation family 'typo'"]),
+        (["run", "--resamples", "50"], ["--resamples", "between 100 and 100,000, got '50'"]),
+        (["run", "--depth", "5"], ["--depth: must be at least the cutoff (10), got 5"]),
+        (["run", "--cutoff", "0"], ["--cutoff", "must be an integer ≥ 1"]),
+        (["run", "-r", ""], ["--retriever: needs at least one retriever"]),
+        (["run", "-r", ","], ["--retriever: needs at least one retriever"]),
+        (["run", "-r", "a=bm25,a=minilm"], ["two retrievers are named 'a'"]),
+        (["run", "--device", "bogus"], ["--device", "auto, cpu, cuda, cuda:N or mps"]),
+        (["run", "--alpha", "nan"], ["--alpha", "between 0 and 1"]),
         (["run", "--out", "/no/such/dir/results.json"], ["does not exist"]),
         (["list", "models"], ["invalid choice"]),
         (["frobnicate"], ["invalid choice"]),
@@ -79,8 +87,9 @@ def test_every_command_documents_itself(command, capsys):
 
 def test_run_option_help_is_complete():
     text = parser()._subparsers._group_actions[0].choices["run"].format_help()
-    for option in ("--retriever", "--suite", "--perturb", "--seed", "--limit", "--out"):
+    for option in ("--retriever", "--suite", "--perturb", "--seed", "--limit", "--cutoff", "--out"):
         assert option in text
+    assert "(default: bm25,minilm)" in text and "(default: 9999)" in text
 
 
 def _small_bm25_run(tmp_path, *options):
@@ -95,14 +104,14 @@ def _small_bm25_run(tmp_path, *options):
 def test_run_end_to_end_writes_the_report_and_results(tmp_path):
     result, data = _small_bm25_run(tmp_path)
     assert "Verdicts" in result.stdout and "negation" in result.stdout
-    assert data["settings"]["retrievers"] == ["bm25"]
-    assert data["settings"]["limit"] == 6
+    assert data["request"]["retrievers"] == ["bm25"]
+    assert data["request"]["limit"] == 6
 
 
 def test_run_accepts_the_keywords_family(tmp_path):
     result, data = _small_bm25_run(tmp_path, "--perturb", "keywords,strip")
     assert "keywords" in result.stdout and "sensitive" in result.stdout
-    assert data["settings"]["families"] == ["keywords", "strip"]
+    assert data["request"]["families"] == ["keywords", "strip"]
     deciding = {c["family"]: c for c in data["cells"] if c["verdict"] is not None}
     assert set(deciding) == {"keywords", "strip"}
     assert deciding["keywords"]["expectation"] == "sensitive"
@@ -123,3 +132,12 @@ def test_list_commands(capsys):
     assert "exclusion-clause" in listed and "expectation: sensitive" in listed
     assert main(["list", "suites"]) == 0
     assert "starter" in capsys.readouterr().out
+
+
+def test_the_cutoff_names_every_measure_and_rule(tmp_path):
+    result, data = _small_bm25_run(tmp_path, "--cutoff", "5", "--perturb", "paraphrase")
+    metrics = {c["metric"] for c in data["cells"]}
+    assert {"nDCG@5", "worst-nDCG@5", "rank-shift@5"} <= metrics and "nDCG@10" not in metrics
+    rules = {c["rule"] for c in data["cells"] if c["rule"]}
+    assert rules and all("ΔnDCG@5" in rule for rule in rules)
+    assert "ΔnDCG@5: TOST" in result.stdout and "nDCG@10" not in result.stdout

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 GATES = """
-from instructprobe.app.gates import Bound, Equivalent, NotWorse, VerdictIs
+from instructprobe import Bound, Equivalent, NotWorse, VerdictIs
 
 
 def test_negation_is_followed(probe_gate):
@@ -50,14 +50,14 @@ def gated(results_file, tmp_path_factory):
     return done, ET.parse(junit).getroot()
 
 
-def test_a_failing_gate_fails_its_test_with_the_numbers_and_strata(gated, starter_result):
+def test_a_failing_gate_fails_its_test_with_the_numbers_and_strata(gated, small_result):
     done, _ = gated
     assert done.returncode == 1, done.stdout
     assert "1 failed, 3 passed" in done.stdout
     cell = next(
         c
-        for c in starter_result.cells
-        if (c.retriever, c.family, c.metric) == ("bm25", "negation", "p-MRR")
+        for c in small_result.cells
+        if (c.retriever, str(c.family), str(c.metric)) == ("bm25", "negation", "p-MRR")
     )
     assert (
         f"FAIL  negation p-MRR ci_low ≥ 0 [bm25 · negation · p-MRR]: ci_low {cell.ci_low:+.4g}"
@@ -100,11 +100,11 @@ def test_a_session_runs_the_probes_once(tmp_path):
             from instructprobe.app.gates import VerdictIs
 
             def test_one(probe_gate, probe_result):
-                assert probe_result.settings.limit == 4
+                assert probe_result.request.limit == 4
                 probe_gate(VerdictIs("reorder", allowed=("holds", "inconclusive")))
 
-            def test_two(probe_result, probe_runs, probe_spec):
-                assert probe_runs.get(probe_spec) is probe_result
+            def test_two(probe_result, probe_runs, probe_request):
+                assert probe_runs.get(probe_request) is probe_result
                 assert len(probe_runs.made) == 1
             """
         ),
@@ -122,4 +122,18 @@ def test_a_bad_ini_option_is_a_usage_error(tmp_path):
     (tmp_path / "test_x.py").write_text("def test_x(probe_result):\n    pass\n", encoding="utf-8")
     done = pytest_in(tmp_path)
     assert done.returncode != 0
-    assert "probe_limit must be an integer, got 'four'" in done.stdout + done.stderr
+    assert "ini option probe_limit: must be an integer ≥ 1, got 'four'" in done.stdout + done.stderr
+
+
+def test_a_results_file_of_another_run_is_refused_in_one_line(results_file, tmp_path):
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nprobe_retrievers = minilm\nprobe_limit = 10\n", encoding="utf-8"
+    )
+    (tmp_path / "test_x.py").write_text("def test_x(probe_result):\n    pass\n", encoding="utf-8")
+    done = pytest_in(tmp_path, f"--probe-results={results_file}")
+    assert done.returncode == 1
+    assert (
+        f"instructprobe: {results_file} is not the run the probe_request fixture (or probe_* ini "
+        "options) names: retrievers: bm25,minilm ≠ minilm; limit: None ≠ 10; resamples: 2000 ≠ "
+        "9999 (file ≠ request)"
+    ) in done.stdout

@@ -3,15 +3,23 @@ import math
 
 import pytest
 
-from instructprobe.perturb import Family, Order, Request
-from instructprobe.probes.results import RunResult
-from instructprobe.probes.runner import RunConfig, Runner
+from instructprobe.perturb import ExpectationKind, Family, Request
+from instructprobe.probes.measures import NDCG, PMRR, RankShift
+from instructprobe.probes.request import RunRequest
+from instructprobe.probes.results import RunResult, Verdict
+from instructprobe.probes.runner import Runner
 from instructprobe.probes.stats import Summary
-from instructprobe.probes.verdicts import Evidence, SensitivityRule, Thresholds, Verdict
+from instructprobe.probes.verdicts import Evidence, SensitivityRule, Thresholds
 from instructprobe.retrievers.bm25 import BM25
 from instructprobe.retrievers.dense import SentenceTransformerRetriever
 
-FAMILIES = {f.value for f in Family}
+FAMILIES = set(Family)
+
+
+def run_with(suite, retrievers, **settings):
+    """One run of ``retrievers`` (objects) over ``suite``, with request ``settings``."""
+    request = RunRequest(retrievers=retrievers, **settings)
+    return Runner(request, suite, retrievers).run()
 
 
 class CountingBM25(BM25):
@@ -40,53 +48,63 @@ class CountingModel:
 def test_every_family_gets_a_verdict_for_every_retriever(starter_result):
     verdicts = starter_result.verdicts()
     perturbed = {v.family for v in starter_result.variants}
-    assert perturbed >= {"paraphrase", "negation", "reorder", "strip", "keywords"}
+    assert perturbed >= {
+        Family.PARAPHRASE,
+        Family.NEGATION,
+        Family.REORDER,
+        Family.STRIP,
+        Family.KEYWORDS,
+    }
     assert {family for _, family in verdicts} == perturbed
     assert {retriever for retriever, _ in verdicts} == {"bm25", "minilm"}
     for cell in verdicts.values():
-        assert cell.verdict in {"holds", "breaks", "inconclusive"}
+        assert isinstance(cell.verdict, Verdict)
         assert cell.rule and cell.n >= 40
 
 
 def test_directional_cells_carry_pmrr_and_invariant_cells_ndcg(starter_result):
     metrics = {(c.family, c.metric) for c in starter_result.cells}
-    assert ("negation", "p-MRR") in metrics
-    assert ("paraphrase", "nDCG@10") in metrics and ("paraphrase", "rank-shift@10") in metrics
+    assert (Family.NEGATION, PMRR()) in metrics
+    assert (Family.PARAPHRASE, NDCG(10)) in metrics
+    assert (Family.PARAPHRASE, RankShift(10)) in metrics
     deciding = {c.family: c.metric for c in starter_result.cells if c.decides}
     for family in Family:
-        if family.value in deciding:
-            kind = family.expectation_kind.value
-            assert deciding[family.value] == ("p-MRR" if kind == "directional" else "nDCG@10")
+        if family in deciding:
+            directional = family.expectation_kind is ExpectationKind.DIRECTIONAL
+            assert deciding[family] == (PMRR() if directional else NDCG(10))
 
 
 def test_bm25_reads_instructions_as_bags_of_words(starter_result):
     verdicts = starter_result.verdicts()
-    reorder = verdicts[("bm25", "reorder")]
-    assert reorder.delta == 0 and reorder.verdict == "holds", "word order cannot move BM25"
-    negation = verdicts[("bm25", "negation")]
-    assert negation.delta < 0 and negation.verdict == "breaks", (
+    reorder = verdicts[("bm25", Family.REORDER)]
+    assert reorder.delta == 0 and reorder.verdict is Verdict.HOLDS, "order cannot move BM25"
+    negation = verdicts[("bm25", Family.NEGATION)]
+    assert negation.delta < 0 and negation.verdict is Verdict.BREAKS, (
         "naming the excluded topic pulls its documents up"
     )
 
 
 def test_a_keywords_run_is_decided_by_the_sensitivity_rule(starter, bm25):
-    config = RunConfig(("bm25",), families=(Family.KEYWORDS,), limit=15, resamples=500)
-    result = Runner(config, starter).run([bm25])
-    assert {v.family for v in result.variants} == {"keywords"}
+    result = run_with(starter, [bm25], families="keywords", limit=15, resamples=500)
+    assert {v.family for v in result.variants} == {Family.KEYWORDS}
     assert {v.operator for v in result.variants} == {"keywords-only"}
-    assert {v.expectation for v in result.variants} == {"sensitive"}
-    assert result.settings.families == ("keywords",)
+    assert {v.expectation for v in result.variants} == {ExpectationKind.SENSITIVE}
+    assert result.request.families == (Family.KEYWORDS,)
     (cell,) = result.verdicts().values()
-    assert (cell.family, cell.expectation, cell.metric) == ("keywords", "sensitive", "nDCG@10")
-    rule = SensitivityRule(config.thresholds)
+    assert (cell.family, cell.expectation, cell.metric) == (
+        Family.KEYWORDS,
+        ExpectationKind.SENSITIVE,
+        NDCG(10),
+    )
+    rule = SensitivityRule(Thresholds.of(result.request), NDCG(10))
     assert cell.rule == rule.describe()
     assert cell.tost_p is not None and cell.tost_p_adjusted is not None, "TOST decides breaks"
     summary = Summary(cell.delta, cell.ci_low, cell.ci_high, cell.p_value, cell.n, sd=cell.sd)
     evidence = Evidence(summary, cell.p_adjusted, cell.tost_p_adjusted)
-    assert cell.verdict == rule.decide(evidence).value
+    assert cell.verdict is rule.decide(evidence)
     # BM25 scores a bag of words: dropping the instruction's stopwords leaves its ranking put,
     # which is the bag-of-keywords reading.
-    assert abs(cell.delta) < Thresholds().margin and cell.verdict == Verdict.BREAKS.value
+    assert abs(cell.delta) < result.request.margin and cell.verdict is Verdict.BREAKS
 
 
 def test_cell_values_are_the_mean_of_per_query_values(starter_result):
@@ -99,29 +117,27 @@ def test_cell_values_are_the_mean_of_per_query_values(starter_result):
 
 def test_corpus_is_indexed_once_per_run(starter):
     retriever = CountingBM25()
-    Runner(RunConfig(("bm25",), resamples=200), starter).run([retriever])
+    run_with(starter, [retriever], resamples=200)
     assert retriever.indexed == 1
 
 
 def test_dense_retriever_encodes_each_text_once(starter, minilm):
     counting = SentenceTransformerRetriever("minilm", minilm.model_path)
     counting._model = CountingModel(minilm.model)
-    result = Runner(RunConfig(("minilm",), limit=4, resamples=200), starter).run([counting])
+    result = run_with(starter, [counting], limit=4, resamples=200, cache=False)
     encoded = counting._model.encoded
     assert len(encoded) == len(set(encoded)), "no text is encoded twice"
     documents = {d.text for d in starter.documents}
     originals = [Request(q.text, q.instruction) for q in starter.queries[:4]]
-    variants = [Request(v.query, v.instruction, Order(v.order)) for v in result.variants]
+    variants = [Request(v.query, v.instruction, v.order) for v in result.variants]
     queries = {counting.template.render(r) for r in originals + variants}
     assert set(encoded) == documents | queries
 
 
 def test_same_seed_same_results_different_seed_different_variants(starter, bm25):
     def run(seed):
-        config = RunConfig(
-            ("bm25",), families=(Family.PARAPHRASE,), seed=seed, limit=10, resamples=500
-        )
-        return Runner(config, starter).run([bm25]).to_dict()
+        result = run_with(starter, [bm25], families="paraphrase", seed=seed, limit=10)
+        return result.to_dict()
 
     assert run(3) == run(3)
     assert run(3)["variants"] != run(4)["variants"]
@@ -131,9 +147,13 @@ def test_results_round_trip_through_json(tmp_path, starter_result):
     path = tmp_path / "results.json"
     starter_result.write_json(path)
     data = json.loads(path.read_text())
-    assert data["schema_version"] == 1
-    assert data["settings"]["suite"]["name"] == "starter"
-    assert {"torch", "sentence-transformers", "bm25s"} <= set(data["settings"]["versions"])
+    assert data["schema_version"] == 2
+    assert data["suite"]["name"] == "starter"
+    assert data["request"]["retrievers"] == [
+        "bm25=object:instructprobe.retrievers.bm25.BM25",
+        "minilm=object:instructprobe.retrievers.dense.SentenceTransformerRetriever",
+    ]
+    assert {"torch", "sentence-transformers", "bm25s"} <= set(data["versions"])
     record = data["cells"][0]
     assert {
         "retriever",
@@ -168,20 +188,6 @@ def test_interrupted_write_leaves_the_previous_file(tmp_path, starter_result, mo
         starter_result.write_json(path)
     assert path.read_text() == "previous"
     assert list(tmp_path.iterdir()) == [path]
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"seed": -1}, "seed"),
-        ({"limit": 0}, "limit"),
-        ({"retrievers": ()}, "retriever"),
-        ({"depth": 5}, "cutoff"),
-    ],
-)
-def test_config_is_validated(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        RunConfig(**{"retrievers": ("bm25",), **kwargs})
 
 
 def test_no_nan_in_json(tmp_path, starter_result):
@@ -227,11 +233,11 @@ def test_reranking_mode_ranks_only_each_querys_candidates(tmp_path, bm25):
     path = tmp_path / "pooled.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in [*docs, query]) + "\n")
     suite = read_suite(path)
-    result = Runner(RunConfig(("bm25",), resamples=200), suite).run([bm25])
+    result = run_with(suite, [bm25], resamples=200)
     assert result.cells
     from instructprobe.probes.runner import rank_requests
 
-    (case,) = Runner(RunConfig(("bm25",)), suite).plan().cases
+    (case,) = Runner(RunRequest(retrievers=[bm25], cache=False), suite, [bm25]).plan().cases
     ranking = rank_requests(bm25, suite, [(case.id, case.request)], depth=10)[case.id, case.request]
     assert sorted(ranking.doc_ids) == ["d0", "d1", "d3", "d4"]
 
@@ -239,15 +245,16 @@ def test_reranking_mode_ranks_only_each_querys_candidates(tmp_path, bm25):
 def test_baseline_reports_effectiveness_under_the_original_instructions(starter_result):
     baseline = {(b.retriever, b.metric): b for b in starter_result.baseline}
     for retriever in ("bm25", "minilm"):
-        ndcg = baseline[retriever, "nDCG@10"]
+        ndcg = baseline[retriever, NDCG(10)]
         assert 0 < ndcg.value <= 1 and ndcg.n == 45
-        assert {(retriever, m) for m in ("AP@10", "RR@10", "R@10")} <= set(baseline)
+        named = {(r, str(m)) for r, m in baseline}
+        assert {(retriever, m) for m in ("AP@10", "RR@10", "R@10", "Robustness@10")} <= named
     paraphrase = next(
         c
         for c in starter_result.cells
-        if c.retriever == "bm25" and c.metric == "nDCG@10" and c.family == "paraphrase"
+        if c.retriever == "bm25" and c.metric == NDCG(10) and c.family is Family.PARAPHRASE
     )
-    assert paraphrase.original == pytest.approx(baseline["bm25", "nDCG@10"].value)
+    assert paraphrase.original == pytest.approx(baseline["bm25", NDCG(10)].value)
 
 
 def test_stratified_results_are_adjusted_and_flagged(starter_result):
@@ -255,10 +262,12 @@ def test_stratified_results_are_adjusted_and_flagged(starter_result):
     for s in starter_result.strata:
         assert s.dimension in {"strength", "form", "length", "overlap"}
         if s.significant:
-            assert s.p_adjusted < starter_result.settings.alpha
+            assert s.p_adjusted < starter_result.request.alpha
         assert math.isnan(s.p_value) or s.p_adjusted >= s.p_value - 1e-12
     forms = {
-        s.level for s in starter_result.strata if s.family == "negation" and s.dimension == "form"
+        s.level
+        for s in starter_result.strata
+        if s.family is Family.NEGATION and s.dimension == "form"
     }
     assert {"changed", "negated", "exclusion-clause"} <= forms
 
@@ -281,13 +290,13 @@ def test_a_cached_run_loads_minilm_once_for_the_filter_and_the_retriever(starter
     from instructprobe.retrievers.registry import resolve
 
     minilm = resolve("minilm", EncoderSettings(cache_dir=str(tmp_path)))
-    config = RunConfig(
-        ("minilm",), families=(Family.PARAPHRASE,), limit=3, resamples=200, cache_dir=str(tmp_path)
+    request = RunRequest(
+        retrievers=[minilm], families="paraphrase", limit=3, resamples=200, cache_dir=str(tmp_path)
     )
-    runner = Runner(config, starter)
-    planned = runner.plan([minilm])
+    runner = Runner(request, starter, [minilm])
+    planned = runner.plan()
     assert any(dict(v.params).get("meaning_filter") for v in planned.variants)
     assert minilm._model is not None, "the filter loaded the retriever's model"
     loaded = minilm._model
-    runner.run([minilm])
+    runner.run()
     assert minilm._model is loaded

@@ -3,20 +3,23 @@ import math
 import pytest
 
 from instructprobe.perturb import ExpectationKind
+from instructprobe.probes.measures import NDCG, PMRR, parse
+from instructprobe.probes.request import Correction, RunRequest
+from instructprobe.probes.results import Verdict
 from instructprobe.probes.stats import Summary
 from instructprobe.probes.verdicts import (
     EquivalenceRule,
     Evidence,
     SensitivityRule,
     Thresholds,
-    Verdict,
+    rise_is_better,
     rules,
 )
 
-THRESHOLDS = Thresholds(alpha=0.05, margin=0.05, follow_margin=0.05)
-EQUIVALENCE = rules(THRESHOLDS)[ExpectationKind.INVARIANT]
-FOLLOW = rules(THRESHOLDS)[ExpectationKind.DIRECTIONAL]
-SENSITIVITY = rules(THRESHOLDS)[ExpectationKind.SENSITIVE]
+THRESHOLDS = Thresholds(alpha=0.05, margin=0.05, follow_margin=0.05, correction=Correction.HOLM)
+EQUIVALENCE = rules(THRESHOLDS, 10)[ExpectationKind.INVARIANT]
+FOLLOW = rules(THRESHOLDS, 10)[ExpectationKind.DIRECTIONAL]
+SENSITIVITY = rules(THRESHOLDS, 10)[ExpectationKind.SENSITIVE]
 
 
 def evidence(mean, low, high, p=0.5, tost=0.5, sd=0.1):
@@ -52,9 +55,17 @@ def test_follow_rule(e, verdict):
 
 
 def test_every_kind_has_its_rule():
-    assert set(rules(THRESHOLDS)) == set(ExpectationKind)
-    assert isinstance(SENSITIVITY, SensitivityRule) and SENSITIVITY.metric == "nDCG@10"
-    assert isinstance(rules(THRESHOLDS)[ExpectationKind.RELIANCE], EquivalenceRule)
+    assert set(rules(THRESHOLDS, 10)) == set(ExpectationKind)
+    assert isinstance(SENSITIVITY, SensitivityRule) and SENSITIVITY.measure == NDCG(10)
+    assert isinstance(rules(THRESHOLDS, 10)[ExpectationKind.RELIANCE], EquivalenceRule)
+    assert FOLLOW.measure == PMRR()
+
+
+def test_the_rules_name_the_measure_of_the_cutoff():
+    at_5 = rules(THRESHOLDS, 5)
+    assert at_5[ExpectationKind.INVARIANT].describe().startswith("ΔnDCG@5: holds if TOST")
+    assert at_5[ExpectationKind.SENSITIVE].describe().startswith("ΔnDCG@5: holds")
+    assert "CI upper bound < 5 (×100 scale)" in at_5[ExpectationKind.DIRECTIONAL].describe()
 
 
 @pytest.mark.parametrize(
@@ -120,7 +131,19 @@ def test_undefined_summary_is_inconclusive():
     assert SENSITIVITY.decide(empty) is Verdict.INCONCLUSIVE
 
 
-@pytest.mark.parametrize("field", ["alpha", "margin", "follow_margin"])
-def test_thresholds_are_validated(field):
-    with pytest.raises(ValueError, match=field.replace("_", " ")):
-        Thresholds(**{field: 1.5})
+def test_thresholds_are_the_requests():
+    request = RunRequest(alpha=0.01, margin=0.1, follow_margin=0.02, correction="bh")
+    assert Thresholds.of(request) == Thresholds(0.01, 0.1, 0.02, Correction.BH)
+
+
+def test_rank_shift_is_the_one_measure_that_is_better_lower():
+    kind = ExpectationKind.INVARIANT
+    assert not rise_is_better(parse("rank-shift@10"), kind)
+    better = ("nDCG@10", "p-MRR", "worst-nDCG@10", "Robustness@10", "moved", "RBO@10")
+    assert all(rise_is_better(parse(m), kind) for m in better)
+
+
+def test_a_sensitive_family_flips_the_direction():
+    assert not rise_is_better(parse("nDCG@10"), ExpectationKind.SENSITIVE)
+    assert rise_is_better(parse("rank-shift@10"), ExpectationKind.SENSITIVE)
+    assert rise_is_better(parse("nDCG@10"), ExpectationKind.RELIANCE)

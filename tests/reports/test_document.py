@@ -9,13 +9,13 @@ from instructprobe.reports.render import report
 
 
 @pytest.fixture(scope="module")
-def html(starter_result):
-    return report(starter_result, "html")
+def html(small_result):
+    return report(small_result, "html")
 
 
 @pytest.fixture(scope="module")
-def markdown(starter_result):
-    return report(starter_result, "md")
+def markdown(small_result):
+    return report(small_result, "md")
 
 
 class Tags(HTMLParser):
@@ -59,13 +59,15 @@ def test_html_tags_are_balanced(html):
     assert links <= anchors
 
 
-def test_html_has_every_verdict_and_cell(starter_result, html):
-    for cell in starter_result.verdicts().values():
-        assert f'<span class="{cell.verdict}">{cell.verdict.upper()}</span>' in html
-    for cell in starter_result.cells:
+def test_html_has_every_verdict_and_cell(small_result, html):
+    for cell in small_result.verdicts().values():
+        verdict = cell.verdict.value
+        assert f'<span class="{verdict}">{verdict.upper()}</span>' in html
+    for cell in small_result.cells:
         assert fmt.ci(cell) in html
     assert "Where it breaks" in html and "Worst examples" in html and "Environment" in html
-    assert starter_result.settings.suite["sha256"] in html
+    assert small_result.suite.sha256 in html
+    assert "Family." not in html and "Verdict." not in html and "Order." not in html
     assert "<del>" in html and "<ins>" in html
 
 
@@ -76,17 +78,17 @@ def test_markdown_embeds_the_plots_as_png(markdown):
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_markdown_tables_keep_their_columns(starter_result, markdown):
+def test_markdown_tables_keep_their_columns(small_result, markdown):
     rows = [line for line in markdown.splitlines() if line.startswith("| ")]
     header = next(r for r in rows if r.startswith("| family | retriever | metric"))
     columns = header.count(" | ")
-    table = rows[rows.index(header) : rows.index(header) + len(starter_result.cells) + 1]
+    table = rows[rows.index(header) : rows.index(header) + len(small_result.cells) + 1]
     assert all(r.replace("\\|", "").count(" | ") == columns for r in table)
     assert "\\*\\*\\*" in markdown, "stars are escaped, not emphasis"
 
 
-def test_json_format_is_the_results_file(starter_result):
+def test_json_format_is_the_results_file(small_result):
     import json
 
-    text = report(starter_result, "json")
-    assert json.loads(text) == json.loads(json.dumps(starter_result.to_dict()))
+    text = report(small_result, "json")
+    assert json.loads(text) == json.loads(json.dumps(small_result.to_dict()))

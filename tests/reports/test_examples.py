@@ -1,3 +1,4 @@
+from instructprobe.perturb import Family
 from instructprobe.reports.examples import plain_diff, rank_moves, word_diff, worst
 from instructprobe.suites import load_suite
 
@@ -19,26 +20,26 @@ def test_appended_clause_is_an_insertion():
     assert plain_diff(new) == "Find dosing advice. {+Do not include children.+}"
 
 
-def test_results_record_each_variants_original_instruction(starter_result, starter):
+def test_results_record_each_variants_original_instruction(small_result, starter):
     instructions = {q.id: q.instruction for q in starter.queries}
-    for variant in starter_result.variants:
+    for variant in small_result.variants:
         assert variant.original_instruction == instructions[variant.query_id]
 
 
-def test_worst_examples_are_the_lowest_values_of_each_deciding_cell(starter_result):
-    found = worst(starter_result, per_cell=2)
-    variants = {v.id: v for v in starter_result.variants}
+def test_worst_examples_are_the_lowest_values_of_each_deciding_cell(small_result):
+    found = worst(small_result, per_cell=2)
+    variants = {v.id: v for v in small_result.variants}
     assert found
-    assert {e.family for e in found} >= {"negation", "keywords"}
+    assert {e.family for e in found} >= {Family.NEGATION, Family.KEYWORDS}
     for example in found:
         values = [
-            o.values[example.metric]
-            for o in starter_result.outcomes
+            o.values[str(example.metric)]
+            for o in small_result.outcomes
             if o.retriever == example.retriever
-            and variants[o.variant_id].family == example.family
-            and o.values.get(example.metric) is not None
+            and variants[o.variant_id].family is example.family
+            and o.values.get(str(example.metric)) is not None
         ]
-        if example.family == "keywords":
+        if example.family is Family.KEYWORDS:
             # a sensitive edit should lower the measure: the worst ones lowered it least
             assert example.value >= 0
             assert example.value in sorted(values, reverse=True)[:2]
@@ -47,9 +48,9 @@ def test_worst_examples_are_the_lowest_values_of_each_deciding_cell(starter_resu
             assert example.value in sorted(values)[:2]
 
 
-def test_negation_examples_track_the_documents_that_should_drop(starter_result):
+def test_negation_examples_track_the_documents_that_should_drop(small_result):
     instructions = {q.id: q.instruction for q in load_suite("starter").queries}
-    negation = [e for e in worst(starter_result, 3) if e.family == "negation"]
+    negation = [e for e in worst(small_result, 3) if e.family is Family.NEGATION]
     assert negation
     for example in negation:
         assert example.before == instructions[example.variant.query_id]
@@ -60,13 +61,13 @@ def test_negation_examples_track_the_documents_that_should_drop(starter_result):
         assert any(m.expected == "down" for m in example.moves)
 
 
-def test_rank_moves_cover_every_expected_down_document(starter_result):
-    variants = {v.id: v for v in starter_result.variants if v.family == "negation"}
+def test_rank_moves_cover_every_expected_down_document(small_result):
+    variants = {v.id: v for v in small_result.variants if v.family is Family.NEGATION}
     expected = sum(
         len([d for d in variants[o.variant_id].down if d in o.ranks])
-        for o in starter_result.outcomes
+        for o in small_result.outcomes
         if o.retriever == "bm25" and o.variant_id in variants
     )
-    moves = rank_moves(starter_result, "negation", "bm25")
+    moves = rank_moves(small_result, Family.NEGATION, "bm25")
     assert len(moves) == expected > 0
     assert all(m.before >= 1 and m.after >= 1 for m in moves)

@@ -2,6 +2,7 @@ import math
 
 import pytest
 
+from instructprobe.probes.measures import parse
 from instructprobe.reports import format as fmt
 
 
@@ -27,18 +28,15 @@ def test_no_star_at_or_above_alpha_or_for_undefined_p():
 
 
 def test_p_mrr_is_shown_times_100_and_others_to_three_decimals():
-    assert fmt.number(-0.2608, "p-MRR", True) == "-26.1"
-    assert fmt.number(0.7882, "nDCG@10") == "0.788"
-    assert fmt.number(math.nan, "nDCG@10") == "–"
-    assert fmt.interval(-0.311, -0.214, "p-MRR") == "[-31.1,-21.4]"
+    assert fmt.number(-0.2608, parse("p-MRR"), True) == "-26.1"
+    assert fmt.number(0.7882, parse("nDCG@10")) == "0.788"
+    assert fmt.number(math.nan, parse("nDCG@10")) == "–"
+    assert fmt.interval(-0.311, -0.214, parse("p-MRR")) == "[-31.1,-21.4]"
 
 
-def test_rank_shift_is_the_one_measure_that_is_better_lower():
-    assert not fmt.higher_is_better("rank-shift@10")
-    assert all(fmt.higher_is_better(m) for m in ("nDCG@10", "p-MRR", "Robustness@10", "moved"))
-
-
-def test_a_sensitive_family_flips_the_direction():
-    assert not fmt.higher_is_better("nDCG@10", "sensitive")
-    assert fmt.higher_is_better("rank-shift@10", "sensitive")
-    assert fmt.higher_is_better("nDCG@10", "reliance") and fmt.higher_is_better("nDCG@10")
+def test_the_terminal_shows_the_deciding_and_worst_case_measures_only():
+    shown = [
+        m for m in ("nDCG@10", "p-MRR", "worst-nDCG@10", "rank-shift@10") if fmt.shown(parse(m))
+    ]
+    assert len(shown) == 4
+    assert not any(fmt.shown(parse(m)) for m in ("tau@10", "RBO@10", "overlap@10", "moved"))

@@ -2,6 +2,7 @@ import struct
 
 import pytest
 
+from instructprobe.perturb import Family
 from instructprobe.reports.examples import rank_moves
 from instructprobe.reports.plots import (
     delta_distributions,
@@ -20,8 +21,8 @@ def png_size(data):
 
 
 @pytest.fixture(scope="module")
-def drawn(starter_result):
-    return {p.name: p for p in plots(starter_result)}
+def drawn(small_result):
+    return {p.name: p for p in plots(small_result)}
 
 
 def test_all_three_plots_are_drawn_and_render_to_png(drawn, tmp_path):
@@ -33,21 +34,21 @@ def test_all_three_plots_are_drawn_and_render_to_png(drawn, tmp_path):
         (tmp_path / f"{name}.png").write_bytes(data)
 
 
-def test_delta_panels_show_every_query_of_each_deciding_cell(starter_result, drawn):
+def test_delta_panels_show_every_query_of_each_deciding_cell(small_result, drawn):
     figure = drawn["deltas"].figure
     axes = [ax for ax in figure.axes if ax.get_visible()]
-    families = list(dict.fromkeys(c.family for c in starter_result.cells))
-    assert [ax.get_title().split(" (")[0] for ax in axes] == families
-    deciding = starter_result.verdicts()
+    families = list(dict.fromkeys(c.family for c in small_result.cells))
+    assert [ax.get_title().split(" (")[0] for ax in axes] == [f.value for f in families]
+    deciding = small_result.verdicts()
     for ax, family in zip(axes, families, strict=True):
         points = [len(c.get_offsets()) for c in ax.collections if len(c.get_offsets()) > 1]
         expected = [len(deciding[name, family].per_query) for name in ("bm25", "minilm")]
         assert points == expected
 
 
-def test_dose_response_has_one_line_per_retriever_and_family(starter_result, drawn):
+def test_dose_response_has_one_line_per_retriever_and_family(small_result, drawn):
     figure = drawn["dose"].figure
-    series = [d for d in starter_result.dose_response if len(d.points) > 1]
+    series = [d for d in small_result.dose_response if len(d.points) > 1]
     legends = [
         text.get_text()
         for ax in figure.axes
@@ -57,11 +58,11 @@ def test_dose_response_has_one_line_per_retriever_and_family(starter_result, dra
     assert sorted(legends) == sorted(d.retriever for d in series)
 
 
-def test_rank_move_scatter_counts_every_expected_down_document(starter_result, drawn):
+def test_rank_move_scatter_counts_every_expected_down_document(small_result, drawn):
     figure = drawn["rank-moves"].figure
     for ax in (a for a in figure.axes if a.get_visible()):
         family, name = ax.get_title().split(" · ")
-        moves = rank_moves(starter_result, family, name)
+        moves = rank_moves(small_result, Family(family), name)
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         counts = [int(label.rsplit(": ", 1)[1]) for label in labels]
         assert sum(counts) == len(moves)
@@ -76,8 +77,8 @@ def test_svg_is_inline_and_fetches_nothing(drawn):
         assert "<metadata" not in text and 'href="http' not in text
 
 
-def test_plots_are_deterministic(starter_result):
-    first, second = delta_distributions(starter_result), delta_distributions(starter_result)
+def test_plots_are_deterministic(small_result):
+    first, second = delta_distributions(small_result), delta_distributions(small_result)
     assert svg(first) == svg(second)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from instructprobe.core.errors import ResultsError
 from instructprobe.probes import results
+from instructprobe.probes.request import RunRequest
 from instructprobe.probes.schema import problems, schema, validate
 
 
@@ -32,7 +33,8 @@ RECORDS = {
     "dose_response": results.DoseResponse,
     "variant": results.VariantRecord,
     "outcome": results.Outcome,
-    "settings": results.Settings,
+    "suite": results.SuiteFacts,
+    "request": RunRequest,
 }
 
 
@@ -55,10 +57,9 @@ def test_top_level_matches_run_result():
 
 
 def test_environment_is_in_the_file(written):
-    settings = written["settings"]
-    assert {"python", "numpy", "scipy"} <= set(settings["versions"])
-    assert len(settings["suite"]["sha256"]) == 64
-    assert isinstance(settings["seed"], int)
+    assert {"python", "numpy", "scipy"} <= set(written["versions"])
+    assert len(written["suite"]["sha256"]) == 64
+    assert isinstance(written["request"]["seed"], int)
     assert all("name" in r and "model" in r for r in written["retrievers"])
 
 
@@ -77,8 +78,10 @@ def test_per_query_values_recompute_each_cell_mean(written):
         (lambda d: d["cells"][0].update(verdict="maybe"), "cells/0/verdict"),
         (lambda d: d["cells"][0].update(p_adjusted=1.5), "cells/0/p_adjusted"),
         (lambda d: d["outcomes"][0]["ranks"].update(x=[0, 3]), "outcomes/0/ranks/x"),
-        (lambda d: d.update(schema_version=2), "schema_version"),
-        (lambda d: d["settings"].update(extra=1), "settings"),
+        (lambda d: d.update(schema_version=3), "schema_version"),
+        (lambda d: d["request"].update(extra=1), "request"),
+        (lambda d: d["request"].update(resamples=50), "request/resamples"),
+        (lambda d: d["cells"][0].update(metric="nDCG at 10"), "cells/0/metric"),
     ],
 )
 def test_damaged_files_are_rejected_with_the_place(written, damage, where):
@@ -99,7 +102,7 @@ def test_the_keywords_family_is_written_as_sensitive_and_follows_the_schema(writ
     assert len(deciding) == 2 and all(c["tost_p_adjusted"] is not None for c in deciding)
     variants = [v for v in written["variants"] if v["family"] == "keywords"]
     assert variants and {v["expectation"] for v in variants} == {"sensitive"}
-    assert "keywords" in written["settings"]["families"]
+    assert "keywords" in written["request"]["families"]
     assert problems(written) == []
     damaged = json.loads(json.dumps({**written, "cells": cells[:1]}))
     damaged["cells"][0]["expectation"] = "sensible"

@@ -13,8 +13,8 @@ def render(result, **console_options):
     return console.export_text()
 
 
-def test_report_shows_verdicts_numbers_and_rules(starter_result):
-    text = render(starter_result)
+def test_report_shows_verdicts_numbers_and_rules(small_result):
+    text = render(small_result)
     assert "Verdicts" in text and "Measurements" in text and "Rules" in text
     for family in ("paraphrase", "negation", "reorder", "strip", "keywords"):
         assert family in text
@@ -24,57 +24,57 @@ def test_report_shows_verdicts_numbers_and_rules(starter_result):
     assert "p-MRR" in text
 
 
-def test_each_verdict_is_shown_with_its_delta_ci_and_adjusted_p(starter_result):
-    text = render_text(starter_result)
-    for cell in starter_result.verdicts().values():
-        assert cell.verdict.upper() in text
+def test_each_verdict_is_shown_with_its_delta_ci_and_adjusted_p(small_result):
+    text = render_text(small_result)
+    for cell in small_result.verdicts().values():
+        assert cell.verdict.value.upper() in text
         assert fmt.ci(cell) in text
         p = f"p {fmt.p_value(cell.p_adjusted)}{fmt.stars(cell.p_adjusted)}"
         assert p in text
 
 
-def test_significance_markers_follow_the_adjusted_p(starter_result):
-    text = render_text(starter_result)
-    for cell in starter_result.cells:
+def test_significance_markers_follow_the_adjusted_p(small_result):
+    text = render_text(small_result)
+    for cell in small_result.cells:
         if not fmt.shown(cell.metric) or not math.isfinite(cell.p_adjusted):
             continue
         row = next(
             line
             for line in text.splitlines()
-            if line.strip().startswith(cell.metric) and fmt.ci(cell) in line
+            if line.strip().startswith(str(cell.metric)) and fmt.ci(cell) in line
         )
         assert row.count("*") == len(fmt.stars(cell.p_adjusted))
 
 
-def test_report_fits_80_columns(starter_result):
-    lines = render(starter_result).splitlines()
+def test_report_fits_80_columns(small_result):
+    lines = render(small_result).splitlines()
     assert max(len(line.rstrip()) for line in lines) <= 80
     assert not any("…" in line for line in lines), "no column is cut"
 
 
-def test_no_colour_codes_without_a_terminal(starter_result):
+def test_no_colour_codes_without_a_terminal(small_result):
     console = Console(record=True, width=80, force_terminal=False, no_color=True)
-    print_report(starter_result, console)
+    print_report(small_result, console)
     assert "\x1b[" not in console.export_text(styles=False)
 
 
-def test_no_colour_with_no_color_even_on_a_terminal(starter_result, monkeypatch):
+def test_no_colour_with_no_color_even_on_a_terminal(small_result, monkeypatch):
     import io
 
     monkeypatch.setenv("NO_COLOR", "1")
     out = io.StringIO()
-    print_report(starter_result, Console(file=out, force_terminal=True, width=80))
+    print_report(small_result, Console(file=out, force_terminal=True, width=80))
     colours = re.findall(r"\x1b\[[0-9;]*(?:3[0-9]|9[0-7])[;m]", out.getvalue())
     assert not colours
     monkeypatch.delenv("NO_COLOR")
     out = io.StringIO()
-    print_report(starter_result, Console(file=out, force_terminal=True, width=80))
+    print_report(small_result, Console(file=out, force_terminal=True, width=80))
     assert re.findall(r"\x1b\[[0-9;]*m", out.getvalue()), "a terminal without NO_COLOR has colour"
 
 
-def test_where_it_breaks_lists_every_significant_stratum(starter_result):
-    text = render_text(starter_result)
-    significant = [s for s in starter_result.strata if s.significant]
+def test_where_it_breaks_lists_every_significant_stratum(small_result):
+    text = render_text(small_result)
+    significant = [s for s in small_result.strata if s.significant]
     assert significant, "the starter run has strata that break (negation on both models)"
     for s in significant:
         label = re.escape(f"{s.dimension}={s.level}")
@@ -82,10 +82,10 @@ def test_where_it_breaks_lists_every_significant_stratum(starter_result):
         assert re.search(rf"{label}\s+{delta}", text)
 
 
-def test_worst_examples_show_the_edit_and_where_the_document_went(starter_result):
-    text = render_text(starter_result)
+def test_worst_examples_show_the_edit_and_where_the_document_went(small_result):
+    text = render_text(small_result)
     section = text[text.index("Worst examples") :]
-    negation = [c for c in starter_result.verdicts().values() if c.family == "negation"]
+    negation = [c for c in small_result.verdicts().values() if c.family == "negation"]
     assert all(c.verdict != "holds" for c in negation)
     assert "before:" in section and "after:" in section
     assert "{+" in section, "the added words are marked in plain text"
@@ -94,8 +94,8 @@ def test_worst_examples_show_the_edit_and_where_the_document_went(starter_result
     assert any(int(after) < int(before) for _, before, after in moved)
 
 
-def test_the_example_count_is_a_setting(starter_result):
-    assert "Worst examples" not in render_text(starter_result, examples=0)
-    two = render_text(starter_result, examples=2)
-    one = render_text(starter_result, examples=1)
+def test_the_example_count_is_a_setting(small_result):
+    assert "Worst examples" not in render_text(small_result, examples=0)
+    two = render_text(small_result, examples=2)
+    one = render_text(small_result, examples=1)
     assert two.count("after:") > one.count("after:")

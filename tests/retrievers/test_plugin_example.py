@@ -62,4 +62,4 @@ def test_the_documented_plugin_runs_inside_probe_run(plugin, tmp_path):
     args = ["run", "-r", plugin, "--limit", "3", "--resamples", "200", "--quiet"]
     assert main([*args, "--out", str(out)]) == 0
     data = json.loads(out.read_text())
-    assert data["settings"]["retrievers"] == ["word-overlap"]
+    assert data["request"]["retrievers"] == ["word-overlap"]

@@ -56,8 +56,9 @@ def handle(args: argparse.Namespace) -> int:
     import json
 
     from instructprobe.core.files import write_atomic
+    from instructprobe.probes.compare import compare, to_dict
     from instructprobe.probes.results import read_results
-    from instructprobe.reports.compare import compare, render, render_markdown, render_text, to_dict
+    from instructprobe.reports.compare import render, render_markdown, render_text
 
     base, candidate = read_results(args.base), read_results(args.candidate)
     comparison = compare(

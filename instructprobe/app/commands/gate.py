@@ -28,7 +28,8 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--results",
         type=types.existing_file,
         metavar="FILE",
-        help="judge this results file instead of the run the gates file names",
+        help="judge this results file instead of making the run; it must be the run that "
+        "the gates file's [run] names",
     )
     gate.add_argument("--junit", type=types.output_file, metavar="FILE", help="write JUnit XML")
     gate.add_argument(
@@ -73,23 +74,23 @@ def _gate(args: argparse.Namespace) -> int:
     from instructprobe.app.gates import evaluate
     from instructprobe.app.gates.config import load
     from instructprobe.app.gates.junit import write
-    from instructprobe.probes.results import read_results
+    from instructprobe.app.runs import make, read_for
 
     start = time.perf_counter()
     gates = load(args.gates)
     path = args.results or gates.results
     if path is not None:
         print(f"judging results file {path}", file=sys.stderr)
-        result = read_results(path)
+        result = read_for(path, gates.run, f"{args.gates}'s [run]")
     else:
         from rich.console import Console
 
         from instructprobe.app.console import RichProgress
 
-        assert gates.run is not None
+        assert gates.run is not None  # load() requires [run] or results
         print(f"running {gates.run.describe()}", file=sys.stderr)
         progress = RichProgress(Console(stderr=True), enabled=not args.quiet)
-        result = gates.run.run(progress)
+        result = make(gates.run, progress)
     if args.save:
         result.write_json(args.save)
     checks = evaluate(result, gates.rules)

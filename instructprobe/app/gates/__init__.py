@@ -1,9 +1,9 @@
 """Release gates over a run's results: one rule engine (``rules``) with two front ends, the
-pytest plugin (``reports.pytest_plugin``) and ``probe gate gates.toml``.
+pytest plugin (``instructprobe.app.pytest_plugin``) and ``probe gate gates.toml``.
 
-In a test::
+In a test (the rules are also in the façade, ``from instructprobe import Bound``)::
 
-    from instructprobe.app.gates import Bound, Equivalent, NotWorse
+    from instructprobe import Bound, Equivalent, NotWorse
 
     def test_release(probe_gate):
         probe_gate(
@@ -11,8 +11,7 @@ In a test::
             Equivalent("paraphrase", "nDCG@10", margin=0.02),
             NotWorse("*", baseline="baseline.json"),
         )
-
-Only the standard library is imported here, so importing the rules costs nothing."""
+"""
 
 from instructprobe.app.gates.rules import (
     STATISTICS,
@@ -26,7 +25,6 @@ from instructprobe.app.gates.rules import (
     check,
     evaluate,
 )
-from instructprobe.app.gates.runs import RunCache, RunSpec
 from instructprobe.core.errors import GateError
 
 __all__ = [
@@ -38,8 +36,6 @@ __all__ = [
     "GateFailure",
     "NotWorse",
     "Rule",
-    "RunCache",
-    "RunSpec",
     "VerdictIs",
     "check",
     "evaluate",

@@ -4,7 +4,7 @@ is reported in one line that names the file, the table and the key.
     [run]                      # or, instead: results = "results.json"
     retrievers = ["bm25", "minilm"]
     suite = "starter"
-    limit = 20                 # optional; also seed, resamples, families, depth, alpha, …
+    limit = 20                 # optional; any setting of a run request (see docs/gates.md)
 
     [[gate]]
     name = "negation is followed"          # optional
@@ -33,8 +33,8 @@ from instructprobe.app.gates.rules import (
     Rule,
     VerdictIs,
 )
-from instructprobe.app.gates.runs import RunSpec
-from instructprobe.core.errors import GateError
+from instructprobe.core.errors import GateError, RequestError
+from instructprobe.probes.request import RunRequest, key_label
 
 RULES = ("bound", "equivalent", "verdict", "not-worse")
 COMMON_KEYS = ("rule", "name", "family", "metric", "retrievers")
@@ -44,28 +44,13 @@ RULE_KEYS = {
     "verdict": ("is", "is_not"),
     "not-worse": ("baseline", "alpha", "pairs"),
 }
-RUN_KEYS = (
-    "retrievers",
-    "suite",
-    "families",
-    "limit",
-    "seed",
-    "resamples",
-    "depth",
-    "alpha",
-    "margin",
-    "follow_margin",
-    "correction",
-    "batch_size",
-    "device",
-)
 TOP_KEYS = ("run", "results", "gate")
 
 
 @dataclass(frozen=True)
 class GateFile:
     path: Path
-    run: RunSpec | None
+    run: RunRequest | None
     results: Path | None
     rules: tuple[Rule, ...]
 
@@ -122,54 +107,19 @@ class _Where:
             raise self.error(f"{key!r} must be {expected}, got {value!r}")
         return float(value)
 
-    def integer(self, data: Mapping[str, Any], key: str, minimum: int) -> int | None:
-        if key not in data:
-            return None
-        value = data[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.error(f"{key!r} must be an integer ≥ {minimum}, got {value!r}")
-        return value
-
 
 def _fraction(value: float) -> bool:
     return 0 < value < 1
 
 
-def parse_run(path: Path, data: Any) -> RunSpec:
-    where = _Where(path, "[run]")
+def parse_run(path: Path, data: Any) -> RunRequest:
+    """The ``[run]`` table: a run request, checked by the request itself."""
     if not isinstance(data, dict):
-        raise where.error("must be a table")
-    where.keys(data, RUN_KEYS)
-    spec: dict[str, Any] = {}
-    if "retrievers" in data:
-        spec["retrievers"] = where.strings(data, "retrievers")
-    if "suite" in data:
-        spec["suite"] = where.string(data, "suite")
-    if "families" in data:
-        families = where.strings(data, "families")
-        known = _families()
-        unknown = [f for f in families if f not in known]
-        if unknown:
-            raise where.error(f"unknown family {unknown[0]!r} (choose from {', '.join(known)})")
-        spec["families"] = families
-    for key, minimum in (("limit", 1), ("seed", 0), ("resamples", 100), ("depth", 1)):
-        value = where.integer(data, key, minimum)
-        if value is not None:
-            spec[key] = value
-    if "batch_size" in data:
-        spec["batch_size"] = where.integer(data, "batch_size", 1)
-    for key in ("alpha", "margin", "follow_margin"):
-        number = where.number(data, key, _fraction, "a number in (0, 1)")
-        if number is not None:
-            spec[key] = number
-    if "correction" in data:
-        correction = where.string(data, "correction")
-        if correction not in ("holm", "bh"):
-            raise where.error(f"'correction' must be holm or bh, got {correction!r}")
-        spec["correction"] = correction
-    if "device" in data:
-        spec["device"] = where.string(data, "device")
-    return RunSpec(**spec)
+        raise _Where(path, "[run]").error("must be a table")
+    try:
+        return RunRequest.create(data, f"{path}: [run]: ", key_label)
+    except RequestError as error:
+        raise GateError(str(error)) from None
 
 
 def parse_rule(path: Path, index: int, data: Any, known_families: Sequence[str]) -> list[Rule]:
@@ -286,6 +236,6 @@ def load(path: str | Path) -> GateFile:
     gates = data.get("gate")
     if not isinstance(gates, list) or not gates:
         raise where.error("no rules: add at least one [[gate]] table")
-    known = run.families if run is not None and run.families else _families()
+    known = tuple(f.value for f in run.families) if run is not None else _families()
     rules = tuple(r for i, g in enumerate(gates, 1) for r in parse_rule(file, i, g, known))
     return GateFile(file, run, results, rules)

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from instructprobe.core.errors import GateError, InstructprobeError, ProbeError
+from instructprobe.perturb.model import ExpectationKind, Family
+from instructprobe.probes.measures import Measure, parse
 from instructprobe.probes.results import Cell, RunResult, Stratum
+from instructprobe.probes.verdicts import rise_is_better
 from instructprobe.reports import format as fmt
 
 STATISTICS = (
@@ -114,7 +117,7 @@ def _properties(cell: Cell) -> tuple[tuple[str, str], ...]:
         (name, _value(getattr(cell, name), signed=name not in ("p_adjusted", "n")))
         for name in ("delta", "ci_low", "ci_high", "p_adjusted", "n")
     ]
-    return (*numbers, ("verdict", cell.verdict or ""))
+    return (*numbers, ("verdict", str(cell.verdict or "")))
 
 
 def _strata(
@@ -130,7 +133,7 @@ def _strata(
         and fails(s)
     ]
     found.sort(key=lambda s: (-badness(s), s.dimension, s.level))
-    alpha = result.settings.alpha
+    alpha = result.request.alpha
     lines = [_stratum_line(s, alpha) for s in found[:STRATA_SHOWN]]
     if len(found) > STRATA_SHOWN:
         lines.append(f"… and {len(found) - STRATA_SHOWN} more")
@@ -161,6 +164,15 @@ class Rule(abc.ABC):
     def title(self) -> str:
         return self.name or self.describe()
 
+    def measure(self) -> Measure | None:
+        """The measure the rule names (``metric``), or None for the family's deciding one."""
+        if self.metric is None:
+            return None
+        try:
+            return parse(self.metric)
+        except ValueError as error:
+            raise GateError(f"gate {self.title!r}: {error}") from None
+
     def _check(
         self,
         result: RunResult,
@@ -174,7 +186,7 @@ class Rule(abc.ABC):
             subject=f"{cell.retriever} · {cell.family} · {cell.metric}",
             passed=passed,
             outcome=outcome,
-            numbers=_numbers(cell, result.settings.alpha),
+            numbers=_numbers(cell, result.request.alpha),
             strata=() if passed else strata,
             properties=_properties(cell),
         )
@@ -194,29 +206,30 @@ class CellRule(Rule):
 def cells_for(result: RunResult, rule: Rule) -> list[Cell]:
     """The cells a rule tests, or one line naming what the run lacks."""
     gate = f"gate {rule.title!r}"
-    families = fmt.families(result)
+    families = [f.value for f in result.families()]
     if rule.family not in families:
         raise GateError(
             f"{gate}: the run has no family {rule.family!r} (it has {', '.join(families)})"
         )
-    names = fmt.retrievers(result)
+    family = Family(rule.family)
+    names = result.retriever_names()
     unknown = [r for r in rule.retrievers if r not in names]
     if unknown:
         raise GateError(
             f"{gate}: the run has no retriever {', '.join(unknown)} (it has {', '.join(names)})"
         )
-    metric = rule.metric or fmt.deciding_metric(result.cells, rule.family)
+    metric = rule.measure() or fmt.deciding_metric(result.cells, family)
     chosen = [
         c
         for c in result.cells
-        if c.family == rule.family
+        if c.family is family
         and c.metric == metric
         and (not rule.retrievers or c.retriever in rule.retrievers)
     ]
     if not chosen:
-        metrics = list(dict.fromkeys(c.metric for c in result.cells if c.family == rule.family))
+        metrics = dict.fromkeys(str(c.metric) for c in result.cells if c.family is family)
         raise GateError(
-            f"{gate}: {rule.family} has no metric {metric!r} (it has {', '.join(metrics)})"
+            f"{gate}: {rule.family} has no metric {str(metric)!r} (it has {', '.join(metrics)})"
         )
     return chosen
 
@@ -336,9 +349,9 @@ class VerdictIs(CellRule):
         return f"{self.family} verdict is {fmt.join(list(self.allowed), 'or')}"
 
     def judge(self, result: RunResult, cell: Cell) -> Check:
-        passed = cell.verdict in self.allowed
+        passed = cell.verdict is not None and cell.verdict.value in self.allowed
         outcome = f"verdict {cell.verdict}, needs {fmt.join(list(self.allowed), 'or')}"
-        if cell.expectation == fmt.SENSITIVE:
+        if cell.expectation is ExpectationKind.SENSITIVE:
             # a significant drop is the reading a sensitive family wants: only rises fail
             strata = _strata(result, cell, *_worse_strata(cell))
         else:
@@ -385,9 +398,9 @@ class NotWorse(Rule):
         return self._loaded[0]
 
     def evaluate(self, result: RunResult) -> list[Check]:
-        from instructprobe.reports.compare import WORSE, compare
+        from instructprobe.probes.compare import Call, compare
 
-        families = fmt.families(result)
+        families = [f.value for f in result.families()]
         if self.family != "*" and self.family not in families:
             raise GateError(
                 f"gate {self.title!r}: the run has no family {self.family!r} "
@@ -403,10 +416,11 @@ class NotWorse(Rule):
         except ProbeError as error:
             raise GateError(f"gate {self.title!r}: {error}") from None
         checks = []
+        measure = self.measure()
         for change in comparison.changes:
-            if self.family not in ("*", change.family):
+            if self.family not in ("*", change.family.value):
                 continue
-            if self.metric is not None and change.metric != self.metric:
+            if measure is not None and change.metric != measure:
                 continue
             if self.metric is None and not change.decides:
                 continue
@@ -426,7 +440,7 @@ class NotWorse(Rule):
                 f"{change.call}"
             )
             strata = _strata(result, cell, *_worse_strata(cell))
-            check = self._check(result, cell, change.call != WORSE, outcome, strata)
+            check = self._check(result, cell, change.call is not Call.WORSE, outcome, strata)
             checks.append(
                 Check(
                     gate=check.gate,
@@ -452,7 +466,7 @@ def _worse_strata(
 ) -> tuple[Callable[[Stratum], bool], Callable[[Stratum], float]]:
     """Strata that moved significantly the bad way for the cell's metric and expectation, and
     how far."""
-    down = -1.0 if fmt.higher_is_better(cell.metric, cell.expectation) else 1.0
+    down = -1.0 if rise_is_better(cell.metric, cell.expectation) else 1.0
     return (lambda s: s.significant and down * s.delta > 0), (lambda s: down * s.delta)
 
 

@@ -37,7 +37,7 @@ def test_report_writes_the_format_its_suffix_names(capsys, results_file, tmp_pat
 
 def test_report_to_stdout_in_each_format(capsys, results_file):
     code, out, _ = run(capsys, "report", str(results_file), "--format", "json")
-    assert code == 0 and json.loads(out)["schema_version"] == 1
+    assert code == 0 and json.loads(out)["schema_version"] == 2
     code, out, _ = run(capsys, "report", str(results_file), "--format", "term", "--width", "80")
     assert code == 0 and "Verdicts" in out and "\x1b[" not in out
 
@@ -47,7 +47,7 @@ def test_report_to_stdout_in_each_format(capsys, results_file):
     [
         ("{", "not JSON"),
         ("[]", "not a results file"),
-        ('{"schema_version": 7}', "schema_version 7 is not 1"),
+        ('{"schema_version": 7}', "schema_version 7 is not 1 or 2"),
         ('{"schema_version": 1}', "not a results file ("),
     ],
 )
@@ -83,13 +83,13 @@ def test_compare_prints_better_and_worse(capsys, tmp_path, bm25_only, minilm_onl
     code, out, _ = run(capsys, "compare", str(base), str(candidate), "--format", "json")
     data = json.loads(out)
     assert {c["family"] for c in data["changes"]} == {
-        c.family for c in minilm_only.cells if c.decides
+        c.family.value for c in minilm_only.cells if c.decides
     }
 
 
 def test_compare_refuses_different_suites_in_one_line(capsys, tmp_path, results_file):
     data = json.loads(results_file.read_text(encoding="utf-8"))
-    data["settings"]["suite"]["sha256"] = "f" * 64
+    data["suite"]["sha256"] = "f" * 64
     other = tmp_path / "other.json"
     other.write_text(json.dumps(data), encoding="utf-8")
     code, _, err = run(capsys, "compare", str(results_file), str(other))
@@ -130,7 +130,7 @@ def test_gate_passes_with_exit_0(capsys, tmp_path, results_file):
     [
         (
             "[run]\nlimit = 'five'\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'",
-            "'limit' must be an integer",
+            "[run]: 'limit': must be an integer ≥ 1, got 'five'",
         ),
         (
             "[run]\nretrievers = ['no-such-model-xyz']\nlimit = 2\n"
@@ -166,4 +166,41 @@ def test_gate_makes_the_run_it_names(capsys, tmp_path):
     assert code == 1, out
     assert "FAIL  negation is followed [bm25 · negation · p-MRR]" in out
     assert "PASS  reorder verdict is holds or inconclusive [bm25 · reorder · nDCG@10]" in out
-    assert json.loads(saved.read_text(encoding="utf-8"))["settings"]["limit"] == 6
+    assert json.loads(saved.read_text(encoding="utf-8"))["request"]["limit"] == 6
+
+
+def test_probe_run_and_probe_gate_make_the_same_run(capsys, tmp_path):
+    """One request, one execution path: the gate's run is byte for byte the run's."""
+    settings = ("-r", "bm25", "--limit", "6", "--resamples", "200", "--perturb", "reorder")
+    ran = tmp_path / "ran.json"
+    code, _, _ = run(capsys, "run", *settings, "--quiet", "--out", str(ran))
+    assert code == 0
+    gates = tmp_path / "gates.toml"
+    gates.write_text(
+        "[run]\nretrievers = 'bm25'\nlimit = 6\nresamples = 200\nfamilies = 'reorder'\n"
+        "[[gate]]\nrule = 'verdict'\nfamily = 'reorder'\nis = 'holds'\n",
+        encoding="utf-8",
+    )
+    gated = tmp_path / "gated.json"
+    code, out, _ = run(capsys, "gate", str(gates), "--quiet", "--save", str(gated))
+    assert code == 0, out
+    assert gated.read_bytes() == ran.read_bytes()
+    code, out, _ = run(capsys, "gate", str(gates), "--results", str(ran))
+    assert code == 0 and "passed: 1 of 1" in out
+
+
+def test_a_gate_refuses_a_results_file_of_another_request(capsys, results_file, tmp_path):
+    gates = tmp_path / "gates.toml"
+    gates.write_text(
+        "[run]\nretrievers = ['bm25']\nsuite = 'starter'\nresamples = 2000\n"
+        "[[gate]]\nrule = 'verdict'\nfamily = 'reorder'\nis = 'holds'\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "gate", str(gates), "--results", str(results_file))
+    assert code == 2 and out == ""
+    last = err.rstrip().splitlines()[-1]
+    assert last == (
+        f"probe gate: error: {results_file} is not the run {gates}'s [run] names: "
+        "retrievers: bm25,minilm ≠ bm25 (file ≠ request); judge it without a run, or make the "
+        "run again"
+    )

@@ -1,0 +1,60 @@
+"""The pattern behind every table of tests: summarise each group's per-query values with a
+generator of its own, adjust the p-values over all the groups, then make records.
+
+The grid of cells, the strata and a comparison of two runs each go through
+``adjusted_summaries``, so they share one definition of the seed streams, the summary and the
+correction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import numpy as np
+
+from instructprobe.perturb.seeding import derive_seed
+from instructprobe.probes.request import Correction
+from instructprobe.probes.stats import NAN, Summary, adjust, summarize
+
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class Group(Generic[K]):
+    """One group's per-query values. ``stream`` names its random stream (with the run's seed),
+    so its bootstrap does not depend on which other groups exist or in what order."""
+
+    key: K
+    values: Sequence[float]
+    stream: tuple[str, ...]
+    min_n: int = 1
+    """Below this many values the group is summarised but not tested (its p is NaN)."""
+
+
+@dataclass(frozen=True)
+class Tested(Generic[K]):
+    key: K
+    summary: Summary
+    p_value: float
+    """The group's p-value, NaN when it was not tested."""
+    p_adjusted: float
+
+
+def adjusted_summaries(
+    groups: Sequence[Group[K]], seed: int, resamples: int, correction: Correction
+) -> list[Tested[K]]:
+    """Each group summarised (mean, BCa CI, Wilcoxon p…), its p adjusted over all groups."""
+    summaries = [
+        summarize(g.values, np.random.default_rng(derive_seed(seed, *g.stream)), resamples)
+        for g in groups
+    ]
+    p_values = [
+        s.p_value if s.n >= g.min_n else NAN for g, s in zip(groups, summaries, strict=True)
+    ]
+    adjusted = adjust(p_values, correction)
+    return [
+        Tested(g.key, s, p, a)
+        for g, s, p, a in zip(groups, summaries, p_values, adjusted, strict=True)
+    ]

@@ -1,0 +1,446 @@
+"""A run request: every setting of a probe run, each with its default and its check, here only.
+
+``RunRequest`` is what ``probe run``, ``probe gate``, the pytest plugin and the Python API
+execute. Each front end names the settings its own way (``--follow-margin``, ``follow_margin``
+in a gates file's ``[run]`` table, the ini option ``probe_follow_margin``, the keyword argument
+``follow_margin``) and hands the values, as text or typed, to ``RunRequest.create``; every
+conversion, default and check is in ``SETTINGS`` below. A results file records the request, so
+"was this file made by this request" is equality: settings that change no number (the cache,
+the device, the batch size) take no part in it.
+
+Only the standard library is imported here, so the command line can build its flags at once.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+from instructprobe.core.errors import RequestError
+from instructprobe.perturb.model import Family
+
+if TYPE_CHECKING:
+    from instructprobe.retrievers.base import Retriever
+    from instructprobe.suites.model import Suite
+
+MAX_RESAMPLES = 100_000
+"""Bootstrap resamples above this would hold gigabytes for a large suite, for no visible gain."""
+DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+DISPLAY_NAME = re.compile(r"^[\w][\w.+-]*$")
+OBJECT_SPEC = "object:"
+"""The spec recorded for a retriever given as a Python object (it cannot be named again)."""
+
+
+class Correction(enum.Enum):
+    """Multiple-comparison correction over a run's grid of tests."""
+
+    HOLM = "holm"
+    """Holm's step-down: the family-wise error rate."""
+    BH = "bh"
+    """Benjamini-Hochberg: the false discovery rate."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class InvalidSetting(RequestError):
+    """One setting failed its check; front ends name it their own way (a flag, a key)."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"{setting}: {problem}")
+        self.setting, self.problem = setting, problem
+
+
+@dataclass(frozen=True)
+class RetrieverChoice:
+    """One retriever of a request: what names it (``spec``: a preset, ``PRESET=DIR``, a model
+    folder, a hub id, ``module:factory`` or an entry point) and, optionally, the name its column
+    gets (``NAME=SPEC`` on the command line). A retriever object given in Python is kept in
+    ``instance``; the request then records it as ``object:<class>`` under its name."""
+
+    spec: str
+    name: str | None = None
+    instance: Retriever | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def parse(cls, text: str, presets: Iterable[str] = ()) -> RetrieverChoice:
+        """``SPEC`` or ``NAME=SPEC``; ``PRESET=DIR`` (an existing folder) stays what it was, a
+        preset's family and formats on local weights."""
+        from pathlib import Path
+
+        text = text.strip()
+        name, equals, spec = text.partition("=")
+        name, spec = name.strip(), spec.strip()
+        if not equals or (name in presets and Path(spec).expanduser().exists()):
+            return cls(text)
+        if not DISPLAY_NAME.match(name) or not spec:
+            raise ValueError(
+                f"expected NAME=SPEC with a name of letters, digits, . _ + -, got {text!r}"
+            )
+        return cls(spec, name)
+
+    @classmethod
+    def of(cls, retriever: Retriever) -> RetrieverChoice:
+        kind = type(retriever)
+        return cls(f"{OBJECT_SPEC}{kind.__module__}.{kind.__qualname__}", retriever.name, retriever)
+
+    def __str__(self) -> str:
+        return self.spec if self.name is None else f"{self.name}={self.spec}"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name (the keyword, the gates-file key, ``probe_<name>`` in pytest's
+    ini), what it accepts, and how ``probe run`` spells it."""
+
+    name: str
+    help: str
+    convert: Callable[[Any], Any]
+    """Text or a typed value to the typed value; ``ValueError`` with the problem otherwise."""
+    flags: tuple[str, ...] = ()
+    metavar: str | None = None
+    affects_results: bool = True
+    """False for settings that change how a run is made, never what it finds."""
+
+    @property
+    def cli_flags(self) -> tuple[str, ...]:
+        return self.flags or ("--" + self.name.replace("_", "-"),)
+
+    def parse(self, value: Any) -> Any:
+        try:
+            return self.convert(value)
+        except (ValueError, TypeError) as error:
+            raise InvalidSetting(self.name, str(error)) from None
+
+
+def _shown(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _items(value: Any) -> list[Any]:
+    """A list from a comma- or space-separated string, or from a sequence (strings split too)."""
+    if isinstance(value, str):
+        return [item for item in re.split(r"[,\s]+", value) if item]
+    if isinstance(value, Iterable):
+        return [
+            piece for item in value for piece in (_items(item) if isinstance(item, str) else [item])
+        ]
+    raise ValueError(f"must be a list or a comma-separated string, got {_shown(value)}")
+
+
+def _integer(minimum: int, maximum: int | None = None) -> Callable[[Any], int]:
+    def convert(value: Any) -> int:
+        number: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+            number = int(value)
+        bound = f"between {minimum} and {maximum:,}" if maximum is not None else f"≥ {minimum}"
+        if number is None or number < minimum or (maximum is not None and number > maximum):
+            raise ValueError(f"must be an integer {bound}, got {_shown(value)}")
+        return number
+
+    return convert
+
+
+def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def optional(value: Any) -> Any:
+        if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none")):
+            return None
+        return convert(value)
+
+    return optional
+
+
+def _fraction(value: Any) -> float:
+    number = _number(value)
+    if number is None or not 0 < number < 1:
+        raise ValueError(f"must be a number between 0 and 1 (exclusive), got {_shown(value)}")
+    return number
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be a non-empty string, got {_shown(value)}")
+    return value.strip()
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "1"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("false", "no", "off", "0"):
+        return False
+    raise ValueError(f"must be true or false, got {_shown(value)}")
+
+
+def _enum(kind: type[enum.Enum], what: str) -> Callable[[Any], Any]:
+    choices = ", ".join(str(member.value) for member in kind)
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, kind):
+            return value
+        try:
+            return kind(value.strip() if isinstance(value, str) else value)
+        except ValueError:
+            raise ValueError(f"unknown {what} {_shown(value)} (choose from {choices})") from None
+
+    return convert
+
+
+def _families(value: Any) -> tuple[Family, ...]:
+    family = _enum(Family, "perturbation family")
+    chosen = tuple(dict.fromkeys(family(item) for item in _items(value)))
+    if not chosen:
+        raise ValueError(f"needs at least one perturbation family, got {_shown(value)}")
+    return chosen
+
+
+def _retrievers(value: Any) -> tuple[RetrieverChoice, ...]:
+    from instructprobe.retrievers.presets import PRESETS
+
+    given = [value] if isinstance(value, str) or not isinstance(value, Iterable) else value
+    chosen: list[RetrieverChoice] = []
+    for item in given:
+        if isinstance(item, RetrieverChoice):
+            chosen.append(item)
+        elif isinstance(item, str):
+            chosen += [RetrieverChoice.parse(t, PRESETS) for t in item.split(",") if t.strip()]
+        elif hasattr(item, "index") and isinstance(getattr(item, "name", None), str):
+            chosen.append(RetrieverChoice.of(item))
+        else:
+            raise ValueError(f"{_shown(item)} is neither a retriever name nor a Retriever")
+    unique = list(dict.fromkeys(chosen))
+    if not unique:
+        raise ValueError(f"needs at least one retriever, got {_shown(value)}")
+    named = [c.name for c in unique if c.name is not None]
+    twice = next((n for n in named if named.count(n) > 1), None)
+    if twice is not None:
+        raise ValueError(f"two retrievers are named {twice!r}; give each its own NAME=SPEC")
+    return tuple(unique)
+
+
+def _suite(value: Any) -> Any:
+    from instructprobe.suites.model import Suite
+
+    return value if isinstance(value, Suite) else _text(value)
+
+
+def _device(value: Any) -> str | None:
+    text = _text(value).lower()
+    if not DEVICE.match(text):
+        raise ValueError(f"must be auto, cpu, cuda, cuda:N or mps, got {_shown(value)}")
+    return None if text == "auto" else text
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "retrievers",
+        "presets (see 'probe list retrievers'), local model folders, Hugging Face ids or "
+        "package.module:factory; NAME=SPEC names a column; repeat or comma-separate",
+        _retrievers,
+        ("--retriever", "-r"),
+        "NAME",
+    ),
+    Setting(
+        "suite",
+        "suite name (see 'probe list suites'), FORMAT:PATH (beir, followir, mteb, nevir, "
+        "instructir, instructir-lite, jsonl), hf:OWNER/NAME, or a suite file or data set folder; "
+        "NAME@full ranks the whole corpus instead of candidate pools",
+        _suite,
+        metavar="NAME|FORMAT:PATH|PATH",
+    ),
+    Setting(
+        "families", "comma-separated perturbation families", _families, ("--perturb",), "FAMILIES"
+    ),
+    Setting("seed", "seed for perturbations and the bootstrap", _integer(0), metavar="N"),
+    Setting(
+        "limit", "use only the first N queries of the suite", _optional(_integer(1)), metavar="N"
+    ),
+    Setting(
+        "cutoff", "rank cutoff k of nDCG@k, rank-shift@k and the rest", _integer(1), metavar="K"
+    ),
+    Setting("depth", "documents ranked per request", _integer(1), metavar="N"),
+    Setting("alpha", "test level", _fraction, metavar="A"),
+    Setting(
+        "margin",
+        "equivalence margin on ΔnDCG@k for invariant and reliance families, and the drop a "
+        "sensitive family must show",
+        _fraction,
+        metavar="M",
+    ),
+    Setting(
+        "follow_margin",
+        "smallest p-MRR (on [-1, 1]) that counts as following a directional edit",
+        _fraction,
+        metavar="M",
+    ),
+    Setting(
+        "correction",
+        "multiple-comparison correction over the grid: holm (family-wise) or bh "
+        "(Benjamini-Hochberg, false discovery rate)",
+        _enum(Correction, "correction"),
+        metavar="holm|bh",
+    ),
+    Setting("resamples", "bootstrap resamples", _integer(100, MAX_RESAMPLES), metavar="N"),
+    Setting(
+        "cache",
+        "read and write the embedding and plan cache ('probe cache info')",
+        _flag,
+        ("--no-cache",),
+        affects_results=False,
+    ),
+    Setting(
+        "cache_dir",
+        "cache folder (default: $INSTRUCTPROBE_CACHE_DIR, else $XDG_CACHE_HOME/instructprobe)",
+        _optional(_text),
+        metavar="DIR",
+        affects_results=False,
+    ),
+    Setting(
+        "device",
+        "where models run: auto, cpu, cuda, cuda:N or mps",
+        _optional(_device),
+        metavar="auto|cpu|cuda|mps",
+        affects_results=False,
+    ),
+    Setting("batch_size", "encoder batch size", _integer(1), metavar="N", affects_results=False),
+)
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Every setting of a run. Build it with keywords (text is accepted and converted) or with
+    ``create``; a bad value raises ``RequestError`` naming the setting."""
+
+    retrievers: tuple[RetrieverChoice, ...] = (RetrieverChoice("bm25"), RetrieverChoice("minilm"))
+    suite: str | Suite = "starter"
+    families: tuple[Family, ...] = tuple(Family)
+    seed: int = 0
+    limit: int | None = None
+    cutoff: int = 10
+    depth: int = 1000
+    alpha: float = 0.05
+    margin: float = 0.05
+    follow_margin: float = 0.05
+    correction: Correction = Correction.HOLM
+    resamples: int = 9999
+    cache: bool = field(default=True, compare=False)
+    cache_dir: str | None = field(default=None, compare=False)
+    device: str | None = field(default=None, compare=False)
+    batch_size: int = field(default=64, compare=False)
+
+    def __post_init__(self) -> None:
+        for setting in SETTINGS:
+            object.__setattr__(self, setting.name, setting.parse(getattr(self, setting.name)))
+        if self.depth < self.cutoff:
+            raise InvalidSetting(
+                "depth", f"must be at least the cutoff ({self.cutoff}), got {self.depth}"
+            )
+
+    @classmethod
+    def create(
+        cls,
+        values: Mapping[str, Any],
+        where: str = "",
+        label: Callable[[str], str] = str,
+    ) -> RunRequest:
+        """A request from one front end's values; errors read ``{where}{label(setting)}: …``
+        (``--limit: …``, ``gates.toml: [run]: 'limit': …``)."""
+        unknown = [key for key in values if key not in BY_NAME]
+        if unknown:
+            known = ", ".join(label(name) for name in BY_NAME)
+            raise RequestError(f"{where}unknown setting {label(unknown[0])} (known: {known})")
+        try:
+            return cls(**values)
+        except InvalidSetting as error:
+            raise RequestError(f"{where}{label(error.setting)}: {error.problem}") from None
+
+    def replace(self, **values: Any) -> RunRequest:
+        return RunRequest.create({**self.settings(), **values})
+
+    def settings(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
+    def suite_name(self) -> str:
+        return self.suite if isinstance(self.suite, str) else self.suite.name
+
+    def differences(self, other: RunRequest) -> list[str]:
+        """The settings that make two requests give different results, as ``name: a ≠ b``."""
+        return [
+            f"{s.name}: {_described(getattr(self, s.name))} ≠ {_described(getattr(other, s.name))}"
+            for s in SETTINGS
+            if s.affects_results and getattr(self, s.name) != getattr(other, s.name)
+        ]
+
+    def describe(self) -> str:
+        limit = f", first {self.limit} queries" if self.limit else ""
+        names = ", ".join(str(r) for r in self.retrievers)
+        return f"{names} on {self.suite_name}{limit} (seed {self.seed})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The request as JSON values (a suite given as an object is recorded by its name)."""
+        return {name: _json(value) for name, value in self.settings().items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunRequest:
+        return cls.create(data, "request: ")
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, RetrieverChoice):
+        return str(value)
+    if isinstance(value, tuple):
+        return [_json(v) for v in value]
+    if not isinstance(value, str | int | float | bool | type(None)):
+        return str(getattr(value, "name", value))
+    return value
+
+
+def _described(value: Any) -> str:
+    shown = _json(value)
+    return ",".join(map(str, shown)) if isinstance(shown, list) else str(shown)
+
+
+def cli_label(name: str) -> str:
+    return BY_NAME[name].cli_flags[0] if name in BY_NAME else f"--{name.replace('_', '-')}"
+
+
+def key_label(name: str) -> str:
+    return repr(name)
+
+
+def ini_label(name: str) -> str:
+    return f"ini option probe_{name}"
+
+
+__all__ = [
+    "SETTINGS",
+    "Correction",
+    "RequestError",
+    "RetrieverChoice",
+    "RunRequest",
+    "Setting",
+    "cli_label",
+    "ini_label",
+    "key_label",
+]

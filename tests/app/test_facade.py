@@ -1,0 +1,53 @@
+"""The façade: ``from instructprobe import …`` names the whole public API, lazily."""
+
+import pytest
+
+import instructprobe
+from instructprobe.core.errors import InstructprobeError, RequestError
+
+
+def test_every_name_in_all_resolves():
+    for name in instructprobe.__all__:
+        assert getattr(instructprobe, name) is not None
+    assert set(instructprobe.__all__) <= set(dir(instructprobe))
+    with pytest.raises(AttributeError, match="no attribute 'Runner'"):
+        instructprobe.Runner  # noqa: B018
+
+
+def test_importing_the_package_imports_no_layer(fresh_python):
+    script = (
+        "import sys, instructprobe\n"
+        "print(sorted(m for m in sys.modules if m.startswith('instructprobe.')))"
+    )
+    assert fresh_python(script) == "[]"
+
+
+def test_every_error_the_package_raises_on_purpose_shares_one_root():
+    from instructprobe.core import errors
+    from instructprobe.perturb.nltk_setup import WordNetSetupError
+    from instructprobe.perturb.registry import UnknownOperator
+    from instructprobe.suites import SuiteFormatError
+
+    classes = [c for c in vars(errors).values() if isinstance(c, type)]
+    assert all(issubclass(c, InstructprobeError) for c in classes)
+    for error in (WordNetSetupError, UnknownOperator, SuiteFormatError):
+        assert issubclass(error, InstructprobeError)
+    assert instructprobe.InstructprobeError is InstructprobeError
+
+
+def test_run_takes_a_request_or_keyword_settings_not_both(bm25, starter):
+    request = instructprobe.RunRequest(retrievers=[bm25], suite=starter, limit=4, resamples=200)
+    by_request = instructprobe.run(request)
+    by_keywords = instructprobe.run(retrievers=[bm25], suite=starter, limit=4, resamples=200)
+    assert by_request.to_json() == by_keywords.to_json()
+    assert by_request.request == request
+    with pytest.raises(RequestError, match="not both"):
+        instructprobe.run(request, limit=3)
+
+
+@pytest.mark.slow
+def test_run_by_names_reads_the_suite_and_resolves_the_retrievers():
+    result = instructprobe.run(retrievers="bm25", limit=3, resamples=200, families="reorder")
+    assert result.suite.name == "starter" and result.retriever_names() == ["bm25"]
+    verdicts = result.verdicts()
+    assert verdicts["bm25", instructprobe.Family.REORDER].verdict is instructprobe.Verdict.HOLDS
