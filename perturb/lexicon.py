@@ -14,7 +14,6 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from instructprobe.perturb.text import NEGATION_CUES, stopwords, word_set
@@ -261,9 +260,10 @@ def _irregular_verbs(reader: Any) -> frozenset[str]:
     """Verbs with an irregular form in WordNet's verb.exc (their -ed form is not regular)."""
     key = id(reader)
     if key not in _IRREGULAR:
-        exceptions = reader._exception_map["v"]
+        with reader.open("verb.exc") as lines:  # "form base…" per line, as nltk reads it
+            pairs = [line.split() for line in lines]
         _IRREGULAR[key] = frozenset(
-            base for form, bases in exceptions.items() for base in bases if not form.endswith("ed")
+            base for form, *bases in pairs for base in bases if not form.endswith("ed")
         )
     return _IRREGULAR[key]
 
@@ -340,36 +340,13 @@ def wordnet_requested() -> bool:
 
 @lru_cache(maxsize=1)
 def english_reader() -> type:
-    """nltk's WordNet reader for English WordNet only, loading its index files faster."""
-    from nltk.corpus.reader.wordnet import ADJ, ADJ_SAT, WordNetCorpusReader
+    """nltk's WordNet reader for English WordNet only."""
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
     class EnglishReader(WordNetCorpusReader):  # type: ignore[misc]
         def map_wn(self, version: str = "wordnet") -> None:
             """No mapping to other WordNet versions: only the multilingual data needs it."""
             return None
-
-        def _load_lemma_pos_offset_map(self) -> None:
-            """nltk's parse of the index files, each read in one call: nltk's line-by-line
-            reader took 2.5 of the 4.5 s a WordNet load cost. A zipped WordNet keeps nltk's."""
-            folder = getattr(self.root, "path", None)
-            if folder is None:
-                super()._load_lemma_pos_offset_map()
-                return
-            for suffix in self._FILEMAP.values():
-                text = Path(folder, f"index.{suffix}").read_text(encoding="utf-8")
-                for line in text.splitlines():
-                    if line and not line.startswith(" "):
-                        self._index_entry(line.split())
-
-        def _index_entry(self, fields: list[str]) -> None:
-            """lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt offsets..."""
-            lemma, pos, synsets, pointers = fields[0], fields[1], int(fields[2]), int(fields[3])
-            start = 6 + pointers
-            offsets = [int(offset) for offset in fields[start : start + synsets]]
-            self._lemma_pos_offset_map[lemma][pos] = offsets
-            if pos == ADJ:  # satellites are listed under ADJ; nltk also files them as ADJ_SAT
-                satellites = [o for o in offsets if o in self.satellite_offsets]
-                self._lemma_pos_offset_map[lemma][ADJ_SAT] = satellites
 
     return EnglishReader
 

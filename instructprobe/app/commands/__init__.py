@@ -2,6 +2,11 @@
 and sets ``handler``; modules import only the standard library at the top, so ``--help`` is
 instant."""
 
+from __future__ import annotations
+
+import argparse
+from typing import Any, Protocol
+
 COMMAND_MODULES = (
     "instructprobe.app.commands.run",
     "instructprobe.app.commands.listing",
@@ -14,3 +19,10 @@ COMMAND_MODULES = (
     "instructprobe.app.commands.compare",
     "instructprobe.app.commands.gate",
 )
+
+
+class Commands(Protocol):
+    """What ``ArgumentParser.add_subparsers()`` returns, as the commands use it (argparse
+    names that type only privately)."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser: ...

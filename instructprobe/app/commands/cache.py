@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from instructprobe.app.commands import Commands
 
-def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+
+def add(commands: Commands) -> None:
     cache = commands.add_parser(
         "cache",
         help="show the cache's size and contents (embeddings and plans), or clear it",

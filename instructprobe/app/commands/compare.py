@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from instructprobe.app.commands import Commands
 from instructprobe.app.commands import args as types
 
 
@@ -15,7 +16,7 @@ def pair(text: str) -> tuple[str, str]:
     return base.strip(), candidate.strip()
 
 
-def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add(commands: Commands) -> None:
     compare = commands.add_parser(
         "compare",
         help="what got better, what got worse, and is it real: candidate vs base results",

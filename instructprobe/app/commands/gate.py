@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from instructprobe.app.commands import Commands
 from instructprobe.app.commands import args as types
 
 EXIT_PASS, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 
 
-def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add(commands: Commands) -> None:
     gate = commands.add_parser(
         "gate",
         help="check release gates (a TOML file of rules) on a run: exit 0 pass, 1 fail, 2 error",

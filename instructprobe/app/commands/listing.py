@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from instructprobe.app.commands import Commands
 
-def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+
+def add(commands: Commands) -> None:
     listing = commands.add_parser(
         "list",
         help="list retrievers, perturbations or suites",

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from instructprobe.app.commands import Commands
 from instructprobe.app.commands import args as types
 
 FORMATS = ("term", "md", "html", "json")
 
 
-def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add(commands: Commands) -> None:
     report = commands.add_parser(
         "report",
         help="render a results file: terminal, Markdown, self-contained HTML (with plots), JSON",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from instructprobe.app.commands import Commands
 from instructprobe.app.commands import args as types
 from instructprobe.app.commands.request import add_request_arguments, request_from_args
 
 
-def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add(commands: Commands) -> None:
     run = commands.add_parser(
         "run",
         help="perturb instructions, rank with each retriever, test where following breaks",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from instructprobe.app.commands import Commands
 from instructprobe.app.commands import args as types
 
 
-def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add(commands: Commands) -> None:
     search = commands.add_parser(
         "search",
         help="search for minimal meaning-preserving edits that flip the top result",

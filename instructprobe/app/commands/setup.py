@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from instructprobe.app.commands import Commands
 
-def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+
+def add(commands: Commands) -> None:
     setup = commands.add_parser(
         "setup",
         help="install nltk's WordNet data (from Debian's wordnet packages or nltk)",

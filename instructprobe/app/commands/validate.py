@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 
+from instructprobe.app.commands import Commands
+
 EXIT_PROBLEMS = 1
 SHOWN_PER_KIND = 5
 
 
-def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add(commands: Commands) -> None:
     validate = commands.add_parser(
         "validate",
         help="check a suite or data set: errors, warnings and counts",
