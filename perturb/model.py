@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from instructprobe.core.enums import ValueEnum
 
-class Order(enum.Enum):
+
+class Order(ValueEnum):
     """Where the instruction stands relative to the query in the retriever's input."""
 
     INSTRUCTION_FIRST = "instruction_first"
     QUERY_FIRST = "query_first"
-
-    def __str__(self) -> str:
-        return str(self.value)
 
 
 @dataclass(frozen=True)
@@ -27,7 +25,7 @@ class Request:
     order: Order = Order.INSTRUCTION_FIRST
 
 
-class Family(enum.Enum):
+class Family(ValueEnum):
     """The perturbation families; each one promises one kind of expectation.
 
     ``control`` is surface noise (typos, case, punctuation) that any retriever should shrug off:
@@ -49,11 +47,8 @@ class Family(enum.Enum):
     def expectation_kind(self) -> ExpectationKind:
         return _FAMILY_EXPECTATION[self]
 
-    def __str__(self) -> str:
-        return str(self.value)
 
-
-class ExpectationKind(enum.Enum):
+class ExpectationKind(ValueEnum):
     INVARIANT = "invariant"
     """The ranking should not change."""
     DIRECTIONAL = "directional"
@@ -63,9 +58,6 @@ class ExpectationKind(enum.Enum):
     SENSITIVE = "sensitive"
     """The ranking should change: the edit removes structure only a reader of the whole
     instruction uses."""
-
-    def __str__(self) -> str:
-        return str(self.value)
 
 
 _FAMILY_EXPECTATION = {

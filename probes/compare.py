@@ -7,11 +7,11 @@ The statistics are the ones that made each run's cells (``analysis.adjusted_summ
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from instructprobe.core.enums import ValueEnum
 from instructprobe.core.errors import ProbeError
 from instructprobe.perturb.model import Family
 from instructprobe.probes.analysis import Group, adjusted_summaries
@@ -21,15 +21,12 @@ from instructprobe.probes.results import Cell, RunResult, Verdict, to_json_value
 from instructprobe.probes.verdicts import rise_is_better
 
 
-class Call(enum.Enum):
+class Call(ValueEnum):
     """What a change amounts to, by its adjusted p and the direction its measure counts."""
 
     BETTER = "better"
     WORSE = "worse"
     UNCLEAR = "no clear change"
-
-    def __str__(self) -> str:
-        return str(self.value)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
+from instructprobe.core.enums import ValueEnum
 from instructprobe.core.errors import RequestError
 from instructprobe.perturb.model import Family
 
@@ -34,16 +35,13 @@ OBJECT_SPEC = "object:"
 """The spec recorded for a retriever given as a Python object (it cannot be named again)."""
 
 
-class Correction(enum.Enum):
+class Correction(ValueEnum):
     """Multiple-comparison correction over a run's grid of tests."""
 
     HOLM = "holm"
     """Holm's step-down: the family-wise error rate."""
     BH = "bh"
     """Benjamini-Hochberg: the false discovery rate."""
-
-    def __str__(self) -> str:
-        return str(self.value)
 
 
 class InvalidSetting(RequestError):

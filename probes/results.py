@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from instructprobe.core.enums import ValueEnum
 from instructprobe.core.errors import ResultsError
 from instructprobe.core.files import write_atomic
 from instructprobe.perturb.model import ExpectationKind, Family, Order
@@ -31,15 +32,12 @@ SCHEMA_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 
 
-class Verdict(enum.Enum):
+class Verdict(ValueEnum):
     """What a family's deciding cell says about the retriever."""
 
     HOLDS = "holds"
     BREAKS = "breaks"
     INCONCLUSIVE = "inconclusive"
-
-    def __str__(self) -> str:
-        return str(self.value)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from instructprobe.core.errors import GateError, InstructprobeError, ProbeError
@@ -441,21 +441,11 @@ class NotWorse(Rule):
             )
             strata = _strata(result, cell, *_worse_strata(cell))
             check = self._check(result, cell, change.call is not Call.WORSE, outcome, strata)
-            checks.append(
-                Check(
-                    gate=check.gate,
-                    subject=check.subject,
-                    passed=check.passed,
-                    outcome=check.outcome,
-                    numbers=check.numbers,
-                    strata=check.strata,
-                    properties=(
-                        *check.properties,
-                        ("change", _value(change.change)),
-                        ("change_p_adjusted", _value(change.p_adjusted, signed=False)),
-                    ),
-                )
+            change_numbers = (
+                ("change", _value(change.change)),
+                ("change_p_adjusted", _value(change.p_adjusted, signed=False)),
             )
+            checks.append(replace(check, properties=(*check.properties, *change_numbers)))
         if not checks:
             raise GateError(f"gate {self.title!r}: nothing in common with the baseline to compare")
         return checks
