@@ -16,7 +16,8 @@ import json
 
 import numpy as np
 
-from instructprobe.probes.stats import Correction, adjust, sign_flip_p, signed_rank_p
+from instructprobe.probes.request import Correction
+from instructprobe.probes.stats import adjust, sign_flip_p, signed_rank_p
 
 
 def main() -> None:

@@ -61,12 +61,14 @@ def run_texts(suite_name: str, limit: int) -> tuple[list[str], list[str], list[l
     """The run's corpus, every other distinct text MiniLM reads in it (rendered requests, and
     the instructions the paraphrase meaning filter compares), and the per-family request sets."""
     from instructprobe.perturb import Family
-    from instructprobe.probes.runner import RunConfig, Runner
+    from instructprobe.probes.request import RunRequest
+    from instructprobe.probes.runner import Runner
     from instructprobe.retrievers.presets import PRESETS
     from instructprobe.suites import load_suite
 
     suite = load_suite(suite_name)
-    planned = Runner(RunConfig(("minilm",), limit=limit), suite).plan()
+    request = RunRequest(retrievers="minilm", limit=limit, cache=False)
+    planned = Runner(request, suite, []).plan()
     template = PRESETS["minilm"].template
     originals = [template.render(c.request) for c in planned.cases]
     sets = [originals] + [

@@ -1,4 +1,5 @@
-"""Probes: run perturbed requests through retrievers, measure rank shifts, test, decide.
+"""Probes: the run request, and everything that turns it into verdicts: plan the perturbations,
+rank with each retriever, measure, test, decide, compare two runs.
 
-Kept import-light: the CLI imports this package before it knows which command runs.
+Kept import-light: the command line imports ``probes.request`` to build its flags.
 """

@@ -1,11 +1,10 @@
-"""Reports over a run's results (the results file, ``probes.results.RunResult``).
+"""Reports: renderers of a run's results (``probes.results.RunResult``) or of a comparison of
+two runs (``probes.compare.Comparison``). They compute no statistic.
 
 - ``terminal``: the rich report, 80 columns; ``render``: every format by name (term, md, html,
   json); ``document`` with ``markdown`` and ``html``: the long report; ``plots``: matplotlib
-  figures; ``examples``: the worst examples; ``schema``: the results file's JSON Schema.
-- ``compare``: a candidate run against a base run, paired over shared queries.
-- ``gates``: release gates (one rule engine), used by ``pytest_plugin`` and ``probe gate``.
-- ``listing``: ``probe list …``.
+  figures; ``examples``: the worst examples; ``format``: numbers on each measure's scale.
+- ``compare``: a comparison as text and Markdown; ``search``: ``probe search``'s findings.
 """
 
 __all__ = ["print_report"]

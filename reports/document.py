@@ -118,11 +118,11 @@ def effectiveness(result: RunResult) -> list[Block]:
 
 
 def verdicts(result: RunResult) -> list[Block]:
-    names = fmt.retrievers(result)
+    names = result.retriever_names()
     deciding = result.verdicts()
     alpha = result.request.alpha
     rows = []
-    for family in fmt.families(result):
+    for family in result.families():
         row: list[Inline] = [spans(Span(str(family), "strong"), f" ({family.expectation_kind})")]
         row += [_verdict_cell(deciding.get((name, family)), alpha) for name in names]
         rows.append(tuple(row))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from instructprobe.perturb.model import ExpectationKind, Family
+from instructprobe.perturb.model import Family
 from instructprobe.probes.measures import NDCG, PMRR, Measure, RankShift, WorstVariant
-from instructprobe.probes.results import Cell, RunResult
+from instructprobe.probes.results import Cell
 
 TERMINAL_MEASURES = (NDCG, PMRR, WorstVariant, RankShift)
 """The measures the terminal shows; the results file has every measure."""
@@ -59,18 +59,6 @@ def plain(value: float | None, digits: int = 2) -> str:
 
 def shown(metric: Measure) -> bool:
     return isinstance(metric, TERMINAL_MEASURES)
-
-
-def families(result: RunResult) -> list[Family]:
-    return result.families()
-
-
-def retrievers(result: RunResult) -> list[str]:
-    return result.retriever_names()
-
-
-def expectation(result: RunResult, family: Family) -> ExpectationKind:
-    return family.expectation_kind
 
 
 def deciding_metric(cells: Iterable[Cell], family: Family) -> Measure | None:

@@ -68,7 +68,7 @@ def _grid(panels: int, title: str) -> tuple[Figure, list[Axes]]:
 
 
 def _colours(result: RunResult) -> dict[str, str]:
-    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(fmt.retrievers(result))}
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(result.retriever_names())}
 
 
 def _scale(metric: Measure) -> float:
@@ -94,14 +94,14 @@ def _band(ax: Axes, cell: Cell, result: RunResult) -> None:
 
 def delta_distributions(result: RunResult) -> Plot | None:
     deciding = result.verdicts()
-    families = [f for f in fmt.families(result) if any(k[1] == f for k in deciding)]
+    families = [f for f in result.families() if any(k[1] is f for k in deciding)]
     if not families:
         return None
     import numpy as np
     from matplotlib import rc_context
 
     colours = _colours(result)
-    names = fmt.retrievers(result)
+    names = result.retriever_names()
     with rc_context(_style()):
         figure, axes = _grid(len(families), "Per-query change of the deciding measure")
         for ax, family in zip(axes, families, strict=True):
@@ -142,7 +142,7 @@ def delta_distributions(result: RunResult) -> Plot | None:
                     )
             ax.set_xticks(range(len(names)), names)
             ax.set_xlim(-0.6, len(names) - 0.35)
-            ax.set_title(f"{family} ({fmt.expectation(result, family)})")
+            ax.set_title(f"{family} ({family.expectation_kind})")
             ax.set_ylabel(_label(metric) if metric is not None else "Δ")
     return Plot(
         "deltas",
@@ -213,12 +213,12 @@ def dose_response(result: RunResult) -> Plot | None:
 
 def rank_move_scatter(result: RunResult) -> Plot | None:
     directional = [
-        f for f in fmt.families(result) if f.expectation_kind is ExpectationKind.DIRECTIONAL
+        f for f in result.families() if f.expectation_kind is ExpectationKind.DIRECTIONAL
     ]
     panels = [
         (family, name, rank_moves(result, family, name))
         for family in directional
-        for name in fmt.retrievers(result)
+        for name in result.retriever_names()
     ]
     panels = [p for p in panels if p[2]]
     if not panels:

@@ -75,14 +75,14 @@ def grouped_table(
 
 
 def verdict_table(result: RunResult) -> Table:
-    retrievers = fmt.retrievers(result)
+    retrievers = result.retriever_names()
     deciding = result.verdicts()
     alpha = result.request.alpha
     table = Table(title="Verdicts", title_justify="left", expand=False)
     table.add_column("family · rule", max_width=22)
     for name in retrievers:
         table.add_column(name)
-    for family in fmt.families(result):
+    for family in result.families():
         row: list[Text | str] = []
         rule_cell = next((c for (_, f), c in deciding.items() if f is family), None)
         rule = short_rule(rule_cell, result) if rule_cell else ""
