@@ -78,7 +78,11 @@ class Runner:
         from instructprobe.probes.meaning import cached_meaning_filter
         from instructprobe.probes.plancache import PlanCache, cached_plan
 
-        meaning = cached_meaning_filter(self.cache_dir, self.progress, self.retrievers)
+        meaning = (
+            cached_meaning_filter(self.cache_dir, self.progress, self.retrievers)
+            if Family.PARAPHRASE in r.families
+            else None  # only paraphrases are filtered: no MiniLM for a run without them
+        )
         cache = PlanCache(Path(self.cache_dir))
         return cached_plan(cache, self.suite, r.families, r.seed, meaning)
 

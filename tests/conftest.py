@@ -26,9 +26,21 @@ DATA = Path(__file__).parent / "data"
 SMALL_RESULTS = DATA / "starter.json.gz"
 """`probe run -r bm25,minilm --suite starter --resamples 2000` (seed 0), 141 kB; the
 model-tier test tests/probes/test_committed_results.py checks that its request still gives it."""
-MODEL_FIXTURES = frozenset({"bm25", "minilm", "starter_result"})
-"""A test that uses one of these loads model weights; so does one that runs MiniLM itself
-(marked by hand)."""
+MODEL_FIXTURES = frozenset(
+    {
+        "bm25",
+        "minilm",
+        "starter_result",
+        "tokenizer",
+        "instructor_dir",
+        "monot5_dir",
+        "cross_encoder_dir",
+        "causal_dir",
+    }
+)
+"""A test that uses one of these (directly or through another fixture) loads a model: the real
+MiniLM or BM25, or a small random model built from a config. A test that loads one another way
+(a probe run whose paraphrases go through MiniLM's meaning filter) is marked by hand."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -106,6 +106,7 @@ def _small_bm25_run(tmp_path, *options):
     return result, json.loads(out.read_text())
 
 
+@pytest.mark.model
 def test_run_end_to_end_writes_the_report_and_results(tmp_path):
     result, data = _small_bm25_run(tmp_path)
     assert "Verdicts" in result.stdout and "negation" in result.stdout
@@ -139,6 +140,7 @@ def test_list_commands(capsys):
     assert "starter" in capsys.readouterr().out
 
 
+@pytest.mark.model
 def test_the_cutoff_names_every_measure_and_rule(tmp_path):
     result, data = _small_bm25_run(tmp_path, "--cutoff", "5", "--perturb", "paraphrase")
     metrics = {c["metric"] for c in data["cells"]}

@@ -115,6 +115,7 @@ def test_cell_values_are_the_mean_of_per_query_values(starter_result):
         assert cell.ci_low <= cell.delta + 1e-12 and cell.delta <= cell.ci_high + 1e-12
 
 
+@pytest.mark.model
 def test_corpus_is_indexed_once_per_run(starter):
     retriever = CountingBM25()
     run_with(starter, [retriever], resamples=200)
@@ -285,6 +286,7 @@ def test_suite_paraphrases_become_curated_invariant_variants(starter):
     assert curated[0].expectation.kind.value == "invariant"
 
 
+@pytest.mark.model
 def test_a_cached_run_loads_minilm_once_for_the_filter_and_the_retriever(starter, tmp_path):
     from instructprobe.retrievers.dense import EncoderSettings
     from instructprobe.retrievers.registry import resolve

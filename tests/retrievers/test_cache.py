@@ -218,6 +218,7 @@ def small_suite(path):
     return len(kept)
 
 
+@pytest.mark.model
 def test_probe_run_fills_the_cache_and_probe_cache_reports_and_clears_it(tmp_path, capsys):
     from instructprobe.app.cli import main
     from instructprobe.probes.plancache import PlanCache

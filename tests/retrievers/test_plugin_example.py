@@ -53,6 +53,7 @@ def test_the_documented_entry_point_makes_it_a_name(plugin):
     assert type(retriever).__name__ == "WordOverlap"
 
 
+@pytest.mark.model
 def test_the_documented_plugin_runs_inside_probe_run(plugin, tmp_path):
     import json
 
