@@ -15,6 +15,8 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from instructprobe.perturb.seeding import derive_seed
+from instructprobe.probes.bounded import Bounds
+from instructprobe.probes.measures import Measure
 from instructprobe.probes.request import Correction
 from instructprobe.probes.stats import NAN, Summary, adjust, summarize
 
@@ -31,6 +33,13 @@ class Group(Generic[K]):
     stream: tuple[str, ...]
     min_n: int = 1
     """Below this many values the group is summarised but not tested (its p is NaN)."""
+    bounds: Bounds | None = None
+    """Where every value lies, when tightly known: the CI is then the bounded-mean one."""
+
+
+def change_bounds(measure: Measure) -> Bounds | None:
+    """Where a per-query change of ``measure`` lies, when the measure bounds it tightly."""
+    return None if measure.CHANGE_RANGE is None else Bounds(*measure.CHANGE_RANGE)
 
 
 @dataclass(frozen=True)
@@ -45,9 +54,14 @@ class Tested(Generic[K]):
 def adjusted_summaries(
     groups: Sequence[Group[K]], seed: int, resamples: int, correction: Correction
 ) -> list[Tested[K]]:
-    """Each group summarised (mean, BCa CI, Wilcoxon p…), its p adjusted over all groups."""
+    """Each group summarised (mean, CI, Wilcoxon p…), its p adjusted over all groups."""
     summaries = [
-        summarize(g.values, np.random.default_rng(derive_seed(seed, *g.stream)), resamples)
+        summarize(
+            g.values,
+            np.random.default_rng(derive_seed(seed, *g.stream)),
+            resamples,
+            bounds=g.bounds,
+        )
         for g in groups
     ]
     p_values = [

@@ -2,7 +2,10 @@
 paired over the queries both runs measured, with a bootstrap CI and a corrected p-value. What
 got better, what got worse, and is it real.
 
-The statistics are the ones that made each run's cells (``analysis.adjusted_summaries``).
+The statistics are the ones that made each run's cells (``analysis.adjusted_summaries``): a
+Wilcoxon signed-rank p and a BCa bootstrap CI of the paired differences. A comparison flags
+changes; a release gate built on it (``not-worse``) fails on a significant regression, so it
+wants the power of the rank test, not the caution of the bounded-mean tests the verdicts use.
 ``reports.compare`` renders a comparison."""
 
 from __future__ import annotations

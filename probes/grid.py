@@ -9,21 +9,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from instructprobe.perturb import ExpectationKind, Family
-from instructprobe.probes.analysis import Group, Tested, adjusted_summaries
+from instructprobe.probes.analysis import Group, Tested, adjusted_summaries, change_bounds
 from instructprobe.probes.measures import Measure
 from instructprobe.probes.observe import Observation
 from instructprobe.probes.request import RunRequest
 from instructprobe.probes.results import Cell, QueryValue, Verdict
-from instructprobe.probes.stats import adjust, minimum_detectable_effect, tost_p
-from instructprobe.probes.verdicts import Evidence, Rule, Thresholds
-
-TOST_KINDS = frozenset(
-    {ExpectationKind.INVARIANT, ExpectationKind.RELIANCE, ExpectationKind.SENSITIVE}
-)
-"""Kinds whose deciding cell gets an equivalence (TOST) p: invariant and reliance hold on it,
-sensitive breaks on it."""
+from instructprobe.probes.stats import adjust, minimum_detectable_effect
+from instructprobe.probes.verdicts import Claim, Rule, Thresholds
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -77,47 +72,126 @@ class CellKey:
 
     def group(self) -> Group[CellKey]:
         stream = ("bootstrap", self.retriever, self.family.value, str(self.metric))
-        return Group(self, [v.delta for v in self.values], stream)
+        return Group(self, self.deltas().tolist(), stream, bounds=change_bounds(self.metric))
 
-    @property
-    def equivalence(self) -> bool:
-        """Whether the cell gets a TOST p (it decides a family that is judged on one)."""
-        return self.decides and self.family.expectation_kind in TOST_KINDS
+    def deltas(self) -> npt.NDArray[np.float64]:
+        return np.array([v.delta for v in self.values], dtype=float)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A deciding cell's two claims, tested, and the verdict they give."""
+
+    p_holds: float
+    p_holds_adjusted: float
+    p_breaks: float
+    p_breaks_adjusted: float
+    verdict: Verdict
+    claim: str | None
+    claim_p: float | None
+    reason: str | None
+    queries_needed: float | None
 
 
 def cells(
     keys: Sequence[CellKey], request: RunRequest, rules: dict[ExpectationKind, Rule]
 ) -> list[Cell]:
-    """Test every cell, adjust its p over the grid (and the deciding cells' TOST p over those
-    cells), then decide each family's verdict."""
+    """Test every cell (its p adjusted over the grid), then decide each family's verdict from
+    its deciding cell's two claims, each claim's p adjusted over the deciding cells."""
     thresholds = Thresholds.of(request)
     tested = adjusted_summaries(
         [key.group() for key in keys], request.seed, request.resamples, request.correction
     )
-    tost = {
-        id(t): tost_p(np.array([v.delta for v in t.key.values], dtype=float), request.margin)
-        for t in tested
-        if t.key.equivalence
-    }
-    tost_adjusted = dict(zip(tost, adjust(list(tost.values()), request.correction), strict=True))
-    return [
-        _cell(t, tost.get(id(t)), tost_adjusted.get(id(t), math.nan), rules, thresholds)
-        for t in tested
-    ]
+    decisions = decide([t for t in tested if t.key.decides], rules, thresholds)
+    return [_cell(t, decisions.get(id(t)), rules, thresholds) for t in tested]
+
+
+def decide(
+    deciding: Sequence[Tested[CellKey]],
+    rules: dict[ExpectationKind, Rule],
+    thresholds: Thresholds,
+) -> dict[int, Decision]:
+    """Each deciding cell's verdict; both claims' p-values adjusted over all deciding cells.
+    Planning (the fewest and the needed queries) uses α / k, the level of the first step of
+    Holm's procedure over the k deciding cells, which bounds BH's as well."""
+    rule_of = [rules[t.key.family.expectation_kind] for t in deciding]
+    holds = [r.holds.p(t.key.deltas(), r.bounds) for t, r in zip(deciding, rule_of, strict=True)]
+    breaks = [r.breaks.p(t.key.deltas(), r.bounds) for t, r in zip(deciding, rule_of, strict=True)]
+    holds_adjusted = adjust(holds, thresholds.correction)
+    breaks_adjusted = adjust(breaks, thresholds.correction)
+    level = thresholds.alpha / max(1, len(deciding))
+    found = {}
+    for i, (t, rule) in enumerate(zip(deciding, rule_of, strict=True)):
+        verdict = rule.decide(holds_adjusted[i], breaks_adjusted[i])
+        found[id(t)] = _decision(
+            t, rule, verdict, (holds[i], holds_adjusted[i]), (breaks[i], breaks_adjusted[i]), level
+        )
+    return found
+
+
+def _decision(
+    tested: Tested[CellKey],
+    rule: Rule,
+    verdict: Verdict,
+    holds: tuple[float, float],
+    breaks: tuple[float, float],
+    level: float,
+) -> Decision:
+    values, n = tested.key.deltas(), tested.summary.n
+    chosen = {Verdict.HOLDS: rule.holds, Verdict.BREAKS: rule.breaks}.get(verdict)
+    reason = needed = None
+    if chosen is None:
+        chosen = rule.nearer(tested.summary.mean) if n else None
+        reason, needed = _why_open(rule, chosen, values, level)
+    claim_p = None
+    if chosen is not None:
+        claim_p = holds[1] if chosen == rule.holds else breaks[1]
+    return Decision(
+        holds[0],
+        holds[1],
+        breaks[0],
+        breaks[1],
+        verdict,
+        rule.claim_text(chosen) if chosen is not None else None,
+        claim_p,
+        reason,
+        needed,
+    )
+
+
+def _why_open(
+    rule: Rule, claim: Claim | None, values: npt.NDArray[np.float64], level: float
+) -> tuple[str, float | None]:
+    """Why a verdict is inconclusive, and about how many queries would settle it."""
+    n = values.size
+    if n == 0:
+        return "no query was measured", None
+    if claim is None:
+        return "the change rises beyond the margin, which neither claim covers", math.inf
+    text = rule.claim_text(claim)
+    fewest = claim.fewest(level, rule.bounds)
+    if n < fewest:
+        return (
+            f"{n} queries cannot show {text} at the corrected level {level:.2g}, whatever "
+            f"their values: it takes at least {fewest}",
+            float(fewest),
+        )
+    needed = claim.queries_needed(values, level, rule.bounds)
+    settle = max(needed, n + 1.0) if math.isfinite(needed) else needed
+    if np.ptp(values) == 0:
+        return f"all {n} changes are equal, and {n} do not yet show {text}", settle
+    return f"{n} queries do not show {text} after correction", settle
 
 
 def _cell(
     tested: Tested[CellKey],
-    tost: float | None,
-    tost_adjusted: float,
+    decision: Decision | None,
     rules: dict[ExpectationKind, Rule],
     thresholds: Thresholds,
 ) -> Cell:
     key, s = tested.key, tested.summary
     rule = rules[key.family.expectation_kind]
-    evidence = Evidence(s, tested.p_adjusted, tost_adjusted)
-    verdict = rule.decide(evidence) if key.decides else None
-    needed = rule.queries_needed(evidence) if verdict is Verdict.INCONCLUSIVE else None
+    d = decision
     return Cell(
         retriever=key.retriever,
         family=key.family,
@@ -136,10 +210,16 @@ def _cell(
         sd=s.sd,
         mde=minimum_detectable_effect(s.sd, s.n, thresholds.alpha),
         n=s.n,
-        verdict=verdict,
-        rule=rule.describe() if key.decides else None,
-        queries_needed=needed,
-        tost_p=tost,
-        tost_p_adjusted=tost_adjusted if key.equivalence else None,
+        verdict=d.verdict if d else None,
+        rule=rule.describe() if d else None,
+        queries_needed=d.queries_needed if d else None,
+        p_holds=d.p_holds if d else None,
+        p_holds_adjusted=d.p_holds_adjusted if d else None,
+        p_breaks=d.p_breaks if d else None,
+        p_breaks_adjusted=d.p_breaks_adjusted if d else None,
+        claim=d.claim if d else None,
+        claim_p=d.claim_p if d else None,
+        reason=d.reason if d else None,
+        interval=s.interval,
         per_query=key.values,
     )

@@ -51,6 +51,26 @@ def _subset_sums(n: int) -> tuple[int, ...]:
     return tuple(counts)
 
 
+def signed_rank_permutation_p(values: Values) -> float:
+    """Two-sided exact permutation p of the Wilcoxon signed-rank statistic with Pratt's
+    treatment of zeros and average ranks for ties: the zeros are ranked with the rest and keep
+    no sign; each non-zero value's sign is flipped with probability 1/2 under H0, and T+ (the
+    sum of the positive values' ranks) is counted over all 2^k sign patterns of the k non-zero
+    values. Ranks are halves at worst, so doubled ranks are integers and the count is a
+    subset-sum table. As ``scipy.stats.wilcoxon(values, zero_method="pratt",
+    method=scipy.stats.PermutationMethod())`` where that enumerates every pattern."""
+    ranks, _ = average_ranks(np.abs(values))
+    signed = np.round(2 * ranks[values != 0]).astype(np.int64)
+    plus = int(signed[values[values != 0] > 0].sum())
+    counts = np.zeros(int(signed.sum()) + 1, dtype=np.float64)
+    counts[0] = 1.0
+    for rank in signed:
+        counts[rank:] = counts[rank:] + counts[: counts.size - rank].copy()
+    total = counts.sum()
+    lower, upper = counts[: plus + 1].sum() / total, counts[plus:].sum() / total
+    return float(min(1.0, 2 * min(lower, upper)))
+
+
 def signed_rank_normal_p(values: Values) -> float:
     """Two-sided Wilcoxon p by the normal approximation, Pratt's treatment of zeros (zeros are
     ranked, then left out of the statistic, with Cureton's correction of mean and variance)

@@ -75,8 +75,21 @@ class Cell:
     verdict: Verdict | None
     rule: str | None
     queries_needed: float | None
-    tost_p: float | None
-    tost_p_adjusted: float | None
+    p_holds: float | None
+    """The p-value of the claim that makes the family hold (a deciding cell only)."""
+    p_holds_adjusted: float | None
+    p_breaks: float | None
+    """The p-value of the claim that makes the family break (a deciding cell only)."""
+    p_breaks_adjusted: float | None
+    claim: str | None
+    """The claim that decided the verdict, or for an inconclusive one the claim the data point
+    to (what more queries could show), e.g. ``|ΔnDCG@10| < 0.05``."""
+    claim_p: float | None
+    """That claim's adjusted p-value."""
+    reason: str | None
+    """Why a verdict is inconclusive."""
+    interval: str
+    """How ``ci_low`` and ``ci_high`` were made: ``bounded``, ``bootstrap`` or ``none``."""
     per_query: tuple[QueryValue, ...]
 
     @property
@@ -323,19 +336,35 @@ def upgrade(data: Mapping[str, Any]) -> dict[str, Any]:
     """A schema-1 results file as schema 2: its ``settings`` become the request (retriever names
     were the specs given), the suite's facts and the versions; the per-family worst case, then
     named ``Robustness@k``, is ``worst-nDCG@k``, and InstructIR's ``Robustness@k (by topic)`` is
-    ``Robustness@k``."""
+    ``Robustness@k``; cells lose their t-based TOST p-values."""
     upgraded = dict(data)
     settings = dict(upgraded.pop("settings", None) or {})
     upgraded["suite"] = settings.pop("suite", None)
     upgraded["versions"] = settings.pop("versions", {})
     settings["suite"] = (upgraded["suite"] or {}).get("name", "")
     upgraded["request"] = settings
-    upgraded["cells"] = [_renamed(cell, "Robustness@", "worst-nDCG@") for cell in data["cells"]]
+    upgraded["cells"] = [_upgraded_cell(cell) for cell in data["cells"]]
     upgraded["baseline"] = [
         _renamed(b, "Robustness@", "Robustness@", " (by topic)") for b in data.get("baseline", ())
     ]
     upgraded["schema_version"] = SCHEMA_VERSION
     return upgraded
+
+
+V1_CELL_FIELDS = ("tost_p", "tost_p_adjusted")
+"""A version-1 cell's t-based TOST p-values, which no version-2 field holds."""
+
+
+def _upgraded_cell(cell: Any) -> Any:
+    """A version-1 cell: its verdict's tests were t-based, so the claim fields stay empty; its
+    intervals were BCa bootstraps."""
+    if not isinstance(cell, Mapping):
+        return cell
+    kept = {k: v for k, v in _renamed(cell, "Robustness@", "worst-nDCG@").items()}
+    for name in V1_CELL_FIELDS:
+        kept.pop(name, None)
+    empty = ("p_holds", "p_holds_adjusted", "p_breaks", "p_breaks_adjusted", "claim")
+    return {**dict.fromkeys((*empty, "claim_p", "reason"), None), "interval": "bootstrap", **kept}
 
 
 def _renamed(record: Mapping[str, Any], old: str, new: str, suffix: str = "") -> Any:

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from instructprobe.probes.ranktests import average_ranks, signed_rank_exact_p, signed_rank_normal_p
+from instructprobe.probes.bounded import Bounds, interval
+from instructprobe.probes.ranktests import (
+    average_ranks,
+    signed_rank_exact_p,
+    signed_rank_normal_p,
+    signed_rank_permutation_p,
+)
 from instructprobe.probes.request import Correction
 
 Values = npt.NDArray[np.float64]
@@ -25,7 +31,8 @@ NAN = float("nan")
 POWER = 0.8
 """Power for minimum detectable effects and sample-size estimates."""
 EXACT_SIGNED_RANK = 50
-"""Up to this many values without zeros or ties, Wilcoxon's exact null distribution is used."""
+"""Up to this many values, Wilcoxon's exact null distribution is used: the classic one without
+zeros or ties, the permutation one (Pratt's zeros, average ranks) with them."""
 EXACT_SIGN_FLIPS = 16
 """Up to this many non-zero values the sign-flip test enumerates all 2^n sign patterns."""
 TIE_DECIMALS = 12
@@ -50,6 +57,10 @@ class Summary:
     """Cohen's d_z: mean / sd of the paired differences."""
     rank_biserial: float = NAN
     """Matched-pairs rank-biserial correlation: (T+ - T-) / (T+ + T-)."""
+    interval: str = "none"
+    """How the CI was made: ``bounded`` (inverting the bounded-mean tests, ``probes.bounded``:
+    coverage holds at every n), ``bootstrap`` (BCa, for a measure without tight bounds), or
+    ``none`` (no interval: no values, or a bootstrap of fewer than two distinct ones)."""
 
     @property
     def defined(self) -> bool:
@@ -103,11 +114,11 @@ def signed_rank_p(values: Values) -> float:
         return 1.0
     magnitudes = np.abs(values)
     untied = np.all(values != 0) and np.unique(magnitudes).size == magnitudes.size
-    # Exact null distribution where it exists (small n, no zeros or ties); the tie-corrected
-    # normal approximation otherwise, as in the textbooks. scipy's own choice for the tied case
-    # is a permutation test, about 100x slower, and the sign-flip test already covers that role.
-    if untied and values.size <= EXACT_SIGNED_RANK:
-        return signed_rank_exact_p(values)
+    # Exact where the sample is small (the normal approximation is off there: for
+    # [.1, .2, .2, .3, .4] it gives 0.042 where no sign pattern can give below 0.0625); the
+    # tie-corrected normal approximation above, as in the textbooks.
+    if values.size <= EXACT_SIGNED_RANK:
+        return signed_rank_exact_p(values) if untied else signed_rank_permutation_p(values)
     return signed_rank_normal_p(values)
 
 
@@ -152,23 +163,6 @@ def cohen_dz(values: Values) -> float:
     return float(values.mean()) / sd
 
 
-def tost_p(values: Values, margin: float) -> float:
-    """Two one-sided paired t-tests for equivalence within ±margin: the larger p-value.
-
-    Small p means the mean change is shown to lie inside (-margin, +margin)."""
-    from scipy.special import stdtr
-
-    if values.size < 2:
-        return NAN
-    if np.ptp(values) == 0:
-        return 0.0 if abs(values.mean()) < margin else 1.0
-    error = float(values.std(ddof=1)) / math.sqrt(values.size)
-    mean, freedom = float(values.mean()), values.size - 1
-    above = float(stdtr(freedom, -(mean + margin) / error))  # H0: mean <= -margin
-    below = float(stdtr(freedom, (mean - margin) / error))  # H0: mean >= +margin
-    return max(above, below)
-
-
 def _z(probability: float) -> float:
     from scipy.special import ndtri
 
@@ -181,17 +175,6 @@ def minimum_detectable_effect(sd: float, n: int, alpha: float, power: float = PO
     if n < 2 or not math.isfinite(sd):
         return NAN
     return (_z(1 - alpha / 2) + _z(power)) * sd / math.sqrt(n)
-
-
-def queries_needed(sd: float, distance: float, alpha: float, two_sided: bool = True) -> float:
-    """Queries for a test at ``alpha`` to resolve a mean ``distance`` away from its threshold
-    with power ``POWER``; ``inf`` when the distance is 0."""
-    if not math.isfinite(sd) or sd == 0:
-        return NAN
-    if distance <= 0:
-        return math.inf
-    z_alpha = _z(1 - alpha / 2) if two_sided else _z(1 - alpha)
-    return math.ceil(((z_alpha + _z(POWER)) * sd / distance) ** 2)
 
 
 def adjust(p_values: Sequence[float], correction: Correction) -> list[float]:
@@ -229,11 +212,21 @@ def summarize(
     rng: np.random.Generator,
     resamples: int = 9999,
     confidence: float = 0.95,
+    bounds: Bounds | None = None,
 ) -> Summary:
+    """Mean, CI, tests and effect sizes of ``values``. With ``bounds`` (every value lies in
+    them), the CI inverts the bounded-mean tests; without, it is the BCa bootstrap's."""
     data = np.asarray(values, dtype=float)
     if data.size == 0:
         return Summary(NAN, NAN, NAN, NAN, 0)
-    low, high = bootstrap_ci(data, rng, resamples, confidence)
+    if bounds is not None:
+        low, high = (float(v) for v in interval(data, bounds, confidence))
+        method = "bounded"
+    elif data.size < 2 or np.ptp(data) == 0:
+        low, high, method = NAN, NAN, "none"  # one value, or all equal: nothing to resample
+    else:
+        low, high = bootstrap_ci(data, rng, resamples, confidence)
+        method = "bootstrap"
     return Summary(
         mean=float(data.mean()),
         ci_low=low,
@@ -244,4 +237,5 @@ def summarize(
         p_randomization=sign_flip_p(data, rng, resamples),
         effect_dz=cohen_dz(data),
         rank_biserial=rank_biserial(data),
+        interval=method,
     )

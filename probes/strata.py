@@ -11,7 +11,7 @@ import numpy as np
 
 from instructprobe.perturb import Case, Family, Variant
 from instructprobe.perturb.text import content_words, stem
-from instructprobe.probes.analysis import Group, Tested
+from instructprobe.probes.analysis import Group, Tested, change_bounds
 from instructprobe.probes.grid import per_query
 from instructprobe.probes.measures import Measure
 from instructprobe.probes.observe import Observation
@@ -119,7 +119,7 @@ def groups(
             key = StratumKey(retriever, family, metric, dimension, level, strength)
             deltas = [v.delta for v in per_query(grouped[level])]
             stream = ("strata", retriever, family.value, str(metric), dimension, level)
-            found.append(Group(key, deltas, stream, MIN_QUERIES))
+            found.append(Group(key, deltas, stream, MIN_QUERIES, change_bounds(metric)))
     return found
 
 

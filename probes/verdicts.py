@@ -1,5 +1,13 @@
 """Verdict rules: when a family holds, breaks, or is inconclusive — stated, not implied — and
-the measures each kind of expectation is judged on (the first one decides)."""
+the measures each kind of expectation is judged on (the first one decides).
+
+Each rule names two *claims* about the mean per-query change of its deciding measure, one that
+makes the family hold and one that makes it break, and each claim is shown by a bounded-mean
+test (``probes.bounded``) whose error rate holds at every n for any deltas within the measure's
+range. At the claim's boundary (a true change exactly at the margin, say) the test claims it
+wrongly at most α of the time; ``benchmarks/calibration.py`` measures those rates. A verdict
+that neither test reaches is inconclusive, with the reason and about how many queries would
+settle it."""
 
 from __future__ import annotations
 
@@ -8,7 +16,12 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
+
 from instructprobe.perturb.model import ExpectationKind
+from instructprobe.probes import bounded
+from instructprobe.probes.bounded import Bounds
 from instructprobe.probes.measures import (
     AP,
     NDCG,
@@ -26,7 +39,6 @@ from instructprobe.probes.measures import (
 )
 from instructprobe.probes.request import Correction
 from instructprobe.probes.results import Verdict
-from instructprobe.probes.stats import NAN, Summary, queries_needed
 
 if TYPE_CHECKING:
     from instructprobe.probes.request import RunRequest
@@ -69,133 +81,237 @@ def rise_is_better(measure: Measure, kind: ExpectationKind) -> bool:
     return not better if kind is ExpectationKind.SENSITIVE else better
 
 
+Values = npt.NDArray[np.float64]
+
+
+class Claim(abc.ABC):
+    """A statement about the mean change that a one-sided bounded-mean test can show."""
+
+    @abc.abstractmethod
+    def p(self, values: Values, bounds: Bounds) -> float:
+        """The test's p-value: small when the data show the claim."""
+
+    @abc.abstractmethod
+    def fewest(self, level: float, bounds: Bounds) -> int:
+        """The fewest queries with which any data could show the claim at ``level``."""
+
+    @abc.abstractmethod
+    def queries_needed(self, values: Values, level: float, bounds: Bounds) -> float:
+        """About how many queries would show the claim at ``level`` with power 0.8, were
+        ``values`` the true distribution of the changes (``bounded.queries_needed``)."""
+
+    @abc.abstractmethod
+    def describe(self, name: str, scale: float = 1.0) -> str:
+        """The claim in words, of the measure ``name`` shown at ``scale``."""
+
+
 @dataclass(frozen=True)
-class Evidence:
-    """A cell's summary with its p-values adjusted over the whole grid."""
+class Above(Claim):
+    """The mean change is above ``c``."""
 
-    summary: Summary
-    p_adjusted: float = NAN
-    tost_p_adjusted: float = NAN
+    c: float
+
+    def p(self, values: Values, bounds: Bounds) -> float:
+        return float(bounded.p_above(values, self.c, bounds))
+
+    def fewest(self, level: float, bounds: Bounds) -> int:
+        return bounded.fewest_to_show_above(self.c, level, bounds)
+
+    def queries_needed(self, values: Values, level: float, bounds: Bounds) -> float:
+        return bounded.queries_needed(values, self.c, True, level, bounds)
+
+    def describe(self, name: str, scale: float = 1.0) -> str:
+        return f"{name} > {self.c * scale:g}"
 
 
+@dataclass(frozen=True)
+class Below(Claim):
+    """The mean change is below ``c``."""
+
+    c: float
+
+    def p(self, values: Values, bounds: Bounds) -> float:
+        return float(bounded.p_below(values, self.c, bounds))
+
+    def fewest(self, level: float, bounds: Bounds) -> int:
+        return bounded.fewest_to_show_above(-self.c, level, bounds.mirrored())
+
+    def queries_needed(self, values: Values, level: float, bounds: Bounds) -> float:
+        return bounded.queries_needed(values, self.c, False, level, bounds)
+
+    def describe(self, name: str, scale: float = 1.0) -> str:
+        return f"{name} < {self.c * scale:g}"
+
+
+@dataclass(frozen=True)
+class Within(Claim):
+    """The mean change lies inside (-margin, +margin): both one-sided tests reject (TOST)."""
+
+    margin: float
+
+    def _sides(self) -> tuple[Above, Below]:
+        return Above(-self.margin), Below(self.margin)
+
+    def p(self, values: Values, bounds: Bounds) -> float:
+        return max(side.p(values, bounds) for side in self._sides())
+
+    def fewest(self, level: float, bounds: Bounds) -> int:
+        """Both sides at once: every value at 0, the best data for both (the margin is
+        symmetric and inside the bounds)."""
+        low = max(side.fewest(level, bounds) for side in self._sides())
+        high = low
+        while self.p(np.zeros(high), bounds) >= level and high < 10**7:
+            low, high = high, max(high + 1, math.ceil(high * 1.5))
+        while low < high:  # the p of n zeros falls as n grows: the first n below the level
+            middle = (low + high) // 2
+            if self.p(np.zeros(middle), bounds) < level:
+                high = middle
+            else:
+                low = middle + 1
+        return high
+
+    def queries_needed(self, values: Values, level: float, bounds: Bounds) -> float:
+        return max(side.queries_needed(values, level, bounds) for side in self._sides())
+
+    def describe(self, name: str, scale: float = 1.0) -> str:
+        return f"|{name}| < {self.margin * scale:g}"
+
+
+@dataclass(frozen=True)
+class Beyond(Claim):
+    """The mean change lies outside [-margin, +margin], on either side: the smaller of the two
+    one-sided p-values, doubled (a change beyond the margin breaks either way)."""
+
+    margin: float
+
+    def _sides(self) -> tuple[Below, Above]:
+        return Below(-self.margin), Above(self.margin)
+
+    def p(self, values: Values, bounds: Bounds) -> float:
+        return min(1.0, 2 * min(side.p(values, bounds) for side in self._sides()))
+
+    def fewest(self, level: float, bounds: Bounds) -> int:
+        return min(side.fewest(level / 2, bounds) for side in self._sides())
+
+    def queries_needed(self, values: Values, level: float, bounds: Bounds) -> float:
+        return min(side.queries_needed(values, level / 2, bounds) for side in self._sides())
+
+    def describe(self, name: str, scale: float = 1.0) -> str:
+        return f"|{name}| > {self.margin * scale:g}"
+
+
+@dataclass(frozen=True)
 class Rule(abc.ABC):
+    """A family's verdict from two claims about its deciding measure's mean change: ``holds``
+    makes it hold, ``breaks`` makes it break (each shown by its test at the adjusted level);
+    otherwise the verdict is inconclusive."""
+
+    thresholds: Thresholds
     measure: Measure
 
+    @property
     @abc.abstractmethod
-    def decide(self, evidence: Evidence) -> Verdict: ...
+    def holds(self) -> Claim: ...
+
+    @property
+    @abc.abstractmethod
+    def breaks(self) -> Claim: ...
 
     @abc.abstractmethod
-    def queries_needed(self, evidence: Evidence) -> float:
-        """For an inconclusive cell: about how many queries would settle it (power 0.8),
-        assuming the observed mean and spread are the true ones; ``inf`` if no number would."""
+    def nearer(self, mean: float) -> Claim | None:
+        """The claim the observed mean points to (what more queries could show), or None when
+        neither is in reach."""
 
-    @abc.abstractmethod
-    def describe(self) -> str: ...
+    @property
+    def bounds(self) -> Bounds:
+        low, high = self.measure.CHANGE_RANGE or (-1.0, 1.0)
+        return Bounds(low, high)
+
+    def decide(self, p_holds: float, p_breaks: float) -> Verdict:
+        """From the two claims' adjusted p-values. Both shown would contradict each other
+        (which a valid test makes rare): then nothing is claimed."""
+        alpha = self.thresholds.alpha
+        holds, breaks = p_holds < alpha, p_breaks < alpha
+        if holds and breaks and self.contradicts():
+            return Verdict.INCONCLUSIVE
+        if holds:
+            return Verdict.HOLDS
+        return Verdict.BREAKS if breaks else Verdict.INCONCLUSIVE
+
+    def contradicts(self) -> bool:
+        """Whether the two claims cannot both be true."""
+        return True
+
+    def claim_text(self, claim: Claim) -> str:
+        return claim.describe(self._name(), self.measure.SCALE)
+
+    def _name(self) -> str:
+        return f"{self.measure}" if isinstance(self, FollowRule) else f"Δ{self.measure}"
+
+    def describe(self) -> str:
+        t = self.thresholds
+        return (
+            f"{self._name()}: holds if {self.claim_text(self.holds)} is shown, breaks if "
+            f"{self.claim_text(self.breaks)} is shown (bounded-mean tests, "
+            f"{t.correction.value}-adjusted p < {t.alpha:g}); else inconclusive"
+        )
 
 
 @dataclass(frozen=True)
 class EquivalenceRule(Rule):
-    """Holds when TOST shows the change is inside ±margin; breaks when a significant change is
-    larger than the margin."""
+    """Holds when the change is shown inside ±margin; breaks when it is shown beyond it."""
 
-    thresholds: Thresholds
-    measure: Measure
+    @property
+    def holds(self) -> Claim:
+        return Within(self.thresholds.margin)
 
-    def decide(self, evidence: Evidence) -> Verdict:
-        s, t = evidence.summary, self.thresholds
-        if not s.defined:
-            return Verdict.INCONCLUSIVE
-        if evidence.tost_p_adjusted < t.alpha:
-            return Verdict.HOLDS
-        if evidence.p_adjusted < t.alpha and abs(s.mean) > t.margin:
-            return Verdict.BREAKS
-        return Verdict.INCONCLUSIVE
+    @property
+    def breaks(self) -> Claim:
+        return Beyond(self.thresholds.margin)
 
-    def queries_needed(self, evidence: Evidence) -> float:
-        s, t = evidence.summary, self.thresholds
-        if abs(s.mean) < t.margin:
-            return queries_needed(s.sd, t.margin - abs(s.mean), t.alpha, two_sided=False)
-        return queries_needed(s.sd, abs(s.mean), t.alpha)
-
-    def describe(self) -> str:
-        t = self.thresholds
-        return (
-            f"Δ{self.measure}: holds if TOST (paired t, α={t.alpha:g}, {t.correction.value}-"
-            f"adjusted) shows it within ±{t.margin:g}; breaks if the Wilcoxon p "
-            f"({t.correction.value}-adjusted) < {t.alpha:g} and |mean Δ| > {t.margin:g}; "
-            "else inconclusive"
-        )
+    def nearer(self, mean: float) -> Claim | None:
+        return self.holds if abs(mean) < self.thresholds.margin else self.breaks
 
 
 @dataclass(frozen=True)
 class SensitivityRule(Rule):
-    """Holds (the instruction is read beyond its keywords) when a significant drop is larger
-    than the margin; breaks (a bag-of-keywords reading) when TOST shows the change is inside
-    ±margin."""
+    """Holds (the instruction is read beyond its keywords) when a drop larger than the margin
+    is shown; breaks (a bag-of-keywords reading) when the change is shown inside ±margin."""
 
-    thresholds: Thresholds
-    measure: Measure
+    @property
+    def holds(self) -> Claim:
+        return Below(-self.thresholds.margin)
 
-    def decide(self, evidence: Evidence) -> Verdict:
-        s, t = evidence.summary, self.thresholds
-        if not s.defined:
-            return Verdict.INCONCLUSIVE
-        if evidence.p_adjusted < t.alpha and s.mean < -t.margin:
-            return Verdict.HOLDS
-        if evidence.tost_p_adjusted < t.alpha:
-            return Verdict.BREAKS
-        return Verdict.INCONCLUSIVE
+    @property
+    def breaks(self) -> Claim:
+        return Within(self.thresholds.margin)
 
-    def queries_needed(self, evidence: Evidence) -> float:
-        s, t = evidence.summary, self.thresholds
-        if s.mean < -t.margin:
-            return queries_needed(s.sd, abs(s.mean), t.alpha)
-        if s.mean < t.margin:
-            return queries_needed(s.sd, t.margin - abs(s.mean), t.alpha, two_sided=False)
-        return math.inf  # a rise beyond the margin: neither a drop nor equivalence is in reach
-
-    def describe(self) -> str:
-        t = self.thresholds
-        return (
-            f"Δ{self.measure}: holds (reads beyond keywords) if the Wilcoxon p "
-            f"({t.correction.value}-adjusted) < {t.alpha:g} and mean Δ < −{t.margin:g}; breaks "
-            f"(a bag-of-keywords reading) if TOST (paired t, α={t.alpha:g}, "
-            f"{t.correction.value}-adjusted) shows it within ±{t.margin:g}; else inconclusive"
-        )
+    def nearer(self, mean: float) -> Claim | None:
+        margin = self.thresholds.margin
+        if mean <= -margin:
+            return self.holds
+        return self.breaks if mean < margin else None  # a rise beyond the margin: neither
 
 
 @dataclass(frozen=True)
 class FollowRule(Rule):
-    """Holds when p-MRR is shown above 0; breaks when a follow effect of ``follow_margin``
-    is ruled out."""
+    """Holds (follows) when p-MRR is shown above 0; breaks when it is shown below the follow
+    margin (a follow effect of that size is ruled out). A p-MRR shown in between follows,
+    weakly: it holds."""
 
-    thresholds: Thresholds
-    measure: Measure
+    @property
+    def holds(self) -> Claim:
+        return Above(0.0)
 
-    def decide(self, evidence: Evidence) -> Verdict:
-        s, t = evidence.summary, self.thresholds
-        if not s.defined:
-            return Verdict.INCONCLUSIVE
-        if s.ci_low > 0 and evidence.p_adjusted < t.alpha:
-            return Verdict.HOLDS
-        if s.ci_high < t.follow_margin:
-            return Verdict.BREAKS
-        return Verdict.INCONCLUSIVE
+    @property
+    def breaks(self) -> Claim:
+        return Below(self.thresholds.follow_margin)
 
-    def queries_needed(self, evidence: Evidence) -> float:
-        s, t = evidence.summary, self.thresholds
-        if s.mean > 0:
-            return queries_needed(s.sd, s.mean, t.alpha)
-        return queries_needed(s.sd, t.follow_margin - s.mean, t.alpha)
+    def contradicts(self) -> bool:
+        return False
 
-    def describe(self) -> str:
-        t = self.thresholds
-        return (
-            f"{self.measure}: holds (follows) if its 95% CI lower bound > 0 and the Wilcoxon p "
-            f"({t.correction.value}-adjusted) < {t.alpha:g}; breaks if the CI upper bound < "
-            f"{self.measure.shown(t.follow_margin):g} (×{self.measure.SCALE:g} scale); else "
-            "inconclusive"
-        )
+    def nearer(self, mean: float) -> Claim | None:
+        return self.holds if mean > 0 else self.breaks
 
 
 def rules(thresholds: Thresholds, cutoff: int) -> dict[ExpectationKind, Rule]:

@@ -79,8 +79,8 @@ def _verdict_cell(cell: Cell | None, alpha: float) -> Inline:
         return spans("–")
     return spans(
         Span(str(cell.verdict).upper(), str(cell.verdict)),
-        f" {cell.metric} {fmt.number(cell.delta, cell.metric, True)} {fmt.ci(cell)}"
-        f" p {fmt.p_value(cell.p_adjusted)}{fmt.stars(cell.p_adjusted, alpha)}",
+        f" {cell.metric} {fmt.number(cell.delta, cell.metric, True)} {fmt.ci(cell)};"
+        f" {fmt.decided(cell, alpha)}",
     )
 
 
@@ -129,15 +129,23 @@ def verdicts(result: RunResult) -> list[Block]:
     rules = dict.fromkeys(c.rule for c in result.cells if c.rule)
     blocks: list[Block] = [
         Heading(2, "Verdicts", "verdicts"),
-        Table(("family", *names), tuple(rows), caption="Δ with its 95% CI and adjusted p."),
+        Table(
+            ("family", *names),
+            tuple(rows),
+            caption="Δ with its 95% CI; the claim that decided and its adjusted p.",
+        ),
         Paragraph(spans(Span("Rules", "strong"), f" ({fmt.DECIDES} marks the deciding measure)")),
         Bullets(tuple(spans(rule) for rule in rules)),
         Paragraph(
             spans(
                 Span(
-                    "Directional families are judged by their edited qrels; p-MRR is FollowIR's, "
-                    "shown ×100. CIs: BCa bootstrap over queries; p: Wilcoxon signed-rank "
-                    f"(Pratt), {result.request.correction}-adjusted over the grid; *** < 0.001, "
+                    "A verdict's claim is shown by a bounded-mean test (valid at every n for "
+                    "changes within the measure's range), its p adjusted over the deciding "
+                    "cells. Directional families are judged by their edited qrels; p-MRR is "
+                    "FollowIR's, shown ×100. CIs of bounded measures invert the same tests, of "
+                    "the others (rank shift, moved) come from the BCa bootstrap; p "
+                    "(measurements): Wilcoxon signed-rank (Pratt), "
+                    f"{result.request.correction}-adjusted over the grid; *** < 0.001, "
                     "** < 0.01, * < 0.05.",
                     "dim",
                 )
@@ -148,13 +156,7 @@ def verdicts(result: RunResult) -> list[Block]:
     if open_cells:
         items = []
         for c in open_cells:
-            needed = c.queries_needed
-            settle = (
-                f"about {needed:.0f} queries would settle it (n = {c.n})"
-                if fmt.finite(needed)
-                else "no number of queries would settle it at this effect"
-            )
-            items.append(spans(f"{c.family} / {c.retriever}: {settle}"))
+            items.append(spans(f"{c.family} / {c.retriever}: {fmt.settle(c)}"))
         blocks += [Heading(3, "Inconclusive"), Bullets(tuple(items))]
     return blocks
 

@@ -73,3 +73,29 @@ def join(items: Sequence[str], last: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def decided(cell: Cell, alpha: float = 0.05, short: bool = False) -> str:
+    """The claim that decided a verdict (or that more queries could show) and its adjusted p,
+    e.g. ``|ΔnDCG@10| < 0.05 p 0.003**``; ``short`` names the change just ``Δ``."""
+    if cell.claim is None:
+        return "no claim in reach"
+    claim = cell.claim.replace(f"Δ{cell.metric}", "Δ") if short else cell.claim
+    return f"{claim} p {p_value(cell.claim_p)}{stars(cell.claim_p, alpha)}"
+
+
+def settle(cell: Cell) -> str:
+    """Why a verdict is inconclusive, and how many queries would settle it."""
+    needed = cell.queries_needed
+    reason = cell.reason or "not settled"
+    if needed is None or not math.isfinite(needed):
+        return f"{reason}; no number of queries would settle it at this effect"
+    if reason.endswith(f"at least {needed:.0f}"):
+        return reason
+    return f"{reason}; about {needed:.0f} queries would settle it"
+
+
+INTERVALS = {
+    "bounded": "bounded-mean (valid at every n for changes within the measure's range)",
+    "bootstrap": "BCa bootstrap",
+}

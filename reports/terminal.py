@@ -36,10 +36,10 @@ def short_rule(cell: Cell, result: RunResult) -> str:
     s = result.request
     if cell.expectation is ExpectationKind.DIRECTIONAL:
         limit = fmt.number(s.follow_margin, cell.metric)
-        return f"{cell.metric}: CI > 0 holds, CI < {limit} breaks"
+        return f"{cell.metric}: > 0 holds, < {limit} breaks"
     if cell.expectation is ExpectationKind.SENSITIVE:
-        return f"Δ{cell.metric}: drop > {s.margin:g} holds, TOST within ±{s.margin:g} breaks"
-    return f"Δ{cell.metric}: TOST within ±{s.margin:g} holds"
+        return f"Δ{cell.metric}: < −{s.margin:g} holds, |Δ| < {s.margin:g} breaks"
+    return f"Δ{cell.metric}: |Δ| < {s.margin:g} holds, > {s.margin:g} breaks"
 
 
 Row = Sequence["str | Text"]
@@ -94,13 +94,12 @@ def verdict_table(result: RunResult) -> Table:
             if cell is None or cell.verdict is None:
                 row.append("–")
                 continue
-            p = f"p {fmt.p_value(cell.p_adjusted)}{fmt.stars(cell.p_adjusted, alpha)}"
             row.append(
                 Text.assemble(
                     (str(cell.verdict).upper(), VERDICT_STYLE[cell.verdict]),
                     f"\n{cell.metric} {fmt.number(cell.delta, cell.metric, True)}",
                     ("\n" + fmt.ci(cell), "dim"),
-                    ("\n" + p, "dim"),
+                    ("\n" + fmt.decided(cell, alpha, short=True), "dim"),
                 )
             )
         table.add_row(*row, end_section=True)
@@ -147,8 +146,10 @@ def rules_text(result: RunResult) -> Text:
         text.append(f"• {rule}\n")
     correction = result.request.correction
     text.append(
-        "Directional families are judged by their edited qrels; p-MRR is FollowIR's, ×100. "
-        "CIs: BCa bootstrap over queries; p adj: Wilcoxon signed-rank (Pratt), "
+        "A verdict's claim is shown by a bounded-mean test (valid at every n for changes within "
+        "the measure's range), its p adjusted over the deciding cells. Directional families are "
+        "judged by their edited qrels; p-MRR is FollowIR's, ×100. CIs: "
+        f"{_methods(result)}, over queries; p adj (measurements): Wilcoxon signed-rank (Pratt), "
         f"{correction}-adjusted over the grid; *** < 0.001, ** < 0.01, * < 0.05 "
         f"(never at or above α = {result.request.alpha:g}).",
         style="dim",
@@ -156,11 +157,9 @@ def rules_text(result: RunResult) -> Text:
     return text
 
 
-def _settle(cell: Cell) -> str:
-    needed = cell.queries_needed
-    if not fmt.finite(needed):
-        return "no number of queries would settle it at this effect"
-    return f"about {needed:.0f} queries would settle it (n = {cell.n})"
+def _methods(result: RunResult) -> str:
+    used = dict.fromkeys(c.interval for c in result.cells if c.interval in fmt.INTERVALS)
+    return " or ".join(f"{fmt.INTERVALS[m]} ({m})" for m in used) or "none"
 
 
 def open_questions(result: RunResult) -> Text | None:
@@ -169,7 +168,7 @@ def open_questions(result: RunResult) -> Text | None:
         return None
     text = Text("Inconclusive\n", style="bold")
     for c in open_cells:
-        text.append(f"• {c.family} / {c.retriever}: {_settle(c)}\n")
+        text.append(f"• {c.family} / {c.retriever}: {fmt.settle(c)}\n")
     return text
 
 

@@ -29,10 +29,12 @@ class Measure(abc.ABC):
 
     ``HIGHER_IS_BETTER`` says which way is good (a displacement such as rank shift grows as
     rankings get worse); ``SCALE`` and ``DIGITS`` are how reports print it (p-MRR ×100, as the
-    papers do)."""
+    papers do). ``CHANGE_RANGE`` bounds a per-query change of the measure, where it is bounded
+    tightly enough for the bounded-mean tests and intervals (None: a bootstrap interval)."""
 
     NAME: ClassVar[str]
     HIGHER_IS_BETTER: ClassVar[bool] = True
+    CHANGE_RANGE: ClassVar[tuple[float, float] | None] = None
     SCALE: ClassVar[float] = 1.0
     DIGITS: ClassVar[int] = 3
     cutoff: int | None = None
@@ -50,7 +52,10 @@ class Measure(abc.ABC):
 
 
 class RankingMeasure(Measure):
-    """Scores one ranking against one set of judgments; ``None`` where it is undefined."""
+    """Scores one ranking against one set of judgments (a score in [0, 1]); ``None`` where it
+    is undefined."""
+
+    CHANGE_RANGE = (-1.0, 1.0)
 
     @abc.abstractmethod
     def score(self, ranking: Sequence[str], qrels: Qrels) -> float | None: ...

@@ -16,6 +16,7 @@ class KendallTau(PairedMeasure):
 
     NAME = "tau"
     IDENTITY = 1.0
+    CHANGE_RANGE = (-2.0, 0.0)
 
     def score_pair(
         self, before: Sequence[str], after: Sequence[str], qrels_before: Qrels, qrels_after: Qrels

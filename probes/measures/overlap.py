@@ -10,6 +10,7 @@ class Overlap(PairedMeasure):
 
     NAME = "overlap"
     IDENTITY = 1.0
+    CHANGE_RANGE = (-1.0, 0.0)
 
     def score_pair(
         self, before: Sequence[str], after: Sequence[str], qrels_before: Qrels, qrels_after: Qrels

@@ -12,6 +12,7 @@ class PairAccuracy(PairedMeasure):
     whose relevant document flips, which is what makes it strict."""
 
     NAME = "pair-acc"
+    CHANGE_RANGE = (0.0, 1.0)
 
     def score_pair(
         self, before: Sequence[str], after: Sequence[str], qrels_before: Qrels, qrels_after: Qrels

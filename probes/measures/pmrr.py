@@ -25,6 +25,7 @@ class PMRR(PairedMeasure):
 
     NAME = "p-MRR"
     SCALE = 100.0
+    CHANGE_RANGE = (-1.0, 1.0)
     DIGITS = 1
 
     def score_pair(

@@ -16,6 +16,7 @@ class RBO(PairedMeasure):
 
     NAME = "RBO"
     IDENTITY = 1.0
+    CHANGE_RANGE = (-1.0, 0.0)
     p: float = 0.9
 
     def __post_init__(self) -> None:

@@ -31,6 +31,7 @@ class WorstVariant(Measure):
     which takes the minimum over a query's *different instructions*."""
 
     NAME = "worst-nDCG"
+    CHANGE_RANGE = (-1.0, 0.0)
 
 
 def robustness(scores: Mapping[str, float], query_of: Mapping[str, str]) -> float | None:

@@ -118,7 +118,8 @@ def test_gate_passes_with_exit_0(capsys, tmp_path, results_file):
     gates = tmp_path / "gates.toml"
     gates.write_text(
         f"results = '{results_file}'\n"
-        "[[gate]]\nrule = 'verdict'\nfamily = 'reorder'\nis = 'holds'\nretrievers = ['bm25']\n",
+        "[[gate]]\nrule = 'verdict'\nfamily = 'reorder'\nis_not = 'breaks'\n"
+        "retrievers = ['bm25']\n",
         encoding="utf-8",
     )
     code, out, _ = run(capsys, "gate", str(gates))
@@ -178,7 +179,7 @@ def test_probe_run_and_probe_gate_make_the_same_run(capsys, tmp_path):
     gates = tmp_path / "gates.toml"
     gates.write_text(
         "[run]\nretrievers = 'bm25'\nlimit = 6\nresamples = 200\nfamilies = 'reorder'\n"
-        "[[gate]]\nrule = 'verdict'\nfamily = 'reorder'\nis = 'holds'\n",
+        "[[gate]]\nrule = 'verdict'\nfamily = 'reorder'\nis_not = 'breaks'\n",
         encoding="utf-8",
     )
     gated = tmp_path / "gated.json"

@@ -49,5 +49,6 @@ def test_run_takes_a_request_or_keyword_settings_not_both(bm25, starter):
 def test_run_by_names_reads_the_suite_and_resolves_the_retrievers():
     result = instructprobe.run(retrievers="bm25", limit=3, resamples=200, families="reorder")
     assert result.suite.name == "starter" and result.retriever_names() == ["bm25"]
-    verdicts = result.verdicts()
-    assert verdicts["bm25", instructprobe.Family.REORDER].verdict is instructprobe.Verdict.HOLDS
+    cell = result.verdicts()["bm25", instructprobe.Family.REORDER]
+    assert cell.delta == 0 and cell.verdict is instructprobe.Verdict.INCONCLUSIVE
+    assert cell.reason.startswith("3 queries cannot show |ΔnDCG@10| < 0.05")

@@ -23,9 +23,14 @@ def test_same_seed_same_interval():
     assert summarize(values, rng(5), 1000) == summarize(values, rng(5), 1000)
 
 
-def test_all_zero_differences_are_certain_and_not_significant():
+def test_all_zero_differences_are_not_significant_and_not_certain():
     s = summarize([0.0] * 12, rng())
-    assert (s.mean, s.ci_low, s.ci_high, s.p_value) == (0.0, 0.0, 0.0, 1.0)
+    assert (s.mean, s.p_value, s.interval) == (0.0, 1.0, "none")
+    assert math.isnan(s.ci_low), "resampling twelve equal values would claim a certain mean"
+    from instructprobe.probes.bounded import CHANGE
+
+    bounded = summarize([0.0] * 12, rng(), bounds=CHANGE)
+    assert bounded.ci_low < -0.1 and bounded.ci_high > 0.1, "rare changes are not ruled out"
 
 
 def test_no_values_is_undefined():
@@ -36,10 +41,10 @@ def test_no_values_is_undefined():
 def test_signed_rank_matches_scipy_pratt():
     from scipy import stats
 
-    tied = np.array([0.0, 0.1, -0.3, 0.4, 0.2, 0.0, 0.5, 0.6])
+    tied = np.random.default_rng(8).choice([0.0, 0.1, -0.3, 0.4, 0.2, -0.1, 0.5], 80)
     assert signed_rank_p(tied) == pytest.approx(
         stats.wilcoxon(tied, zero_method="pratt", method="approx").pvalue
-    )
+    ), "above 50 values: the tie-corrected normal approximation"
     untied = np.array([0.1, -0.3, 0.4, 0.2, 0.5, 0.6, -0.05])
     assert signed_rank_p(untied) == pytest.approx(stats.wilcoxon(untied, method="exact").pvalue)
 
@@ -76,17 +81,6 @@ def test_effect_sizes():
     assert cohen_dz(values) == pytest.approx(values.mean() / values.std(ddof=1))
     # ranks of |d|: 1 -> 1.5, 2 -> 3, 3 -> 4, -1 -> 1.5; T+ = 8.5, T- = 1.5
     assert rank_biserial(values) == pytest.approx((8.5 - 1.5) / 10)
-
-
-def test_tost_shows_equivalence_only_with_enough_evidence():
-    from instructprobe.probes.stats import tost_p
-
-    generator = np.random.default_rng(3)
-    tight = generator.normal(0.0, 0.02, size=80)
-    wide = generator.normal(0.0, 0.5, size=10)
-    assert tost_p(tight, 0.05) < 0.001
-    assert tost_p(wide, 0.05) > 0.3
-    assert tost_p(np.zeros(5), 0.05) == 0.0
 
 
 def test_holm_and_bh_adjustments():
@@ -154,15 +148,38 @@ def test_bca_interval_is_scipys_for_the_same_generator(seed):
     np.testing.assert_allclose(ours, (theirs.low, theirs.high), rtol=1e-12)
 
 
-def test_tost_p_is_the_larger_of_scipys_two_one_sided_t_tests():
+def test_small_samples_with_ties_or_zeros_get_the_exact_permutation_p():
+    """[.1, .2, .2, .3, .4]: no sign pattern of five values gives p below 2/32 = 0.0625 (the
+    normal approximation said 0.042)."""
+    assert signed_rank_p(np.array([0.1, 0.2, 0.2, 0.3, 0.4])) == pytest.approx(0.0625)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_permutation_p_is_scipys_permutation_wilcoxon(seed):
     from scipy import stats
 
-    from instructprobe.probes.stats import tost_p
+    generator = np.random.default_rng(seed)
+    values = np.round(generator.normal(0.1, 1, int(generator.integers(4, 14))), 1)
+    values[: int(generator.integers(0, 3))] = 0.0
+    if not np.any(values):
+        return
+    exact = stats.wilcoxon(
+        values, zero_method="pratt", method=stats.PermutationMethod(n_resamples=10**6)
+    )
+    assert signed_rank_p(values) == pytest.approx(exact.pvalue, rel=1e-12)
 
-    data = np.random.default_rng(5).normal(0.01, 0.05, 40)
-    above = stats.ttest_1samp(data, -0.05, alternative="greater").pvalue
-    below = stats.ttest_1samp(data, 0.05, alternative="less").pvalue
-    assert tost_p(data, 0.05) == pytest.approx(max(above, below), rel=1e-12)
+
+def test_bounded_values_get_the_bounded_interval_and_others_the_bootstrap():
+    from instructprobe.probes.bounded import CHANGE, interval
+
+    data = np.random.default_rng(4).normal(-0.1, 0.2, 30).clip(-1, 1)
+    bounded = summarize(data, np.random.default_rng(1), 999, bounds=CHANGE)
+    assert bounded.interval == "bounded"
+    assert (bounded.ci_low, bounded.ci_high) == tuple(interval(data, CHANGE))
+    boot = summarize(data, np.random.default_rng(1), 999)
+    assert boot.interval == "bootstrap" and boot.ci_low < boot.mean < boot.ci_high
+    flat = summarize(np.zeros(5), np.random.default_rng(1), 999)
+    assert flat.interval == "none" and np.isnan(flat.ci_low), "no bootstrap of equal values"
 
 
 def test_bh_adjustment_is_scipys_false_discovery_control():
@@ -179,10 +196,11 @@ def test_a_cached_run_needs_no_scipy_stats(fresh_python):
     """Importing scipy.stats costs about 0.7 s; the statistics of a run use scipy.special."""
     script = (
         "import sys, numpy as np\n"
-        "from instructprobe.probes.stats import summarize, adjust, tost_p, Correction\n"
-        "values = np.random.default_rng(0).normal(0, 1, 40)\n"
-        "summarize(values, np.random.default_rng(1), 999)\n"
-        "tost_p(values, 0.05); adjust([0.01, 0.2], Correction.BH)\n"
+        "from instructprobe.probes.stats import summarize, adjust, Correction\n"
+        "from instructprobe.probes.bounded import CHANGE\n"
+        "values = np.random.default_rng(0).normal(0, 0.2, 40).clip(-1, 1)\n"
+        "summarize(values, np.random.default_rng(1), 999, bounds=CHANGE)\n"
+        "summarize(values, np.random.default_rng(1), 999); adjust([0.01, 0.2], Correction.BH)\n"
         "print('scipy.stats' in sys.modules)\n"
     )
     assert fresh_python(script) == "False"

@@ -1,17 +1,22 @@
 import math
 
+import numpy as np
 import pytest
 
 from instructprobe.perturb import ExpectationKind
+from instructprobe.probes.bounded import CHANGE
 from instructprobe.probes.measures import NDCG, PMRR, parse
 from instructprobe.probes.request import Correction, RunRequest
 from instructprobe.probes.results import Verdict
-from instructprobe.probes.stats import Summary
 from instructprobe.probes.verdicts import (
+    Above,
+    Below,
+    Beyond,
     EquivalenceRule,
-    Evidence,
+    FollowRule,
     SensitivityRule,
     Thresholds,
+    Within,
     rise_is_better,
     rules,
 )
@@ -22,113 +27,90 @@ FOLLOW = rules(THRESHOLDS, 10)[ExpectationKind.DIRECTIONAL]
 SENSITIVITY = rules(THRESHOLDS, 10)[ExpectationKind.SENSITIVE]
 
 
-def evidence(mean, low, high, p=0.5, tost=0.5, sd=0.1):
-    return Evidence(Summary(mean, low, high, p, 30, sd=sd), p_adjusted=p, tost_p_adjusted=tost)
-
-
-@pytest.mark.parametrize(
-    ("e", "verdict"),
-    [
-        (evidence(0.0, -0.02, 0.03, tost=0.001), Verdict.HOLDS),
-        (evidence(-0.01, -0.015, -0.005, p=0.001, tost=0.001), Verdict.HOLDS),  # tiny but real
-        (evidence(-0.2, -0.3, -0.1, p=0.001, tost=0.9), Verdict.BREAKS),
-        (evidence(-0.06, -0.2, 0.01, p=0.2, tost=0.6), Verdict.INCONCLUSIVE),
-        (evidence(-0.04, -0.08, -0.01, p=0.01, tost=0.3), Verdict.INCONCLUSIVE),  # within margin
-    ],
-)
-def test_equivalence_rule(e, verdict):
-    assert EQUIVALENCE.decide(e) is verdict
-
-
-@pytest.mark.parametrize(
-    ("e", "verdict"),
-    [
-        (evidence(0.2, 0.1, 0.3, p=0.001), Verdict.HOLDS),
-        (evidence(0.2, 0.1, 0.3, p=0.2), Verdict.INCONCLUSIVE),  # CI > 0 but not after correction
-        (evidence(-0.2, -0.3, -0.1), Verdict.BREAKS),
-        (evidence(0.0, -0.02, 0.03), Verdict.BREAKS),  # rules out following by >= 5 points
-        (evidence(0.05, -0.05, 0.15), Verdict.INCONCLUSIVE),
-    ],
-)
-def test_follow_rule(e, verdict):
-    assert FOLLOW.decide(e) is verdict
-
-
-def test_every_kind_has_its_rule():
+def test_every_kind_has_its_rule_and_each_rule_its_claims():
     assert set(rules(THRESHOLDS, 10)) == set(ExpectationKind)
-    assert isinstance(SENSITIVITY, SensitivityRule) and SENSITIVITY.measure == NDCG(10)
+    assert isinstance(EQUIVALENCE, EquivalenceRule)
     assert isinstance(rules(THRESHOLDS, 10)[ExpectationKind.RELIANCE], EquivalenceRule)
-    assert FOLLOW.measure == PMRR()
+    assert (EQUIVALENCE.holds, EQUIVALENCE.breaks) == (Within(0.05), Beyond(0.05))
+    assert isinstance(SENSITIVITY, SensitivityRule) and SENSITIVITY.measure == NDCG(10)
+    assert (SENSITIVITY.holds, SENSITIVITY.breaks) == (Below(-0.05), Within(0.05))
+    assert isinstance(FOLLOW, FollowRule) and FOLLOW.measure == PMRR()
+    assert (FOLLOW.holds, FOLLOW.breaks) == (Above(0.0), Below(0.05))
+
+
+@pytest.mark.parametrize(
+    ("rule", "p_holds", "p_breaks", "verdict"),
+    [
+        (EQUIVALENCE, 0.001, 0.9, Verdict.HOLDS),
+        (EQUIVALENCE, 0.9, 0.001, Verdict.BREAKS),
+        (EQUIVALENCE, 0.2, 0.3, Verdict.INCONCLUSIVE),
+        (EQUIVALENCE, 0.01, 0.01, Verdict.INCONCLUSIVE),  # contradictory claims: nothing
+        (SENSITIVITY, 0.001, 0.9, Verdict.HOLDS),
+        (SENSITIVITY, 0.9, 0.001, Verdict.BREAKS),
+        (FOLLOW, 0.001, 0.9, Verdict.HOLDS),
+        (FOLLOW, 0.001, 0.001, Verdict.HOLDS),  # shown above 0 and below the margin: weakly
+        (FOLLOW, 0.2, 0.001, Verdict.BREAKS),
+        (FOLLOW, 0.2, 0.3, Verdict.INCONCLUSIVE),
+    ],
+)
+def test_a_verdict_is_the_claim_shown_at_the_adjusted_level(rule, p_holds, p_breaks, verdict):
+    assert rule.decide(p_holds, p_breaks) is verdict
+
+
+def test_within_is_both_one_sided_tests_and_beyond_the_smaller_doubled():
+    values = np.random.default_rng(2).normal(-0.02, 0.05, 200).clip(-1, 1)
+    lower, upper = Above(-0.05).p(values, CHANGE), Below(0.05).p(values, CHANGE)
+    assert Within(0.05).p(values, CHANGE) == max(lower, upper)
+    low_side, high_side = Below(-0.05).p(values, CHANGE), Above(0.05).p(values, CHANGE)
+    assert Beyond(0.05).p(values, CHANGE) == min(1.0, 2 * min(low_side, high_side))
+
+
+def test_clear_data_decide_and_too_few_queries_cannot():
+    generator = np.random.default_rng(5)
+    small = generator.normal(0.0, 0.02, 400).clip(-1, 1)
+    assert Within(0.05).p(small, CHANGE) < 0.001
+    collapse = generator.normal(-0.3, 0.1, 100).clip(-1, 1)
+    assert Beyond(0.05).p(collapse, CHANGE) < 0.001
+    assert Within(0.05).p(np.zeros(10), CHANGE) > 0.5, "ten zeros cannot rule out rare drops"
+
+
+def test_the_fewest_queries_that_could_show_a_claim():
+    fewest = Within(0.05).fewest(0.05, CHANGE)
+    assert Within(0.05).p(np.zeros(fewest), CHANGE) < 0.05
+    assert Within(0.05).p(np.zeros(fewest - 1), CHANGE) >= 0.05
+    # rejecting H0: mean <= -0.05 needs 0.95^n <= 0.05 even for the most powerful test
+    assert fewest >= math.log(0.05) / math.log(0.95)
+    assert Above(0.0).fewest(0.05, CHANGE) <= 6, "all at +1 shows a mean above 0 quickly"
 
 
 def test_the_rules_name_the_measure_of_the_cutoff():
     at_5 = rules(THRESHOLDS, 5)
-    assert at_5[ExpectationKind.INVARIANT].describe().startswith("ΔnDCG@5: holds if TOST")
-    assert at_5[ExpectationKind.SENSITIVE].describe().startswith("ΔnDCG@5: holds")
-    assert "CI upper bound < 5 (×100 scale)" in at_5[ExpectationKind.DIRECTIONAL].describe()
-
-
-@pytest.mark.parametrize(
-    ("e", "verdict"),
-    [
-        # reads beyond keywords: a significant drop larger than the margin
-        (evidence(-0.12, -0.18, -0.07, p=0.001, tost=0.9), Verdict.HOLDS),
-        # a bag-of-keywords reading: shown to stay within ±margin
-        (evidence(0.0, -0.02, 0.02, p=0.9, tost=0.001), Verdict.BREAKS),
-        (evidence(-0.01, -0.015, -0.005, p=0.001, tost=0.001), Verdict.BREAKS),  # real but tiny
-        # a drop, but not significant after correction
-        (evidence(-0.12, -0.25, 0.01, p=0.2, tost=0.9), Verdict.INCONCLUSIVE),
-        # significant, but smaller than the margin and not shown equivalent
-        (evidence(-0.04, -0.08, -0.01, p=0.01, tost=0.3), Verdict.INCONCLUSIVE),
-        # a significant rise is neither reading
-        (evidence(0.12, 0.07, 0.18, p=0.001, tost=0.9), Verdict.INCONCLUSIVE),
-    ],
-)
-def test_sensitivity_rule(e, verdict):
-    assert SENSITIVITY.decide(e) is verdict
-
-
-def test_sensitivity_is_the_opposite_reading_of_equivalence():
-    unchanged = evidence(0.0, -0.02, 0.02, p=0.9, tost=0.001)
-    collapsed = evidence(-0.12, -0.18, -0.07, p=0.001, tost=0.9)
-    assert EQUIVALENCE.decide(unchanged) is SENSITIVITY.decide(collapsed) is Verdict.HOLDS
-    assert EQUIVALENCE.decide(collapsed) is SENSITIVITY.decide(unchanged) is Verdict.BREAKS
-
-
-def test_sensitivity_says_how_many_queries_would_settle_it():
-    z_one, z_two, z_power = 1.6449, 1.95996, 0.8416
-    # within the margin: the queries TOST needs to show equivalence
-    inside = evidence(0.01, -0.06, 0.08, sd=0.2)
-    assert SENSITIVITY.queries_needed(inside) == math.ceil(((z_one + z_power) * 0.2 / 0.04) ** 2)
-    # beyond it on the drop side: the queries the test needs to show the drop
-    drop = evidence(-0.1, -0.3, 0.1, sd=0.3)
-    assert SENSITIVITY.queries_needed(drop) == math.ceil(((z_two + z_power) * 0.3 / 0.1) ** 2)
-    # a rise beyond the margin: no number of queries settles it
-    assert SENSITIVITY.queries_needed(evidence(0.1, 0.0, 0.2, sd=0.2)) == math.inf
-
-
-def test_inconclusive_cells_say_how_many_queries_would_settle_them():
-    e = evidence(0.0, -0.06, 0.06, sd=0.2)
-    # equivalence: (z_0.95 + z_0.8) * 0.2 / 0.05 squared
-    assert EQUIVALENCE.queries_needed(e) == math.ceil(((1.6449 + 0.8416) * 0.2 / 0.05) ** 2)
-    assert FOLLOW.queries_needed(evidence(0.1, -0.05, 0.25, sd=0.3)) == math.ceil(
-        ((1.95996 + 0.8416) * 0.3 / 0.1) ** 2
+    assert (
+        at_5[ExpectationKind.INVARIANT]
+        .describe()
+        .startswith(
+            "ΔnDCG@5: holds if |ΔnDCG@5| < 0.05 is shown, breaks if |ΔnDCG@5| > 0.05 is shown"
+        )
     )
+    assert (
+        at_5[ExpectationKind.SENSITIVE]
+        .describe()
+        .startswith(
+            "ΔnDCG@5: holds if ΔnDCG@5 < -0.05 is shown, breaks if |ΔnDCG@5| < 0.05 is shown"
+        )
+    )
+    directional = at_5[ExpectationKind.DIRECTIONAL].describe()
+    assert directional.startswith("p-MRR: holds if p-MRR > 0 is shown, breaks if p-MRR < 5")
+    assert "holm-adjusted p < 0.05" in directional
 
 
-def test_rules_say_their_thresholds():
-    assert "±0.05" in EQUIVALENCE.describe() and "TOST" in EQUIVALENCE.describe()
-    assert "lower bound > 0" in FOLLOW.describe() and "holm" in FOLLOW.describe()
-    described = SENSITIVITY.describe()
-    assert "mean Δ < −0.05" in described and "TOST" in described and "±0.05" in described
-    assert "holds (reads beyond keywords)" in described and "bag-of-keywords" in described
-
-
-def test_undefined_summary_is_inconclusive():
-    nan = float("nan")
-    empty = Evidence(Summary(nan, nan, nan, nan, 0))
-    assert EQUIVALENCE.decide(empty) is FOLLOW.decide(empty) is Verdict.INCONCLUSIVE
-    assert SENSITIVITY.decide(empty) is Verdict.INCONCLUSIVE
+def test_the_claim_the_data_point_to():
+    assert EQUIVALENCE.nearer(0.01) == Within(0.05)
+    assert EQUIVALENCE.nearer(-0.2) == Beyond(0.05)
+    assert SENSITIVITY.nearer(-0.2) == Below(-0.05)
+    assert SENSITIVITY.nearer(0.0) == Within(0.05)
+    assert SENSITIVITY.nearer(0.2) is None, "a rise beyond the margin is neither reading"
+    assert FOLLOW.nearer(0.1) == Above(0.0) and FOLLOW.nearer(-0.1) == Below(0.05)
 
 
 def test_thresholds_are_the_requests():
