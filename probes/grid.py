@@ -170,9 +170,10 @@ def _why_open(
         return "the change rises beyond the margin, which neither claim covers", math.inf
     text = rule.claim_text(claim)
     fewest = claim.fewest(level, rule.bounds)
+    queries = "1 query" if n == 1 else f"{n} queries"
     if n < fewest:
         return (
-            f"{n} queries cannot show {text} at the corrected level {level:.2g}, whatever "
+            f"{queries} cannot show {text} at the corrected level {level:.2g}, whatever "
             f"their values: it takes at least {fewest}",
             float(fewest),
         )
@@ -180,7 +181,7 @@ def _why_open(
     settle = max(needed, n + 1.0) if math.isfinite(needed) else needed
     if np.ptp(values) == 0:
         return f"all {n} changes are equal, and {n} do not yet show {text}", settle
-    return f"{n} queries do not show {text} after correction", settle
+    return f"{queries} do not show {text} after correction", settle
 
 
 def _cell(

@@ -88,8 +88,12 @@ class Claim(abc.ABC):
     """A statement about the mean change that a one-sided bounded-mean test can show."""
 
     @abc.abstractmethod
+    def p_values(self, values: Values, bounds: Bounds) -> Values:
+        """The test's p-value for each sample along the last axis: small when the data show
+        the claim."""
+
     def p(self, values: Values, bounds: Bounds) -> float:
-        """The test's p-value: small when the data show the claim."""
+        return float(self.p_values(values, bounds))
 
     @abc.abstractmethod
     def fewest(self, level: float, bounds: Bounds) -> int:
@@ -111,8 +115,8 @@ class Above(Claim):
 
     c: float
 
-    def p(self, values: Values, bounds: Bounds) -> float:
-        return float(bounded.p_above(values, self.c, bounds))
+    def p_values(self, values: Values, bounds: Bounds) -> Values:
+        return bounded.p_above(values, self.c, bounds)
 
     def fewest(self, level: float, bounds: Bounds) -> int:
         return bounded.fewest_to_show_above(self.c, level, bounds)
@@ -130,8 +134,8 @@ class Below(Claim):
 
     c: float
 
-    def p(self, values: Values, bounds: Bounds) -> float:
-        return float(bounded.p_below(values, self.c, bounds))
+    def p_values(self, values: Values, bounds: Bounds) -> Values:
+        return bounded.p_below(values, self.c, bounds)
 
     def fewest(self, level: float, bounds: Bounds) -> int:
         return bounded.fewest_to_show_above(-self.c, level, bounds.mirrored())
@@ -152,8 +156,10 @@ class Within(Claim):
     def _sides(self) -> tuple[Above, Below]:
         return Above(-self.margin), Below(self.margin)
 
-    def p(self, values: Values, bounds: Bounds) -> float:
-        return max(side.p(values, bounds) for side in self._sides())
+    def p_values(self, values: Values, bounds: Bounds) -> Values:
+        lower, upper = (side.p_values(values, bounds) for side in self._sides())
+        result: Values = np.maximum(lower, upper)
+        return result
 
     def fewest(self, level: float, bounds: Bounds) -> int:
         """Both sides at once: every value at 0, the best data for both (the margin is
@@ -187,8 +193,10 @@ class Beyond(Claim):
     def _sides(self) -> tuple[Below, Above]:
         return Below(-self.margin), Above(self.margin)
 
-    def p(self, values: Values, bounds: Bounds) -> float:
-        return min(1.0, 2 * min(side.p(values, bounds) for side in self._sides()))
+    def p_values(self, values: Values, bounds: Bounds) -> Values:
+        low, high = (side.p_values(values, bounds) for side in self._sides())
+        result: Values = np.minimum(1.0, 2 * np.minimum(low, high))
+        return result
 
     def fewest(self, level: float, bounds: Bounds) -> int:
         return min(side.fewest(level / 2, bounds) for side in self._sides())

@@ -185,7 +185,8 @@ def measurements(result: RunResult) -> list[Block]:
         Paragraph(
             spans(
                 "Paired over queries (Δ = perturbed − original); d_z = mean Δ / sd; MDE = the "
-                "smallest change this many queries detect with power 0.8."
+                "smallest change a paired t-test on this many queries detects with power 0.8 (a "
+                "planning aid: the verdicts' tests assume less and need more)."
             )
         ),
         Table((*headers, "MDE", "n"), rows, ("l", "l", "l", *("r",) * 8)),

@@ -326,3 +326,13 @@ def test_a_cached_run_loads_minilm_once_for_the_filter_and_the_retriever(starter
     loaded = minilm._model
     runner.run()
     assert minilm._model is loaded
+
+
+def test_one_query_never_decides(starter, bm25):
+    """A single query's p-MRR is one number: no verdict, and the reason says so."""
+    result = run_with(starter, [bm25], families="negation", limit=1, resamples=200)
+    (cell,) = result.verdicts().values()
+    assert cell.n == 1 and cell.verdict is Verdict.INCONCLUSIVE
+    assert cell.reason.startswith("1 query cannot show p-MRR < 5")
+    assert cell.queries_needed is not None and cell.queries_needed > 1
+    assert cell.ci_low < cell.delta < cell.ci_high, "an interval, not the point"
