@@ -8,6 +8,8 @@ it at most α of the time. One deciding cell at α = 0.05: a correction over sev
 lowers the rates. Shapes (each with the stated mean exactly):
 
 - ``normal``: N(μ, 0.1), the smooth case;
+- ``heavy``: μ + 0.05 t(2), a Student t with 2 degrees of freedom, clipped symmetrically at
+  ±0.9 around μ (so the mean stays μ);
 - ``contaminated``: 90% N(μ, 0.02), 5% μ + 0.6, 5% μ - 0.6 (rare large moves both ways);
 - ``skewed``: μ + 0.5 (B - 1/9), B ~ Beta(1, 8);
 - ``zeros+0.25``, ``zeros+0.5``, ``zeros+1``: a two-point mixture of 0 and one move of that
@@ -52,6 +54,10 @@ def normal(mu: float) -> Draw:
     return lambda g, shape: np.clip(g.normal(mu, 0.1, shape), -1, 1)
 
 
+def heavy(mu: float) -> Draw:
+    return lambda g, shape: mu + np.clip(0.05 * g.standard_t(2, shape), -0.9, 0.9)
+
+
 def contaminated(mu: float) -> Draw:
     def draw(g: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
         u = g.random(shape)
@@ -84,6 +90,7 @@ def shapes(mu: float) -> dict[str, Draw]:
     if mu == 0:
         return {
             "normal": normal(0.0),
+            "heavy": heavy(0.0),
             "contaminated": contaminated(0.0),
             "skewed": skewed(0.0),
             "zeros±0.5": symmetric_zeros,
@@ -91,6 +98,7 @@ def shapes(mu: float) -> dict[str, Draw]:
         }
     return {
         "normal": normal(mu),
+        "heavy": heavy(mu),
         "contaminated": contaminated(mu),
         "skewed": skewed(mu),
         **{f"zeros{size:+g}": zeros(mu, size) for size in (0.25, 0.5, 1.0)},
