@@ -28,13 +28,16 @@ class CorpusStats:
 class Operator(abc.ABC):
     """Edits a case's instruction (or its relation to the query) and holds everything else fixed.
 
-    Subclasses set ``name``, ``family`` and a one-line ``summary``, and implement ``variants``.
+    Subclasses set ``name``, ``family`` and a one-line ``summary`` (and ``opt_in`` for one
+    that must be asked for), and implement ``variants``.
     ``rng`` is the only source of randomness an operator may use.
     """
 
     name: ClassVar[str]
     family: ClassVar[Family]
     summary: ClassVar[str]
+    opt_in: ClassVar[bool] = False
+    """An opt-in operator runs only where it is named (``--operator``), never by default."""
 
     @abc.abstractmethod
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:

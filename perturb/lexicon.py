@@ -232,6 +232,17 @@ class Lexicon:
             self._wn.lemmas(f"{first}_{self.lemma(second, 'n') or second}")
         )
 
+    def written_in_lower_case(self, word: str) -> bool | None:
+        """Whether WordNet writes ``word`` in lower case ("status": True, "missouri": False);
+        None for a word it does not know."""
+        named = []
+        for pos in "nvar":
+            base = self._wn.morphy(word.lower(), pos) or word.lower()
+            named += [m for m in self._wn.lemmas(base, pos) if m.name().lower() == base]
+        if not named:
+            return None
+        return any(lemma.name().islower() for lemma in named)
+
     def is_noun(self, word: str) -> bool:
         """Whether ``word`` is used mostly as a noun (by its sense counts)."""
         weights = dict(self._pos_prior(word))

@@ -15,6 +15,7 @@ from instructprobe.perturb.text import (
     NEGATION_CUES,
     content_words,
     is_content_word,
+    sentences,
     stem,
     tokens,
     word_set,
@@ -69,9 +70,11 @@ def salient_term(case: Case, stats: CorpusStats) -> str | None:
 
     Terms found in some but not all relevant documents come first (the exclusion then leaves a
     relevant document wherever the case has more than one), then words used mostly as nouns
-    (topics, by WordNet's sense counts, when WordNet is installed), then tf-idf. Words whose stem
-    the query or the instruction already uses, instruction vocabulary and short words never
-    qualify.
+    (topics, by WordNet's sense counts, when WordNet is installed), then terms found outside the
+    sentences that use the query's words (those sentences hold the answer: excluding "Faulkner"
+    from "Mayflower is a city in Faulkner County" would exclude what is asked for), then
+    tf-idf. Words whose stem the query or the instruction already uses, instruction vocabulary
+    and short words never qualify.
     """
     from instructprobe.perturb.lexicon import wordnet_lexicon
 
@@ -85,11 +88,19 @@ def salient_term(case: Case, stats: CorpusStats) -> str | None:
         return None
     tf: Counter[str] = Counter(w for doc in case.relevant for w in content_words(doc.text))
     lexicon = wordnet_lexicon()
+    query = _stems(case.query)
+    away_from_answer = {
+        w
+        for doc in case.relevant
+        for sentence in sentences(doc.text)
+        if not _stems(sentence) & query
+        for w in content_words(sentence)
+    }
 
-    def score(term: str) -> tuple[bool, bool, float, str]:
+    def score(term: str) -> tuple[bool, bool, bool, float, str]:
         covers_some = sum(term in d for d in per_doc) < len(per_doc)
         noun = lexicon.is_noun(term) if lexicon is not None else True
-        return (covers_some, noun, tf[term] * stats.idf(term), term)
+        return (covers_some, noun, term in away_from_answer, tf[term] * stats.idf(term), term)
 
     return max(candidates, key=score)
 
@@ -103,10 +114,38 @@ def documents_mentioning(
     return frozenset(doc.id for doc in case.relevant if wanted <= stems[doc.id])
 
 
+def written_form(term: str, texts: tuple[str, ...]) -> str:
+    """``term`` as it is written: in lower case where WordNet knows it as a common word
+    ("Status" in a title-cased page is "status"), else as the documents write it."""
+    from instructprobe.perturb.lexicon import wordnet_lexicon
+
+    lexicon = wordnet_lexicon()
+    if lexicon is not None and lexicon.written_in_lower_case(term):
+        return term
+    return surface_form(term, texts)
+
+
+def surface_form(term: str, texts: tuple[str, ...]) -> str:
+    """``term`` as the documents write it: capitalised where they always capitalise it inside a
+    sentence (a name: "Lesotho", "Truman"), else lower case."""
+    pattern = re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", re.I)
+    forms: Counter[str] = Counter()
+    for text in texts:
+        for m in pattern.finditer(text):
+            if not re.search(
+                r"(?:^|[.!?:]\s*|[\"“(]\s*)$", text[max(0, m.start() - 3) : m.start()]
+            ):
+                forms[m.group()] += 1
+    if not forms or any(form.islower() for form in forms):
+        return term
+    mixed = [form for form in forms if not form.isupper()]  # "Missouri" before "MISSOURI"
+    return max(mixed or forms, key=lambda form: forms[form])
+
+
 class ExclusionClause(Operator):
     name = "exclusion-clause"
     family = Family.NEGATION
-    summary = "append 'Do not include documents that mention X'"
+    summary = "append 'Do not include documents that mention \"X\".'"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         term = salient_term(case, stats)
@@ -115,7 +154,8 @@ class ExclusionClause(Operator):
         down = documents_mentioning(case, (term,))
         base = case.instruction.rstrip()
         separator = " " if not base or base[-1] in ".!?" else ". "
-        clause = f"{separator}Do not include documents that mention {term}."
+        written = written_form(term, tuple(doc.text for doc in case.relevant))
+        clause = f'{separator}Do not include documents that mention "{written}".'
         return (
             Variant(
                 case_id=case.id,
@@ -177,6 +217,10 @@ class _Rewrite:
 
 class _TargetedNegation(Operator):
     """Rewrite one predicate of the instruction so that it turns away from its object X.
+
+    Opt-in: read one by one, most such rewrites turn the instruction against its own main need
+    ("I need articles that avoid how to season it"), which no reader can follow; the audit in
+    docs/perturbations.md measures it.
 
     Expected down: the relevant documents that mention X's first key term that some relevant
     document mentions (compared by stem); a rewrite whose X no relevant document mentions is not
@@ -241,6 +285,19 @@ _NOUN_BEFORE = word_set(
     "a an the this these those my your our their his her its some any each every"
 )
 """A verb form after a determiner is a noun ("the list", "its features")."""
+_DOCUMENT_SUBJECT = re.compile(
+    r"(?:(?:^|[.!?;:]\s+)(?:please\s+)?|"
+    r"\b(?:documents?|articles?|sources?|resources?|results?|papers?|studies|study|passages?|"
+    r"texts?|websites?|sites?|pages?|guides?|materials?|content|reports?|publications?|books?|"
+    r"reviews?|posts?|blogs?|tutorials?|search|searches|information|literature|data|answers?|"
+    r"responses?|explanations?|overviews?|summar(?:y|ies)|analys[ie]s|it|they)\s+"
+    r"(?:(?:that|which|to)\s+)?(?:(?:also|only|[a-z]+ly)\s+)?)$",
+    re.I,
+)
+"""What may come before a bare verb that is negated: the start of an imperative ("Include X"),
+or the documents or the search as its subject ("articles that discuss X", "passages explaining
+X", "the results to cover X"). Any other subject ("a sign that features X") is left alone:
+turning its verb into "avoid" says something else, not "leave X out"."""
 _AVOID = {"": "avoid", "s": "avoids", "es": "avoids", "ing": "avoiding"}
 
 
@@ -248,12 +305,15 @@ class PredicateNegation(_TargetedNegation):
     name = "predicate-negation"
     family = Family.NEGATION
     form = "predicate-negation"
-    summary = "'must discuss X' -> 'must not discuss X'; -> 'avoid X'"
+    summary = "opt-in: 'must discuss X' -> 'must not discuss X'; -> 'avoid X'"
+    opt_in = True
 
     def rewrites(self, text: str) -> list[_Rewrite]:
         found = []
         modal_spans = []
         for m in _MODAL.finditer(text):
+            if not _DOCUMENT_SUBJECT.search(text, max(0, m.start() - 80), m.start()):
+                continue  # "I need to explain X": the searcher's own task, not what to leave out
             modal = m.group("modal").lower()
             negated = {"must": "must not", "should": "should not", "will": "will not"}.get(
                 modal, "must not"
@@ -273,6 +333,8 @@ class PredicateNegation(_TargetedNegation):
             previous = words(text[max(0, m.start() - 40) : m.start()])[-1:]
             following = words(text[m.end() : m.end() + 40])[:1]
             if following in (["of"], ["and"], ["or"]) or (previous and previous[0] in _NOUN_BEFORE):
+                continue
+            if not _DOCUMENT_SUBJECT.search(text, max(0, m.start() - 80), m.start()):
                 continue
             if suffix == "es" and verb not in {"discuss", "touch on"}:
                 continue
@@ -309,6 +371,8 @@ _PREFERENCES = (
     (r"emphasi[sz]es", "ignores", "emphasize"),
     (r"emphasi[sz]ing", "ignoring", "emphasize"),
     (r"interested\s+in", "not interested in", "interested"),
+    (r"including", "excluding", "including"),
+    (r"such\s+as", "other than", "such-as"),
 )
 _PREFERENCE = re.compile(
     "|".join(f"(?P<p{i}>\\b(?:{pattern})\\b)" for i, (pattern, _, _) in enumerate(_PREFERENCES)),
@@ -328,17 +392,48 @@ def _flip(matched: str, replacement: str | None, pattern: str) -> str:
     return "ignores" if third_person else "ignore"
 
 
+_SEARCH_WISH = re.compile(
+    r"(?:\b(?:search|searches|results?|documents?|articles?|sources?|resources?|passages?|"
+    r"papers?|studies|materials?|information|content)\b[^.;:!?]{0,40}?\b"
+    r"(?:should|must|will|to|needs? to|has to|ought to)|"
+    r"\bI(?:'d| would)? (?:want|need|like|wish|hope|plan|intend) to|"
+    r"\bI|\bI am|\bI'm|\bmy|\bour|\bplease)\s+(?:(?:also|only|primarily|mainly|especially)\s+)?$",
+    re.I,
+)
+"""What may come before a preference that is flipped, besides a document subject: the search
+or the documents as the subject of a modal ("my search should focus on X"), a wish for the
+search ("I want to focus on X"), or the searcher ("I prefer X", "I'm interested in X", "my
+focus is on X"). A persona's own focus ("a historian focusing on Texas") is left alone:
+flipping it rewrites who the searcher is, not what they want."""
+
+
+def about_the_search(text: str, start: int) -> bool:
+    """Whether the predicate at ``start`` says what the search should bring back."""
+    window = max(0, start - 120)
+    return bool(
+        _DOCUMENT_SUBJECT.search(text, window, start) or _SEARCH_WISH.search(text, window, start)
+    )
+
+
+_ANYWHERE = frozenset({"including", "such-as"})
+"""Patterns that narrow what is asked for wherever they stand ("data including X" -> "data
+excluding X", "resources such as X" -> "resources other than X")."""
+
+
 class PreferenceFlip(_TargetedNegation):
     name = "preference-flip"
     family = Family.NEGATION
     form = "preference-flip"
-    summary = "'prefer/focus on X' -> 'avoid/ignore X'"
+    summary = "opt-in: 'prefer/focus on X' -> 'avoid/ignore X'"
+    opt_in = True
 
     def rewrites(self, text: str) -> list[_Rewrite]:
         found = []
         for m in _PREFERENCE.finditer(text):
             index = int(next(k for k, v in m.groupdict().items() if v is not None)[1:])
             _, replacement, pattern = _PREFERENCES[index]
+            if pattern not in _ANYWHERE and not about_the_search(text, m.start()):
+                continue
             found.append(
                 _Rewrite(m.start(), m.group(), _flip(m.group(), replacement, pattern), pattern)
             )

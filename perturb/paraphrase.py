@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import ClassVar
 
 from instructprobe.perturb.base import CorpusStats, Operator, curated_variants
 from instructprobe.perturb.model import Case, Edit, Expectation, Family, Request, Variant
@@ -29,7 +30,7 @@ STRENGTHS = (0.1, 0.25, 0.5)
 
 
 @dataclass(frozen=True)
-class _Site:
+class PhraseSite:
     start: int
     before: str
     rule: PhraseRule
@@ -82,7 +83,7 @@ def is_protected(text: str, token: Token, query_stems: frozenset[str]) -> bool:
     return any(ch in "-/_@#&+" for ch in neighbours)
 
 
-def _sites(instruction: str, query_stems: frozenset[str]) -> list[_Site]:
+def phrase_sites(instruction: str, query_stems: frozenset[str]) -> list[PhraseSite]:
     """Non-overlapping rule matches, longest first, outside guards and protected words."""
     found = []
     for pattern, rule in _rule_patterns():
@@ -99,9 +100,9 @@ def _sites(instruction: str, query_stems: frozenset[str]) -> list[_Site]:
             shifted = [Token(t.text, t.start + m.start()) for t in inner]
             if any(is_protected(instruction, t, query_stems) for t in shifted):
                 continue
-            found.append(_Site(m.start(), m.group(), rule))
+            found.append(PhraseSite(m.start(), m.group(), rule))
     found.sort(key=lambda s: (s.start, -len(s.before)))
-    chosen: list[_Site] = []
+    chosen: list[PhraseSite] = []
     for site in found:
         if not chosen or site.start >= chosen[-1].end:
             chosen.append(site)
@@ -127,7 +128,7 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     return "".join(out)
 
 
-def _a_or_an(edits: list[Edit], text: str) -> list[Edit]:
+def a_or_an(edits: list[Edit], text: str) -> list[Edit]:
     """Fix the article before a replaced word ("a detailed" -> "an in-depth" is in the rules;
     "a passage" -> "an article" is not)."""
     fixed = []
@@ -164,12 +165,12 @@ class PhraseParaphrase(Operator):
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         edits = []
-        for site in _sites(case.instruction, protected_stems(case)):
+        for site in phrase_sites(case.instruction, protected_stems(case)):
             after = match_case(site.before, rng.choice(site.rule.replacements(site.before)))
             edits.append(Edit(site.start, site.before, after))
         if not edits:
             return ()
-        edits = _a_or_an(edits, case.instruction)
+        edits = a_or_an(edits, case.instruction)
         instruction = apply_edits(case.instruction, edits)
         total = max(1, len(content_words(case.instruction)))
         changed = sum(len(content_words(e.before)) or 1 for e in edits)
@@ -193,16 +194,18 @@ MAX_SYNONYM_CHARS = 20_000
 
 
 class GradedParaphrase(Operator):
-    """Phrase rules and WordNet synonyms for a share of the instruction's content words.
+    """Phrase rules (and, with ``synonyms``, WordNet synonyms) for a share of the instruction's
+    content words.
 
     Each strength level (10/25/50% of the content words by default) is a separate variant; the
     edits of a lower level are a subset of those of a higher one (one shuffled order of candidate
-    edits, cut at each level). Without WordNet it works from the phrase rules alone.
+    edits, cut at each level). A level the edits cannot reach is not made.
     """
 
     name = "graded-paraphrase"
     family = Family.PARAPHRASE
-    summary = "phrase rules + WordNet synonyms on 10/25/50% of words"
+    summary = "phrase rules on 10/25/50% of words"
+    synonyms: ClassVar[bool] = False
 
     def __init__(self, strengths: tuple[float, ...] = STRENGTHS) -> None:
         self.strengths = strengths
@@ -212,7 +215,7 @@ class GradedParaphrase(Operator):
         from instructprobe.perturb.lexicon import wordnet_lexicon
 
         text = case.instruction
-        if len(text) > MAX_SYNONYM_CHARS:
+        if not self.synonyms or len(text) > MAX_SYNONYM_CHARS:
             return []
         lexicon = wordnet_lexicon()
         if lexicon is None:
@@ -248,7 +251,7 @@ class GradedParaphrase(Operator):
     def candidates(self, case: Case, rng: random.Random) -> list[tuple[Edit, int]]:
         """Candidate edits in a random order, each with the number of content words it changes."""
         phrases = (
-            _sites(case.instruction, protected_stems(case))
+            phrase_sites(case.instruction, protected_stems(case))
             if len(case.instruction) <= MAX_SYNONYM_CHARS
             else []
         )
@@ -289,7 +292,7 @@ class GradedParaphrase(Operator):
             if changed < wanted or len(picked) == previous:
                 continue
             previous = len(picked)
-            edits = _a_or_an(sorted(picked, key=lambda e: e.start), case.instruction)
+            edits = a_or_an(sorted(picked, key=lambda e: e.start), case.instruction)
             variants.append(
                 Variant(
                     case_id=case.id,
@@ -306,3 +309,16 @@ class GradedParaphrase(Operator):
                 )
             )
         return tuple(variants)
+
+
+class WordNetParaphrase(GradedParaphrase):
+    """``graded-paraphrase`` with WordNet synonyms, for users who accept its errors.
+
+    Opt-in: out of context a synonym is often another sense ("social media" -> "societal
+    media", "boss" -> "foreman"); the audit in docs/perturbations.md measures how often.
+    """
+
+    name = "wordnet-paraphrase"
+    summary = "opt-in: graded + WordNet synonyms (often a wrong sense)"
+    synonyms = True
+    opt_in = True

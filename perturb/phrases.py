@@ -53,6 +53,15 @@ _NOUN_SLOT = (
 )
 """A noun phrase that starts here and is not the head of a compound ("natural resources")."""
 
+_OBJECT_THEN_WITH = r"(?:\s+[\w'’-]+){1,4}?\s+with\b"
+"""'provide X with Y': its object takes "with", which "give" and "offer" do not."""
+_DOCUMENTS_BEFORE = (
+    r"\b(?:documents|articles|sources|resources|results|papers|studies|passages|texts|websites|"
+    r"sites|pages|guides|materials|content|reports|publications|books|search|information)\s+$"
+)
+"""Where a participle's subject is the documents ("studies focusing on X"): said of a person
+("a designer focusing on X"), "concentrating on" or "centering on" reads wrong."""
+
 PHRASE_RULES: tuple[PhraseRule, ...] = (
     # --- what the searcher is doing ---------------------------------------------------------
     _r(
@@ -102,9 +111,14 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("ensure that", "make sure that"),
     _r("to find", "to locate", not_before=r"\s+out\b"),
     _r("searching for", "looking for", targets=("hunting for",)),
-    _r("search for", "look for", targets=("seek",), not_after=_DETERMINER_BEFORE),
+    _r(
+        "search for",
+        "look for",
+        not_after=_DETERMINER_BEFORE
+        + r"|\b(?:in-depth|complete|thorough|comprehensive|detailed|quick|broad)\s+$",
+    ),
     _r("learn about", "find out about", "read up on"),
-    _r("find out", "discover", not_before=r"\s+about\b"),
+    _r("find out", targets=("discover",), not_before=r"\s+about\b"),
     _r("look into", "investigate"),
     _r("curious about", "interested in learning about"),
     # --- what the search should do ----------------------------------------------------------
@@ -129,7 +143,6 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("studies that", "investigations that", only_after=_NOUN_SLOT),
     _r("search results that", "results that", targets=("hits that",), only_after=_NOUN_SLOT),
     _r("websites that", "web pages that", targets=("sites that",), only_after=_NOUN_SLOT),
-    _r("papers that", "publications that", only_after=_NOUN_SLOT),
     _r("scholarly articles", "academic articles", "scholarly papers"),
     _r("research papers", "academic papers", "research articles", only_after=_NOUN_SLOT),
     _r("peer-reviewed", "peer reviewed", targets=("refereed",)),
@@ -138,16 +151,14 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("detailed information", "in-depth information", "thorough information"),
     _r("a detailed", "an in-depth", "a thorough"),
     _r("detailed", "in-depth", not_after=r"\b(?:is|was|are|were|be|been|have|has|had)\s+$"),
-    _r("a comprehensive", "an exhaustive", "a complete"),
-    _r("comprehensive", "exhaustive"),
+    _r("a comprehensive", "a complete"),
     _r("relevant", "pertinent", targets=("applicable",)),
     _r("data on", "data about"),
     _r("statistics on", "statistics about", "figures on"),
     _r("an overview of", "a summary of", "an outline of"),
     _r("a brief overview", "a short overview", "a concise overview"),
-    _r("examples of", "instances of", "illustrations of"),
+    _r("examples of", "instances of"),
     _r("for example", "for instance"),
-    _r("such as", targets=("including",)),
     _r("types of", "kinds of", "sorts of"),
     _r("different types of", "various types of", "different kinds of"),
     _r("aspects of", "facets of"),
@@ -155,10 +166,9 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("tips for", "pointers for"),
     _r("guidance", "advice", not_before=r"\s+counsel"),
     _r("guidelines", "recommendations"),
-    _r("insights into", "insight into"),
     _r("the concept of", "the notion of", "the idea of"),
     _r("the impact of", "the effect of"),
-    _r("the latest", "the most recent", "the newest"),
+    _r("the latest", "the most recent", not_before=r"\s+(?:in|on|at|for|so|in order)\b"),
     _r("up-to-date", "up to date"),
     _r("step-by-step", "step by step"),
     _r("ways to", "methods to"),
@@ -171,18 +181,20 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("a lot of", "lots of"),
     _r("several", targets=("a number of", "multiple")),
     # --- how the documents should read -----------------------------------------------------
-    _r("accurate", "precise"),
-    _r("accurately", "precisely", targets=("correctly",)),
     _r("the exact", "the precise"),
     _r("reliable", "trustworthy", "dependable"),
-    _r("credible", "reputable"),
+    _r(
+        "credible",
+        "reputable",
+        only_after=r"\b(?:and|or|from|of|on|cite|use|using|find|need|want|with)\s+$",
+    ),
     _r("easy to understand", "simple to understand", "easy to grasp"),
     _r("easy to follow", "simple to follow"),
     _r("clearly", "plainly"),
     _r("suitable for", "appropriate for"),
     _r("useful", "helpful"),
     _r("crucial", targets=("vital", "essential")),
-    _r("specifically", "in particular"),
+    _r("specifically", "in particular", only_after=r"(?:^|[.,;:!?]\s*)$"),
     _r("especially", "particularly"),
     _r("ideally", "preferably"),
     _r("typically", "usually"),
@@ -190,7 +202,11 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("fully", "completely"),
     _r("in detail", targets=("thoroughly",)),
     _r("additional", targets=("extra", "further")),
-    _r("currently", "at the moment", "at present"),
+    _r(
+        "currently",
+        targets=("at the moment", "at present"),
+        not_after=r"\b(?:am|is|are|was|were|i'm|i’m|we're|i've|have|has|be|been)\s+$",
+    ),
     _r("additionally,", "in addition,", "moreover,", "furthermore,"),
     _r("however,", "nevertheless,"),
     _r("therefore", "thus", "hence"),
@@ -199,7 +215,12 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("due to", "because of", "owing to", not_before=r"\s+be\b"),
     _r("in terms of", targets=("regarding",)),
     _r("regarding", "with regard to", "with respect to", targets=("concerning",)),
-    _r("related to", "relating to", targets=("connected to",)),
+    _r(
+        "related to",
+        "relating to",
+        targets=("connected to",),
+        not_after=r"\b(?:be|is|are|was|were|been|being|seem|seems|seemed|am|get|gets|got)\s+$",
+    ),
     _r("in the context of", "within the context of"),
     # --- verbs of the request --------------------------------------------------------------
     _r("explain", "describe"),
@@ -209,14 +230,14 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("discuss", targets=("address", "cover")),
     _r("discusses", targets=("addresses", "covers")),
     _r("discussing", targets=("addressing", "covering")),
-    _r("provide", targets=("give", "offer")),
-    _r("provides", targets=("gives", "offers")),
-    _r("providing", targets=("giving", "offering")),
+    _r("provide", targets=("give", "offer"), not_before=_OBJECT_THEN_WITH),
+    _r("provides", targets=("gives", "offers"), not_before=_OBJECT_THEN_WITH),
+    _r("providing", targets=("giving", "offering"), not_before=_OBJECT_THEN_WITH),
     _r("that offer", "that provide"),
-    _r("that include", "that contain"),
-    _r("that includes", "that contains"),
+    _r("that include", "that contain", only_after=_DOCUMENTS_BEFORE),
+    _r("that includes", "that contains", only_after=_DOCUMENTS_BEFORE),
     _r("understand", targets=("grasp", "comprehend")),
-    _r("understanding of", "grasp of", "comprehension of"),
+    _r("understanding of", "grasp of"),
     _r("better understand", targets=("gain a better understanding of",)),
     _r("gain insight into", "gain an understanding of"),
     _r("demonstrate", targets=("show",)),
@@ -224,18 +245,15 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("determine", "ascertain"),
     _r("verify", "confirm", targets=("check",)),
     _r("obtain", targets=("get",)),
-    _r("requires", targets=("needs",)),
+    _r("requires", targets=("needs",), not_before=r"\s+\w+ing\b"),
     _r("assist", targets=("help",)),
     _r("tasked with", targets=("responsible for", "given the task of")),
-    _r("focusing on", "concentrating on", "centering on"),
-    _r("focus on", "concentrate on", not_after=_DETERMINER_BEFORE),
+    _r("focusing on", "concentrating on", only_after=_DOCUMENTS_BEFORE),
+    _r("focus on", "concentrate on", not_after=_DETERMINER_BEFORE + r"|\b(?:i|i'm|i’m|am)\s+$"),
     _r("focuses on", "concentrates on"),
-    _r("focused on", "concentrated on", "centered on"),
     _r("with a focus on", "with an emphasis on", "with particular attention to"),
     _r("emphasize", targets=("stress",), not_after=_DETERMINER_BEFORE),
     # --- who the searcher works for --------------------------------------------------------
-    _r("my students", "my pupils"),
-    _r("my clients", "my customers"),
     _r("my readers", "my audience"),
     _r("writing an article", "drafting an article"),
     _r("preparing a lesson", "putting together a lesson"),

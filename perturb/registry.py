@@ -14,7 +14,10 @@ ENTRY_POINT_GROUP = "instructprobe.perturbations"
 
 _BUILTIN: dict[str, str] = {
     "phrase-rules": "instructprobe.perturb.paraphrase:PhraseParaphrase",
+    "restructure": "instructprobe.perturb.restructure:Restructure",
+    "rewrite": "instructprobe.perturb.restructure:Rewrite",
     "graded-paraphrase": "instructprobe.perturb.paraphrase:GradedParaphrase",
+    "wordnet-paraphrase": "instructprobe.perturb.paraphrase:WordNetParaphrase",
     "model-paraphrase": "instructprobe.perturb.generative:ModelParaphrase",
     "curated-paraphrase": "instructprobe.perturb.paraphrase:CuratedParaphrase",
     "curated": "instructprobe.perturb.negation:CuratedChange",
@@ -66,7 +69,14 @@ def get_operator(name: str) -> Operator:
     return _load(target)()
 
 
-def operators_for(families: Iterable[Family]) -> tuple[Operator, ...]:
-    wanted = set(families)
+def operators_for(families: Iterable[Family], opted_in: Iterable[str] = ()) -> tuple[Operator, ...]:
+    """The operators of ``families``: every one that is not opt-in, plus the opt-in ones named in
+    ``opted_in`` (in registry order)."""
+    wanted, named = set(families), set(opted_in)
     loaded = (get_operator(name) for name in operator_names())
-    return tuple(op for op in loaded if op.family in wanted)
+    return tuple(op for op in loaded if op.family in wanted and (not op.opt_in or op.name in named))
+
+
+def opt_in_names() -> tuple[str, ...]:
+    """The operators that run only where they are named."""
+    return tuple(name for name in operator_names() if get_operator(name).opt_in)

@@ -87,16 +87,18 @@ def plan(
     families: tuple[Family, ...],
     seed: int,
     meaning: MeaningFilter | Literal["default"] | None = "default",
+    operators: tuple[str, ...] = (),
 ) -> Plan:
     """Cases and variants of ``suite``; paraphrases go through the meaning filter.
 
     ``meaning`` is the filter: ``"default"`` (all-MiniLM-L6-v2, cosine >= 0.85, same polarity,
     loaded only when there are paraphrases), a ``MeaningFilter`` of your own, or None for none.
+    ``operators`` names the opt-in operators to add to their families.
     """
-    operators = operators_for(families)
+    perturbers = operators_for(families, operators)
     stats = corpus_stats(suite)
     cases = tuple(case_for(query, suite) for query in suite.queries)
-    variants = tuple(v for case in cases for v in perturb_case(case, operators, seed, stats))
+    variants = tuple(v for case in cases for v in perturb_case(case, perturbers, seed, stats))
     chosen = _meaning_filter(meaning, variants)
     if chosen is None:
         return Plan(cases, variants)

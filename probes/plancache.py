@@ -93,7 +93,11 @@ def meaning_identity(meaning: MeaningFilter | None) -> str | None:
 
 
 def plan_key(
-    suite: Suite, families: Sequence[Family], seed: int, meaning: str | None
+    suite: Suite,
+    families: Sequence[Family],
+    seed: int,
+    meaning: str | None,
+    operators: Sequence[str] = (),
 ) -> str | None:
     """The key of a plan, or None for a suite without a file hash (built in memory)."""
     if not suite.sha256:
@@ -103,6 +107,7 @@ def plan_key(
         "suite": suite.sha256,
         "queries": hashlib.sha256("\n".join(q.id for q in suite.queries).encode()).hexdigest(),
         "families": [f.value for f in families],
+        "operators": sorted(operators),
         "seed": seed,
         "meaning": meaning,
         "code": code_fingerprint(),
@@ -185,12 +190,14 @@ def cached_plan(
     families: tuple[Family, ...],
     seed: int,
     meaning: MeaningFilter | None,
+    operators: tuple[str, ...] = (),
 ) -> Plan:
-    """``plan(suite, families, seed, meaning)``, read from ``cache`` when it holds it."""
-    key = plan_key(suite, families, seed, meaning_identity(meaning))
+    """``plan(suite, families, seed, meaning, operators)``, read from ``cache`` when it holds
+    it."""
+    key = plan_key(suite, families, seed, meaning_identity(meaning), operators)
     if key is not None and (found := cache.load(key, suite)) is not None:
         return found
-    planned = plan(suite, families, seed, meaning)
+    planned = plan(suite, families, seed, meaning, operators)
     if key is not None:
         cache.store(key, planned)
     return planned

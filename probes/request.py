@@ -209,6 +209,19 @@ def _families(value: Any) -> tuple[Family, ...]:
     return chosen
 
 
+def _opted_in(value: Any) -> tuple[str, ...]:
+    from instructprobe.perturb.registry import opt_in_names
+
+    known = opt_in_names()
+    chosen = tuple(dict.fromkeys(_text(item) for item in _items(value)))
+    unknown = next((name for name in chosen if name not in known), None)
+    if unknown is not None:
+        raise ValueError(
+            f"{_shown(unknown)} is not an opt-in operator (choose from {', '.join(known)})"
+        )
+    return chosen
+
+
 def _retrievers(value: Any) -> tuple[RetrieverChoice, ...]:
     from instructprobe.retrievers.presets import PRESETS
 
@@ -265,6 +278,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "families", "comma-separated perturbation families", _families, ("--perturb",), "FAMILIES"
+    ),
+    Setting(
+        "operators",
+        "opt-in perturbation operators to add to their families, comma-separated (see 'probe "
+        "list perturbations')",
+        _opted_in,
+        ("--operator",),
+        "NAMES",
     ),
     Setting("seed", "seed for perturbations and the bootstrap", _integer(0), metavar="N"),
     Setting(
@@ -330,6 +351,7 @@ class RunRequest:
     retrievers: tuple[RetrieverChoice, ...] = (RetrieverChoice("bm25"), RetrieverChoice("minilm"))
     suite: str | Suite = "starter"
     families: tuple[Family, ...] = tuple(Family)
+    operators: tuple[str, ...] = ()
     seed: int = 0
     limit: int | None = None
     cutoff: int = 10
@@ -351,6 +373,17 @@ class RunRequest:
             raise InvalidSetting(
                 "depth", f"must be at least the cutoff ({self.cutoff}), got {self.depth}"
             )
+        self._check_operator_families()
+
+    def _check_operator_families(self) -> None:
+        from instructprobe.perturb.registry import get_operator
+
+        for name in self.operators:
+            family = get_operator(name).family
+            if family not in self.families:
+                raise InvalidSetting(
+                    "operators", f"{name} perturbs {family.value}, which the run leaves out"
+                )
 
     @classmethod
     def create(

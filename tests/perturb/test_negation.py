@@ -11,7 +11,7 @@ from instructprobe.perturb import (
     RelevantDocument,
     get_operator,
 )
-from instructprobe.perturb.negation import GENERIC, salient_term
+from instructprobe.perturb.negation import GENERIC, salient_term, surface_form
 from instructprobe.perturb.strategies import cases, instruction_texts, seeds
 from instructprobe.perturb.text import has_negation, stem, words
 
@@ -79,6 +79,8 @@ def test_predicate_negation_forms(instruction, before, after, pattern):
         ("I am interested in employer matching.", "not interested in"),
         ("My focus is on employer matching.", "focus is not on"),
         ("Articles with a strong emphasis on penalties.", "while ignoring"),
+        ("I want all the rules, including penalties for withdrawals.", "excluding"),
+        ("I want resources such as penalties tables.", "other than"),
     ],
 )
 def test_preference_flip_forms(instruction, after):
@@ -88,6 +90,24 @@ def test_preference_flip_forms(instruction, after):
     assert has_negation(variant.request.instruction)
     down = variant.expectation.down
     assert down and all(mentions(d, dict(variant.params)["term"]) for d in down)
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        "As a historian focusing on penalties, I want employer matching data.",
+        "I am a planner with a focus on penalties. I want employer matching data.",
+        "I run a market and want a sign that discusses penalties.",
+        "My manager explains penalties to staff. I want employer matching data.",
+        "I need to explain penalties to my staff, so I want employer matching data.",
+    ],
+)
+def test_who_the_searcher_is_is_never_negated(instruction):
+    """A persona's own focus or a third party's action is not what the search brings back."""
+    assert run("preference-flip", instruction) == ()
+    assert all(
+        "penalt" not in dict(v.params)["term"] for v in run("predicate-negation", instruction)
+    )
 
 
 def test_already_negated_predicates_are_left_alone():
@@ -124,7 +144,48 @@ def test_exclusion_clause_expected_down_are_the_documents_mentioning_the_term():
     (variant,) = run("exclusion-clause", "Find information about savings.")
     term = dict(variant.params)["term"]
     assert variant.expectation.down == {d.id for d in DOCS if mentions(d.id, term)}
-    assert variant.request.instruction.endswith(f"Do not include documents that mention {term}.")
+    assert variant.request.instruction.endswith(f'Do not include documents that mention "{term}".')
+
+
+@pytest.mark.parametrize(
+    ("texts", "written"),
+    [
+        (("The capital of Lesotho is Maseru. Lesotho is landlocked.",), "Lesotho"),
+        (("Missouri is a state. It borders the MISSOURI river and Missouri towns.",), "Missouri"),
+        (("NASA launched it. The launch by NASA failed.",), "NASA"),
+        (("Lesotho is a kingdom.",), "lesotho"),
+        (("An apple a day. Apple pie is sweet; an apple is red.",), "apple"),
+    ],
+)
+def test_an_excluded_term_is_written_as_the_documents_write_it(texts, written):
+    assert surface_form(written.lower(), texts) == written
+
+
+def test_the_excluded_term_comes_from_outside_the_answer():
+    docs = (
+        RelevantDocument("d1", "Mayflower is a city in Faulkner County. Tourists love kayaks.", 1),
+    )
+    (variant,) = get_operator("exclusion-clause").variants(
+        case("Where is it?", query="where is mayflower", relevant=docs),
+        random.Random(0),
+        CorpusStats(100, {"faulkner": 1, "kayaks": 5, "county": 50, "tourists": 9}),
+    )
+    assert dict(variant.params)["term"] in ("kayaks", "tourists")
+
+
+def test_exclusion_clause_keeps_a_name_capitalised():
+    docs = (
+        RelevantDocument("d1", "Banks in Lesotho.", 1),
+        RelevantDocument("d2", "Banks in Maseru.", 1),
+    )
+    (variant,) = get_operator("exclusion-clause").variants(
+        case("Find information about savings.", relevant=docs),
+        random.Random(0),
+        CorpusStats(100, {"banks": 90, "lesotho": 1, "maseru": 1}),
+    )
+    term = dict(variant.params)["term"]
+    assert term in ("lesotho", "maseru")
+    assert variant.request.instruction.endswith(f'mention "{term.capitalize()}".')
 
 
 NEGATION_OPERATORS = ("exclusion-clause", "predicate-negation", "preference-flip", "curated")

@@ -6,7 +6,7 @@ import warnings
 import pytest
 
 from instructprobe.perturb import Case, CorpusStats, get_operator
-from instructprobe.perturb.paraphrase import GradedParaphrase, PhraseParaphrase
+from instructprobe.perturb.paraphrase import GradedParaphrase, PhraseParaphrase, WordNetParaphrase
 from instructprobe.perturb.phrases import PHRASE_RULES
 from instructprobe.perturb.text import NEGATION_CUES, has_negation, stem, words
 
@@ -138,10 +138,10 @@ INSTRUCTION = (
 @pytest.fixture(scope="module")
 def variants(lexicon):
     case = Case("q", "stock market crash causes", INSTRUCTION)
-    return GradedParaphrase().variants(case, random.Random(3), CorpusStats())
+    return WordNetParaphrase().variants(case, random.Random(3), CorpusStats())
 
 
-class TestGradedParaphrase:
+class TestWordNetParaphrase:
     def test_one_variant_per_strength_level_with_nested_edits(self, variants):
         assert len(variants) >= 2
         strengths = [v.strength for v in variants]
@@ -178,7 +178,7 @@ class TestGradedParaphrase:
 
     def test_deterministic_for_a_seed_and_varies_with_it(self, lexicon):
         case = Case("q", "crash", INSTRUCTION)
-        op = GradedParaphrase()
+        op = WordNetParaphrase()
         first = op.variants(case, random.Random(1), CorpusStats())
         assert first == op.variants(case, random.Random(1), CorpusStats())
         others = [op.variants(case, random.Random(s), CorpusStats()) for s in range(2, 6)]
@@ -193,7 +193,9 @@ class TestGradedParaphrase:
 
 
 @LEXICON_MISSING
-def test_without_wordnet_graded_paraphrase_uses_phrase_rules_and_warns_once(tmp_path, monkeypatch):
+def test_without_wordnet_the_synonym_paraphrase_uses_phrase_rules_and_warns_once(
+    tmp_path, monkeypatch
+):
     import instructprobe.perturb.lexicon as lexicon_module
 
     monkeypatch.setattr(lexicon_module, "_WARNED", [])
@@ -203,14 +205,43 @@ def test_without_wordnet_graded_paraphrase_uses_phrase_rules_and_warns_once(tmp_
     case = Case("q", "crash", INSTRUCTION)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        variants = GradedParaphrase().variants(case, random.Random(0), CorpusStats())
-        GradedParaphrase().variants(case, random.Random(1), CorpusStats())
+        variants = WordNetParaphrase().variants(case, random.Random(0), CorpusStats())
+        WordNetParaphrase().variants(case, random.Random(1), CorpusStats())
     messages = [str(w.message) for w in caught if "WordNet is missing" in str(w.message)]
     assert len(messages) == 1 and "probe setup" in messages[0]
     assert variants, "phrase rules still paraphrase"
     rule_phrases = {p for rule in PHRASE_RULES for p in rule.phrases}
     for variant in variants:
         assert all(e.before.lower().replace("’", "'") in rule_phrases for e in variant.edits)
+
+
+def test_graded_paraphrase_edits_with_phrase_rules_only(monkeypatch):
+    import instructprobe.perturb.lexicon as lexicon_module
+
+    def no_wordnet() -> None:
+        raise AssertionError("graded-paraphrase must not read WordNet")
+
+    monkeypatch.setattr(lexicon_module, "wordnet_lexicon", no_wordnet)
+    variants = GradedParaphrase().variants(
+        Case("q", "crash", INSTRUCTION), random.Random(0), CorpusStats()
+    )
+    assert variants
+    rule_phrases = {p for rule in PHRASE_RULES for p in rule.phrases}
+    for variant in variants:
+        assert all(e.before.lower().replace("’", "'") in rule_phrases for e in variant.edits)
+
+
+def test_wordnet_paraphrase_runs_only_where_it_is_named():
+    from instructprobe.perturb import Family, operators_for
+
+    default = [op.name for op in operators_for((Family.PARAPHRASE,))]
+    assert "wordnet-paraphrase" not in default and "graded-paraphrase" in default
+    named = [op.name for op in operators_for((Family.PARAPHRASE,), ("wordnet-paraphrase",))]
+    assert named == [
+        *default[: default.index("graded-paraphrase") + 1],
+        "wordnet-paraphrase",
+        *default[default.index("graded-paraphrase") + 1 :],
+    ]
 
 
 def test_phrase_rules_operator_is_registered():

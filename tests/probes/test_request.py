@@ -25,6 +25,7 @@ def test_the_defaults():
         0,
         None,
     )
+    assert request.operators == ()
     assert (request.cutoff, request.depth, request.resamples) == (10, 1000, 9999)
     assert (request.alpha, request.margin, request.follow_margin) == (0.05, 0.05, 0.05)
     assert request.correction is Correction.HOLM
@@ -39,7 +40,8 @@ def test_the_defaults():
 def test_text_and_typed_values_give_the_same_request():
     typed = RunRequest(
         retrievers=("bm25",),
-        families=(Family.NEGATION, Family.REORDER),
+        families=(Family.NEGATION, Family.REORDER, Family.PARAPHRASE),
+        operators=("wordnet-paraphrase",),
         limit=20,
         alpha=0.01,
         correction=Correction.BH,
@@ -48,7 +50,8 @@ def test_text_and_typed_values_give_the_same_request():
     text = RunRequest.create(
         {
             "retrievers": "bm25",
-            "families": "negation reorder",
+            "families": "negation reorder paraphrase",
+            "operators": "wordnet-paraphrase",
             "limit": "20",
             "alpha": "0.01",
             "correction": "bh",
@@ -69,6 +72,11 @@ def test_text_and_typed_values_give_the_same_request():
         ({"suite": " "}, "suite: must be a non-empty string, got ' '"),
         ({"families": "negations"}, "unknown perturbation family 'negations' (choose from"),
         ({"families": []}, "needs at least one perturbation family"),
+        ({"operators": "rewrite"}, "operators: 'rewrite' is not an opt-in operator (choose from"),
+        (
+            {"operators": "wordnet-paraphrase", "families": "negation"},
+            "operators: wordnet-paraphrase perturbs paraphrase, which the run leaves out",
+        ),
         ({"seed": -1}, "seed: must be an integer ≥ 0, got -1"),
         ({"seed": 1.5}, "seed: must be an integer ≥ 0, got 1.5"),
         ({"seed": True}, "seed: must be an integer ≥ 0, got True"),
