@@ -50,7 +50,8 @@ _PREAMBLE = re.compile(
 )
 """An introduction to the rewrite ("Here is the rewritten instruction:", "Paraphrase:")."""
 _ROLE = re.compile(
-    r"(?:assistant|user|system|rewritten(?: search)? instruction|paraphrase|output|answer)\s*:\s*",
+    r"(?:assistant|user|system|a|rewritten(?: search)? instruction|paraphrase|output|answer)"
+    r"\s*:\s*",
     re.IGNORECASE,
 )
 _INTERJECTION = re.compile(r"(?:sure|certainly|of course|okay|ok)[!.,]?", re.IGNORECASE)

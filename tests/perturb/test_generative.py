@@ -133,6 +133,7 @@ def test_a_saved_model_is_loaded_from_the_environment_variable(
             "I want passages on dosing.",
         ),
         ("Sure!\nRewritten instruction: I want passages on dosing.", "I want passages on dosing."),
+        ("A: I want passages on dosing.\n\nA: A: I want", "I want passages on dosing."),
         ("Here's a rewritten version: I want passages on dosing.", "I want passages on dosing."),
         ('"I want passages on dosing."', "I want passages on dosing."),
         ("“I want passages on dosing.”", "I want passages on dosing."),
@@ -223,10 +224,20 @@ def smollm2_or_skip():
     return found
 
 
-STARTER_INSTRUCTIONS = (
-    "I need passages that state how much ibuprofen an adult takes per dose.",
-    "Find recipes for a vegetarian lasagna that can be frozen and reheated.",
-    "I am looking for passages on how long a US citizen may stay in the Schengen area.",
+INSTRUCTIONS = (
+    # InstructIR 555458_9, 1097786_5 and 646623_2: SmolLM2 rewrites each of them (the audit,
+    # benchmarks/results/model_paraphrase_audit.jsonl); it copies most short instructions as
+    # they are.
+    "As a homeowner who just got rid of a bed bug infestation, I am looking to prevent this "
+    "from happening again. I need information on common causes such as travel, second-hand "
+    "purchases, and adjacent infested areas.",
+    "I'm a food blogger focusing on traditional cooking methods. I want to search for "
+    "information on how pioneers or people in the past baked potatoes, preferring cooking times "
+    "specific to open fire or wood stove methods.",
+    "I am an operations analyst in a large corporation looking to streamline our processes. To "
+    "propose improvements, I need to understand what RACI stands for and how it could be "
+    "implemented effectively in our interdepartmental projects. I require documents that focus "
+    "on practical implementation and best practices.",
 )
 
 
@@ -246,19 +257,19 @@ def smollm2():
 @pytest.mark.slow
 def test_smollm2_from_its_gguf_file_paraphrases_deterministically(smollm2, minilm):
     assert type(smollm2._model).__name__ == "LlamaForCausalLM"
-    cases = [Case(f"q{i}", "query", text) for i, text in enumerate(STARTER_INSTRUCTIONS)]
+    cases = [Case(f"q{i}", "query", text) for i, text in enumerate(INSTRUCTIONS)]
     completions = [smollm2.complete(case.instruction) for case in cases]
     assert smollm2.complete(cases[0].instruction) == completions[0], "greedy: no sampling"
     variants = []
     for case, completion in zip(cases, completions, strict=True):
         assert completion.prompt.startswith(f"<|im_start|>system\n{SYSTEM}<|im_end|>\n")
-        assert completion.finished == (True,) and completion.new_tokens > 0
-        made = smollm2.as_variants(case, completion.texts)
-        assert all(v.request.instruction in completion.replies[0] for v in made)
-        variants.extend(made)
+        assert completion.prompt.endswith(f"{case.instruction}<|im_end|>\n<|im_start|>assistant\n")
+        assert len(completion.replies) == 1 and completion.new_tokens > 0
+        assert all(text in completion.replies[0] for text in completion.texts)
+        variants.extend(smollm2.as_variants(case, completion.texts))
     assert variants, "SmolLM2 copied every instruction unchanged"
     result = MeaningFilter(SentenceEncoder(minilm.model, "minilm")).apply(
         variants, {c.id: c.instruction for c in cases}
     )
     assert len(result.kept) + len(result.dropped) == len(variants)
-    assert result.kept, "none of SmolLM2's rewrites kept the meaning of these short instructions"
+    assert result.kept, "the meaning filter kept none of SmolLM2's rewrites"
