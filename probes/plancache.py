@@ -2,8 +2,9 @@
 
 Generating a plan loads WordNet (about 5 s) and searches synonyms for every instruction. Its
 result depends only on the suite's files, the queries taken, the families, the seed, the
-meaning filter, and the code and packages that generate it; all of them are in the key, so
-changing any one of them makes a new plan. WordNet's files are the exception: where nltk finds
+meaning filter, the code and packages that generate it, and the model paraphraser's model
+(``$INSTRUCTPROBE_PARAPHRASE_MODEL``); all of them are in the key, so changing any one of them
+makes a new plan. WordNet's files are the exception: where nltk finds
 them is only known after importing nltk, so a plan records the files it was made with and is
 not reused when they changed. A plan made without WordNet, because it was missing, is not
 stored at all.
@@ -31,6 +32,7 @@ from instructprobe.perturb import (
     Request,
     Variant,
 )
+from instructprobe.perturb.generative import model_identity
 from instructprobe.probes.plan import Plan, case_for, plan
 from instructprobe.suites import Suite
 
@@ -112,6 +114,7 @@ def plan_key(
         "meaning": meaning,
         "code": code_fingerprint(),
         "packages": {name: _version(name) for name in PACKAGES},
+        "paraphrase_model": model_identity(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

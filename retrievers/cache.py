@@ -311,8 +311,10 @@ def hub_revision(model_path: str | Path) -> str | None:
 
 def model_files(model_path: str | Path) -> list[tuple[str, Path]]:
     """(relative name, path) of the files that make up a local model folder (hidden ones and
-    README files left out)."""
+    README files left out); a model in one file (GGUF) is that file."""
     root = Path(model_path)
+    if root.is_file():
+        return [(root.name, root)]
     found = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))

@@ -2,12 +2,13 @@
 
 In order: a preset name; ``preset=DIR`` (a preset's family and formats on weights in a local
 folder); ``package.module:factory``; a name from the entry-point group; a local model
-directory; a Hugging Face id. Anything else is an error that lists what would work.
+directory or GGUF file; a Hugging Face id. Anything else is an error that lists what would work.
 
 A directory or hub id that is not a preset gets its family from its files: an INSTRUCTOR
 checkpoint by its name, a seq2seq T5 as monoT5, a causal LM as a yes/no reranker, a
 sequence classifier without sentence-transformers modules as a cross-encoder, and anything
-else as a sentence-transformers bi-encoder.
+else as a sentence-transformers bi-encoder. A GGUF file (or a folder holding one and no
+config.json) is a causal LM, so a yes/no reranker; its path is the file itself.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
 
+from instructprobe.core.checkpoints import Checkpoint, is_gguf
 from instructprobe.core.errors import RetrieverError
 from instructprobe.retrievers.base import Retriever, Template
 from instructprobe.retrievers.dense import EncoderSettings
@@ -199,10 +201,12 @@ def resolve(spec: str, settings: EncoderSettings | None = None) -> Retriever:
 
 
 def _model_directory(path: Path) -> str:
+    if is_gguf(path):
+        return str(Checkpoint.of(path, RetrieverError).path)
     if not path.is_dir() or not (path / "config.json").exists():
         raise RetrieverError(
             f"{path} is not a model directory (expected a config.json from a saved "
-            "sentence-transformers or transformers model)"
+            "sentence-transformers or transformers model) or a .gguf file"
         )
     return str(path)
 
@@ -212,6 +216,8 @@ def detect_family(path: str, model_id: str | None = None) -> str:
     from instructprobe.retrievers.cache import hub_revision
 
     folder = Path(path)
+    if is_gguf(folder):
+        return "yes-no"
     label = (model_id or hub_revision(folder) or folder.name).lower()
     if "instructor" in label:
         return "instructor"

@@ -19,8 +19,11 @@ from __future__ import annotations
 import abc
 import json
 from collections.abc import Sequence
+from contextlib import nullcontext
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from instructprobe.core.checkpoints import Checkpoint, quiet_dequantising
 from instructprobe.core.errors import RetrieverError
 from instructprobe.core.progress import task
 from instructprobe.retrievers.base import Ranking, Retriever, SearchIndex, Template, rank_pool
@@ -303,7 +306,7 @@ class _GenerativeReranker(PairRetriever):
         dtype = resolve_dtype(self.settings.precision, self._device, self.prefer_bfloat16)
         try:
             self._tokenizer, self._model = self._load_model(dtype)
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, ImportError) as error:
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise RetrieverError(
                 f"cannot load {self.name} from {self.model_path}: {first}"
@@ -404,7 +407,11 @@ class MonoT5Retriever(_GenerativeReranker):
 
 
 class YesNoRetriever(_GenerativeReranker):
-    """A causal LM answering a relevance question; FollowIR-7B's prompt by default."""
+    """A causal LM answering a relevance question; FollowIR-7B's prompt by default.
+
+    ``model_path`` is a saved model folder or a GGUF file (loaded with ``gguf_file=``, which
+    needs the gguf package).
+    """
 
     def __init__(
         self,
@@ -421,13 +428,14 @@ class YesNoRetriever(_GenerativeReranker):
     def _load_model(self, dtype: Any) -> tuple[Any, Any]:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(self.model_path, local_files_only=True)
+        checkpoint = Checkpoint.of(Path(self.model_path), RetrieverError)
+        folder, kwargs = str(checkpoint.folder), checkpoint.loading_kwargs()
+        tokenizer = AutoTokenizer.from_pretrained(folder, **kwargs)
         tokenizer.padding_side = "left"
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
-        model = AutoModelForCausalLM.from_pretrained(
-            self.model_path, local_files_only=True, **dtype_kwargs(dtype)
-        )
+        with quiet_dequantising() if checkpoint.gguf_file else nullcontext():
+            model = AutoModelForCausalLM.from_pretrained(folder, **kwargs, **dtype_kwargs(dtype))
         return tokenizer, model
 
     def next_token_logits(self, prompts: list[str]) -> Any:

@@ -17,4 +17,7 @@ def test_the_committed_results_are_what_their_request_makes(small_result):
     for data in (made, committed):
         data.pop("versions")
         data["suite"].pop("source")  # the checkout's path
+        for retriever in data["retrievers"]:  # a model folder's path is the machine's too
+            if str(retriever.get("model", "")).startswith("/"):
+                retriever["model"] = retriever["model"].rsplit("site-packages/", 1)[-1]
     assert made == committed

@@ -6,6 +6,7 @@ import pytest
 
 import instructprobe.probes.plancache as plancache
 from instructprobe.perturb import Family
+from instructprobe.perturb.generative import ENVIRONMENT_VARIABLE
 from instructprobe.perturb.meaning import MeaningFilter, SentenceEncoder
 from instructprobe.probes.plan import plan
 from instructprobe.probes.plancache import (
@@ -56,6 +57,15 @@ def test_everything_a_plan_depends_on_changes_its_key(small, starter):
         plan_key(small, FAMILIES, 0, "all-MiniLM-L6-v2|sha256:x|0.85|paraphrase|"),
     }
     assert key not in others and len(others) == 5
+
+
+def test_the_model_paraphrasers_model_is_in_the_key(small, monkeypatch):
+    monkeypatch.delenv(ENVIRONMENT_VARIABLE, raising=False)
+    keys = [plan_key(small, FAMILIES, 0, None)]
+    for model in ("/models/a.gguf", "/models/b"):
+        monkeypatch.setenv(ENVIRONMENT_VARIABLE, model)
+        keys.append(plan_key(small, FAMILIES, 0, None))
+    assert len(set(keys)) == 3
 
 
 def test_a_suite_without_a_file_hash_is_never_cached(small, tmp_path):

