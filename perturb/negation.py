@@ -46,9 +46,16 @@ GENERIC = word_set(
     want like also well able used using use help make sure provide provides providing include
     includes included types type kind kinds range level levels role roles impact effects effect
     factors factor related regarding concerning potential possible likely based approach approaches
-    strategies strategy concept concepts process processes"""
+    strategies strategy concept concepts process processes reason reasons common percent terms
+    term support"""
 )
 """Words of instruction language, not of a topic: never the X that a negation excludes."""
+BOILERPLATE = word_set(
+    """privacy cookie cookies copyright rights reserved click subscribe login sign menu page pages
+    website site home contact email newsletter share comments comment advertisement advertise
+    sponsored read more next previous"""
+)
+"""Words of a web page's frame, not of its content."""
 
 
 def _stems(text: str) -> set[str]:
@@ -58,7 +65,9 @@ def _stems(text: str) -> set[str]:
 def _candidate_term(word: str) -> bool:
     return (
         is_content_word(word)
+        and word.isascii()  # "minneapolisâ": mis-decoded text is no word to exclude
         and word.isalpha()
+        and word not in BOILERPLATE
         and len(word) >= 4
         and word not in GENERIC
         and word not in NEGATION_CUES
@@ -69,37 +78,37 @@ def salient_term(case: Case, stats: CorpusStats) -> str | None:
     """The relevant documents' highest tf-idf word that the query and instruction do not use.
 
     Terms found in some but not all relevant documents come first (the exclusion then leaves a
-    relevant document wherever the case has more than one), then words used mostly as nouns
-    (topics, by WordNet's sense counts, when WordNet is installed), then terms found outside the
+    relevant document wherever the case has more than one), then words some document uses as a
+    noun (a topic; by WordNet's sense counts and the words around the use, when WordNet is
+    installed), then terms found outside the
     sentences that use the query's words (those sentences hold the answer: excluding "Faulkner"
     from "Mayflower is a city in Faulkner County" would exclude what is asked for), then
-    tf-idf. Words whose stem the query or the instruction already uses, instruction vocabulary
-    and short words never qualify.
+    tf-idf. Words whose stem the query or the instruction already uses, instruction vocabulary,
+    short words, fragments and words inside paths or markup never qualify.
     """
-    from instructprobe.perturb.lexicon import wordnet_lexicon
-
     asked = _stems(case.query) | _stems(case.instruction)
+    texts = tuple(prose(doc.text) for doc in case.relevant)
     per_doc = [
-        {w for w in content_words(doc.text) if _candidate_term(w) and stem(w) not in asked}
-        for doc in case.relevant
+        {w for w in content_words(text) if _candidate_term(w) and stem(w) not in asked}
+        for text in texts
     ]
-    candidates = set().union(*per_doc) if per_doc else set()
+    candidates = {w for w in set().union(*per_doc) if a_word(w, texts)} if per_doc else set()
     if not candidates:
         return None
-    tf: Counter[str] = Counter(w for doc in case.relevant for w in content_words(doc.text))
-    lexicon = wordnet_lexicon()
+    tf: Counter[str] = Counter(w for text in texts for w in content_words(text))
     query = _stems(case.query)
     away_from_answer = {
         w
-        for doc in case.relevant
-        for sentence in sentences(doc.text)
+        for text in texts
+        for sentence in sentences(text)
         if not _stems(sentence) & query
         for w in content_words(sentence)
     }
+    nouns = nouns_among(candidates, texts)
 
     def score(term: str) -> tuple[bool, bool, bool, float, str]:
         covers_some = sum(term in d for d in per_doc) < len(per_doc)
-        noun = lexicon.is_noun(term) if lexicon is not None else True
+        noun = term in nouns
         return (covers_some, noun, term in away_from_answer, tf[term] * stats.idf(term), term)
 
     return max(candidates, key=score)
@@ -116,30 +125,89 @@ def documents_mentioning(
 
 def written_form(term: str, texts: tuple[str, ...]) -> str:
     """``term`` as it is written: in lower case where WordNet knows it as a common word
-    ("Status" in a title-cased page is "status"), else as the documents write it."""
+    ("status", though a page writes "Running Status"); else as the documents write it inside a
+    running sentence where they always capitalise it ("LeMay"); else capitalised where WordNet
+    knows it only as a name ("January") or where WordNet does not know it and the documents
+    capitalise it ("Elliot" at the start of a sentence); else in lower case."""
     from instructprobe.perturb.lexicon import wordnet_lexicon
 
     lexicon = wordnet_lexicon()
-    if lexicon is not None and lexicon.written_in_lower_case(term):
+    common = lexicon.written_in_lower_case(term) if lexicon is not None else None
+    if common:
         return term
-    return surface_form(term, texts)
+    capitalised = capitalised_form(term, texts)
+    if capitalised is not None:
+        return capitalised
+    if common is False or (common is None and _ever_capitalised(term, texts)):
+        return term[:1].upper() + term[1:]
+    return term
 
 
-def surface_form(term: str, texts: tuple[str, ...]) -> str:
-    """``term`` as the documents write it: capitalised where they always capitalise it inside a
-    sentence (a name: "Lesotho", "Truman"), else lower case."""
+def _ever_capitalised(term: str, texts: tuple[str, ...]) -> bool:
+    pattern = re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", re.I)
+    return any(not m.group().islower() for text in texts for m in pattern.finditer(text))
+
+
+def a_word(term: str, texts: tuple[str, ...]) -> bool:
+    """Whether ``term`` is a word a reader knows: one WordNet knows, or a name the documents
+    capitalise; not a fragment ("prot" of "0% prot.", "stat"). True without WordNet."""
+    from instructprobe.perturb.lexicon import wordnet_lexicon
+
+    lexicon = wordnet_lexicon()
+    if lexicon is None or lexicon.written_in_lower_case(term) is not None:
+        return True
+    return _ever_capitalised(term, texts)
+
+
+def capitalised_form(term: str, texts: tuple[str, ...]) -> str | None:
+    """The capitalised form of ``term`` where the documents always capitalise it inside a
+    running sentence (not at its start, not in a title-cased stretch), else None."""
     pattern = re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", re.I)
     forms: Counter[str] = Counter()
     for text in texts:
         for m in pattern.finditer(text):
-            if not re.search(
-                r"(?:^|[.!?:]\s*|[\"“(]\s*)$", text[max(0, m.start() - 3) : m.start()]
-            ):
-                forms[m.group()] += 1
+            if re.search(r"(?:^|[.!?:]\s*)$", text[max(0, m.start() - 3) : m.start()]):
+                continue
+            if _title_cased(text[max(0, m.start() - 60) : m.end() + 60]):
+                continue
+            forms[m.group()] += 1
     if not forms or any(form.islower() for form in forms):
-        return term
+        return None
     mixed = [form for form in forms if not form.isupper()]  # "Missouri" before "MISSOURI"
     return max(mixed or forms, key=lambda form: forms[form])
+
+
+def _title_cased(window: str) -> bool:
+    """Most words capitalised: a heading or a link list, where case says nothing."""
+    found = re.findall(r"[A-Za-z][\w'-]*", window)
+    return len(found) >= 6 and sum(w[0].isupper() for w in found) >= 0.7 * len(found)
+
+
+_MARKUP = re.compile(r"\S*[\\/=<>_{}|@#]\S*")
+"""Paths, addresses and markup ("env\\Scripts\\activate", 'data-ad-slot="…"'): not prose."""
+
+
+def prose(text: str) -> str:
+    return _MARKUP.sub(" ", text)
+
+
+def nouns_among(terms: set[str], texts: tuple[str, ...]) -> set[str]:
+    """The ``terms`` some document uses as a noun, by WordNet's sense counts and the words
+    around each use (not "…and triggers a response"); all of them without WordNet."""
+    from instructprobe.perturb.lexicon import wordnet_lexicon
+
+    lexicon = wordnet_lexicon()
+    if lexicon is None:
+        return set(terms)
+    found: set[str] = set()
+    for text in texts:
+        tokens = words(text)
+        for i, token in enumerate(tokens):
+            if token in terms and token not in found:
+                guess = lexicon.pos_of(tokens, i)
+                if guess is None or guess[0] == "n":
+                    found.add(token)
+    return found
 
 
 class ExclusionClause(Operator):

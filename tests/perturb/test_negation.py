@@ -11,7 +11,12 @@ from instructprobe.perturb import (
     RelevantDocument,
     get_operator,
 )
-from instructprobe.perturb.negation import GENERIC, salient_term, surface_form
+from instructprobe.perturb.negation import (
+    GENERIC,
+    capitalised_form,
+    salient_term,
+    written_form,
+)
 from instructprobe.perturb.strategies import cases, instruction_texts, seeds
 from instructprobe.perturb.text import has_negation, stem, words
 
@@ -148,17 +153,77 @@ def test_exclusion_clause_expected_down_are_the_documents_mentioning_the_term():
 
 
 @pytest.mark.parametrize(
-    ("texts", "written"),
+    ("term", "texts", "written"),
     [
-        (("The capital of Lesotho is Maseru. Lesotho is landlocked.",), "Lesotho"),
-        (("Missouri is a state. It borders the MISSOURI river and Missouri towns.",), "Missouri"),
-        (("NASA launched it. The launch by NASA failed.",), "NASA"),
-        (("Lesotho is a kingdom.",), "lesotho"),
-        (("An apple a day. Apple pie is sweet; an apple is red.",), "apple"),
+        ("lesotho", ("The capital of Lesotho is Maseru. Lesotho is landlocked.",), "Lesotho"),
+        (
+            "missouri",
+            ("Missouri is a state. It borders the MISSOURI and Missouri towns.",),
+            "Missouri",
+        ),
+        ("nasa", ("NASA launched it. The launch by NASA failed.",), "NASA"),
+        ("duke", ("A dog (born January 28) named Duke.",), "Duke"),
+        ("lesotho", ("Lesotho is a kingdom.",), None),
+        ("apple", ("An apple a day. Apple pie is sweet; an apple is red.",), None),
+        ("status", ("Check The Running Status Of Your Train Live Here.",), None),
     ],
 )
-def test_an_excluded_term_is_written_as_the_documents_write_it(texts, written):
-    assert surface_form(written.lower(), texts) == written
+def test_a_term_is_capitalised_where_the_documents_always_capitalise_it(term, texts, written):
+    assert capitalised_form(term, texts) == written
+
+
+@pytest.mark.parametrize(
+    ("term", "texts", "written"),
+    [
+        ("status", ("Check the 19252 Running Status by checking it live!",), "status"),
+        ("lesotho", ("Lesotho is a kingdom.",), "Lesotho"),
+        ("january", ("Clocks change (January 28).",), "January"),
+        ("lemay", ("The museum of LeMay opened.",), "LeMay"),
+        ("elliot", ("Elliot is a name.",), "Elliot"),
+        ("apple", ("Apple pie.",), "apple"),
+    ],
+)
+def test_an_excluded_term_is_written_as_a_reader_expects(lexicon, term, texts, written):
+    assert written_form(term, texts) == written
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    from instructprobe.perturb.lexicon import wordnet_lexicon
+
+    found = wordnet_lexicon()
+    if found is None:
+        pytest.skip("WordNet is not installed ('probe setup')")
+    return found
+
+
+def test_fragments_are_not_words(lexicon):
+    from instructprobe.perturb.negation import a_word
+
+    assert not a_word("prot", ("0% prot. per serving",))
+    assert a_word("protein", ("0% protein",))
+    assert a_word("amerita", ("Amerita serves clients.",))
+
+
+def test_words_only_used_as_verbs_or_in_markup_are_not_excluded(lexicon):
+    docs = (
+        RelevantDocument(
+            "d1",
+            'Heat triggers a response. Run env\\Scripts\\activate. <div data-ad-slot="1">'
+            " The thermostat and the radiator matter.",
+            1,
+        ),
+    )
+    (variant,) = get_operator("exclusion-clause").variants(
+        case("Find heating advice.", query="home heating", relevant=docs),
+        random.Random(0),
+        CorpusStats(
+            100,
+            {"triggers": 1, "scripts": 1, "slot": 1, "thermostat": 3, "radiator": 3}
+            | {w: 90 for w in ("heat", "response", "matter", "activate", "data", "env", "div")},
+        ),
+    )
+    assert dict(variant.params)["term"] in ("thermostat", "radiator")
 
 
 def test_the_excluded_term_comes_from_outside_the_answer():
