@@ -1,0 +1,319 @@
+"""An audit of generated variants by reading: a seeded sample per operator, and its scores.
+
+    .venv/bin/python benchmarks/perturbation_audit.py sample [--name held-out --seed 1]
+    .venv/bin/python benchmarks/perturbation_audit.py score [--name held-out]
+
+Two audits: ``development`` (seed 0, every operator including the opt-in ones, read after
+each change it led to; a judgment is kept while its variant is drawn word for word again) and
+``held-out`` (seed 1, the default operators, instructions the development sample does not
+use, read once after the last change: its precision is the one to quote).
+
+``sample`` draws, per operator, a seeded sample of the variants it makes on InstructIR's
+instructions and on the starter suite, before the meaning filter, and records what a reader
+needs to judge each one (the original, the variant, for a negation the term whose documents are
+expected to move down) and what the meaning filter decided (MiniLM cosine, polarity).
+
+``benchmarks/audit/NAME-judgments.jsonl`` holds one line per sampled variant, written by a person
+reading it: ``{"id", "accept": true|false, "fault": "", "reason": ""}``. A paraphrase is
+accepted when it is fluent and keeps the instruction's meaning, every constraint and its
+polarity; a negation when it is grammatical and excludes exactly the documents its expectation
+moves down. ``score`` joins the two and reports precision per operator and family (of every
+sampled variant, and of those the meaning filter keeps) and the filter's quality on the
+paraphrases: the share of rejected ones it drops and of accepted ones it wrongly drops. Results
+go to ``benchmarks/results/perturbation_audit-NAME.{md,json}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from perturbation_coverage import load_cases  # noqa: E402
+
+from instructprobe.perturb import Case, CorpusStats, Family, Variant, get_operator, rng_for  # noqa: E402
+
+AUDIT = ROOT / "benchmarks" / "audit"
+RESULTS = ROOT / "benchmarks" / "results"
+PER_OPERATOR = {
+    "phrase-rules": 45,
+    "restructure": 45,
+    "rewrite": 45,
+    "graded-paraphrase": 40,
+    "wordnet-paraphrase": 30,
+    "exclusion-clause": 60,
+    "predicate-negation": 40,
+    "preference-flip": 40,
+}
+"""How many variants to draw per operator (the opt-in ones, wordnet-paraphrase,
+predicate-negation and preference-flip, as baselines)."""
+HELD_OUT = {
+    "phrase-rules": 30,
+    "restructure": 30,
+    "rewrite": 30,
+    "graded-paraphrase": 30,
+    "exclusion-clause": 40,
+}
+"""The held-out audit: a fresh seed, the default operators only, judged once, after every
+change the development audit led to (its precision is the one to quote)."""
+SAMPLES = {
+    "development": PER_OPERATOR,
+    "held-out": HELD_OUT,
+    "held-out-2": {"exclusion-clause": 40},
+    "held-out-3": {"exclusion-clause": 40},
+}
+"""Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
+the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
+before the documents' capitals, fragments). Each was read once; a later change leaves its file
+as the record of what that reading found (its sample is not drawn again)."""
+STARTER_SHARE = 0.2
+
+
+def starter_cases() -> tuple[list[Case], CorpusStats]:
+    from instructprobe.probes.plan import case_for, corpus_stats
+    from instructprobe.suites import load_suite
+
+    suite = load_suite("starter")
+    return [case_for(q, suite) for q in suite.queries], corpus_stats(suite)
+
+
+def draw(
+    name: str,
+    cases: list[Case],
+    stats: CorpusStats,
+    wanted: int,
+    seed: int,
+    skipped: frozenset[str] = frozenset(),
+) -> list[tuple[Case, Variant]]:
+    """``wanted`` variants of operator ``name``, one per case, from cases in a seeded order
+    (leaving out the case ids in ``skipped``)."""
+    operator = get_operator(name)
+    pool = [case for case in cases if case.id not in skipped]
+    order = random.Random(f"{seed}:{name}").sample(pool, len(pool))
+    picked: list[tuple[Case, Variant]] = []
+    for case in order:
+        if len(picked) >= wanted:
+            break
+        made = operator.variants(case, rng_for(seed, name, case.id), stats)
+        if made:
+            picked.append((case, made[random.Random(f"{seed}:{case.id}").randrange(len(made))]))
+    return picked
+
+
+def record(source: str, case: Case, variant: Variant) -> dict[str, Any]:
+    params = dict(variant.params)
+    item: dict[str, Any] = {
+        "id": f"{source}:{variant.operator}:{case.id}",
+        "source": source,
+        "operator": variant.operator,
+        "family": variant.family.value,
+        "form": params.get("level", variant.form),
+        "query": case.query,
+        "original": case.instruction,
+        "variant": variant.request.instruction,
+    }
+    if variant.family is Family.NEGATION:
+        term = params.get("term", "")
+        down = sorted(variant.expectation.down)
+        item["expected_down"] = {
+            "term": term,
+            "object": params.get("object", ""),
+            "documents": f"{len(down)} of {len(case.relevant)} relevant",
+            "snippet": next((snippet(d.text, term) for d in case.relevant if d.id in down), ""),
+        }
+    return item
+
+
+def snippet(text: str, term: str, width: int = 200) -> str:
+    at = text.lower().find(term[:5].lower())
+    start = max(0, at - width // 2)
+    return ("…" if start else "") + " ".join(text[start : start + width].split()) + "…"
+
+
+def meaning_scores(items: list[dict[str, Any]]) -> None:
+    from instructprobe.perturb.meaning import MeaningFilter, default_encoder
+    from instructprobe.perturb.text import has_negation
+
+    chosen = MeaningFilter(default_encoder())
+    paraphrases = [i for i in items if i["family"] == Family.PARAPHRASE.value]
+    cosines = chosen.cosines([(i["original"], i["variant"]) for i in paraphrases])
+    for item, cosine in zip(paraphrases, cosines, strict=True):
+        polarity = has_negation(item["original"]) == has_negation(item["variant"])
+        item["filter"] = {
+            "cosine": round(cosine, 4),
+            "same_polarity": polarity,
+            "keeps": cosine >= chosen.threshold and polarity,
+        }
+
+
+def sample(audit: Audit, seed: int, per_operator: dict[str, int], skipped: frozenset[str]) -> None:
+    instructir, instructir_stats, _ = load_cases()
+    starter, starter_stats = starter_cases()
+    items = []
+    for name, wanted in per_operator.items():
+        from_starter = round(wanted * STARTER_SHARE)
+        for source, cases, stats, count in (
+            ("starter", starter, starter_stats, from_starter),
+            ("instructir", instructir, instructir_stats, wanted - from_starter),
+        ):
+            drawn = draw(name, cases, stats, count, seed, skipped)
+            items += [record(source, c, v) for c, v in drawn]
+    meaning_scores(items)
+    kept = carried_judgments(audit, items)
+    AUDIT.mkdir(exist_ok=True)
+    write_jsonl(audit.sample, items)
+    write_jsonl(audit.judgments, kept)
+    print(
+        f"{len(items)} variants -> {audit.sample.relative_to(ROOT)}; {len(kept)} judgments hold, "
+        f"{len(items) - len(kept)} to judge"
+    )
+
+
+@dataclass(frozen=True)
+class Audit:
+    """One audit's files: the sample, its judgments and the results it scores to."""
+
+    name: str
+
+    @property
+    def sample(self) -> Path:
+        return AUDIT / f"{self.name}-sample.jsonl"
+
+    @property
+    def judgments(self) -> Path:
+        return AUDIT / f"{self.name}-judgments.jsonl"
+
+    @property
+    def results(self) -> Path:
+        return RESULTS / f"perturbation_audit-{self.name}"
+
+
+def carried_judgments(audit: Audit, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The judgments of the previous sample whose variant is drawn again, word for word (an
+    operator that changed makes other text, which must be read again)."""
+    if not (audit.sample.exists() and audit.judgments.exists()):
+        return []
+    before = {i["id"]: i["variant"] for i in read_jsonl(audit.sample)}
+    judged = {j["id"]: j for j in read_jsonl(audit.judgments)}
+    return [
+        judged[i["id"]] for i in items if i["id"] in judged and before.get(i["id"]) == i["variant"]
+    ]
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def share(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({100 * part / whole:.1f}%)" if whole else "–"
+
+
+def score(audit: Audit) -> None:
+    items = {i["id"]: i for i in read_jsonl(audit.sample)}
+    judged = {j["id"]: j for j in read_jsonl(audit.judgments)}
+    missing = sorted(set(items) - set(judged))
+    if missing:
+        sys.exit(f"{len(missing)} sampled variants have no judgment, e.g. {missing[0]}")
+    groups: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
+    for key, item in items.items():
+        pair = (item, judged[key])
+        groups[item["operator"]].append(pair)
+        groups[f"family {item['family']}"].append(pair)
+        if not get_operator(item["operator"]).opt_in:
+            groups[f"family {item['family']} (default operators)"].append(pair)
+    rows = []
+    for group, pairs in groups.items():
+        accepted = sum(j["accept"] for _, j in pairs)
+        kept = [(i, j) for i, j in pairs if i.get("filter", {}).get("keeps", True)]
+        rows.append(
+            {
+                "group": group,
+                "judged": len(pairs),
+                "accepted": accepted,
+                "kept_by_filter": len(kept),
+                "accepted_of_kept": sum(j["accept"] for _, j in kept),
+                "faults": dict(Counter(j["fault"] for _, j in pairs if j["fault"])),
+                "literal": sum(j["accept"] or j["fault"] == "contradiction" for _, j in pairs),
+            }
+        )
+    paraphrases = [(i, judged[k]) for k, i in items.items() if "filter" in i]
+    bad = [i for i, j in paraphrases if not j["accept"]]
+    good = [i for i, j in paraphrases if j["accept"]]
+    quality = {
+        "bad": len(bad),
+        "bad_dropped": sum(not i["filter"]["keeps"] for i in bad),
+        "good": len(good),
+        "good_dropped": sum(not i["filter"]["keeps"] for i in good),
+    }
+    lines = [
+        "| operator / family | judged | accepted | kept by the meaning filter | accepted of kept "
+        "| grammatical and literal | faults |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for row in sorted(rows, key=lambda r: (r["group"].startswith("family"), r["group"])):
+        faults = ", ".join(f"{k} {v}" for k, v in sorted(row["faults"].items()))
+        lines.append(
+            f"| {row['group']} | {row['judged']} | {share(row['accepted'], row['judged'])} | "
+            f"{row['kept_by_filter']} | {share(row['accepted_of_kept'], row['kept_by_filter'])} | "
+            f"{share(row['literal'], row['judged'])} | {faults} |"
+        )
+    lines += [
+        "",
+        "Grammatical and literal: accepted, or rejected only because the edit contradicts the "
+        "searcher's need (an exclusion of the answer or the main topic), which a literal reader "
+        "can still follow.",
+        "",
+        "Meaning filter on the judged paraphrases: drops "
+        f"{share(quality['bad_dropped'], quality['bad'])} of the rejected ones and "
+        f"{share(quality['good_dropped'], quality['good'])} of the accepted ones.",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    audit.results.with_suffix(".md").write_text(text + "\n", encoding="utf-8")
+    audit.results.with_suffix(".json").write_text(
+        json.dumps({"rows": rows, "meaning_filter": quality}, indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("sample", "score"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--name",
+        default="development",
+        choices=tuple(SAMPLES),
+        help="development (seed 0), held-out (seed 1), held-out-2 (2), held-out-3 (3)",
+    )
+    args = parser.parse_args()
+    audit = Audit(args.name)
+    if args.command == "sample":
+        # A held-out sample shares no instruction with the samples drawn before it.
+        earlier = list(SAMPLES)[: list(SAMPLES).index(args.name)]
+        skipped = frozenset(
+            i["id"].rsplit(":", 1)[1] for name in earlier for i in read_jsonl(Audit(name).sample)
+        )
+        sample(audit, args.seed, SAMPLES[args.name], skipped)
+    else:
+        score(audit)
+
+
+if __name__ == "__main__":
+    main()
