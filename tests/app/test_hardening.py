@@ -110,6 +110,23 @@ QUERY = {
 # Bad input: one line, exit 2.
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-r", ""], "--retriever: needs at least one retriever"),
+        (["-r", ","], "--retriever: needs at least one retriever"),
+        (["-r", "bm25", "--resamples", "50"], "--resamples: must be an integer between 100 and"),
+        (["-r", "bm25", "--resamples", "100000000"], "--resamples: must be an integer between"),
+        (["-r", "bm25", "--depth", "5"], "--depth: must be at least the cutoff (10), got 5"),
+        (["-r", "bm25", "--device", "bogus"], "--device: must be auto, cpu, cuda, cuda:N or mps"),
+    ],
+)
+def test_bad_run_settings_are_one_line_before_anything_is_loaded(probe, args, message):
+    outcome = probe("run", *args)
+    assert outcome.status == 2 and message in outcome.error_line()
+    assert not outcome.err.startswith("suite "), "refused before the suite is read"
+
+
 def test_a_suite_line_nested_too_deep_is_one_line(probe, tmp_path):
     suite = write_suite(tmp_path / "deep.jsonl", "[" * 100_000)
     assert "nested too deep" in probe("run", "-r", "bm25", "--suite", suite).error_line()

@@ -175,3 +175,24 @@ def test_a_results_file_with_any_field_changed_is_one_error_or_renders_safely(
         html.render(document.build(result, (), 2)),
     ):
         assert ESC not in text
+
+
+def test_a_comparison_of_hostile_runs_shows_their_text_as_text(evil):
+    import dataclasses as dc
+
+    from instructprobe.probes.compare import compare
+    from instructprobe.reports.compare import render_markdown, render_text
+
+    renamed = dc.replace(
+        evil,
+        cells=tuple(dc.replace(c, retriever="m\x1b[2J") for c in evil.cells),
+        outcomes=tuple(dc.replace(o, retriever="m\x1b[2J") for o in evil.outcomes),
+    )
+    comparison = compare(renamed, renamed, resamples=200)
+    for text in (
+        render_text(comparison, "base\x1b]0;x\x07.json", "candidate.json"),
+        render_markdown(comparison, "[base](http://evil.example)", "candidate.json"),
+    ):
+        assert not ACTIVE.search(text.replace("\n", "")) and "x1b" in text
+    tokens = MarkdownIt("commonmark").parse(render_markdown(comparison, "[b](http://x.y)", "c"))
+    assert not [c for t in tokens if t.children for c in t.children if c.type == "link_open"]
