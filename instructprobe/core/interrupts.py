@@ -71,14 +71,16 @@ def _stop(number: int, frame: FrameType | None) -> None:
 @contextmanager
 def stop_on_signals() -> Iterator[None]:
     """SIGINT and SIGTERM raise ``Interrupted`` inside the block (the main thread only: Python
-    runs signal handlers there); the previous handlers come back after it."""
+    runs signal handlers there); the previous handlers come back after it. A signal the
+    process was started to ignore (a background job's SIGINT, ``nohup``) stays ignored."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = {number: signal.getsignal(number) for number in STOPPING}
     _state.received = None
-    for number in STOPPING:
-        signal.signal(number, _stop)
+    for number, handler in previous.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(number, _stop)
     try:
         yield
     finally:

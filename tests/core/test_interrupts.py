@@ -25,6 +25,17 @@ def test_both_signals_raise_an_interrupt_with_the_shells_exit_status(number, sta
     assert received() is None
 
 
+def test_a_signal_the_process_ignores_stays_ignored():
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with stop_on_signals():
+            signal.raise_signal(signal.SIGINT)
+            checkpoint("plan")
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class SwallowsInterrupts:
     """A finaliser that is running when the signal arrives: Python prints "Exception ignored"
     and drops the exception, which is how a Ctrl-C used to be lost during plan generation."""
