@@ -52,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand. A user error is one line and exit 2; SIGINT and SIGTERM stop it
     with one line and 130 or 143, before any output file is replaced."""
     from instructprobe.core.interrupts import Interrupted, received, stop_on_signals
+    from instructprobe.core.untrusted import one_line
 
     with stop_on_signals(), _one_line_warnings():
         try:
@@ -69,14 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _interrupted(lost) if lost is not None else status
 
 
-def one_line(message: object) -> str:
-    """A message as one printable line (it may quote hostile input)."""
-    from instructprobe.core.untrusted import printable
-
-    text = str(message).strip() or type(message).__name__
-    return printable(text)
-
-
 def _interrupted(number: int) -> int:
     name = "Ctrl-C" if number == signal.SIGINT else signal.Signals(number).name
     print(f"probe: interrupted ({name}); no output file was written", file=sys.stderr)
@@ -90,6 +83,7 @@ def _one_line_warnings() -> Iterator[None]:
     import warnings
 
     from instructprobe.core.notices import InstructprobeWarning
+    from instructprobe.core.untrusted import one_line
 
     shown = warnings.showwarning
 

@@ -39,6 +39,11 @@ def printable(text: str, *, lines: bool = False) -> str:
     return (_IN_LINES if lines else _IN_ONE_LINE).sub(_escaped, text)
 
 
+def one_line(message: object) -> str:
+    """An error's or a warning's message as one printable line (it may quote hostile input)."""
+    return printable(str(message).strip() or type(message).__name__)
+
+
 def printable_copy(value: T) -> T:
     """A copy of ``value`` (records, tuples, lists, mappings, sets and strings, nested) whose
     strings are ``printable`` with their newlines kept; parts without such characters are the

@@ -67,3 +67,10 @@ def test_a_copy_has_printable_strings_everywhere_and_clean_parts_are_shared():
     assert record.inner[1].name == "\x1b[31mred", "the original is left alone"
     everything = printable_copy(Outer((clean,), frozenset({"x"})))
     assert everything == Outer((clean,), frozenset({"x"}))
+
+
+def test_a_message_is_one_printable_line():
+    from instructprobe.core.untrusted import one_line
+
+    assert one_line(ValueError("bad\n\x1b[2Jinput\n")) == "bad\\x0a\\x1b[2Jinput"
+    assert one_line(KeyError()) == "KeyError"

@@ -43,8 +43,8 @@ def add(commands: Commands) -> None:
 def handle(args: argparse.Namespace) -> int:
     """A user error is one line and exit 2; a bug keeps its traceback but exits 2 as well,
     so that 1 always means a gate failed."""
-    from instructprobe.app.cli import one_line
     from instructprobe.core.errors import InstructprobeError, OutputError
+    from instructprobe.core.untrusted import one_line
 
     try:
         return _gate(args)
@@ -64,7 +64,9 @@ def handle(args: argparse.Namespace) -> int:
         from instructprobe.core.files import save_output
 
         try:
-            save_output(args.junit, error_document(f"gates.{_stem(args.gates)}", message), "JUnit")
+            save_output(
+                args.junit, error_document(f"gates.{_stem(args.gates)}", message), "JUnit XML"
+            )
         except OutputError as error:
             print(f"probe gate: error: {one_line(error)}", file=sys.stderr)
     return EXIT_ERROR
