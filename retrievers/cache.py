@@ -255,8 +255,8 @@ class EmbeddingCache:
                 "run goes on without it",
             )
             return
-        for path in self.files():
-            path.unlink(missing_ok=True)
+        for suffix in ("", *JOURNALS):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         self._warn(
             "damaged",
             f"embedding cache {self.path} was damaged ({error}): it was removed, and vectors are "
@@ -414,11 +414,16 @@ class EmbeddingCache:
         if self._read_only:
             return
         row = (key, stat.st_size, stat.st_mtime_ns, digest)
-        with connection:
-            connection.execute(
-                "INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?, ?)",
-                (*row, _fingerprint_checksum(*row)),
-            )
+        try:
+            with connection:
+                connection.execute(
+                    "INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?, ?)",
+                    (*row, _fingerprint_checksum(*row)),
+                )
+        except sqlite3.OperationalError as error:
+            if not _read_only_error(error):
+                raise
+            self._read_only = True  # the digest is used, not remembered
 
     def files(self) -> tuple[Path, ...]:
         """The cache file, SQLite's journal files beside it and files of earlier layouts,
