@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from instructprobe.core.interrupts import checkpoint
 from instructprobe.perturb import (
     Case,
     CorpusStats,
@@ -98,9 +99,12 @@ def plan(
     perturbers = operators_for(families, operators)
     stats = corpus_stats(suite)
     cases = tuple(case_for(query, suite) for query in suite.queries)
-    variants = tuple(v for case in cases for v in perturb_case(case, perturbers, seed, stats))
-    chosen = _meaning_filter(meaning, variants)
+    variants: list[Variant] = []
+    for case in cases:
+        checkpoint("plan")
+        variants += perturb_case(case, perturbers, seed, stats)
+    chosen = _meaning_filter(meaning, tuple(variants))
     if chosen is None:
-        return Plan(cases, variants)
-    filtered = chosen.apply(variants, {case.id: case.instruction for case in cases})
+        return Plan(cases, tuple(variants))
+    filtered = chosen.apply(tuple(variants), {case.id: case.instruction for case in cases})
     return Plan(cases, filtered.kept, filtered.dropped)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import warnings
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from instructprobe.core.errors import CacheError, ProbeError
 from instructprobe.core.files import write_atomic
+from instructprobe.core.notices import CacheWarning
 from instructprobe.perturb import (
     Edit,
     Expectation,
@@ -39,7 +42,8 @@ from instructprobe.suites import Suite
 if TYPE_CHECKING:
     from instructprobe.perturb.meaning import MeaningFilter
 
-FORMAT = 1
+FORMAT = 2
+"""2: each plan carries a checksum over its content."""
 DIRNAME = "plans"
 CODE = (
     "instructprobe.perturb",
@@ -126,9 +130,18 @@ def _version(name: str) -> str | None:
         return None
 
 
+class DamagedPlan(ValueError):
+    """A stored plan that fails its checks: it cannot be read, its checksum does not match, or
+    it names queries, documents or expectations its suite does not have."""
+
+
 @dataclass(frozen=True)
 class PlanCache:
-    """The plans in ``<directory>/plans``, one gzipped JSON file per key."""
+    """The plans in ``<directory>/plans``, one gzipped JSON file per key.
+
+    A plan is untrusted input: it carries a checksum over its content and every variant is
+    checked against the suite, so a file that was cut, altered or mixed up is made again (one
+    warning says so), never used. A folder that cannot be written is still read."""
 
     directory: Path
 
@@ -137,42 +150,55 @@ class PlanCache:
         return Path(self.directory).expanduser() / DIRNAME
 
     def load(self, key: str, suite: Suite) -> Plan | None:
-        """The stored plan for ``key`` (cases rebuilt from ``suite``), or None if there is none
-        or it cannot be used."""
+        """The stored plan for ``key`` (cases rebuilt from ``suite``), or None if there is none,
+        it is of another version, or it is damaged (with a warning; it is made again)."""
+        path = self.folder / f"{key}.json.gz"
         try:
-            with gzip.open(self.folder / f"{key}.json.gz", "rt", encoding="utf-8") as handle:
-                stored = json.load(handle)
-            if stored.get("format") != FORMAT or stored.get("wordnet") != _wordnet_files(
-                stored.get("wordnet_source")
-            ):
+            stored = _read(path)
+            if stored is None or stored.get("format") != FORMAT:
+                return None  # none stored, or an earlier format: generated again, replaced
+            _check_sum(stored)
+            if stored["wordnet"] != _wordnet_files(stored["wordnet_source"]):
                 return None
             variants = tuple(_variant(v) for v in stored["variants"])
             dropped = tuple(_variant(v) for v in stored["dropped"])
-        except (OSError, EOFError, ValueError, KeyError, TypeError):
-            return None  # missing, unreadable or from another version: generate it again
+            _check_against(suite, (*variants, *dropped))
+        except (DamagedPlan, KeyError, TypeError, ValueError, AttributeError) as error:
+            problem = str(error) if isinstance(error, DamagedPlan) else f"malformed ({error!r})"
+            warnings.warn(
+                f"plan cache: {path} is damaged ({problem}); the plan is made again",
+                CacheWarning,
+                stacklevel=2,
+            )
+            return None
         return Plan(tuple(case_for(q, suite) for q in suite.queries), variants, dropped)
 
     def store(self, key: str, planned: Plan) -> bool:
-        """Write ``planned`` under ``key`` (atomically); False when it must not be reused."""
+        """Write ``planned`` under ``key`` (atomically); False when it must not be reused or
+        cannot be written (a warning says so)."""
         source = _wordnet_used()
         if source is False:
             return False
-        stored = {
+        stored: dict[str, Any] = {
             "format": FORMAT,
             "wordnet_source": source,
             "wordnet": _wordnet_files(source),
             "variants": [_record(v) for v in planned.variants],
             "dropped": [_record(v) for v in planned.dropped],
         }
+        stored["checksum"] = _checksum(stored)
         text = json.dumps(stored, separators=(",", ":"))
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             write_atomic(self.folder / f"{key}.json.gz", gzip.compress(text.encode(), 1, mtime=0))
         except OSError as error:
-            raise CacheError(
-                f"plan cache {self.folder} cannot be written ({error}): pass another "
-                "--cache-dir or --no-cache"
-            ) from None
+            warnings.warn(
+                f"plan cache {self.folder} cannot be written ({error.strerror or error}): plans "
+                "are read from it but not stored",
+                CacheWarning,
+                stacklevel=2,
+            )
+            return False
         return True
 
     def files(self) -> list[Path]:
@@ -183,8 +209,56 @@ class PlanCache:
         found = self.files()
         taken = sum(p.stat().st_size for p in found)
         for path in found:
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as error:
+                raise CacheError(
+                    f"cannot remove {path} ({error.strerror or error}): the cache folder is "
+                    "read-only or not yours"
+                ) from None
         return taken
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    """The stored object, None when there is no file; ``DamagedPlan`` when it cannot be read
+    as gzipped JSON (a cut or overwritten file)."""
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            stored = json.load(handle)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, RecursionError) as error:
+        raise DamagedPlan(f"unreadable: {error or type(error).__name__}") from None
+    except json.JSONDecodeError as error:
+        raise DamagedPlan(f"not JSON: {error.msg}") from None
+    if not isinstance(stored, dict):
+        raise DamagedPlan("not a plan object")
+    return stored
+
+
+def _checksum(stored: dict[str, Any]) -> str:
+    content = {k: v for k, v in stored.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _check_sum(stored: dict[str, Any]) -> None:
+    if stored.get("checksum") != _checksum(stored):
+        raise DamagedPlan("its checksum does not match its content")
+
+
+def _check_against(suite: Suite, variants: Sequence[Variant]) -> None:
+    """Each variant names a query of ``suite``, documents of it, and its family's kind."""
+    queries = {q.id for q in suite.queries}
+    documents = {d.id for d in suite.documents}
+    for v in variants:
+        if v.case_id not in queries:
+            raise DamagedPlan(f"a variant names query {v.case_id!r}, which the suite lacks")
+        named = v.expectation.down | v.expectation.up
+        if not named <= documents:
+            unknown = sorted(named - documents)[0]
+            raise DamagedPlan(f"a variant names document {unknown!r}, which the suite lacks")
+        if v.expectation.kind is not v.family.expectation_kind:
+            raise DamagedPlan(f"a {v.family} variant expects {v.expectation.kind}")
 
 
 def cached_plan(
@@ -245,16 +319,24 @@ def _record(v: Variant) -> dict[str, Any]:
 
 
 def _variant(stored: dict[str, Any]) -> Variant:
-    query, instruction, order = stored["request"]
+    query, instruction, order = (_string(x) for x in stored["request"])
     kind, down, up = stored["expectation"]
     return Variant(
-        case_id=stored["case"],
+        case_id=_string(stored["case"]),
         family=Family(stored["family"]),
-        operator=stored["operator"],
-        form=stored["form"],
+        operator=_string(stored["operator"]),
+        form=_string(stored["form"]),
         request=Request(query, instruction, Order(order)),
-        expectation=Expectation(ExpectationKind(kind), frozenset(down), frozenset(up)),
+        expectation=Expectation(
+            ExpectationKind(kind), frozenset(map(_string, down)), frozenset(map(_string, up))
+        ),
         strength=float(stored["strength"]),
         edits=tuple(Edit(int(s), b, a) for s, b, a in stored["edits"]),
         params=tuple((str(k), str(v)) for k, v in stored["params"]),
     )
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise DamagedPlan(f"a text field holds {type(value).__name__}")
+    return value

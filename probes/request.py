@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 MAX_RESAMPLES = 100_000
 """Bootstrap resamples above this would hold gigabytes for a large suite, for no visible gain."""
+MAX_BOOTSTRAP_DRAWS = 200_000_000
+"""Resamples × queries: a bootstrap holds 16 bytes per draw at once (3.2 GB at this limit), so
+a run above it is refused before it starts (9,999 resamples allow 20,002 queries)."""
 DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 DISPLAY_NAME = re.compile(r"^[\w][\w.+-]*$")
 OBJECT_SPEC = "object:"

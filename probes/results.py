@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from instructprobe.core.enums import ValueEnum
-from instructprobe.core.errors import ResultsError
+from instructprobe.core.errors import RequestError, ResultsError
 from instructprobe.core.files import write_atomic
 from instructprobe.perturb.model import ExpectationKind, Family, Order
 from instructprobe.probes.measures import Measure, parse
@@ -258,7 +258,7 @@ def read_results(path: str | Path) -> RunResult:
         raise ResultsError(f"{target}: not a results file (the top level is not an object)")
     try:
         return RunResult.from_dict(data)
-    except ValueError as error:
+    except (ValueError, RequestError) as error:  # the recorded request is checked as any other
         raise ResultsError(f"{target}: {error}") from None
     except (KeyError, TypeError, AttributeError) as error:
         raise ResultsError(f"{target}: not a results file (missing or malformed {error})") from None
@@ -290,46 +290,104 @@ def _field_names(record: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(record))
 
 
-def _load(annotation: Any, value: Any) -> Any:
-    """Rebuild typed records from JSON by their annotations (tuples, nested records, NaN)."""
+def _load(annotation: Any, value: Any, where: str = "results") -> Any:
+    """Rebuild typed records from JSON by their annotations (tuples, nested records, NaN),
+    checking every value's type on the way: a results file is untrusted, and a value of the
+    wrong type is a ``ValueError`` naming where it is, not a failure later in a report."""
     origin = typing.get_origin(annotation)
     if annotation is RunRequest:
-        return RunRequest.from_dict(value)
+        return RunRequest.from_dict(_checked(value, Mapping, where))
     if annotation is Measure:
-        return parse(value)
+        return parse(_checked(value, str, where))
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        return annotation(value)
+        try:
+            return annotation(value)
+        except (ValueError, TypeError):
+            raise ValueError(f"{where}: {value!r} is not a valid {annotation.__name__}") from None
     if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
-        hints = typing.get_type_hints(annotation)
-        required = [
-            f.name
-            for f in dataclasses.fields(annotation)
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        ]
-        if not isinstance(value, Mapping) or (missing := [n for n in required if n not in value]):
-            what = (
-                f"missing {', '.join(missing)}" if isinstance(value, Mapping) else "not an object"
-            )
-            raise ValueError(f"not a results file ({annotation.__name__} record: {what})")
-        return annotation(
-            **{
-                f.name: _load(hints[f.name], value[f.name])
-                for f in dataclasses.fields(annotation)
-                if f.name in value
-            }
-        )
+        return _record(annotation, value, where)
     if annotation is float:  # ints stay ints (a count of queries), so a file reads back as written
-        return math.nan if value is None else value if isinstance(value, int) else float(value)
+        return math.nan if value is None else _number(value, where)
+    if annotation in (int, str, bool):
+        if isinstance(value, bool) is not (annotation is bool):
+            raise ValueError(f"{where}: expected {annotation.__name__}, got {_kind(value)}")
+        return _checked(value, annotation, where)
     if origin is tuple:
-        item = typing.get_args(annotation)[0]
-        return tuple(_load(item, v) for v in value)
-    if origin in (typing.Union, types.UnionType) and value is not None:
-        options = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return _load(options[0], value) if len(options) == 1 else value
-    if origin is Mapping and isinstance(value, dict):
+        return _tuple(typing.get_args(annotation), _checked(value, list, where), where)
+    if origin in (typing.Union, types.UnionType):
+        return _union(typing.get_args(annotation), value, where)
+    if origin is Mapping:
         item = typing.get_args(annotation)[1]
-        return {k: _load(item, v) for k, v in value.items()}
+        found = _checked(value, dict, where)
+        for key in found:
+            _checked(key, str, f"{where} key")
+        return {k: _load(item, v, f"{where}[{k!r}]") for k, v in found.items()}
     return value
+
+
+def _record(annotation: type, value: Any, where: str) -> Any:
+    hints = typing.get_type_hints(annotation)
+    required = [
+        f.name
+        for f in dataclasses.fields(annotation)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
+    if not isinstance(value, Mapping) or (missing := [n for n in required if n not in value]):
+        what = f"missing {', '.join(missing)}" if isinstance(value, Mapping) else "not an object"
+        raise ValueError(f"not a results file ({annotation.__name__} record: {what})")
+    return annotation(
+        **{
+            f.name: _load(hints[f.name], value[f.name], f"{where}.{f.name}")
+            for f in dataclasses.fields(annotation)
+            if f.name in value
+        }
+    )
+
+
+def _tuple(items: tuple[Any, ...], value: list[Any], where: str) -> tuple[Any, ...]:
+    if len(items) == 2 and items[1] is Ellipsis:
+        return tuple(_load(items[0], v, f"{where}[{i}]") for i, v in enumerate(value))
+    if len(value) != len(items):
+        raise ValueError(f"{where}: expected {len(items)} values, got {len(value)}")
+    return tuple(
+        _load(t, v, f"{where}[{i}]") for i, (t, v) in enumerate(zip(items, value, strict=True))
+    )
+
+
+def _union(options: tuple[Any, ...], value: Any, where: str) -> Any:
+    if value is None and type(None) in options:
+        return None
+    problems = []
+    for option in (a for a in options if a is not type(None)):
+        try:
+            return _load(option, value, where)
+        except ValueError as error:
+            problems.append(str(error))
+    raise ValueError(problems[0] if problems else f"{where}: unexpected {_kind(value)}")
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{where}: expected a number, got {_kind(value)}")
+    try:
+        float(value)
+    except OverflowError:
+        raise ValueError(f"{where}: the number is too large") from None
+    return value
+
+
+def _checked(value: Any, kind: type, where: str) -> Any:
+    if not isinstance(value, kind):
+        raise ValueError(f"{where}: expected {_KINDS.get(kind, kind.__name__)}, got {_kind(value)}")
+    return value
+
+
+_KINDS = {str: "text", int: "a number", float: "a number", bool: "true or false"}
+_KINDS.update({list: "a list", dict: "an object", type(None): "null"})
+
+
+def _kind(value: Any) -> str:
+    return _KINDS.get(type(value), type(value).__name__)
 
 
 def upgrade(data: Mapping[str, Any]) -> dict[str, Any]:

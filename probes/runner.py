@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from instructprobe.core.errors import RequestError
+from instructprobe.core.interrupts import checkpoint
 from instructprobe.core.progress import Advance, Progress
 from instructprobe.perturb import ExpectationKind, Family, Variant
 from instructprobe.probes import grid, strata
@@ -19,7 +20,7 @@ from instructprobe.probes.analysis import Group, adjusted_summaries
 from instructprobe.probes.measures import NDCG, Measure, Robustness, WorstVariant
 from instructprobe.probes.observe import Observation, observe, rank_requests, tracked_ranks
 from instructprobe.probes.plan import Plan, plan
-from instructprobe.probes.request import RunRequest
+from instructprobe.probes.request import MAX_BOOTSTRAP_DRAWS, RunRequest
 from instructprobe.probes.results import Baseline, Outcome, RunResult, SuiteFacts, VariantRecord
 from instructprobe.probes.verdicts import Thresholds, baseline_measures, cell_measures, rules
 from instructprobe.retrievers.base import Ranking, Retriever
@@ -67,6 +68,7 @@ class Runner:
         self.progress = progress
         self.rules = rules(Thresholds.of(request), request.cutoff)
         self.cache_dir = cache_dir_for(request.cache_dir, not request.cache)
+        _check_bootstrap_size(request.resamples, len(self.suite.queries))
 
     def plan(self) -> Plan:
         """The run's cases and variants. With a cache, a plan made before is read from it, and
@@ -90,6 +92,7 @@ class Runner:
         planned = self.plan()
         originals = {c.id: c.instruction for c in planned.cases}
         measured = [self.measure(r, planned) for r in self.retrievers]
+        checkpoint("test")
         cells = grid.cells(
             [k for m in measured for k in self.cell_keys(m)], self.request, self.rules
         )
@@ -121,7 +124,9 @@ class Runner:
         asked = [(c.id, c.request) for c in planned.cases]
         asked += [(v.case_id, v.request) for v in planned.variants]
         progress = _Prefixed(self.progress, f"{retriever.name}: ") if self.progress else None
+        checkpoint("rank")
         rankings = rank_requests(retriever, self.suite, asked, self.request.depth, progress)
+        checkpoint("measure")
         originals = {c.id: rankings[c.id, c.request] for c in planned.cases}
         qrels = {q.id: q.qrels for q in self.suite.queries}
         observations: dict[tuple[Family, Measure], list[Observation]] = {}
@@ -204,7 +209,18 @@ def execute(
     ``probe run``, ``probe gate``, the pytest plugin and ``instructprobe.run`` all come here."""
     retrievers = resolve_retrievers(request)  # first: a wrong name fails before any loading
     suite = request.suite if isinstance(request.suite, Suite) else load_suite(request.suite, echo)
+    checkpoint("suite")
     return Runner(request, suite, retrievers, progress).run()
+
+
+def _check_bootstrap_size(resamples: int, queries: int) -> None:
+    draws = resamples * queries
+    if draws > MAX_BOOTSTRAP_DRAWS:
+        raise RequestError(
+            f"resamples: {resamples:,} resamples over {queries:,} queries are {draws:,} bootstrap "
+            f"draws, above the limit of {MAX_BOOTSTRAP_DRAWS:,} (3.2 GB held at once): lower the "
+            "resamples or limit the queries"
+        )
 
 
 def resolve_retrievers(request: RunRequest) -> list[Retriever]:

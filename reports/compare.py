@@ -6,6 +6,7 @@ import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from instructprobe.core.untrusted import printable_copy
 from instructprobe.probes.compare import Call, Change, Comparison
 from instructprobe.reports import format as fmt
 
@@ -49,13 +50,14 @@ def _verdicts(change: Change) -> str:
 
 
 def render(comparison: Comparison, base_label: str, candidate_label: str) -> RenderableType:
-    """The comparison for a terminal: one section per (retriever pair, family), 80 columns."""
+    """The comparison for a terminal: one section per (retriever pair, family), 80 columns
+    (rendered from a copy whose text can only be read, as the run's report)."""
     from rich.console import Group
     from rich.text import Text
 
     from instructprobe.reports.terminal import grouped_table
 
-    c = comparison
+    c, base_label, candidate_label = printable_copy((comparison, base_label, candidate_label))
     head = Text.assemble(
         ("instructprobe compare", "bold"),
         f" · {base_label} → {candidate_label} · {c.suite} "
@@ -119,7 +121,7 @@ def render_markdown(comparison: Comparison, base_label: str, candidate_label: st
     from instructprobe.reports import document as doc
     from instructprobe.reports.markdown import render as markdown
 
-    c = comparison
+    c, base_label, candidate_label = printable_copy((comparison, base_label, candidate_label))
     rows = tuple(
         (
             doc.spans(x.family),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from instructprobe.core.untrusted import printable_copy
 from instructprobe.perturb.model import ExpectationKind
 from instructprobe.probes.results import Cell, RunResult, Verdict
 from instructprobe.reports import format as fmt
@@ -335,6 +336,9 @@ def build(
     plots: Sequence[Plot] = (),
     examples_per_cell: int = EXAMPLES_PER_CELL,
 ) -> list[Block]:
+    """The long report's blocks, from a copy of ``result`` whose strings hold no control
+    character (``core.untrusted``); the writers escape the rest."""
+    result = printable_copy(result)
     blocks = summary(result) + effectiveness(result) + verdicts(result)
     if plots:
         blocks.append(Heading(2, "Plots", "plots"))

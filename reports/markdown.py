@@ -10,7 +10,11 @@ from collections.abc import Sequence
 from instructprobe.reports import document as doc
 from instructprobe.reports.plots import png
 
-_SPECIAL = re.compile(r"([\\`*_<>|])")
+_SPECIAL = re.compile(r"([\\`*_<>|\[\]!~])")
+"""Characters that start Markdown's emphasis, code, raw HTML, tables, links and images."""
+_AUTOLINKS = re.compile(r"(?i)(?<=www)\.|:(?=//)|(?<=[\w.+-])@(?=[\w-]+\.)")
+"""What GitHub turns into a link without brackets: ``www.``, ``scheme://`` and e-mail
+addresses (the dot, colon or at sign is escaped, which breaks the link and shows the text)."""
 MARK = {
     "strong": "**{}**",
     "code": "`{}`",
@@ -25,7 +29,14 @@ MARK = {
 
 
 def escape(text: str) -> str:
-    return _SPECIAL.sub(r"\\\1", text)
+    """Text that renders as itself: no emphasis, code, HTML, link, image or autolink can start
+    in it (report text quotes suites and results files, which are untrusted)."""
+    return _AUTOLINKS.sub(lambda m: "\\" + m.group(), _SPECIAL.sub(r"\\\1", text))
+
+
+def _line(text: str) -> str:
+    """Escaped text for a heading, a table header or a caption, which end at a newline."""
+    return escape(text).replace("\n", " ")
 
 
 def inline(parts: doc.Inline) -> str:
@@ -43,18 +54,18 @@ def inline(parts: doc.Inline) -> str:
 def _table(table: doc.Table) -> list[str]:
     align = table.align or ("l",) * len(table.headers)
     lines = [
-        "| " + " | ".join(escape(h) for h in table.headers) + " |",
+        "| " + " | ".join(_line(h) for h in table.headers) + " |",
         "|" + "|".join("---:" if a == "r" else ":---" for a in align) + "|",
     ]
     lines += ["| " + " | ".join(inline(c) for c in row) + " |" for row in table.rows]
     if table.caption:
-        lines += ["", f"*{escape(table.caption)}*"]
+        lines += ["", f"*{_line(table.caption)}*"]
     return lines
 
 
 def _block(block: doc.Block) -> list[str]:
     if isinstance(block, doc.Heading):
-        return ["#" * block.level + " " + escape(block.text)]
+        return ["#" * block.level + " " + _line(block.text)]
     if isinstance(block, doc.Paragraph):
         return [inline(block.parts)]
     if isinstance(block, doc.Bullets):
@@ -64,9 +75,9 @@ def _block(block: doc.Block) -> list[str]:
     if isinstance(block, doc.Figure):
         data = base64.b64encode(png(block.plot)).decode("ascii")
         return [
-            f"![{escape(block.plot.title)}](data:image/png;base64,{data})",
+            f"![{_line(block.plot.title)}](data:image/png;base64,{data})",
             "",
-            f"*{escape(block.plot.caption)}*",
+            f"*{_line(block.plot.caption)}*",
         ]
     lines = [inline(block.title), "", f"- before: {inline(block.before)}"]
     lines.append(f"- after: {inline(block.after)}")

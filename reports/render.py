@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from instructprobe.core.errors import ProbeError
+from instructprobe.core.untrusted import json_printable, printable_copy
 from instructprobe.probes.results import RunResult
 
 FORMATS = ("term", "md", "html", "json")
@@ -20,7 +21,9 @@ def report(
 ) -> str:
     """The report of ``result`` in format ``form``, as text (the terminal format uncoloured)."""
     if form == "json":
-        return json.dumps(result.to_dict(), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+        text = json.dumps(result.to_dict(), indent=1, ensure_ascii=False, allow_nan=False)
+        return json_printable(text) + "\n"
+    result = printable_copy(result)  # the plots' labels too
     if form == "term":
         from instructprobe.reports.terminal import EXAMPLES_PER_CELL, render_text
 

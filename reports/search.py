@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.text import Text
 
+from instructprobe.core.untrusted import printable_copy
 from instructprobe.probes.search import Finding
 
 
@@ -29,6 +30,7 @@ def print_findings(
     findings: Sequence[tuple[str, Finding | None]], retriever: str, console: Console | None = None
 ) -> None:
     out = console or Console()
+    findings, retriever = printable_copy((tuple(findings), retriever))
     broken = [f for _, f in findings if f is not None]
     out.print(
         Text.assemble(

@@ -13,6 +13,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from instructprobe.core.untrusted import printable_copy
 from instructprobe.perturb.model import ExpectationKind
 from instructprobe.probes.results import Cell, RunResult, Verdict
 from instructprobe.reports import format as fmt
@@ -69,7 +70,7 @@ def grouped_table(
     for label, rows in groups:
         table = _fixed(columns, header=False)
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*(Text(c) if isinstance(c, str) else c for c in row))  # no markup
         parts += [Text(label, style="bold"), table]
     return Group(*parts)
 
@@ -81,7 +82,7 @@ def verdict_table(result: RunResult) -> Table:
     table = Table(title="Verdicts", title_justify="left", expand=False)
     table.add_column("family · rule", max_width=22)
     for name in retrievers:
-        table.add_column(name)
+        table.add_column(Text(name))
     for family in result.families():
         row: list[Text | str] = []
         rule_cell = next((c for (_, f), c in deciding.items() if f is family), None)
@@ -301,6 +302,10 @@ def render(
     result: RunResult,
     examples: int = EXAMPLES_PER_CELL,
 ) -> Group:
+    """The report of ``result``, rendered from a copy whose text can only be read: the suite's
+    and the results file's strings are untrusted (``core.untrusted``), and every string that
+    reaches rich is a ``Text``, never markup."""
+    result = printable_copy(result)
     parts = (
         header(result),
         effectiveness(result),

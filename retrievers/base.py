@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from instructprobe.core.errors import RetrieverError
 from instructprobe.perturb.model import Order, Request
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import numpy as np
@@ -251,3 +253,17 @@ def rank_pool(
     if not ids:
         return [Ranking((), ())]
     return top_k(row, ids, order, len(ids) if depth is None else depth)
+
+
+def load_model(what: str, path: str, load: Callable[[], T]) -> T:
+    """``load()``, or one ``RetrieverError`` line naming the folder: a broken or incomplete
+    model folder makes the loaders raise errors of many types, none of them the user's to
+    read as a traceback."""
+    try:
+        return load()
+    except RetrieverError:
+        raise
+    except Exception as error:  # transformers, tokenizers, safetensors, torch and json
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        detail = f"{type(error).__name__}: {first}" if first else type(error).__name__
+        raise RetrieverError(f"cannot load {what} from {path} ({detail})") from None

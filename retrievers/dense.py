@@ -14,12 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from instructprobe.core.interrupts import checkpoint
 from instructprobe.core.progress import task
 from instructprobe.retrievers.base import (
     CorpusIndex,
     Ranking,
     Retriever,
     Template,
+    load_model,
     rank_pool,
     stream_top_k,
 )
@@ -158,6 +160,7 @@ class EmbeddingRetriever(CachedModelRetriever):
                         cache.put(namespace, chunk, vectors)
                     found.update(zip(chunk, vectors, strict=True))
                     advance(len(chunk))
+                    checkpoint("encode")
         matrix = np.stack([found[t] for t in unique])
         position = {text: i for i, text in enumerate(unique)}
         return matrix[[position[t] for t in texts]]
@@ -264,11 +267,15 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
             quiet_progress()
             device = resolve_device(self.settings.device)
             dtype = resolve_dtype(self.settings.precision, device)
-            self._model = SentenceTransformer(
+            self._model = load_model(
+                self.name,
                 self.model_path,
-                device=device,
-                local_files_only=True,
-                model_kwargs=dtype_kwargs(dtype),
+                lambda: SentenceTransformer(
+                    self.model_path,
+                    device=device,
+                    local_files_only=True,
+                    model_kwargs=dtype_kwargs(dtype),
+                ),
             )
             if self._max_length is not None:
                 self._model.max_seq_length = self._max_length
@@ -325,5 +332,5 @@ def _read_json(folder: str, name: str) -> dict[str, Any]:
     path = Path(folder) / name
     if not path.is_file():
         return {}
-    loaded = json.loads(path.read_text(encoding="utf-8"))
+    loaded = load_model("the model's settings", str(path), lambda: json.loads(path.read_bytes()))
     return loaded if isinstance(loaded, dict) else {}

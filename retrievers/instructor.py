@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from instructprobe.core.errors import RetrieverError
-from instructprobe.retrievers.base import Template
+from instructprobe.retrievers.base import Template, load_model
 from instructprobe.retrievers.cache import DOCUMENT
 from instructprobe.retrievers.dense import EmbeddingRetriever, EncoderSettings
 
@@ -115,23 +115,25 @@ class _Instructor:
 
     @classmethod
     def load(cls, path: str, settings: EncoderSettings) -> _Instructor:
-        from transformers import AutoTokenizer, T5EncoderModel
-
         from instructprobe.core.hub import quiet_progress
-        from instructprobe.retrievers.devices import dtype_kwargs, resolve_device, resolve_dtype
+        from instructprobe.retrievers.devices import resolve_device, resolve_dtype
 
         quiet_progress()
         device = resolve_device(settings.device)
         dtype = resolve_dtype(settings.precision, device, prefer_bfloat16=True)
+        return load_model("INSTRUCTOR model", path, lambda: cls._load(path, device, dtype))
+
+    @classmethod
+    def _load(cls, path: str, device: str, dtype: Any) -> _Instructor:
+        from transformers import AutoTokenizer, T5EncoderModel
+
+        from instructprobe.retrievers.devices import dtype_kwargs
+
         _check_pooling(Path(path))
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-            encoder: Any = T5EncoderModel.from_pretrained(
-                path, local_files_only=True, **dtype_kwargs(dtype)
-            )
-        except (OSError, ValueError) as error:
-            first = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise RetrieverError(f"cannot load INSTRUCTOR model from {path}: {first}") from None
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        encoder: Any = T5EncoderModel.from_pretrained(
+            path, local_files_only=True, **dtype_kwargs(dtype)
+        )
         encoder.to(device).eval()
         dense = _load_dense(Path(path), dtype, device)
         return cls(tokenizer, encoder, dense, device)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from instructprobe.core.checkpoints import Checkpoint, is_gguf
 from instructprobe.core.errors import RetrieverError
-from instructprobe.retrievers.base import Retriever, Template
+from instructprobe.retrievers.base import Retriever, Template, load_model
 from instructprobe.retrievers.dense import EncoderSettings
 from instructprobe.retrievers.presets import PRESETS, Preset
 
@@ -153,12 +153,14 @@ def _from_preset(preset: Preset, settings: EncoderSettings, path: str | None = N
 
 
 def _from_factory(target: str) -> Retriever:
+    """The retriever ``package.module:factory`` makes. This imports and runs that code: a
+    spec is trusted like a command (docs/security.md)."""
     module_name, _, attribute = target.partition(":")
     try:
         factory = getattr(import_module(module_name), attribute)
     except (ImportError, AttributeError) as error:
         raise RetrieverError(f"cannot load retriever factory {target!r}: {error}") from None
-    retriever = factory()
+    retriever = load_model("a retriever", f"factory {target}", factory)
     if not isinstance(retriever, Retriever):
         raise RetrieverError(f"{target!r} returned {type(retriever).__name__}, not a Retriever")
     return retriever
@@ -223,8 +225,10 @@ def detect_family(path: str, model_id: str | None = None) -> str:
         return "instructor"
     try:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         config = {}
+    if not isinstance(config, dict):
+        config = {}  # the loader says what is wrong with it
     architectures = [str(a) for a in config.get("architectures") or []]
     has_modules = (folder / "modules.json").exists()
     if any(a.endswith("ForConditionalGeneration") for a in architectures) and not has_modules:

@@ -25,8 +25,16 @@ from typing import TYPE_CHECKING, Any
 
 from instructprobe.core.checkpoints import Checkpoint, quiet_dequantising
 from instructprobe.core.errors import RetrieverError
+from instructprobe.core.interrupts import checkpoint
 from instructprobe.core.progress import task
-from instructprobe.retrievers.base import Ranking, Retriever, SearchIndex, Template, rank_pool
+from instructprobe.retrievers.base import (
+    Ranking,
+    Retriever,
+    SearchIndex,
+    Template,
+    load_model,
+    rank_pool,
+)
 from instructprobe.retrievers.cache import PAIR, Namespace, hub_revision
 from instructprobe.retrievers.dense import CachedModelRetriever, EncoderSettings
 from instructprobe.retrievers.devices import dtype_kwargs
@@ -108,6 +116,7 @@ class PairRetriever(CachedModelRetriever):
                         cache.put(namespace, chunk, values.reshape(-1, 1))
                     found.update(zip(chunk, (float(v) for v in values), strict=True))
                     advance(len(chunk))
+                    checkpoint("encode")
         return np.array([found[k] for k in keys], dtype=np.float32)
 
     def index(
@@ -213,13 +222,17 @@ class CrossEncoderRetriever(PairRetriever):
 
             quiet_progress()
             device = resolve_device(self.settings.device)
-            self._model = CrossEncoder(
+            self._model = load_model(
+                self.name,
                 self.model_path,
-                device=device,
-                local_files_only=True,
-                max_length=self._max_length,
-                activation_fn=torch.nn.Identity(),
-                model_kwargs=dtype_kwargs(resolve_dtype(self.settings.precision, device)),
+                lambda: CrossEncoder(
+                    self.model_path,
+                    device=device,
+                    local_files_only=True,
+                    max_length=self._max_length,
+                    activation_fn=torch.nn.Identity(),
+                    model_kwargs=dtype_kwargs(resolve_dtype(self.settings.precision, device)),
+                ),
             )
         return self._model
 
@@ -304,13 +317,9 @@ class _GenerativeReranker(PairRetriever):
         quiet_progress()
         self._device = resolve_device(self.settings.device)
         dtype = resolve_dtype(self.settings.precision, self._device, self.prefer_bfloat16)
-        try:
-            self._tokenizer, self._model = self._load_model(dtype)
-        except (OSError, ValueError, ImportError) as error:
-            first = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise RetrieverError(
-                f"cannot load {self.name} from {self.model_path}: {first}"
-            ) from None
+        self._tokenizer, self._model = load_model(
+            self.name, self.model_path, lambda: self._load_model(dtype)
+        )
         self._model.to(self._device).eval()
 
     @abc.abstractmethod

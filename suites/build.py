@@ -116,11 +116,11 @@ def _change(
             "qrels swapped?)",
             "changed-adds-relevant",
         )
-    if was == after:
+    if not was - after:
         report.warn(
             draft.at,
-            f"query {draft.id!r}: the changed instruction changes no judgment, so it cannot be "
-            "scored (kept)",
+            f"query {draft.id!r}: the changed instruction makes no relevant document "
+            "non-relevant, so it cannot be scored (kept)",
             "change-without-effect",
         )
     if not after:

@@ -10,7 +10,7 @@ from typing import Any
 from instructprobe.core.errors import SuiteError
 from instructprobe.suites.model import Document, InstructionChange, Query, Suite, sha256_of
 from instructprobe.suites.problems import Problem, Report, where
-from instructprobe.suites.tables import jsonl_rows
+from instructprobe.suites.tables import MAX_GRADE, jsonl_rows
 
 
 class SuiteFormatError(SuiteError):
@@ -32,6 +32,12 @@ class SuiteFormatError(SuiteError):
         return cls(first.where, None, first.message + tail)
 
 
+def _shown(value: Any) -> str:
+    """A value for an error message, cut short (a grade may have thousands of digits)."""
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _text(record: Mapping[str, Any], key: str, *, required: bool = True) -> str:
     value = record.get(key, None if required else "")
     if not isinstance(value, str) or (required and not value.strip()):
@@ -43,8 +49,11 @@ def _qrels(value: Any, key: str) -> dict[str, int]:
     if not isinstance(value, dict) or not value:
         raise ValueError(f"field {key!r} must be an object of document id -> grade")
     for doc, grade in value.items():
-        if isinstance(grade, bool) or not isinstance(grade, int) or grade < 0:
-            raise ValueError(f"{key}[{doc!r}] must be an integer grade >= 0, got {grade!r}")
+        if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= MAX_GRADE:
+            raise ValueError(
+                f"{key}[{doc!r}] must be an integer grade from 0 to {MAX_GRADE:,}, got "
+                f"{_shown(grade)}"
+            )
     if not any(grade > 0 for grade in value.values()):
         raise ValueError(f"field {key!r} has no relevant document (grade >= 1)")
     return dict(value)
@@ -56,7 +65,12 @@ def _fields(record: Mapping[str, Any], allowed: set[str]) -> None:
         raise ValueError(f"unknown field(s) {', '.join(map(repr, unknown))}")
 
 
-def _change(record: Mapping[str, Any], key: str, original: str) -> InstructionChange | None:
+def _change(
+    record: Mapping[str, Any], key: str, original: str, qrels: Mapping[str, int]
+) -> InstructionChange | None:
+    """A ``changed`` or ``negated`` pair: another instruction under which at least one
+    originally relevant document drops to not relevant (and, as in every qrels, at least one
+    document is relevant)."""
     value = record.get(key)
     if value is None:
         return None
@@ -66,7 +80,15 @@ def _change(record: Mapping[str, Any], key: str, original: str) -> InstructionCh
     instruction = _text(value, "instruction")
     if instruction.strip() == original.strip():
         raise ValueError(f"{key}.instruction is identical to the original instruction")
-    return InstructionChange(instruction, _qrels(value.get("qrels"), f"{key}.qrels"))
+    judged = _qrels(value.get("qrels"), f"{key}.qrels")
+    was = {doc for doc, grade in qrels.items() if grade > 0}
+    now = {doc for doc, grade in judged.items() if grade > 0}
+    if not was - now:
+        raise ValueError(
+            f"{key}.qrels: no originally relevant document drops to not relevant, so the pair "
+            "tests nothing"
+        )
+    return InstructionChange(instruction, judged)
 
 
 def _document(record: Mapping[str, Any]) -> Document:
@@ -95,14 +117,15 @@ def _query(record: Mapping[str, Any]) -> Query:
         },
     )
     instruction = _text(record, "instruction")
+    qrels = _qrels(record.get("qrels"), "qrels")
     return Query(
         id=_text(record, "id"),
         text=_text(record, "text"),
         instruction=instruction,
-        qrels=_qrels(record.get("qrels"), "qrels"),
+        qrels=qrels,
         topic=_text(record, "topic", required=False),
-        changed=_change(record, "changed", instruction),
-        negated=_change(record, "negated", instruction),
+        changed=_change(record, "changed", instruction, qrels),
+        negated=_change(record, "negated", instruction, qrels),
         paraphrases=_paraphrases(record.get("paraphrases"), instruction),
         candidates=_candidates(record.get("candidates")),
     )
@@ -161,6 +184,8 @@ class _Reader:
         if self.header or self.documents or self.queries:
             raise ValueError("the suite header must come first, and only once")
         _fields(record, {"name", "description"})
+        _text(record, "name", required=False)
+        _text(record, "description", required=False)
         self.header = record
 
     def _add_document(self, record: Mapping[str, Any]) -> None:

@@ -204,13 +204,16 @@ def detect(path: Path) -> str:
 
 
 def _first_record(path: Path) -> dict[str, object] | None:
+    from instructprobe.suites.tables import bounded_lines
+
     try:
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip() and not line.lstrip().startswith("#"):
-                    record = json.loads(line)
+        with path.open("rb") as handle:
+            for raw in bounded_lines(handle):
+                line = raw.decode("utf-8").strip() if raw is not None else None
+                if line is None or (line and not line.startswith("#")):
+                    record = json.loads(line) if line is not None else None
                     return record if isinstance(record, dict) else None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
     return None
 
@@ -221,6 +224,11 @@ def _local(spec: str, path: Path, fmt: str | None, full: bool) -> Resolved:
         raise SuiteError(
             f"suite {spec!r} does not exist (known suites: {known}; or FORMAT:PATH, hf:OWNER/NAME, "
             "a JSONL suite file or a data set folder)"
+        )
+    if not path.is_file() and not path.is_dir():
+        raise SuiteError(
+            f"suite {spec!r} is not a regular file or a folder (a pipe or a device is read once, "
+            "and a suite is read more than once): save it to a file first"
         )
     return Resolved(path.name if path.is_dir() else path.stem, fmt or detect(path), path, full)
 

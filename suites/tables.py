@@ -11,7 +11,7 @@ import json
 import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from instructprobe.suites.problems import Report, where
 
@@ -20,13 +20,34 @@ Row = tuple[str, Mapping[str, Any]]
 
 Qrels = dict[str, dict[str, int]]
 
+MAX_LINE_BYTES = 16 << 20
+"""The longest line a JSONL file may have (a record: a document, a query with its judgments)."""
+MAX_GRADE = 1_000
+"""The largest relevance grade (judgments use 0-4): gains stay finite in every measure."""
+
+
+def bounded_lines(handle: BinaryIO) -> Iterator[bytes | None]:
+    """Each line of a binary file, or None for a line longer than ``MAX_LINE_BYTES`` (read
+    past, never held whole)."""
+    while raw := handle.readline(MAX_LINE_BYTES + 1):
+        if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+            yield raw
+            continue
+        while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
 
 def jsonl_rows(path: Path, report: Report, *, comments: bool = False) -> Iterator[Row]:
     """Each line's JSON object. Blank lines are skipped (and ``#`` lines when ``comments``)."""
     report.read(path)
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(bounded_lines(handle), start=1):
             at = where(path, number)
+            if raw is None:
+                limit = MAX_LINE_BYTES >> 20
+                report.error(at, f"the line is longer than {limit} MiB", "malformed-line")
+                continue
             try:
                 line = raw.decode("utf-8").strip()
             except UnicodeDecodeError:
@@ -109,17 +130,20 @@ def grade(value: Any, at: str, report: Report) -> int | None:
     number: float
     if isinstance(value, bool):
         number = float("nan")
-    elif isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
+    elif isinstance(value, int | float | str):
         try:
             number = float(value)
-        except ValueError:
+        except (ValueError, OverflowError):
             number = float("nan")
     else:
         number = float("nan")
-    if not math.isfinite(number) or number != int(number):
-        report.error(at, f"relevance grade must be a whole number, got {value!r}", "bad-grade")
+    if not math.isfinite(number) or number != int(number) or number > MAX_GRADE:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        report.error(
+            at,
+            f"relevance grade must be a whole number up to {MAX_GRADE:,}, got {shown}",
+            "bad-grade",
+        )
         return None
     if number < 0:
         report.warn(at, f"negative grade {value!r} read as 0 (not relevant)", "negative-grade")

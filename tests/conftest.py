@@ -5,6 +5,7 @@
   model is loaded.
 - ``starter``, ``bm25``, ``minilm``, ``starter_result``: the real suite and models, loaded once
   per session. A test that uses a model fixture is marked ``model`` automatically.
+- ``read_only``: makes a folder read-only for one test, for root too (a read-only mount).
 """
 
 from __future__ import annotations
@@ -143,3 +144,49 @@ def starter_result(starter, bm25, minilm):
 
     request = RunRequest(retrievers=[bm25, minilm], resamples=2000)
     return Runner(request, starter, [bm25, minilm]).run()
+
+
+@pytest.fixture
+def read_only():
+    """``read_only(folder)`` returns a read-only view of ``folder``: the folder itself with its
+    write permissions removed, or, for root (whom permissions do not stop), a read-only bind
+    mount of it. The test is skipped where neither makes the folder read-only."""
+    import shutil
+    import stat
+    import subprocess
+
+    from instructprobe.core.files import writable_problem
+
+    mounts: list[Path] = []
+    restore: list[tuple[Path, int]] = []
+
+    def make(folder: Path) -> Path:
+        if os.geteuid() != 0:
+            for path in [folder, *folder.rglob("*")]:
+                restore.append((path, path.stat().st_mode))
+                path.chmod(stat.S_IMODE(path.stat().st_mode) & ~0o222)
+            view = folder
+        else:
+            view = folder.with_name(folder.name + "-read-only")
+            view.mkdir()
+            steps = (
+                ["mount", "--bind", str(folder), str(view)],
+                ["mount", "-o", "remount,bind,ro", str(view)],
+            )
+            for step in steps:
+                if (
+                    not shutil.which(step[0])
+                    or subprocess.run(step, capture_output=True).returncode
+                ):
+                    break
+                if step is steps[0]:
+                    mounts.append(view)
+        if writable_problem(view / "probe") is None:
+            pytest.skip("cannot make a read-only folder here")
+        return view
+
+    yield make
+    for view in reversed(mounts):
+        subprocess.run(["umount", "--lazy", str(view)], check=True)  # files may still be open
+    for path, mode in reversed(restore):
+        path.chmod(mode)

@@ -4,16 +4,17 @@ so ``probe --help`` answers at once."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from importlib import import_module
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from instructprobe.app.commands import COMMAND_MODULES
 from instructprobe.core.errors import InstructprobeError
 
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,16 +49,53 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] = args.handler
-    try:
-        return handler(args)
-    except KeyboardInterrupt:
-        print("probe: interrupted; no results file was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except InstructprobeError as error:
-        print(f"probe: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    """Run one subcommand. A user error is one line and exit 2; SIGINT and SIGTERM stop it
+    with one line and 130 or 143, before any output file is replaced."""
+    from instructprobe.core.interrupts import Interrupted, received, stop_on_signals
+    from instructprobe.core.untrusted import one_line
+
+    with stop_on_signals(), _one_line_warnings():
+        try:
+            args = parser().parse_args(argv)
+            handler: Callable[[argparse.Namespace], int] = args.handler
+            status = handler(args)
+        except Interrupted as stop:
+            return _interrupted(stop.number)
+        except KeyboardInterrupt:
+            return _interrupted(signal.SIGINT)
+        except InstructprobeError as error:
+            print(f"probe: error: {one_line(error)}", file=sys.stderr)
+            return EXIT_USAGE
+        lost = received()  # a signal whose exception a __del__ or callback swallowed
+        return _interrupted(lost) if lost is not None else status
+
+
+def _interrupted(number: int) -> int:
+    name = "Ctrl-C" if number == signal.SIGINT else signal.Signals(number).name
+    print(f"probe: interrupted ({name}); no output file was written", file=sys.stderr)
+    return 128 + number
+
+
+@contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """instructprobe's warnings (a damaged cache entry recomputed, a read-only cache) as one
+    line each on stderr; other libraries' warnings as Python shows them."""
+    import warnings
+
+    from instructprobe.core.notices import InstructprobeWarning
+    from instructprobe.core.untrusted import one_line
+
+    shown = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, InstructprobeWarning):
+            print(f"probe: warning: {one_line(message)}", file=sys.stderr)
+        else:
+            shown(message, category, *args, **kwargs)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -16,6 +17,7 @@ from rich.progress import (
 )
 
 from instructprobe.core.progress import Advance
+from instructprobe.core.untrusted import printable
 
 
 class RichProgress:
@@ -28,7 +30,8 @@ class RichProgress:
         return RichProgress(self._console, self._enabled, prefix)
 
     def task(self, description: str, total: int) -> AbstractContextManager[Advance]:
-        return self._task(f"{self._prefix}{description}", total)
+        # The column reads its text as markup, and a description may name a query of the suite.
+        return self._task(escape(printable(f"{self._prefix}{description}")), total)
 
     @contextmanager
     def _task(self, description: str, total: int) -> Iterator[Advance]:

@@ -58,9 +58,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     from instructprobe.app.runs import RunCache
+    from instructprobe.core.files import writable_problem
 
     config.stash[_CACHE] = RunCache()
     config.stash[_LOADED] = []
+    save = config.getoption("--probe-save", default=None)
+    if save and (problem := writable_problem(save)) is not None:  # before the run, not after
+        raise pytest.UsageError(f"--probe-save: {problem}")
 
 
 @pytest.fixture(scope="session")
@@ -116,7 +120,12 @@ def probe_result(
         pytest.fail(f"instructprobe: {error}", pytrace=False)
     save = pytestconfig.getoption("--probe-save")
     if save:
-        result.write_json(save)
+        from instructprobe.core.files import save_output
+
+        try:
+            save_output(save, result.to_json(), "results")
+        except InstructprobeError as error:  # the results are kept elsewhere; the message says
+            pytest.fail(f"instructprobe: {error}", pytrace=False)
     return result
 
 

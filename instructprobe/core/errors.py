@@ -41,6 +41,11 @@ class CacheError(InstructprobeError):
     """The embedding or plan cache cannot be used as asked."""
 
 
+class OutputError(InstructprobeError):
+    """An output file (results, a report, JUnit XML) cannot be written; the message says where
+    the content went instead, if anywhere."""
+
+
 class GateError(InstructprobeError):
     """A release gate cannot be evaluated: a bad setting, or a family or metric the run lacks
     (a mistake in the gate, not a failure of the model)."""

@@ -1,5 +1,7 @@
-"""Files written whole or not at all: a Ctrl-C or a crash during a write leaves the previous
-file (or none), never half of one."""
+"""Files written whole or not at all: a Ctrl-C, a SIGTERM or a crash during a write leaves the
+previous file (or none), never half of one, and no temporary file beside it. An output is
+checked before the work that fills it starts, and content that cannot be written where asked
+is kept elsewhere, never lost."""
 
 from __future__ import annotations
 
@@ -7,25 +9,33 @@ import os
 import tempfile
 from pathlib import Path
 
+from instructprobe.core.errors import OutputError
+from instructprobe.core.interrupts import checkpoint, signals_deferred
+
 
 def write_atomic(path: str | Path, content: str | bytes) -> None:
     """Write to a temporary file beside ``path``, then rename it over ``path``.
 
     The file gets the permissions a plain ``open(path, "w")`` would give (0o666 less the
-    umask), not ``mkstemp``'s private 0o600. ``OSError`` propagates; the temporary is removed.
+    umask), not ``mkstemp``'s private 0o600. ``OSError`` propagates; the temporary is removed,
+    also when a signal stops the write.
     """
     target = Path(path)
-    descriptor, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    temporary: str | None = None
     try:
+        with signals_deferred():  # the file and its name, or neither
+            descriptor, temporary = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+            )
         os.chmod(temporary, 0o666 & ~_umask())
-        data = content.encode("utf-8") if isinstance(content, str) else content
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
+        checkpoint("write")
         os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
         raise
 
 
@@ -33,3 +43,63 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def writable_problem(path: str | Path) -> str | None:
+    """Why a file cannot be written at ``path`` (a missing folder, no permission, a read-only
+    file system), or None. It is tried, not inferred from permission bits, which say nothing
+    of read-only mounts and of root."""
+    target = Path(path)
+    if target.is_dir():
+        return f"{target} is a directory; give a file name"
+    folder = target.parent
+    if not folder.is_dir():
+        return f"directory {folder} does not exist"
+    try:
+        descriptor, probe = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as error:
+        return f"cannot write in {folder} ({error.strerror or error})"
+    os.close(descriptor)
+    os.unlink(probe)
+    return None
+
+
+def folder_problem(path: str | Path) -> str | None:
+    """Why files cannot be written in the folder ``path`` (made when missing), or None."""
+    folder = Path(path).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot make folder {folder} ({error.strerror or error})"
+    return writable_problem(folder / "probe")
+
+
+def check_writable(path: str | Path) -> None:
+    """``OutputError`` unless a file can be written at ``path``."""
+    problem = writable_problem(path)
+    if problem is not None:
+        raise OutputError(problem)
+
+
+def save_output(path: str | Path, content: str | bytes, what: str) -> None:
+    """Write ``content`` atomically at ``path``. When that fails, it goes to a file in the
+    temporary folder instead, and the ``OutputError`` raised says where: computed results are
+    never lost to a full disk or a folder that became read-only."""
+    try:
+        write_atomic(path, content)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        kept = _keep_elsewhere(Path(path), content)
+        where = f"it was saved to {kept} instead" if kept else "it could not be saved anywhere"
+        raise OutputError(f"cannot write the {what} to {path} ({reason}); {where}") from None
+
+
+def _keep_elsewhere(target: Path, content: str | bytes) -> Path | None:
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        descriptor, name = tempfile.mkstemp(prefix=f"{target.stem}-", suffix=target.suffix)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+    except OSError:
+        return None
+    return Path(name)

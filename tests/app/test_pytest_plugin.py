@@ -118,6 +118,14 @@ def test_a_session_runs_the_probes_once(tmp_path):
     assert saved.is_file()
 
 
+def test_an_unwritable_probe_save_is_a_usage_error_before_the_run(tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    (tmp_path / "test_x.py").write_text("def test_x(probe_result):\n    pass\n", encoding="utf-8")
+    done = pytest_in(tmp_path, "--probe-save=/proc/run.json")
+    assert done.returncode == 4, done.stdout + done.stderr  # pytest's usage error
+    assert "--probe-save: cannot write in /proc" in done.stderr
+
+
 def test_a_bad_ini_option_is_a_usage_error(tmp_path):
     (tmp_path / "pytest.ini").write_text("[pytest]\nprobe_limit = four\n", encoding="utf-8")
     (tmp_path / "test_x.py").write_text("def test_x(probe_result):\n    pass\n", encoding="utf-8")

@@ -1,10 +1,13 @@
 import dataclasses
 import gzip
 import json
+import re
 
 import pytest
 
 import instructprobe.probes.plancache as plancache
+from instructprobe.core.errors import CacheError
+from instructprobe.core.notices import CacheWarning
 from instructprobe.perturb import Family
 from instructprobe.perturb.generative import ENVIRONMENT_VARIABLE
 from instructprobe.perturb.meaning import MeaningFilter, SentenceEncoder
@@ -116,18 +119,87 @@ def test_a_plan_made_without_wordnet_is_not_kept(small, tmp_path, monkeypatch):
     assert PlanCache(tmp_path).files() == []
 
 
-def test_a_damaged_or_foreign_file_is_a_miss_and_is_replaced(small, tmp_path):
+def stored_plan(cache):
+    (path,) = cache.files()
+    return path, json.loads(gzip.decompress(path.read_bytes()))
+
+
+def store(path, data, *, checksum=True):
+    """Write ``data`` as a plan; with ``checksum``, one that matches it (a deliberate edit)."""
+    if checksum:
+        data = {**data, "checksum": plancache._checksum(data)}
+    path.write_bytes(gzip.compress(json.dumps(data).encode()))
+
+
+def test_a_plan_of_an_earlier_format_is_a_silent_miss_and_is_replaced(small, tmp_path):
     cache = PlanCache(tmp_path)
     made = cached_plan(cache, small, FAMILIES, 0, None)
-    (stored,) = cache.files()
-    stored.write_bytes(b"not gzip")
+    path, _ = stored_plan(cache)
+    store(path, {"format": 1}, checksum=False)
     key = plan_key(small, FAMILIES, 0, None)
     assert key is not None and cache.load(key, small) is None
-    with gzip.open(stored, "wt") as handle:
-        json.dump({"format": 999}, handle)
-    assert cache.load(key, small) is None
     assert cached_plan(cache, small, FAMILIES, 0, None) == made
     assert cache.load(key, small) == made
+
+
+def cut(data):
+    return data[: len(data) // 2]
+
+
+def flip_a_byte(data):
+    return data[:40] + bytes([data[40] ^ 0xFF]) + data[41:]
+
+
+@pytest.mark.parametrize("damage", [cut, flip_a_byte, lambda data: b"not gzip"])
+def test_a_damaged_file_is_made_again_with_a_warning(small, tmp_path, damage):
+    cache = PlanCache(tmp_path)
+    made = cached_plan(cache, small, FAMILIES, 0, None)
+    path, _ = stored_plan(cache)
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.warns(CacheWarning, match=r"plan cache: .* is damaged \(unreadable"):
+        assert cached_plan(cache, small, FAMILIES, 0, None) == made
+    assert cache.load(plan_key(small, FAMILIES, 0, None), small) == made, "and stored again"
+
+
+def edit_an_instruction(data):
+    data["variants"][0]["request"][1] = "Show me anything at all."
+
+
+def name_an_unknown_query(data):
+    data["variants"][0]["case"] = "no-such-query"
+
+
+def name_an_unknown_document(data):
+    directional = next(v for v in data["variants"] if v["expectation"][0] == "directional")
+    directional["expectation"][1] = ["no-such-document"]
+
+
+def give_a_wrong_type(data):
+    data["variants"][0]["form"] = 7
+
+
+@pytest.mark.parametrize(
+    ("edit", "checksum", "problem"),
+    [
+        (edit_an_instruction, False, "its checksum does not match"),
+        (name_an_unknown_query, False, "its checksum does not match"),
+        (name_an_unknown_query, True, "names query 'no-such-query'"),
+        (name_an_unknown_document, True, "names document 'no-such-document'"),
+        (give_a_wrong_type, True, "a text field holds int"),
+    ],
+)
+def test_an_edited_plan_is_never_used(small, tmp_path, edit, checksum, problem):
+    cache = PlanCache(tmp_path)
+    made = cached_plan(cache, small, FAMILIES, 0, None)
+    path, data = stored_plan(cache)
+    edit(data)  # the stored checksum kept, or one made for the edited content
+    store(
+        path,
+        data if not checksum else {k: v for k, v in data.items() if k != "checksum"},
+        checksum=checksum,
+    )
+    with pytest.warns(CacheWarning, match=re.escape(problem)):
+        assert cached_plan(cache, small, FAMILIES, 0, None) == made
 
 
 def test_clear_removes_the_plans_and_says_how_much(small, tmp_path):
@@ -138,9 +210,17 @@ def test_clear_removes_the_plans_and_says_how_much(small, tmp_path):
     assert cache.files() == []
 
 
-def test_a_cache_folder_that_cannot_be_written_is_a_one_line_error(small, tmp_path):
-    from instructprobe.core.errors import CacheError
-
+def test_a_cache_folder_that_cannot_be_written_is_a_warning_and_plans_are_made(small, tmp_path):
     (tmp_path / "plans").write_text("a file where the plans folder should be")
-    with pytest.raises(CacheError, match=r"cannot be written .*--no-cache"):
-        cached_plan(PlanCache(tmp_path), small, FAMILIES, 0, None)
+    with pytest.warns(CacheWarning, match=r"plan cache .* cannot be written .*not stored"):
+        made = cached_plan(PlanCache(tmp_path), small, FAMILIES, 0, None)
+    assert made == plan(small, FAMILIES, 0, None)
+
+
+def test_a_read_only_cache_folder_is_still_read(small, tmp_path, read_only, monkeypatch):
+    made = cached_plan(PlanCache(tmp_path / "cache"), small, FAMILIES, 0, None)
+    folder = read_only(tmp_path / "cache")
+    monkeypatch.setattr(plancache, "plan", _no_generation)
+    assert cached_plan(PlanCache(folder), small, FAMILIES, 0, None) == made
+    with pytest.raises(CacheError, match=r"cannot remove .*read-only"):
+        PlanCache(folder).clear()

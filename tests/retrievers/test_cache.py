@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from instructprobe.core.errors import CacheError
+from instructprobe.core.notices import CacheWarning
 from instructprobe.perturb import Order, Request
 from instructprobe.retrievers.cache import (
     DOCUMENT,
@@ -77,12 +79,140 @@ def test_location_comes_from_the_variable_then_xdg_then_home(monkeypatch, tmp_pa
     assert cache_dir_for(None, disabled=True) is None
 
 
-def test_a_corrupt_cache_file_is_one_error_with_the_fix(tmp_path):
-    from instructprobe.retrievers import RetrieverError
+def filled(folder, entries=400, width=64):
+    """A cache of ``entries`` vectors over several pages; the texts and vectors put in it."""
+    cache = EmbeddingCache(folder)
+    texts = [f"text {i}" for i in range(entries)]
+    vectors = np.random.default_rng(1).standard_normal((entries, width)).astype(np.float32)
+    cache.put(NS, texts, vectors)
+    cache.close()
+    return texts, vectors
 
+
+def rewrite_rows(folder, damage, *parameters):
+    """Change the cache file with SQL (or a function of the connection), behind its back."""
+    connection = sqlite3.connect(folder / FILENAME)
+    with connection:
+        if callable(damage):
+            damage(connection)
+        else:
+            connection.execute(damage, parameters)
+    connection.close()
+
+
+def test_a_file_that_is_not_a_database_is_removed_and_rebuilt_with_one_warning(tmp_path):
     (tmp_path / FILENAME).write_bytes(b"this is not a database" * 100)
-    with pytest.raises(RetrieverError, match="probe cache clear"):
-        EmbeddingCache(tmp_path).put(NS, ["a"], np.ones((1, 2), np.float32))
+    cache = EmbeddingCache(tmp_path)
+    with pytest.warns(
+        CacheWarning, match=r"was damaged \(file is not a database\): it was removed"
+    ):
+        assert cache.get(NS, ["a"]) == {}
+    cache.put(NS, ["a"], np.ones((1, 2), np.float32))
+    assert EmbeddingCache(tmp_path).get(NS, ["a"])["a"].tolist() == [1.0, 1.0]
+
+
+def overwrite_page(folder, table, data):
+    """``data`` (a page of bytes, or a function of the page size) over ``table``'s root page."""
+    connection = sqlite3.connect(folder / FILENAME)
+    query = "SELECT rootpage FROM sqlite_master WHERE name = ?"
+    (root,) = connection.execute(query, (table,)).fetchone()
+    (page_size,) = connection.execute("PRAGMA page_size").fetchone()
+    connection.close()
+    with (folder / FILENAME).open("r+b") as handle:
+        handle.seek((root - 1) * page_size)
+        handle.write(data(page_size))
+
+
+def test_random_bytes_over_a_page_are_found_removed_and_rebuilt(tmp_path):
+    texts, vectors = filled(tmp_path)
+    overwrite_page(tmp_path, "vectors", np.random.default_rng(7).bytes)
+    cache = EmbeddingCache(tmp_path)
+    with pytest.warns(CacheWarning, match="was damaged .*malformed"):
+        assert cache.get(NS, texts) == {}, "nothing from a damaged file is used"
+    cache.put(NS, texts, vectors)
+    found = EmbeddingCache(tmp_path).get(NS, texts)
+    np.testing.assert_array_equal(np.stack([found[t] for t in texts]), vectors)
+
+
+def test_info_on_a_damaged_file_is_one_line_with_the_fix(tmp_path):
+    filled(tmp_path)
+    overwrite_page(tmp_path, "vectors", lambda size: b"\xff" * size)
+    with pytest.raises(CacheError, match=r"cannot be read .*probe cache clear") as raised:
+        EmbeddingCache(tmp_path).info()
+    assert "\n" not in str(raised.value)
+
+
+def swap_two_keys(connection):
+    first, second = connection.execute("SELECT text_hash FROM vectors LIMIT 2").fetchall()
+    connection.execute("UPDATE vectors SET text_hash = x'00' WHERE text_hash = ?", first)
+    connection.execute("UPDATE vectors SET text_hash = ? WHERE text_hash = ?", (*first, *second))
+    connection.execute("UPDATE vectors SET text_hash = ? WHERE text_hash = x'00'", second)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE vectors SET vector = substr(vector, 1, 252) WHERE rowid <= 3",
+        "UPDATE vectors SET vector = zeroblob(256) WHERE rowid <= 3",
+        swap_two_keys,
+        "UPDATE namespaces SET width = 63",
+    ],
+    ids=["wrong-length", "wrong-values", "swapped-keys", "wrong-width"],
+)
+def test_an_altered_entry_is_never_used_and_is_stored_again(tmp_path, damage):
+    texts, vectors = filled(tmp_path)
+    rewrite_rows(tmp_path, damage)
+    cache = EmbeddingCache(tmp_path)
+    with pytest.warns(CacheWarning, match=r"entr(y|ies) failed their checks"):
+        found = cache.get(NS, texts)
+    assert 0 < len(texts) - len(found) <= len(texts)
+    for text, vector in found.items():
+        np.testing.assert_array_equal(vector, vectors[texts.index(text)])
+    missing = [t for t in texts if t not in found]
+    cache.put(NS, missing, vectors[[texts.index(t) for t in missing]])
+    healed = EmbeddingCache(tmp_path).get(NS, texts)
+    np.testing.assert_array_equal(np.stack([healed[t] for t in texts]), vectors)
+
+
+def test_a_damaged_fingerprint_is_computed_again(tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "weights.bin").write_bytes(b"weights")
+    cache = EmbeddingCache(tmp_path / "cache")
+    first = model_identity(folder, cache)
+    cache.close()
+    rewrite_rows(tmp_path / "cache", "UPDATE fingerprints SET sha256 = ?", "0" * 64)
+    assert model_identity(folder, EmbeddingCache(tmp_path / "cache")) == first
+
+
+@pytest.mark.parametrize("closed", [True, False], ids=["closed", "journal-left"])
+def test_a_read_only_cache_is_read_and_not_written(tmp_path, read_only, closed):
+    """Also when it was copied while a writer had it open (its entries partly in the -wal)."""
+    import shutil
+
+    writer = EmbeddingCache(tmp_path / "source")
+    texts = [f"text {i}" for i in range(400)]
+    vectors = np.random.default_rng(1).standard_normal((400, 64)).astype(np.float32)
+    writer.put(NS, texts, vectors)
+    if closed:
+        writer.close()
+    shutil.copytree(tmp_path / "source", tmp_path / "cache")
+    writer.close()
+    assert (tmp_path / "cache" / f"{FILENAME}-wal").exists() is not closed
+    folder = read_only(tmp_path / "cache")
+    cache = EmbeddingCache(folder)
+    found = cache.get(NS, [*texts, "new text"])
+    np.testing.assert_array_equal(np.stack([found[t] for t in texts]), vectors)
+    assert cache.info().entries == len(texts)
+    with pytest.warns(CacheWarning, match="cannot be written: it is read"):
+        cache.put(NS, ["new text"], np.ones((1, 64), np.float32))
+    assert cache.read_only and cache.get(NS, ["new text"]) == {}
+    with pytest.raises(CacheError, match=r"cannot remove .*read-only"):
+        cache.clear()
+    cache.close()
+    again = EmbeddingCache(folder)
+    assert again.info().entries == len(texts)
+    again.close()
 
 
 def test_a_killed_writer_leaves_a_valid_cache_of_whole_chunks(tmp_path):

@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 from hypothesis import given, settings
@@ -8,6 +9,7 @@ from instructprobe.core.errors import SuiteError
 from instructprobe.suites import SuiteFormatError, load_suite, read_suite, write_suite
 
 DOC = {"kind": "document", "id": "d1", "text": "Some text."}
+DOC2 = {"kind": "document", "id": "d2", "text": "Other text."}
 QUERY = {"kind": "query", "id": "q1", "text": "query", "instruction": "Find x.", "qrels": {"d1": 1}}
 
 
@@ -59,7 +61,7 @@ def test_round_trip(tmp_path, starter):
         ([DOC, {**DOC, "txt": "x"}], 2, "unknown field"),
         ([DOC, DOC, QUERY], 2, "duplicate document id"),
         ([DOC, {**QUERY, "qrels": {"d1": 0}}], 2, "no relevant document"),
-        ([DOC, {**QUERY, "qrels": {"d1": -1}}], 2, "grade >= 0"),
+        ([DOC, {**QUERY, "qrels": {"d1": -1}}], 2, "grade from 0 to 1,000"),
         ([DOC, {**QUERY, "qrels": {"d9": 1}}], 2, "unknown document"),
         ([DOC, {**QUERY, "instruction": " "}], 2, "non-empty string"),
         (
@@ -68,6 +70,24 @@ def test_round_trip(tmp_path, starter):
             "identical to the original",
         ),
         ([DOC, QUERY, {"kind": "suite", "name": "late"}], 3, "header must come first"),
+        ([{"kind": "suite", "name": ["x"]}, DOC, QUERY], 1, "field 'name' must be"),
+        ([DOC, {**QUERY, "qrels": {"d1": 10**400}}], 2, "from 0 to 1,000, got a huge number"),
+        ([DOC, {**QUERY, "qrels": {"d1": 1001}}], 2, "from 0 to 1,000, got 1001"),
+        (
+            [DOC, DOC2, {**QUERY, "changed": {"instruction": "Find y.", "qrels": {"d1": 2}}}],
+            3,
+            "changed.qrels: no originally relevant document drops",
+        ),
+        (
+            [
+                DOC,
+                DOC2,
+                {**QUERY, "negated": {"instruction": "Not x.", "qrels": {"d1": 1, "d2": 1}}},
+            ],
+            3,
+            "negated.qrels: no originally relevant document drops",
+        ),
+        ([DOC, "[" * 100_000], 2, "nested too deep"),
     ],
 )
 def test_malformed_lines_are_reported_with_file_and_line(tmp_path, lines, line, message):
@@ -75,6 +95,30 @@ def test_malformed_lines_are_reported_with_file_and_line(tmp_path, lines, line, 
     with pytest.raises(SuiteFormatError, match=message) as raised:
         read_suite(path)
     assert str(raised.value).startswith(f"{path}:{line}: ")
+
+
+def test_a_pair_in_which_a_relevant_document_drops_is_valid_even_if_none_stays(tmp_path):
+    """The relevant passage may swap, as in NevIR's pairs: what is needed is one that drops."""
+    swap = {**QUERY, "negated": {"instruction": "Not x.", "qrels": {"d1": 0, "d2": 1}}}
+    suite = read_suite(write_lines(tmp_path / "s.jsonl", DOC, DOC2, swap))
+    assert suite.queries[0].negated is not None
+
+
+def test_a_line_over_the_limit_is_an_error_at_its_line(tmp_path, monkeypatch):
+    from instructprobe.suites import tables
+
+    monkeypatch.setattr(tables, "MAX_LINE_BYTES", 1 << 20)
+    huge = {**DOC, "id": "d2", "text": "x" * (2 << 20)}
+    path = write_lines(tmp_path / "s.jsonl", DOC, huge, QUERY)
+    with pytest.raises(SuiteFormatError, match=r"s.jsonl:2: the line is longer than 1 MiB"):
+        read_suite(path)
+
+
+def test_a_pipe_or_a_device_is_refused_in_one_line(tmp_path):
+    fifo = tmp_path / "suite.fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(SuiteError, match="not a regular file or a folder"):
+        load_suite(str(fifo))
 
 
 def test_blank_and_comment_lines_are_skipped(tmp_path):

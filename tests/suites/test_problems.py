@@ -148,8 +148,8 @@ def test_bad_qrels_rows_are_errors_at_their_line(fixture_copy):
     qrels = folder / "qrels" / "test.tsv"
     assert [str(p) for p in loaded.errors] == [
         f"{qrels}:5: expected 3 tab-separated columns, got 2",
-        f"{qrels}:6: relevance grade must be a whole number, got 'high'",
-        f"{qrels}:7: relevance grade must be a whole number, got '0.5'",
+        f"{qrels}:6: relevance grade must be a whole number up to 1,000, got 'high'",
+        f"{qrels}:7: relevance grade must be a whole number up to 1,000, got '0.5'",
     ]
 
 
@@ -208,3 +208,27 @@ def test_qrels_reader_never_crashes_and_names_real_lines(tmp_path, rows):
     for judged in qrels.values():
         assert all(isinstance(g, int) and g >= 0 for g in judged.values())
     assert report.counts["qrels rows"] >= sum(len(j) for j in qrels.values())
+
+
+@pytest.mark.parametrize("score", [10**400, 1001, "1e400", float("inf"), "2.5"])
+def test_a_grade_out_of_range_is_an_error_in_every_format_never_an_overflow(score):
+    from instructprobe.suites.tables import grade
+
+    report = Report()
+    assert grade(score, "qrels.jsonl:3", report) is None
+    (problem,) = report.errors
+    assert problem.where == "qrels.jsonl:3"
+    assert "whole number up to 1,000" in problem.message and len(problem.message) < 120
+
+
+def test_a_changed_instruction_that_drops_no_relevant_document_is_warned_about(fixture_copy):
+    """Published formats keep such a pair, with a warning (the suite format refuses it)."""
+    folder = fixture_copy("followir")
+    changed = folder / "qrels_changed" / "test.tsv"
+    rewrite(
+        changed, lambda ls: [x.replace("301\tFBIS3-10003\t0", "301\tFBIS3-10003\t1") for x in ls]
+    )
+    loaded = inspect_suite(f"followir:{folder}")
+    assert [p.kind for p in loaded.warnings] == ["change-without-effect"]
+    assert "makes no relevant document non-relevant" in loaded.warnings[0].message
+    assert loaded.suite.queries[0].changed is not None

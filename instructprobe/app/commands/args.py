@@ -38,12 +38,25 @@ def fraction(text: str) -> float:
 
 
 def output_file(text: str) -> Path:
+    """A file that can be written: checked when the command line is read, so an unwritable
+    output stops the command before its work, not after."""
+    from instructprobe.core.files import writable_problem
+
     path = Path(text)
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a directory; give a file name")
-    if not path.parent.is_dir():
-        raise argparse.ArgumentTypeError(f"directory {path.parent} does not exist")
+    problem = writable_problem(path)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
     return path
+
+
+def output_folder(text: str) -> Path:
+    """A folder that exists or can be made, and can be written in."""
+    from instructprobe.core.files import folder_problem
+
+    problem = folder_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return Path(text).expanduser()
 
 
 def existing_file(text: str) -> Path:

@@ -57,6 +57,8 @@ def handle(args: argparse.Namespace) -> int:
         from rich.table import Table
         from rich.text import Text
 
+        from instructprobe.core.untrusted import printable
+
         table = Table()
         for column in ("retriever", "model", "role", "prompt", "max length", "entries", "size"):
             table.add_column(column, overflow="fold")
@@ -72,6 +74,6 @@ def handle(args: argparse.Namespace) -> int:
                 str(usage.entries),
                 _size(usage.bytes),
             )
-            table.add_row(*(Text(c) for c in cells))
+            table.add_row(*(Text(printable(c)) for c in cells))  # the cache is untrusted
         Console().print(table)
     return 0

@@ -56,7 +56,8 @@ def add(commands: Commands) -> None:
 def handle(args: argparse.Namespace) -> int:
     import json
 
-    from instructprobe.core.files import write_atomic
+    from instructprobe.core.files import save_output
+    from instructprobe.core.untrusted import json_printable
     from instructprobe.probes.compare import compare, to_dict
     from instructprobe.probes.results import read_results
     from instructprobe.reports.compare import render, render_markdown, render_text
@@ -78,13 +79,13 @@ def handle(args: argparse.Namespace) -> int:
         return 0
     if args.format == "json":
         text = json.dumps(to_dict(comparison), indent=1, ensure_ascii=False, allow_nan=False)
-        text += "\n"
+        text = json_printable(text) + "\n"
     elif args.format == "md":
         text = render_markdown(comparison, *labels)
     else:
         text = render_text(comparison, *labels)
     if args.out:
-        write_atomic(args.out, text)
+        save_output(args.out, text, "comparison")
         print(f"comparison written to {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -23,6 +23,7 @@ def add(commands: Commands) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from instructprobe.core.errors import SuiteError
+    from instructprobe.core.untrusted import printable
     from instructprobe.suites import KNOWN, inspect_suite
 
     unknown = [name for name in args.suites if name not in KNOWN]
@@ -35,6 +36,6 @@ def handle(args: argparse.Namespace) -> int:
             where = "built in" if known.builtin else "read from local files"
             print(f"{name}: {where}, nothing to download")
         loaded = inspect_suite(name)
-        print(f"{name}: {loaded.summary()}")
+        print(printable(f"{name}: {loaded.summary()}"))
         failed = failed or bool(loaded.errors)
     return 1 if failed else 0

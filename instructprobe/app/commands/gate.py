@@ -43,23 +43,32 @@ def add(commands: Commands) -> None:
 def handle(args: argparse.Namespace) -> int:
     """A user error is one line and exit 2; a bug keeps its traceback but exits 2 as well,
     so that 1 always means a gate failed."""
-    from instructprobe.core.errors import InstructprobeError
+    from instructprobe.core.errors import InstructprobeError, OutputError
+    from instructprobe.core.untrusted import one_line
 
     try:
         return _gate(args)
+    except OutputError as error:  # the outputs are what failed: none is tried again
+        print(f"probe gate: error: {one_line(error)}", file=sys.stderr)
+        return EXIT_ERROR
     except InstructprobeError as error:
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        message = one_line(error)
         print(f"probe gate: error: {message}", file=sys.stderr)
     except Exception as error:
         import traceback
 
         traceback.print_exc()
-        message = f"internal error ({type(error).__name__}: {error})"
+        message = one_line(f"internal error ({type(error).__name__}: {error})")
     if args.junit:
         from instructprobe.app.gates.junit import error_document
-        from instructprobe.core.files import write_atomic
+        from instructprobe.core.files import save_output
 
-        write_atomic(args.junit, error_document(f"gates.{_stem(args.gates)}", message))
+        try:
+            save_output(
+                args.junit, error_document(f"gates.{_stem(args.gates)}", message), "JUnit XML"
+            )
+        except OutputError as error:
+            print(f"probe gate: error: {one_line(error)}", file=sys.stderr)
     return EXIT_ERROR
 
 
@@ -76,12 +85,13 @@ def _gate(args: argparse.Namespace) -> int:
     from instructprobe.app.gates.config import load
     from instructprobe.app.gates.junit import write
     from instructprobe.app.runs import make, read_for
+    from instructprobe.core.untrusted import printable
 
     start = time.perf_counter()
     gates = load(args.gates)
     path = args.results or gates.results
     if path is not None:
-        print(f"judging results file {path}", file=sys.stderr)
+        print(f"judging results file {printable(str(path))}", file=sys.stderr)
         result = read_for(path, gates.run, f"{args.gates}'s [run]")
     else:
         from rich.console import Console
@@ -89,14 +99,16 @@ def _gate(args: argparse.Namespace) -> int:
         from instructprobe.app.console import RichProgress
 
         assert gates.run is not None  # load() requires [run] or results
-        print(f"running {gates.run.describe()}", file=sys.stderr)
+        print(f"running {printable(gates.run.describe())}", file=sys.stderr)
         progress = RichProgress(Console(stderr=True), enabled=not args.quiet)
         result = make(gates.run, progress)
     if args.save:
-        result.write_json(args.save)
+        from instructprobe.core.files import save_output
+
+        save_output(args.save, result.to_json(), "results")
     checks = evaluate(result, gates.rules)
     for check in checks:
-        print(check.report())
+        print(printable(check.report(), lines=True))
     failed = sum(1 for c in checks if not c.passed)
     verdict = "FAILED" if failed else "passed"
     print(f"{verdict}: {len(checks) - failed} of {len(checks)} check(s) passed")

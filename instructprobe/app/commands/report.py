@@ -46,7 +46,7 @@ def add(commands: Commands) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from instructprobe.core.files import write_atomic
+    from instructprobe.core.files import save_output
     from instructprobe.probes.results import read_results
     from instructprobe.reports.render import SUFFIXES, report
 
@@ -63,7 +63,7 @@ def handle(args: argparse.Namespace) -> int:
         return 0
     text = report(result, form, args.examples, args.width or 80)
     if args.out:
-        write_atomic(args.out, text)
+        save_output(args.out, text, f"{form} report")
         print(
             f"{form} report written to {args.out} ({len(text.encode()):,} bytes)", file=sys.stderr
         )

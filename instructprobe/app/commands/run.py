@@ -31,14 +31,23 @@ def handle(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from instructprobe.app.console import RichProgress
+    from instructprobe.core.files import save_output
     from instructprobe.probes.runner import execute
     from instructprobe.reports.terminal import print_report
 
     request = request_from_args(args)
     progress = RichProgress(Console(stderr=True), enabled=not args.quiet)
-    result = execute(request, progress, echo=lambda line: print(line, file=sys.stderr))
+    result = execute(request, progress, echo=echo)
+    if args.out:  # before the report, so a closed terminal cannot lose the results
+        save_output(args.out, result.to_json(), "results")
     print_report(result)
     if args.out:
-        result.write_json(args.out)
         print(f"results written to {args.out}", file=sys.stderr)
     return 0
+
+
+def echo(line: str) -> None:
+    """A line about the run on stderr (it may name the suite: made printable)."""
+    from instructprobe.core.untrusted import printable
+
+    print(printable(line), file=sys.stderr)

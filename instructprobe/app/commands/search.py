@@ -60,7 +60,7 @@ def add(commands: Commands) -> None:
     )
     search.add_argument(
         "--database",
-        type=Path,
+        type=types.output_folder,
         metavar="DIR",
         help="replay database (default: <cache>/instructprobe/search-db)",
     )
@@ -77,8 +77,11 @@ def default_database() -> Path:
 
 def handle(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
 
-    from instructprobe.core.errors import ProbeError
+    from instructprobe.core.errors import OutputError, ProbeError
+    from instructprobe.core.files import folder_problem
+    from instructprobe.core.untrusted import printable
     from instructprobe.probes.plan import case_for, corpus_stats
     from instructprobe.probes.search import RankingCache, SearchSettings, search_case
     from instructprobe.reports.search import print_findings
@@ -91,12 +94,12 @@ def handle(args: argparse.Namespace) -> int:
     unknown = sorted(set(args.query or ()) - {q.id for q in queries})
     if unknown:
         raise ProbeError(f"unknown query id(s) in suite {suite.name!r}: {', '.join(unknown)}")
+    database = args.database or default_database()
+    if (problem := folder_problem(database)) is not None:  # before the search, not after it
+        raise OutputError(f"replay database: {problem} (pass --database DIR)")
     settings = SearchSettings(
-        max_examples=args.max_examples,
-        timeout_s=float(args.timeout),
-        database=args.database or default_database(),
+        max_examples=args.max_examples, timeout_s=float(args.timeout), database=database
     )
-    settings.database.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
     console = Console(stderr=True)
     index = retriever.index([d.id for d in suite.documents], [d.text for d in suite.documents])
     stats = corpus_stats(suite)
@@ -106,7 +109,7 @@ def handle(args: argparse.Namespace) -> int:
     with Progress(console=console, transient=True, disable=args.quiet) as bar:
         task = bar.add_task("searching", total=len(queries))
         for query in queries:
-            bar.update(task, description=f"searching {query.id}")
+            bar.update(task, description=escape(printable(f"searching {query.id}")))
             cache = RankingCache(retriever, index, 1000, query.candidates)
             key = f"{retriever.name}|{suite.sha256}|{query.id}"
             found = search_case(case_for(query, suite), cache, stats, settings, key)

@@ -33,11 +33,12 @@ def add(commands: Commands) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from instructprobe.core.untrusted import printable
     from instructprobe.suites import inspect_suite
     from instructprobe.suites.problems import describe_suite, grouped
 
     loaded = inspect_suite(args.suite)
-    print(f"{loaded.name} ({loaded.format}): {loaded.source}")
+    print(printable(f"{loaded.name} ({loaded.format}): {loaded.source}"))  # names from the file
     print("read: " + "; ".join(f"{n} {label}" for label, n in loaded.counts))
     if loaded.suite is not None:
         print(f"suite: {describe_suite(loaded.suite)}")
@@ -46,7 +47,7 @@ def handle(args: argparse.Namespace) -> int:
         for kind, group in grouped(problems):
             shown = group if args.all else group[:SHOWN_PER_KIND]
             for problem in shown:
-                print(f"  {problem}")
+                print(f"  {printable(str(problem))}")
             if len(group) > len(shown):
                 print(f"  … and {len(group) - len(shown)} more {kind} (--all lists them)")
     failed = bool(loaded.errors) or (args.strict and bool(loaded.warnings))

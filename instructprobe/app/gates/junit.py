@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from instructprobe.app.gates.rules import Check
+from instructprobe.core.untrusted import printable
 
 
 def document(checks: Sequence[Check], suite: str, seconds: float = 0.0) -> str:
+    suite = printable(suite)
     failures = sum(1 for c in checks if not c.passed)
     root = ET.Element("testsuites")
     node = ET.SubElement(
@@ -24,25 +26,30 @@ def document(checks: Sequence[Check], suite: str, seconds: float = 0.0) -> str:
         time=f"{seconds:.3f}",
     )
     for check in checks:
-        case = ET.SubElement(node, "testcase", classname=suite, name=check.name, time="0")
+        case = ET.SubElement(
+            node, "testcase", classname=suite, name=printable(check.name), time="0"
+        )
         if check.properties:
             properties = ET.SubElement(case, "properties")
             for name, value in check.properties:
-                ET.SubElement(properties, "property", name=name, value=value)
+                ET.SubElement(properties, "property", name=printable(name), value=printable(value))
+        report = printable(check.report(), lines=True)  # XML allows no control characters
         if not check.passed:
-            failure = ET.SubElement(case, "failure", message=check.outcome, type="GateFailure")
-            failure.text = check.report()
+            outcome = printable(check.outcome)
+            failure = ET.SubElement(case, "failure", message=outcome, type="GateFailure")
+            failure.text = report
         else:
             out = ET.SubElement(case, "system-out")
-            out.text = check.report()
+            out.text = report
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
 def write(path: str | Path, checks: Sequence[Check], suite: str, seconds: float = 0.0) -> None:
-    from instructprobe.core.files import write_atomic
+    """Atomically; a file that cannot be written is an ``OutputError`` (exit 2, never 1)."""
+    from instructprobe.core.files import save_output
 
-    write_atomic(path, document(checks, suite, seconds))
+    save_output(path, document(checks, suite, seconds), "JUnit XML")
 
 
 def error_document(suite: str, message: str) -> str:
@@ -50,7 +57,7 @@ def error_document(suite: str, message: str) -> str:
     root = ET.Element("testsuites")
     node = ET.SubElement(root, "testsuite", name=suite, tests="1", failures="0", errors="1")
     case = ET.SubElement(node, "testcase", classname=suite, name="gates file")
-    error = ET.SubElement(case, "error", message=message, type="GateError")
-    error.text = message
+    error = ET.SubElement(case, "error", message=printable(message), type="GateError")
+    error.text = printable(message)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

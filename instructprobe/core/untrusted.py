@@ -1,0 +1,94 @@
+"""Text from outside (suites, results files, gates files, caches) made safe to show.
+
+A terminal obeys the characters it is sent: ESC starts sequences that clear the screen, set the
+window title or make hyperlinks (OSC 8), carriage return and backspace overwrite what was
+printed, and bidirectional overrides reorder what is read. ``printable`` writes each of them as
+a visible escape (``\\x1b``, ``\\u202e``), so the text still says what it held but cannot act.
+``printable_copy`` does it to every string of a record, so a report renders a copy in which no
+such character is left, whatever field it came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import operator
+import re
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_ACTIVE = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 (tab and newline aside), DEL and C1: ESC, CSI, OSC, CR…
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidirectional marks, embeddings, overrides
+    "\u2028\u2029\ufeff\ufff9-\ufffb"  # line and paragraph separators, BOM, annotations
+)
+_IN_LINES = re.compile(f"[{_ACTIVE}]")
+_IN_ONE_LINE = re.compile(f"[{_ACTIVE}\n]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """``text`` with every control, bidirectional and separator character written as a
+    visible escape; newlines are kept only when ``lines`` (tabs always are)."""
+    return (_IN_LINES if lines else _IN_ONE_LINE).sub(_escaped, text)
+
+
+def one_line(message: object) -> str:
+    """An error's or a warning's message as one printable line (it may quote hostile input)."""
+    return printable(str(message).strip() or type(message).__name__)
+
+
+def printable_copy(value: T) -> T:
+    """A copy of ``value`` (records, tuples, lists, mappings, sets and strings, nested) whose
+    strings are ``printable`` with their newlines kept; parts without such characters are the
+    same objects, so a clean record is returned as it is."""
+    copied: T = _copy(value)
+    return copied
+
+
+_PLAIN = frozenset({int, float, bool, type(None)})
+
+
+def _copy(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
+    if isinstance(value, str):
+        return printable(value, lines=True)
+    if isinstance(value, tuple | list | frozenset | set):
+        items = [_copy(item) for item in value]
+        if all(map(operator.is_, items, value)):
+            return value
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    if isinstance(value, Mapping):
+        old = list(value.items())
+        new = [(_copy(k), _copy(v)) for k, v in old]
+        if all(a is c and b is d for (a, b), (c, d) in zip(new, old, strict=True)):
+            return value
+        return dict(new)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changed = {}
+        for name in _init_fields(type(value)):
+            old = getattr(value, name)
+            new = _copy(old)
+            if new is not old:
+                changed[name] = new
+        return dataclasses.replace(value, **changed) if changed else value
+    return value
+
+
+@functools.cache
+def _init_fields(record: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(record) if f.init)
+
+
+def json_printable(text: str) -> str:
+    """JSON text with every control, bidirectional and separator character written as a
+    ``\\uXXXX`` escape: the same JSON value, safe to show (outside its strings JSON has only
+    newlines and spaces, which stay)."""
+    return _IN_LINES.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
