@@ -23,8 +23,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from instructprobe.core.errors import CacheError, ProbeError
-from instructprobe.core.files import write_atomic
+from instructprobe.core.errors import ProbeError
+from instructprobe.core.files import remove_cache_files, write_atomic
 from instructprobe.core.notices import CacheWarning
 from instructprobe.perturb import (
     Edit,
@@ -208,14 +208,7 @@ class PlanCache:
         """Delete every stored plan; returns the bytes they took on disk."""
         found = self.files()
         taken = sum(p.stat().st_size for p in found)
-        for path in found:
-            try:
-                path.unlink(missing_ok=True)
-            except OSError as error:
-                raise CacheError(
-                    f"cannot remove {path} ({error.strerror or error}): the cache folder is "
-                    "read-only or not yours"
-                ) from None
+        remove_cache_files(found)
         return taken
 
 

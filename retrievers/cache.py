@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from instructprobe.core.errors import CacheError, RetrieverError
+from instructprobe.core.files import remove_cache_files
 from instructprobe.core.notices import CacheWarning
 
 if TYPE_CHECKING:
@@ -478,14 +479,7 @@ class EmbeddingCache:
         found = self.files()
         taken = sum(p.stat().st_size for p in found)
         self.close()
-        for path in found:
-            try:
-                path.unlink(missing_ok=True)
-            except OSError as error:
-                raise CacheError(
-                    f"cannot remove {path} ({error.strerror or error}): the cache folder is "
-                    "read-only or not yours"
-                ) from None
+        remove_cache_files(found)
         return taken
 
 

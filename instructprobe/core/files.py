@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
-from instructprobe.core.errors import OutputError
+from instructprobe.core.errors import CacheError, OutputError
 from instructprobe.core.interrupts import checkpoint, signals_deferred
 
 
@@ -103,3 +104,15 @@ def _keep_elsewhere(target: Path, content: str | bytes) -> Path | None:
     except OSError:
         return None
     return Path(name)
+
+
+def remove_cache_files(found: Sequence[Path]) -> None:
+    """Delete a cache's files; a file that cannot be removed is a ``CacheError`` naming it."""
+    for path in found:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            raise CacheError(
+                f"cannot remove {path} ({error.strerror or error}): the cache folder is "
+                "read-only or not yours"
+            ) from None
