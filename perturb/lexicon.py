@@ -40,8 +40,6 @@ _UNAIDED_CONFIDENCE = 0.9
 """A word that can be a noun or a verb needs this share when no neighbour says which it is."""
 _MIN_SENSE_SHARE = 0.5
 """...and its most frequent sense at least this share of its sense counts in that part of speech."""
-_MEASURES = frozenset({"measure.n.02"})
-"""WordNet's root of units, quantities and periods (mile, quart, century, January)."""
 
 
 @dataclass(frozen=True)
@@ -249,53 +247,6 @@ class Lexicon:
         """Whether ``word`` is used mostly as a noun (by its sense counts)."""
         weights = dict(self._pos_prior(word))
         return bool(weights) and max(weights, key=lambda p: weights[p]) == "n"
-
-    def usage(self, word: str, pos: str) -> int | None:
-        """How often SemCor tagged ``word`` as ``pos``, all senses together: a measure of how
-        common and how broad it is ("life" 256, "thorax" 0); None where WordNet has no entry."""
-        base = self.lemma(word, pos)
-        if base is None:
-            return None
-        return sum(self.count(entry) for entry in self._wn.lemmas(base, pos))
-
-    def is_measure(self, word: str) -> bool:
-        """Whether the most frequent noun sense of ``word`` is a unit or a point of a scale
-        ("miles", "quarts", "degrees", "January"): what an answer is given in."""
-        base = self.lemma(word, "n")
-        senses = self._wn.synsets(base, "n") if base else []
-        if not senses:
-            return False
-        ancestors = {s.name() for path in senses[0].hypernym_paths() for s in path}
-        return bool(ancestors & _MEASURES)
-
-    def noun_kind(self, word: str) -> tuple[str, int] | None:
-        """The lexicographer file of the most frequent noun sense of ``word`` ("noun.body",
-        "noun.artifact") and how many kinds WordNet lists under it ("container": 748,
-        "paperclip": 0); None where WordNet has no noun entry."""
-        base = self.lemma(word, "n")
-        senses = self._wn.synsets(base, "n") if base else []
-        if not senses:
-            return None
-        kinds = senses[0].closure(lambda s: s.hyponyms() + s.instance_hyponyms())
-        return str(senses[0].lexname()), sum(1 for _ in kinds)
-
-    def related_words(self, word: str) -> frozenset[str]:
-        """The words WordNet puts next to ``word`` as a noun: its synonyms in every sense, the
-        words derived from them ("corneal" for "cornea"), their direct hypernyms' lemmas
-        ("store" for "shop") and the words of its most frequent sense's gloss ("census": "a
-        periodic count of the population")."""
-        base = self.lemma(word, "n")
-        if base is None:
-            return frozenset()
-        senses = self._wn.synsets(base, "n")
-        found: set[str] = set(senses[0].definition().split()) if senses else set()
-        for sense in self._wn.synsets(base, "n"):
-            for entry in sense.lemmas():
-                found.add(str(entry.name()))
-                found.update(str(d.name()) for d in entry.derivationally_related_forms())
-            for parent in sense.hypernyms():
-                found.update(str(entry.name()) for entry in parent.lemmas())
-        return frozenset(w.lower() for name in found for w in name.split("_"))
 
 
 def _derived(candidate: str, lemma: str) -> bool:

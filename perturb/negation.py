@@ -6,14 +6,13 @@ import random
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from instructprobe.perturb.base import CorpusStats, Operator, curated_variants
 from instructprobe.perturb.model import Case, Edit, Expectation, Family, Request, Variant
 from instructprobe.perturb.paraphrase import apply_edits, match_case
 from instructprobe.perturb.text import (
     NEGATION_CUES,
-    Token,
     content_words,
     is_content_word,
     sentences,
@@ -22,9 +21,6 @@ from instructprobe.perturb.text import (
     word_set,
     words,
 )
-
-if TYPE_CHECKING:
-    from instructprobe.perturb.lexicon import Lexicon
 
 
 class CuratedChange(Operator):
@@ -57,8 +53,7 @@ GENERIC = word_set(
 BOILERPLATE = word_set(
     """privacy cookie cookies copyright rights reserved click subscribe login sign menu page pages
     website site home contact email newsletter share comments comment advertisement advertise
-    sponsored read more next previous twitter facebook instagram youtube pinterest linkedin
-    whatsapp photo photos caption"""
+    sponsored read more next previous"""
 )
 """Words of a web page's frame, not of its content."""
 
@@ -79,245 +74,44 @@ def _candidate_term(word: str) -> bool:
     )
 
 
-MAX_USAGE = 10
-"""A term SemCor tags more often than this as a noun (all its senses together) is too common or
-too broad to be left out for a reason: "life", "state", "room", "trip", "instance" (the audit's
-unnatural exclusions); "thorax", "conditioner" and "sepsis" are tagged 0 to 2 times."""
-MAX_KINDS = 30
-"""A noun with more kinds under it than this in WordNet names a class too wide to be one topic
-to leave out ("container", "vegetable", "medication")."""
-_THINGS = frozenset(
-    f"noun.{name}" for name in ["artifact", "body", "food", "plant", "animal", "substance"]
-)
-"""The kinds of common noun a searcher leaves out as a topic: things, foods, body parts, plants,
-animals, substances ("paperclip", "kelp", "thorax", "earwax"); not abstractions, states, acts,
-messages or kinds of people ("familiarity", "tiers", "receipt", "reminder", "consumers"), the
-audit's unnatural exclusions."""
-MIN_SENTENCE_WORDS = 6
-"""Shorter stretches are page furniture ("Toggle navigation Search for:", "Book A Room.")."""
-
-
 def salient_term(case: Case, stats: CorpusStats) -> str | None:
-    """A word of the relevant documents that a searcher could ask to leave out, or None.
+    """The relevant documents' highest tf-idf word that the query and instruction do not use.
 
-    The term must be a specific noun or a name (``specific``: not a common or broad word, not a
-    unit, not related to a word of the request) and every use of it must stand aside from the
-    answer (``aside_from_answer``: a noun in a prose sentence that does not use the query's
-    words; those sentences hold the answer, and excluding "Faulkner" from "Mayflower is a city
-    in Faulkner County" excludes what is asked for). Of those, terms found in some but not all
-    relevant documents come first (the exclusion then leaves a relevant document wherever the
-    case has more than one), then tf-idf. Where no word qualifies the case gets no exclusion
-    clause: a wrong one is worse than none.
+    Terms found in some but not all relevant documents come first (the exclusion then leaves a
+    relevant document wherever the case has more than one), then words some document uses as a
+    noun (a topic; by WordNet's sense counts and the words around the use, when WordNet is
+    installed), then terms found outside the
+    sentences that use the query's words (those sentences hold the answer: excluding "Faulkner"
+    from "Mayflower is a city in Faulkner County" would exclude what is asked for), then
+    tf-idf. Words whose stem the query or the instruction already uses, instruction vocabulary,
+    short words, fragments and words inside paths or markup never qualify.
     """
-    said = set(words(case.query)) | set(words(case.instruction))
-    asked = {stem(w) for w in said}
+    asked = _stems(case.query) | _stems(case.instruction)
     texts = tuple(prose(doc.text) for doc in case.relevant)
     per_doc = [
         {w for w in content_words(text) if _candidate_term(w) and stem(w) not in asked}
         for text in texts
     ]
-    answer = answer_keys(case)
-    candidates = {
-        w
-        for w in set().union(*per_doc)
-        if a_word(w, texts)
-        and not _inside_or_around(w, said)
-        and specific(w, texts, asked)
-        and aside_from_answer(w, texts, answer)
-    }
+    candidates = {w for w in set().union(*per_doc) if a_word(w, texts)} if per_doc else set()
     if not candidates:
         return None
     tf: Counter[str] = Counter(w for text in texts for w in content_words(text))
+    query = _stems(case.query)
+    away_from_answer = {
+        w
+        for text in texts
+        for sentence in sentences(text)
+        if not _stems(sentence) & query
+        for w in content_words(sentence)
+    }
+    nouns = nouns_among(candidates, texts)
 
-    def score(term: str) -> tuple[bool, float, str]:
+    def score(term: str) -> tuple[bool, bool, bool, float, str]:
         covers_some = sum(term in d for d in per_doc) < len(per_doc)
-        return (covers_some, tf[term] * stats.idf(term), term)
+        noun = term in nouns
+        return (covers_some, noun, term in away_from_answer, tf[term] * stats.idf(term), term)
 
     return max(candidates, key=score)
-
-
-def _key(word: str) -> str:
-    """A word's stem cut to five letters: "injector" and "inject", "cornea" and "corneal" meet."""
-    return stem(word)[:5]
-
-
-def answer_keys(case: Case) -> set[str]:
-    """The words that mark a sentence as part of the answer or of the need: the request's own
-    topic words, the words WordNet relates to the query's ("temperature" from the gloss of
-    "weather", "stem" from that of "kohlrabi") and the initials of runs of the query's words
-    ("bmp" for "basic metabolic panel"), each as its ``_key``."""
-    from instructprobe.perturb.lexicon import wordnet_lexicon
-
-    lexicon = wordnet_lexicon()
-    query = content_words(case.query)
-    found = {w for w in content_words(f"{case.query} {case.instruction}") if w not in GENERIC}
-    if lexicon is not None:
-        for word in query:
-            found |= {w for w in lexicon.related_words(word) if _candidate_term(w)}
-    for size in (2, 3, 4):
-        found |= {"".join(w[0] for w in query[k : k + size]) for k in range(len(query) - size + 1)}
-    return {_key(w) for w in found}
-
-
-def _inside_or_around(term: str, said: set[str]) -> bool:
-    """Whether ``term`` is part of a word of the request or holds one ("cornea" of
-    "sclerocornea", "lake" of "lakeshore")."""
-    return any(len(w) >= 4 and (term in w or w in term) for w in said if w.isalpha())
-
-
-def specific(term: str, texts: tuple[str, ...], asked: set[str]) -> bool:
-    """Whether ``term`` is narrow enough to be left out for a reason.
-
-    A word WordNet knows: a noun it tags rarely (``MAX_USAGE``), more often a noun than a verb
-    or an adjective ("scoop", "excess"), not a measure ("miles", "century", "January"), written
-    as WordNet writes it (the documents do not always capitalise a common word: "Emerald" the
-    brand, "Twitter"), and with no synonym, derived word, hypernym or word of its main gloss
-    that the request uses. A word WordNet does not know: a name the documents capitalise
-    ("Hoorn", "Kenmore"). True without WordNet.
-    """
-    from instructprobe.perturb.lexicon import wordnet_lexicon
-
-    lexicon = wordnet_lexicon()
-    if lexicon is None:
-        return True
-    named = capitalised_form(term, texts)
-    common = lexicon.written_in_lower_case(term)
-    if common is None:
-        return named is not None and named[:1].isupper() and not named.isupper()
-    if common and named is not None:
-        return False
-    noun = lexicon.usage(term, "n")
-    if noun is None or noun > MAX_USAGE:
-        return False
-    if max(lexicon.usage(term, "v") or 0, lexicon.usage(term, "a") or 0) > noun:
-        return False
-    if lexicon.is_measure(term):
-        return False
-    kind = lexicon.noun_kind(term)
-    if common and (kind is None or kind[0] not in _THINGS or kind[1] > MAX_KINDS):
-        return False
-    related = {stem(w) for w in lexicon.related_words(term) if _candidate_term(w)}
-    return not related & asked
-
-
-_PRONOUNS = word_set("it its they their them this these he she his her")
-_OPENING = 10
-"""A sentence with one of ``_PRONOUNS`` in its first ``_OPENING`` words goes on about what the
-sentence before it named ("It is used to...", "When equipped, it grants...")."""
-_CLAUSE_SUBJECT = word_set("which that who they we you i")
-"""A word after one of these is a verb ("curry leaves, which splutter")."""
-_PREPOSITIONS = word_set("in on of for with to at by from")
-_DETERMINERS = word_set(
-    "a an the this these those my your our their his her its some any each every"
-)
-
-
-def aside_from_answer(term: str, texts: tuple[str, ...], answer: set[str]) -> bool:
-    """Whether every use of ``term`` stands aside from the answer (``answer_keys``), and there
-    is one.
-
-    Each use must be a noun of its own (not a verb, not part of a hyphenated word, a WordNet
-    compound or an idiom such as "in conjunction with", not inside a capitalised name of several
-    words such as "Lake County") in a prose sentence (not page furniture, not a table of
-    figures) that shares no word stem with ``answer``, nor follows one that does with a pronoun
-    ("Neutrophils fight infection. They are phagocytes...")."""
-    from instructprobe.perturb.lexicon import wordnet_lexicon
-
-    lexicon = wordnet_lexicon()
-    used = False
-    for text in texts:
-        about_answer = False
-        for sentence in sentences(text):
-            found = tokens(sentence)
-            lowered = [t.lower for t in found]
-            follows = bool(set(lowered[:_OPENING]) & _PRONOUNS)
-            about_answer = (
-                bool({_key(w) for w in lowered} & answer)
-                or (follows and about_answer)
-                or sentence.rstrip().endswith("?")  # a heading whose answer follows
-            )
-            at = [i for i, w in enumerate(lowered) if w == term]
-            if not at:
-                continue
-            if about_answer or not _a_prose_sentence(sentence, lowered, lexicon):
-                return False
-            if any(not _a_noun_of_its_own(sentence, found, lowered, i, lexicon) for i in at):
-                return False
-            used = True
-    return used
-
-
-def _a_noun_of_its_own(
-    sentence: str, found: list[Token], lowered: list[str], i: int, lexicon: Lexicon | None
-) -> bool:
-    before = lowered[i - 1] if i > 0 else ""
-    after = lowered[i + 1] if i + 1 < len(lowered) else ""
-    if _in_a_name(found, i) or before in _CLAUSE_SUBJECT:
-        return False
-    if "-" in (sentence[found[i].start - 1 : found[i].start] + sentence[found[i].end :][:1]):
-        return False  # "turnip-shaped", "cement-walled"
-    if before in _PREPOSITIONS and after in _PREPOSITIONS:
-        return False  # "in conjunction with", "in excess of"
-    if _in_a_list(sentence, found, i):
-        return False  # "wheat, barley and rye": one item of what the passage lists as the answer
-    if lexicon is None:
-        return True
-    if (before and lexicon.is_collocation(before, lowered[i])) or (
-        after and lexicon.is_collocation(lowered[i], after)
-    ):
-        return False  # "rubber band", "moth ball"
-    if lowered[i].endswith("ing") and lexicon.usage(lowered[i], "v") is not None:
-        return False  # "by shielding it"
-    if before and before not in _DETERMINERS and lexicon.is_noun(before):
-        return False  # the head of a compound ("stock pickers", "sport nutrition")
-    if lexicon.usage(lowered[i], "a") is not None and (
-        (lexicon.usage(lowered[i], "a") or 0) > 0 or (after and lexicon.is_noun(after))
-    ):
-        return False  # an adjective, or a word before a noun that may be one ("edible stem")
-    guess = lexicon.pos_of(lowered, i)
-    return guess is None or guess[0] == "n"
-
-
-def _in_a_list(sentence: str, found: list[Token], i: int) -> bool:
-    """Whether the word at ``i`` is an item of a list: next to "and" or "or", between commas,
-    or before a comma that more items and an "and"/"or" follow ("beans, peas, chicken and
-    rice"); not a word that merely ends a clause ("using a paperclip, then switch it on")."""
-    before = sentence[found[i - 1].end : found[i].start] if i > 0 else ""
-    after = sentence[found[i].end : found[i + 1].start] if i + 1 < len(found) else ""
-    neighbours = {found[k].lower for k in (i - 1, i + 1) if 0 <= k < len(found)}
-    if neighbours & {"and", "or"} or ("," in before and "," in after):
-        return True
-    rest = sentence[found[i].end :]
-    return "," in after and rest.count(",") >= 2 and bool(re.search(r"\b(?:and|or)\b", rest))
-
-
-def _a_prose_sentence(sentence: str, lowered: list[str], lexicon: Lexicon | None) -> bool:
-    """At least ``MIN_SENTENCE_WORDS`` words, few of them figures, not title-cased, with a verb
-    ("pain/tightness on the back of the leg" is a list item)."""
-    figures = sum(any(c.isdigit() for c in w) for w in lowered)
-    if len(lowered) < MIN_SENTENCE_WORDS or figures > 0.2 * len(lowered):
-        return False
-    if _title_cased(sentence):
-        return False
-    if lexicon is None:
-        return True
-    return any(
-        w in _FINITE or ((guess := lexicon.pos_of(lowered, i)) is not None and guess[0] == "v")
-        for i, w in enumerate(lowered)
-    )
-
-
-_FINITE = word_set("is are was were be been has have had can could may might will would must")
-
-
-def _in_a_name(found: list[Token], i: int) -> bool:
-    """Whether the word at ``i`` is capitalised next to another capitalised word that does not
-    merely start the sentence ("Lake County", "Las Vegas", "Range Rover")."""
-
-    def capital(k: int) -> bool:
-        return 0 <= k < len(found) and found[k].text[:1].isupper()
-
-    return capital(i) and ((i - 1 > 0 and capital(i - 1)) or capital(i + 1))
 
 
 def documents_mentioning(
@@ -389,9 +183,8 @@ def _title_cased(window: str) -> bool:
     return len(found) >= 6 and sum(w[0].isupper() for w in found) >= 0.7 * len(found)
 
 
-_MARKUP = re.compile(r"\S*[\\/=<>_{}|@#`]\S*|\S*[a-z]\.[a-z]{2,}\S*")
-"""Paths, addresses, code and markup ("env\\Scripts\\activate", 'data-ad-slot="…"',
-"cursor.execute"): not prose."""
+_MARKUP = re.compile(r"\S*[\\/=<>_{}|@#]\S*")
+"""Paths, addresses and markup ("env\\Scripts\\activate", 'data-ad-slot="…"'): not prose."""
 
 
 def prose(text: str) -> str:
