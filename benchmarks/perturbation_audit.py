@@ -76,8 +76,9 @@ SAMPLES = {
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
 before the documents' capitals, fragments). Each was read once; a later change leaves its file
 as the record of what that reading found (its sample is not drawn again). held-out-4 (seed 4)
-re-draws it after its term choice was rebuilt for precision (specific nouns and names, every
-use aside from the answer; cases with no such word get no clause)."""
+was drawn and read once on a stricter term choice (commit fde2cf6: rare concrete nouns and
+names, every use aside from the answer, no clause where no word qualifies), which was then
+reverted for being no more precise; drawn again on today's code it would be other text."""
 STARTER_SHARE = 0.2
 
 
