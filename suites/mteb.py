@@ -111,9 +111,10 @@ def _instructions(files: list[Path] | None, report: Report) -> dict[str, str]:
 
 def _query_rows(
     files: list[Path], instructions: dict[str, str], report: Report
-) -> list[tuple[str, str, str, str]]:
-    """(id, where, text, instruction) of each query row."""
-    rows = []
+) -> list[tuple[str, str, str, str | None]]:
+    """(id, where, text, instruction) of each query row; the instruction is ``None`` where the
+    row has none (NevIR's questions need none: they are the whole input)."""
+    rows: list[tuple[str, str, str, str | None]] = []
     for at, record in _rows(files, report):
         report.count("query rows")
         query_id = identifier(record, "_id" if "_id" in record else "id", at, report)
@@ -123,12 +124,22 @@ def _query_rows(
         instruction: Any = instructions.get(query_id, record.get("instruction"))
         if not isinstance(instruction, str):
             parts = split_sep(body)
-            if parts is None:
-                report.error(at, f"query {query_id!r} has no instruction", "no-instruction")
-                continue
-            instruction, body = parts
+            instruction, body = parts if parts is not None else (None, body)
         rows.append((query_id, at, body, instruction))
     return rows
+
+
+def _instructed(
+    rows: list[tuple[str, str, str, str | None]], report: Report
+) -> list[tuple[str, str, str, str]]:
+    """The rows with an instruction; each row without one is an error."""
+    kept = []
+    for query_id, at, body, instruction in rows:
+        if instruction is None:
+            report.error(at, f"query {query_id!r} has no instruction", "no-instruction")
+        else:
+            kept.append((query_id, at, body, instruction))
+    return kept
 
 
 def _pair(
@@ -217,7 +228,10 @@ _PROTOCOLS = {
 
 
 def _nevir_pairs(
-    rows: list[tuple[str, str, str, str]], qrels: Qrels, pool: dict[str, list[str]], report: Report
+    rows: list[tuple[str, str, str, str | None]],
+    qrels: Qrels,
+    pool: dict[str, list[str]],
+    report: Report,
 ) -> tuple[list[Draft], Qrels, Qrels]:
     """NevIR in MTEB's form (orionweller/NevIR-mteb): queries ``<pair>_q1`` and ``<pair>_q2``,
     each judged on its own passage, both reranking the pair's two passages. They become one
@@ -256,7 +270,7 @@ def _nevir_pairs(
     return drafts, original, changed
 
 
-def _form(rows: list[tuple[str, str, str, str]]) -> str:
+def _form(rows: list[tuple[str, str, str, str | None]]) -> str:
     """Which published form the query ids follow: FollowIR's og/changed, NevIR's q1/q2, or
     one query per instance (InstructIR)."""
     if any(r[0].endswith(OG) for r in rows):
@@ -303,7 +317,7 @@ def load_mteb(folder: Path, report: Report, *, name: str | None = None) -> Suite
         return None
     changed: Qrels | None = None
     if form == "followir":
-        drafts, qrels, changed = _pair(rows, qrels, pool, diff, report)
+        drafts, qrels, changed = _pair(_instructed(rows, report), qrels, pool, diff, report)
     elif form == "nevir":
         drafts, qrels, changed = _nevir_pairs(rows, qrels, pool, report)
     else:
@@ -316,7 +330,7 @@ def load_mteb(folder: Path, report: Report, *, name: str | None = None) -> Suite
                 topic=instance_topic(q),
                 candidates=pool.get(q) if pool else None,
             )
-            for q, at, body, instr in rows
+            for q, at, body, instr in _instructed(rows, report)
         ]
     label = name or folder.name
     return assemble(
