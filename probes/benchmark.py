@@ -121,7 +121,9 @@ def _ranked(
     return None if mean is None else (mean, len(values))
 
 
-def p_mrr(queries: Sequence[Query], original: Mapping[str, Ranking], changed: Mapping[str, Ranking]) -> tuple[float, int] | None:
+def p_mrr(
+    queries: Sequence[Query], original: Mapping[str, Ranking], changed: Mapping[str, Ranking]
+) -> tuple[float, int] | None:
     """FollowIR's p-MRR as MTEB computes it: per query, the mean rank-change score of the
     documents the benchmark lists for the change; then the mean over queries."""
     per_query = []

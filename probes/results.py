@@ -25,7 +25,7 @@ from instructprobe.core.enums import ValueEnum
 from instructprobe.core.errors import RequestError, ResultsError
 from instructprobe.core.files import write_atomic
 from instructprobe.perturb.model import ExpectationKind, Family, Order
-from instructprobe.probes.benchmark import BenchmarkScore, BenchmarkSection
+from instructprobe.probes.benchmark import BenchmarkSection
 from instructprobe.probes.measures import Measure, parse
 from instructprobe.probes.request import RunRequest
 

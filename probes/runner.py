@@ -15,22 +15,14 @@ from instructprobe.core.errors import RequestError
 from instructprobe.core.interrupts import checkpoint
 from instructprobe.core.progress import Advance, Progress
 from instructprobe.perturb import ExpectationKind, Family, Variant
-from instructprobe.probes import grid, strata
-from instructprobe.probes import benchmark
+from instructprobe.probes import benchmark, grid, strata
 from instructprobe.probes.analysis import Group, adjusted_summaries
-from instructprobe.probes.benchmark import BenchmarkScore
+from instructprobe.probes.benchmark import BenchmarkScore, BenchmarkSection
 from instructprobe.probes.measures import NDCG, Measure, Robustness, WorstVariant
 from instructprobe.probes.observe import Observation, observe, rank_requests, tracked_ranks
 from instructprobe.probes.plan import Plan, plan
 from instructprobe.probes.request import MAX_BOOTSTRAP_DRAWS, RunRequest
-from instructprobe.probes.results import (
-    Baseline,
-    BenchmarkSection,
-    Outcome,
-    RunResult,
-    SuiteFacts,
-    VariantRecord,
-)
+from instructprobe.probes.results import Baseline, Outcome, RunResult, SuiteFacts, VariantRecord
 from instructprobe.probes.verdicts import Thresholds, baseline_measures, cell_measures, rules
 from instructprobe.retrievers.base import Ranking, Retriever
 from instructprobe.retrievers.cache import cache_dir_for
@@ -154,7 +146,8 @@ class Runner:
             ranks = tracked_ranks(v, before, after, qrels[v.case_id])
             outcomes.append(Outcome(retriever.name, v.id, values, ranks))
         changed = {
-            case: rankings[case, request] for case, request in benchmark.changed_requests(self.suite)
+            case: rankings[case, request]
+            for case, request in benchmark.changed_requests(self.suite)
         }
         own = benchmark.scores(retriever.name, self.suite, originals, changed)
         return Measured(

@@ -103,7 +103,9 @@ def benchmark(result: RunResult) -> list[Block]:
     if section is None or not section.scores:
         return []
     names = bench.metrics(section)
-    rows = tuple((spans(name), *(spans(v) for v in values)) for name, values in bench.table(section))
+    rows = tuple(
+        (spans(name), *(spans(v) for v in values)) for name, values in bench.table(section)
+    )
     return [
         Heading(2, "Benchmark as published", "benchmark"),
         Paragraph(spans(bench.label(section))),

@@ -9,10 +9,10 @@ One FollowIR query becomes one suite query: ``text`` and ``instruction_og`` judg
 ``qrels_og``, and ``changed`` = ``instruction_changed`` judged by ``qrels_changed``. The pool
 becomes ``candidates`` (reranking mode, as FollowIR scores); ``@full`` after the suite name drops
 the pools (full retrieval). A folder without ``top_ranked.jsonl`` is an error unless ``@full``
-asks for full retrieval: the published protocol reranks the pools. The original instruction is judged by ``qrels_og``: MTEB's old
-(v1) loader filled the original qrels from ``qrels_changed`` and the changed ones from
-``qrels_og``; this loader does not. ``keywords`` and ``short_query`` (FollowIR's length
-ablation) are read and counted, not used.
+asks for full retrieval: the published protocol reranks the pools. The original instruction is
+judged by ``qrels_og``: MTEB's old (v1) loader filled the original qrels from
+``qrels_changed`` and the changed ones from ``qrels_og``; this loader does not. ``keywords`` and
+``short_query`` (FollowIR's length ablation) are read and counted, not used.
 """
 
 from __future__ import annotations

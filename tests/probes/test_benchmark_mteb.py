@@ -34,10 +34,34 @@ pytestmark = pytest.mark.model  # BM25 ranks the fixtures
 MTEB_K_VALUES = [1, 3, 5, 10, 20, 100, 1000]
 """AbsTaskRetrieval's k values, which MTEB's FollowIR tasks evaluate at."""
 
-WORDS = (
-    "tunnel freight rail passenger fare ferry port strike wage union council budget mayor "
-    "stadium frost citrus orange grove damage winter crop price export farmer storm harbor"
-).split()
+WORDS = [
+    "tunnel",
+    "freight",
+    "rail",
+    "passenger",
+    "fare",
+    "ferry",
+    "port",
+    "strike",
+    "wage",
+    "union",
+    "council",
+    "budget",
+    "mayor",
+    "stadium",
+    "frost",
+    "citrus",
+    "orange",
+    "grove",
+    "damage",
+    "winter",
+    "crop",
+    "price",
+    "export",
+    "farmer",
+    "storm",
+    "harbor",
+]
 
 
 def words(rng: random.Random, n: int) -> str:
@@ -113,7 +137,11 @@ def followir_mteb_layout(folder: Path, seed: int = 7) -> None:
     write_jsonl(folder / "corpus" / "corpus.jsonl", corpus)
     write_jsonl(
         folder / "queries" / "queries.jsonl",
-        [{"_id": f"{q}{s}", "text": text} for q, text, _, _ in queries for s in ("-og", "-changed")],
+        [
+            {"_id": f"{q}{s}", "text": text}
+            for q, text, _, _ in queries
+            for s in ("-og", "-changed")
+        ],
     )
     write_jsonl(
         folder / "instruction" / "instruction.jsonl",
@@ -131,7 +159,11 @@ def followir_mteb_layout(folder: Path, seed: int = 7) -> None:
     )
     write_jsonl(
         folder / "top_ranked" / "top_ranked.jsonl",
-        [{"query-id": f"{q}{s}", "corpus-ids": p} for q, p in pools.items() for s in ("-og", "-changed")],
+        [
+            {"query-id": f"{q}{s}", "corpus-ids": p}
+            for q, p in pools.items()
+            for s in ("-og", "-changed")
+        ],
     )
     write_jsonl(
         folder / "qrel_diff" / "qrel_diff.jsonl",
@@ -172,7 +204,9 @@ def followir_folder_layout(folder: Path, seed: int = 7) -> None:
 def mteb_followir(original, changed, og, changed_qrels, diff) -> dict[str, float]:
     results = {f"{q}-og": as_run(r) for q, r in original.items()}
     results |= {f"{q}-changed": as_run(r) for q, r in changed.items()}
-    qrels = {f"{q}-og": g for q, g in og.items()} | {f"{q}-changed": g for q, g in changed_qrels.items()}
+    qrels = {f"{q}-og": g for q, g in og.items()} | {
+        f"{q}-changed": g for q, g in changed_qrels.items()
+    }
     scored = metrics.evaluate_p_mrr_change(qrels, results, diff, MTEB_K_VALUES)
     og_run = {q: r for q, r in results.items() if q.endswith("-og")}
     og_qrels = {f"{q}-og": g for q, g in og.items()}
@@ -222,7 +256,9 @@ def test_followir_folder_layout_equals_mteb_over_the_relevance_flips(tmp_path):
 def instructir_data(seed: int = 11):
     """Instances ``<qid>_<k>`` of 6 queries, each judged on its own revised target."""
     rng = random.Random(seed)
-    corpus = [{"_id": f"{p}_{k}", "title": "", "text": words(rng, 12)} for p in range(6) for k in range(4)]
+    corpus = [
+        {"_id": f"{p}_{k}", "title": "", "text": words(rng, 12)} for p in range(6) for k in range(4)
+    ]
     corpus += [{"_id": f"x{i}", "title": "", "text": words(rng, 12)} for i in range(20)]
     instances = [
         (f"{q}_{k}", words(rng, 3), words(rng, 8), f"{q}_{k}") for q in range(6) for k in range(4)
@@ -235,13 +271,16 @@ def instructir_layouts(root: Path) -> tuple[Path, Path]:
     hub, mteb = root / "InstructIR", root / "InstructIR-mteb"
     write_jsonl(hub / "corpus.jsonl", corpus)
     write_jsonl(
-        hub / "queries.jsonl", [{"_id": i, "text": f"{ins} [SEP] {q}"} for i, q, ins, _ in instances]
+        hub / "queries.jsonl",
+        [{"_id": i, "text": f"{ins} [SEP] {q}"} for i, q, ins, _ in instances],
     )
     (hub / "qrels").mkdir()
     rows = ["query-id\tcorpus-id\tscore", *(f"{i}\t{t}\t1" for i, _, _, t in instances)]
     (hub / "qrels" / "test.tsv").write_text("\n".join(rows) + "\n")
     write_jsonl(mteb / "corpus" / "corpus.jsonl", corpus)
-    write_jsonl(mteb / "queries" / "queries.jsonl", [{"_id": i, "text": q} for i, q, _, _ in instances])
+    write_jsonl(
+        mteb / "queries" / "queries.jsonl", [{"_id": i, "text": q} for i, q, _, _ in instances]
+    )
     write_jsonl(
         mteb / "instruction" / "instruction.jsonl",
         [{"query-id": i, "instruction": ins} for i, _, ins, _ in instances],
@@ -252,7 +291,12 @@ def instructir_layouts(root: Path) -> tuple[Path, Path]:
     )
     card(
         mteb,
-        {"corpus": "corpus/*", "queries": "queries/*", "instruction": "instruction/*", "default": "data/*"},
+        {
+            "corpus": "corpus/*",
+            "queries": "queries/*",
+            "instruction": "instruction/*",
+            "default": "data/*",
+        },
     )
     return hub, mteb
 

@@ -5,8 +5,8 @@ import typing
 import pytest
 
 from instructprobe.core.errors import ResultsError
-from instructprobe.probes.benchmark import BenchmarkScore, BenchmarkSection
 from instructprobe.probes import results
+from instructprobe.probes.benchmark import BenchmarkScore, BenchmarkSection
 from instructprobe.probes.request import RunRequest
 from instructprobe.probes.schema import problems, schema, validate
 

@@ -144,7 +144,9 @@ class TestFollowIR:
         folder = fixture_copy("followir-mteb")
         shutil.rmtree(folder / "top_ranked")
         readme = folder / "README.md"
-        readme.write_text(readme.read_text().replace("- config_name: top_ranked", "- config_name: x"))
+        readme.write_text(
+            readme.read_text().replace("- config_name: top_ranked", "- config_name: x")
+        )
         loaded = inspect_suite(f"mteb:{folder}")
         assert [p.kind for p in loaded.errors] == ["no-pools"]
         assert "@full" in loaded.errors[0].message
