@@ -221,6 +221,8 @@ class RunResult:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = to_json_value(self)
+        if data["benchmark"] is None:
+            del data["benchmark"]  # a suite that is no benchmark writes the file as before
         return {"schema_version": data.pop("schema_version"), **data}
 
     @classmethod
