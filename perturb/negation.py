@@ -26,7 +26,7 @@ from instructprobe.perturb.text import (
 class CuratedChange(Operator):
     name = "curated"
     family = Family.CURATED
-    summary = "the suite's own changed and negated instructions, judged by its qrels"
+    summary = "the suite's own changed and negated instructions"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         return curated_variants(case, self)
