@@ -45,6 +45,22 @@ class TestInstructIR:
         assert dict(query.qrels) == {"500_2": 1}
         assert query.topic == "100"
 
+    def test_qrels_as_jsonl_give_the_same_suite(self, fixture_copy):
+        folder = fixture_copy("instructir")
+        tsv = folder / "qrels" / "test.tsv"
+        rows = [line.split("\t") for line in tsv.read_text().splitlines()[1:] if line.strip()]
+        tsv.unlink()
+        (folder / "qrels" / "test.jsonl").write_text(
+            "".join(
+                json.dumps({"query-id": q, "corpus-id": d, "score": int(g)}) + "\n"
+                for q, d, g in rows
+            )
+        )
+        assert (
+            load(f"instructir:{folder}").queries
+            == load(f"instructir:{FIXTURES / 'instructir'}").queries
+        )
+
     def test_mteb_form_gives_the_same_suite(self, tmp_path):
         hub = load(f"instructir:{FIXTURES / 'instructir'}")
         mteb = load(f"mteb:{FIXTURES / 'instructir-mteb'}")
