@@ -107,7 +107,7 @@ class MeaningFilter:
 
     encoder: Encoder
     threshold: float = DEFAULT_THRESHOLD
-    families: frozenset[Family] = frozenset({Family.PARAPHRASE})
+    families: frozenset[Family] = frozenset({Family.PARAPHRASE, Family.CURATED_PARAPHRASE})
     exempt: frozenset[str] = frozenset({"curated-paraphrase"})
     """Operators whose variants are scored but always kept (a suite's own, human paraphrases)."""
 

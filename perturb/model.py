@@ -34,6 +34,12 @@ class Family(ValueEnum):
     keyword dependence); ``keywords`` reduces the instruction to its content words (FollowIR's
     keyword variant: a reader of the whole instruction should do worse, a keyword matcher
     barely moves).
+
+    ``curated`` and ``curated-paraphrase`` hold what a suite's authors wrote rather than what an
+    operator generated: the suite's changed and negated instructions (FollowIR's og→changed,
+    NevIR's q1→q2), judged by the suite's own qrels, and its own rewrites of an instruction
+    (InstructIR's). They are families of their own so that a verdict never mixes a benchmark's
+    curated changes with generated ones.
     """
 
     PARAPHRASE = "paraphrase"
@@ -42,6 +48,8 @@ class Family(ValueEnum):
     STRIP = "strip"
     KEYWORDS = "keywords"
     CONTROL = "control"
+    CURATED = "curated"
+    CURATED_PARAPHRASE = "curated-paraphrase"
 
     @property
     def expectation_kind(self) -> ExpectationKind:
@@ -67,6 +75,8 @@ _FAMILY_EXPECTATION = {
     Family.STRIP: ExpectationKind.RELIANCE,
     Family.KEYWORDS: ExpectationKind.SENSITIVE,
     Family.CONTROL: ExpectationKind.INVARIANT,
+    Family.CURATED: ExpectationKind.DIRECTIONAL,
+    Family.CURATED_PARAPHRASE: ExpectationKind.INVARIANT,
 }
 
 

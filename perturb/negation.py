@@ -25,8 +25,8 @@ from instructprobe.perturb.text import (
 
 class CuratedChange(Operator):
     name = "curated"
-    family = Family.NEGATION
-    summary = "the suite's changed instructions, judged by its qrels"
+    family = Family.CURATED
+    summary = "the suite's own changed and negated instructions"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         return curated_variants(case, self)

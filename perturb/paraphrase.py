@@ -151,7 +151,7 @@ def a_or_an(edits: list[Edit], text: str) -> list[Edit]:
 
 class CuratedParaphrase(Operator):
     name = "curated-paraphrase"
-    family = Family.PARAPHRASE
+    family = Family.CURATED_PARAPHRASE
     summary = "the suite's own paraphrases of the instruction"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:

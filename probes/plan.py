@@ -26,14 +26,18 @@ if TYPE_CHECKING:
 
 
 def _curated(query: Query, form: str, change: InstructionChange) -> CuratedChange | None:
+    """The change as a directional expectation: the documents it moves down are the published
+    list where the suite has one (FollowIR's ``qrel_diff``, grade-only changes included, as p-MRR
+    scores them), else those that lose relevance; those that gain it move up."""
     was = {doc for doc, grade in query.qrels.items() if grade > 0}
     now = {doc for doc, grade in change.qrels.items() if grade > 0}
-    if was == now:
+    down = set(change.moved) if change.moved is not None else was - now
+    if not down and not now - was:
         return None
     return CuratedChange(
         form,
         change.instruction,
-        Expectation.directional(frozenset(was - now), frozenset(now - was)),
+        Expectation.directional(frozenset(down), frozenset(now - was)),
     )
 
 

@@ -25,6 +25,7 @@ from instructprobe.core.enums import ValueEnum
 from instructprobe.core.errors import RequestError, ResultsError
 from instructprobe.core.files import write_atomic
 from instructprobe.perturb.model import ExpectationKind, Family, Order
+from instructprobe.probes.benchmark import BenchmarkSection
 from instructprobe.probes.measures import Measure, parse
 from instructprobe.probes.request import RunRequest
 
@@ -202,6 +203,9 @@ class RunResult:
     outcomes: tuple[Outcome, ...] = ()
     versions: Mapping[str, str] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
+    benchmark: BenchmarkSection | None = None
+    """The benchmark's own score by its published protocol (a published benchmark's suite
+    only; absent from files written before it existed)."""
 
     def retriever_names(self) -> list[str]:
         """The retrievers the cells are about, in run order."""
@@ -217,6 +221,8 @@ class RunResult:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = to_json_value(self)
+        if data["benchmark"] is None:
+            del data["benchmark"]  # a suite that is no benchmark writes the file as before
         return {"schema_version": data.pop("schema_version"), **data}
 
     @classmethod

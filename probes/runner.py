@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -15,8 +15,9 @@ from instructprobe.core.errors import RequestError
 from instructprobe.core.interrupts import checkpoint
 from instructprobe.core.progress import Advance, Progress
 from instructprobe.perturb import ExpectationKind, Family, Variant
-from instructprobe.probes import grid, strata
+from instructprobe.probes import benchmark, grid, strata
 from instructprobe.probes.analysis import Group, adjusted_summaries
+from instructprobe.probes.benchmark import BenchmarkScore, BenchmarkSection
 from instructprobe.probes.measures import NDCG, Measure, Robustness, WorstVariant
 from instructprobe.probes.observe import Observation, observe, rank_requests, tracked_ranks
 from instructprobe.probes.plan import Plan, plan
@@ -50,6 +51,7 @@ class Measured:
     observations: dict[tuple[Family, Measure], list[Observation]]
     outcomes: list[Outcome]
     baseline: list[Baseline]
+    benchmark: list[BenchmarkScore]
 
 
 class Runner:
@@ -63,6 +65,7 @@ class Runner:
         progress: Progress | None = None,
     ) -> None:
         self.request = request
+        self.full_suite = suite
         self.suite = suite.limited(request.limit)
         self.retrievers = tuple(retrievers)
         self.progress = progress
@@ -118,11 +121,13 @@ class Runner:
             baseline=tuple(b for m in measured for b in m.baseline),
             outcomes=tuple(o for m in measured for o in m.outcomes),
             versions=package_versions(),
+            benchmark=self.benchmark_section([s for m in measured for s in m.benchmark]),
         )
 
     def measure(self, retriever: Retriever, planned: Plan) -> Measured:
         asked = [(c.id, c.request) for c in planned.cases]
         asked += [(v.case_id, v.request) for v in planned.variants]
+        asked += benchmark.changed_requests(self.suite)
         progress = _Prefixed(self.progress, f"{retriever.name}: ") if self.progress else None
         checkpoint("rank")
         rankings = rank_requests(retriever, self.suite, asked, self.request.depth, progress)
@@ -140,7 +145,22 @@ class Runner:
                 values[str(measure)] = o.value
             ranks = tracked_ranks(v, before, after, qrels[v.case_id])
             outcomes.append(Outcome(retriever.name, v.id, values, ranks))
-        return Measured(retriever.name, observations, outcomes, self.baseline(retriever, originals))
+        changed = {
+            case: rankings[case, request]
+            for case, request in benchmark.changed_requests(self.suite)
+        }
+        own = benchmark.scores(retriever.name, self.suite, originals, changed)
+        return Measured(
+            retriever.name, observations, outcomes, self.baseline(retriever, originals), own
+        )
+
+    def benchmark_section(self, found: list[BenchmarkScore]) -> BenchmarkSection | None:
+        """The benchmark's own numbers; a run on part of the suite says so."""
+        section = benchmark.section(self.suite, found)
+        if section is None or len(self.suite.queries) == len(self.full_suite.queries):
+            return section
+        limited = f"--limit {self.request.limit}: the first {len(self.suite.queries)} queries only"
+        return replace(section, departures=(*section.departures, limited))
 
     def baseline(self, retriever: Retriever, originals: dict[str, Ranking]) -> list[Baseline]:
         """Effectiveness under the original instructions, and InstructIR's Robustness@k over

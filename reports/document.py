@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from instructprobe.core.untrusted import printable_copy
 from instructprobe.perturb.model import ExpectationKind
 from instructprobe.probes.results import Cell, RunResult, Verdict
+from instructprobe.reports import benchmark as bench
 from instructprobe.reports import format as fmt
 from instructprobe.reports.examples import Example, Piece, describe_move, worst
 from instructprobe.reports.plots import Plot
@@ -94,6 +95,23 @@ def summary(result: RunResult) -> list[Block]:
         f"{s.correction}-adjusted p-values at α = {s.alpha:g}; {s.resamples} bootstrap resamples."
     )
     return [Heading(1, f"instructprobe report: {suite.name}"), Paragraph(spans(text))]
+
+
+def benchmark(result: RunResult) -> list[Block]:
+    """The benchmark's own score by its published protocol, before the probes."""
+    section = result.benchmark
+    if section is None or not section.scores:
+        return []
+    names = bench.metrics(section)
+    rows = tuple(
+        (spans(name), *(spans(v) for v in values)) for name, values in bench.table(section)
+    )
+    return [
+        Heading(2, "Benchmark as published", "benchmark"),
+        Paragraph(spans(bench.label(section))),
+        Table(("retriever", *names), rows, ("l", *("r",) * len(names))),
+        Bullets(tuple(spans(line) for line in bench.notes(section))),
+    ]
 
 
 def effectiveness(result: RunResult) -> list[Block]:
@@ -339,7 +357,7 @@ def build(
     """The long report's blocks, from a copy of ``result`` whose strings hold no control
     character (``core.untrusted``); the writers escape the rest."""
     result = printable_copy(result)
-    blocks = summary(result) + effectiveness(result) + verdicts(result)
+    blocks = summary(result) + benchmark(result) + effectiveness(result) + verdicts(result)
     if plots:
         blocks.append(Heading(2, "Plots", "plots"))
         for plot in plots:

@@ -16,6 +16,7 @@ from rich.text import Text
 from instructprobe.core.untrusted import printable_copy
 from instructprobe.perturb.model import ExpectationKind
 from instructprobe.probes.results import Cell, RunResult, Verdict
+from instructprobe.reports import benchmark as bench
 from instructprobe.reports import format as fmt
 from instructprobe.reports.examples import Example, Piece, describe_move, worst
 
@@ -289,6 +290,22 @@ def effectiveness(result: RunResult) -> Text | None:
     return text
 
 
+def benchmark_text(result: RunResult) -> Group | None:
+    """The benchmark's own score, by its published protocol, before the probes."""
+    section = result.benchmark
+    if section is None or not section.scores:
+        return None
+    title = Text(f"Benchmark as published: {bench.label(section)}", style="bold")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("retriever")
+    for metric in bench.metrics(section):
+        table.add_column(metric, justify="right")
+    for name, values in bench.table(section):
+        table.add_row(Text(name), *(Text(v) for v in values))
+    notes = Text("\n".join(bench.notes(section)) + "\n", style="dim")
+    return Group(title, table, notes)
+
+
 def header(result: RunResult) -> Text:
     suite = result.suite
     return Text.assemble(
@@ -308,6 +325,7 @@ def render(
     result = printable_copy(result)
     parts = (
         header(result),
+        benchmark_text(result),
         effectiveness(result),
         verdict_table(result),
         open_questions(result),

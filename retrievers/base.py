@@ -26,7 +26,9 @@ class Template:
     ``instruction_first`` and ``query_first`` are format strings over ``{query}`` and
     ``{instruction}``; the reorder family switches between them. When the instruction is empty
     ``bare`` (a format string over ``{query}``) is used, so an instruction-free baseline is not
-    padded with separators. A model's own query prompt (E5's ``query: ``, BGE's search
+    padded with separators. When the query is empty, the instruction is the whole question (a
+    NevIR pair's q1 or q2) and is rendered through ``bare`` as the query, as NevIR and MTEB
+    give it. A model's own query prompt (E5's ``query: ``, BGE's search
     instruction, E5-mistral's ``Instruct: …\nQuery: …``) is part of all three patterns.
     """
 
@@ -37,6 +39,8 @@ class Template:
     def render(self, request: Request) -> str:
         if not request.instruction.strip():
             return self.bare.format(query=request.query)
+        if not request.query.strip():
+            return self.bare.format(query=request.instruction)
         pattern = (
             self.instruction_first if request.order is Order.INSTRUCTION_FIRST else self.query_first
         )

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from instructprobe.suites.build import Draft, assemble, documents_from
-from instructprobe.suites.model import Suite
+from instructprobe.suites.model import Benchmark, Suite
 from instructprobe.suites.problems import Report
-from instructprobe.suites.tables import identifier, jsonl_rows, require, text, tsv_qrels
+from instructprobe.suites.tables import identifier, jsonl_rows, qrels_file, require, text
 
 SEP = "[SEP]"
 
@@ -64,13 +64,17 @@ def instance_topic(query_id: str) -> str:
 
 
 def qrels_path(folder: Path, split: str) -> Path:
+    """``qrels/<split>.tsv``, or ``qrels/<split>.jsonl`` (``query-id``, ``corpus-id``,
+    ``score``), as the hubs have published both; else the one qrels file there is."""
     qrels = folder / "qrels"
-    wanted = qrels / f"{split}.tsv"
-    if not wanted.is_file() and qrels.is_dir():
-        found = sorted(qrels.glob("*.tsv"))
+    for suffix in (".tsv", ".jsonl"):
+        if (qrels / f"{split}{suffix}").is_file():
+            return qrels / f"{split}{suffix}"
+    if qrels.is_dir():
+        found = sorted([*qrels.glob("*.tsv"), *qrels.glob("*.jsonl")])
         if len(found) == 1:
             return found[0]
-    return wanted
+    return qrels / f"{split}.tsv"
 
 
 def load_beir(
@@ -81,6 +85,7 @@ def load_beir(
     description: str = "",
     split: str = "test",
     topic: Callable[[str], str] = instance_topic,
+    benchmark: Benchmark | None = None,
 ) -> Suite | None:
     corpus, queries, qrels = (
         folder / "corpus.jsonl",
@@ -110,6 +115,7 @@ def load_beir(
         report=report,
         documents=documents,
         drafts=drafts,
-        qrels=tsv_qrels(qrels, report),
+        qrels=qrels_file(qrels, report),
         qrels_at=str(qrels),
+        benchmark=benchmark,
     )

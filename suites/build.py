@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from instructprobe.suites.model import Document, InstructionChange, Query, Suite
+from instructprobe.suites.model import Benchmark, Document, InstructionChange, Query, Suite
 from instructprobe.suites.problems import Report
 from instructprobe.suites.tables import Qrels, Row, identifier, text
 
@@ -31,6 +31,10 @@ class Draft:
     """(where read, paraphrase of the instruction)."""
     candidates: list[str] | None = None
     candidates_at: str = ""
+    moved: list[str] | None = None
+    """The published list of documents the change moves (FollowIR's ``qrel_diff``)."""
+    question_only: bool = False
+    """The instruction is the whole question and ``text`` is empty (NevIR)."""
 
 
 def documents_from(rows: Iterable[Row], report: Report, *, id_key: str = "_id") -> list[Document]:
@@ -116,7 +120,7 @@ def _change(
             "qrels swapped?)",
             "changed-adds-relevant",
         )
-    if not was - after:
+    if not was - after and not draft.moved:
         report.warn(
             draft.at,
             f"query {draft.id!r}: the changed instruction makes no relevant document "
@@ -129,7 +133,8 @@ def _change(
             f"query {draft.id!r}: no document is relevant under the changed instruction (kept)",
             "change-leaves-nothing",
         )
-    return InstructionChange(draft.changed, now)
+    moved = None if draft.moved is None else tuple(d for d in draft.moved if d in documents)
+    return InstructionChange(draft.changed, now, moved)
 
 
 def _paraphrases(draft: Draft, report: Report) -> tuple[str, ...]:
@@ -194,6 +199,7 @@ def assemble(
     qrels_at: str,
     changed_qrels: Qrels | None = None,
     narrows: bool = False,
+    benchmark: Benchmark | None = None,
 ) -> Suite | None:
     """The suite, checked; ``None`` if there are errors (all of them are in ``report``).
 
@@ -210,8 +216,8 @@ def assemble(
             )
             continue
         seen[draft.id] = draft.at
-        if not draft.text.strip() or not draft.instruction.strip():
-            empty = "query text" if not draft.text.strip() else "instruction"
+        if (not draft.text.strip() and not draft.question_only) or not draft.instruction.strip():
+            empty = "instruction" if not draft.instruction.strip() else "query text"
             report.error(draft.at, f"query {draft.id!r} has an empty {empty}", "empty-text")
             continue
         judged = _known(qrels.get(draft.id, {}), by_id, draft.at, report)
@@ -266,4 +272,5 @@ def assemble(
         description=description,
         source=str(source),
         sha256=report.digest(),
+        benchmark=benchmark,
     )

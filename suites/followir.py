@@ -8,10 +8,11 @@ Files: ``corpus.jsonl`` (``_id``, ``title``, ``text``); ``queries.jsonl`` (``_id
 One FollowIR query becomes one suite query: ``text`` and ``instruction_og`` judged by
 ``qrels_og``, and ``changed`` = ``instruction_changed`` judged by ``qrels_changed``. The pool
 becomes ``candidates`` (reranking mode, as FollowIR scores); ``@full`` after the suite name drops
-the pools (full retrieval). The original instruction is judged by ``qrels_og``: MTEB's old
-(v1) loader filled the original qrels from ``qrels_changed`` and the changed ones from
-``qrels_og``; this loader does not. ``keywords`` and ``short_query`` (FollowIR's length
-ablation) are read and counted, not used.
+the pools (full retrieval). A folder without ``top_ranked.jsonl`` is an error unless ``@full``
+asks for full retrieval: the published protocol reranks the pools. The original instruction is
+judged by ``qrels_og``: MTEB's old (v1) loader filled the original qrels from
+``qrels_changed`` and the changed ones from ``qrels_og``; this loader does not. ``keywords`` and
+``short_query`` (FollowIR's length ablation) are read and counted, not used.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from instructprobe.suites.build import Draft, assemble, documents_from
-from instructprobe.suites.model import Suite
+from instructprobe.suites.model import Benchmark, Protocol, Suite
 from instructprobe.suites.problems import Report
 from instructprobe.suites.tables import (
     Qrels,
@@ -81,6 +82,14 @@ def load_followir(folder: Path, report: Report, *, name: str | None = None) -> S
         return None
     documents = documents_from(jsonl_rows(corpus, report), report)
     top = folder / "top_ranked.jsonl"
+    if not top.is_file() and not report.pools_optional:
+        report.error(
+            str(top),
+            "missing top_ranked.jsonl: FollowIR is scored by reranking each query's pool; add "
+            "'@full' to the suite to rank the whole corpus instead (not the published protocol)",
+            "no-pools",
+        )
+        return None
     pool, pool_at = pools(jsonl_rows(top, report), report) if top.is_file() else ({}, {})
     drafts = []
     for at, record in jsonl_rows(queries, report):
@@ -121,4 +130,5 @@ def load_followir(folder: Path, report: Report, *, name: str | None = None) -> S
         qrels_at=str(og),
         changed_qrels=qrels_file(changed, report, "qrels_changed rows"),
         narrows=True,
+        benchmark=Benchmark(Protocol.FOLLOWIR),
     )

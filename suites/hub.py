@@ -15,21 +15,30 @@ from instructprobe.core.hub import RepoType, Wanted, snapshot
 from instructprobe.core.hub import cached as cached_snapshot
 
 
-def cached(repo_id: str) -> Path | None:
-    """The cached snapshot of data set ``repo_id``, or ``None``; never touches the network."""
-    return cached_snapshot(repo_id, RepoType.DATASET)
+def cached(repo_id: str, revision: str | None = None) -> Path | None:
+    """The cached snapshot of data set ``repo_id`` (at ``revision``), or ``None``; never
+    touches the network."""
+    return cached_snapshot(repo_id, RepoType.DATASET, revision)
 
 
-def _fix(suite: str, repo_id: str, fmt: str) -> str:
+def _fix(suite: str, repo_id: str, fmt: str, revision: str | None) -> str:
+    pinned = f" --revision {revision}" if revision else ""
     return (
         f"run 'probe fetch {suite}' where there is internet and copy the Hugging Face cache "
-        f"here, or download {repo_id} yourself (hf download {repo_id} --repo-type dataset "
-        f"--local-dir DIR) and pass --suite {fmt}:DIR"
+        f"here, or download {repo_id} yourself (hf download {repo_id} --repo-type dataset"
+        f"{pinned} --local-dir DIR) and pass --suite {fmt}:DIR"
     )
 
 
-def locate(suite: str, repo_id: str, fmt: str) -> Path:
-    """A folder holding data set ``repo_id``: the cached snapshot, else a download."""
-    subject = f"suite {suite!r} ({repo_id})"
-    fix = _fix(suite, repo_id, fmt)
-    return snapshot(Wanted(repo_id, RepoType.DATASET, subject, fix, SuiteError))
+def locate(suite: str, repo_id: str, fmt: str, revision: str | None = None) -> Path:
+    """A folder holding data set ``repo_id`` at ``revision`` (``None``: the newest): the
+    cached snapshot, else a download."""
+    at = f"@{revision[:12]}" if revision else ""
+    subject = f"suite {suite!r} ({repo_id}{at})"
+    fix = _fix(suite, repo_id, fmt, revision)
+    return snapshot(Wanted(repo_id, RepoType.DATASET, subject, fix, SuiteError, revision))
+
+
+def snapshot_revision(path: Path) -> str:
+    """The commit a hub cache snapshot folder holds (``…/snapshots/<commit>``), else ``""``."""
+    return path.name if path.parent.name == "snapshots" else ""

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from instructprobe.suites.beir import instance_topic, load_beir, split_sep
 from instructprobe.suites.build import Draft, assemble, documents_from
-from instructprobe.suites.model import Suite
+from instructprobe.suites.model import Benchmark, Protocol, Suite
 from instructprobe.suites.problems import Report, where
 from instructprobe.suites.tables import Qrels, identifier, jsonl_rows, require, text, tsv_qrels
 
@@ -60,7 +60,13 @@ def instructir_dir() -> Path:
 
 
 def load_instructir(folder: Path, report: Report) -> Suite | None:
-    return load_beir(folder, report, name="instructir", description=DESCRIPTION)
+    return load_beir(
+        folder,
+        report,
+        name="instructir",
+        description=DESCRIPTION,
+        benchmark=Benchmark(Protocol.INSTRUCTIR),
+    )
 
 
 def _origin_queries(path: Path, report: Report) -> dict[str, tuple[str, str]]:

@@ -76,19 +76,34 @@ def _change(
         return None
     if not isinstance(value, dict):
         raise ValueError(f"field {key!r} must be an object with instruction and qrels")
-    _fields(value, {"instruction", "qrels"})
+    _fields(value, {"instruction", "qrels", "moved"})
     instruction = _text(value, "instruction")
     if instruction.strip() == original.strip():
         raise ValueError(f"{key}.instruction is identical to the original instruction")
     judged = _qrels(value.get("qrels"), f"{key}.qrels")
+    moved = _moved(value.get("moved"), key)
     was = {doc for doc, grade in qrels.items() if grade > 0}
     now = {doc for doc, grade in judged.items() if grade > 0}
-    if not was - now:
+    if not was - now and not moved:
         raise ValueError(
             f"{key}.qrels: no originally relevant document drops to not relevant, so the pair "
             "tests nothing"
         )
-    return InstructionChange(instruction, judged)
+    return InstructionChange(instruction, judged, moved)
+
+
+def _moved(value: Any, key: str) -> tuple[str, ...] | None:
+    """A change's published list of the documents p-MRR scores (FollowIR's ``qrel_diff``)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(d, str) and d for d in value):
+        raise ValueError(f"field {key}.moved must be a list of document ids")
+    return tuple(value)
+
+
+def _query_text(record: Mapping[str, Any]) -> str:
+    """``text``; an empty string is allowed: the instruction is then the whole question."""
+    return "" if record.get("text") == "" else _text(record, "text")
 
 
 def _document(record: Mapping[str, Any]) -> Document:
@@ -120,7 +135,7 @@ def _query(record: Mapping[str, Any]) -> Query:
     qrels = _qrels(record.get("qrels"), "qrels")
     return Query(
         id=_text(record, "id"),
-        text=_text(record, "text"),
+        text=_query_text(record),
         instruction=instruction,
         qrels=qrels,
         topic=_text(record, "topic", required=False),
@@ -258,6 +273,8 @@ def suite_records(suite: Suite) -> Iterator[dict[str, Any]]:
         }
         for form, change in q.changes().items():
             record[form] = {"instruction": change.instruction, "qrels": dict(change.qrels)}
+            if change.moved is not None:
+                record[form]["moved"] = list(change.moved)
         if q.paraphrases:
             record["paraphrases"] = list(q.paraphrases)
         if q.candidates is not None:

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from instructprobe.core.enums import ValueEnum
+
 
 def _frozen(mapping: Mapping[str, int]) -> Mapping[str, int]:
     return MappingProxyType(dict(mapping))
@@ -26,13 +28,29 @@ class InstructionChange:
 
     instruction: str
     qrels: Mapping[str, int]
+    moved: tuple[str, ...] | None = None
+    """The documents the benchmark scores the change on (p-MRR), as it publishes them (FollowIR's
+    ``qrel_diff``, which also lists grade-only changes); ``None``: those whose relevance flips."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "qrels", _frozen(self.qrels))
 
+    def scored(self, original: Mapping[str, int]) -> tuple[str, ...]:
+        """The documents p-MRR scores: the published list, else those whose relevance flips
+        between ``original`` and this change's qrels."""
+        if self.moved is not None:
+            return self.moved
+        docs = set(original) | set(self.qrels)
+        return tuple(
+            sorted(d for d in docs if (original.get(d, 0) > 0) != (self.qrels.get(d, 0) > 0))
+        )
+
 
 @dataclass(frozen=True)
 class Query:
+    """A query and its instruction. An empty ``text`` means the instruction is the whole
+    question (NevIR: the model sees the question alone, as NevIR and MTEB give it)."""
+
     id: str
     text: str
     instruction: str
@@ -58,6 +76,30 @@ class Query:
         return {form: change for form, change in forms.items() if change is not None}
 
 
+class Protocol(ValueEnum):
+    """The published benchmark a suite is, and so how it is scored as published."""
+
+    FOLLOWIR = "followir"
+    """Original and changed instructions over reranking pools: MAP@1000 / nDCG@5, p-MRR."""
+    INSTRUCTIR = "instructir"
+    """Instances of a query with user-aligned instructions: nDCG@10, Robustness@10."""
+    NEVIR = "nevir"
+    """Question pairs over passage pairs: paired accuracy."""
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """What a published benchmark's suite was read from, so its own score can be labelled."""
+
+    protocol: Protocol
+    repository: str = ""
+    """The hub data set (or the local folder) it was read from."""
+    revision: str = ""
+    """The data set's revision that was read ("" when it is not known: a local folder)."""
+    departures: tuple[str, ...] = ()
+    """Where this run departs from the published protocol, in words (``@full``: no pools)."""
+
+
 @dataclass(frozen=True)
 class Suite:
     name: str
@@ -66,6 +108,8 @@ class Suite:
     description: str = ""
     source: str = ""
     sha256: str = field(default="", compare=False)
+    benchmark: Benchmark | None = None
+    """Set when the suite is a published benchmark read in its published layout."""
 
     def document(self, doc_id: str) -> Document:
         return self._by_id[doc_id]
@@ -89,6 +133,7 @@ class Suite:
             self.description,
             self.source,
             self.sha256,
+            self.benchmark,
         )
 
 

@@ -7,10 +7,18 @@ or JSONL. Two forms are read:
 
 - **InstructIR** (mteb/InstructIR-mteb): one query per instance, its instruction from the
   ``instruction`` config (``query-id``, ``instruction``) or column.
-- **FollowIR** (jhu-clsp/*-instructions-mteb): each query twice, ``<qid>-og`` and
-  ``<qid>-changed``, each with its own instruction, qrels and ``top_ranked`` pool; ``qrel_diff``
-  lists per ``<qid>`` the documents that the change made non-relevant. The two become one suite
-  query with a ``changed`` instruction; ``qrel_diff`` is checked against the qrels.
+- **FollowIR** (mteb/{Robust04,News21,Core17}InstructionRetrieval, as MTEB 2.26 reads them, and
+  jhu-clsp/*-instructions-mteb): each query twice, ``<qid>-og`` and ``<qid>-changed``, each with
+  its own instruction, qrels and ``top_ranked`` pool; ``qrel_diff`` lists per ``<qid>`` the
+  documents p-MRR scores (those the change made non-relevant, and those whose grade only went
+  down). The two become one suite query with a ``changed`` instruction; p-MRR scores the
+  published ``qrel_diff`` list, as MTEB does, and its disagreements with the qrels are reported.
+- **NevIR** (orionweller/NevIR-mteb): ``<pair>_q1`` and ``<pair>_q2``, one passage relevant to
+  each, both reranking the pair's passages; they become one query, q1 changed to q2, with the
+  question alone as the model's input.
+
+A paired form without ``top_ranked`` is an error: its published protocol reranks the pools.
+``@full`` after the suite asks for full retrieval instead, on purpose.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from typing import Any
 from instructprobe.suites.beir import instance_topic, split_sep
 from instructprobe.suites.build import Draft, assemble, documents_from
 from instructprobe.suites.followir import pools
-from instructprobe.suites.model import Suite
+from instructprobe.suites.model import Benchmark, Protocol, Suite
 from instructprobe.suites.problems import Report
 from instructprobe.suites.tables import Qrels, Row, identifier, row_qrels, table_rows, text
 
@@ -33,7 +41,7 @@ ALIASES = {
 }
 
 
-def _card_configs(card: Path) -> dict[str, list[str]]:
+def card_configs(card: Path) -> dict[str, list[str]]:
     """``config name -> data file patterns`` from a dataset card's YAML front matter."""
     lines = card.read_text(encoding="utf-8", errors="replace").splitlines()
     if not lines or lines[0].strip() != "---":
@@ -66,7 +74,7 @@ def config_files(folder: Path) -> dict[str, list[Path]]:
     """Each config's data files (Parquet or JSONL) in a dataset snapshot folder."""
     found: dict[str, list[Path]] = {}
     card = folder / "README.md"
-    for config, patterns in (_card_configs(card) if card.is_file() else {}).items():
+    for config, patterns in (card_configs(card) if card.is_file() else {}).items():
         files = sorted({p for pattern in patterns for p in folder.glob(pattern) if p.is_file()})
         if files:
             found[config] = files
@@ -103,9 +111,10 @@ def _instructions(files: list[Path] | None, report: Report) -> dict[str, str]:
 
 def _query_rows(
     files: list[Path], instructions: dict[str, str], report: Report
-) -> list[tuple[str, str, str, str]]:
-    """(id, where, text, instruction) of each query row."""
-    rows = []
+) -> list[tuple[str, str, str, str | None]]:
+    """(id, where, text, instruction) of each query row; the instruction is ``None`` where the
+    row has none (NevIR's questions need none: they are the whole input)."""
+    rows: list[tuple[str, str, str, str | None]] = []
     for at, record in _rows(files, report):
         report.count("query rows")
         query_id = identifier(record, "_id" if "_id" in record else "id", at, report)
@@ -115,12 +124,22 @@ def _query_rows(
         instruction: Any = instructions.get(query_id, record.get("instruction"))
         if not isinstance(instruction, str):
             parts = split_sep(body)
-            if parts is None:
-                report.error(at, f"query {query_id!r} has no instruction", "no-instruction")
-                continue
-            instruction, body = parts
+            instruction, body = parts if parts is not None else (None, body)
         rows.append((query_id, at, body, instruction))
     return rows
+
+
+def _instructed(
+    rows: list[tuple[str, str, str, str | None]], report: Report
+) -> list[tuple[str, str, str, str]]:
+    """The rows with an instruction; each row without one is an error."""
+    kept = []
+    for query_id, at, body, instruction in rows:
+        if instruction is None:
+            report.error(at, f"query {query_id!r} has no instruction", "no-instruction")
+        else:
+            kept.append((query_id, at, body, instruction))
+    return kept
 
 
 def _pair(
@@ -167,22 +186,101 @@ def _pair(
         original[base] = qrels.pop(query_id, {})
         if base + CHANGED in qrels:
             changed[base] = qrels.pop(base + CHANGED)
-    for base, listed in diff.items():
-        if base not in original:
-            continue
-        was = {d for d, g in original[base].items() if g > 0}
-        now = {d for d, g in changed.get(base, {}).items() if g > 0}
-        if set(listed) != was - now:
-            report.warn(
-                "qrel_diff",
-                f"{base!r}: qrel_diff lists {len(listed)} document(s), the qrels make "
-                f"{len(was - now)} non-relevant; the qrels are used",
-                "qrel-diff",
-            )
-        else:
-            report.count("qrel_diff entries that agree with the qrels")
+    for draft in drafts:
+        listed = diff.get(draft.id)
+        if listed is not None:
+            draft.moved = listed
+            _check_diff(draft.id, listed, original[draft.id], changed.get(draft.id, {}), report)
     original.update(qrels)  # ids that pair with nothing: reported as unknown queries
     return drafts, original, changed
+
+
+def _check_diff(
+    base: str, listed: list[str], og: dict[str, int], changed: dict[str, int], report: Report
+) -> None:
+    """``qrel_diff`` is the published list p-MRR scores (MTEB reads it, not the qrels): it is
+    used as published. A listed document whose grade only went down (2 -> 1) is counted; one
+    that the qrels do not move at all, or a flip it leaves out, is reported."""
+    flips = {d for d, g in og.items() if g > 0 and changed.get(d, 0) <= 0}
+    lowered = {d for d, g in og.items() if 0 < changed.get(d, 0) < g}
+    unexplained = set(listed) - flips - lowered
+    missing = flips - set(listed)
+    report.count("qrel_diff documents scored by p-MRR", len(listed))
+    if set(listed) & lowered:
+        report.count("qrel_diff documents whose grade only went down", len(set(listed) & lowered))
+    if unexplained or missing:
+        report.warn(
+            "qrel_diff",
+            f"{base!r}: qrel_diff lists {len(listed)} document(s); {len(unexplained)} of them the "
+            f"qrels do not move, and it leaves out {len(missing)} the qrels make non-relevant; "
+            "p-MRR scores the published list, as MTEB does",
+            "qrel-diff",
+        )
+
+
+NEVIR_Q1, NEVIR_Q2 = "_q1", "_q2"
+_PROTOCOLS = {
+    "followir": Benchmark(Protocol.FOLLOWIR),
+    "nevir": Benchmark(Protocol.NEVIR),
+    "instructir": Benchmark(Protocol.INSTRUCTIR),
+    "instances": None,
+}
+
+
+def _nevir_pairs(
+    rows: list[tuple[str, str, str, str | None]],
+    qrels: Qrels,
+    pool: dict[str, list[str]],
+    report: Report,
+) -> tuple[list[Draft], Qrels, Qrels]:
+    """NevIR in MTEB's form (orionweller/NevIR-mteb): queries ``<pair>_q1`` and ``<pair>_q2``,
+    each judged on its own passage, both reranking the pair's two passages. They become one
+    query: the question q1 alone (no separate query text), changed to q2."""
+    by_id = {row[0]: row for row in rows}
+    drafts: list[Draft] = []
+    original: Qrels = {}
+    changed: Qrels = {}
+    for query_id, at, body, _ in rows:
+        if not query_id.endswith(NEVIR_Q1):
+            if not query_id.endswith(NEVIR_Q2):
+                report.warn(at, f"{query_id!r} is neither '<pair>_q1' nor '<pair>_q2'", "unpaired")
+            elif query_id[: -len(NEVIR_Q2)] + NEVIR_Q1 not in by_id:
+                report.warn(at, f"{query_id!r} has no '_q1' query, left out", "unpaired")
+            continue
+        pair = query_id[: -len(NEVIR_Q1)]
+        partner = by_id.get(pair + NEVIR_Q2)
+        candidates = pool.get(query_id)
+        both = set(candidates or []) | set(pool.get(pair + NEVIR_Q2, []))
+        drafts.append(
+            Draft(
+                pair,
+                at,
+                "",
+                body,
+                changed=partner[2] if partner else None,
+                candidates=sorted(both) if pool else None,
+                question_only=True,
+            )
+        )
+        first, second = qrels.pop(query_id, {}), qrels.pop(pair + NEVIR_Q2, {})
+        judged = set(first) | set(second) | both
+        original[pair] = {d: first.get(d, 0) for d in judged}
+        changed[pair] = {d: second.get(d, 0) for d in judged}
+    original.update(qrels)
+    return drafts, original, changed
+
+
+def _form(rows: list[tuple[str, str, str, str | None]]) -> str:
+    """Which published form the query ids follow: FollowIR's og/changed, NevIR's q1/q2, or
+    one query per instance (InstructIR)."""
+    if any(r[0].endswith(OG) for r in rows):
+        return "followir"
+    ids = [r[0] for r in rows]
+    if ids and all(i.endswith((NEVIR_Q1, NEVIR_Q2)) for i in ids):
+        return "nevir"
+    if ids and all(instance_topic(i) for i in ids):
+        return "instructir"
+    return "instances"
 
 
 def load_mteb(folder: Path, report: Report, *, name: str | None = None) -> Suite | None:
@@ -206,10 +304,22 @@ def load_mteb(folder: Path, report: Report, *, name: str | None = None) -> Suite
         listed = record.get("corpus-ids")
         if query is not None and isinstance(listed, list):
             diff[query] = [str(d) for d in listed]
-    paired = any(r[0].endswith(OG) for r in rows)
+    form = _form(rows)
+    paired = form in ("followir", "nevir")
+    if paired and not pool and not report.pools_optional:
+        report.error(
+            str(folder),
+            f"no 'top_ranked' config: {form} is scored by reranking each query's candidate pool; "
+            f"add '@full' to the suite to rank the whole corpus instead (not the published "
+            "protocol)",
+            "no-pools",
+        )
+        return None
     changed: Qrels | None = None
-    if paired:
-        drafts, qrels, changed = _pair(rows, qrels, pool, diff, report)
+    if form == "followir":
+        drafts, qrels, changed = _pair(_instructed(rows, report), qrels, pool, diff, report)
+    elif form == "nevir":
+        drafts, qrels, changed = _nevir_pairs(rows, qrels, pool, report)
     else:
         drafts = [
             Draft(
@@ -220,7 +330,7 @@ def load_mteb(folder: Path, report: Report, *, name: str | None = None) -> Suite
                 topic=instance_topic(q),
                 candidates=pool.get(q) if pool else None,
             )
-            for q, at, body, instr in rows
+            for q, at, body, instr in _instructed(rows, report)
         ]
     label = name or folder.name
     return assemble(
@@ -233,5 +343,6 @@ def load_mteb(folder: Path, report: Report, *, name: str | None = None) -> Suite
         qrels=qrels,
         qrels_at=str(qrels_files[0]),
         changed_qrels=changed,
-        narrows=paired,
+        narrows=form == "followir",
+        benchmark=_PROTOCOLS[form],
     )

@@ -5,9 +5,11 @@ with ``q1``, ``q2``, ``doc1``, ``doc2`` (and an ``id``).
 A pair becomes one suite query in reranking mode over its two passages ``<id>-doc1`` and
 ``<id>-doc2``: the instruction is ``q1`` (``doc1`` relevant, ``doc2`` judged not relevant), and
 the ``changed`` instruction is ``q2`` (``doc2`` relevant, ``doc1`` not). A retriever that follows
-ranks ``doc1`` first for ``q1`` and moves it down for ``q2``; p-MRR over the pair measures that.
-The query ``text`` is the words the two questions share (the topic without the contrast), so
-the two requests differ only where the questions differ.
+ranks ``doc1`` first for ``q1`` and moves it down for ``q2``; p-MRR over the pair measures that,
+and NevIR's paired accuracy (both questions' top passage right) is the benchmark's own score.
+
+The query ``text`` is empty: the question is the whole input, so the model sees ``q1`` alone
+(and ``q2`` alone), exactly as NevIR and MTEB give it, through the retriever's bare query form.
 """
 
 from __future__ import annotations
@@ -15,17 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from instructprobe.suites.build import Draft, assemble
-from instructprobe.suites.model import Document, Suite
+from instructprobe.suites.model import Benchmark, Document, Protocol, Suite
 from instructprobe.suites.problems import Report
 from instructprobe.suites.tables import Qrels, jsonl_rows, require, table_rows, text
 
 DESCRIPTION = "NevIR: passage pairs that differ by a negation, one question for each passage"
-
-
-def shared_words(first: str, second: str) -> str:
-    """The words of ``first`` that ``second`` also has, in ``first``'s order."""
-    other = {w.lower() for w in second.split()}
-    return " ".join(w for w in first.split() if w.lower() in other)
 
 
 def nevir_file(path: Path, split: str = "test") -> Path:
@@ -61,11 +57,9 @@ def load_nevir(path: Path, report: Report, *, split: str = "test") -> Suite | No
             report.warn(at, f"pair {pair!r}: the two passages are identical (kept)", "same-docs")
         first, second = f"{pair}-doc1", f"{pair}-doc2"
         documents += [Document(first, doc1), Document(second, doc2)]
-        query = shared_words(q1, q2)
-        if not query:
-            report.warn(at, f"pair {pair!r}: the questions share no word; q1 is the query", "text")
-            query = q1
-        drafts.append(Draft(pair, at, query, q1, changed=q2, candidates=[first, second]))
+        drafts.append(
+            Draft(pair, at, "", q1, changed=q2, candidates=[first, second], question_only=True)
+        )
         qrels[pair] = {first: 1, second: 0}
         changed[pair] = {first: 0, second: 1}
     seen: set[str] = set()
@@ -86,4 +80,5 @@ def load_nevir(path: Path, report: Report, *, split: str = "test") -> Suite | No
         qrels=qrels,
         qrels_at=str(source),
         changed_qrels=changed,
+        benchmark=Benchmark(Protocol.NEVIR),
     )

@@ -50,6 +50,8 @@ class Report:
     counts: Counter[str] = field(default_factory=Counter)
     files: list[Path] = field(default_factory=list)
     """Every file read, for the suite's digest."""
+    pools_optional: bool = False
+    """Full retrieval was asked for (``@full``): a layout without candidate pools is no error."""
 
     def error(self, at: str, message: str, kind: str = "error") -> None:
         self.problems.append(Problem(Severity.ERROR, kind, at, message))

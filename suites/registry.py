@@ -8,7 +8,11 @@
 - ``hf:OWNER/NAME``: any hub data set in one of the formats (told apart by its files);
 - ``PATH``: a suite file or a folder in one of the formats (told apart by its files).
 
-``@full`` after any of them drops the candidate pools: full retrieval instead of reranking.
+``@REVISION`` after a known name or a hub id reads that revision of the data set (a commit, a
+branch or a tag): the known hub suites are pinned to the revisions MTEB 2.26 reads (``KNOWN``),
+and this overrides the pin. ``@full`` at the end drops the candidate pools: full retrieval
+instead of reranking, which is not the published protocol of FollowIR or NevIR; their loaders
+refuse a layout without pools unless ``@full`` asks for it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from instructprobe.core.errors import SuiteError
-from instructprobe.suites.model import Suite
+from instructprobe.suites.model import Protocol, Suite
 from instructprobe.suites.problems import Loaded, Report
 
 FULL = "@full"
@@ -93,9 +97,22 @@ class Known:
     """Hugging Face data set; ``None`` for built-in and local suites."""
     builtin: str | None = None
     """File in ``suites/data``."""
+    revision: str | None = None
+    """The data set's pinned revision (MTEB 2.26's, where MTEB reads it); ``None``: the newest."""
 
 
-def _followir_suites(name: str, collection: str) -> list[Known]:
+MTEB_REVISIONS = {
+    "mteb/Robust04InstructionRetrieval": "0495a5cb69aa8fa5bca81bd56ac248911c19eeb6",
+    "mteb/News21InstructionRetrieval": "c6fffeb9cdd95c1ffa81c62c687b48b56352872b",
+    "mteb/Core17InstructionRetrieval": "67d8733dd0691f08f34ed9dda5941578cba8d91c",
+    "mteb/InstructIR-mteb": "42c3afabe480643b755a7099dbf0f9ebeedaf6ca",
+    "orionweller/NevIR-mteb": "eab99575c01c6a8e39f8d2adc6e3c3adcfe84413",
+}
+"""The repositories and revisions MTEB 2.26 reads these benchmarks from (its task metadata)."""
+
+
+def _followir_suites(name: str, collection: str, task: str) -> list[Known]:
+    repository = f"mteb/{task}"
     return [
         Known(
             f"followir-{name}",
@@ -106,8 +123,9 @@ def _followir_suites(name: str, collection: str) -> list[Known]:
         Known(
             f"followir-{name}-mteb",
             "mteb",
-            f"FollowIR, {collection}: MTEB v2 form",
-            f"jhu-clsp/{name}-instructions-mteb",
+            f"FollowIR, {collection}: as MTEB 2.26 reads it ({repository})",
+            repository,
+            revision=MTEB_REVISIONS[repository],
         ),
     ]
 
@@ -127,20 +145,33 @@ KNOWN: dict[str, Known] = {
             "InstructIR: 9,906 instances, revised targets",
             "kaist-ai/InstructIR",
         ),
-        Known("instructir-mteb", "mteb", "InstructIR, MTEB v2 form", "mteb/InstructIR-mteb"),
+        Known(
+            "instructir-mteb",
+            "mteb",
+            "InstructIR, as MTEB 2.26 reads it",
+            "mteb/InstructIR-mteb",
+            revision=MTEB_REVISIONS["mteb/InstructIR-mteb"],
+        ),
         Known(
             "instructir-lite",
             "instructir-lite",
             "InstructIR instances judged by the original MS MARCO passage, with paraphrases",
         ),
-        *_followir_suites("robust04", "TREC Robust 2004"),
-        *_followir_suites("news21", "TREC News 2021"),
-        *_followir_suites("core17", "TREC Common Core 2017"),
+        *_followir_suites("robust04", "TREC Robust 2004", "Robust04InstructionRetrieval"),
+        *_followir_suites("news21", "TREC News 2021", "News21InstructionRetrieval"),
+        *_followir_suites("core17", "TREC Common Core 2017", "Core17InstructionRetrieval"),
         Known(
             "nevir",
             "nevir",
             "NevIR test pairs: one question per passage of a negation pair",
             "orionweller/NevIR",
+        ),
+        Known(
+            "nevir-mteb",
+            "mteb",
+            "NevIR test pairs, as MTEB 2.26 reads them",
+            "orionweller/NevIR-mteb",
+            revision=MTEB_REVISIONS["orionweller/NevIR-mteb"],
         ),
     ]
 }
@@ -158,6 +189,10 @@ class Resolved:
     full: bool = False
     named: bool = False
     """The suite takes ``name`` (a known name or a hub id), not the name its loader gives."""
+    repository: str = ""
+    """The hub data set, for a known hub suite or ``hf:``; "" for local files."""
+    revision: str = ""
+    """The hub revision read (the snapshot's commit)."""
 
 
 def builtin_path(file: str) -> Path:
@@ -187,6 +222,8 @@ def detect(path: Path) -> str:
         return "instructir-lite"
     if (path / "qrels_og").is_dir():
         return "followir"
+    if _mteb_card(path):
+        return "mteb"  # an MTEB repository can hold BEIR-like files (orionweller/NevIR-mteb)
     if (path / "corpus.jsonl").is_file() and (path / "qrels").is_dir():
         return "beir"
     pairs = _first_record(path / "test.jsonl") if (path / "test.jsonl").is_file() else None
@@ -201,6 +238,14 @@ def detect(path: Path) -> str:
         + "; ".join(f"{name}: {summary}" for name, (_, summary) in FORMATS.items())
         + ")"
     )
+
+
+def _mteb_card(path: Path) -> bool:
+    """Whether a dataset card names MTEB's configs (``corpus`` and ``queries``)."""
+    from instructprobe.suites.mteb import card_configs
+
+    card = path / "README.md"
+    return card.is_file() and {"corpus", "queries"} <= card_configs(card).keys()
 
 
 def _first_record(path: Path) -> dict[str, object] | None:
@@ -233,12 +278,24 @@ def _local(spec: str, path: Path, fmt: str | None, full: bool) -> Resolved:
     return Resolved(path.name if path.is_dir() else path.stem, fmt or detect(path), path, full)
 
 
+def _revision(spec: str) -> tuple[str, str | None]:
+    """``NAME@REVISION`` as (``NAME``, ``REVISION``); a spec without one as (spec, None)."""
+    name, at, revision = spec.rpartition("@")
+    if not at or not name or not revision or "/" in revision or ":" in revision:
+        return spec, None
+    if name in KNOWN or name.startswith("hf:"):
+        return name, revision
+    return spec, None
+
+
 def resolve(spec: str) -> Resolved:
     """Where ``spec``'s data is. Hub data sets come from the cache, or are downloaded when
     online; otherwise a one-line SuiteError says how to get them."""
     full = spec.endswith(FULL)
-    base = spec[: -len(FULL)] if full else spec
+    base, revision = _revision(spec[: -len(FULL)] if full else spec)
     known = KNOWN.get(base)
+    if known is not None and revision is not None and known.hub_id is None:
+        raise SuiteError(f"suite {known.name!r} is not a hub data set: it has no revisions")
     if known is not None:
         if known.builtin:
             return Resolved(known.name, known.format, builtin_path(known.builtin), full)
@@ -254,14 +311,17 @@ def resolve(spec: str) -> Resolved:
             return Resolved(known.name, known.format, path, full, named=True)
         from instructprobe.suites import hub
 
-        path = hub.locate(known.name, known.hub_id, known.format)
-        return Resolved(known.name, known.format, path, full, named=True)
+        pinned = revision or known.revision
+        path = hub.locate(known.name, known.hub_id, known.format, pinned)
+        read = hub.snapshot_revision(path) or pinned or ""
+        return Resolved(known.name, known.format, path, full, True, known.hub_id, read)
     prefix, colon, rest = base.partition(":")
     if colon and prefix == "hf" and rest:
         from instructprobe.suites import hub
 
-        path = hub.locate(rest, rest, "FORMAT")
-        return Resolved(rest, detect(path), path, full, named=True)
+        path = hub.locate(rest, rest, "FORMAT", revision)
+        read = hub.snapshot_revision(path) or revision or ""
+        return Resolved(rest, detect(path), path, full, True, rest, read)
     if colon and prefix in FORMATS and rest:
         return _local(spec, Path(rest), prefix, full)
     return _local(spec, Path(base), None, full)
@@ -271,13 +331,15 @@ def inspect(spec: str) -> Loaded:
     """Read ``spec`` and check it: the suite (``None`` if there are errors), counts, problems.
     Raises SuiteError only for a spec that names nothing readable."""
     where = resolve(spec)
-    report = Report()
+    report = Report(pools_optional=where.full)
     loader, _ = FORMATS[where.format]
     suite = loader(where.path, report)
     if suite is not None and where.named and suite.name != where.name:
         from dataclasses import replace
 
         suite = replace(suite, name=where.name)
+    if suite is not None:
+        suite = labelled(suite, where)
     if suite is not None and where.full:
         suite = without_pools(suite)
     return Loaded(
@@ -290,14 +352,33 @@ def inspect(spec: str) -> Loaded:
     )
 
 
+def labelled(suite: Suite, where: Resolved) -> Suite:
+    """A benchmark's suite labelled with the data set and the revision it was read from."""
+    from dataclasses import replace
+
+    if suite.benchmark is None:
+        return suite
+    repository = where.repository or str(where.path)
+    return replace(
+        suite, benchmark=replace(suite.benchmark, repository=repository, revision=where.revision)
+    )
+
+
+FULL_DEPARTURE = "full retrieval (@full): the published protocol reranks each query's pool"
+
+
 def without_pools(suite: Suite) -> Suite:
     """Full-retrieval mode: every query ranks the whole corpus."""
     from dataclasses import replace
 
+    benchmark = suite.benchmark
+    if benchmark is not None and benchmark.protocol in (Protocol.FOLLOWIR, Protocol.NEVIR):
+        benchmark = replace(benchmark, departures=(*benchmark.departures, FULL_DEPARTURE))
     return replace(
         suite,
         name=suite.name + FULL,
         queries=tuple(replace(q, candidates=None) for q in suite.queries),
+        benchmark=benchmark,
     )
 
 
@@ -310,4 +391,5 @@ def availability(known: Known) -> str:
         return f"local ({path})" if path.exists() else f"missing ({path})"
     from instructprobe.suites import hub
 
-    return "offline (hub cache)" if hub.cached(known.hub_id) else "needs 'probe fetch'"
+    found = hub.cached(known.hub_id, known.revision)
+    return "offline (hub cache)" if found else "needs 'probe fetch'"

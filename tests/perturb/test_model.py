@@ -25,6 +25,8 @@ def test_each_family_promises_its_kind_of_expectation():
     assert Family.STRIP.expectation_kind is ExpectationKind.RELIANCE
     assert Family.KEYWORDS.expectation_kind is ExpectationKind.SENSITIVE
     assert Family.CONTROL.expectation_kind is ExpectationKind.INVARIANT
+    assert Family.CURATED.expectation_kind is ExpectationKind.DIRECTIONAL
+    assert Family.CURATED_PARAPHRASE.expectation_kind is ExpectationKind.INVARIANT
     assert [f.value for f in Family] == [
         "paraphrase",
         "negation",
@@ -32,6 +34,8 @@ def test_each_family_promises_its_kind_of_expectation():
         "strip",
         "keywords",
         "control",
+        "curated",
+        "curated-paraphrase",
     ]
 
 

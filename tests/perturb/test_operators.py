@@ -170,7 +170,7 @@ def test_curated_operators_split_curated_changes_by_expectation_kind():
     )
     case = Case(CASE.id, CASE.query, CASE.instruction, CASE.relevant, (*CASE.curated, paraphrased))
     (para,) = get_operator("curated-paraphrase").variants(case, random.Random(0), CorpusStats())
-    assert para.family is Family.PARAPHRASE and para.form == "paraphrase"
+    assert para.family is Family.CURATED_PARAPHRASE and para.form == "paraphrase"
     assert para.request.instruction == "Retrieve adult dosing guidance."
     negations = get_operator("curated").variants(case, random.Random(0), CorpusStats())
     assert [v.form for v in negations] == ["negated"]

@@ -45,7 +45,15 @@ def test_other_families_are_not_filtered_or_encoded(small):
 def test_negation_variants_record_their_form(small):
     planned = plan(small, (Family.NEGATION,), 0)
     forms = {v.form for v in planned.variants}
-    assert "exclusion-clause" in forms and {"changed", "negated"} & forms
+    assert "exclusion-clause" in forms and not {"changed", "negated"} & forms
+    for variant in planned.variants:
+        assert variant.expectation.down or variant.expectation.up
+
+
+def test_the_suites_own_changes_are_a_family_apart_from_generated_ones(small):
+    planned = plan(small, (Family.CURATED,), 0)
+    assert {v.form for v in planned.variants} <= {"changed", "negated"}
+    assert {v.operator for v in planned.variants} == {"curated"}
     for variant in planned.variants:
         assert variant.expectation.down or variant.expectation.up
 

@@ -304,8 +304,11 @@ def test_suite_paraphrases_become_curated_invariant_variants(starter):
 
     query = replace(starter.queries[0], paraphrases=("Retrieve adult ibuprofen dosing.",))
     suite = replace(starter, queries=(query,))
-    planned = plan(suite, (Family.PARAPHRASE,), seed=0, meaning=None)
+    generated = plan(suite, (Family.PARAPHRASE,), seed=0, meaning=None)
+    assert all(v.operator != "curated-paraphrase" for v in generated.variants)
+    planned = plan(suite, (Family.CURATED_PARAPHRASE,), seed=0, meaning=None)
     curated = [v for v in planned.variants if v.operator == "curated-paraphrase"]
+    assert len(curated) == len(planned.variants)
     assert [v.request.instruction for v in curated] == ["Retrieve adult ibuprofen dosing."]
     assert curated[0].expectation.kind.value == "invariant"
 

@@ -6,6 +6,7 @@ import pytest
 
 from instructprobe.core.errors import ResultsError
 from instructprobe.probes import results
+from instructprobe.probes.benchmark import BenchmarkScore, BenchmarkSection
 from instructprobe.probes.request import RunRequest
 from instructprobe.probes.schema import problems, schema, validate
 
@@ -35,6 +36,8 @@ RECORDS = {
     "outcome": results.Outcome,
     "suite": results.SuiteFacts,
     "request": RunRequest,
+    "benchmark": BenchmarkSection,
+    "benchmark_score": BenchmarkScore,
 }
 
 

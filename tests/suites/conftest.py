@@ -47,13 +47,12 @@ def write_jsonl(path: Path, rows: list) -> None:
     path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
 
 
-def fake_hub_cache(cache: Path, repo_id: str, source: Path) -> Path:
-    """A Hugging Face hub cache holding ``source`` as data set ``repo_id`` (as a download
-    leaves it: refs/main names the snapshot)."""
+def fake_hub_cache(cache: Path, repo_id: str, source: Path, commit: str = "0" * 40) -> Path:
+    """A Hugging Face hub cache holding ``source`` as data set ``repo_id`` at ``commit`` (as a
+    download leaves it: refs/main names the snapshot)."""
     repo = cache / ("datasets--" + repo_id.replace("/", "--"))
-    commit = "0" * 40
     shutil.copytree(source, repo / "snapshots" / commit)
-    (repo / "refs").mkdir(parents=True)
+    (repo / "refs").mkdir(parents=True, exist_ok=True)
     (repo / "refs" / "main").write_text(commit)
     return repo / "snapshots" / commit
 
@@ -87,7 +86,7 @@ def hub_cache(tmp_path, monkeypatch):
         path = cache
 
         @staticmethod
-        def add(repo_id: str, fixture: str) -> Path:
-            return fake_hub_cache(cache, repo_id, FIXTURES / fixture)
+        def add(repo_id: str, fixture: str | Path, commit: str = "0" * 40) -> Path:
+            return fake_hub_cache(cache, repo_id, FIXTURES / fixture, commit)
 
     return Cache

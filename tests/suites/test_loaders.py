@@ -45,6 +45,22 @@ class TestInstructIR:
         assert dict(query.qrels) == {"500_2": 1}
         assert query.topic == "100"
 
+    def test_qrels_as_jsonl_give_the_same_suite(self, fixture_copy):
+        folder = fixture_copy("instructir")
+        tsv = folder / "qrels" / "test.tsv"
+        rows = [line.split("\t") for line in tsv.read_text().splitlines()[1:] if line.strip()]
+        tsv.unlink()
+        (folder / "qrels" / "test.jsonl").write_text(
+            "".join(
+                json.dumps({"query-id": q, "corpus-id": d, "score": int(g)}) + "\n"
+                for q, d, g in rows
+            )
+        )
+        assert (
+            load(f"instructir:{folder}").queries
+            == load(f"instructir:{FIXTURES / 'instructir'}").queries
+        )
+
     def test_mteb_form_gives_the_same_suite(self, tmp_path):
         hub = load(f"instructir:{FIXTURES / 'instructir'}")
         mteb = load(f"mteb:{FIXTURES / 'instructir-mteb'}")
@@ -99,25 +115,67 @@ class TestFollowIR:
         assert any("swapped" in p.message for p in loaded.warnings)
 
     def test_mteb_v2_form_gives_the_same_suite(self):
+        from dataclasses import replace
+
         v1 = load(f"followir:{FIXTURES / 'followir'}")
         v2 = load(f"mteb:{FIXTURES / 'followir-mteb'}")
-        assert v2.queries == v1.queries
+        published = {q.id: q.changed.moved for q in v2.queries if q.changed}
+        assert published == {"301": ("FBIS3-10003",), "302": ("LA010190-0002",)}
+        unlisted = tuple(
+            replace(q, changed=replace(q.changed, moved=None)) if q.changed else q
+            for q in v2.queries
+        )
+        assert unlisted == v1.queries
         assert v2.documents == v1.documents
 
-    def test_mteb_v2_qrel_diff_is_checked(self, fixture_copy):
+    def test_mteb_v2_qrel_diff_is_the_published_list_p_mrr_scores(self, fixture_copy):
         counts = dict(inspect_suite(f"mteb:{FIXTURES / 'followir-mteb'}").counts)
-        assert counts["qrel_diff entries that agree with the qrels"] == 2
+        assert counts["qrel_diff documents scored by p-MRR"] == 2
         folder = fixture_copy("followir-mteb")
         diff = folder / "qrel_diff" / "qrel_diff-00000-of-00001.jsonl"
         diff.write_text('{"query-id": "301", "corpus-ids": ["FBIS3-10001"]}\n')
         loaded = inspect_suite(f"mteb:{folder}")
         assert [p.kind for p in loaded.warnings] == ["qrel-diff"]
-        assert loaded.suite is not None  # the qrels decide; the disagreement is reported
+        assert loaded.suite is not None
+        query = {q.id: q for q in loaded.suite.queries}["301"]
+        assert query.changed is not None and query.changed.moved == ("FBIS3-10001",)
+
+    def test_a_grade_only_change_in_qrel_diff_keeps_its_query(self, fixture_copy):
+        folder = fixture_copy("followir-mteb")
+        qrels = folder / "data" / "default-00000-of-00001.jsonl"
+        rows = [json.loads(line) for line in qrels.read_text().splitlines()]
+        for row in rows:  # 302: LA010190-0002 stays relevant, its grade only goes down
+            if row["query-id"].startswith("302") and row["corpus-id"] == "LA010190-0002":
+                row["score"] = 2 if row["query-id"] == "302-og" else 1
+        qrels.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        loaded = inspect_suite(f"mteb:{folder}")
+        assert not loaded.warnings, [str(p) for p in loaded.warnings]
+        assert dict(loaded.counts)["qrel_diff documents whose grade only went down"] == 1
+        query = {q.id: q for q in loaded.suite.queries}["302"]
+        assert query.changed is not None and query.changed.moved == ("LA010190-0002",)
+
+    def test_a_paired_layout_without_pools_is_an_error_unless_full(self, fixture_copy):
+        import shutil
+
+        folder = fixture_copy("followir-mteb")
+        shutil.rmtree(folder / "top_ranked")
+        readme = folder / "README.md"
+        readme.write_text(
+            readme.read_text().replace("- config_name: top_ranked", "- config_name: x")
+        )
+        loaded = inspect_suite(f"mteb:{folder}")
+        assert [p.kind for p in loaded.errors] == ["no-pools"]
+        assert "@full" in loaded.errors[0].message
+        full = load(f"mteb:{folder}@full")
+        assert full.benchmark is not None and full.benchmark.departures
+        plain = fixture_copy("followir")
+        (plain / "top_ranked.jsonl").unlink()
+        assert [p.kind for p in inspect_suite(f"followir:{plain}").errors] == ["no-pools"]
 
     def test_mteb_v2_from_parquet(self, fixture_copy):
         folder = fixture_copy("followir-mteb")
         to_parquet(folder)
-        assert load(f"mteb:{folder}").queries == load(f"followir:{FIXTURES / 'followir'}").queries
+        assert load(f"mteb:{folder}").queries == load(f"mteb:{FIXTURES / 'followir-mteb'}").queries
 
 
 class TestNevIR:
@@ -135,9 +193,20 @@ class TestNevIR:
         assert query.candidates == ("1001-doc1", "1001-doc2")
         assert suite.document("1001-doc2").text.startswith("Mayor Alvarez did not veto")
 
-    def test_query_text_is_what_the_two_questions_share(self):
+    def test_the_question_alone_is_the_model_input_as_in_nevir_and_mteb(self):
+        from instructprobe.perturb import Request
+        from instructprobe.retrievers.base import Template
+
         query = by_id(load(f"nevir:{FIXTURES / 'nevir' / 'test.jsonl'}"))["1002"]
-        assert query.text == "What species of frog is to survive being frozen?"
+        assert query.text == ""
+        assert query.changed is not None
+        template = Template(bare="query: {query}")
+        assert template.render(Request(query.text, query.instruction)) == (
+            "query: " + query.instruction
+        )
+        assert template.render(Request(query.text, query.changed.instruction)) == (
+            "query: " + query.changed.instruction
+        )
 
     def test_a_file_path_is_recognised(self):
         assert load(str(FIXTURES / "nevir" / "test.jsonl")).name == "nevir"

@@ -79,6 +79,80 @@ def test_any_hub_data_set_by_id(hub_cache):
     assert len(suite.queries) == 2
 
 
+def test_mteb_suites_read_the_repositories_and_revisions_mteb_2_26_reads():
+    from instructprobe.suites.registry import MTEB_REVISIONS
+
+    assert KNOWN["followir-robust04-mteb"].hub_id == "mteb/Robust04InstructionRetrieval"
+    assert KNOWN["followir-news21-mteb"].hub_id == "mteb/News21InstructionRetrieval"
+    assert KNOWN["followir-core17-mteb"].hub_id == "mteb/Core17InstructionRetrieval"
+    assert KNOWN["nevir-mteb"].hub_id == "orionweller/NevIR-mteb"
+    for known in KNOWN.values():
+        if known.hub_id in MTEB_REVISIONS:
+            assert known.revision == MTEB_REVISIONS[known.hub_id]
+
+
+def test_a_pinned_suite_reads_its_revision_and_labels_its_benchmark(hub_cache):
+    pinned = KNOWN["followir-robust04-mteb"].revision
+    assert pinned is not None
+    hub_cache.add("mteb/Robust04InstructionRetrieval", "followir-mteb")  # only "main": 0…0
+    with pytest.raises(SuiteError, match=pinned[:12]):
+        load_suite("followir-robust04-mteb")
+    hub_cache.add("mteb/Robust04InstructionRetrieval", "followir-mteb", commit=pinned)
+    suite = load_suite("followir-robust04-mteb")
+    assert suite.benchmark is not None
+    assert suite.benchmark.repository == "mteb/Robust04InstructionRetrieval"
+    assert suite.benchmark.revision == pinned
+    other = load_suite("followir-robust04-mteb@" + "0" * 40)  # the pin, overridden
+    assert other.benchmark is not None and other.benchmark.revision == "0" * 40
+    full = load_suite("followir-robust04-mteb@full")
+    assert full.benchmark is not None and any("@full" in d for d in full.benchmark.departures)
+
+
+def test_hf_detects_an_mteb_repository_that_looks_like_a_beir_folder(hub_cache, tmp_path):
+    folder = tmp_path / "NevIR-mteb"
+    rows = {
+        "corpus.jsonl": [
+            {"_id": "7-2_doc1", "text": "a frog survives"},
+            {"_id": "7-2_doc2", "text": "a frog dies"},
+        ],
+        "queries.jsonl": [
+            {"_id": "7-2_q1", "text": "which frog survives"},
+            {"_id": "7-2_q2", "text": "which frog dies"},
+        ],
+        "qrels/test.jsonl": [
+            {"query-id": "7-2_q1", "corpus-id": "7-2_doc1", "score": 1.0},
+            {"query-id": "7-2_q2", "corpus-id": "7-2_doc2", "score": 1.0},
+        ],
+        "top_ranked/test.jsonl": [
+            {"query-id": f"7-2_q{i}", "corpus-ids": ["7-2_doc1", "7-2_doc2"]} for i in (1, 2)
+        ],
+    }
+    import json
+
+    for name, records in rows.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("".join(json.dumps(r) + "\n" for r in records))
+    configs = {"corpus": "corpus.jsonl", "queries": "queries.jsonl", "default": "qrels/test.jsonl"}
+    configs["top_ranked"] = "top_ranked/test.jsonl"
+    card = ["---", "configs:"]
+    for config, path in configs.items():
+        card += [
+            f"- config_name: {config}",
+            "  data_files:",
+            "  - split: test",
+            f"    path: {path}",
+        ]
+    (folder / "README.md").write_text("\n".join([*card, "---"]) + "\n")
+    hub_cache.add("someone/NevIR-mteb", folder)
+    assert detect(folder) == "mteb"
+    suite = load_suite("hf:someone/NevIR-mteb")
+    (query,) = suite.queries
+    assert (query.id, query.text, query.instruction) == ("7-2", "", "which frog survives")
+    assert query.changed is not None and query.changed.instruction == "which frog dies"
+    assert dict(query.changed.qrels) == {"7-2_doc1": 0, "7-2_doc2": 1}
+    assert suite.benchmark is not None and suite.benchmark.protocol.value == "nevir"
+
+
 def test_offline_without_a_copy_is_one_line_in_under_5_seconds(run_probe, tmp_path):
     env = {"HF_HUB_CACHE": str(tmp_path)}
     for spec in ("followir-robust04", "nevir", "instructir"):
