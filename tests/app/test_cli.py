@@ -62,7 +62,7 @@ def test_malformed_suite_line_names_file_and_line(tmp_path):
 def test_model_not_available_offline_fails_fast_with_the_fix():
     start = time.monotonic()
     result = probe("run", "--retriever", "hkunlp/instructor-xl-not-here", "--limit", "1")
-    assert time.monotonic() - start < 5 + 3  # + interpreter start-up
+    assert time.monotonic() - start < 30  # no hub retries (about 70 s), on a loaded machine too
     assert_one_line_error(result, "not in the local Hugging Face cache", "hf download")
 
 

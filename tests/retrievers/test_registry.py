@@ -53,7 +53,7 @@ def test_hub_id_not_available_offline_fails_fast_with_the_fix(monkeypatch, offli
     start = time.monotonic()
     with pytest.raises(RetrieverError, match="not in the local Hugging Face cache"):
         resolve("hkunlp/instructor-xl-not-cached")
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 30  # no hub retries (about 70 s), on a loaded machine too
 
 
 REQUIRED = {
@@ -120,7 +120,7 @@ def test_instructor_xl_without_weights_fails_fast_naming_both_fixes(tmp_path, mo
     start = time.monotonic()
     with pytest.raises(RetrieverError) as raised:
         resolve("instructor-xl")
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 30  # no hub retries (about 70 s), on a loaded machine too
     message = str(raised.value)
     assert "\n" not in message
     assert "hf download hkunlp/instructor-xl" in message

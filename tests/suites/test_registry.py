@@ -153,7 +153,9 @@ def test_hf_detects_an_mteb_repository_that_looks_like_a_beir_folder(hub_cache, 
     assert suite.benchmark is not None and suite.benchmark.protocol.value == "nevir"
 
 
-def test_offline_without_a_copy_is_one_line_in_under_5_seconds(run_probe, tmp_path):
+def test_offline_without_a_copy_is_one_line_without_retrying(run_probe, tmp_path):
+    # The hub's retries take about 70 s; the bound only tells one line at once from those, with
+    # room for a loaded machine (it is not a timing of the command).
     env = {"HF_HUB_CACHE": str(tmp_path)}
     for spec in ("followir-robust04", "nevir", "instructir"):
         start = time.monotonic()
@@ -163,7 +165,7 @@ def test_offline_without_a_copy_is_one_line_in_under_5_seconds(run_probe, tmp_pa
         assert result.returncode == 2
         assert len(lines) == 1, result.stderr
         assert f"probe fetch {spec}" in lines[0]
-        assert elapsed < 5
+        assert elapsed < 30
 
 
 def test_an_unreachable_hub_fails_fast_too(run_probe, tmp_path):
@@ -174,7 +176,7 @@ def test_an_unreachable_hub_fails_fast_too(run_probe, tmp_path):
     }
     start = time.monotonic()
     result = run_probe("validate", "followir-core17", env=env)
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 30  # no retries (about 70 s), on a loaded machine too
     assert result.returncode == 2
     assert "cannot be reached" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
