@@ -45,9 +45,18 @@ def test_other_families_are_not_filtered_or_encoded(small):
 def test_negation_variants_record_their_form(small):
     planned = plan(small, (Family.NEGATION,), 0)
     forms = {v.form for v in planned.variants}
-    assert "exclusion-clause" in forms and {"changed", "negated"} & forms
+    assert "exclusion-clause" not in forms, "opt-in: the default negations are the suite's own"
+    assert {"changed", "negated"} & forms
     for variant in planned.variants:
         assert variant.expectation.down or variant.expectation.up
+
+
+def test_the_exclusion_clause_runs_where_it_is_named(small):
+    planned = plan(small, (Family.NEGATION,), 0, operators=("exclusion-clause",))
+    clauses = [v for v in planned.variants if v.form == "exclusion-clause"]
+    relevant = {c.id: {d.id for d in c.relevant} for c in planned.cases}
+    assert clauses, "the starter's queries have several relevant documents each"
+    assert all(v.expectation.down < relevant[v.case_id] for v in clauses)
 
 
 def test_same_seed_same_plan(small, meaning):

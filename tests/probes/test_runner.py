@@ -294,7 +294,8 @@ def test_stratified_results_are_adjusted_and_flagged(starter_result):
         for s in starter_result.strata
         if s.family is Family.NEGATION and s.dimension == "form"
     }
-    assert {"changed", "negated", "exclusion-clause"} <= forms
+    assert {"changed", "negated"} <= forms
+    assert "exclusion-clause" not in forms  # opt-in
 
 
 def test_suite_paraphrases_become_curated_invariant_variants(starter):
