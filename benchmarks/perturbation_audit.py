@@ -71,6 +71,8 @@ SAMPLES = {
     "held-out-2": {"exclusion-clause": 40},
     "held-out-3": {"exclusion-clause": 40},
     "held-out-4": {"exclusion-clause": 44},
+    "subset-development": {"exclusion-clause": 0},
+    "held-out-5": {"exclusion-clause": 0},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -78,8 +80,19 @@ before the documents' capitals, fragments). Each was read once; a later change l
 as the record of what that reading found (its sample is not drawn again). held-out-4 (seed 4)
 was drawn and read once on a stricter term choice (commit fde2cf6: rare concrete nouns and
 names, every use aside from the answer, no clause where no word qualifies), which was then
-reverted for being no more precise; drawn again on today's code it would be other text."""
+reverted for being no more precise; drawn again on today's code it would be other text.
+subset-development and held-out-5 read the clause as a narrowing (its term in some, not all,
+of a query's relevant documents), which only the starter suite can give: subset-development is
+the seed-0 clause of each health, finance and computing query, the reading the term choice was
+developed on; held-out-5 is every other clause the final code makes on any starter query
+(seeds 0-19), read once. Their queries are those of the earlier samples, whose clauses the
+old term choice made."""
 STARTER_SHARE = 0.2
+SUBSET_SEEDS = range(20)
+"""The seeds whose clauses make up held-out-5: the exclusion clause draws its term from the
+best three of a case, so twenty seeds make every clause it can make."""
+DEVELOPMENT_TOPICS = ("health", "finance", "computing")
+"""The starter topics whose seed-0 clauses the sub-aspect term choice was developed on."""
 
 
 def starter_cases() -> tuple[list[Case], CorpusStats]:
@@ -294,6 +307,62 @@ def score(audit: Audit) -> None:
     )
 
 
+def starter_clauses(seeds: range, topics: tuple[str, ...]) -> list[tuple[Case, Variant]]:
+    """Every distinct exclusion clause the operator makes on the starter queries of ``topics``
+    under ``seeds`` (InstructIR gives none: one relevant passage per instance)."""
+    operator = get_operator("exclusion-clause")
+    cases, stats = starter_cases()
+    found: dict[tuple[str, str], tuple[Case, Variant]] = {}
+    for case in cases:
+        if not case.id.startswith(topics):
+            continue
+        for seed in seeds:
+            for variant in operator.variants(case, rng_for(seed, operator.name, case.id), stats):
+                found.setdefault((case.id, variant.request.instruction), (case, variant))
+    return list(found.values())
+
+
+def clause_record(case: Case, variant: Variant) -> dict[str, Any]:
+    """``record`` with the term in the id (a case has several clauses) and every relevant
+    document, marked down or staying, which a reader needs to judge a narrowing."""
+    item = record("starter", case, variant)
+    item["id"] = f"{item['id']}#{dict(variant.params)['term']}"
+    item["relevant"] = [
+        {"id": d.id, "down": d.id in variant.expectation.down, "text": d.text}
+        for d in case.relevant
+    ]
+    return item
+
+
+def sample_subset_development(audit: Audit) -> None:
+    items = [clause_record(c, v) for c, v in starter_clauses(range(1), DEVELOPMENT_TOPICS)]
+    write_subset(audit, items)
+
+
+def sample_held_out_5(audit: Audit) -> None:
+    read = {i["id"] for i in read_jsonl(Audit("subset-development").sample)}
+    topics = tuple(sorted({c.id.split("-")[0] for c in starter_cases()[0]}))
+    clauses = starter_clauses(SUBSET_SEEDS, topics)
+    items = [clause_record(c, v) for c, v in clauses]
+    write_subset(audit, [i for i in items if i["id"] not in read])
+
+
+def write_subset(audit: Audit, items: list[dict[str, Any]]) -> None:
+    kept = carried_judgments(audit, items)
+    AUDIT.mkdir(exist_ok=True)
+    write_jsonl(audit.sample, items)
+    write_jsonl(audit.judgments, kept)
+    print(f"{len(items)} clauses -> {audit.sample.relative_to(ROOT)}; {len(kept)} judgments hold")
+
+
+SUBSET_AUDITS = {
+    "subset-development": sample_subset_development,
+    "held-out-5": sample_held_out_5,
+}
+"""The exclusion clause as a narrowing (a term in some, not all, of a query's relevant
+documents): starter queries only, as no InstructIR instance has two relevant passages."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=("sample", "score"))
@@ -303,11 +372,13 @@ def main() -> None:
         default="development",
         choices=tuple(SAMPLES),
         help="development (seed 0), held-out (seed 1), held-out-2 (2), held-out-3 (3), "
-        "held-out-4 (4)",
+        "held-out-4 (4); subset-development and held-out-5: the exclusion clause as a narrowing",
     )
     args = parser.parse_args()
     audit = Audit(args.name)
-    if args.command == "sample":
+    if args.command == "sample" and args.name in SUBSET_AUDITS:
+        SUBSET_AUDITS[args.name](audit)
+    elif args.command == "sample":
         # A held-out sample shares no instruction with the samples drawn before it.
         earlier = list(SAMPLES)[: list(SAMPLES).index(args.name)]
         skipped = frozenset(

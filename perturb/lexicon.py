@@ -248,6 +248,53 @@ class Lexicon:
         weights = dict(self._pos_prior(word))
         return bool(weights) and max(weights, key=lambda p: weights[p]) == "n"
 
+    def noun_share(self, word: str) -> float:
+        """The share of ``word``'s sense counts that are noun senses (0 for an unknown word)."""
+        weights = dict(self._pos_prior(word))
+        total = sum(weights.values())
+        return weights.get("n", 0.0) / total if total else 0.0
+
+    def frequency(self, word: str) -> float:
+        """How often SemCor tagged ``word`` (any part of speech), or its singular if more
+        often: WordNet lists "minutes" and "years" as lemmas of their own."""
+        forms = (word, word[:-1]) if word.endswith("s") else (word,)
+        return max(sum(count for _, count in self._pos_prior(form)) for form in forms)
+
+    def noun_kind(self, word: str) -> str | None:
+        """The lexicographer file of ``word``'s most frequent noun sense ("noun.food",
+        "noun.quantity"), or None where WordNet has no noun sense."""
+        found = self._wn.synsets(word, "n")
+        return str(found[0].lexname()) if found else None
+
+    def kinds_under(self, word: str) -> int:
+        """How many kinds of thing WordNet puts under ``word``'s most frequent noun sense: a
+        category ("symptom", "expense") has many, a thing ("fever", "toaster") few."""
+        found = self._wn.synsets(word, "n")
+        return len(set(found[0].closure(lambda s: s.hyponyms()))) if found else 0
+
+    def only_a_person(self, word: str) -> bool:
+        """Whether every noun sense of ``word`` is a person ("buyers", "borrowers")."""
+        found = self._wn.synsets(word, "n")
+        return bool(found) and all(s.lexname() == "noun.person" for s in found)
+
+    def nouns_related(self, first: str, second: str, depth: int = 2) -> bool:
+        """Whether two words share a noun sense, or one's noun sense is within ``depth``
+        hypernym steps above the other's ("meat" and "chicken", "woman" and "women")."""
+        one = set(self._wn.synsets(first, "n"))
+        other = set(self._wn.synsets(second, "n"))
+        if one & other:
+            return True
+        return bool(_above(one, depth) & other) or bool(_above(other, depth) & one)
+
+
+def _above(synsets: set[Any], depth: int) -> set[Any]:
+    found: set[Any] = set()
+    level = set(synsets)
+    for _ in range(depth):
+        level = {h for s in level for h in s.hypernyms() + s.instance_hypernyms()}
+        found |= level
+    return found
+
 
 def _derived(candidate: str, lemma: str) -> bool:
     """A derivational variant rather than a synonym (gold/golden, integrating/integration)."""

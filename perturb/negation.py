@@ -15,7 +15,6 @@ from instructprobe.perturb.text import (
     NEGATION_CUES,
     content_words,
     is_content_word,
-    sentences,
     stem,
     tokens,
     word_set,
@@ -74,44 +73,121 @@ def _candidate_term(word: str) -> bool:
     )
 
 
-def salient_term(case: Case, stats: CorpusStats) -> str | None:
-    """The relevant documents' highest tf-idf word that the query and instruction do not use.
+SHARED_PREFIX = 5
+"""Letters a term may share with a word of the request before it counts as the same word
+("dosage" of the query and "doses", "prescribed" and "prescription"): stems miss those."""
+SHORTLIST = 3
+"""How many of the best sub-aspect terms the seeded choice draws from."""
+MAX_FREQUENCY = 60
+"""SemCor tags above which a word is too common to name an aspect ("time", "hand", "point")."""
+MIN_NOUN_SHARE = 0.75
+"""The share of a word's sense counts that must be noun senses ("upside", not "charge")."""
+MIN_USES = 2
+"""A term used once is an aside of its document more often than an aspect of the topic."""
+MAX_KINDS = 8
+"""Kinds WordNet may put under a term: more, and it names a category of the topic
+("symptoms", "expenses", "components"), not an aspect one would leave out."""
+NOT_AN_ASPECT = frozenset({"noun.Tops", "noun.quantity", "noun.time"})
+"""Kinds of noun that name no aspect a searcher would leave out: the most general ones
+("food"), units ("grams", "tablespoons") and times ("September", for a question of when)."""
 
-    Terms found in some but not all relevant documents come first (the exclusion then leaves a
-    relevant document wherever the case has more than one), then words some document uses as a
-    noun (a topic; by WordNet's sense counts and the words around the use, when WordNet is
-    installed), then terms found outside the
-    sentences that use the query's words (those sentences hold the answer: excluding "Faulkner"
-    from "Mayflower is a city in Faulkner County" would exclude what is asked for), then
-    tf-idf. Words whose stem the query or the instruction already uses, instruction vocabulary,
-    short words, fragments and words inside paths or markup never qualify.
+
+def sub_aspect_terms(case: Case, stats: CorpusStats) -> tuple[str, ...]:
+    """The words that name a sub-aspect of the relevant documents, best first.
+
+    The exclusion clause narrows the need, as FollowIR's changed instructions do: a term
+    qualifies only where the case has at least two relevant documents and the term is in a
+    strict, non-empty subset of them (by stem) that leaves two of them (one of two or three),
+    so the documents that do not mention it still answer the need, and it is used at least
+    twice. It must be a word a reader knows, some document's noun (WordNet's sense
+    counts and the words around the use), outside paths and markup, not instruction
+    vocabulary or page furniture, at least four letters, and not a word of the query or the
+    instruction (by stem, by a shared five-letter start: "dosage" and "doses"). With WordNet
+    installed it must also be mostly a noun, not a common word, no unit, time or most
+    general kind ("grams", "September", "food"), no category ("symptoms"), not only a person
+    ("buyers"), not always the head of an "of" phrase ("shortness of breath"), never part
+    of a compound
+    ("upside down"), and no synonym, hypernym or hyponym of a word of the request ("meat"
+    for chicken), and no document it leaves relevant has a word inside it or around it
+    ("flaxseed" where it is "flax"). Ranked by tf-idf over the relevant documents; one form
+    per stem.
     """
-    asked = _stems(case.query) | _stems(case.instruction)
+    if len(case.relevant) < 2:
+        return ()
+    most_down = len(case.relevant) - min(2, len(case.relevant) - 1)
+    asked_words = {w.lower() for w in words(case.query) + words(case.instruction)}
+    asked = {stem(w) for w in asked_words}
+    prefixes = {w[:SHARED_PREFIX] for w in asked_words if len(w) >= SHARED_PREFIX}
     texts = tuple(prose(doc.text) for doc in case.relevant)
-    per_doc = [
-        {w for w in content_words(text) if _candidate_term(w) and stem(w) not in asked}
-        for text in texts
-    ]
-    candidates = {w for w in set().union(*per_doc) if a_word(w, texts)} if per_doc else set()
-    if not candidates:
-        return None
+    stems = {doc.id: _stems(doc.text) for doc in case.relevant}
+    everywhere = set.intersection(*stems.values())
     tf: Counter[str] = Counter(w for text in texts for w in content_words(text))
-    query = _stems(case.query)
-    away_from_answer = {
+    candidates = {
         w
-        for text in texts
-        for sentence in sentences(text)
-        if not _stems(sentence) & query
-        for w in content_words(sentence)
+        for w in tf
+        if tf[w] >= MIN_USES
+        and _candidate_term(w)
+        and stem(w) not in asked
+        and stem(w) not in everywhere
+        and w[:SHARED_PREFIX] not in prefixes
+        and a_word(w, texts)
     }
-    nouns = nouns_among(candidates, texts)
+    candidates = nouns_among(candidates, texts)
+    candidates = {
+        w for w in candidates if _topic_noun(w, texts, asked_words - GENERIC - BOILERPLATE)
+    }
+    ranked = sorted(candidates, key=lambda t: (-tf[t] * stats.idf(t), t))
+    seen: set[str] = set()
+    best = []
+    for term in ranked:
+        down = documents_mentioning(case, (term,), stems)
+        if stem(term) in seen or not 0 < len(down) <= most_down:
+            continue
+        others = tuple(doc.text for doc in case.relevant if doc.id not in down)
+        if not _overlapping_word(term, others):
+            seen.add(stem(term))
+            best.append(term)
+    return tuple(best)
 
-    def score(term: str) -> tuple[bool, bool, bool, float, str]:
-        covers_some = sum(term in d for d in per_doc) < len(per_doc)
-        noun = term in nouns
-        return (covers_some, noun, term in away_from_answer, tf[term] * stats.idf(term), term)
 
-    return max(candidates, key=score)
+def _topic_noun(term: str, texts: tuple[str, ...], request: set[str]) -> bool:
+    """Whether WordNet (when installed) takes ``term`` for an uncommon noun, used alone,
+    unrelated to the words of the request."""
+    from instructprobe.perturb.lexicon import wordnet_lexicon
+
+    lexicon = wordnet_lexicon()
+    if lexicon is None:
+        return True
+    if lexicon.written_in_lower_case(term) is not None and (
+        lexicon.frequency(term) > MAX_FREQUENCY
+        or lexicon.noun_share(term) < MIN_NOUN_SHARE
+        or lexicon.noun_kind(term) in NOT_AN_ASPECT
+        or lexicon.kinds_under(term) > MAX_KINDS
+        or lexicon.only_a_person(term)
+    ):
+        return False
+    heads = []
+    for text in texts:
+        tokens = words(text)
+        for i, token in enumerate(tokens):
+            if token != term:
+                continue
+            if i + 1 < len(tokens) and lexicon.is_collocation(token, tokens[i + 1]):
+                return False
+            if i and lexicon.is_collocation(tokens[i - 1], token):
+                return False
+            heads.append(tokens[i + 1 : i + 2] == ["of"])
+    if heads and all(heads):
+        return False  # "shortness of breath": the phrase, not the word, names the thing
+    return not any(lexicon.nouns_related(term, word) for word in request)
+
+
+def _overlapping_word(term: str, texts: tuple[str, ...]) -> bool:
+    """Whether a text has a word inside ``term`` or around it ("flaxseed" where the term is
+    "flax", "breath" where it is "breathlessness"): a reader could take it for a mention."""
+    return any(
+        len(word) >= 4 and (word in term or term in word) for text in texts for word in words(text)
+    )
 
 
 def documents_mentioning(
@@ -124,13 +200,18 @@ def documents_mentioning(
 
 
 def written_form(term: str, texts: tuple[str, ...]) -> str:
-    """``term`` as it is written: in lower case where WordNet knows it as a common word
-    ("status", though a page writes "Running Status"); else as the documents write it inside a
-    running sentence where they always capitalise it ("LeMay"); else capitalised where WordNet
-    knows it only as a name ("January") or where WordNet does not know it and the documents
-    capitalise it ("Elliot" at the start of a sentence); else in lower case."""
+    """``term`` as it is written: as the documents write it inside running sentences where
+    they always capitalise it there, at least twice ("Python", though WordNet knows a snake);
+    else in lower case where WordNet knows it as a common word ("status", though a page writes
+    "Running Status" once); else as the documents write it inside a running sentence where
+    they always capitalise it ("LeMay"); else capitalised where WordNet knows it only as a
+    name ("January") or where WordNet does not know it and the documents capitalise it
+    ("Elliot" at the start of a sentence); else in lower case."""
     from instructprobe.perturb.lexicon import wordnet_lexicon
 
+    forms = _sentence_forms(term, texts)
+    if sum(forms.values()) >= NAME_USES and not any(form.islower() for form in forms):
+        return _usual(forms)
     lexicon = wordnet_lexicon()
     common = lexicon.written_in_lower_case(term) if lexicon is not None else None
     if common:
@@ -159,9 +240,27 @@ def a_word(term: str, texts: tuple[str, ...]) -> bool:
     return _ever_capitalised(term, texts)
 
 
+NAME_USES = 2
+"""Capitalised uses inside running sentences that make a word WordNet knows a name here."""
+
+
 def capitalised_form(term: str, texts: tuple[str, ...]) -> str | None:
     """The capitalised form of ``term`` where the documents always capitalise it inside a
     running sentence (not at its start, not in a title-cased stretch), else None."""
+    forms = _sentence_forms(term, texts)
+    if not forms or any(form.islower() for form in forms):
+        return None
+    return _usual(forms)
+
+
+def _usual(forms: Counter[str]) -> str:
+    mixed = [form for form in forms if not form.isupper()]  # "Missouri" before "MISSOURI"
+    return max(mixed or forms, key=lambda form: forms[form])
+
+
+def _sentence_forms(term: str, texts: tuple[str, ...]) -> Counter[str]:
+    """How the documents write ``term`` inside running sentences (not at a sentence's start,
+    not in a title-cased stretch)."""
     pattern = re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", re.I)
     forms: Counter[str] = Counter()
     for text in texts:
@@ -171,10 +270,7 @@ def capitalised_form(term: str, texts: tuple[str, ...]) -> str | None:
             if _title_cased(text[max(0, m.start() - 60) : m.end() + 60]):
                 continue
             forms[m.group()] += 1
-    if not forms or any(form.islower() for form in forms):
-        return None
-    mixed = [form for form in forms if not form.isupper()]  # "Missouri" before "MISSOURI"
-    return max(mixed or forms, key=lambda form: forms[form])
+    return forms
 
 
 def _title_cased(window: str) -> bool:
@@ -211,14 +307,28 @@ def nouns_among(terms: set[str], texts: tuple[str, ...]) -> set[str]:
 
 
 class ExclusionClause(Operator):
+    """Append 'Do not include documents that mention "X".' where X names a sub-aspect.
+
+    X is drawn (seeded) from the best few of :func:`sub_aspect_terms`; a case with one relevant
+    document, or with no such term, gets no clause: excluding a word of the only answer
+    contradicts the need. Down: the relevant documents that mention X (by stem); the others
+    stay relevant.
+
+    Opt-in: read one by one (benchmarks/audit/held-out-5), 33 of 56 clauses were ones a
+    reader accepts; the rest exclude a word incidental to the documents or the topic itself,
+    which word statistics cannot tell from an aspect a searcher would leave out.
+    """
+
     name = "exclusion-clause"
     family = Family.NEGATION
-    summary = "append 'Do not include documents that mention \"X\".'"
+    summary = "opt-in: append 'Do not include documents that mention \"X\".' (X: a sub-aspect)"
+    opt_in = True
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
-        term = salient_term(case, stats)
-        if term is None:
+        terms = sub_aspect_terms(case, stats)[:SHORTLIST]
+        if not terms:
             return ()
+        term = terms[rng.randrange(len(terms))]
         down = documents_mentioning(case, (term,))
         base = case.instruction.rstrip()
         separator = " " if not base or base[-1] in ".!?" else ". "

@@ -177,6 +177,9 @@ def verdicts(result: RunResult) -> list[Block]:
         for c in open_cells:
             items.append(spans(f"{c.family} / {c.retriever}: {fmt.settle(c)}"))
         blocks += [Heading(3, "Inconclusive"), Bullets(tuple(items))]
+    empty = fmt.without_variants(result)
+    if empty:
+        blocks += [Heading(3, "No variants"), Bullets(tuple(spans(line) for line in empty))]
     return blocks
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from instructprobe.perturb.model import Family
 from instructprobe.probes.measures import NDCG, PMRR, Measure, RankShift, WorstVariant
-from instructprobe.probes.results import Cell
+from instructprobe.probes.results import Cell, RunResult
 
 TERMINAL_MEASURES = (NDCG, PMRR, WorstVariant, RankShift)
 """The measures the terminal shows; the results file has every measure."""
@@ -99,3 +99,25 @@ INTERVALS = {
     "bounded": "bounded-mean (valid at every n for changes within the measure's range)",
     "bootstrap": "BCa bootstrap",
 }
+
+
+def without_variants(result: RunResult) -> list[str]:
+    """A line for each family the run asked for that made no variant (its suite gave the
+    family's operators nothing to perturb), naming the opt-in operators the run left out."""
+    from instructprobe.perturb.registry import get_operator, opt_in_names
+
+    measured = set(result.families())
+    lines = []
+    for family in result.request.families:
+        if family in measured:
+            continue
+        opt_in = [
+            name
+            for name in opt_in_names()
+            if get_operator(name).family is family and name not in result.request.operators
+        ]
+        line = f"{family}: no variants; the suite gave this family's operators nothing to perturb"
+        if opt_in:
+            line += f" (opt-in, with --operator: {join(opt_in, 'or')})"
+        lines.append(line)
+    return lines

@@ -174,6 +174,16 @@ def open_questions(result: RunResult) -> Text | None:
     return text
 
 
+def no_variants(result: RunResult) -> Text | None:
+    lines = fmt.without_variants(result)
+    if not lines:
+        return None
+    text = Text("No variants\n", style="bold")
+    for line in lines:
+        text.append(f"• {line}\n")
+    return text
+
+
 def where_it_breaks(result: RunResult) -> Group | Text:
     """The strata whose change is significant after correction: the answer to 'where'."""
     alpha = result.request.alpha
@@ -329,6 +339,7 @@ def render(
         effectiveness(result),
         verdict_table(result),
         open_questions(result),
+        no_variants(result),
         detail_table(result.cells, result.request.alpha),
         where_it_breaks(result),
         dose_lines(result),

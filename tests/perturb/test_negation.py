@@ -14,7 +14,7 @@ from instructprobe.perturb import (
 from instructprobe.perturb.negation import (
     GENERIC,
     capitalised_form,
-    salient_term,
+    sub_aspect_terms,
     written_form,
 )
 from instructprobe.perturb.strategies import cases, instruction_texts, seeds
@@ -135,21 +135,62 @@ def test_object_terms_prefer_words_the_query_does_not_use():
     assert dict(variant.params)["term_in_query"] == "false"
 
 
-def test_salient_term_is_a_topic_word_outside_the_request():
-    stats = CorpusStats(100, {"penalties": 2, "money": 40})
-    term = salient_term(case("Find information about IRA tax rules."), stats)
-    assert term is not None and term not in GENERIC and len(term) >= 4
-    asked = {
-        stem(w) for w in words("retirement savings account Find information about IRA tax rules")
-    }
-    assert stem(term) not in asked
+NARROWABLE = (
+    RelevantDocument("d1", "A Roth IRA suits savings; dividends and dividends grow.", 1),
+    RelevantDocument("d2", "An annuity turns savings into income; an annuity is paid yearly.", 1),
+    RelevantDocument("d3", "A pension holds savings; a pension is taxed. Gold is a hedge.", 1),
+)
+
+
+def test_sub_aspect_terms_are_in_some_but_not_all_relevant_documents():
+    stats = CorpusStats(100, {"dividends": 2, "annuity": 3, "pension": 4, "savings": 50})
+    terms = sub_aspect_terms(
+        case("Find information about IRA tax rules.", relevant=NARROWABLE), stats
+    )
+    assert terms and "savings" not in terms  # in every relevant document: no narrowing
+    asked = {stem(w) for w in words("retirement savings account Find information IRA tax rules")}
+    for term in terms:
+        assert term not in GENERIC and len(term) >= 4 and stem(term) not in asked
+        holders = {d.id for d in NARROWABLE if stem(term) in {stem(w) for w in words(d.text)}}
+        assert holders and holders != {d.id for d in NARROWABLE}
+
+
+def test_a_word_used_once_is_no_aspect():
+    stats = CorpusStats(100, {"dividends": 2, "annuity": 3, "pension": 4, "gold": 1})
+    terms = sub_aspect_terms(case("Find information.", relevant=NARROWABLE), stats)
+    assert "gold" not in terms and "income" not in terms
+
+
+def test_no_clause_with_one_relevant_document():
+    """InstructIR's case: excluding a word of the only answer contradicts the need."""
+    docs = (RelevantDocument("d1", "Mayflower is in Faulkner County. Kayaks, kayaks.", 1),)
+    assert run("exclusion-clause", "Where is it?", query="where is mayflower", relevant=docs) == ()
+
+
+def test_no_clause_that_leaves_fewer_than_two_relevant_documents():
+    docs = (
+        RelevantDocument("d1", "Pension and pension.", 1),
+        RelevantDocument("d2", "Pension, another pension.", 1),
+        RelevantDocument("d3", "Annuity and annuity.", 1),
+    )
+    terms = sub_aspect_terms(case("Find information.", relevant=docs), CorpusStats())
+    assert "pension" not in terms and "annuity" in terms
 
 
 def test_exclusion_clause_expected_down_are_the_documents_mentioning_the_term():
-    (variant,) = run("exclusion-clause", "Find information about savings.")
-    term = dict(variant.params)["term"]
-    assert variant.expectation.down == {d.id for d in DOCS if mentions(d.id, term)}
-    assert variant.request.instruction.endswith(f'Do not include documents that mention "{term}".')
+    stats = CorpusStats(100, {"dividends": 2, "annuity": 3, "pension": 4})
+    for seed in range(6):
+        (variant,) = get_operator("exclusion-clause").variants(
+            case("Find information about savings.", relevant=NARROWABLE),
+            random.Random(seed),
+            stats,
+        )
+        term = dict(variant.params)["term"]
+        down = {d.id for d in NARROWABLE if stem(term) in {stem(w) for w in words(d.text)}}
+        assert variant.expectation.down == down and len(down) < len(NARROWABLE)
+        assert variant.request.instruction.endswith(
+            f'Do not include documents that mention "{term}".'
+        )
 
 
 @pytest.mark.parametrize(
@@ -181,6 +222,7 @@ def test_a_term_is_capitalised_where_the_documents_always_capitalise_it(term, te
         ("lemay", ("The museum of LeMay opened.",), "LeMay"),
         ("elliot", ("Elliot is a name.",), "Elliot"),
         ("apple", ("Apple pie.",), "apple"),
+        ("python", ("Once typing, Python helps. A version of Python runs.",), "Python"),
     ],
 )
 def test_an_excluded_term_is_written_as_a_reader_expects(lexicon, term, texts, written):
@@ -209,10 +251,12 @@ def test_words_only_used_as_verbs_or_in_markup_are_not_excluded(lexicon):
     docs = (
         RelevantDocument(
             "d1",
-            'Heat triggers a response. Run env\\Scripts\\activate. <div data-ad-slot="1">'
-            " The thermostat and the radiator matter.",
+            "Heat triggers a response and triggers more. Run env\\Scripts\\activate or"
+            ' env\\Scripts\\deactivate. <div data-ad-slot="1"> <div data-ad-slot="2">'
+            " The thermostat and the radiator matter; a thermostat or a radiator helps.",
             1,
         ),
+        RelevantDocument("d2", "Insulation keeps heat in.", 1),
     )
     (variant,) = get_operator("exclusion-clause").variants(
         case("Find heating advice.", query="home heating", relevant=docs),
@@ -226,22 +270,43 @@ def test_words_only_used_as_verbs_or_in_markup_are_not_excluded(lexicon):
     assert dict(variant.params)["term"] in ("thermostat", "radiator")
 
 
-def test_the_excluded_term_comes_from_outside_the_answer():
+@pytest.mark.parametrize(
+    ("text", "term", "why"),
+    [
+        ("The buyers and the buyers.", "buyers", "only ever a person"),
+        ("Symptoms vary; symptoms pass.", "symptoms", "a category"),
+        ("Add grams, then grams more.", "grams", "a unit"),
+        ("Until September; in September.", "september", "a time"),
+        ("The meat rests; meat is juicy.", "meat", "a hypernym of the query's chicken"),
+        ("With shortness of breath or shortness of breath.", "shortness", "head of an of-phrase"),
+        ("Turn it upside down; upside down again.", "upside", "part of a compound"),
+    ],
+)
+def test_words_that_name_no_aspect_are_not_excluded(lexicon, text, term, why):
+    docs = (RelevantDocument("d1", text, 1), RelevantDocument("d2", "Roast it well.", 1))
+    found = sub_aspect_terms(
+        case("Find advice.", query="roast chicken", relevant=docs), CorpusStats()
+    )
+    assert term not in found, why
+
+
+def test_a_term_inside_a_word_of_a_staying_document_is_not_excluded():
     docs = (
-        RelevantDocument("d1", "Mayflower is a city in Faulkner County. Tourists love kayaks.", 1),
+        RelevantDocument("d1", "Mix flax with water; flax gels.", 1),
+        RelevantDocument("d2", "Ground flaxseed binds.", 1),
+        RelevantDocument("d3", "Applesauce, then more applesauce.", 1),
     )
-    (variant,) = get_operator("exclusion-clause").variants(
-        case("Where is it?", query="where is mayflower", relevant=docs),
-        random.Random(0),
-        CorpusStats(100, {"faulkner": 1, "kayaks": 5, "county": 50, "tourists": 9}),
+    terms = sub_aspect_terms(
+        case("Find egg substitutes.", query="vegan baking", relevant=docs), CorpusStats()
     )
-    assert dict(variant.params)["term"] in ("kayaks", "tourists")
+    assert "flax" not in terms and "applesauce" in terms
 
 
 def test_exclusion_clause_keeps_a_name_capitalised():
     docs = (
-        RelevantDocument("d1", "Banks in Lesotho.", 1),
-        RelevantDocument("d2", "Banks in Maseru.", 1),
+        RelevantDocument("d1", "Banks in Lesotho. Lesotho has banks.", 1),
+        RelevantDocument("d2", "Banks in Maseru. Maseru has banks.", 1),
+        RelevantDocument("d3", "Banks abroad.", 1),
     )
     (variant,) = get_operator("exclusion-clause").variants(
         case("Find information about savings.", relevant=docs),

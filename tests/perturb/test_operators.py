@@ -94,14 +94,33 @@ def test_paraphrase_keeps_capitalisation_at_sentence_start():
 
 
 def test_exclusion_clause_names_a_term_of_some_relevant_documents():
-    (variant,) = get_operator("exclusion-clause").variants(CASE, random.Random(0), CorpusStats())
+    narrowable = Case(
+        CASE.id,
+        CASE.query,
+        INSTRUCTION,
+        (
+            *CASE.relevant,
+            RelevantDocument(
+                "d3", "Heartburn is common; take ibuprofen after meals for heartburn.", 1
+            ),
+        ),
+    )
+    (variant,) = get_operator("exclusion-clause").variants(
+        narrowable, random.Random(0), CorpusStats()
+    )
     term = dict(variant.params)["term"]
     assert has_negation(variant.request.instruction)
     assert variant.request.instruction.startswith(INSTRUCTION)
     assert term not in words(CASE.query) + words(INSTRUCTION)
     down = variant.expectation.down
-    assert down and down < {"d1", "d2"}, "excludes some but not all relevant documents"
-    assert all(term in words(d.text) for d in CASE.relevant if d.id in down)
+    assert down and down < {"d1", "d2", "d3"}, "excludes some but not all relevant documents"
+    assert all(term in words(d.text) for d in narrowable.relevant if d.id in down)
+
+
+def test_exclusion_clause_is_not_made_with_one_relevant_document_or_by_default():
+    single = Case("q", CASE.query, INSTRUCTION, CASE.relevant[:1])
+    assert get_operator("exclusion-clause").variants(single, random.Random(0), CorpusStats()) == ()
+    assert get_operator("exclusion-clause").opt_in
 
 
 def test_curated_changes_carry_their_qrels_expectation():

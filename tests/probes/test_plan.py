@@ -36,17 +36,19 @@ def test_a_strict_filter_drops_and_no_filter_keeps_everything(small, meaning):
 
 
 def test_other_families_are_not_filtered_or_encoded(small):
-    planned = plan(small, (Family.NEGATION, Family.CONTROL, Family.STRIP), 0)
+    planned = plan(small, (Family.CURATED, Family.CONTROL, Family.STRIP), 0)
     assert planned.dropped == ()
-    assert {v.family for v in planned.variants} == {Family.NEGATION, Family.CONTROL, Family.STRIP}
+    assert {v.family for v in planned.variants} == {Family.CURATED, Family.CONTROL, Family.STRIP}
     assert all("cosine" not in dict(v.params) for v in planned.variants)
 
 
 def test_negation_variants_record_their_form(small):
     planned = plan(small, (Family.NEGATION,), 0)
     forms = {v.form for v in planned.variants}
-    assert "exclusion-clause" in forms and not {"changed", "negated"} & forms
-    for variant in planned.variants:
+    assert not forms, "every generated negation is opt-in"
+    opted = plan(small, (Family.NEGATION,), 0, operators=("exclusion-clause",))
+    assert {v.form for v in opted.variants} == {"exclusion-clause"}
+    for variant in opted.variants:
         assert variant.expectation.down or variant.expectation.up
 
 
@@ -56,6 +58,14 @@ def test_the_suites_own_changes_are_a_family_apart_from_generated_ones(small):
     assert {v.operator for v in planned.variants} == {"curated"}
     for variant in planned.variants:
         assert variant.expectation.down or variant.expectation.up
+
+
+def test_the_exclusion_clause_runs_where_it_is_named(small):
+    planned = plan(small, (Family.NEGATION,), 0, operators=("exclusion-clause",))
+    clauses = [v for v in planned.variants if v.form == "exclusion-clause"]
+    relevant = {c.id: {d.id for d in c.relevant} for c in planned.cases}
+    assert clauses, "the starter's queries have several relevant documents each"
+    assert all(v.expectation.down < relevant[v.case_id] for v in clauses)
 
 
 def test_same_seed_same_plan(small, meaning):

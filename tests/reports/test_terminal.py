@@ -98,3 +98,18 @@ def test_the_example_count_is_a_setting(small_result):
     two = render_text(small_result, examples=2)
     one = render_text(small_result, examples=1)
     assert two.count("after:") > one.count("after:")
+
+
+def without_negation(result):
+    from dataclasses import replace
+
+    from instructprobe.perturb import Family
+
+    return replace(result, cells=tuple(c for c in result.cells if c.family is not Family.NEGATION))
+
+
+def test_a_family_the_suite_gave_no_variants_is_named_with_its_opt_in_operators(small_result):
+    assert "No variants" not in render_text(small_result)
+    text = " ".join(render_text(without_negation(small_result), width=200).split())
+    assert "No variants • negation: no variants" in text
+    assert "exclusion-clause, predicate-negation or preference-flip" in text
