@@ -105,6 +105,8 @@ class Setting:
     metavar: str | None = None
     affects_results: bool = True
     """False for settings that change how a run is made, never what it finds."""
+    folder: bool = False
+    """A folder the run writes in: front ends check it as they read it, before any work."""
 
     @property
     def cli_flags(self) -> tuple[str, ...]:
@@ -280,6 +282,13 @@ SETTINGS: tuple[Setting, ...] = (
         metavar="NAME|FORMAT:PATH|PATH",
     ),
     Setting(
+        "instruction",
+        "the instruction of every query that carries none (plain BEIR and MTEB sets); every "
+        "family then perturbs it",
+        _optional(_text),
+        metavar="TEXT",
+    ),
+    Setting(
         "families", "comma-separated perturbation families", _families, ("--perturb",), "FAMILIES"
     ),
     Setting(
@@ -293,6 +302,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("seed", "seed for perturbations and the bootstrap", _integer(0), metavar="N"),
     Setting(
         "limit", "use only the first N queries of the suite", _optional(_integer(1)), metavar="N"
+    ),
+    Setting(
+        "sample",
+        "use N queries drawn at random with the seed, in proportion to the suite's topics "
+        "where it has them",
+        _optional(_integer(1)),
+        metavar="N",
     ),
     Setting(
         "cutoff", "rank cutoff k of nDCG@k, rank-shift@k and the rest", _integer(1), metavar="K"
@@ -342,6 +358,15 @@ SETTINGS: tuple[Setting, ...] = (
         affects_results=False,
     ),
     Setting("batch_size", "encoder batch size", _integer(1), metavar="N", affects_results=False),
+    Setting(
+        "runs_dir",
+        "write every ranking of the run (original and each variant, per retriever) as TREC run "
+        "files in DIR, with their qrels and a manifest.json",
+        _optional(_text),
+        metavar="DIR",
+        affects_results=False,
+        folder=True,
+    ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -353,10 +378,12 @@ class RunRequest:
 
     retrievers: tuple[RetrieverChoice, ...] = (RetrieverChoice("bm25"), RetrieverChoice("minilm"))
     suite: str | Suite = "starter"
+    instruction: str | None = None
     families: tuple[Family, ...] = tuple(Family)
     operators: tuple[str, ...] = ()
     seed: int = 0
     limit: int | None = None
+    sample: int | None = None
     cutoff: int = 10
     depth: int = 1000
     alpha: float = 0.05
@@ -368,6 +395,7 @@ class RunRequest:
     cache_dir: str | None = field(default=None, compare=False)
     device: str | None = field(default=None, compare=False)
     batch_size: int = field(default=64, compare=False)
+    runs_dir: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         for setting in SETTINGS:
@@ -376,6 +404,8 @@ class RunRequest:
             raise InvalidSetting(
                 "depth", f"must be at least the cutoff ({self.cutoff}), got {self.depth}"
             )
+        if self.limit is not None and self.sample is not None:
+            raise InvalidSetting("sample", "give limit or sample, not both")
         self._check_operator_families()
 
     def _check_operator_families(self) -> None:
@@ -426,6 +456,7 @@ class RunRequest:
 
     def describe(self) -> str:
         limit = f", first {self.limit} queries" if self.limit else ""
+        limit += f", {self.sample} queries sampled" if self.sample else ""
         names = ", ".join(str(r) for r in self.retrievers)
         return f"{names} on {self.suite_name}{limit} (seed {self.seed})"
 

@@ -115,8 +115,15 @@ def _query_rows(
         instruction: Any = instructions.get(query_id, record.get("instruction"))
         if not isinstance(instruction, str):
             parts = split_sep(body)
+            if parts is None and (given := report.default_instruction()) is not None:
+                parts = given, body
             if parts is None:
-                report.error(at, f"query {query_id!r} has no instruction", "no-instruction")
+                report.error(
+                    at,
+                    f"query {query_id!r} has no instruction (give one for every query with "
+                    "--instruction)",
+                    "no-instruction",
+                )
                 continue
             instruction, body = parts
         rows.append((query_id, at, body, instruction))

@@ -50,6 +50,14 @@ class Report:
     counts: Counter[str] = field(default_factory=Counter)
     files: list[Path] = field(default_factory=list)
     """Every file read, for the suite's digest."""
+    instruction: str | None = None
+    """The run's instruction (``--instruction``) for queries that carry none, or None."""
+
+    def default_instruction(self) -> str | None:
+        """The run's instruction for a query that carries none (counted), or None."""
+        if self.instruction is not None:
+            self.count("queries given --instruction")
+        return self.instruction
 
     def error(self, at: str, message: str, kind: str = "error") -> None:
         self.problems.append(Problem(Severity.ERROR, kind, at, message))

@@ -43,6 +43,8 @@ def handle(args: argparse.Namespace) -> int:
     print_report(result)
     if args.out:
         print(f"results written to {args.out}", file=sys.stderr)
+    if request.runs_dir:
+        print(f"run files written to {request.runs_dir} (manifest.json)", file=sys.stderr)
     return 0
 
 
