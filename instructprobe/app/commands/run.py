@@ -17,8 +17,8 @@ def add(commands: Commands) -> None:
         description=(
             "Rank the suite's queries under the original instruction and under each "
             "perturbation family, then report per family and retriever the paired change "
-            "(nDCG@k, p-MRR for negations, top-k rank shift) with a bootstrap 95%% CI, a "
-            "Wilcoxon p-value and a verdict: holds / breaks / inconclusive."
+            "(nDCG@k, p-MRR for negations, top-k rank shift) with a 95% CI, a "
+            "Wilcoxon p-value and a verdict from bounded-mean tests: holds / breaks / inconclusive."
         ),
     )
     add_request_arguments(run)
