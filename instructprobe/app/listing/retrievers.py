@@ -58,7 +58,7 @@ def installed() -> list[tuple[str, str, str]]:
 
     from instructprobe.retrievers.registry import ENTRY_POINT_GROUP
 
-    found = {}
+    found: dict[str, tuple[str, str, str]] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         found.setdefault(ep.name, (ep.name, ep.value, ep.dist.name if ep.dist else "?"))
     return sorted(found.values())
