@@ -22,6 +22,7 @@ Fixtures:
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +78,7 @@ def _refuse_a_rootdir_taken_from(config: pytest.Config, option: str) -> None:
     rootdir, the session stops here, in one line."""
     args = [str(a) for a in config.invocation_params.args]
     here = config.invocation_params.dir.resolve()
-    for flag, value in zip(args, args[1:], strict=False):
+    for flag, value in pairwise(args):
         if flag != option or not (here / value).is_file():
             continue
         folder = (here / value).resolve().parent
