@@ -169,7 +169,10 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond any float: out of every range here
+            return None
     try:
         return float(value) if isinstance(value, str) else None
     except ValueError:
@@ -369,6 +372,8 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
+ADDED_LATER = ("instruction", "sample", "runs_dir")
+"""Settings newer than the first files of schema version 2: optional in a results file."""
 
 
 @dataclass(frozen=True)
@@ -461,8 +466,14 @@ class RunRequest:
         return f"{names} on {self.suite_name}{limit} (seed {self.seed})"
 
     def to_dict(self) -> dict[str, Any]:
-        """The request as JSON values (a suite given as an object is recorded by its name)."""
-        return {name: _json(value) for name, value in self.settings().items()}
+        """The request as JSON values (a suite given as an object is recorded by its name).
+        A setting added after the first files of schema version 2 is written only when it is
+        given, so a request without it is written, byte for byte, as it was before."""
+        return {
+            name: _json(value)
+            for name, value in self.settings().items()
+            if not (name in ADDED_LATER and value is None)
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunRequest:

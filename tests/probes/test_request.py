@@ -163,3 +163,20 @@ def test_every_setting_is_a_field_and_every_field_a_setting():
     from dataclasses import fields
 
     assert [s.name for s in SETTINGS] == [f.name for f in fields(RunRequest)]
+
+
+def test_settings_added_later_are_written_only_when_given():
+    assert not {"instruction", "sample", "runs_dir"} & set(RunRequest().to_dict())
+    given = RunRequest(instruction="Find recent work.", sample=5, runs_dir="runs")
+    data = given.to_dict()
+    assert (data["instruction"], data["sample"], data["runs_dir"]) == (
+        "Find recent work.",
+        5,
+        "runs",
+    )
+    assert RunRequest.from_dict(data) == given
+
+
+def test_an_integer_beyond_any_float_is_a_bad_value_not_a_crash():
+    with pytest.raises(RequestError, match="alpha: must be a number between 0 and 1"):
+        RunRequest.create({"alpha": 10**400})

@@ -6,6 +6,7 @@ import pytest
 
 from instructprobe.core.errors import ResultsError
 from instructprobe.probes import results
+from instructprobe.probes.request import ADDED_LATER as request_settings_added_later
 from instructprobe.probes.request import RunRequest
 from instructprobe.probes.schema import problems, schema, validate
 
@@ -38,9 +39,9 @@ RECORDS = {
 }
 
 
-ADDED_LATER = {"request": {"instruction", "sample", "runs_dir"}}
+ADDED_LATER = {"request": set(request_settings_added_later)}
 """Settings added after the first files of schema version 2 were written: optional, so those
-files stay valid (they load with the settings' defaults)."""
+files stay valid (they load with the settings' defaults), and written only when given."""
 
 
 @pytest.mark.parametrize("name", sorted(RECORDS))
