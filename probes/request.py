@@ -105,6 +105,8 @@ class Setting:
     metavar: str | None = None
     affects_results: bool = True
     """False for settings that change how a run is made, never what it finds."""
+    folder: bool = False
+    """A folder the run writes in: front ends check it as they read it, before any work."""
 
     @property
     def cli_flags(self) -> tuple[str, ...]:
@@ -167,7 +169,10 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond any float: out of every range here
+            return None
     try:
         return float(value) if isinstance(value, str) else None
     except ValueError:
@@ -280,6 +285,13 @@ SETTINGS: tuple[Setting, ...] = (
         metavar="NAME|FORMAT:PATH|PATH",
     ),
     Setting(
+        "instruction",
+        "the instruction of every query that carries none (plain BEIR and MTEB sets); every "
+        "family then perturbs it",
+        _optional(_text),
+        metavar="TEXT",
+    ),
+    Setting(
         "families", "comma-separated perturbation families", _families, ("--perturb",), "FAMILIES"
     ),
     Setting(
@@ -293,6 +305,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("seed", "seed for perturbations and the bootstrap", _integer(0), metavar="N"),
     Setting(
         "limit", "use only the first N queries of the suite", _optional(_integer(1)), metavar="N"
+    ),
+    Setting(
+        "sample",
+        "use N queries drawn at random with the seed, in proportion to the suite's topics "
+        "where it has them",
+        _optional(_integer(1)),
+        metavar="N",
     ),
     Setting(
         "cutoff", "rank cutoff k of nDCG@k, rank-shift@k and the rest", _integer(1), metavar="K"
@@ -342,8 +361,19 @@ SETTINGS: tuple[Setting, ...] = (
         affects_results=False,
     ),
     Setting("batch_size", "encoder batch size", _integer(1), metavar="N", affects_results=False),
+    Setting(
+        "runs_dir",
+        "write every ranking of the run (original and each variant, per retriever) as TREC run "
+        "files in DIR, with their qrels and a manifest.json",
+        _optional(_text),
+        metavar="DIR",
+        affects_results=False,
+        folder=True,
+    ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
+ADDED_LATER = ("instruction", "sample", "runs_dir")
+"""Settings newer than the first files of schema version 2: optional in a results file."""
 
 
 @dataclass(frozen=True)
@@ -353,10 +383,12 @@ class RunRequest:
 
     retrievers: tuple[RetrieverChoice, ...] = (RetrieverChoice("bm25"), RetrieverChoice("minilm"))
     suite: str | Suite = "starter"
+    instruction: str | None = None
     families: tuple[Family, ...] = tuple(Family)
     operators: tuple[str, ...] = ()
     seed: int = 0
     limit: int | None = None
+    sample: int | None = None
     cutoff: int = 10
     depth: int = 1000
     alpha: float = 0.05
@@ -368,6 +400,7 @@ class RunRequest:
     cache_dir: str | None = field(default=None, compare=False)
     device: str | None = field(default=None, compare=False)
     batch_size: int = field(default=64, compare=False)
+    runs_dir: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         for setting in SETTINGS:
@@ -376,6 +409,8 @@ class RunRequest:
             raise InvalidSetting(
                 "depth", f"must be at least the cutoff ({self.cutoff}), got {self.depth}"
             )
+        if self.limit is not None and self.sample is not None:
+            raise InvalidSetting("sample", "give limit or sample, not both")
         self._check_operator_families()
 
     def _check_operator_families(self) -> None:
@@ -426,12 +461,19 @@ class RunRequest:
 
     def describe(self) -> str:
         limit = f", first {self.limit} queries" if self.limit else ""
+        limit += f", {self.sample} queries sampled" if self.sample else ""
         names = ", ".join(str(r) for r in self.retrievers)
         return f"{names} on {self.suite_name}{limit} (seed {self.seed})"
 
     def to_dict(self) -> dict[str, Any]:
-        """The request as JSON values (a suite given as an object is recorded by its name)."""
-        return {name: _json(value) for name, value in self.settings().items()}
+        """The request as JSON values (a suite given as an object is recorded by its name).
+        A setting added after the first files of schema version 2 is written only when it is
+        given, so a request without it is written, byte for byte, as it was before."""
+        return {
+            name: _json(value)
+            for name, value in self.settings().items()
+            if not (name in ADDED_LATER and value is None)
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunRequest:

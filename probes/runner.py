@@ -23,6 +23,7 @@ from instructprobe.probes.observe import Observation, observe, rank_requests, tr
 from instructprobe.probes.plan import Plan, plan
 from instructprobe.probes.request import MAX_BOOTSTRAP_DRAWS, RunRequest
 from instructprobe.probes.results import Baseline, Outcome, RunResult, SuiteFacts, VariantRecord
+from instructprobe.probes.runfiles import RunFiles, check_runs_dir
 from instructprobe.probes.verdicts import Thresholds, baseline_measures, cell_measures, rules
 from instructprobe.retrievers.base import Ranking, Retriever
 from instructprobe.retrievers.cache import cache_dir_for
@@ -66,7 +67,7 @@ class Runner:
     ) -> None:
         self.request = request
         self.full_suite = suite
-        self.suite = suite.limited(request.limit)
+        self.suite = suite.limited(request.limit).sampled(request.sample, request.seed)
         self.retrievers = tuple(retrievers)
         self.progress = progress
         self.rules = rules(Thresholds.of(request), request.cutoff)
@@ -92,9 +93,14 @@ class Runner:
         return cached_plan(cache, self.suite, r.families, r.seed, meaning, r.operators)
 
     def run(self) -> RunResult:
+        check_runs_dir(self.request)
         planned = self.plan()
         originals = {c.id: c.instruction for c in planned.cases}
-        measured = [self.measure(r, planned) for r in self.retrievers]
+        runs = RunFiles.start(self.request, self.suite, planned)
+        measured = [self.measure(r, planned, runs) for r in self.retrievers]
+        identities = tuple(x.describe() for x in self.retrievers)
+        if runs is not None:
+            runs.finish(identities)
         checkpoint("test")
         cells = grid.cells(
             [k for m in measured for k in self.cell_keys(m)], self.request, self.rules
@@ -113,7 +119,7 @@ class Runner:
                 queries=len(self.suite.queries),
                 documents=len(self.suite.documents),
             ),
-            retrievers=tuple(x.describe() for x in self.retrievers),
+            retrievers=identities,
             cells=tuple(cells),
             variants=tuple(_record(v, originals[v.case_id]) for v in planned.variants),
             strata=tuple(stratum_records),
@@ -124,13 +130,17 @@ class Runner:
             benchmark=self.benchmark_section([s for m in measured for s in m.benchmark]),
         )
 
-    def measure(self, retriever: Retriever, planned: Plan) -> Measured:
+    def measure(
+        self, retriever: Retriever, planned: Plan, runs: RunFiles | None = None
+    ) -> Measured:
         asked = [(c.id, c.request) for c in planned.cases]
         asked += [(v.case_id, v.request) for v in planned.variants]
         asked += benchmark.changed_requests(self.suite)
         progress = _Prefixed(self.progress, f"{retriever.name}: ") if self.progress else None
         checkpoint("rank")
         rankings = rank_requests(retriever, self.suite, asked, self.request.depth, progress)
+        if runs is not None:
+            runs.add(retriever.name, rankings)
         checkpoint("measure")
         originals = {c.id: rankings[c.id, c.request] for c in planned.cases}
         qrels = {q.id: q.qrels for q in self.suite.queries}
@@ -227,8 +237,13 @@ def execute(
 ) -> RunResult:
     """Run ``request``: read its suite, resolve its retrievers, rank, measure, test, decide.
     ``probe run``, ``probe gate``, the pytest plugin and ``instructprobe.run`` all come here."""
+    check_runs_dir(request)
     retrievers = resolve_retrievers(request)  # first: a wrong name fails before any loading
-    suite = request.suite if isinstance(request.suite, Suite) else load_suite(request.suite, echo)
+    suite = (
+        request.suite.instructed(request.instruction)
+        if isinstance(request.suite, Suite)
+        else load_suite(request.suite, echo, request.instruction)
+    )
     checkpoint("suite")
     return Runner(request, suite, retrievers, progress).run()
 

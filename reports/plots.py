@@ -225,7 +225,7 @@ def rank_move_scatter(result: RunResult) -> Plot | None:
         return None
     from matplotlib import rc_context
     from matplotlib.collections import PathCollection
-    from matplotlib.ticker import FormatStrFormatter
+    from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
     with rc_context(_style()):
         figure, axes = _grid(len(panels), "Where the documents an edit should push down went")
@@ -252,8 +252,11 @@ def rank_move_scatter(result: RunResult) -> Plot | None:
             ax.set_yscale("log")
             ax.set_xlim(0.8, top * 1.25)
             ax.set_ylim(0.8, top * 1.25)
-            for axis in (ax.xaxis, ax.yaxis):
+            subs = (1.0, 2.0, 5.0) if top < 100 else (1.0,)
+            for axis in (ax.xaxis, ax.yaxis):  # whole ranks, and no minor labels to crowd them
+                axis.set_major_locator(LogLocator(base=10, subs=subs))
                 axis.set_major_formatter(FormatStrFormatter("%d"))
+                axis.set_minor_formatter(NullFormatter())
             ax.set_xlabel("rank before")
             ax.set_ylabel("rank after")
             ax.set_title(f"{family} · {name}")

@@ -18,8 +18,10 @@ def report(
     form: str,
     examples: int | None = None,
     width: int = 80,
+    images: bool = True,
 ) -> str:
-    """The report of ``result`` in format ``form``, as text (the terminal format uncoloured)."""
+    """The report of ``result`` in format ``form``, as text (the terminal format uncoloured);
+    ``images=False`` leaves the plots out of the Markdown and HTML reports."""
     if form == "json":
         text = json.dumps(result.to_dict(), indent=1, ensure_ascii=False, allow_nan=False)
         return json_printable(text) + "\n"
@@ -34,7 +36,7 @@ def report(
 
         blocks = document.build(
             result,
-            plots(result),
+            plots(result) if images else [],
             document.EXAMPLES_PER_CELL if examples is None else examples,
         )
         if form == "md":

@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -76,27 +76,38 @@ def grouped_table(
     return Group(*parts)
 
 
-def verdict_table(result: RunResult) -> Table:
-    retrievers = result.retriever_names()
+FAMILY_WIDTH = 22
+"""The family · rule column; each retriever column takes the width of its longest line."""
+
+
+def verdict_table(
+    result: RunResult, retrievers: Sequence[str] | None = None, title: str = "Verdicts"
+) -> Table:
+    names = list(result.retriever_names() if retrievers is None else retrievers)
+    table = Table(title=title, title_justify="left", expand=False)
+    table.add_column("family · rule", max_width=FAMILY_WIDTH)
+    for name in names:
+        table.add_column(Text(name), no_wrap=True)
+    for family, cells in verdict_rows(result, names):
+        table.add_row(family, *cells, end_section=True)
+    return table
+
+
+def verdict_rows(result: RunResult, names: Sequence[str]) -> list[tuple[Text, list[Text]]]:
     deciding = result.verdicts()
     alpha = result.request.alpha
-    table = Table(title="Verdicts", title_justify="left", expand=False)
-    table.add_column("family · rule", max_width=22)
-    for name in retrievers:
-        table.add_column(Text(name))
+    rows = []
     for family in result.families():
-        row: list[Text | str] = []
         rule_cell = next((c for (_, f), c in deciding.items() if f is family), None)
         rule = short_rule(rule_cell, result) if rule_cell else ""
-        row.append(
-            Text.assemble(str(family), "\n", (str(family.expectation_kind), "dim"), f"\n{rule}")
-        )
-        for name in retrievers:
+        label = Text.assemble(str(family), "\n", (str(family.expectation_kind), "dim"), f"\n{rule}")
+        cells = []
+        for name in names:
             cell = deciding.get((name, family))
             if cell is None or cell.verdict is None:
-                row.append("–")
+                cells.append(Text("–"))
                 continue
-            row.append(
+            cells.append(
                 Text.assemble(
                     (str(cell.verdict).upper(), VERDICT_STYLE[cell.verdict]),
                     f"\n{cell.metric} {fmt.number(cell.delta, cell.metric, True)}",
@@ -104,8 +115,47 @@ def verdict_table(result: RunResult) -> Table:
                     ("\n" + fmt.decided(cell, alpha, short=True), "dim"),
                 )
             )
-        table.add_row(*row, end_section=True)
-    return table
+        rows.append((label, cells))
+    return rows
+
+
+class VerdictTables:
+    """The verdict grid, in as many tables as the width needs: a retriever's column is never
+    cut, so its CI and p-value stay whole (four retrievers at 80 columns make two tables)."""
+
+    def __init__(self, result: RunResult) -> None:
+        self.result = result
+
+    def __rich_console__(
+        self, console: Console, options: ConsoleOptions
+    ) -> Iterable[RenderableType]:
+        for i, names in enumerate(self.chunks(options.max_width)):
+            yield verdict_table(self.result, names, "Verdicts" + (" (continued)" if i else ""))
+
+    def chunks(self, width: int) -> list[list[str]]:
+        names = self.result.retriever_names()
+        needed = dict(zip(names, self.widths(names), strict=True))
+        chunks: list[list[str]] = [[]]
+        used = FAMILY_WIDTH + 4  # the column, its padding and the two outer borders
+        for name in names:
+            if chunks[-1] and used + needed[name] > width:
+                chunks.append([])
+                used = FAMILY_WIDTH + 4
+            chunks[-1].append(name)
+            used += needed[name]
+        return chunks
+
+    def widths(self, names: Sequence[str]) -> list[int]:
+        """Each retriever column's width: its longest line, its padding and a border."""
+        rows = verdict_rows(self.result, names)
+        return [
+            3
+            + max(
+                [len(name)]
+                + [len(line) for _, cells in rows for line in cells[i].plain.split("\n")]
+            )
+            for i, name in enumerate(names)
+        ]
 
 
 def detail_table(cells: Iterable[Cell], alpha: float = 0.05) -> Group:
@@ -337,7 +387,7 @@ def render(
         header(result),
         benchmark_text(result),
         effectiveness(result),
-        verdict_table(result),
+        VerdictTables(result),
         open_questions(result),
         no_variants(result),
         detail_table(result.cells, result.request.alpha),

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
+from types import ModuleType
 
 from instructprobe.core.checkpoints import Checkpoint, is_gguf
 from instructprobe.core.errors import RetrieverError
@@ -157,13 +158,31 @@ def _from_factory(target: str) -> Retriever:
     spec is trusted like a command (docs/security.md)."""
     module_name, _, attribute = target.partition(":")
     try:
-        factory = getattr(import_module(module_name), attribute)
+        factory = getattr(_import_here_too(module_name), attribute)
     except (ImportError, AttributeError) as error:
         raise RetrieverError(f"cannot load retriever factory {target!r}: {error}") from None
     retriever = load_model("a retriever", f"factory {target}", factory)
     if not isinstance(retriever, Retriever):
         raise RetrieverError(f"{target!r} returned {type(retriever).__name__}, not a Retriever")
     return retriever
+
+
+def _import_here_too(module_name: str) -> ModuleType:
+    """``module_name`` from ``sys.path``, else from the current folder (the ``probe`` command,
+    unlike ``python script.py``, does not put it on the path). The current folder comes last,
+    so it never shadows an installed module."""
+    import sys
+
+    try:
+        return import_module(module_name)
+    except ModuleNotFoundError as error:
+        top = module_name.partition(".")[0]
+        here = Path.cwd()
+        found = (here / f"{top}.py").is_file() or (here / top).is_dir()
+        if error.name != top or not found or str(here) in sys.path:
+            raise
+        sys.path.append(str(here))
+        return import_module(module_name)
 
 
 def _entry_point_target(name: str) -> str | None:

@@ -33,22 +33,25 @@ __all__ = [
 ]
 
 
-def inspect_suite(spec: str) -> Loaded:
+def inspect_suite(spec: str, instruction: str | None = None) -> Loaded:
     """Read and check ``spec``: the suite (``None`` if it has errors), counts and every problem.
+    ``instruction`` is given to every query that carries none (plain BEIR and MTEB sets).
 
     Raises SuiteError only when ``spec`` names nothing readable (an unknown name, a missing
     path, a hub data set that is not cached while offline)."""
     from instructprobe.suites.registry import inspect
 
-    return inspect(spec)
+    return inspect(spec, instruction)
 
 
-def load_suite(spec: str, echo: Callable[[str], None] | None = None) -> Suite:
+def load_suite(
+    spec: str, echo: Callable[[str], None] | None = None, instruction: str | None = None
+) -> Suite:
     """A suite by name (``KNOWN``), ``FORMAT:PATH``, ``hf:OWNER/NAME`` or path.
 
     Errors raise a SuiteFormatError naming the first one (``file:line: problem``). ``echo``, when
     given, receives one line with what was loaded, its counts and the number of warnings."""
-    loaded = inspect_suite(spec)
+    loaded = inspect_suite(spec, instruction)
     if loaded.suite is None:
         raise SuiteFormatError.first_of(loaded.errors)
     if echo is not None:

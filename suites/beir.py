@@ -2,7 +2,8 @@
 
 Each query needs an instruction. It is taken from an ``instruction`` field (or
 ``metadata.instruction``), or from InstructIR's ``"instruction [SEP] query"`` text; a BEIR
-folder whose queries have none is refused with the fix (there is nothing to probe).
+folder whose queries have none is refused with the fix (there is nothing to probe), unless the
+run gives one instruction for all of them (``--instruction``).
 InstructIR as published on the hub (kaist-ai/InstructIR) is such a folder.
 """
 
@@ -45,11 +46,14 @@ def query_and_instruction(
         report.error(at, "field 'instruction' must be a string", "missing-field")
         return None
     parts = split_sep(body)
+    if parts is None and (given := report.default_instruction()) is not None:
+        return body, given
     if parts is None:
         report.error(
             at,
-            "query has no instruction (give an 'instruction' field, or the text "
-            "'instruction [SEP] query' as InstructIR does)",
+            "query has no instruction (give an 'instruction' field, the text "
+            "'instruction [SEP] query' as InstructIR does, or one for every query with "
+            "--instruction)",
             "no-instruction",
         )
         return None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from instructprobe.core.enums import ValueEnum
@@ -135,6 +136,47 @@ class Suite:
             self.sha256,
             self.benchmark,
         )
+
+    def sampled(self, size: int | None, seed: int) -> Suite:
+        """``size`` queries drawn with ``seed``, in the suite's order. Where every query has a
+        topic, each topic gets its share of the sample (largest remainders; ties to the topic
+        seen first), so a small sample still covers the suite's topics."""
+        if size is None or size >= len(self.queries):
+            return self
+        strata: dict[str, list[int]] = {}
+        for position, query in enumerate(self.queries):
+            strata.setdefault(query.topic if self._all_topics() else "", []).append(position)
+        draw = random.Random(f"instructprobe-sample:{seed}")
+        chosen = sorted(
+            position
+            for members, share in zip(strata.values(), _shares(strata, size), strict=True)
+            for position in draw.sample(members, share)
+        )
+        return replace(self, queries=tuple(self.queries[p] for p in chosen))
+
+    def _all_topics(self) -> bool:
+        return all(query.topic for query in self.queries)
+
+    def instructed(self, instruction: str | None) -> Suite:
+        """Every query without an instruction given ``instruction`` (a task-wide one)."""
+        if instruction is None:
+            return self
+        queries = tuple(
+            q if q.instruction.strip() else replace(q, instruction=instruction)
+            for q in self.queries
+        )
+        return replace(self, queries=queries)
+
+
+def _shares(strata: Mapping[str, list[int]], size: int) -> list[int]:
+    """``size`` split over the strata in proportion to their sizes (Hamilton's method)."""
+    total = sum(len(members) for members in strata.values())
+    exact = [size * len(members) / total for members in strata.values()]
+    shares = [int(value) for value in exact]
+    by_remainder = sorted(range(len(exact)), key=lambda i: (shares[i] - exact[i], i))
+    for i in by_remainder[: size - sum(shares)]:
+        shares[i] += 1
+    return shares
 
 
 def sha256_of(path: str) -> str:

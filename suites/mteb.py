@@ -124,6 +124,8 @@ def _query_rows(
         instruction: Any = instructions.get(query_id, record.get("instruction"))
         if not isinstance(instruction, str):
             parts = split_sep(body)
+            if parts is None and (given := report.default_instruction()) is not None:
+                parts = given, body
             instruction, body = parts if parts is not None else (None, body)
         rows.append((query_id, at, body, instruction))
     return rows
@@ -136,7 +138,12 @@ def _instructed(
     kept = []
     for query_id, at, body, instruction in rows:
         if instruction is None:
-            report.error(at, f"query {query_id!r} has no instruction", "no-instruction")
+            report.error(
+                at,
+                f"query {query_id!r} has no instruction (give one for every query with "
+                "--instruction)",
+                "no-instruction",
+            )
         else:
             kept.append((query_id, at, body, instruction))
     return kept

@@ -52,6 +52,14 @@ class Report:
     """Every file read, for the suite's digest."""
     pools_optional: bool = False
     """Full retrieval was asked for (``@full``): a layout without candidate pools is no error."""
+    instruction: str | None = None
+    """The run's instruction (``--instruction``) for queries that carry none, or None."""
+
+    def default_instruction(self) -> str | None:
+        """The run's instruction for a query that carries none (counted), or None."""
+        if self.instruction is not None:
+            self.count("queries given --instruction")
+        return self.instruction
 
     def error(self, at: str, message: str, kind: str = "error") -> None:
         self.problems.append(Problem(Severity.ERROR, kind, at, message))

@@ -327,11 +327,12 @@ def resolve(spec: str) -> Resolved:
     return _local(spec, Path(base), None, full)
 
 
-def inspect(spec: str) -> Loaded:
+def inspect(spec: str, instruction: str | None = None) -> Loaded:
     """Read ``spec`` and check it: the suite (``None`` if there are errors), counts, problems.
-    Raises SuiteError only for a spec that names nothing readable."""
+    ``instruction`` is given to every query that carries none (``--instruction``). Raises
+    SuiteError only for a spec that names nothing readable."""
     where = resolve(spec)
-    report = Report(pools_optional=where.full)
+    report = Report(pools_optional=where.full, instruction=instruction)
     loader, _ = FORMATS[where.format]
     suite = loader(where.path, report)
     if suite is not None and where.named and suite.name != where.name:

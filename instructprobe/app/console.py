@@ -43,7 +43,8 @@ class RichProgress:
             TimeElapsedColumn(),
             console=self._console,
             transient=True,
-            disable=not self._enabled,
+            # A dumb terminal cannot erase a finished bar: each would leave a blank line.
+            disable=not self._enabled or self._console.is_dumb_terminal,
         )
         with bar:
             task = bar.add_task(description, total=total)

@@ -22,6 +22,7 @@ Fixtures:
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,9 +63,32 @@ def pytest_configure(config: pytest.Config) -> None:
 
     config.stash[_CACHE] = RunCache()
     config.stash[_LOADED] = []
+    for option in ("--probe-results", "--probe-save"):
+        _refuse_a_rootdir_taken_from(config, option)
     save = config.getoption("--probe-save", default=None)
     if save and (problem := writable_problem(save)) is not None:  # before the run, not after
         raise pytest.UsageError(f"--probe-save: {problem}")
+
+
+def _refuse_a_rootdir_taken_from(config: pytest.Config, option: str) -> None:
+    """pytest chooses its rootdir and ini file before it loads plugins, so in ``OPTION FILE``
+    (two words) it takes an existing FILE for a test path, and FILE's folder takes part in the
+    choice: the project's ini options and conftest files can be passed over. ``OPTION=FILE``
+    is one word. Where FILE lies outside the folder pytest runs in, or its folder became the
+    rootdir, the session stops here, in one line."""
+    args = [str(a) for a in config.invocation_params.args]
+    here = config.invocation_params.dir.resolve()
+    for flag, value in pairwise(args):
+        if flag != option or not (here / value).is_file():
+            continue
+        folder = (here / value).resolve().parent
+        moved = config.rootpath.resolve() == folder != here
+        if moved or not folder.is_relative_to(here):
+            raise pytest.UsageError(
+                f"instructprobe: pytest takes FILE of '{option} FILE' ({folder}) for a test "
+                f"path when it chooses its rootdir (now {config.rootpath}), before it reads "
+                f"the plugin's options; write {option}=FILE"
+            )
 
 
 @pytest.fixture(scope="session")

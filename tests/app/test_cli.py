@@ -88,6 +88,14 @@ def test_every_command_documents_itself(command, capsys):
     assert "usage: probe " + command in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_help_shows_a_percent_sign_once(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = capsys.readouterr().out
+    assert "95% CI" in " ".join(text.split()) and "%%" not in text
+
+
 def test_run_option_help_is_complete(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--help"])

@@ -168,7 +168,7 @@ CONFIG_ERRORS = [
     ),
     (
         "[run]\nretriever=['bm25']\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'",
-        "[run]: unknown setting 'retriever' (known: 'retrievers', 'suite', 'families',",
+        "[run]: unknown setting 'retriever' (known: 'retrievers', 'suite', 'instruction',",
     ),
     (
         "[run]\nlimit=0\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'",

@@ -249,6 +249,7 @@ def test_unwritable_outputs_are_refused_before_any_work(probe, tmp_path, results
     commands = [
         ("run", "-r", "bm25", "--out", locked / "r.json"),
         ("run", "-r", "bm25", "--out", "/proc/r.json"),
+        ("run", "-r", "bm25", "--runs-dir", locked / "runs"),
         ("report", results_file, "--out", locked / "r.html"),
         ("compare", results_file, results_file, "--out", locked / "c.md"),
         ("gate", gates, "--junit", locked / "junit.xml"),

@@ -47,7 +47,7 @@ def gated(results_file, tmp_path_factory):
     (project / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     (project / "test_release.py").write_text(GATES, encoding="utf-8")
     junit = project / "junit.xml"
-    done = pytest_in(project, "--probe-results", str(results_file), f"--junitxml={junit}")
+    done = pytest_in(project, f"--probe-results={results_file}", f"--junitxml={junit}")
     return done, ET.parse(junit).getroot()
 
 
@@ -124,6 +124,19 @@ def test_an_unwritable_probe_save_is_a_usage_error_before_the_run(tmp_path):
     done = pytest_in(tmp_path, "--probe-save=/proc/run.json")
     assert done.returncode == 4, done.stdout + done.stderr  # pytest's usage error
     assert "--probe-save: cannot write in /proc" in done.stderr
+
+
+def test_a_results_file_in_two_words_that_would_move_the_rootdir_is_refused(results_file, tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\nprobe_limit = 4\n", encoding="utf-8")
+    (tmp_path / "test_x.py").write_text("def test_x(probe_result):\n    pass\n", encoding="utf-8")
+    done = pytest_in(tmp_path, "--probe-results", str(results_file))
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "write --probe-results=FILE" in done.stderr and "Traceback" not in done.stderr
+    nearby = tmp_path / "results.json"  # in the project's own folder pytest's choice stands
+    nearby.write_text(results_file.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    done = pytest_in(tmp_path, "--probe-results", "results.json")
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_a_bad_ini_option_is_a_usage_error(tmp_path):

@@ -81,6 +81,8 @@ def test_text_and_typed_values_give_the_same_request():
         ({"seed": 1.5}, "seed: must be an integer ≥ 0, got 1.5"),
         ({"seed": True}, "seed: must be an integer ≥ 0, got True"),
         ({"limit": 0}, "limit: must be an integer ≥ 1, got 0"),
+        ({"sample": "some"}, "sample: must be an integer ≥ 1, got 'some'"),
+        ({"limit": 5, "sample": 5}, "sample: give limit or sample, not both"),
         ({"cutoff": 0}, "cutoff: must be an integer ≥ 1, got 0"),
         ({"depth": 5}, "depth: must be at least the cutoff (10), got 5"),
         ({"alpha": 1}, "alpha: must be a number between 0 and 1 (exclusive), got 1"),
@@ -133,6 +135,7 @@ def test_equality_leaves_out_the_settings_that_change_no_number(tmp_path):
         "cache_dir",
         "device",
         "batch_size",
+        "runs_dir",
     }
     other = RunRequest(limit=6, seed=1)
     assert plain != other
@@ -160,3 +163,20 @@ def test_every_setting_is_a_field_and_every_field_a_setting():
     from dataclasses import fields
 
     assert [s.name for s in SETTINGS] == [f.name for f in fields(RunRequest)]
+
+
+def test_settings_added_later_are_written_only_when_given():
+    assert not {"instruction", "sample", "runs_dir"} & set(RunRequest().to_dict())
+    given = RunRequest(instruction="Find recent work.", sample=5, runs_dir="runs")
+    data = given.to_dict()
+    assert (data["instruction"], data["sample"], data["runs_dir"]) == (
+        "Find recent work.",
+        5,
+        "runs",
+    )
+    assert RunRequest.from_dict(data) == given
+
+
+def test_an_integer_beyond_any_float_is_a_bad_value_not_a_crash():
+    with pytest.raises(RequestError, match="alpha: must be a number between 0 and 1"):
+        RunRequest.create({"alpha": 10**400})

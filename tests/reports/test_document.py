@@ -78,6 +78,14 @@ def test_markdown_embeds_the_plots_as_png(markdown):
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.parametrize("form", ["md", "html"])
+def test_images_can_be_left_out(small_result, markdown, html, form):
+    text = report(small_result, form, images=False)
+    assert "data:image" not in text and "<svg" not in text and "## Plots" not in text
+    assert "Verdicts" in text
+    assert len(text.encode()) < len((markdown if form == "md" else html).encode()) / 2
+
+
 def test_markdown_tables_keep_their_columns(small_result, markdown):
     rows = [line for line in markdown.splitlines() if line.startswith("| ")]
     header = next(r for r in rows if r.startswith("| family | retriever | metric"))

@@ -88,3 +88,38 @@ def test_no_plot_without_data(bm25_only):
     empty = dataclasses.replace(bm25_only, dose_response=(), outcomes=())
     assert dose_response(empty) is None
     assert rank_move_scatter(empty) is None
+
+
+def within(result, deepest):
+    """The run as if every tracked document had stayed within the top ``deepest`` ranks."""
+    import dataclasses
+
+    def clipped(ranks):
+        return {doc: (min(a, deepest), min(b, deepest)) for doc, (a, b) in ranks.items()}
+
+    outcomes = tuple(dataclasses.replace(o, ranks=clipped(o.ranks)) for o in result.outcomes)
+    return dataclasses.replace(result, outcomes=outcomes)
+
+
+@pytest.mark.parametrize("deepest", [None, 6, 40])
+def test_rank_move_axis_labels_do_not_overlap(small_result, deepest):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    result = small_result if deepest is None else within(small_result, deepest)
+    figure = rank_move_scatter(result).figure
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    for ax in (a for a in figure.axes if a.get_visible()):
+        for axis, (low, high) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            shown = [
+                tick.label1
+                for tick in axis.get_major_ticks() + axis.get_minor_ticks()
+                if tick.label1.get_visible()
+                and tick.label1.get_text()
+                and low <= tick.get_loc() <= high
+            ]
+            assert len(shown) >= 2, ax.get_title()
+            boxes = [label.get_window_extent(renderer) for label in shown]
+            texts = [label.get_text() for label in shown]
+            for i, first in enumerate(boxes):
+                assert not any(first.overlaps(other) for other in boxes[i + 1 :]), texts

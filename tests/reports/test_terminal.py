@@ -51,6 +51,29 @@ def test_report_fits_80_columns(small_result):
     assert not any("…" in line for line in lines), "no column is cut"
 
 
+def four_retrievers(result):
+    """The run as if it had probed four retrievers: each twice, the copies renamed."""
+    import dataclasses
+
+    copies = tuple(dataclasses.replace(c, retriever=f"{c.retriever}-ft") for c in result.cells)
+    named = tuple({**r, "name": f"{r['name']}-ft"} for r in result.retrievers)
+    return dataclasses.replace(
+        result, cells=result.cells + copies, retrievers=result.retrievers + named
+    )
+
+
+def test_four_retrievers_at_80_columns_keep_every_ci_whole(small_result):
+    four = four_retrievers(small_result)
+    text = render_text(four, 80)
+    lines = text.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    assert not any("…" in line for line in lines)
+    for cell in four.verdicts().values():
+        assert fmt.ci(cell) in text and fmt.decided(cell, short=True) in text
+    assert "Verdicts (continued)" in text
+    assert "Verdicts (continued)" not in render_text(four, 160)
+
+
 def test_no_colour_codes_without_a_terminal(small_result):
     console = Console(record=True, width=80, force_terminal=False, no_color=True)
     print_report(small_result, console)

@@ -153,3 +153,20 @@ def test_local_folders_get_their_family_from_their_files(
     assert isinstance(resolve(str(causal_dir)), YesNoRetriever)
     assert detect_family(minilm.model_path) == "sentence-transformers"
     assert detect_family(str(instructor_dir), "hkunlp/instructor-base") == "instructor"
+
+
+def test_a_module_factory_is_found_in_the_current_folder(tmp_path, monkeypatch):
+    import sys
+
+    (tmp_path / "my_local_retriever.py").write_text(
+        "from instructprobe.retrievers.bm25 import BM25\n\n"
+        "def make():\n    return BM25(name='local')\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    try:
+        assert resolve("my_local_retriever:make").name == "local"
+    finally:
+        sys.modules.pop("my_local_retriever", None)
+    with pytest.raises(RetrieverError, match="cannot load"):
+        resolve("my_local_missing:make")

@@ -227,6 +227,21 @@ class TestBEIR:
         assert loaded.suite is None
         assert str(loaded.errors[0]).startswith(f"{folder / 'queries.jsonl'}:1: ")
         assert "[SEP]" in loaded.errors[0].message
+        assert "--instruction" in loaded.errors[0].message
+
+    def test_a_runs_instruction_goes_to_the_queries_that_carry_none(self, fixture_copy):
+        folder = fixture_copy("beir")
+        with (folder / "queries.jsonl").open("a") as queries:
+            queries.write('{"_id": "q3", "text": "descale a coffee machine"}\n')
+        with (folder / "qrels" / "test.tsv").open("a") as qrels:
+            qrels.write("q3\td1\t1\n")
+        given = "Find instructions a beginner can follow."
+        loaded = inspect_suite(f"beir:{folder}", given)
+        assert loaded.suite is not None and not loaded.errors
+        queries = by_id(loaded.suite)
+        assert queries["q3"].instruction == given and queries["q3"].text.startswith("descale a")
+        assert queries["q1"].instruction.startswith("I have a kettle")  # its own is kept
+        assert dict(loaded.counts)["queries given --instruction"] == 1
 
 
 class TestInstructIRLite:
@@ -326,3 +341,14 @@ class TestSharedInstructIR:
         monkeypatch.delenv("INSTRUCTPROBE_INSTRUCTIR_DIR", raising=False)
         loaded = inspect_suite("instructir-lite")
         assert Path(loaded.source).resolve() == shared_instructir
+
+
+def test_a_plain_mteb_set_takes_the_runs_instruction(fixture_copy):
+    import shutil
+
+    folder = fixture_copy("instructir-mteb")
+    shutil.rmtree(folder / "instruction")
+    assert inspect_suite(f"mteb:{folder}").errors[0].kind == "no-instruction"
+    loaded = inspect_suite(f"mteb:{folder}", "Answer as briefly as you can.")
+    assert loaded.suite is not None and not loaded.errors
+    assert {q.instruction for q in loaded.suite.queries} == {"Answer as briefly as you can."}

@@ -23,7 +23,7 @@ def add(commands: Commands) -> None:
         description=(
             "Compare two results files of the same suite. For each cell both runs have, the "
             "candidate's change (candidate Δ − base Δ) is paired over the queries both runs "
-            "measured, with a BCa bootstrap 95%% CI and a Wilcoxon p-value adjusted over all "
+            "measured, with a BCa bootstrap 95% CI and a Wilcoxon p-value adjusted over all "
             "compared cells (the candidate's correction unless --correction). Retrievers are "
             "paired by name, or the only one of each, or by --pair. Runs of different suites "
             "(sha256) or with no shared query are refused."

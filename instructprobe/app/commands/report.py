@@ -40,6 +40,12 @@ def add(commands: Commands) -> None:
         help="worst examples per family and retriever (default: 1 in term, 3 in md/html)",
     )
     report.add_argument(
+        "--no-images",
+        dest="images",
+        action="store_false",
+        help="md and html: leave the plots out (a Markdown report then holds only text)",
+    )
+    report.add_argument(
         "--width", type=types.positive_int, default=None, help="terminal width (default: auto)"
     )
     report.set_defaults(handler=handle)
@@ -61,7 +67,7 @@ def handle(args: argparse.Namespace) -> int:
         examples = EXAMPLES_PER_CELL if args.examples is None else args.examples
         print_report(result, console, examples)
         return 0
-    text = report(result, form, args.examples, args.width or 80)
+    text = report(result, form, args.examples, args.width or 80, args.images)
     if args.out:
         save_output(args.out, text, f"{form} report")
         print(

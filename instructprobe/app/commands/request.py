@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from instructprobe.app.commands.args import output_folder
 from instructprobe.probes.request import BY_NAME, SETTINGS, RunRequest, Setting, cli_label
 
 DEFAULTS = RunRequest.__dataclass_fields__
@@ -55,9 +56,12 @@ def _checked(setting: Setting) -> Any:
 
     def convert(text: str) -> Any:
         try:
-            return setting.convert(text)
+            value = setting.convert(text)
         except (ValueError, TypeError) as error:
             raise argparse.ArgumentTypeError(str(error)) from None
+        if setting.folder and value is not None:
+            output_folder(value)  # as --out is: an unwritable folder stops the command at once
+        return value
 
     convert.__name__ = setting.name
     return convert

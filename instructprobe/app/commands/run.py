@@ -17,8 +17,8 @@ def add(commands: Commands) -> None:
         description=(
             "Rank the suite's queries under the original instruction and under each "
             "perturbation family, then report per family and retriever the paired change "
-            "(nDCG@k, p-MRR for negations, top-k rank shift) with a bootstrap 95%% CI, a "
-            "Wilcoxon p-value and a verdict: holds / breaks / inconclusive."
+            "(nDCG@k, p-MRR for negations, top-k rank shift) with a 95% CI, a "
+            "Wilcoxon p-value and a verdict from bounded-mean tests: holds / breaks / inconclusive."
         ),
     )
     add_request_arguments(run)
@@ -43,6 +43,8 @@ def handle(args: argparse.Namespace) -> int:
     print_report(result)
     if args.out:
         print(f"results written to {args.out}", file=sys.stderr)
+    if request.runs_dir:
+        print(f"run files written to {request.runs_dir} (manifest.json)", file=sys.stderr)
     return 0
 
 

@@ -25,6 +25,11 @@ def add(commands: Commands) -> None:
         ),
     )
     validate.add_argument("suite", metavar="NAME|FORMAT:PATH|PATH", help="the suite to check")
+    validate.add_argument(
+        "--instruction",
+        metavar="TEXT",
+        help="the instruction of every query that carries none, as 'probe run --instruction'",
+    )
     validate.add_argument("--strict", action="store_true", help="warnings count as errors (exit 1)")
     validate.add_argument(
         "--all", action="store_true", help=f"list every problem (default: {SHOWN_PER_KIND} a kind)"
@@ -37,7 +42,7 @@ def handle(args: argparse.Namespace) -> int:
     from instructprobe.suites import inspect_suite
     from instructprobe.suites.problems import describe_suite, grouped
 
-    loaded = inspect_suite(args.suite)
+    loaded = inspect_suite(args.suite, args.instruction)
     print(printable(f"{loaded.name} ({loaded.format}): {loaded.source}"))  # names from the file
     print("read: " + "; ".join(f"{n} {label}" for label, n in loaded.counts))
     if loaded.suite is not None:

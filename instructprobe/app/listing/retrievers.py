@@ -46,4 +46,40 @@ def show() -> None:
             inputs += f"\n{document}"
         cells = (p.name, p.model_id or "–", p.size, availability(p.name), inputs)
         table.add_row(*(Text(cell) for cell in cells))  # Text: the formats hold [brackets]
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    show_installed(console)
+
+
+def installed() -> list[tuple[str, str, str]]:
+    """(name, module:factory, distribution) of each retriever an installed package registers
+    under the ``instructprobe.retrievers`` entry-point group, by name."""
+    from importlib.metadata import entry_points
+
+    from instructprobe.retrievers.registry import ENTRY_POINT_GROUP
+
+    found: dict[str, tuple[str, str, str]] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(ep.name, (ep.name, ep.value, ep.dist.name if ep.dist else "?"))
+    return sorted(found.values())
+
+
+def show_installed(console: Console) -> None:
+    from rich.text import Text
+
+    from instructprobe.core.untrusted import printable
+    from instructprobe.retrievers.registry import ENTRY_POINT_GROUP
+
+    found = installed()
+    if not found:
+        console.print(Text(f"No installed retrievers (entry-point group {ENTRY_POINT_GROUP})."))
+        return
+    table = Table(
+        expand=True, title=f"Installed retrievers (entry-point group {ENTRY_POINT_GROUP})"
+    )
+    table.add_column("name", overflow="fold")
+    table.add_column("factory", overflow="fold")
+    table.add_column("package", overflow="fold")
+    for row in found:  # package metadata is outside text
+        table.add_row(*(Text(printable(cell)) for cell in row))
+    console.print(table)
