@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from instructprobe.core.enums import ValueEnum
 from instructprobe.core.errors import RequestError
-from instructprobe.perturb.model import Family
+from instructprobe.perturb.model import Family, Order
 
 if TYPE_CHECKING:
     from instructprobe.suites.model import Suite
@@ -325,6 +325,21 @@ def _per_retriever(check: Callable[[str], object]) -> Callable[[Any], tuple[tupl
     return convert
 
 
+def _order(value: Any) -> Order | None:
+    """``auto`` (the suite's published order), ``instruction-first`` or ``query-first``."""
+    if value is None or isinstance(value, Order):
+        return value
+    text = str(value).strip().lower().replace("-", "_")
+    if text == "auto":
+        return None
+    try:
+        return Order(text)
+    except ValueError:
+        raise ValueError(
+            f"must be auto, instruction-first or query-first, got {_shown(value)}"
+        ) from None
+
+
 def _template(pattern: str) -> object:
     from instructprobe.retrievers.base import Template
 
@@ -390,6 +405,14 @@ SETTINGS: tuple[Setting, ...] = (
         ("--document-prompt",),
         "[NAME=]TEXT",
         repeatable=True,
+    ),
+    Setting(
+        "order",
+        "which comes first in the original requests: auto (the suite's published evaluation: "
+        "query first for FollowIR and MTEB folders, instruction first for InstructIR and the "
+        "rest), instruction-first or query-first; the reorder family asks the other",
+        _order,
+        metavar="auto|instruction-first|query-first",
     ),
     Setting("seed", "seed for perturbations and the bootstrap", _integer(0), metavar="N"),
     Setting(
@@ -458,6 +481,7 @@ class RunRequest:
     operators: tuple[str, ...] = ()
     templates: tuple[tuple[str, str], ...] = ()
     document_prompts: tuple[tuple[str, str], ...] = ()
+    order: Order | None = None
     seed: int = 0
     limit: int | None = None
     cutoff: int = 10

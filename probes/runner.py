@@ -76,7 +76,7 @@ class Runner:
         run has already loaded."""
         r = self.request
         if self.cache_dir is None:
-            return plan(self.suite, r.families, r.seed, operators=r.operators)
+            return plan(self.suite, r.families, r.seed, operators=r.operators, order=r.order)
         from instructprobe.probes.meaning import cached_meaning_filter
         from instructprobe.probes.plancache import PlanCache, cached_plan
 
@@ -86,7 +86,7 @@ class Runner:
             else None  # only paraphrases are filtered: no MiniLM for a run without them
         )
         cache = PlanCache(Path(self.cache_dir))
-        return cached_plan(cache, self.suite, r.families, r.seed, meaning, r.operators)
+        return cached_plan(cache, self.suite, r.families, r.seed, meaning, r.operators, r.order)
 
     def run(self) -> RunResult:
         planned = self.plan()

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from instructprobe.suites.model import Document, InstructionChange, Query, Suite
+from instructprobe.suites.model import INSTRUCTION_FIRST, Document, InstructionChange, Query, Suite
 from instructprobe.suites.problems import Report
 from instructprobe.suites.tables import Qrels, Row, identifier, text
 
@@ -194,6 +194,7 @@ def assemble(
     qrels_at: str,
     changed_qrels: Qrels | None = None,
     narrows: bool = False,
+    order: str = INSTRUCTION_FIRST,
 ) -> Suite | None:
     """The suite, checked; ``None`` if there are errors (all of them are in ``report``).
 
@@ -266,4 +267,5 @@ def assemble(
         description=description,
         source=str(source),
         sha256=report.digest(),
+        order=order,
     )

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from instructprobe.suites.build import Draft, assemble, documents_from
-from instructprobe.suites.model import Suite
+from instructprobe.suites.model import QUERY_FIRST, Suite
 from instructprobe.suites.problems import Report
 from instructprobe.suites.tables import (
     Qrels,
@@ -121,4 +121,5 @@ def load_followir(folder: Path, report: Report, *, name: str | None = None) -> S
         qrels_at=str(og),
         changed_qrels=qrels_file(changed, report, "qrels_changed rows"),
         narrows=True,
+        order=QUERY_FIRST,  # FollowIR's evaluation (MTEB) reads q + " " + i
     )

@@ -58,6 +58,10 @@ class Query:
         return {form: change for form, change in forms.items() if change is not None}
 
 
+INSTRUCTION_FIRST = "instruction_first"
+QUERY_FIRST = "query_first"
+
+
 @dataclass(frozen=True)
 class Suite:
     name: str
@@ -66,6 +70,11 @@ class Suite:
     description: str = ""
     source: str = ""
     sha256: str = field(default="", compare=False)
+    order: str = INSTRUCTION_FIRST
+    """Where the published evaluation of this benchmark puts the instruction: before the query
+    (InstructIR's data, ``instruction [SEP] query``) or after it (MTEB and FollowIR,
+    ``q + " " + i``). A run asks its original requests in this order unless told otherwise
+    (``--order``); the reorder family asks the other."""
 
     def document(self, doc_id: str) -> Document:
         return self._by_id[doc_id]
@@ -89,6 +98,7 @@ class Suite:
             self.description,
             self.source,
             self.sha256,
+            self.order,
         )
 
 

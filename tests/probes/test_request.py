@@ -219,3 +219,14 @@ def test_objects_are_named_by_themselves_or_by_a_mapping_and_never_merge(bm25):
         RunRequest(retrievers=[encode, encode])
     with pytest.raises(RequestError, match=r"cannot use 3 \(a builtins.int\) as a retriever"):
         RunRequest(retrievers={"three": 3})
+
+
+def test_the_order_of_the_originals_is_auto_or_named():
+    from instructprobe.perturb import Order
+
+    assert RunRequest().order is None and RunRequest(order="auto").order is None
+    assert RunRequest(order="query-first").order is Order.QUERY_FIRST
+    assert RunRequest(order="instruction_first").order is Order.INSTRUCTION_FIRST
+    assert RunRequest(order="query-first").to_dict()["order"] == "query_first"
+    with pytest.raises(RequestError, match="order: must be auto, instruction-first or query-first"):
+        RunRequest(order="sideways")
