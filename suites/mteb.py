@@ -22,7 +22,7 @@ from typing import Any
 from instructprobe.suites.beir import instance_topic, split_sep
 from instructprobe.suites.build import Draft, assemble, documents_from
 from instructprobe.suites.followir import pools
-from instructprobe.suites.model import QUERY_FIRST, Suite
+from instructprobe.suites.model import INSTRUCTION_FIRST, QUERY_FIRST, Suite
 from instructprobe.suites.problems import Report
 from instructprobe.suites.tables import Qrels, Row, identifier, row_qrels, table_rows, text
 
@@ -234,5 +234,7 @@ def load_mteb(folder: Path, report: Report, *, name: str | None = None) -> Suite
         qrels_at=str(qrels_files[0]),
         changed_qrels=changed,
         narrows=paired,
-        order=QUERY_FIRST,  # MTEB's instruction retrieval reads q + " " + i
+        # FollowIR's published numbers come from MTEB, which reads q + " " + i; InstructIR's
+        # from its own code, which reads the instruction first (MTEB's task card says so too)
+        order=QUERY_FIRST if paired else INSTRUCTION_FIRST,
     )

@@ -83,3 +83,4 @@ def test_followir_and_mteb_folders_are_asked_query_first_as_their_evaluation_doe
     assert load_suite(f"followir:{fixtures / 'followir'}").order == "query_first"
     assert load_suite(f"mteb:{fixtures / 'followir-mteb'}").order == "query_first"
     assert load_suite(f"instructir:{fixtures / 'instructir'}").order == "instruction_first"
+    assert load_suite(f"mteb:{fixtures / 'instructir-mteb'}").order == "instruction_first"
