@@ -557,12 +557,20 @@ class RunRequest:
         return f"{names} on {self.suite_name}{limit} (seed {self.seed})"
 
     def to_dict(self) -> dict[str, Any]:
-        """The request as JSON values (a suite given as an object is recorded by its name)."""
-        return {name: _json(value) for name, value in self.settings().items()}
+        """The request as JSON values (a suite given as an object is recorded by its name; a
+        per-retriever setting as an object of names to values)."""
+        return {
+            name: dict(value) if name in PER_RETRIEVER else _json(value)
+            for name, value in self.settings().items()
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunRequest:
         return cls.create(data, "request: ")
+
+
+PER_RETRIEVER = ("templates", "document_prompts")
+"""Settings recorded as a JSON object of retriever names to values (``*``: every one)."""
 
 
 def _json(value: Any) -> Any:
