@@ -65,10 +65,12 @@ def object_kind(obj: object) -> str | None:
         return "sentence-transformers"
     if is_cross_encoder(obj):
         return "cross-encoder"
-    if isinstance(obj, type):
-        return None  # a class, not an instance: its encode would need self
+    if isinstance(obj, type | str | bytes):
+        return None  # a class's encode would need self; text is a spec, not an encoder
     encode = getattr(obj, "encode", None)
     if callable(encode):
+        if "task_metadata" in _parameters(encode):
+            return None  # MTEB 2's encode(DataLoader, *, task_metadata, ...): see unusable
         return "mteb-encoder" if _mteb_style(encode) else "encoder"
     if callable(obj):
         return "encode-function"
@@ -77,6 +79,13 @@ def object_kind(obj: object) -> str | None:
 
 def unusable(obj: object) -> str:
     """The one-line reason ``obj`` cannot be a retriever."""
+    encode = getattr(obj, "encode", None)
+    if callable(encode) and "task_metadata" in _parameters(encode):
+        return (
+            f"{type(obj).__name__}.encode follows MTEB 2's protocol (a DataLoader and the task's "
+            "metadata), which instructprobe does not call: pass the model it wraps (often its "
+            ".model, a SentenceTransformer) or a function texts -> vectors"
+        )
     shown = repr(obj)
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
     what = "a class" if isinstance(obj, type) else f"a {type(obj).__module__}.{type(obj).__name__}"
@@ -353,11 +362,15 @@ def _prompt_type(role: str) -> Any:
     return wanted[0]
 
 
-def _mteb_style(encode: Callable[..., Any]) -> bool:
+def _parameters(function: Callable[..., Any]) -> tuple[str, ...]:
     try:
-        accepted = inspect.signature(encode).parameters
+        return tuple(inspect.signature(function).parameters)
     except (TypeError, ValueError):
-        return False
+        return ()
+
+
+def _mteb_style(encode: Callable[..., Any]) -> bool:
+    accepted = _parameters(encode)
     return "prompt_type" in accepted or "task_name" in accepted
 
 

@@ -119,6 +119,15 @@ def test_what_fits_nothing_is_named_in_the_error(given):
         adapt(given)
 
 
+def test_mteb_2s_dataloader_protocol_is_refused_with_what_to_pass_instead():
+    class Mteb2:
+        def encode(self, inputs, *, task_metadata, hf_split, hf_subset, prompt_type=None):
+            raise AssertionError("never called")
+
+    with pytest.raises(RetrieverError, match=r"follows MTEB 2's protocol .* pass the model"):
+        adapt(Mteb2())
+
+
 def test_a_retriever_object_is_used_as_it_is(bm25):
     assert adapt(bm25) is bm25
 
