@@ -52,7 +52,7 @@ def curated_variants(case: Case, operator: Operator) -> tuple[Variant, ...]:
             family=operator.family,
             operator=operator.name,
             form=change.form,
-            request=Request(case.query, change.instruction),
+            request=Request(case.query, change.instruction, case.order),
             expectation=change.expectation,
             edits=(Edit(0, case.instruction, change.instruction),),
         )

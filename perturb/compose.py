@@ -22,7 +22,6 @@ from instructprobe.perturb.model import (
     Expectation,
     ExpectationKind,
     Family,
-    Order,
     Request,
     Variant,
 )
@@ -73,6 +72,7 @@ class _Composed(Operator):
                         variant.request.instruction,
                         relevant,
                         current.curated,
+                        current.order,
                     )
                     following.append((next_case, [*history, variant]))
             chains = following
@@ -80,11 +80,8 @@ class _Composed(Operator):
                 return ()
         result = []
         for final, history in chains:
-            order = (
-                Order.QUERY_FIRST
-                if any(v.request.order is Order.QUERY_FIRST for v in history)
-                else Order.INSTRUCTION_FIRST
-            )
+            swapped = any(v.request.order is not case.order for v in history)
+            order = case.order.other if swapped else case.order
             result.append(
                 Variant(
                     case_id=case.id,

@@ -15,6 +15,11 @@ class Order(ValueEnum):
     INSTRUCTION_FIRST = "instruction_first"
     QUERY_FIRST = "query_first"
 
+    @property
+    def other(self) -> Order:
+        """The other order (what the reorder family asks)."""
+        return Order.QUERY_FIRST if self is Order.INSTRUCTION_FIRST else Order.INSTRUCTION_FIRST
+
 
 @dataclass(frozen=True)
 class Request:
@@ -158,10 +163,13 @@ class Case:
     instruction: str
     relevant: tuple[RelevantDocument, ...] = ()
     curated: tuple[CuratedChange, ...] = ()
+    order: Order = Order.INSTRUCTION_FIRST
+    """The order of the original request (the suite's, or the run's ``--order``); every
+    operator keeps it, except the reorder family's template swap, which asks the other."""
 
     @property
     def request(self) -> Request:
-        return Request(self.query, self.instruction)
+        return Request(self.query, self.instruction, self.order)
 
 
 @dataclass(frozen=True)

@@ -340,7 +340,7 @@ class ExclusionClause(Operator):
                 family=self.family,
                 operator=self.name,
                 form="exclusion-clause",
-                request=Request(case.query, base + clause),
+                request=Request(case.query, base + clause, case.order),
                 expectation=Expectation.directional(down=down),
                 edits=(Edit(len(base), case.instruction[len(base) :], clause),),
                 params=(("term", term),),

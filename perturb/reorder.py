@@ -6,7 +6,7 @@ import random
 import re
 
 from instructprobe.perturb.base import CorpusStats, Operator
-from instructprobe.perturb.model import Case, Edit, Expectation, Family, Order, Request, Variant
+from instructprobe.perturb.model import Case, Edit, Expectation, Family, Request, Variant
 from instructprobe.perturb.text import iter_sentence_spans
 
 DEPENDENT_OPENERS = re.compile(
@@ -37,16 +37,16 @@ def sentence_blocks(text: str) -> list[tuple[int, int]]:
 class TemplateSwap(Operator):
     name = "template-swap"
     family = Family.REORDER
-    summary = "put the query before the instruction in the input"
+    summary = "ask the query and the instruction in the other order"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
-        request = Request(case.query, case.instruction, Order.QUERY_FIRST)
+        request = Request(case.query, case.instruction, case.order.other)
         return (
             Variant(
                 case_id=case.id,
                 family=self.family,
                 operator=self.name,
-                form="query-first",
+                form=request.order.value.replace("_", "-"),
                 request=request,
                 expectation=Expectation.invariant(),
                 strength=0.0,

@@ -13,6 +13,7 @@ from instructprobe.perturb import (
     CuratedChange,
     Expectation,
     Family,
+    Order,
     RelevantDocument,
     Variant,
     operators_for,
@@ -41,7 +42,8 @@ def _curated(query: Query, form: str, change: InstructionChange) -> CuratedChang
     )
 
 
-def case_for(query: Query, suite: Suite) -> Case:
+def case_for(query: Query, suite: Suite, order: Order | None = None) -> Case:
+    """``query`` as the perturbations' input, asked in ``order`` (the suite's by default)."""
     relevant = tuple(
         RelevantDocument(doc, suite.document(doc).text, grade)
         for doc, grade in query.qrels.items()
@@ -52,7 +54,8 @@ def case_for(query: Query, suite: Suite) -> Case:
         CuratedChange("paraphrase", text, Expectation.invariant()) for text in query.paraphrases
     )
     curated = (*(c for c in changes if c), *paraphrases)
-    return Case(query.id, query.text, query.instruction, relevant, curated)
+    asked = order if order is not None else Order(suite.order)
+    return Case(query.id, query.text, query.instruction, relevant, curated, asked)
 
 
 def corpus_stats(suite: Suite) -> CorpusStats:
@@ -93,16 +96,18 @@ def plan(
     seed: int,
     meaning: MeaningFilter | Literal["default"] | None = "default",
     operators: tuple[str, ...] = (),
+    order: Order | None = None,
 ) -> Plan:
     """Cases and variants of ``suite``; paraphrases go through the meaning filter.
 
     ``meaning`` is the filter: ``"default"`` (all-MiniLM-L6-v2, cosine >= 0.85, same polarity,
     loaded only when there are paraphrases), a ``MeaningFilter`` of your own, or None for none.
-    ``operators`` names the opt-in operators to add to their families.
+    ``operators`` names the opt-in operators to add to their families; ``order`` is the order
+    of the original requests (None: the suite's).
     """
     perturbers = operators_for(families, operators)
     stats = corpus_stats(suite)
-    cases = tuple(case_for(query, suite) for query in suite.queries)
+    cases = tuple(case_for(query, suite, order) for query in suite.queries)
     variants: list[Variant] = []
     for case in cases:
         checkpoint("plan")

@@ -104,6 +104,7 @@ def plan_key(
     seed: int,
     meaning: str | None,
     operators: Sequence[str] = (),
+    order: Order = Order.INSTRUCTION_FIRST,
 ) -> str | None:
     """The key of a plan, or None for a suite without a file hash (built in memory)."""
     if not suite.sha256:
@@ -120,6 +121,8 @@ def plan_key(
         "packages": {name: _version(name) for name in PACKAGES},
         "paraphrase_model": model_identity(),
     }
+    if order is not Order.INSTRUCTION_FIRST:  # keys made before orders were chosen stay valid
+        parts["order"] = order.value
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
@@ -149,7 +152,7 @@ class PlanCache:
     def folder(self) -> Path:
         return Path(self.directory).expanduser() / DIRNAME
 
-    def load(self, key: str, suite: Suite) -> Plan | None:
+    def load(self, key: str, suite: Suite, order: Order | None = None) -> Plan | None:
         """The stored plan for ``key`` (cases rebuilt from ``suite``), or None if there is none,
         it is of another version, or it is damaged (with a warning; it is made again)."""
         path = self.folder / f"{key}.json.gz"
@@ -171,7 +174,7 @@ class PlanCache:
                 stacklevel=2,
             )
             return None
-        return Plan(tuple(case_for(q, suite) for q in suite.queries), variants, dropped)
+        return Plan(tuple(case_for(q, suite, order) for q in suite.queries), variants, dropped)
 
     def store(self, key: str, planned: Plan) -> bool:
         """Write ``planned`` under ``key`` (atomically); False when it must not be reused or
@@ -261,13 +264,15 @@ def cached_plan(
     seed: int,
     meaning: MeaningFilter | None,
     operators: tuple[str, ...] = (),
+    order: Order | None = None,
 ) -> Plan:
-    """``plan(suite, families, seed, meaning, operators)``, read from ``cache`` when it holds
-    it."""
-    key = plan_key(suite, families, seed, meaning_identity(meaning), operators)
-    if key is not None and (found := cache.load(key, suite)) is not None:
+    """``plan(suite, families, seed, meaning, operators, order)``, read from ``cache`` when it
+    holds it."""
+    asked = order if order is not None else Order(suite.order)
+    key = plan_key(suite, families, seed, meaning_identity(meaning), operators, asked)
+    if key is not None and (found := cache.load(key, suite, asked)) is not None:
         return found
-    planned = plan(suite, families, seed, meaning, operators)
+    planned = plan(suite, families, seed, meaning, operators, asked)
     if key is not None:
         cache.store(key, planned)
     return planned

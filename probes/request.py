@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from instructprobe.core.enums import ValueEnum
 from instructprobe.core.errors import RequestError
-from instructprobe.perturb.model import Family
+from instructprobe.perturb.model import Family, Order
 
 if TYPE_CHECKING:
-    from instructprobe.retrievers.base import Retriever
     from instructprobe.suites.model import Suite
 
 MAX_RESAMPLES = 100_000
@@ -36,6 +35,9 @@ DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 DISPLAY_NAME = re.compile(r"^[\w][\w.+-]*$")
 OBJECT_SPEC = "object:"
 """The spec recorded for a retriever given as a Python object (it cannot be named again)."""
+EVERY = "*"
+"""The retriever name of a per-retriever setting (``--template``) that applies to every one."""
+NAMED_VALUE = re.compile(r"^([\w][\w.+-]*|\*)=(.*)$", re.S)
 
 
 class Correction(ValueEnum):
@@ -60,11 +62,12 @@ class RetrieverChoice:
     """One retriever of a request: what names it (``spec``: a preset, ``PRESET=DIR``, a model
     folder, a hub id, ``module:factory`` or an entry point) and, optionally, the name its column
     gets (``NAME=SPEC`` on the command line). A retriever object given in Python is kept in
-    ``instance``; the request then records it as ``object:<class>`` under its name."""
+    ``instance`` (a ``Retriever``, a loaded model, an encoder or an encode function); the
+    request then records it as ``object:<class>`` under its name."""
 
     spec: str
     name: str | None = None
-    instance: Retriever | None = field(default=None, compare=False, repr=False)
+    instance: object | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def parse(cls, text: str, presets: Iterable[str] = ()) -> RetrieverChoice:
@@ -84,9 +87,22 @@ class RetrieverChoice:
         return cls(spec, name)
 
     @classmethod
-    def of(cls, retriever: Retriever) -> RetrieverChoice:
-        kind = type(retriever)
-        return cls(f"{OBJECT_SPEC}{kind.__module__}.{kind.__qualname__}", retriever.name, retriever)
+    def of(cls, given: object, name: str | None = None) -> RetrieverChoice:
+        """A Python object as a retriever (``retrievers.objects``), named ``name`` or by what
+        the object says of itself; ``ValueError`` naming it when nothing fits."""
+        from instructprobe.retrievers.objects import derived_name, object_kind, unusable
+
+        if object_kind(given) is None:
+            raise ValueError(unusable(given))
+        if name is not None and not DISPLAY_NAME.match(name):
+            raise ValueError(f"a retriever's name takes letters, digits, . _ + -, got {name!r}")
+        kind = type(given)
+        path = f"{kind.__module__}.{kind.__qualname__}"
+        if not hasattr(given, "encode") and callable(given) and hasattr(given, "__qualname__"):
+            path = f"{getattr(given, '__module__', '?')}.{given.__qualname__}"  # a function
+        own = getattr(given, "name", None) if hasattr(given, "index") else None
+        label = name or (own if isinstance(own, str) else derived_name(given))
+        return cls(f"{OBJECT_SPEC}{path}", label, given)
 
     def __str__(self) -> str:
         return self.spec if self.name is None else f"{self.name}={self.spec}"
@@ -107,6 +123,8 @@ class Setting:
     """False for settings that change how a run is made, never what it finds."""
     folder: bool = False
     """A folder the run writes in: front ends check it as they read it, before any work."""
+    repeatable: bool = False
+    """Given once per value on the command line (``--template a=… --template b=…``)."""
 
     @property
     def cli_flags(self) -> tuple[str, ...]:
@@ -231,20 +249,22 @@ def _opted_in(value: Any) -> tuple[str, ...]:
 
 
 def _retrievers(value: Any) -> tuple[RetrieverChoice, ...]:
+    """Specs (``SPEC``, ``NAME=SPEC``, comma-separated), objects, or a mapping of names to
+    either; a spec named twice is kept once, an object never merges with another."""
     from instructprobe.retrievers.presets import PRESETS
 
-    given = [value] if isinstance(value, str) or not isinstance(value, Iterable) else value
+    if isinstance(value, Mapping):
+        return _retrievers([_named_choice(str(k), v, PRESETS) for k, v in value.items()])
+    given = list(value) if _is_collection(value) else [value]
     chosen: list[RetrieverChoice] = []
     for item in given:
         if isinstance(item, RetrieverChoice):
             chosen.append(item)
         elif isinstance(item, str):
             chosen += [RetrieverChoice.parse(t, PRESETS) for t in item.split(",") if t.strip()]
-        elif hasattr(item, "index") and isinstance(getattr(item, "name", None), str):
-            chosen.append(RetrieverChoice.of(item))
         else:
-            raise ValueError(f"{_shown(item)} is neither a retriever name nor a Retriever")
-    unique = list(dict.fromkeys(chosen))
+            chosen.append(RetrieverChoice.of(item))
+    unique = [c for i, c in enumerate(chosen) if c.instance is not None or c not in chosen[:i]]
     if not unique:
         raise ValueError(f"needs at least one retriever, got {_shown(value)}")
     named = [c.name for c in unique if c.name is not None]
@@ -252,6 +272,83 @@ def _retrievers(value: Any) -> tuple[RetrieverChoice, ...]:
     if twice is not None:
         raise ValueError(f"two retrievers are named {twice!r}; give each its own NAME=SPEC")
     return tuple(unique)
+
+
+def _is_collection(value: object) -> bool:
+    """A list of retrievers, not one: a loaded model can be iterable too (a SentenceTransformer
+    yields its modules), so only the plain collections and iterators count."""
+    return isinstance(value, list | tuple | set | frozenset | Iterator)
+
+
+def _named_choice(name: str, value: object, presets: Iterable[str]) -> RetrieverChoice:
+    if isinstance(value, str):
+        return RetrieverChoice.parse(f"{name}={value}", presets)
+    return RetrieverChoice.of(value, name)
+
+
+def _unquoted(text: str) -> str:
+    """A value as given, or the JSON string it is written as (to keep edge spaces in an ini)."""
+    import json
+
+    if len(text) >= 2 and text.startswith('"') and text.endswith('"'):
+        try:
+            loaded = json.loads(text)
+        except ValueError:
+            return text
+        return loaded if isinstance(loaded, str) else text
+    return text
+
+
+def _per_retriever(check: Callable[[str], object]) -> Callable[[Any], tuple[tuple[str, str], ...]]:
+    """``[NAME=]VALUE`` entries (``*`` or no name: every retriever), from a mapping of names to
+    values, a list of entries, or text with one entry per line; each value checked by
+    ``check``, each name given once."""
+
+    def convert(value: Any) -> tuple[tuple[str, str], ...]:
+        if isinstance(value, Mapping):
+            entries = [(str(k), v) for k, v in value.items()]
+        else:
+            lines = value.splitlines() if isinstance(value, str) else list(value)
+            entries = []
+            for line in lines:
+                if not isinstance(line, str):
+                    raise ValueError(f"expected [NAME=]VALUE text, got {_shown(line)}")
+                if not line.strip():
+                    continue
+                named = NAMED_VALUE.match(line.strip()) if "{" not in line.split("=")[0] else None
+                entries.append((named[1], named[2]) if named else (EVERY, line.strip()))
+        chosen: dict[str, str] = {}
+        for name, text in entries:
+            if not isinstance(text, str):
+                raise ValueError(f"{name}: expected text, got {_shown(text)}")
+            if name in chosen:
+                raise ValueError(f"{'every retriever' if name == EVERY else name!r} given twice")
+            chosen[name] = _unquoted(text.strip()) if text.strip().startswith('"') else text
+            check(chosen[name])
+        return tuple(chosen.items())
+
+    return convert
+
+
+def _order(value: Any) -> Order | None:
+    """``auto`` (the suite's published order), ``instruction-first`` or ``query-first``."""
+    if value is None or isinstance(value, Order):
+        return value
+    text = str(value).strip().lower().replace("-", "_")
+    if text == "auto":
+        return None
+    try:
+        return Order(text)
+    except ValueError:
+        raise ValueError(
+            f"must be auto, instruction-first or query-first, got {_shown(value)}"
+        ) from None
+
+
+def _template(pattern: str) -> object:
+    from instructprobe.retrievers.base import Template
+
+    return Template.from_pattern(pattern)
 
 
 def _suite(value: Any) -> Any:
@@ -301,6 +398,33 @@ SETTINGS: tuple[Setting, ...] = (
         _opted_in,
         ("--operator",),
         "NAMES",
+    ),
+    Setting(
+        "templates",
+        "[NAME=]PATTERN: how a retriever (every one without NAME) joins the query and the "
+        "instruction, over {query} and {instruction}, its own prompt included, e.g. "
+        "'query: {query} {instruction}'; the other order swaps the two; repeat per retriever",
+        _per_retriever(_template),
+        ("--template",),
+        "[NAME=]PATTERN",
+        repeatable=True,
+    ),
+    Setting(
+        "document_prompts",
+        "[NAME=]TEXT: put before every document a retriever encodes (a bi-encoder's document "
+        "prompt, e.g. 'e5=\"passage: \"', JSON-quoted to keep a space); repeat per retriever",
+        _per_retriever(str),
+        ("--document-prompt",),
+        "[NAME=]TEXT",
+        repeatable=True,
+    ),
+    Setting(
+        "order",
+        "which comes first in the original requests: auto (the suite's published evaluation: "
+        "query first for FollowIR and MTEB folders, instruction first for InstructIR and the "
+        "rest), instruction-first or query-first; the reorder family asks the other",
+        _order,
+        metavar="auto|instruction-first|query-first",
     ),
     Setting("seed", "seed for perturbations and the bootstrap", _integer(0), metavar="N"),
     Setting(
@@ -372,7 +496,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
-ADDED_LATER = ("instruction", "sample", "runs_dir")
+ADDED_LATER = ("instruction", "sample", "runs_dir", "templates", "document_prompts", "order")
 """Settings newer than the first files of schema version 2: optional in a results file."""
 
 
@@ -386,6 +510,9 @@ class RunRequest:
     instruction: str | None = None
     families: tuple[Family, ...] = tuple(Family)
     operators: tuple[str, ...] = ()
+    templates: tuple[tuple[str, str], ...] = ()
+    document_prompts: tuple[tuple[str, str], ...] = ()
+    order: Order | None = None
     seed: int = 0
     limit: int | None = None
     sample: int | None = None
@@ -466,13 +593,14 @@ class RunRequest:
         return f"{names} on {self.suite_name}{limit} (seed {self.seed})"
 
     def to_dict(self) -> dict[str, Any]:
-        """The request as JSON values (a suite given as an object is recorded by its name).
-        A setting added after the first files of schema version 2 is written only when it is
-        given, so a request without it is written, byte for byte, as it was before."""
+        """The request as JSON values (a suite given as an object is recorded by its name; a
+        per-retriever setting as an object of names to values). A setting added after the first
+        files of schema version 2 is written only when it is given, so a request without it is
+        written, byte for byte, as it was before."""
         return {
-            name: _json(value)
+            name: dict(value) if name in PER_RETRIEVER else _json(value)
             for name, value in self.settings().items()
-            if not (name in ADDED_LATER and value is None)
+            if not (name in ADDED_LATER and value in (None, ()))
         }
 
     @classmethod
@@ -480,7 +608,17 @@ class RunRequest:
         return cls.create(data, "request: ")
 
 
+PER_RETRIEVER = ("templates", "document_prompts")
+"""Settings recorded as a JSON object of retriever names to values (``*``: every one)."""
+
+
 def _json(value: Any) -> Any:
+    if (
+        isinstance(value, tuple)
+        and value
+        and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) for v in value)
+    ):
+        return {name: text for name, text in value}  # a per-retriever setting
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, RetrieverChoice):

@@ -80,7 +80,7 @@ class Runner:
         run has already loaded."""
         r = self.request
         if self.cache_dir is None:
-            return plan(self.suite, r.families, r.seed, operators=r.operators)
+            return plan(self.suite, r.families, r.seed, operators=r.operators, order=r.order)
         from instructprobe.probes.meaning import cached_meaning_filter
         from instructprobe.probes.plancache import PlanCache, cached_plan
 
@@ -90,7 +90,7 @@ class Runner:
             else None  # only paraphrases are filtered: no MiniLM for a run without them
         )
         cache = PlanCache(Path(self.cache_dir))
-        return cached_plan(cache, self.suite, r.families, r.seed, meaning, r.operators)
+        return cached_plan(cache, self.suite, r.families, r.seed, meaning, r.operators, r.order)
 
     def run(self) -> RunResult:
         check_runs_dir(self.request)
@@ -267,10 +267,8 @@ def resolve_retrievers(request: RunRequest) -> list[Retriever]:
     )
     retrievers = []
     for choice in request.retrievers:
-        retriever = choice.instance or resolve(choice.spec, settings)
-        if choice.name is not None:
-            retriever.name = choice.name
-        retrievers.append(retriever)
+        given = choice.instance if choice.instance is not None else choice.spec
+        retrievers.append(resolve(given, settings, choice.name))
     names = [r.name for r in retrievers]
     twice = next((n for n in names if names.count(n) > 1), None)
     if twice is not None:
@@ -280,7 +278,44 @@ def resolve_retrievers(request: RunRequest) -> list[Retriever]:
         raise RequestError(
             f"two retrievers are both named {twice!r} ({specs}); name them with NAME=SPEC"
         )
+    _apply_prompts(request, retrievers)
     return retrievers
+
+
+def _apply_prompts(request: RunRequest, retrievers: Sequence[Retriever]) -> None:
+    """The request's ``--template`` and ``--document-prompt`` for each retriever (a named
+    entry before the one for every retriever); a name no retriever has is an error."""
+    from instructprobe.probes.request import EVERY
+    from instructprobe.retrievers.base import Template
+
+    names = {r.name for r in retrievers}
+    for setting, entries in (
+        ("templates", request.templates),
+        ("document_prompts", request.document_prompts),
+    ):
+        unknown = next((n for n, _ in entries if n != EVERY and n not in names), None)
+        if unknown is not None:
+            raise RequestError(
+                f"{setting}: no retriever is named {unknown!r} (the run has {', '.join(names)})"
+            )
+    templates, prompts = dict(request.templates), dict(request.document_prompts)
+    for retriever in retrievers:
+        pattern = templates.get(retriever.name, templates.get(EVERY))
+        if pattern is not None:
+            retriever.template = Template.from_pattern(pattern)
+            retriever.prompts_from = "user"
+        named = prompts.get(retriever.name)
+        prompt = named if named is not None else prompts.get(EVERY)
+        if prompt is not None:
+            if not hasattr(retriever, "document_prompt"):
+                if named is None:
+                    continue  # a prompt for every retriever goes to those that take one
+                raise RequestError(
+                    f"document_prompts: {retriever.name} ({retriever.kind}) takes no document "
+                    "prompt; only bi-encoders put one before each document"
+                )
+            retriever.document_prompt = prompt
+            retriever.prompts_from = "user"
 
 
 class _Prefixed:

@@ -20,7 +20,6 @@ from instructprobe.perturb import (
     CorpusStats,
     ExpectationKind,
     Operator,
-    Order,
     Request,
     Variant,
     rng_for,
@@ -92,11 +91,13 @@ def _apply(
             return None
         last = made[seed % len(made)]
         made_so_far.append(last)
-        current = Case(case.id, case.query, last.request.instruction, case.relevant, case.curated)
+        current = Case(
+            case.id, case.query, last.request.instruction, case.relevant, case.curated, case.order
+        )
     if last is None:
         return None
-    swapped = any(v.request.order is Order.QUERY_FIRST for v in made_so_far)
-    order = Order.QUERY_FIRST if swapped else Order.INSTRUCTION_FIRST
+    swapped = any(v.request.order is not case.order for v in made_so_far)
+    order = case.order.other if swapped else case.order
     return Variant(
         case.id,
         last.family,

@@ -3,7 +3,7 @@ Markdown and HTML writers render; both say the same thing in the same order."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from instructprobe.core.untrusted import printable_copy
@@ -338,8 +338,11 @@ def environment(result: RunResult) -> list[Block]:
     retrievers = tuple(
         (
             spans(r.get("name", "?")),
-            spans(Span(r.get("model", "–"), "code")),
+            spans(r.get("kind", "–")),
+            spans(Span(r.get("model", r.get("source", "–")), "code")),
+            spans(Span(r.get("identity", "–"), "code")),
             spans(Span(r.get("template", "–"), "code")),
+            spans(prompts_said(r)),
         )
         for r in result.retrievers
     )
@@ -347,9 +350,23 @@ def environment(result: RunResult) -> list[Block]:
     return [
         Heading(2, "Environment", "environment"),
         Table(("setting", "value"), tuple((spans(k), spans(v)) for k, v in settings)),
-        Table(("retriever", "model", "template"), retrievers),
+        Table(("retriever", "kind", "model", "identity", "template", "prompts"), retrievers),
         Table(("package", "version"), versions),
     ]
+
+
+PROMPT_SOURCES = {
+    "preset": "the preset's",
+    "model": "the model's own (saved with it)",
+    "user": "given by the user",
+}
+
+
+def prompts_said(described: Mapping[str, str]) -> str:
+    """Where a retriever's template and prompts came from, and its document prompt."""
+    source = PROMPT_SOURCES.get(described.get("prompts_from", ""), "none")
+    document = described.get("document_prompt")
+    return f"{source}; documents {document!r}" if document else source
 
 
 def build(

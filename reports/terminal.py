@@ -375,6 +375,25 @@ def header(result: RunResult) -> Text:
     )
 
 
+PROMPT_NOTES = {"model": "the prompts its model was saved with", "user": "a template you gave"}
+
+
+def prompt_notes(result: RunResult) -> Text | None:
+    """Which retrievers read their model's own prompts or a template of the user's (a preset's
+    formats are documented, a plain model's absence of them is the default)."""
+    lines = []
+    for described in result.retrievers:
+        note = PROMPT_NOTES.get(described.get("prompts_from", ""))
+        if note is None:
+            continue
+        document = described.get("document_prompt")
+        shown = f"; documents {document!r}" if document else ""
+        lines.append(
+            f"{described.get('name', '?')} reads {note}: {described.get('template', '')!r}{shown}"
+        )
+    return Text("\n".join(lines)) if lines else None
+
+
 def render(
     result: RunResult,
     examples: int = EXAMPLES_PER_CELL,
@@ -386,6 +405,7 @@ def render(
     parts = (
         header(result),
         benchmark_text(result),
+        prompt_notes(result),
         effectiveness(result),
         VerdictTables(result),
         open_questions(result),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import abc
+import re
+import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
@@ -49,6 +51,39 @@ class Template:
     def describe(self) -> str:
         """The instruction-first pattern, with newlines shown as ``\\n`` (for listings)."""
         return self.instruction_first.replace("\n", "\\n")
+
+    @classmethod
+    def from_pattern(cls, pattern: str) -> Template:
+        """A template from one pattern over ``{query}`` and ``{instruction}`` (``--template``).
+
+        The pattern is used for requests in its own order (whichever placeholder comes first);
+        the other order swaps the two placeholders, so a prompt around them stays in place
+        (``query: {instruction} {query}`` ↔ ``query: {query} {instruction}``). Without an
+        instruction, ``{instruction}`` and the separator beside it are left out.
+        """
+        fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
+        if sorted(fields) != ["instruction", "query"]:
+            raise ValueError(
+                "a template needs {query} and {instruction} once each and no other {field}, "
+                f"got {pattern!r}"
+            )
+        swapped = (
+            pattern.replace("{query}", "\0")
+            .replace("{instruction}", "{query}")
+            .replace("\0", "{instruction}")
+        )
+        bare = re.sub(r"\{instruction\}[ \t]*|[ \t]*\{instruction\}", "", pattern, count=1)
+        if pattern.index("{instruction}") < pattern.index("{query}"):
+            return cls(pattern, swapped, bare)
+        return cls(swapped, pattern, bare)
+
+    def patterns(self) -> dict[str, str]:
+        """The three patterns by name (a results file records them)."""
+        return {
+            "template": self.instruction_first,
+            "template_query_first": self.query_first,
+            "template_bare": self.bare,
+        }
 
 
 @dataclass(frozen=True)
@@ -149,6 +184,15 @@ def _restrict(ranking: Ranking, pool: Sequence[str]) -> Ranking:
 class Retriever(abc.ABC):
     name: str
     template: Template
+    kind: str = "custom"
+    """The back-end family (``bm25``, ``sentence-transformers``, ``instructor`` …), for results."""
+    source: str = ""
+    """Where it came from, as resolved: ``preset:NAME``, ``path:DIR``, ``hub:ID``,
+    ``factory:MODULE:NAME``, ``entry-point:NAME`` or ``object:CLASS``."""
+    prompts_from: str = ""
+    """Where the template and prompts came from: ``preset``, ``model`` (the prompts a
+    sentence-transformers model was saved with), ``user`` (``--template``, ``--document-prompt``)
+    or empty (the plain defaults)."""
 
     @abc.abstractmethod
     def index(
@@ -161,7 +205,12 @@ class Retriever(abc.ABC):
 
     def describe(self) -> dict[str, str]:
         """Identity for results files: what model, from where, with which template."""
-        return {"name": self.name, "template": self.template.instruction_first}
+        described = {"name": self.name, "kind": self.kind, **self.template.patterns()}
+        if self.source:
+            described["source"] = self.source
+        if self.prompts_from:
+            described["prompts_from"] = self.prompts_from
+        return described
 
 
 def top_k(

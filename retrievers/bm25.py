@@ -110,6 +110,8 @@ class BM25(Retriever):
         model.vocab_dict = tokenizer.get_vocab_dict()
         return BM25Index(model, tokenizer, doc_ids)
 
+    kind = "bm25"
+
     def describe(self) -> dict[str, str]:
         p = self.parameters
         return {

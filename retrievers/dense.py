@@ -10,7 +10,7 @@ is in ``retrievers.instructor``.
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +94,17 @@ class CachedModelRetriever(Retriever):
             self._identity = model_identity(self.model_path, self.cache)
         return self._identity
 
+    def describe(self) -> dict[str, str]:
+        """Adds the model: its path, its hub revision where it has one, and its identity (the
+        revision, a sha256 of its files, or of its weights in memory for a model object)."""
+        described = super().describe()
+        if self.model_path:
+            described["model"] = self.model_path
+        if (revision := hub_revision(self.model_path)) is not None:
+            described["revision"] = revision
+        described["identity"] = self.identity()
+        return described
+
 
 class EmbeddingRetriever(CachedModelRetriever):
     """A bi-encoder: texts of a role (query or document) → one vector each.
@@ -175,10 +186,11 @@ class EmbeddingRetriever(CachedModelRetriever):
         return DenseIndex(self, doc_ids, embeddings)
 
     def describe(self) -> dict[str, str]:
-        described = {**super().describe(), "model": self.model_path}
-        if (revision := hub_revision(self.model_path)) is not None:
-            described["revision"] = revision
-        return described
+        return {
+            **super().describe(),
+            "query_prompt": self.prompt(QUERY),
+            "document_prompt": self.prompt(DOCUMENT),
+        }
 
 
 class DenseIndex(CorpusIndex):
@@ -228,6 +240,8 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
     Contriever, whose vectors are not normalised).
     """
 
+    kind = "sentence-transformers"
+
     def __init__(
         self,
         name: str,
@@ -238,11 +252,13 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
         max_length: int | None = None,
         similarity: str | None = None,
         model: Any = None,
+        tokenizer_kwargs: Mapping[str, bool] | None = None,
     ) -> None:
         """``model`` is an already loaded ``SentenceTransformer`` for ``model_path`` (or None to
-        load it on first use)."""
+        load it on first use); ``tokenizer_kwargs`` go to its tokenizer when it is loaded."""
         super().__init__(name, model_path, settings, template)
         self.document_prompt = document_prompt
+        self.tokenizer_kwargs = dict(tokenizer_kwargs or {})
         self._max_length = max_length
         self._similarity = similarity
         self._model: Any = model
@@ -275,6 +291,7 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
                     device=device,
                     local_files_only=True,
                     model_kwargs=dtype_kwargs(dtype),
+                    **_tokenizer_arguments(SentenceTransformer, self.tokenizer_kwargs),
                 ),
             )
             if self._max_length is not None:
@@ -304,7 +321,8 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
         from instructprobe.retrievers.devices import run_precision
 
         precision = run_precision(self.settings.device, self.settings.precision)
-        return {**super().namespace_settings(), "precision": precision}
+        tokenizer = {f"tokenizer.{k}": str(v) for k, v in sorted(self.tokenizer_kwargs.items())}
+        return {**super().namespace_settings(), "precision": precision, **tokenizer}
 
     def encode_batch(self, texts: list[str], role: str) -> npt.NDArray[np.float32]:
         import numpy as np
@@ -323,6 +341,45 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
     def model_inputs(self, texts: Sequence[str], role: str) -> list[str]:
         """The exact strings the model reads for ``texts`` of ``role`` (after the template)."""
         return [self.document_prompt + t for t in texts] if role == DOCUMENT else list(texts)
+
+
+def _tokenizer_arguments(loader: Any, kwargs: Mapping[str, bool]) -> dict[str, Any]:
+    """``kwargs`` for the tokenizer, under the name this sentence-transformers gives them
+    (``processor_kwargs`` from 6.x, ``tokenizer_kwargs`` before)."""
+    import inspect
+
+    if not kwargs:
+        return {}
+    accepted = inspect.signature(loader.__init__).parameters
+    name = "processor_kwargs" if "processor_kwargs" in accepted else "tokenizer_kwargs"
+    return {name: dict(kwargs)}
+
+
+DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus", "doc")
+"""The prompt names a document prompt goes by in sentence-transformers configurations."""
+
+
+def saved_prompts(folder: str) -> dict[str, str]:
+    """The ``prompts`` a sentence-transformers model was saved with (its
+    ``config_sentence_transformers.json``), or none."""
+    found = _read_json(folder, "config_sentence_transformers.json").get("prompts")
+    if not isinstance(found, dict):
+        return {}
+    return {str(k): v for k, v in found.items() if isinstance(v, str)}
+
+
+def prompt_template(prompts: dict[str, str]) -> tuple[Template, str]:
+    """The template and document prompt a model's saved prompts give: the ``query`` prompt
+    goes before the whole query text (instruction and query, in either order), as
+    sentence-transformers puts it before a text; the first of ``DOCUMENT_PROMPT_NAMES`` goes
+    before each document."""
+    query = prompts.get("query", "")
+    document = next((prompts[n] for n in DOCUMENT_PROMPT_NAMES if prompts.get(n)), "")
+    plain = Template()
+    template = Template(
+        query + plain.instruction_first, query + plain.query_first, query + plain.bare
+    )
+    return template, document
 
 
 def _read_json(folder: str, name: str) -> dict[str, Any]:

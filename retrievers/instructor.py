@@ -1,11 +1,17 @@
 """The INSTRUCTOR family (hkunlp/instructor-base, -large, -xl) on transformers directly.
 
-INSTRUCTOR embeds an ``[instruction, text]`` pair: both are stripped and joined with nothing
-between them (``"".join([instruction, text])``), the T5 encoder reads the whole string, and the
-mean pooling leaves out the instruction's tokens (the instruction tokenised alone, less its
-closing ``</s>``). Then come the checkpoint's ``2_Dense`` projection and L2 normalisation. This
-is what the InstructorEmbedding package does; that package does not load with current
-sentence-transformers, so the same steps are written here on ``T5EncoderModel``.
+INSTRUCTOR embeds an ``[instruction, text]`` pair as the released InstructorEmbedding package
+(1.0.1, the one on PyPI) does: the text is stripped, the instruction is kept as it is, the two
+are joined with nothing between them and the joined string is stripped (so the model card's
+``"Represent the … documents: "`` reads ``"…documents: where is…"``); the T5 encoder reads the
+whole string, and the mean pooling leaves out the instruction's tokens (the stripped
+instruction tokenised alone, less its closing ``</s>``; an instruction of one token leaves out
+nothing, as the package's ``<= 1`` rule does). Then come the checkpoint's ``2_Dense``
+projection and L2 normalisation. That package does not load with current sentence-transformers,
+so the same steps are written here on ``T5EncoderModel``; ``tests/retrievers/
+test_instructor_reference.py`` compares them with the package itself, in its own environment.
+InstructIR's published numbers were made with that package; FollowIR's with a copy that also
+strips the instruction (docs/retrievers.md).
 
 In instructprobe the pair's instruction is the model's own retrieval instruction (one for
 queries, one for documents); the user's instruction travels in the text, joined to the query
@@ -34,6 +40,8 @@ DEFAULT_MAX_LENGTH = 512
 
 
 class InstructorRetriever(EmbeddingRetriever):
+    kind = "instructor"
+
     def __init__(
         self,
         name: str,
@@ -77,15 +85,16 @@ class InstructorRetriever(EmbeddingRetriever):
         }
 
     def pairs(self, texts: Sequence[str], role: str) -> list[tuple[str, str]]:
-        """The ``[instruction, text]`` pairs INSTRUCTOR is given, as its package strips them."""
-        instruction = self.instruction(role).strip()
+        """The ``[instruction, text]`` pairs INSTRUCTOR is given (the text stripped, as its
+        package strips it; lower-cased where the checkpoint says ``do_lower_case``)."""
+        instruction = self.instruction(role)
         lower = self.lower_case()
         pairs = [(instruction, t.strip()) for t in texts]
         return [(i.lower(), t.lower()) for i, t in pairs] if lower else pairs
 
     def model_inputs(self, texts: Sequence[str], role: str) -> list[str]:
-        """The exact strings the encoder reads: instruction and text joined with nothing."""
-        return ["".join(pair) for pair in self.pairs(texts, role)]
+        """The exact strings the encoder reads: instruction and text joined, then stripped."""
+        return [joined(pair) for pair in self.pairs(texts, role)]
 
     @property
     def loaded(self) -> _Instructor:
@@ -141,15 +150,17 @@ class _Instructor:
     def encode(self, pairs: list[tuple[str, str]], max_length: int) -> npt.NDArray[np.float32]:
         import torch
 
-        joined = ["".join(pair) for pair in pairs]
         features = self.tokenizer(
-            joined, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+            [joined(pair) for pair in pairs],
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+            return_tensors="pt",
         )
         instructions = self.tokenizer(
-            [i for i, _ in pairs], truncation=True, max_length=max_length, padding=True
+            [i.strip() for i, _ in pairs], truncation=True, max_length=max_length, padding=True
         )
-        # The instruction's own tokens, less the closing </s>, are left out of the pooling.
-        skip = [max(0, sum(mask) - 1) for mask in instructions["attention_mask"]]
+        skip = [instruction_tokens(sum(mask)) for mask in instructions["attention_mask"]]
         attention = features["attention_mask"]
         pooled_mask = attention.clone()
         for row, n in enumerate(skip):
@@ -167,6 +178,18 @@ class _Instructor:
         return pooled.cpu().numpy()
 
 
+def joined(pair: tuple[str, str]) -> str:
+    """What the encoder reads for one pair: ``(instruction + text).strip()``."""
+    return "".join(pair).strip()
+
+
+def instruction_tokens(length: int) -> int:
+    """The tokens at the start of the joined input that the pooling leaves out, for an
+    instruction that tokenises to ``length`` tokens with its ``</s>``: all but the ``</s>``,
+    and none when that leaves one or none (the package's rule)."""
+    return length - 1 if length - 1 > 1 else 0
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
@@ -182,13 +205,27 @@ def _modules(path: Path) -> list[dict[str, Any]]:
     return [m for m in loaded if isinstance(m, dict)] if isinstance(loaded, list) else []
 
 
+def pools_by_mean(config: dict[str, Any]) -> bool:
+    """Whether a saved sentence-transformers ``Pooling`` config is mean pooling, in the old
+    keys (``pooling_mode_mean_tokens: true``) or the current one (``pooling_mode: "mean"``)."""
+    mode = config.get("pooling_mode")
+    if isinstance(mode, str):
+        return mode in ("mean", "mean_tokens")
+    if isinstance(mode, list):
+        return mode in (["mean"], ["mean_tokens"])
+    others = [k for k, v in config.items() if k.startswith("pooling_mode_") and v is True]
+    return others == ["pooling_mode_mean_tokens"]
+
+
 def _check_pooling(path: Path) -> None:
     for module in _modules(path):
         if module.get("type", "").endswith("Pooling"):
-            config = _read_json(path / module.get("path", "") / "config.json")
-            if config and not config.get("pooling_mode_mean_tokens", False):
+            folder = path / module.get("path", "")
+            config = _read_json(folder / "config.json")
+            if config and not pools_by_mean(config):
                 raise RetrieverError(
-                    f"{path}: INSTRUCTOR models pool by mean; this one's pooling is {config}"
+                    f"{folder}: INSTRUCTOR pools by the mean of the text's tokens, and this "
+                    f"checkpoint's pooling config is not mean pooling ({config})"
                 )
 
 

@@ -45,6 +45,13 @@ def prefixed(prefix: str) -> Template:
     )
 
 
+E5_MISTRAL_TOKENIZER = (("add_eos_token", True), ("add_bos_token", True))
+"""e5-mistral-7b-instruct pools its last token, the ``</s>`` its tokenizer appends. Its
+tokenizer_config.json asks for ``add_eos_token`` but its tokenizer.json's post-processor adds
+only ``<s>``; transformers < 5 followed the config, transformers >= 5 follows tokenizer.json
+and drops the ``</s>`` (MTEB's wrapper for this model notes the same and passes both flags:
+``add_eos_token`` alone rebuilds the post-processor without ``<s>``)."""
+
 PLAIN = Template()
 E5_MISTRAL = Template(
     instruction_first="Instruct: {instruction}\nQuery: {query}",
@@ -74,6 +81,8 @@ class Preset:
     """Tokens per input; None keeps the model's own setting."""
     similarity: str | None = None
     """``dot`` for models trained without normalisation; None keeps the model's own."""
+    tokenizer_kwargs: tuple[tuple[str, bool], ...] = ()
+    """Given to the tokenizer when it is loaded (e5-mistral's ``</s>``: E5_MISTRAL_TOKENIZER)."""
 
     def query_format(self) -> str:
         """What the model reads for a query (for listings), newlines shown as ``\\n``.
@@ -145,6 +154,7 @@ PRESETS: dict[str, Preset] = {
             size="7.1B",
             summary="instruction-tuned LLM embedder; 'Instruct: …\\nQuery: …', documents bare",
             max_length=4096,
+            tokenizer_kwargs=E5_MISTRAL_TOKENIZER,
         ),
         Preset(
             name="gtr-t5-base",

@@ -48,17 +48,30 @@ def _needs_path(name: str, path: str | None) -> str:
 def _build_sentence_transformer(
     name: str, path: str | None, preset: Preset | None, settings: EncoderSettings
 ) -> Retriever:
-    from instructprobe.retrievers.dense import SentenceTransformerRetriever
+    from instructprobe.retrievers.dense import (
+        SentenceTransformerRetriever,
+        prompt_template,
+        saved_prompts,
+    )
 
-    return SentenceTransformerRetriever(
+    folder = _needs_path(name, path)
+    if preset is not None:
+        template, document_prompt = preset.template, preset.document_prompt
+    else:  # the prompts the model was saved with, if any
+        template, document_prompt = prompt_template(saved_prompts(folder))
+    retriever = SentenceTransformerRetriever(
         name,
-        _needs_path(name, path),
+        folder,
         settings,
-        preset.template if preset else Template(),
-        document_prompt=preset.document_prompt if preset else "",
+        template,
+        document_prompt=document_prompt,
         max_length=preset.max_length if preset else None,
         similarity=preset.similarity if preset else None,
+        tokenizer_kwargs=dict(preset.tokenizer_kwargs) if preset else None,
     )
+    if preset is None and (template != Template() or document_prompt):
+        retriever.prompts_from = "model"
+    return retriever
 
 
 def _build_instructor(
@@ -148,12 +161,15 @@ def _preset_path(preset: Preset) -> str | None:
 
 
 def _from_preset(preset: Preset, settings: EncoderSettings, path: str | None = None) -> Retriever:
-    return BUILDERS[preset.family](
+    retriever = BUILDERS[preset.family](
         preset.name, path if path is not None else _preset_path(preset), preset, settings
     )
+    retriever.source = f"preset:{preset.name}" + (f" path:{path}" if path is not None else "")
+    retriever.prompts_from = "preset"
+    return retriever
 
 
-def _from_factory(target: str) -> Retriever:
+def _from_factory(target: str, source: str) -> Retriever:
     """The retriever ``package.module:factory`` makes. This imports and runs that code: a
     spec is trusted like a command (docs/security.md)."""
     module_name, _, attribute = target.partition(":")
@@ -164,6 +180,8 @@ def _from_factory(target: str) -> Retriever:
     retriever = load_model("a retriever", f"factory {target}", factory)
     if not isinstance(retriever, Retriever):
         raise RetrieverError(f"{target!r} returned {type(retriever).__name__}, not a Retriever")
+    if not retriever.source:
+        retriever.source = source
     return retriever
 
 
@@ -194,25 +212,48 @@ def _entry_point_target(name: str) -> str | None:
     return None
 
 
-def resolve(spec: str, settings: EncoderSettings | None = None) -> Retriever:
+def resolve(
+    spec: str | object, settings: EncoderSettings | None = None, name: str | None = None
+) -> Retriever:
+    """The retriever ``spec`` names, under ``name`` (else the name the spec gives it).
+
+    ``spec`` is what ``--retriever`` takes (see the module docstring) or a Python object:
+    a ``Retriever``, a loaded ``SentenceTransformer`` or ``CrossEncoder``, an object with
+    ``encode(texts)`` or a function ``texts -> vectors`` (``retrievers.objects``).
+    """
     encoder = settings or EncoderSettings()
+    if not isinstance(spec, str):
+        from instructprobe.retrievers.objects import adapt
+
+        return adapt(spec, name, encoder)
+    retriever = _resolve_spec(spec, encoder)
+    if name is not None:
+        retriever.name = name
+    return retriever
+
+
+def _resolve_spec(spec: str, encoder: EncoderSettings) -> Retriever:
     if spec in PRESETS:
         return _from_preset(PRESETS[spec], encoder)
     name, equals, folder = spec.partition("=")
     if equals and name in PRESETS:
         return _from_preset(PRESETS[name], encoder, _model_directory(Path(folder).expanduser()))
     if FACTORY.match(spec):
-        return _from_factory(spec)
+        return _from_factory(spec, f"factory:{spec}")
     if (target := _entry_point_target(spec)) is not None:
-        return _from_factory(target)
+        return _from_factory(target, f"entry-point:{spec} ({target})")
     if Path(spec).expanduser().exists():
         path = _model_directory(Path(spec).expanduser())
-        return BUILDERS[detect_family(path)](Path(path).name, path, None, encoder)
+        built = BUILDERS[detect_family(path)](Path(path).name, path, None, encoder)
+        built.source = f"path:{Path(path).resolve()}"
+        return built
     if HUB_ID.match(spec):
         from instructprobe.retrievers.hub import locate
 
         path = locate(spec)
-        return BUILDERS[detect_family(path, spec)](spec, path, None, encoder)
+        built = BUILDERS[detect_family(path, spec)](spec, path, None, encoder)
+        built.source = f"hub:{spec}"
+        return built
     known = ", ".join(PRESETS)
     raise RetrieverError(
         f"unknown retriever {spec!r}: use a preset ({known}; see `probe list retrievers`), "

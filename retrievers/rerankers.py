@@ -35,7 +35,7 @@ from instructprobe.retrievers.base import (
     load_model,
     rank_pool,
 )
-from instructprobe.retrievers.cache import PAIR, Namespace, hub_revision
+from instructprobe.retrievers.cache import PAIR, Namespace
 from instructprobe.retrievers.dense import CachedModelRetriever, EncoderSettings
 from instructprobe.retrievers.devices import dtype_kwargs
 
@@ -131,16 +131,12 @@ class PairRetriever(CachedModelRetriever):
         return RerankIndex(self, first, doc_ids, doc_texts)
 
     def describe(self) -> dict[str, str]:
-        described = {
+        return {
             **super().describe(),
-            "model": self.model_path,
             "pair_format": self.pattern(),
             "first_stage": (self.first_stage.name if self.first_stage else "bm25")
             + f" top {self.settings.pool_depth}",
         }
-        if (revision := hub_revision(self.model_path)) is not None:
-            described["revision"] = revision
-        return described
 
 
 class RerankIndex(SearchIndex):
@@ -191,6 +187,8 @@ class RerankIndex(SearchIndex):
 class CrossEncoderRetriever(PairRetriever):
     """A sentence-transformers ``CrossEncoder``; its raw logit is the score."""
 
+    kind = "cross-encoder"
+
     def __init__(
         self,
         name: str,
@@ -207,6 +205,10 @@ class CrossEncoderRetriever(PairRetriever):
 
     def pattern(self) -> str:
         return "({query}, {document})"
+
+    def predict_kwargs(self) -> dict[str, Any]:
+        """Extra arguments of ``predict`` (the loader already made the activation the identity)."""
+        return {}
 
     def max_length(self) -> int | None:
         return self._max_length
@@ -245,6 +247,7 @@ class CrossEncoderRetriever(PairRetriever):
                 batch_size=self.settings.batch_size,
                 show_progress_bar=False,
                 convert_to_numpy=True,
+                **self.predict_kwargs(),
             ),
             dtype=np.float32,
         )
@@ -392,6 +395,7 @@ class _GenerativeReranker(PairRetriever):
 class MonoT5Retriever(_GenerativeReranker):
     """monoT5: T5 reads ``Query: … Document: … Relevant:`` and answers ``true``/``false``."""
 
+    kind = "monot5"
     true_words = ("▁true", "true")
     false_words = ("▁false", "false")
     prefer_bfloat16 = True
@@ -421,6 +425,8 @@ class YesNoRetriever(_GenerativeReranker):
     ``model_path`` is a saved model folder or a GGUF file (loaded with ``gguf_file=``, which
     needs the gguf package).
     """
+
+    kind = "yes-no"
 
     def __init__(
         self,

@@ -11,7 +11,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from instructprobe.suites.model import Benchmark, Document, InstructionChange, Query, Suite
+from instructprobe.suites.model import (
+    INSTRUCTION_FIRST,
+    Benchmark,
+    Document,
+    InstructionChange,
+    Query,
+    Suite,
+)
 from instructprobe.suites.problems import Report
 from instructprobe.suites.tables import Qrels, Row, identifier, text
 
@@ -200,6 +207,7 @@ def assemble(
     changed_qrels: Qrels | None = None,
     narrows: bool = False,
     benchmark: Benchmark | None = None,
+    order: str = INSTRUCTION_FIRST,
 ) -> Suite | None:
     """The suite, checked; ``None`` if there are errors (all of them are in ``report``).
 
@@ -273,4 +281,5 @@ def assemble(
         source=str(source),
         sha256=report.digest(),
         benchmark=benchmark,
+        order=order,
     )

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from instructprobe.suites.build import Draft, assemble, documents_from
-from instructprobe.suites.model import Benchmark, Protocol, Suite
+from instructprobe.suites.model import QUERY_FIRST, Benchmark, Protocol, Suite
 from instructprobe.suites.problems import Report
 from instructprobe.suites.tables import (
     Qrels,
@@ -131,4 +131,5 @@ def load_followir(folder: Path, report: Report, *, name: str | None = None) -> S
         changed_qrels=qrels_file(changed, report, "qrels_changed rows"),
         narrows=True,
         benchmark=Benchmark(Protocol.FOLLOWIR),
+        order=QUERY_FIRST,  # FollowIR's evaluation (MTEB) reads q + " " + i
     )

@@ -101,6 +101,10 @@ class Benchmark:
     """Where this run departs from the published protocol, in words (``@full``: no pools)."""
 
 
+INSTRUCTION_FIRST = "instruction_first"
+QUERY_FIRST = "query_first"
+
+
 @dataclass(frozen=True)
 class Suite:
     name: str
@@ -111,6 +115,11 @@ class Suite:
     sha256: str = field(default="", compare=False)
     benchmark: Benchmark | None = None
     """Set when the suite is a published benchmark read in its published layout."""
+    order: str = INSTRUCTION_FIRST
+    """Where the published evaluation of this benchmark puts the instruction: before the query
+    (InstructIR's data, ``instruction [SEP] query``) or after it (MTEB and FollowIR,
+    ``q + " " + i``). A run asks its original requests in this order unless told otherwise
+    (``--order``); the reorder family asks the other."""
 
     def document(self, doc_id: str) -> Document:
         return self._by_id[doc_id]
@@ -135,6 +144,7 @@ class Suite:
             self.source,
             self.sha256,
             self.benchmark,
+            self.order,
         )
 
     def sampled(self, size: int | None, seed: int) -> Suite:

@@ -30,7 +30,7 @@ from typing import Any
 from instructprobe.suites.beir import instance_topic, split_sep
 from instructprobe.suites.build import Draft, assemble, documents_from
 from instructprobe.suites.followir import pools
-from instructprobe.suites.model import Benchmark, Protocol, Suite
+from instructprobe.suites.model import INSTRUCTION_FIRST, QUERY_FIRST, Benchmark, Protocol, Suite
 from instructprobe.suites.problems import Report
 from instructprobe.suites.tables import Qrels, Row, identifier, row_qrels, table_rows, text
 
@@ -352,4 +352,7 @@ def load_mteb(folder: Path, report: Report, *, name: str | None = None) -> Suite
         changed_qrels=changed,
         narrows=form == "followir",
         benchmark=_PROTOCOLS[form],
+        # FollowIR's published numbers come from MTEB, which reads q + " " + i; InstructIR's
+        # from its own code, which reads the instruction first (MTEB's task card says so too)
+        order=QUERY_FIRST if paired else INSTRUCTION_FIRST,
     )

@@ -157,3 +157,23 @@ def test_the_cutoff_names_every_measure_and_rule(tmp_path):
     assert rules and all("ΔnDCG@5" in rule for rule in rules)
     assert "ΔnDCG@5: holds if |ΔnDCG@5| < 0.05" in result.stdout
     assert "nDCG@10" not in result.stdout
+
+
+def test_run_takes_a_template_and_the_order_per_run(tmp_path):
+    result, data = _small_bm25_run(
+        tmp_path,
+        "--perturb",
+        "reorder",
+        "--template",
+        "bm25=search: {query} || {instruction}",
+        "--order",
+        "query-first",
+    )
+    assert data["request"]["templates"] == {"bm25": "search: {query} || {instruction}"}
+    assert data["request"]["order"] == "query_first"
+    (described,) = data["retrievers"]
+    assert described["template_query_first"] == "search: {query} || {instruction}"
+    assert described["prompts_from"] == "user"
+    swaps = [v for v in data["variants"] if v["operator"] == "template-swap"]
+    assert swaps and {v["order"] for v in swaps} == {"instruction_first"}
+    assert "bm25 reads a template you gave" in result.stdout

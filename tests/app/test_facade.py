@@ -52,3 +52,51 @@ def test_run_by_names_reads_the_suite_and_resolves_the_retrievers():
     cell = result.verdicts()["bm25", instructprobe.Family.REORDER]
     assert cell.delta == 0 and cell.verdict is instructprobe.Verdict.INCONCLUSIVE
     assert cell.reason.startswith("3 queries cannot show |ΔnDCG@10| < 0.05")
+
+
+@pytest.mark.slow
+def test_a_loaded_sentence_transformer_and_a_bare_encode_function_give_full_reports(
+    minilm, starter, tmp_path
+):
+    """What a user holds in a notebook: a loaded model object, saved with E5-style prompts,
+    and a plain function; both are probed and reported from the Python API."""
+    import copy
+    import hashlib
+    import re
+
+    import numpy as np
+
+    from instructprobe.reports.render import report
+
+    def bag_of_words(texts):
+        vectors = np.zeros((len(texts), 128), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                vectors[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % 128] += 1
+        return vectors
+
+    model = copy.copy(minilm.model)
+    model.prompts = {"query": "query: ", "document": "passage: "}
+    result = instructprobe.run(
+        retrievers={"st": model, "bow": bag_of_words},
+        suite=starter,
+        limit=8,
+        resamples=200,
+        cache_dir=str(tmp_path / "cache"),
+    )
+    assert result.retriever_names() == ["st", "bow"]
+    assert {c.family for c in result.cells} == set(instructprobe.Family)
+    st, bow = result.retrievers
+    assert st["prompts_from"] == "model" and st["document_prompt"] == "passage: "
+    assert st["template"] == "query: {instruction} {query}"
+    assert st["identity"].startswith("weights-sha256:") and bow["kind"] == "encode-function"
+    terminal = report(result, "term", width=160)
+    assert "st reads the prompts its model was saved with: 'query: {instruction} {query}'" in (
+        terminal
+    )
+    assert "bow" in terminal.split("Verdicts")[1]
+    markdown = report(result, "md")
+    assert "the model's own (saved with it); documents 'passage: '" in markdown
+    path = tmp_path / "results.json"
+    result.write_json(str(path))
+    assert instructprobe.read_results(str(path)).retrievers == result.retrievers

@@ -70,3 +70,35 @@ def test_the_exclusion_clause_runs_where_it_is_named(small):
 
 def test_same_seed_same_plan(small, meaning):
     assert plan(small, tuple(Family), 3, meaning) == plan(small, tuple(Family), 3, meaning)
+
+
+def test_the_original_order_is_the_suites_and_the_reorder_family_asks_the_other(small):
+    from dataclasses import replace
+
+    from instructprobe.perturb import Order
+
+    families = (Family.REORDER, Family.NEGATION, Family.CONTROL)
+    default = plan(small, families, 0, None)
+    assert {c.request.order for c in default.cases} == {Order.INSTRUCTION_FIRST}
+    query_first = plan(replace(small, order="query_first"), families, 0, None)
+    chosen = plan(small, families, 0, None, order=Order.QUERY_FIRST)
+    for planned in (query_first, chosen):
+        assert {c.request.order for c in planned.cases} == {Order.QUERY_FIRST}
+        swaps = [v for v in planned.variants if v.operator == "template-swap"]
+        assert swaps and {v.request.order for v in swaps} == {Order.INSTRUCTION_FIRST}
+        assert {v.form for v in swaps} == {"instruction-first"}
+        others = [v for v in planned.variants if v.family is not Family.REORDER]
+        assert others and {v.request.order for v in others} == {Order.QUERY_FIRST}
+    assert query_first.variants == chosen.variants
+
+
+def test_followir_and_mteb_folders_are_asked_query_first_as_their_evaluation_does():
+    from pathlib import Path
+
+    from instructprobe.suites import load_suite
+
+    fixtures = Path(__file__).parents[1] / "suites" / "fixtures"
+    assert load_suite(f"followir:{fixtures / 'followir'}").order == "query_first"
+    assert load_suite(f"mteb:{fixtures / 'followir-mteb'}").order == "query_first"
+    assert load_suite(f"instructir:{fixtures / 'instructir'}").order == "instruction_first"
+    assert load_suite(f"mteb:{fixtures / 'instructir-mteb'}").order == "instruction_first"

@@ -1,6 +1,8 @@
 """The run request: every setting converted and checked in one place, whichever front end
 named it, and equality meaning "the same results"."""
 
+import re
+
 import pytest
 
 from instructprobe.core.errors import RequestError
@@ -68,7 +70,7 @@ def test_text_and_typed_values_give_the_same_request():
         ({"retrievers": ","}, "retrievers: needs at least one retriever, got ','"),
         ({"retrievers": ["a=bm25", "a=minilm"]}, "two retrievers are named 'a'"),
         ({"retrievers": ["=bm25"]}, "expected NAME=SPEC"),
-        ({"retrievers": [3]}, "3 is neither a retriever name nor a Retriever"),
+        ({"retrievers": [3]}, "cannot use 3 (a builtins.int) as a retriever"),
         ({"suite": " "}, "suite: must be a non-empty string, got ' '"),
         ({"families": "negations"}, "unknown perturbation family 'negations' (choose from"),
         ({"families": []}, "needs at least one perturbation family"),
@@ -180,3 +182,71 @@ def test_settings_added_later_are_written_only_when_given():
 def test_an_integer_beyond_any_float_is_a_bad_value_not_a_crash():
     with pytest.raises(RequestError, match="alpha: must be a number between 0 and 1"):
         RunRequest.create({"alpha": 10**400})
+
+
+def test_templates_and_document_prompts_are_set_per_retriever_in_every_front_end():
+    from_cli = RunRequest.create(
+        {"templates": ["mine=query: {query} {instruction}", "{query} {instruction}"]},
+        label=cli_label,
+    )
+    from_gates = RunRequest.create(
+        {"templates": {"mine": "query: {query} {instruction}", "*": "{query} {instruction}"}}
+    )
+    from_ini = RunRequest.create(
+        {"templates": "mine=query: {query} {instruction}\n{query} {instruction}\n"},
+        label=ini_label,
+    )
+    assert from_cli.templates == (
+        ("mine", "query: {query} {instruction}"),
+        ("*", "{query} {instruction}"),
+    )
+    assert from_cli == from_gates == from_ini
+    prompts = RunRequest(document_prompts=['e5="passage: "'])
+    assert prompts.document_prompts == (("e5", "passage: "),), "JSON quotes keep the space"
+    data = from_cli.to_dict()
+    assert data["templates"] == {
+        "mine": "query: {query} {instruction}",
+        "*": "{query} {instruction}",
+    }
+    assert RunRequest.from_dict(data) == from_cli
+    assert RunRequest(templates="{query} {instruction}") != RunRequest()
+
+
+@pytest.mark.parametrize(
+    ("values", "problem"),
+    [
+        ({"templates": "a={query}"}, "templates: a template needs {query} and {instruction}"),
+        ({"templates": ["a={query} {instruction}", "a={instruction} {query}"]}, "'a' given twice"),
+        ({"templates": {"a": 3}}, "templates: a: expected text, got 3"),
+    ],
+)
+def test_a_bad_template_is_one_line_naming_the_setting(values, problem):
+    with pytest.raises(RequestError, match=re.escape(problem)):
+        RunRequest.create(values)
+
+
+def test_objects_are_named_by_themselves_or_by_a_mapping_and_never_merge(bm25):
+    def encode(texts):
+        return [[1.0]] * len(texts)
+
+    request = RunRequest(retrievers={"mine": encode, "base": "bm25"})
+    mine, base = request.retrievers
+    assert (mine.name, mine.instance) == ("mine", encode)
+    assert base == RetrieverChoice("bm25", "base")
+    twice = RunRequest(retrievers=[encode, "bm25"])
+    assert twice.retrievers[0].name == "encode"
+    with pytest.raises(RequestError, match="two retrievers are named 'encode'"):
+        RunRequest(retrievers=[encode, encode])
+    with pytest.raises(RequestError, match=r"cannot use 3 \(a builtins.int\) as a retriever"):
+        RunRequest(retrievers={"three": 3})
+
+
+def test_the_order_of_the_originals_is_auto_or_named():
+    from instructprobe.perturb import Order
+
+    assert RunRequest().order is None and RunRequest(order="auto").order is None
+    assert RunRequest(order="query-first").order is Order.QUERY_FIRST
+    assert RunRequest(order="instruction_first").order is Order.INSTRUCTION_FIRST
+    assert RunRequest(order="query-first").to_dict()["order"] == "query_first"
+    with pytest.raises(RequestError, match="order: must be auto, instruction-first or query-first"):
+        RunRequest(order="sideways")

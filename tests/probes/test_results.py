@@ -87,3 +87,15 @@ def test_an_unknown_version_is_one_line(tmp_path):
     path.write_text('{"schema_version": 7}', encoding="utf-8")
     with pytest.raises(ResultsError, match=r"schema_version 7 is not 1 or 2$"):
         read_results(path)
+
+
+def test_a_file_written_before_provenance_templates_and_order_still_loads(small_result):
+    data = json.loads(small_result.to_json())
+    for key in ("templates", "document_prompts", "order"):
+        del data["request"][key]
+    data["retrievers"] = [
+        {"name": r["name"], "template": r["template"]} for r in data["retrievers"]
+    ]
+    loaded = RunResult.from_dict(data)
+    assert loaded.request == small_result.request
+    assert loaded.cells == small_result.cells

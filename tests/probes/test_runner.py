@@ -339,3 +339,38 @@ def test_one_query_never_decides(starter, bm25):
     assert cell.reason.startswith("1 query cannot show p-MRR ")  # either claim, by the sign
     assert cell.queries_needed is not None and cell.queries_needed > 1
     assert cell.ci_low < cell.delta < cell.ci_high, "an interval, not the point"
+
+
+def test_templates_and_document_prompts_reach_each_named_retriever():
+    from instructprobe.core.errors import RequestError
+    from instructprobe.probes.runner import resolve_retrievers
+
+    request = RunRequest(
+        retrievers="a=bm25,b=bm25",
+        templates=["a=query: {query} {instruction}", "{instruction} || {query}"],
+    )
+    a, b = resolve_retrievers(request)
+    assert a.template.render(Request("q", "i")) == "query: i q"
+    assert b.template.render(Request("q", "i")) == "i || q"
+    assert a.describe()["prompts_from"] == "user"
+    with pytest.raises(RequestError, match=r"templates: no retriever is named 'c'"):
+        resolve_retrievers(RunRequest(retrievers="bm25", templates="c={query} {instruction}"))
+    with pytest.raises(RequestError, match=r"bm25 .bm25. takes no document prompt"):
+        resolve_retrievers(RunRequest(retrievers="bm25", document_prompts="bm25=passage: x"))
+    (plain,) = resolve_retrievers(RunRequest(retrievers="bm25", document_prompts="passage: x"))
+    assert plain.name == "bm25", "a prompt for every retriever skips those that take none"
+
+
+def test_two_model_folders_of_one_name_are_an_error_until_each_is_named(tmp_path, minilm):
+    from instructprobe.core.errors import RequestError
+    from instructprobe.probes.runner import resolve_retrievers
+
+    first, second = tmp_path / "ck1" / "model", tmp_path / "ck2" / "model"
+    for folder in (first, second):
+        folder.parent.mkdir()
+        folder.symlink_to(minilm.model_path, target_is_directory=True)
+    with pytest.raises(RequestError, match="two retrievers are both named 'model'"):
+        resolve_retrievers(RunRequest(retrievers=f"{first},{second}"))
+    a, b = resolve_retrievers(RunRequest(retrievers=f"a={first},b={second}"))
+    assert (a.name, b.name) == ("a", "b")
+    assert a.describe()["source"] == f"path:{first.resolve()}"

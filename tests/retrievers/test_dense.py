@@ -81,3 +81,105 @@ def test_settings_are_validated():
         EncoderSettings(batch_size=0)
     with pytest.raises(ValueError, match="pool depth"):
         EncoderSettings(pool_depth=0)
+
+
+def _e5_mistral_like(folder):
+    """A tiny last-token-pooling Mistral saved as e5-mistral-7b-instruct's files are: its
+    tokenizer_config.json asks for <s> and </s>, its tokenizer.json's post-processor adds
+    only <s> (the model's published configuration, as MTEB's wrapper for it describes)."""
+    import json
+
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import MistralConfig, MistralModel, PreTrainedTokenizerFast
+
+    vocab = {"<unk>": 0, "<s>": 1, "</s>": 2}
+    for word in [
+        "what",
+        "do",
+        "cats",
+        "eat",
+        "instruct",
+        "query",
+        ":",
+        "given",
+        "a",
+        "web",
+        "search",
+        "kittens",
+    ]:
+        vocab.setdefault(word, len(vocab))
+    tokenizer = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A", pair="<s> $A <s> $B", special_tokens=[("<s>", 1)]
+    )
+    PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="</s>",
+    ).save_pretrained(folder)
+    config_path = folder / "tokenizer_config.json"
+    config = json.loads(config_path.read_text())
+    config.update(
+        {"add_bos_token": True, "add_eos_token": True, "tokenizer_class": "LlamaTokenizer"}
+    )
+    config_path.write_text(json.dumps(config))
+    torch.manual_seed(0)
+    small = MistralConfig(
+        vocab_size=len(vocab),
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        pad_token_id=2,
+    )
+    MistralModel(small).save_pretrained(folder)
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {
+            "idx": 1,
+            "name": "1",
+            "path": "1_Pooling",
+            "type": "sentence_transformers.models.Pooling",
+        },
+        {
+            "idx": 2,
+            "name": "2",
+            "path": "2_Normalize",
+            "type": "sentence_transformers.models.Normalize",
+        },
+    ]
+    (folder / "modules.json").write_text(json.dumps(modules))
+    (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 64}))
+    (folder / "1_Pooling").mkdir()
+    (folder / "1_Pooling" / "config.json").write_text(
+        json.dumps({"word_embedding_dimension": 16, "pooling_mode_lasttoken": True})
+    )
+    (folder / "2_Normalize").mkdir()
+    return folder
+
+
+@pytest.mark.model
+def test_e5_mistral_reads_its_closing_eos_token_and_pools_it(tmp_path):
+    import torch
+    from transformers import AutoTokenizer, MistralModel
+
+    from instructprobe.retrievers import resolve
+
+    folder = _e5_mistral_like(tmp_path / "e5-mistral")
+    plain = AutoTokenizer.from_pretrained(folder)
+    words = plain("what do cats eat", add_special_tokens=False)["input_ids"]
+    retriever = resolve(f"e5-mistral-7b-instruct={folder}")
+    model = retriever.model
+    tokenize = getattr(model, "preprocess", None) or model.tokenize  # preprocess: ST >= 6
+    ids = tokenize(["what do cats eat"])["input_ids"][0].tolist()
+    assert ids == [plain.bos_token_id, *words, plain.eos_token_id]
+    with torch.no_grad():
+        hidden = MistralModel.from_pretrained(folder)(torch.tensor([ids])).last_hidden_state
+    expected = torch.nn.functional.normalize(hidden[0, -1], dim=0).numpy()
+    (vector,) = retriever.embed(["what do cats eat"], QUERY)
+    np.testing.assert_allclose(vector, expected, atol=1e-5)

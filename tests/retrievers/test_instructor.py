@@ -27,8 +27,9 @@ def reference(instructor_dir, instruction, text, skip_instruction=True):
 
     tokenizer = AutoTokenizer.from_pretrained(instructor_dir)
     model = T5EncoderModel.from_pretrained(instructor_dir).eval()
-    joined = tokenizer([instruction.strip() + text.strip()], return_tensors="pt")
+    joined = tokenizer([(instruction + text.strip()).strip()], return_tensors="pt")
     n_instruction = len(tokenizer(instruction.strip())["input_ids"]) - 1  # less its </s>
+    n_instruction = n_instruction if n_instruction > 1 else 0
     with torch.no_grad():
         hidden = model(**joined).last_hidden_state[0]
     start = n_instruction if skip_instruction else 0
@@ -42,13 +43,13 @@ def test_preset_on_a_local_folder_is_an_instructor_with_its_instructions(instruc
     assert isinstance(instructor, InstructorRetriever)
     assert instructor.name == "instructor-xl"
     assert instructor.pairs(["  Cats purr. "], DOCUMENT) == [
-        ("Represent the document for retrieval:", "Cats purr.")
+        ("Represent the document for retrieval: ", "Cats purr.")
     ]
     assert instructor.model_inputs(["Cats purr."], DOCUMENT) == [
-        "Represent the document for retrieval:Cats purr."
+        "Represent the document for retrieval: Cats purr."
     ]
     assert instructor.model_inputs(["skip kittens cats"], QUERY) == [
-        "Represent the question for retrieving supporting documents:skip kittens cats"
+        "Represent the question for retrieving supporting documents: skip kittens cats"
     ]
 
 
@@ -103,3 +104,32 @@ def test_the_cache_key_covers_the_instruction(instructor_dir, tmp_path):
     first = a.embed(["cats"], DOCUMENT)
     second = b.embed(["cats"], DOCUMENT)
     assert not np.allclose(first, second)
+
+
+@pytest.mark.parametrize(
+    ("config", "mean"),
+    [
+        ({"word_embedding_dimension": 16, "pooling_mode_mean_tokens": True}, True),
+        ({"embedding_dimension": 16, "pooling_mode": "mean", "include_prompt": True}, True),
+        ({"pooling_mode": ["mean"]}, True),
+        ({"pooling_mode": "cls"}, False),
+        ({"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False}, False),
+        ({"pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": True}, False),
+    ],
+)
+def test_mean_pooling_is_read_in_old_and_current_keys(config, mean):
+    from instructprobe.retrievers.instructor import pools_by_mean
+
+    assert pools_by_mean(config) is mean
+
+
+def test_a_checkpoint_that_does_not_pool_by_mean_is_refused_in_one_line(instructor_dir, tmp_path):
+    import json
+    import shutil
+
+    from instructprobe.core.errors import RetrieverError
+
+    copied = shutil.copytree(instructor_dir, tmp_path / "instructor-cls")
+    (copied / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode": "cls"}))
+    with pytest.raises(RetrieverError, match=r"is not mean pooling \(\{'pooling_mode': 'cls'\}"):
+        InstructorRetriever("i", str(copied)).embed(["cats"], QUERY)

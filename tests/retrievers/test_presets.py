@@ -60,13 +60,15 @@ BI_ENCODERS = {
         "\nQuery: what do cats eat",
         "Kittens need three meals a day.",
     ),
+    # InstructorEmbedding 1.0.1 (PyPI) keeps the instruction's closing space: the model card's
+    # "Represent the … documents: " reads "documents: what…"
     "instructor-base": (
-        "Represent the question for retrieving supporting documents:"
+        "Represent the question for retrieving supporting documents: "
         "Only documents about kittens are relevant. what do cats eat",
-        "Represent the question for retrieving supporting documents:"
+        "Represent the question for retrieving supporting documents: "
         "what do cats eat Only documents about kittens are relevant.",
-        "Represent the question for retrieving supporting documents:what do cats eat",
-        "Represent the document for retrieval:Kittens need three meals a day.",
+        "Represent the question for retrieving supporting documents: what do cats eat",
+        "Represent the document for retrieval: Kittens need three meals a day.",
     ),
 }
 BI_ENCODERS["instructor-large"] = BI_ENCODERS["instructor-base"]

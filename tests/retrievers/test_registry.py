@@ -1,8 +1,9 @@
 import time
 
+import numpy as np
 import pytest
 
-from instructprobe.retrievers import PRESETS, Retriever, RetrieverError, resolve
+from instructprobe.retrievers import PRESETS, Retriever, RetrieverError, Template, resolve
 from instructprobe.retrievers.bm25 import BM25
 from instructprobe.retrievers.dense import SentenceTransformerRetriever
 
@@ -170,3 +171,29 @@ def test_a_module_factory_is_found_in_the_current_folder(tmp_path, monkeypatch):
         sys.modules.pop("my_local_retriever", None)
     with pytest.raises(RetrieverError, match="cannot load"):
         resolve("my_local_missing:make")
+
+
+def test_a_model_folder_saved_with_prompts_is_encoded_with_them(minilm, tmp_path):
+    import json
+    from pathlib import Path
+
+    from instructprobe.retrievers.cache import DOCUMENT
+
+    folder = tmp_path / "e5-style"
+    folder.mkdir()
+    for item in Path(minilm.model_path).iterdir():
+        if item.name != "config_sentence_transformers.json":
+            (folder / item.name).symlink_to(item)
+    config = json.loads((Path(minilm.model_path) / "config_sentence_transformers.json").read_text())
+    config["prompts"] = {"query": "query: ", "document": "passage: "}
+    (folder / "config_sentence_transformers.json").write_text(json.dumps(config))
+    retriever = resolve(str(folder))
+    assert retriever.template.instruction_first == "query: {instruction} {query}"
+    assert retriever.template.bare == "query: {query}"
+    assert retriever.model_inputs(["Cats purr."], DOCUMENT) == ["passage: Cats purr."]
+    described = retriever.describe()
+    assert described["prompts_from"] == "model" and described["document_prompt"] == "passage: "
+    expected = minilm.model.encode(["passage: Cats purr."], normalize_embeddings=True)
+    np.testing.assert_allclose(retriever.embed(["Cats purr."], DOCUMENT), expected, atol=1e-6)
+    plain = resolve(minilm.model_path)
+    assert plain.template == Template() and "prompts_from" not in plain.describe()

@@ -36,6 +36,16 @@ def add_request_arguments(parser: argparse.ArgumentParser) -> None:
         if setting.name in SPECIAL:
             continue
         default = _default(setting.name)
+        if setting.repeatable:  # each value checked with the others, when the request is made
+            parser.add_argument(
+                *setting.cli_flags,
+                dest=setting.name,
+                action="append",
+                default=argparse.SUPPRESS,
+                metavar=setting.metavar,
+                help=setting.help,
+            )
+            continue
         parser.add_argument(
             *setting.cli_flags,
             dest=setting.name,
