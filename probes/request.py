@@ -6,7 +6,7 @@ in a gates file's ``[run]`` table, the ini option ``probe_follow_margin``, the k
 ``follow_margin``) and hands the values, as text or typed, to ``RunRequest.create``; every
 conversion, default and check is in ``SETTINGS`` below. A results file records the request, so
 "was this file made by this request" is equality: settings that change no number (the cache,
-the device, the batch size) take no part in it.
+the device, the batch size, the executor) take no part in it.
 
 Only the standard library is imported here, so the command line can build its flags at once.
 """
@@ -45,6 +45,17 @@ class Correction(ValueEnum):
     """Holm's step-down: the family-wise error rate."""
     BH = "bh"
     """Benjamini-Hochberg: the false discovery rate."""
+
+
+class ExecutorKind(ValueEnum):
+    """Where the encode/score step runs (``instructprobe.retrievers.executors``)."""
+
+    LOCAL = "local"
+    """This process."""
+    DEVICES = "devices"
+    """One worker process per device of ``--device`` (``cuda:0,cuda:1``; ``cpu,cpu``)."""
+    RAY = "ray"
+    """A pool of model replicas on a Ray cluster (the ``ray`` extra)."""
 
 
 class InvalidSetting(RequestError):
@@ -256,10 +267,15 @@ def _suite(value: Any) -> Any:
 
 
 def _device(value: Any) -> str | None:
-    text = _text(value).lower()
-    if not DEVICE.match(text):
-        raise ValueError(f"must be auto, cpu, cuda, cuda:N or mps, got {_shown(value)}")
-    return None if text == "auto" else text
+    """One device, or several (comma-separated) for the devices executor."""
+    names = [item.lower() for item in _items(value)] if isinstance(value, str) else []
+    if not names or not all(DEVICE.match(name) for name in names):
+        raise ValueError(
+            f"must be auto, cpu, cuda, cuda:N or mps, or a list of them, got {_shown(value)}"
+        )
+    if len(names) > 1 and "auto" in names:
+        raise ValueError(f"a list of devices names each one (no auto), got {_shown(value)}")
+    return None if names == ["auto"] else ",".join(names)
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -336,12 +352,36 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "device",
-        "where models run: auto, cpu, cuda, cuda:N or mps",
+        "where models run: auto, cpu, cuda, cuda:N or mps; with --executor devices, a list "
+        "(cuda:0,cuda:1)",
         _optional(_device),
         metavar="auto|cpu|cuda|mps",
         affects_results=False,
     ),
     Setting("batch_size", "encoder batch size", _integer(1), metavar="N", affects_results=False),
+    Setting(
+        "executor",
+        "where models encode and score: local (this process), devices (one process per "
+        "--device) or ray (a Ray cluster; pip install 'instructprobe[ray]'); the results are "
+        "the same",
+        _enum(ExecutorKind, "executor"),
+        metavar="local|devices|ray",
+        affects_results=False,
+    ),
+    Setting(
+        "ray_address",
+        "the Ray cluster of --executor ray (default: $RAY_ADDRESS, else a local one)",
+        _optional(_text),
+        metavar="HOST:PORT",
+        affects_results=False,
+    ),
+    Setting(
+        "workers",
+        "model replicas of --executor ray (default: one per GPU of the cluster, else one)",
+        _optional(_integer(1)),
+        metavar="N",
+        affects_results=False,
+    ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -368,6 +408,9 @@ class RunRequest:
     cache_dir: str | None = field(default=None, compare=False)
     device: str | None = field(default=None, compare=False)
     batch_size: int = field(default=64, compare=False)
+    executor: ExecutorKind = field(default=ExecutorKind.LOCAL, compare=False)
+    ray_address: str | None = field(default=None, compare=False)
+    workers: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         for setting in SETTINGS:
@@ -376,7 +419,16 @@ class RunRequest:
             raise InvalidSetting(
                 "depth", f"must be at least the cutoff ({self.cutoff}), got {self.depth}"
             )
+        if len(self.devices) > 1 and self.executor is not ExecutorKind.DEVICES:
+            raise InvalidSetting(
+                "device", f"{self.device} lists several devices: that needs the devices executor"
+            )
         self._check_operator_families()
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        """The devices named by ``device`` (none for auto)."""
+        return tuple(self.device.split(",")) if self.device else ()
 
     def _check_operator_families(self) -> None:
         from instructprobe.perturb.registry import get_operator
@@ -470,6 +522,7 @@ def ini_label(name: str) -> str:
 __all__ = [
     "SETTINGS",
     "Correction",
+    "ExecutorKind",
     "RequestError",
     "RetrieverChoice",
     "RunRequest",

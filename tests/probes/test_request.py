@@ -89,7 +89,11 @@ def test_text_and_typed_values_give_the_same_request():
         ({"resamples": 50}, "resamples: must be an integer between 100 and 100,000, got 50"),
         ({"resamples": 10**8}, "resamples: must be an integer between 100 and 100,000"),
         ({"cache": "sometimes"}, "cache: must be true or false, got 'sometimes'"),
-        ({"device": "tpu"}, "device: must be auto, cpu, cuda, cuda:N or mps, got 'tpu'"),
+        ({"device": "tpu"}, "device: must be auto, cpu, cuda, cuda:N or mps, or a list"),
+        ({"device": "cuda:0,auto"}, "device: a list of devices names each one (no auto)"),
+        ({"device": "cuda:0,cuda:1"}, "device: cuda:0,cuda:1 lists several devices: that needs"),
+        ({"executor": "dask"}, "unknown executor 'dask' (choose from local, devices, ray)"),
+        ({"workers": 0}, "workers: must be an integer ≥ 1, got 0"),
         ({"batch_size": 0}, "batch_size: must be an integer ≥ 1, got 0"),
         ({"colour": "red"}, "unknown setting colour (known: retrievers, suite,"),
     ],
@@ -133,7 +137,13 @@ def test_equality_leaves_out_the_settings_that_change_no_number(tmp_path):
         "cache_dir",
         "device",
         "batch_size",
+        "executor",
+        "ray_address",
+        "workers",
     }
+    spread = RunRequest(limit=5, executor="devices", device="cuda:0, cuda:1", workers=2)
+    assert spread == plain and spread.devices == ("cuda:0", "cuda:1")
+    assert RunRequest(executor="ray", ray_address="10.0.0.2:6379") == RunRequest()
     other = RunRequest(limit=6, seed=1)
     assert plain != other
     assert plain.differences(other) == ["seed: 0 ≠ 1", "limit: 5 ≠ 6"]
