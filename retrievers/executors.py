@@ -26,9 +26,10 @@ from instructprobe.core.errors import InstructprobeError
 from instructprobe.core.interrupts import checkpoint
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     import numpy as np
     import numpy.typing as npt
-    from concurrent.futures import Future, ProcessPoolExecutor
 
 R = TypeVar("R", bound="Replicable")
 E = TypeVar("E", bound="Executor")
@@ -72,7 +73,7 @@ class Executor(abc.ABC):
     ) -> Iterator[tuple[Chunk, npt.NDArray[np.float32]]]:
         """Each chunk with its rows, in any order; the caller stores them as they come."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (most executors start nothing to stop)
         """Stop the workers this executor started (nothing for the local one)."""
 
     def __enter__(self: E) -> E:

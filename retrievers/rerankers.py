@@ -37,8 +37,8 @@ from instructprobe.retrievers.base import (
 )
 from instructprobe.retrievers.cache import PAIR, Namespace, hub_revision
 from instructprobe.retrievers.dense import CachedModelRetriever, EncoderSettings
-from instructprobe.retrievers.executors import Chunk
 from instructprobe.retrievers.devices import dtype_kwargs
+from instructprobe.retrievers.executors import Chunk
 
 if TYPE_CHECKING:
     import numpy as np

@@ -4,7 +4,6 @@ all; a worker killed mid-chunk is started again."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from instructprobe.core.interrupts import INJECT_VARIABLE, ONCE_VARIABLE
