@@ -268,8 +268,9 @@ def _suite(value: Any) -> Any:
 
 def _device(value: Any) -> str | None:
     """One device, or several (comma-separated) for the devices executor."""
-    names = [item.lower() for item in _items(value)] if isinstance(value, str) else []
-    if not names or not all(DEVICE.match(name) for name in names):
+    given = _items(value) if isinstance(value, str | list | tuple) else []
+    names = [item.strip().lower() for item in given if isinstance(item, str)]
+    if not names or len(names) != len(given) or not all(DEVICE.match(n) for n in names):
         raise ValueError(
             f"must be auto, cpu, cuda, cuda:N or mps, or a list of them, got {_shown(value)}"
         )

@@ -143,6 +143,8 @@ def test_equality_leaves_out_the_settings_that_change_no_number(tmp_path):
     }
     spread = RunRequest(limit=5, executor="devices", device="cuda:0, cuda:1", workers=2)
     assert spread == plain and spread.devices == ("cuda:0", "cuda:1")
+    listed = RunRequest(limit=5, executor="devices", device=["cuda:0", "CUDA:1"])  # a TOML list
+    assert listed.device == "cuda:0,cuda:1" and listed.to_dict()["device"] == "cuda:0,cuda:1"
     assert RunRequest(executor="ray", ray_address="10.0.0.2:6379") == RunRequest()
     other = RunRequest(limit=6, seed=1)
     assert plain != other
