@@ -208,6 +208,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=HERE / "results" / "executors.json")
     args = parser.parse_args()
 
+    # A cluster of this machine alone: no token (root's token file is shared with any other
+    # Ray user here, and a standing cluster's token would have to be handed to each run).
+    for environment in (os.environ, ENV):
+        environment["RAY_AUTH_MODE"] = "disabled"
     numbers: dict[str, Any] = {"cores": os.cpu_count(), "load before": load()}
     start = time.perf_counter()
     head = ["--head", f"--port={PORT}", f"--num-cpus={args.cpus}", "--include-dashboard=false"]

@@ -116,6 +116,9 @@ class Setting:
     metavar: str | None = None
     affects_results: bool = True
     """False for settings that change how a run is made, never what it finds."""
+    recorded_if_set: bool = False
+    """Left out of the recorded request at its default (settings added after results files
+    were written: a local run's file stays as it was)."""
 
     @property
     def cli_flags(self) -> tuple[str, ...]:
@@ -368,6 +371,7 @@ SETTINGS: tuple[Setting, ...] = (
         _enum(ExecutorKind, "executor"),
         metavar="local|devices|ray",
         affects_results=False,
+        recorded_if_set=True,
     ),
     Setting(
         "ray_address",
@@ -375,6 +379,7 @@ SETTINGS: tuple[Setting, ...] = (
         _optional(_text),
         metavar="HOST:PORT",
         affects_results=False,
+        recorded_if_set=True,
     ),
     Setting(
         "workers",
@@ -382,6 +387,7 @@ SETTINGS: tuple[Setting, ...] = (
         _optional(_integer(1)),
         metavar="N",
         affects_results=False,
+        recorded_if_set=True,
     ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -484,11 +490,18 @@ class RunRequest:
 
     def to_dict(self) -> dict[str, Any]:
         """The request as JSON values (a suite given as an object is recorded by its name)."""
-        return {name: _json(value) for name, value in self.settings().items()}
+        return {
+            name: _json(value)
+            for name, value in self.settings().items()
+            if not (BY_NAME[name].recorded_if_set and value == DEFAULTS[name])
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunRequest:
         return cls.create(data, "request: ")
+
+
+DEFAULTS = {f.name: f.default for f in fields(RunRequest)}
 
 
 def _json(value: Any) -> Any:

@@ -161,6 +161,17 @@ def test_a_request_round_trips_through_its_json():
     assert RunRequest.from_dict(data) == request
 
 
+def test_the_executor_is_recorded_only_when_it_is_not_the_local_one():
+    assert not {"executor", "ray_address", "workers"} & set(RunRequest().to_dict())
+    clustered = RunRequest(executor="ray", ray_address="head:6379", workers=4).to_dict()
+    assert (clustered["executor"], clustered["ray_address"], clustered["workers"]) == (
+        "ray",
+        "head:6379",
+        4,
+    )
+    assert RunRequest.from_dict(clustered).executor.value == "ray"
+
+
 def test_a_retriever_object_is_recorded_by_its_class_and_name(bm25):
     request = RunRequest(retrievers=[bm25, "minilm"])
     (choice, _) = request.retrievers
