@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,21 @@ from scaling import Point, distinct_requests, grown_suite
 
 HERE = Path(__file__).resolve().parent
 PORT = 6390
+
+
+def _wait_for_cluster() -> None:
+    import socket
+
+    for _ in range(600):
+        try:
+            socket.create_connection(("127.0.0.1", PORT), 1).close()
+            status = ray_command("status", f"--address=127.0.0.1:{PORT}")
+            if subprocess.run(status, env=ENV, capture_output=True).returncode == 0:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"no Ray cluster came up on port {PORT}")
 
 
 def load() -> list[float]:
@@ -79,7 +95,7 @@ def jobs(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
 
 def _without_executor(path: Path) -> str:
     data = json.loads(path.read_text())
-    for key in ("executor", "ray_address", "cache_dir"):
+    for key in ("executor", "ray_address", "workers", "cache_dir"):
         data["request"].pop(key, None)
     return json.dumps(data, sort_keys=True)
 
@@ -99,7 +115,7 @@ class Trivial:
         return self
 
 
-def per_chunk(args: argparse.Namespace) -> dict[str, float]:
+def per_chunk(args: argparse.Namespace, address: str | None) -> dict[str, float]:
     import numpy as np
 
     from instructprobe.retrievers.cache import EmbeddingCache, Namespace
@@ -108,7 +124,7 @@ def per_chunk(args: argparse.Namespace) -> dict[str, float]:
 
     texts = tuple(f"text {n}" for n in range(512))
     chunks = [Chunk(i, texts, "document") for i in range(args.chunks)]
-    executor = RayExecutor(f"127.0.0.1:{PORT}", 1)
+    executor = RayExecutor(address, 1)
 
     def seconds(run: Any, work: list[Chunk]) -> float:
         start = time.perf_counter()
@@ -196,10 +212,36 @@ def projection(
     return out
 
 
+def with_standing_cluster(args: argparse.Namespace) -> dict[str, Any]:
+    """The jobs and the per-chunk costs on a cluster started apart (``ray start --head``)."""
+    start = time.perf_counter()
+    head = ["--head", f"--port={PORT}", f"--num-cpus={args.cpus}", "--include-dashboard=false"]
+    # --block: the cluster lives as long as this process group, which is stopped by its id at
+    # the end (`ray stop` would stop every Ray process of the machine, other users' too).
+    cluster = subprocess.Popen(
+        ray_command("start", *head, "--disable-usage-stats", "--block"),
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    _wait_for_cluster()
+    numbers: dict[str, Any] = {"cluster start (s)": time.perf_counter() - start}
+    try:
+        numbers["jobs"] = jobs(args, Path(tempfile.mkdtemp(prefix="executors.")))
+        numbers["per chunk"] = per_chunk(args, f"127.0.0.1:{PORT}")
+    finally:
+        os.killpg(cluster.pid, signal.SIGTERM)
+        cluster.wait(timeout=60)
+    return numbers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--retriever", default="minilm")
-    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument(
+        "--sizes", default="1000,10000", help="'': keep the jobs of --json, measure the rest"
+    )
     parser.add_argument("--queries", type=int, default=20)
     parser.add_argument("--words", type=int, default=24)
     parser.add_argument("--cpus", type=int, default=2)
@@ -213,23 +255,20 @@ def main() -> None:
     for environment in (os.environ, ENV):
         environment["RAY_AUTH_MODE"] = "disabled"
     numbers: dict[str, Any] = {"cores": os.cpu_count(), "load before": load()}
-    start = time.perf_counter()
-    head = ["--head", f"--port={PORT}", f"--num-cpus={args.cpus}", "--include-dashboard=false"]
-    subprocess.run(
-        ray_command("start", *head, "--disable-usage-stats"),
-        check=True,
-        env=ENV,
-        capture_output=True,
-    )
-    numbers["cluster start (s)"] = time.perf_counter() - start
-    try:
-        work = Path(tempfile.mkdtemp(prefix="executors."))
-        numbers["jobs"] = jobs(args, work)
-        numbers["per chunk"] = per_chunk(args)
-        workers = [int(n) for n in args.workers.split(",")]
-        numbers["projection"] = projection(numbers["jobs"], numbers["per chunk"], workers)
-    finally:
-        subprocess.run(ray_command("stop"), env=ENV, capture_output=True)
+    if args.sizes:
+        numbers.update(with_standing_cluster(args))
+    else:  # the jobs of an earlier run; the rest on a cluster of this process (ray.init)
+        import ray
+
+        earlier = json.loads(args.json.read_text())
+        numbers["jobs"] = earlier["jobs"]
+        numbers["jobs measured"] = earlier.get("jobs measured", "in an earlier run")
+        start = time.perf_counter()
+        ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
+        numbers["cluster start (s)"] = time.perf_counter() - start
+        numbers["per chunk"] = per_chunk(args, None)
+    workers = [int(n) for n in args.workers.split(",")]
+    numbers["projection"] = projection(numbers["jobs"], numbers["per chunk"], workers)
     numbers["load after"] = load()
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(numbers, indent=1) + "\n")
