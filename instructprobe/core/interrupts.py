@@ -10,8 +10,10 @@ renamed into place) raises it again. The run then stops before it writes anythin
 
 ``checkpoint(phase)`` is also where tests inject faults, deterministically:
 ``INSTRUCTPROBE_INJECT=PHASE:ACTION`` makes each checkpoint of that phase send the process
-``SIGINT`` or ``SIGTERM``, or raise ``OSError`` (``ENOSPC``, a full disk). The phases are
-listed in ``PHASES``.
+``SIGINT`` or ``SIGTERM``, or raise ``OSError`` (``ENOSPC``, a full disk); ``SIGKILL`` kills
+the process outright (a worker that dies mid-chunk: the ``compute`` phase runs in executors'
+workers). With ``INSTRUCTPROBE_INJECT_ONCE=PATH`` the fault fires once across all processes:
+only where PATH can still be created. The phases are listed in ``PHASES``.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from dataclasses import dataclass
 from types import FrameType
 
 INJECT_VARIABLE = "INSTRUCTPROBE_INJECT"
+ONCE_VARIABLE = "INSTRUCTPROBE_INJECT_ONCE"
 STOPPING = (signal.SIGINT, signal.SIGTERM)
-PHASES = ("suite", "plan", "encode", "rank", "measure", "test", "write")
-"""Checkpoints of a run, in order: the suite read; each case planned; each encoded chunk
-stored; each retriever's ranking; its measures; the statistics; a file about to be renamed into
-place (results, reports, plans)."""
-ACTIONS = ("SIGINT", "SIGTERM", "ENOSPC")
+PHASES = ("suite", "plan", "compute", "encode", "rank", "measure", "test", "write")
+"""Checkpoints of a run, in order: the suite read; each case planned; each chunk a worker
+computes (in the worker); each encoded chunk stored; each retriever's ranking; its measures;
+the statistics; a file about to be renamed into place (results, reports, plans)."""
+ACTIONS = ("SIGINT", "SIGTERM", "SIGKILL", "ENOSPC")
 
 
 class Interrupted(KeyboardInterrupt):
@@ -101,14 +104,29 @@ def checkpoint(phase: str) -> None:
 
 def _inject(phase: str, injected: str) -> None:
     wanted, _, action = injected.partition(":")
-    if wanted != phase:
+    if wanted != phase or not _first_time():
         return
     if action == "ENOSPC":
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC) + " (injected)")
+    if action == "SIGKILL":
+        os.kill(os.getpid(), signal.SIGKILL)
     if action in ("SIGINT", "SIGTERM"):
         signal.raise_signal(signal.Signals[action])
         return
     raise ValueError(f"{INJECT_VARIABLE}={injected!r}: the action is one of {', '.join(ACTIONS)}")
+
+
+def _first_time() -> bool:
+    """Whether an injected fault fires here: always, unless ``ONCE_VARIABLE`` names a marker
+    file, which only the first process to get there creates."""
+    marker = os.environ.get(ONCE_VARIABLE)
+    if not marker:
+        return True
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
 
 
 @contextmanager

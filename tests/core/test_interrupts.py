@@ -5,6 +5,7 @@ import pytest
 
 from instructprobe.core.interrupts import (
     INJECT_VARIABLE,
+    ONCE_VARIABLE,
     Interrupted,
     checkpoint,
     received,
@@ -67,8 +68,17 @@ def test_an_injected_fault_fires_at_its_phase_only(monkeypatch):
         checkpoint("plan")
     assert stopped.value.name == "SIGTERM"
     monkeypatch.setenv(INJECT_VARIABLE, "plan:SIGHUP")
-    with pytest.raises(ValueError, match="SIGINT, SIGTERM, ENOSPC"):
+    with pytest.raises(ValueError, match="SIGINT, SIGTERM, SIGKILL, ENOSPC"):
         checkpoint("plan")
+
+
+def test_a_fault_injected_once_fires_in_the_first_process_only(monkeypatch, tmp_path):
+    monkeypatch.setenv(INJECT_VARIABLE, "compute:ENOSPC")
+    monkeypatch.setenv(ONCE_VARIABLE, str(tmp_path / "fired"))
+    with pytest.raises(OSError, match="No space left"):
+        checkpoint("compute")
+    checkpoint("compute")  # the marker exists: a retried chunk goes through
+    assert (tmp_path / "fired").exists()
 
 
 def test_a_deferred_signal_arrives_when_the_block_ends():

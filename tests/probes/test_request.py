@@ -93,7 +93,11 @@ def test_text_and_typed_values_give_the_same_request():
         ({"resamples": 50}, "resamples: must be an integer between 100 and 100,000, got 50"),
         ({"resamples": 10**8}, "resamples: must be an integer between 100 and 100,000"),
         ({"cache": "sometimes"}, "cache: must be true or false, got 'sometimes'"),
-        ({"device": "tpu"}, "device: must be auto, cpu, cuda, cuda:N or mps, got 'tpu'"),
+        ({"device": "tpu"}, "device: must be auto, cpu, cuda, cuda:N or mps, or a list"),
+        ({"device": "cuda:0,auto"}, "device: a list of devices names each one (no auto)"),
+        ({"device": "cuda:0,cuda:1"}, "device: cuda:0,cuda:1 lists several devices: that needs"),
+        ({"executor": "dask"}, "unknown executor 'dask' (choose from local, devices, ray)"),
+        ({"workers": 0}, "workers: must be an integer ≥ 1, got 0"),
         ({"batch_size": 0}, "batch_size: must be an integer ≥ 1, got 0"),
         ({"colour": "red"}, "unknown setting colour (known: retrievers, suite,"),
     ],
@@ -138,7 +142,15 @@ def test_equality_leaves_out_the_settings_that_change_no_number(tmp_path):
         "device",
         "batch_size",
         "runs_dir",
+        "executor",
+        "ray_address",
+        "workers",
     }
+    spread = RunRequest(limit=5, executor="devices", device="cuda:0, cuda:1", workers=2)
+    assert spread == plain and spread.devices == ("cuda:0", "cuda:1")
+    listed = RunRequest(limit=5, executor="devices", device=["cuda:0", "CUDA:1"])  # a TOML list
+    assert listed.device == "cuda:0,cuda:1" and listed.to_dict()["device"] == "cuda:0,cuda:1"
+    assert RunRequest(executor="ray", ray_address="10.0.0.2:6379") == RunRequest()
     other = RunRequest(limit=6, seed=1)
     assert plain != other
     assert plain.differences(other) == ["seed: 0 ≠ 1", "limit: 5 ≠ 6"]
@@ -152,6 +164,17 @@ def test_a_request_round_trips_through_its_json():
     assert data["retrievers"] == ["a=bm25", "minilm"] and data["families"] == ["negation"]
     assert data["correction"] == "bh" and data["cutoff"] == 5
     assert RunRequest.from_dict(data) == request
+
+
+def test_the_executor_is_recorded_only_when_it_is_not_the_local_one():
+    assert not {"executor", "ray_address", "workers"} & set(RunRequest().to_dict())
+    clustered = RunRequest(executor="ray", ray_address="head:6379", workers=4).to_dict()
+    assert (clustered["executor"], clustered["ray_address"], clustered["workers"]) == (
+        "ray",
+        "head:6379",
+        4,
+    )
+    assert RunRequest.from_dict(clustered).executor.value == "ray"
 
 
 def test_a_retriever_object_is_recorded_by_its_class_and_name(bm25):

@@ -1,0 +1,105 @@
+"""Runs whose encode/score step ran elsewhere: two CPU processes (``--executor devices``) and a
+local Ray cluster started in the test (``--executor ray``). Their results files are the local
+run's, byte for byte, apart from the request's record of the executor; a Ray worker killed
+mid-chunk is retried; a driver stopped mid-run leaves a valid cache that the next run reads; an
+unreachable cluster is one line and exit 2."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from instructprobe import run
+from instructprobe.core.interrupts import INJECT_VARIABLE, ONCE_VARIABLE
+from instructprobe.probes.request import RunRequest
+from instructprobe.retrievers.cache import DOCUMENT, EmbeddingCache
+
+pytestmark = [pytest.mark.slow, pytest.mark.model]
+
+SETTINGS = {
+    "retrievers": "bm25,minilm",
+    "suite": "starter",
+    "limit": 6,
+    "resamples": 200,
+    "families": "negation,reorder,strip,keywords,control",
+}
+"""No paraphrases: their meaning filter runs on the driver in every executor, and without it the
+first chunk encoded is the corpus's, on the executor (the stopped-driver test stops there)."""
+
+
+def request(cache_dir: Path, **settings: object) -> RunRequest:
+    return RunRequest.create({**SETTINGS, "cache_dir": str(cache_dir), **settings})
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    """The local run, on an empty cache."""
+    return run(request(tmp_path_factory.mktemp("local-cache")))
+
+
+def as_if(local, elsewhere):
+    """The local results file as the other run would write it if only its request differed."""
+    return dataclasses.replace(local, request=elsewhere.request).to_json()
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    ray = pytest.importorskip("ray", reason="the ray extra: pip install 'instructprobe[ray]'")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+def test_two_cpu_processes_give_the_local_results_file(local_run, tmp_path):
+    spread = run(request(tmp_path, executor="devices", device="cpu,cpu"))
+    assert spread.request.executor.value == "devices"
+    assert spread.to_json() == as_if(local_run, spread)
+
+
+def test_a_ray_run_gives_the_local_results_file(local_run, ray_cluster, tmp_path):
+    clustered = run(request(tmp_path, executor="ray"))
+    assert clustered.to_json() == as_if(local_run, clustered)
+
+
+def test_a_ray_worker_killed_mid_chunk_is_retried(local_run, ray_cluster, tmp_path, monkeypatch):
+    marker = tmp_path / "killed"
+    monkeypatch.setenv(INJECT_VARIABLE, "compute:SIGKILL")
+    monkeypatch.setenv(ONCE_VARIABLE, str(marker))
+    clustered = run(request(tmp_path / "cache", executor="ray"))
+    assert marker.exists(), "a worker was killed mid-chunk"
+    assert clustered.to_json() == as_if(local_run, clustered)
+
+
+def test_a_driver_stopped_mid_run_leaves_a_cache_the_next_run_reads(
+    local_run, ray_cluster, tmp_path, monkeypatch
+):
+    monkeypatch.setenv(INJECT_VARIABLE, "encode:SIGINT")
+    monkeypatch.setenv(ONCE_VARIABLE, str(tmp_path / "stopped"))
+    with pytest.raises(KeyboardInterrupt):
+        run(request(tmp_path, executor="ray"))
+    stored = EmbeddingCache(tmp_path).info()
+    roles = {usage.description.get("role") for usage in stored.namespaces}
+    assert stored.entries > 0 and DOCUMENT in roles, "the chunks done before the stop are kept"
+    monkeypatch.delenv(INJECT_VARIABLE)
+    again = run(request(tmp_path, executor="ray"))
+    assert again.to_json() == as_if(local_run, again)
+
+
+def test_an_unreachable_cluster_is_one_line_and_exit_2(tmp_path):
+    probe = Path(sys.executable).with_name("probe")
+    done = subprocess.run(
+        [str(probe), "run", "-r", "minilm", "--suite", "starter", "--executor", "ray"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "RAY_ADDRESS": "127.0.0.1:9"},
+    )
+    assert done.returncode == 2
+    line = done.stderr.strip()
+    assert "\n" not in line and line.startswith("probe: ")
+    assert "127.0.0.1:9" in line or "pip install 'instructprobe[ray]'" in line

@@ -1,0 +1,35 @@
+"""The ray executor's refusals, each one line within seconds: Ray not installed, an address
+that is not one, an address where nothing answers. Runs on a cluster are tested end to end in
+tests/app/test_executors.py."""
+
+from __future__ import annotations
+
+import socket
+import sys
+
+import pytest
+
+from instructprobe.retrievers import rayexec
+from instructprobe.retrievers.executors import ExecutorError
+
+
+def test_without_ray_the_executor_says_how_to_get_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(ExecutorError, match=r"needs Ray, an optional extra: pip install "):
+        rayexec.connect(None)
+
+
+def test_an_address_that_is_not_one_is_refused():
+    with pytest.raises(ExecutorError, match="expected HOST:PORT or ray://HOST:PORT"):
+        rayexec._reachable("nowhere")
+
+
+def test_an_address_where_nothing_listens_is_refused_at_once():
+    with socket.socket() as taken:  # a port that was free a moment ago, and is closed again
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+    for address in (f"127.0.0.1:{port}", f"ray://127.0.0.1:{port}"):
+        with pytest.raises(ExecutorError) as error:
+            rayexec._reachable(address)
+        assert str(error.value).startswith(f"no Ray cluster answers at {address} (")
+        assert "\n" not in str(error.value)
