@@ -19,6 +19,7 @@ from instructprobe.perturb import (
     operators_for,
     perturb_case,
 )
+from instructprobe.perturb.registry import opt_in_names
 from instructprobe.perturb.strategies import cases
 from instructprobe.perturb.text import has_negation, stem, tokens, words
 
@@ -162,7 +163,8 @@ def test_strip_removes_words_shared_with_relevant_documents():
 
 def test_every_family_has_operators_and_every_operator_a_one_line_summary():
     for family in Family:
-        assert operators_for((family,)), family
+        assert operators_for((family,), opt_in_names()), family
+    assert not operators_for((Family.NEGATION,)), "every generated negation is opt-in"
     for name in operator_names():
         summary = get_operator(name).summary
         assert summary and "\n" not in summary and len(summary) <= 100, name

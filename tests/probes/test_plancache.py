@@ -20,7 +20,7 @@ from instructprobe.probes.plancache import (
     plan_key,
 )
 
-FAMILIES = (Family.PARAPHRASE, Family.NEGATION, Family.REORDER)
+FAMILIES = (Family.PARAPHRASE, Family.CURATED, Family.REORDER)
 
 
 @pytest.fixture(scope="module")
