@@ -79,7 +79,7 @@ def test_compare_prints_better_and_worse(capsys, tmp_path, bm25_only, minilm_onl
     minilm_only.write_json(candidate)
     code, out, _ = run(capsys, "compare", str(base), str(candidate))
     assert code == 0
-    assert "Better: negation p-MRR (bm25 → minilm)" in out
+    assert "curated p-MRR (bm25 → minilm) +10.0" in " ".join(out.split())
     code, out, _ = run(capsys, "compare", str(base), str(candidate), "--format", "json")
     data = json.loads(out)
     assert {c["family"] for c in data["changes"]} == {
@@ -104,11 +104,11 @@ def test_gate_fails_bm25_on_negation_with_junit(capsys, tmp_path, results_file):
         capsys, "gate", str(EXAMPLE), "--results", str(results_file), "--junit", str(junit)
     )
     assert code == 1
-    assert "FAIL  negation is followed [bm25 · negation · p-MRR]: ci_low -" in out
+    assert "FAIL  changes and negations are followed [bm25 · curated · p-MRR]: ci_low -" in out
     assert out.rstrip().splitlines()[-1].startswith("FAILED: ")
     suite = ET.parse(junit).getroot().find("testsuite")
     cases = {c.get("name"): c for c in suite.iter("testcase")}
-    failed = cases["negation is followed [bm25 · negation · p-MRR]"].find("failure")
+    failed = cases["changes and negations are followed [bm25 · curated · p-MRR]"].find("failure")
     assert failed is not None and failed.get("message").startswith("ci_low -")
     assert "strata that fail too" in failed.text
     assert int(suite.get("failures")) == sum(c.find("failure") is not None for c in cases.values())
@@ -130,12 +130,12 @@ def test_gate_passes_with_exit_0(capsys, tmp_path, results_file):
     ("text", "message"),
     [
         (
-            "[run]\nlimit = 'five'\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'",
+            "[run]\nlimit = 'five'\n[[gate]]\nrule='verdict'\nfamily='curated'\nis='holds'",
             "[run]: 'limit': must be an integer ≥ 1, got 'five'",
         ),
         (
             "[run]\nretrievers = ['no-such-model-xyz']\nlimit = 2\n"
-            "[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'",
+            "[[gate]]\nrule='verdict'\nfamily='curated'\nis='holds'",
             "no-such-model-xyz",
         ),
     ],
@@ -155,8 +155,8 @@ def test_gate_makes_the_run_it_names(capsys, tmp_path):
     gates = tmp_path / "gates.toml"
     gates.write_text(
         "[run]\nretrievers = ['bm25']\nlimit = 6\nresamples = 200\n"
-        "families = ['negation', 'reorder']\n"
-        "[[gate]]\nname = 'negation is followed'\nrule = 'bound'\nfamily = 'negation'\n"
+        "families = ['curated', 'reorder']\n"
+        "[[gate]]\nname = 'curated is followed'\nrule = 'bound'\nfamily = 'curated'\n"
         "statistic = 'delta'\nat_least = 0.0\n"
         "[[gate]]\nrule = 'verdict'\nfamily = 'reorder'\nis_not = 'breaks'\n",
         encoding="utf-8",
@@ -165,7 +165,7 @@ def test_gate_makes_the_run_it_names(capsys, tmp_path):
     code, out, err = run(capsys, "gate", str(gates), "--quiet", "--save", str(saved))
     assert "running bm25 on starter, first 6 queries (seed 0)" in err
     assert code == 1, out
-    assert "FAIL  negation is followed [bm25 · negation · p-MRR]" in out
+    assert "FAIL  curated is followed [bm25 · curated · p-MRR]" in out
     assert "PASS  reorder verdict is holds or inconclusive [bm25 · reorder · nDCG@10]" in out
     assert json.loads(saved.read_text(encoding="utf-8"))["request"]["limit"] == 6
 

@@ -28,13 +28,13 @@ def by_subject(checks):
 
 
 def test_bound_on_negation_fails_bm25_with_numbers_and_strata(small_result):
-    rule = Bound("negation", "p-MRR", statistic="ci_low", at_least=0.0)
+    rule = Bound("curated", "p-MRR", statistic="ci_low", at_least=0.0)
     checks = by_subject(evaluate(small_result, [rule]))
-    bm25 = checks["bm25 · negation · p-MRR"]
+    bm25 = checks["bm25 · curated · p-MRR"]
     cell = next(
         c
         for c in small_result.cells
-        if (c.retriever, c.family, c.metric) == ("bm25", Family.NEGATION, PMRR())
+        if (c.retriever, c.family, c.metric) == ("bm25", Family.CURATED, PMRR())
     )
     assert not bm25.passed
     assert bm25.outcome == f"ci_low {cell.ci_low:+.4g}, needs ≥ 0"
@@ -43,7 +43,7 @@ def test_bound_on_negation_fails_bm25_with_numbers_and_strata(small_result):
     with pytest.raises(GateFailure) as failure:
         check(small_result, rule)
     message = str(failure.value)
-    assert "FAIL  negation p-MRR ci_low ≥ 0 [bm25 · negation · p-MRR]" in message
+    assert "FAIL  curated p-MRR ci_low ≥ 0 [bm25 · curated · p-MRR]" in message
     assert "strata that fail too" in message
     assert isinstance(failure.value, AssertionError)
 
@@ -52,11 +52,11 @@ def test_bound_passes_when_the_numbers_do(small_result):
     cell = next(
         c
         for c in small_result.cells
-        if (c.retriever, c.family) == ("minilm", Family.NEGATION) and c.decides
+        if (c.retriever, c.family) == ("minilm", Family.CURATED) and c.decides
     )
-    rule = Bound("negation", statistic="delta", at_least=cell.delta - 0.01, retrievers=("minilm",))
+    rule = Bound("curated", statistic="delta", at_least=cell.delta - 0.01, retrievers=("minilm",))
     (only,) = check(small_result, rule)
-    assert only.passed and only.subject == "minilm · negation · p-MRR" and only.strata == ()
+    assert only.passed and only.subject == "minilm · curated · p-MRR" and only.strata == ()
 
 
 def test_equivalence_needs_the_whole_ci_inside_the_margin(small_result):
@@ -73,11 +73,11 @@ def test_equivalence_needs_the_whole_ci_inside_the_margin(small_result):
 
 
 def test_verdict_rule_follows_the_runs_verdicts(small_result):
-    checks = evaluate(small_result, [VerdictIs("negation", allowed=("holds", "inconclusive"))])
+    checks = evaluate(small_result, [VerdictIs("curated", allowed=("holds", "inconclusive"))])
     verdicts = small_result.verdicts()
     for c in checks:
         retriever = c.subject.split(" · ")[0]
-        assert c.passed == (verdicts[retriever, Family.NEGATION].verdict is not Verdict.BREAKS)
+        assert c.passed == (verdicts[retriever, Family.CURATED].verdict is not Verdict.BREAKS)
 
 
 def test_a_sensitive_verdict_gate_lists_only_strata_that_rise(small_result):
@@ -100,13 +100,13 @@ def test_not_worse_than_itself_passes_and_than_a_better_model_fails(
     assert all(c.passed for c in check(small_result, NotWorse("*", baseline=small_result)))
     checks = evaluate(bm25_only, [NotWorse("*", baseline=minilm_only, pairs=(("minilm", "bm25"),))])
     failed = {c.subject.split(" · ")[1] for c in checks if not c.passed}
-    assert "negation" in failed
-    negation = next(c for c in checks if " · negation · " in c.subject)
-    assert "worse" in negation.outcome and dict(negation.properties)["change"].startswith("-")
+    assert "curated" in failed
+    curated = next(c for c in checks if " · curated · " in c.subject)
+    assert "worse" in curated.outcome and dict(curated.properties)["change"].startswith("-")
 
 
 def test_not_worse_reads_a_baseline_file(small_result, results_file):
-    checks = check(small_result, NotWorse("negation", baseline=str(results_file)))
+    checks = check(small_result, NotWorse("curated", baseline=str(results_file)))
     assert len(checks) == 2 and all(c.passed for c in checks)
 
 
@@ -114,10 +114,10 @@ def test_not_worse_reads_a_baseline_file(small_result, results_file):
     ("rule", "message"),
     [
         (Bound("nonsense", at_least=0.0), "the run has no family 'nonsense'"),
-        (Bound("negation", "MAP", at_least=0.0), "negation has no metric 'AP' (it has p-MRR,"),
-        (Bound("negation", "nDCG at 10", at_least=0.0), "unknown measure 'nDCG at 10'"),
-        (Bound("negation", "ndcg@10", at_least=0.0), "bm25 · negation · nDCG@10"),
-        (Bound("negation", retrievers=("colbert",), at_least=0.0), "no retriever colbert"),
+        (Bound("curated", "MAP", at_least=0.0), "curated has no metric 'AP' (it has p-MRR,"),
+        (Bound("curated", "nDCG at 10", at_least=0.0), "unknown measure 'nDCG at 10'"),
+        (Bound("curated", "ndcg@10", at_least=0.0), "bm25 · curated · nDCG@10"),
+        (Bound("curated", retrievers=("colbert",), at_least=0.0), "no retriever colbert"),
         (NotWorse("*", baseline="/nonexistent/base.json"), "no such results file"),
     ],
 )
@@ -131,13 +131,13 @@ def test_gates_that_cannot_be_evaluated_say_why(small_result, rule, message):
 
 def test_bad_rules_are_refused_when_made():
     with pytest.raises(GateError, match="unknown statistic 'cilow'"):
-        Bound("negation", statistic="cilow", at_least=0.0)
+        Bound("curated", statistic="cilow", at_least=0.0)
     with pytest.raises(GateError, match="give at_least, at_most or both"):
-        Bound("negation")
+        Bound("curated")
     with pytest.raises(GateError, match="margin must be > 0"):
         Equivalent("paraphrase", margin=0.0)
     with pytest.raises(GateError, match="unknown verdict follows"):
-        VerdictIs("negation", allowed=("follows",))
+        VerdictIs("curated", allowed=("follows",))
 
 
 def test_the_example_release_gate_fails_bm25_on_negation(small_result):
@@ -145,9 +145,9 @@ def test_the_example_release_gate_fails_bm25_on_negation(small_result):
     assert gates.run == RunRequest(retrievers="bm25,minilm", suite="starter", resamples=2000)
     assert gates.run == small_result.request, "the example names the committed starter run"
     checks = evaluate(small_result, gates.rules)
-    (negation,) = [c for c in checks if c.subject == "bm25 · negation · p-MRR"]
-    assert not negation.passed and negation.gate == "negation is followed"
-    assert "strata that fail too" in negation.report()
+    (curated,) = [c for c in checks if c.subject == "bm25 · curated · p-MRR"]
+    assert not curated.passed and curated.gate == "changes and negations are followed"
+    assert "strata that fail too" in curated.report()
     invariants = [c for c in checks if c.gate == "invariant families do not break"]
     assert len(invariants) == 6
     keywords = by_subject(c for c in checks if c.gate.startswith("instructions are read beyond"))
@@ -163,43 +163,43 @@ CONFIG_ERRORS = [
     ("", "give either a [run] table or results"),
     ("[run]\n", "no rules: add at least one [[gate]] table"),
     (
-        "results='x.json'\n[run]\nsuite='starter'\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'",
+        "results='x.json'\n[run]\nsuite='starter'\n[[gate]]\nrule='verdict'\nfamily='curated'\nis='holds'",
         "give either a [run] table or results",
     ),
     (
-        "[run]\nretriever=['bm25']\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'",
+        "[run]\nretriever=['bm25']\n[[gate]]\nrule='verdict'\nfamily='curated'\nis='holds'",
         "[run]: unknown setting 'retriever' (known: 'retrievers', 'suite', 'instruction',",
     ),
     (
-        "[run]\nlimit=0\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'",
+        "[run]\nlimit=0\n[[gate]]\nrule='verdict'\nfamily='curated'\nis='holds'",
         "[run]: 'limit': must be an integer ≥ 1, got 0",
     ),
     (
-        "[run]\nalpha=5\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'",
+        "[run]\nalpha=5\n[[gate]]\nrule='verdict'\nfamily='curated'\nis='holds'",
         "[run]: 'alpha': must be a number between 0 and 1 (exclusive), got 5",
     ),
     (
-        "[run]\nfamilies=['negations']\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'",
-        "[run]: 'families': unknown perturbation family 'negations' (choose from paraphrase,",
+        "[run]\nfamilies=['CURATEDS_KEEP']\n[[gate]]\nrule='verdict'\nfamily='curated'\nis='holds'",
+        "[run]: 'families': unknown perturbation family 'CURATEDS_KEEP' (choose from paraphrase,",
     ),
-    ("[run]\n[[gate]]\nrule='bounds'\nfamily='negation'", "[[gate]] 1: unknown rule 'bounds'"),
-    ("[run]\n[[gate]]\nrule='bound'\nfamily='negation'\nat_lest=0", "unknown key 'at_lest'"),
+    ("[run]\n[[gate]]\nrule='bounds'\nfamily='curated'", "[[gate]] 1: unknown rule 'bounds'"),
+    ("[run]\n[[gate]]\nrule='bound'\nfamily='curated'\nat_lest=0", "unknown key 'at_lest'"),
     (
-        "[run]\n[[gate]]\nrule='bound'\nfamily='negation'",
+        "[run]\n[[gate]]\nrule='bound'\nfamily='curated'",
         "a bound needs 'at_least', 'at_most' or both",
     ),
     (
-        "[run]\n[[gate]]\nrule='bound'\nfamily='negation'\nat_least='0'",
+        "[run]\n[[gate]]\nrule='bound'\nfamily='curated'\nat_least='0'",
         "'at_least' must be a finite number, got '0'",
     ),
     (
         "[run]\n[[gate]]\nname='n'\nrule='equivalent'\nfamily='paraphrase'",
         "[[gate]] 1 ('n'): 'margin' is required",
     ),
-    ("[run]\n[[gate]]\nrule='verdict'\nfamily='negation'", "exactly one of 'is' and 'is_not'"),
-    ("[run]\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='great'", "unknown verdict 'great'"),
+    ("[run]\n[[gate]]\nrule='verdict'\nfamily='curated'", "exactly one of 'is' and 'is_not'"),
+    ("[run]\n[[gate]]\nrule='verdict'\nfamily='curated'\nis='great'", "unknown verdict 'great'"),
     (
-        "[run]\n[[gate]]\nrule='verdict'\nfamily='negation'\nis='holds'\nmetric='p-MRR'",
+        "[run]\n[[gate]]\nrule='verdict'\nfamily='curated'\nis='holds'\nmetric='p-MRR'",
         "takes no 'metric'",
     ),
     ("[run]\n[[gate]]\nrule='not-worse'", "'baseline' is required"),

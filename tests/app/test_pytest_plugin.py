@@ -13,7 +13,7 @@ from instructprobe import Bound, Equivalent, NotWorse, VerdictIs
 
 
 def test_negation_is_followed(probe_gate):
-    probe_gate(Bound("negation", "p-MRR", statistic="ci_low", at_least=0.0))
+    probe_gate(Bound("curated", "p-MRR", statistic="ci_low", at_least=0.0))
 
 
 def test_paraphrase_is_equivalent(probe_gate):
@@ -58,10 +58,10 @@ def test_a_failing_gate_fails_its_test_with_the_numbers_and_strata(gated, small_
     cell = next(
         c
         for c in small_result.cells
-        if (c.retriever, str(c.family), str(c.metric)) == ("bm25", "negation", "p-MRR")
+        if (c.retriever, str(c.family), str(c.metric)) == ("bm25", "curated", "p-MRR")
     )
     assert (
-        f"FAIL  negation p-MRR ci_low ≥ 0 [bm25 · negation · p-MRR]: ci_low {cell.ci_low:+.4g}"
+        f"FAIL  curated p-MRR ci_low ≥ 0 [bm25 · curated · p-MRR]: ci_low {cell.ci_low:+.4g}"
         in done.stdout
     )
     assert "strata that fail too:" in done.stdout
@@ -73,7 +73,7 @@ def test_junit_xml_records_the_failure_and_the_numbers(gated):
     cases = {c.get("name"): c for c in root.iter("testcase")}
     failure = cases["test_negation_is_followed"].find("failure")
     assert failure is not None
-    assert "bm25 · negation · p-MRR" in failure.get("message")
+    assert "bm25 · curated · p-MRR" in failure.get("message")
     properties = {
         p.get("name"): p.get("value")
         for p in cases["test_paraphrase_is_equivalent"].iter("property")
@@ -90,7 +90,7 @@ def test_a_session_runs_the_probes_once(tmp_path):
             probe_retrievers = bm25
             probe_limit = 4
             probe_resamples = 200
-            probe_families = reorder negation
+            probe_families = reorder curated
             """
         ),
         encoding="utf-8",

@@ -10,8 +10,8 @@ from instructprobe.probes.compare import Call, compare, to_dict
 from instructprobe.probes.request import Correction
 from instructprobe.probes.stats import adjust
 
-NEGATION, KEYWORDS, STRIP, PARAPHRASE = (
-    Family.NEGATION,
+CURATED, KEYWORDS, STRIP, PARAPHRASE = (
+    Family.CURATED,
     Family.KEYWORDS,
     Family.STRIP,
     Family.PARAPHRASE,
@@ -29,13 +29,13 @@ def test_minilm_against_bm25_is_better_on_negation(bm25_only, minilm_only):
     comparison = compare(bm25_only, minilm_only)
     by_family = {c.family: c for c in comparison.changes}
     assert set(by_family) == {c.family for c in minilm_only.cells}
-    negation = by_family[NEGATION]
-    assert (negation.base_retriever, negation.retriever) == ("bm25", "minilm")
-    assert negation.call is Call.BETTER and negation.ci_low > 0
+    curated = by_family[CURATED]
+    assert (curated.base_retriever, curated.retriever) == ("bm25", "minilm")
+    assert curated.call is Call.BETTER and curated.ci_low > 0
     # and the reverse direction is worse, by the same amount
-    reverse = {c.family: c for c in compare(minilm_only, bm25_only).changes}[NEGATION]
+    reverse = {c.family: c for c in compare(minilm_only, bm25_only).changes}[CURATED]
     assert reverse.call is Call.WORSE
-    assert reverse.change == pytest.approx(-negation.change)
+    assert reverse.change == pytest.approx(-curated.change)
 
 
 def _dropped(result, families, by=0.2):

@@ -30,7 +30,7 @@ def test_worst_examples_are_the_lowest_values_of_each_deciding_cell(small_result
     found = worst(small_result, per_cell=2)
     variants = {v.id: v for v in small_result.variants}
     assert found
-    assert {e.family for e in found} >= {Family.NEGATION, Family.KEYWORDS}
+    assert {e.family for e in found} >= {Family.CURATED, Family.KEYWORDS}
     for example in found:
         values = [
             o.values[str(example.metric)]
@@ -50,9 +50,9 @@ def test_worst_examples_are_the_lowest_values_of_each_deciding_cell(small_result
 
 def test_negation_examples_track_the_documents_that_should_drop(small_result):
     instructions = {q.id: q.instruction for q in load_suite("starter").queries}
-    negation = [e for e in worst(small_result, 3) if e.family is Family.NEGATION]
-    assert negation
-    for example in negation:
+    curated = [e for e in worst(small_result, 3) if e.family is Family.CURATED]
+    assert curated
+    for example in curated:
         assert example.before == instructions[example.variant.query_id]
         assert example.after != example.before
         assert {m.doc_id for m in example.moves} <= set(example.variant.down) | set(
@@ -62,12 +62,12 @@ def test_negation_examples_track_the_documents_that_should_drop(small_result):
 
 
 def test_rank_moves_cover_every_expected_down_document(small_result):
-    variants = {v.id: v for v in small_result.variants if v.family is Family.NEGATION}
+    variants = {v.id: v for v in small_result.variants if v.family is Family.CURATED}
     expected = sum(
         len([d for d in variants[o.variant_id].down if d in o.ranks])
         for o in small_result.outcomes
         if o.retriever == "bm25" and o.variant_id in variants
     )
-    moves = rank_moves(small_result, Family.NEGATION, "bm25")
+    moves = rank_moves(small_result, Family.CURATED, "bm25")
     assert len(moves) == expected > 0
     assert all(m.before >= 1 and m.after >= 1 for m in moves)
