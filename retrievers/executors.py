@@ -186,6 +186,8 @@ class DevicePool(Executor):
             while running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
+                    if future not in running:
+                        continue  # lost with its worker (below) and queued again already
                     slot, chunk = running.pop(future)
                     try:
                         rows = future.result()

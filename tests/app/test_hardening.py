@@ -25,6 +25,8 @@ from instructprobe.core.interrupts import INJECT_VARIABLE, PHASES
 from instructprobe.retrievers.cache import FILENAME, EmbeddingCache
 
 STARTER = Path(__file__).parents[2] / "suites" / "data" / "starter.jsonl"
+LOCAL_PHASES = tuple(p for p in PHASES if p != "compute")
+"""A local run's phases: 'compute' is a worker's (tests/retrievers/test_executors.py)."""
 ACTIVE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 NO_PARAPHRASE = "negation,reorder,strip,keywords,control"
 """Every family but the paraphrases, whose meaning filter loads MiniLM."""
@@ -542,7 +544,7 @@ def assert_valid_cache(cache: Path) -> None:
 @pytest.mark.model
 @pytest.mark.slow
 @pytest.mark.parametrize("action", ["SIGINT", "SIGTERM"])
-@pytest.mark.parametrize("phase", PHASES)
+@pytest.mark.parametrize("phase", LOCAL_PHASES)
 def test_an_interrupt_at_any_phase_stops_cleanly(
     clean_run, tmp_path, probe, monkeypatch, phase, action
 ):

@@ -15,8 +15,9 @@ from instructprobe.probes.runfiles import MANIFEST, check_runs_dir, folder_name,
 from instructprobe.probes.runner import Runner
 from instructprobe.retrievers.base import Ranking
 
-FAMILIES = "negation,reorder,strip,keywords,control"
-"""Every family but the paraphrases, whose meaning filter loads MiniLM."""
+FAMILIES = "curated,reorder,strip,keywords,control"
+"""Every family with variants on the starter but the paraphrases, whose meaning filter loads
+MiniLM (generated negation is opt-in)."""
 
 
 def test_ids_become_one_whitespace_free_field_and_stay_apart():
