@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from instructprobe.perturb import Request
 from instructprobe.probes.measures import AP, NDCG
@@ -92,12 +92,17 @@ DESCRIPTIONS = {
 }
 
 
-def changed_requests(suite: Suite) -> list[tuple[str, Request]]:
-    """The requests the benchmark needs besides the original ones: each changed instruction
-    (asked as the curated family asks it, so a run ranks it once)."""
+def changed_requests(suite: Suite, originals: Mapping[str, Request]) -> list[tuple[str, Request]]:
+    """The requests the benchmark needs besides the original ones: each changed instruction,
+    asked as its original is (query and order) and so as the curated family asks it: a run
+    ranks it once, and the change is all that differs from the original ranking."""
     if suite.benchmark is None or suite.benchmark.protocol is Protocol.INSTRUCTIR:
         return []
-    return [(q.id, Request(q.text, q.changed.instruction)) for q in suite.queries if q.changed]
+    return [
+        (q.id, replace(originals[q.id], instruction=q.changed.instruction))
+        for q in suite.queries
+        if q.changed and q.id in originals
+    ]
 
 
 def _mean(values: Sequence[float]) -> float | None:

@@ -134,9 +134,10 @@ class Runner:
     def measure(
         self, retriever: Retriever, planned: Plan, runs: RunFiles | None = None
     ) -> Measured:
+        changes = benchmark.changed_requests(self.suite, {c.id: c.request for c in planned.cases})
         asked = [(c.id, c.request) for c in planned.cases]
         asked += [(v.case_id, v.request) for v in planned.variants]
-        asked += benchmark.changed_requests(self.suite)
+        asked += changes
         progress = _Prefixed(self.progress, f"{retriever.name}: ") if self.progress else None
         checkpoint("rank")
         rankings = rank_requests(retriever, self.suite, asked, self.request.depth, progress)
@@ -156,10 +157,7 @@ class Runner:
                 values[str(measure)] = o.value
             ranks = tracked_ranks(v, before, after, qrels[v.case_id])
             outcomes.append(Outcome(retriever.name, v.id, values, ranks))
-        changed = {
-            case: rankings[case, request]
-            for case, request in benchmark.changed_requests(self.suite)
-        }
+        changed = {case: rankings[case, request] for case, request in changes}
         own = benchmark.scores(retriever.name, self.suite, originals, changed)
         return Measured(
             retriever.name, observations, outcomes, self.baseline(retriever, originals), own

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from instructprobe.perturb import Family, Request
+from instructprobe.perturb import Family, Order, Request
+from instructprobe.probes.benchmark import changed_requests
 from instructprobe.probes.measures import PMRR
+from instructprobe.probes.plan import plan
 from instructprobe.probes.request import RunRequest
 from instructprobe.probes.runner import Runner
 from instructprobe.retrievers.bm25 import BM25
@@ -48,6 +50,19 @@ def test_followir_s_own_changes_and_generated_negations_are_decided_apart():
     # the benchmark's p-MRR (cells hold p-MRR on [-1, 1], as the section does)
     assert curated.delta == pytest.approx(own["p-MRR"], abs=1e-12)
     assert result.benchmark.departures == ()
+
+
+def test_a_changed_instruction_is_asked_in_its_originals_order():
+    """FollowIR is asked query first (as MTEB asks it): the benchmark's changed requests too,
+    so the change of instruction is all that differs from the original ranking."""
+    suite = load_suite(f"followir:{FIXTURES / 'followir'}")
+    cases = plan(suite, (Family.CURATED,), 0, meaning=None).cases
+    originals = {c.id: c.request for c in cases}
+    changes = changed_requests(suite, originals)
+    assert changes and {r.order for _, r in changes} == {Order.QUERY_FIRST}
+    assert all(r.query == originals[case].query for case, r in changes)
+    curated = {(v.case_id, v.request) for v in plan(suite, (Family.CURATED,), 0).variants}
+    assert set(changes) <= curated, "ranked once: the curated family asks the same requests"
 
 
 def test_nevir_pairs_are_scored_on_the_question_alone():

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from instructprobe.perturb import Family, Request
+from instructprobe.perturb import Family, Order, Request
 from instructprobe.probes.benchmark import changed_requests
 from instructprobe.probes.observe import rank_requests
 from instructprobe.probes.request import RunRequest
@@ -86,11 +86,11 @@ def run(spec: str, family: Family):
     bm25 = BM25()
     request = RunRequest(retrievers=[bm25], families=(family,), cache=False, resamples=200)
     result = Runner(request, suite, [bm25]).run()
-    asked = [(q.id, Request(q.text, q.instruction)) for q in suite.queries]
-    asked += changed_requests(suite)
-    ranked = rank_requests(bm25, suite, asked, request.depth)
-    original = {q.id: ranked[q.id, Request(q.text, q.instruction)] for q in suite.queries}
-    changed = {case: ranked[case, req] for case, req in changed_requests(suite)}
+    asks = {q.id: Request(q.text, q.instruction, Order(suite.order)) for q in suite.queries}
+    changes = changed_requests(suite, asks)
+    ranked = rank_requests(bm25, suite, [*asks.items(), *changes], request.depth)
+    original = {q.id: ranked[q.id, asks[q.id]] for q in suite.queries}
+    changed = {case: ranked[case, req] for case, req in changes}
     assert result.benchmark is not None
     return result.benchmark, original, changed
 
