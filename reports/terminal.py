@@ -216,19 +216,20 @@ def _methods(result: RunResult) -> str:
 
 def open_questions(result: RunResult) -> Text | None:
     open_cells = [c for c in result.verdicts().values() if c.verdict is Verdict.INCONCLUSIVE]
-    if not open_cells:
-        return None
-    text = Text("Inconclusive\n", style="bold")
-    for c in open_cells:
-        text.append(f"• {c.family} / {c.retriever}: {fmt.settle(c)}\n")
-    return text
+    return _bullets(
+        "Inconclusive", [f"{c.family} / {c.retriever}: {fmt.settle(c)}" for c in open_cells]
+    )
 
 
 def no_variants(result: RunResult) -> Text | None:
-    lines = fmt.without_variants(result)
+    return _bullets("No variants", fmt.without_variants(result))
+
+
+def _bullets(title: str, lines: Sequence[str]) -> Text | None:
+    """A bold title over one bullet per line; nothing when there are no lines."""
     if not lines:
         return None
-    text = Text("No variants\n", style="bold")
+    text = Text(f"{title}\n", style="bold")
     for line in lines:
         text.append(f"• {line}\n")
     return text
