@@ -168,8 +168,10 @@ class MeaningFilter:
         return Filtered(tuple(kept), tuple(dropped))
 
     def unvetted(self, variant: Variant, original: str) -> tuple[Substitution, ...] | None:
-        """The variant's unvetted substitutions; None where its words are not vetted."""
-        if not self.vet_words or variant.operator in self.words_free:
+        """The variant's unvetted substitutions; None where its words are not vetted (an exempt
+        operator's variants are kept whatever they bring in)."""
+        vetted = self.vet_words and variant.operator not in self.words_free | self.exempt
+        if not vetted:
             return None
         return unvetted_substitutions(original, variant.request.instruction)
 

@@ -33,6 +33,9 @@ FREE_PIECE = 4
 LONGEST_STRETCH = 48
 """A changed stretch longer than this (words, either side) is not split into rewrites: one with
 a new word is reported as it is (a bound on the work for hostile input)."""
+EXACT_ALIGNMENT = 400
+"""Up to this many words a side, the alignment considers every word; beyond it, difflib's
+heuristic leaves out words that make up more than 1% of the text (bounded work on long input)."""
 FRAME_WORDS = frozenset({"want", "like", "please"})
 """Content words a restructuring frame writes ("I want my search to…", "Please include…"),
 also after a phrase rule rewrote the frame ("I'd like my search to…")."""
@@ -109,14 +112,17 @@ def _new_word(word: str, known: frozenset[str]) -> bool:
     )
 
 
-@dataclass(frozen=True)
 class _Alignment:
-    before: Sequence[str]
-    after: Sequence[str]
-    known: frozenset[str]
+    def __init__(self, before: Sequence[str], after: Sequence[str]) -> None:
+        self.before = before
+        self.after = after
+        known = frozenset(stem(spelling_key(w)) for w in before)
+        self._new_before = [0]  # how many new words after[:k] holds, for each k
+        for word in after:
+            self._new_before.append(self._new_before[-1] + _new_word(word, known))
 
     def brings_in(self, start: int, end: int) -> bool:
-        return any(_new_word(w, self.known) for w in self.after[start:end])
+        return self._new_before[end] > self._new_before[start]
 
     def steps(self, i: int, j: int, stop: tuple[int, int]) -> Iterator[tuple[int, int]]:
         """Where one piece from (i, j) may end: a vetted rewrite, or a stretch with no new word."""
@@ -152,7 +158,8 @@ def _changed_stretches(
     before: Sequence[str], after: Sequence[str]
 ) -> list[tuple[int, int, int, int]]:
     """(i1, i2, j1, j2) of each changed stretch; changes closer than 2 * REACH words are one."""
-    matcher = SequenceMatcher(None, before, after, autojunk=False)
+    exact = max(len(before), len(after)) <= EXACT_ALIGNMENT
+    matcher = SequenceMatcher(None, before, after, autojunk=not exact)
     stretches: list[tuple[int, int, int, int]] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -168,8 +175,7 @@ def _changed_stretches(
 def unvetted_substitutions(original: str, paraphrase: str) -> tuple[Substitution, ...]:
     """The changed stretches of ``paraphrase`` that bring in a content word no rule wrote."""
     before, after = normalised_words(original), normalised_words(paraphrase)
-    known = frozenset(stem(spelling_key(w)) for w in before)
-    alignment = _Alignment(before, after, known)
+    alignment = _Alignment(before, after)
     found = []
     for i1, i2, j1, j2 in _changed_stretches(before, after):
         if not alignment.brings_in(j1, j2):

@@ -55,6 +55,7 @@ def test_curated_paraphrases_are_scored_but_kept(encoder):
     result = MeaningFilter(encoder).apply([curated], {"q1": ORIGINAL})
     (kept,) = result.kept
     assert dict(kept.params)["meaning_filter"] == "fail"
+    assert dict(kept.params)["words_vetted"] == "unchecked"
     assert result.pass_rate("curated-paraphrase") == 0.0
 
 

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from instructprobe.perturb import get_operator
 from instructprobe.perturb.strategies import instruction_texts, texts
 from instructprobe.perturb.vetting import (
+    EXACT_ALIGNMENT,
     LONGEST_STRETCH,
     Substitution,
     normalised_words,
@@ -139,6 +140,15 @@ def test_a_changed_stretch_too_long_to_split_is_reported_whole():
     paraphrase = " ".join(["omega"] * (LONGEST_STRETCH + 10)) + "."
     (found,) = unvetted_substitutions(original, paraphrase)
     assert found.after.split()[0] == "omega"
+
+
+def test_a_long_instruction_is_aligned_too():
+    sentence = "Sources on {} should come from the official registers of {}."
+    original = " ".join(sentence.format(f"site{i}", f"town{i}") for i in range(80))
+    original += " I also need maps of the old castle near town7."
+    paraphrase = original.replace("the old castle", "the old fortress")
+    assert len(normalised_words(original)) > EXACT_ALIGNMENT
+    assert unvetted_substitutions(original, paraphrase) == (Substitution("castle", "fortress"),)
 
 
 DEFAULT_WORD_LEVEL = ("phrase-rules", "restructure", "rewrite", "graded-paraphrase")
