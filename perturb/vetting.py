@@ -11,7 +11,7 @@ is an *unvetted substitution*: the reading audit rejected 23 of the 25 paraphras
 The original and the paraphrase are aligned word by word (contractions expanded, "a"/"an" and
 -ise/-ize spellings made equal); each changed stretch, with a few unchanged words either side,
 must split into pieces that are phrase-rule rewrites or that bring in no new content word. A
-word counts as new when no word of the original shares its stem.
+word counts as new when no word of the original shares its stem or the first five letters of it.
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ a new word is reported as it is (a bound on the work for hostile input)."""
 EXACT_ALIGNMENT = 400
 """Up to this many words a side, the alignment considers every word; beyond it, difflib's
 heuristic leaves out words that make up more than 1% of the text (bounded work on long input)."""
+SHARED_START = 5
+"""A word whose stem starts with the same five letters as one of the original's is not new: a
+rewrite may turn a verb into its noun ("compare" -> "a comparison", "analyze" -> "analysis")."""
 FRAME_WORDS = frozenset({"want", "like", "please"})
 """Content words a restructuring frame writes ("I want my search to…", "Please include…"),
 also after a phrase rule rewrote the frame ("I'd like my search to…")."""
@@ -106,17 +109,24 @@ def _longest_rewrite() -> int:
     return max(max(len(a), len(b)) for a, b in vetted_rewrites())
 
 
+def _known_stems(words: Sequence[str]) -> frozenset[str]:
+    """The stems of ``words`` and their first SHARED_START letters."""
+    stems = {stem(spelling_key(w)) for w in words}
+    return frozenset(stems | {s[:SHARED_START] for s in stems if len(s) >= SHARED_START})
+
+
 def _new_word(word: str, known: frozenset[str]) -> bool:
-    return (
-        is_content_word(word) and word not in FRAME_WORDS and stem(spelling_key(word)) not in known
-    )
+    if not is_content_word(word) or word in FRAME_WORDS:
+        return False
+    key = stem(spelling_key(word))
+    return key not in known and key[:SHARED_START] not in known
 
 
 class _Alignment:
     def __init__(self, before: Sequence[str], after: Sequence[str]) -> None:
         self.before = before
         self.after = after
-        known = frozenset(stem(spelling_key(w)) for w in before)
+        known = _known_stems(before)
         self._new_before = [0]  # how many new words after[:k] holds, for each k
         for word in after:
             self._new_before.append(self._new_before[-1] + _new_word(word, known))
