@@ -16,8 +16,11 @@ benchmarks' authors maintain there:
 - **NevIR** (Weller et al. 2023): paired accuracy, the share of pairs whose two questions both
   rank their own passage first.
 
-Ties are broken by document id, descending, as pytrec_eval and MTEB 2.26 break them. The
-values are fractions (reports show them ×100, as the papers do).
+Ties are broken by document id, descending, as pytrec_eval and MTEB 2.26 break them. A query
+the qrels judge without a relevant document scores 0 (pytrec_eval's nDCG and AP; a NevIR pair
+is then wrong), where the probes leave it out: the loaders keep such queries' ids in
+``Benchmark.without_relevant``. The values are fractions (reports show them ×100, as the papers
+do).
 """
 
 from __future__ import annotations
@@ -114,14 +117,16 @@ def _ranked(
     rankings: Mapping[str, Ranking],
     score: Callable[[Sequence[str], Mapping[str, int]], float | None],
     qrels: Callable[[Query], Mapping[str, int] | None],
+    zeros: int,
 ) -> tuple[float, int] | None:
-    values = []
+    """The mean score over the ranked queries and ``zeros`` more that score 0. A judged query
+    without a relevant document scores 0, as in pytrec_eval (instructprobe's measures leave it
+    undefined); a query without judgments is not scored, as pytrec_eval skips it."""
+    values = [0.0] * zeros
     for query in queries:
         judged = qrels(query)
-        if query.id in rankings and judged is not None:
-            value = score(rankings[query.id].doc_ids, judged)
-            if value is not None:
-                values.append(value)
+        if query.id in rankings and judged:
+            values.append(score(rankings[query.id].doc_ids, judged) or 0.0)
     mean = _mean(values)
     return None if mean is None else (mean, len(values))
 
@@ -145,7 +150,10 @@ def p_mrr(
 
 
 def _followir(
-    queries: Sequence[Query], original: Mapping[str, Ranking], changed: Mapping[str, Ranking]
+    queries: Sequence[Query],
+    original: Mapping[str, Ranking],
+    changed: Mapping[str, Ranking],
+    zeros: Sequence[str],
 ) -> dict[str, tuple[float, int] | None]:
     def og(q: Query) -> Mapping[str, int]:
         return q.qrels
@@ -153,13 +161,13 @@ def _followir(
     def swapped(q: Query) -> Mapping[str, int] | None:
         return q.changed.qrels if q.changed else None
 
-    ap, ndcg = AP(1000), NDCG(5)
+    ap, ndcg, n = AP(1000), NDCG(5), len(zeros)
     return {
-        "MAP@1000": _ranked(queries, original, ap.score, og),
-        "nDCG@5": _ranked(queries, original, ndcg.score, og),
+        "MAP@1000": _ranked(queries, original, ap.score, og, n),
+        "nDCG@5": _ranked(queries, original, ndcg.score, og, n),
         "p-MRR": p_mrr(queries, original, changed),
-        "MAP@1000" + V1_SWAP: _ranked(queries, original, ap.score, swapped),
-        "nDCG@5" + V1_SWAP: _ranked(queries, original, ndcg.score, swapped),
+        "MAP@1000" + V1_SWAP: _ranked(queries, original, ap.score, swapped, n),
+        "nDCG@5" + V1_SWAP: _ranked(queries, original, ndcg.score, swapped, n),
     }
 
 
@@ -169,13 +177,16 @@ def mteb_group(query_id: str) -> str:
 
 
 def _instructir(
-    queries: Sequence[Query], original: Mapping[str, Ranking], changed: Mapping[str, Ranking]
+    queries: Sequence[Query],
+    original: Mapping[str, Ranking],
+    changed: Mapping[str, Ranking],
+    zeros: Sequence[str],
 ) -> dict[str, tuple[float, int] | None]:
     ndcg = NDCG(10)
-    scores = {
-        q.id: value
+    scores = {q: 0.0 for q in zeros} | {
+        q.id: ndcg.score(original[q.id].doc_ids, q.qrels) or 0.0
         for q in queries
-        if q.id in original and (value := ndcg.score(original[q.id].doc_ids, q.qrels)) is not None
+        if q.id in original
     }
     worst: dict[str, float] = defaultdict(lambda: float("inf"))
     for query_id, value in scores.items():
@@ -192,9 +203,13 @@ def _top_is_relevant(ranking: Ranking, qrels: Mapping[str, int]) -> bool:
 
 
 def _nevir(
-    queries: Sequence[Query], original: Mapping[str, Ranking], changed: Mapping[str, Ranking]
+    queries: Sequence[Query],
+    original: Mapping[str, Ranking],
+    changed: Mapping[str, Ranking],
+    zeros: Sequence[str],
 ) -> dict[str, tuple[float, int] | None]:
-    pairs = [
+    """A pair whose first question has no relevant passage is wrong, as MTEB counts it."""
+    pairs = [False] * len(zeros) + [
         _top_is_relevant(original[q.id], q.qrels)
         and _top_is_relevant(changed[q.id], q.changed.qrels)
         for q in queries
@@ -217,7 +232,9 @@ def scores(
     and changed requests (by query id). Empty for a suite that is not a benchmark."""
     if suite.benchmark is None:
         return []
-    found = _SCORERS[suite.benchmark.protocol](suite.queries, original, changed)
+    found = _SCORERS[suite.benchmark.protocol](
+        suite.queries, original, changed, suite.benchmark.without_relevant
+    )
     return [
         BenchmarkScore(retriever, metric, value, n)
         for metric, result in found.items()
