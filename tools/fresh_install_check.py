@@ -161,8 +161,9 @@ def saved_prompts_are_used(results: dict[str, Any], plain: Path, prompted: Path)
 
     described = next(r for r in results["retrievers"] if r["name"] == "p")
     check(described.get("prompts_from") == "model", f"prompts_from: {described}")
-    check(described["template"] == "query: {instruction} {query}", described["template"])
-    check(described["document_prompt"] == "passage: ", described["document_prompt"])
+    template, document_prompt = described["template"], described["document_prompt"]
+    check(template == "query: {instruction} {query}", f"saved prompts: template {template!r}")
+    check(document_prompt == "passage: ", f"saved prompts: document prompt {document_prompt!r}")
 
     query, document = "what do cats eat", "Kittens need three meals a day."
     retriever = resolve(str(prompted))
