@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -14,11 +14,26 @@ import numpy as np
 from instructprobe.core.errors import RequestError
 from instructprobe.core.interrupts import checkpoint
 from instructprobe.core.progress import Advance, Progress
-from instructprobe.perturb import ExpectationKind, Family, Variant
+from instructprobe.perturb import Case, ExpectationKind, Family, Variant
 from instructprobe.probes import grid, strata
 from instructprobe.probes.analysis import Group, adjusted_summaries
 from instructprobe.probes.measures import NDCG, Measure, Robustness, WorstVariant
-from instructprobe.probes.observe import Observation, observe, rank_requests, tracked_ranks
+from instructprobe.probes.observe import (
+    Observation,
+    candidate_pools,
+    observe,
+    rank_on,
+    rank_requests,
+    tracked_ranks,
+)
+from instructprobe.probes.outcomes import (
+    OutcomeWriter,
+    StoredOutcomeList,
+    StoredOutcomes,
+    StoredVariants,
+    keep_until_collected,
+    temporary_file,
+)
 from instructprobe.probes.plan import Plan, plan
 from instructprobe.probes.request import MAX_BOOTSTRAP_DRAWS, RunRequest
 from instructprobe.probes.results import Baseline, Outcome, RunResult, SuiteFacts, VariantRecord
@@ -40,16 +55,55 @@ VERSIONED_PACKAGES = (
     "PyStemmer",
     "nltk",
 )
+Qrels = Mapping[str, int]
+
+
+CHUNK_VARIANTS = 4096
+"""Variants ranked and measured at a time (with the originals of their cases): a run holds
+this many rankings at most, about 40 KB each at depth 1000. A suite of fewer variants is one
+chunk, ranked in one call as before."""
+
+Sink = Callable[[Sequence[tuple[VariantRecord, Outcome]]], None]
+"""Where a chunk's measured (variant, outcome) rows go."""
 
 
 @dataclass(frozen=True)
 class Measured:
-    """One retriever's observations, grouped by family and measure, in config order."""
+    """One retriever's observations, grouped by family and measure, in config order; its
+    outcomes are here only when no sink took them."""
 
     retriever: str
     observations: dict[tuple[Family, Measure], list[Observation]]
     outcomes: list[Outcome]
     baseline: list[Baseline]
+
+
+@dataclass(frozen=True)
+class _Streamed:
+    measured: list[Measured]
+    stored: StoredOutcomes
+
+
+def chunks(planned: Plan, size: int) -> Iterator[tuple[list[Case], list[Variant]]]:
+    """The plan's variants in order, in runs of about ``size`` cut between cases, each with the
+    cases it needs; the first also has every case without variants (for the baseline), so a
+    plan of at most ``size`` variants is one chunk asking what the whole run asked before."""
+    perturbed = {v.case_id for v in planned.variants}
+    pending = [c for c in planned.cases if c.id not in perturbed]
+    variants: list[Variant] = []
+    for v in planned.variants:
+        if len(variants) >= size and v.case_id != variants[-1].case_id:
+            yield _needed(planned.cases, variants, pending), variants
+            variants, pending = [], []
+        variants.append(v)
+    if variants or pending:
+        yield _needed(planned.cases, variants, pending), variants
+
+
+def _needed(cases: Sequence[Case], variants: list[Variant], extra: list[Case]) -> list[Case]:
+    """The cases ``variants`` come from and ``extra``, in the plan's order."""
+    wanted = {v.case_id for v in variants} | {c.id for c in extra}
+    return [c for c in cases if c.id in wanted]
 
 
 class Runner:
@@ -90,8 +144,8 @@ class Runner:
 
     def run(self) -> RunResult:
         planned = self.plan()
-        originals = {c.id: c.instruction for c in planned.cases}
-        measured = [self.measure(r, planned) for r in self.retrievers]
+        store = self.measure_all(planned)
+        measured = store.measured
         checkpoint("test")
         cells = grid.cells(
             [k for m in measured for k in self.cell_keys(m)], self.request, self.rules
@@ -112,45 +166,76 @@ class Runner:
             ),
             retrievers=tuple(x.describe() for x in self.retrievers),
             cells=tuple(cells),
-            variants=tuple(_record(v, originals[v.case_id]) for v in planned.variants),
+            variants=StoredVariants(store.stored),
             strata=tuple(stratum_records),
             dose_response=tuple(dose),
             baseline=tuple(b for m in measured for b in m.baseline),
-            outcomes=tuple(o for m in measured for o in m.outcomes),
+            outcomes=StoredOutcomeList(store.stored),
             versions=package_versions(),
         )
 
-    def measure(self, retriever: Retriever, planned: Plan) -> Measured:
-        asked = [(c.id, c.request) for c in planned.cases]
-        asked += [(v.case_id, v.request) for v in planned.variants]
+    def measure_all(self, planned: Plan) -> _Streamed:
+        """Every retriever's observations; the outcomes go to a temporary file as they come."""
+        writer = OutcomeWriter(temporary_file())
+        try:
+            measured = [self.measure(r, planned, writer.write) for r in self.retrievers]
+        finally:
+            writer.close()
+        stored = StoredOutcomes(writer.path, writer.rows, len(planned.variants))
+        return _Streamed(measured, keep_until_collected(stored))
+
+    def measure(self, retriever: Retriever, planned: Plan, sink: Sink | None = None) -> Measured:
+        """Rank and measure chunk by chunk (``CHUNK_VARIANTS``), so a run holds one chunk's
+        rankings, never all of them; each chunk's outcomes go to ``sink``."""
         progress = _Prefixed(self.progress, f"{retriever.name}: ") if self.progress else None
         checkpoint("rank")
-        rankings = rank_requests(retriever, self.suite, asked, self.request.depth, progress)
-        checkpoint("measure")
-        originals = {c.id: rankings[c.id, c.request] for c in planned.cases}
+        documents = self.suite.documents
+        index = retriever.index([d.id for d in documents], [d.text for d in documents], progress)
+        pools = candidate_pools(self.suite)
         qrels = {q.id: q.qrels for q in self.suite.queries}
-        observations: dict[tuple[Family, Measure], list[Observation]] = {}
-        outcomes = []
-        for v in planned.variants:
-            before, after = originals[v.case_id], rankings[v.case_id, v.request]
-            values: dict[str, float | None] = {}
-            for measure in cell_measures(v.family.expectation_kind, self.request.cutoff):
-                o = observe(v, measure, before, after, qrels[v.case_id])
-                observations.setdefault((v.family, measure), []).append(o)
-                values[str(measure)] = o.value
-            ranks = tracked_ranks(v, before, after, qrels[v.case_id])
-            outcomes.append(Outcome(retriever.name, v.id, values, ranks))
-        return Measured(retriever.name, observations, outcomes, self.baseline(retriever, originals))
+        instructions = {c.id: c.instruction for c in planned.cases}
+        measured = Measured(retriever.name, {}, [], [])
+        scores: dict[Measure, dict[str, float | None]] = {}
+        for cases, variants in chunks(planned, CHUNK_VARIANTS):
+            asked = [(c.id, c.request) for c in cases] + [(v.case_id, v.request) for v in variants]
+            rankings = rank_on(index, retriever, pools, asked, self.request.depth, progress)
+            checkpoint("measure")
+            originals = {c.id: rankings[c.id, c.request] for c in cases}
+            for measure in baseline_measures(self.request.cutoff):
+                found = scores.setdefault(measure, {})
+                found.update((q, measure.score(r.doc_ids, qrels[q])) for q, r in originals.items())
+            rows = []
+            for v in variants:
+                before, after = originals[v.case_id], rankings[v.case_id, v.request]
+                outcome = self.observe(measured, v, before, after, qrels[v.case_id])
+                rows.append((_record(v, instructions[v.case_id]), outcome))
+            if sink is not None:
+                sink(rows)
+            else:
+                measured.outcomes.extend(o for _, o in rows)
+        measured.baseline.extend(self.baseline(retriever, scores))
+        return measured
 
-    def baseline(self, retriever: Retriever, originals: dict[str, Ranking]) -> list[Baseline]:
+    def observe(
+        self, measured: Measured, v: Variant, before: Ranking, after: Ranking, qrels: Qrels
+    ) -> Outcome:
+        values: dict[str, float | None] = {}
+        for measure in cell_measures(v.family.expectation_kind, self.request.cutoff):
+            o = observe(v, measure, before, after, qrels)
+            measured.observations.setdefault((v.family, measure), []).append(o)
+            values[str(measure)] = o.value
+        return Outcome(measured.retriever, v.id, values, tracked_ranks(v, before, after, qrels))
+
+    def baseline(
+        self, retriever: Retriever, measured: dict[Measure, dict[str, float | None]]
+    ) -> list[Baseline]:
         """Effectiveness under the original instructions, and InstructIR's Robustness@k over
         the queries that share a topic (instructir-lite sets the topic to the base query)."""
         records = []
         for measure in baseline_measures(self.request.cutoff):
+            found = measured.get(measure, {})
             scores = {
-                q.id: score
-                for q in self.suite.queries
-                if (score := measure.score(originals[q.id].doc_ids, q.qrels)) is not None
+                q.id: score for q in self.suite.queries if (score := found.get(q.id)) is not None
             }
             if scores:
                 mean = float(np.mean(list(scores.values())))
