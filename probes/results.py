@@ -298,14 +298,15 @@ def write_results(result: RunResult, path: str | Path) -> list[Path]:
     from instructprobe.probes.outcomes import file_sha256, place
 
     companion = outcomes_path(path)
-    place(stored.path, companion)
     outcomes = {
         "name": companion.name,
         "rows": stored.rows,
         "variants": stored.variants,
-        "sha256": file_sha256(companion),
+        "sha256": file_sha256(stored.path),
     }
-    write_atomic(path, result.summary_json(outcomes))
+    summary = result.summary_json(outcomes)  # first: nothing is replaced unless both can be
+    place(stored.path, companion)
+    write_atomic(path, summary)
     return [companion, Path(path)]
 
 
