@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from instructprobe.core.untrusted import printable_copy
 from instructprobe.perturb.model import ExpectationKind, Family, Order
 from instructprobe.probes.measures import Measure
 from instructprobe.probes.results import Cell, Outcome, RunResult, VariantRecord
@@ -147,7 +148,7 @@ def worst(
     by_cell: dict[tuple[str, Family], list[int]] = {}
     for position, cell in enumerate(chosen):
         by_cell.setdefault((cell.retriever, cell.family), []).append(position)
-    for variant, outcome in result.pairs():  # one pass, a batch at a time: memory is O(cells)
+    for variant, outcome in _pairs(result):  # one pass, a batch at a time: memory is O(cells)
         if variant is None:
             continue
         for position in by_cell.get((outcome.retriever, variant.family), ()):
@@ -188,10 +189,16 @@ def _keep(
         kept.remove(max(kept, key=lambda x: x[0]))
 
 
+def _pairs(result: RunResult) -> Iterator[tuple[VariantRecord | None, Outcome]]:
+    """The run's (variant, outcome) pairs with their text printable: those read from the
+    outcomes file as they are walked are not in the copy a report makes of the result."""
+    return map(printable_copy, result.pairs())
+
+
 def rank_moves(result: RunResult, family: Family, retriever: str) -> list[Move]:
     """Every expected-down document's rank before and after, over a directional family."""
     moves = []
-    for variant, outcome in result.pairs():
+    for variant, outcome in _pairs(result):
         if outcome.retriever != retriever or variant is None:
             continue
         if variant.family is not family or not variant.down:
