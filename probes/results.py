@@ -24,7 +24,7 @@ import math
 import tempfile
 import types
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -291,10 +291,14 @@ def write_results(result: RunResult, path: str | Path) -> list[Path]:
     outcomes streamed to a file) are a version-3 summary with the outcomes file beside it,
     placed first (a hard link where it can be); results whose outcomes are in memory (read from
     a version-2 file, or made by hand) are one version-2 document, as they were read."""
+    return _write(result, Path(path), write_atomic)
+
+
+def _write(result: RunResult, path: Path, write: Callable[[Path, str], None]) -> list[Path]:
     stored = getattr(result.outcomes, "store", None)
     if stored is None:
-        write_atomic(path, result.to_json())
-        return [Path(path)]
+        write(path, result.to_json())
+        return [path]
     from instructprobe.probes.outcomes import file_sha256, place
 
     companion = outcomes_path(path)
@@ -306,8 +310,8 @@ def write_results(result: RunResult, path: str | Path) -> list[Path]:
     }
     summary = result.summary_json(outcomes)  # first: nothing is replaced unless both can be
     place(stored.path, companion)
-    write_atomic(path, summary)
-    return [companion, Path(path)]
+    write(path, summary)
+    return [companion, path]
 
 
 def save_results(result: RunResult, path: str | Path) -> None:
@@ -319,7 +323,8 @@ def save_results(result: RunResult, path: str | Path) -> None:
         reason = error.strerror or str(error)
         try:
             kept = Path(tempfile.mkdtemp(prefix="instructprobe-results-")) / Path(path).name
-            where = f"it was saved to {write_results(result, kept)[-1]} instead"
+            written = _write(result, kept, lambda p, text: p.write_text(text, encoding="utf-8"))
+            where = f"it was saved to {written[-1]} instead"
         except OSError:
             where = "it could not be saved anywhere"
         raise OutputError(f"cannot write the results to {path} ({reason}); {where}") from None
