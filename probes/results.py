@@ -294,7 +294,7 @@ def write_results(result: RunResult, path: str | Path) -> list[Path]:
     return _write(result, Path(path), write_atomic)
 
 
-def _write(result: RunResult, path: Path, write: Callable[[Path, str], None]) -> list[Path]:
+def _write(result: RunResult, path: Path, write: Callable[[Path, str], object]) -> list[Path]:
     stored = getattr(result.outcomes, "store", None)
     if stored is None:
         write(path, result.to_json())
