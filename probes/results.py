@@ -233,9 +233,7 @@ class RunResult:
         return {(c.retriever, c.family): c for c in self.cells if c.decides}
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = to_json_value(self)
-        if data["benchmark"] is None:
-            del data["benchmark"]  # a suite that is no benchmark writes the file as before
+        data: dict[str, Any] = _without_empty_benchmark(to_json_value(self))
         return {"schema_version": data.pop("schema_version"), **data}
 
     @classmethod
@@ -261,6 +259,7 @@ class RunResult:
             for name in _field_names(RunResult)
             if name not in ("variants", "outcomes", "schema_version")
         }
+        data = _without_empty_benchmark(data)
         document = {"schema_version": SPLIT_VERSION, **data, "outcomes_file": dict(outcomes)}
         return json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
@@ -283,6 +282,12 @@ class RunResult:
     def read_json(cls, path: str | Path) -> RunResult:
         """A results file, or a one-line ``ResultsError`` saying why it cannot be read."""
         return read_results(path)
+
+
+def _without_empty_benchmark(data: dict[str, Any]) -> dict[str, Any]:
+    if data["benchmark"] is None:
+        del data["benchmark"]  # a suite that is no benchmark writes the file as before
+    return data
 
 
 def outcomes_path(path: str | Path) -> Path:
