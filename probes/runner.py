@@ -429,8 +429,9 @@ def _check_bootstrap_size(resamples: int, queries: int) -> None:
     if draws > MAX_BOOTSTRAP_DRAWS:
         raise RequestError(
             f"resamples: {resamples:,} resamples over {queries:,} queries are {draws:,} bootstrap "
-            f"draws, above the limit of {MAX_BOOTSTRAP_DRAWS:,} (3.2 GB held at once): lower the "
-            "resamples or limit the queries"
+            f"draws per interval, above the limit of {MAX_BOOTSTRAP_DRAWS:,} (the draws come a "
+            "block at a time, but every cell's interval takes time in proportion to them): lower "
+            "the resamples or limit the queries"
         )
 
 
