@@ -42,7 +42,7 @@ from instructprobe.probes.request import MAX_BOOTSTRAP_DRAWS, ExecutorKind, RunR
 from instructprobe.probes.results import Baseline, Outcome, RunResult, SuiteFacts, VariantRecord
 from instructprobe.probes.runfiles import RetrieverRuns, RunFiles, check_runs_dir
 from instructprobe.probes.verdicts import Thresholds, baseline_measures, cell_measures, rules
-from instructprobe.retrievers.base import Ranking, Retriever
+from instructprobe.retrievers.base import Ranking, Retriever, SearchIndex
 from instructprobe.retrievers.cache import cache_dir_for
 from instructprobe.retrievers.dense import EncoderSettings
 from instructprobe.retrievers.executors import LOCAL, DevicePool, Executor, ExecutorError
@@ -92,9 +92,17 @@ class _Streamed:
 
 @dataclass(frozen=True)
 class _Measuring:
-    """What a retriever's measurement keeps between chunks: its observations (and outcomes
-    when no sink takes them), and per query what the baseline and the benchmark need."""
+    """One retriever's measurement across chunks: where it ranks, and what it keeps between
+    chunks: its observations (and outcomes when no sink takes them), and per query what the
+    baseline and the benchmark need."""
 
+    retriever: Retriever
+    index: SearchIndex
+    pools: Mapping[str, tuple[str, ...] | None]
+    changes: Mapping[str, Request]
+    """The benchmark's changed request of each case that has one."""
+    progress: Progress | None
+    run_files: RetrieverRuns | None
     measured: Measured
     benchmark: benchmark.Tally
     baseline: dict[Measure, dict[str, float | None]]
@@ -130,6 +138,16 @@ def _grouped_by_case(planned: Plan) -> bool:
     position = {c.id: n for n, c in enumerate(planned.cases)}
     places = [position.get(v.case_id, -1) for v in planned.variants]
     return -1 not in places and all(a <= b for a, b in pairwise(places))
+
+
+def _deliver(
+    rows: Sequence[tuple[VariantRecord, Outcome]], sink: Sink | None, measured: Measured
+) -> None:
+    """A chunk's rows to the sink, or its outcomes to ``measured`` when there is none."""
+    if sink is not None:
+        sink(rows)
+    else:
+        measured.outcomes.extend(o for _, o in rows)
 
 
 @contextmanager
@@ -246,28 +264,42 @@ class Runner:
         changes = dict(
             benchmark.changed_requests(self.suite, {c.id: c.request for c in planned.cases})
         )
-        measuring = _Measuring(
-            Measured(retriever.name, {}, [], [], []), benchmark.Tally(self.suite), {}
-        )
         pools = candidate_pools(self.suite)
         with _streaming(runs, retriever.name) as run_files:
+            measuring = _Measuring(
+                retriever,
+                index,
+                pools,
+                changes,
+                progress,
+                run_files,
+                Measured(retriever.name, {}, [], [], []),
+                benchmark.Tally(self.suite),
+                {},
+            )
             for cases, variants in chunks(planned, CHUNK_VARIANTS):
-                asked = [(c.id, c.request) for c in cases]
-                asked += [(v.case_id, v.request) for v in variants]
-                asked += [(c.id, changes[c.id]) for c in cases if c.id in changes]
-                rankings = rank_on(index, retriever, pools, asked, self.request.depth, progress)
-                if run_files is not None:
-                    run_files.add(cases, variants, rankings)
-                checkpoint("measure")
-                rows = self.measure_chunk(measuring, cases, variants, rankings, changes)
-                if sink is not None:
-                    sink(rows)
-                else:
-                    measuring.measured.outcomes.extend(o for _, o in rows)
+                # no name holds a chunk's rows (or rankings) while the next one is ranked
+                _deliver(self.rank_chunk(measuring, cases, variants), sink, measuring.measured)
         measured = measuring.measured
         measured.baseline.extend(self.baseline(retriever, measuring.baseline))
         measured.benchmark.extend(measuring.benchmark.scores(retriever.name))
         return measured
+
+    def rank_chunk(
+        self, measuring: _Measuring, cases: Sequence[Case], variants: Sequence[Variant]
+    ) -> list[tuple[VariantRecord, Outcome]]:
+        """Rank a chunk's requests (its originals, variants and the benchmark's changes of its
+        cases), write them to the run files and measure them; the rankings are let go on
+        return, before the next chunk is ranked."""
+        m = measuring
+        asked = [(c.id, c.request) for c in cases]
+        asked += [(v.case_id, v.request) for v in variants]
+        asked += [(c.id, m.changes[c.id]) for c in cases if c.id in m.changes]
+        rankings = rank_on(m.index, m.retriever, m.pools, asked, self.request.depth, m.progress)
+        if m.run_files is not None:
+            m.run_files.add(cases, variants, rankings)
+        checkpoint("measure")
+        return self.measure_chunk(m, cases, variants, rankings)
 
     def measure_chunk(
         self,
@@ -275,7 +307,6 @@ class Runner:
         cases: Sequence[Case],
         variants: Sequence[Variant],
         rankings: Mapping[Asked, Ranking],
-        changes: Mapping[str, Request],
     ) -> list[tuple[VariantRecord, Outcome]]:
         """A chunk's outcomes (each variant's record with it), after keeping what the baseline
         and the benchmark need of its originals' rankings."""
@@ -284,6 +315,7 @@ class Runner:
         for measure in baseline_measures(self.request.cutoff):
             found = measuring.baseline.setdefault(measure, {})
             found.update((q, measure.score(r.doc_ids, qrels[q])) for q, r in originals.items())
+        changes = measuring.changes
         changed = {c.id: rankings[c.id, changes[c.id]] for c in cases if c.id in changes}
         measuring.benchmark.add(originals, changed)
         instructions = {c.id: c.instruction for c in cases}
