@@ -46,7 +46,10 @@ def point(
     row: dict[str, object] = {"queries": queries}
     if caches is None:
         cold_seconds, cold_peak = timed(command)
-        row |= {"cold (s)": round(cold_seconds, 1), "cold peak RSS (MiB)": cold_peak / 1024}
+        row |= {
+            "cold (s)": round(cold_seconds, 1),
+            "cold peak RSS (MiB)": round(cold_peak / 1024, 1),
+        }
     else:  # warm only, on a copy of the cache an earlier cold run made
         shutil.copytree(caches / str(queries) / "cache", cache)
     warm_seconds, warm_peak = timed(command)
