@@ -64,9 +64,10 @@ Qrels = Mapping[str, int]
 
 
 CHUNK_VARIANTS = 4096
-"""Variants ranked and measured at a time (with the originals of their cases): a run holds
-this many rankings at most, about 40 KB each at depth 1000. A suite of fewer variants is one
-chunk, ranked in one call as before."""
+"""Variants ranked and measured at a time (with the originals of their cases and the
+benchmark's changes of them): a run holds one chunk's rankings at most, about 46 KiB each at
+depth 1000 (200 MiB for a chunk of instructir-lite). A suite of fewer variants is one chunk,
+ranked in one call as before."""
 
 Sink = Callable[[Sequence[tuple[VariantRecord, Outcome]]], None]
 """Where a chunk's measured (variant, outcome) rows go."""
