@@ -1,5 +1,5 @@
 """Runs whose encode/score step ran elsewhere: two CPU processes (``--executor devices``) and a
-local Ray cluster started in the test (``--executor ray``).
+local Ray cluster started in the test (``--executor ray``, its statistics as Ray tasks too).
 Their results files are the local run's, byte for byte, apart from the request's record of the
 executor; a Ray worker killed mid-chunk is retried; a driver stopped mid-run leaves a valid cache
 that the next run reads; an unreachable cluster is one line and exit 2; with no address, a stale
@@ -19,6 +19,7 @@ import pytest
 
 from instructprobe import run
 from instructprobe.core.interrupts import INJECT_VARIABLE, ONCE_VARIABLE
+from instructprobe.probes import analysis
 from instructprobe.probes.request import RunRequest
 from instructprobe.retrievers.cache import DOCUMENT, EmbeddingCache
 
@@ -56,7 +57,13 @@ def test_two_cpu_processes_give_the_local_results_file(local_run, tmp_path):
     assert spread.to_json() == as_if(local_run, spread)
 
 
-def test_a_ray_run_gives_the_local_results_file(local_run, ray_cluster, tmp_path):
+def test_a_ray_run_gives_the_local_results_file(local_run, ray_cluster, tmp_path, monkeypatch):
+    """Its statistics too are made on the cluster, as Ray tasks: the driver makes none."""
+
+    def not_on_the_driver(*args: object) -> None:
+        raise AssertionError("a summary was made on the driver")
+
+    monkeypatch.setattr(analysis, "summarize_group", not_on_the_driver)
     clustered = run(request(tmp_path, executor="ray"))
     assert clustered.to_json() == as_if(local_run, clustered)
 
