@@ -54,12 +54,25 @@ def _bare(group: Group[Any]) -> Group[None]:
     return Group(None, list(group.values), group.stream, group.min_n, group.bounds)
 
 
+def warm_up() -> None:
+    """What a worker loads before its first summary: the statistics' modules and the
+    bounded tests' prior."""
+    from instructprobe.probes.bounded import prior
+
+    prior()
+
+
 class RaySummaries:
-    """The summaries of a run's groups, one Ray task per job, on the connected cluster."""
+    """The summaries of a run's groups, one Ray task per job, on the connected cluster. Made
+    when the run starts, it warms a worker per CPU of the cluster (``warm_up``) while the driver
+    plans and ranks, so the statistics do not wait for workers to import them."""
 
     def __init__(self, ray: Any) -> None:
         self._ray = ray
         self._task = ray.remote(summarize_job)
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        warm = ray.remote(warm_up)
+        self._warming = [warm.remote() for _ in range(cpus)]
 
     def __call__(
         self, groups: Sequence[Group[JobKey]], seed: int, resamples: int
@@ -72,4 +85,4 @@ class RaySummaries:
         return found
 
 
-__all__ = ["RaySummaries", "jobs", "summarize_job"]
+__all__ = ["RaySummaries", "jobs", "summarize_job", "warm_up"]
