@@ -110,8 +110,7 @@ def cells(
     already ``known`` (made as Ray tasks) are not made again."""
     thresholds = Thresholds.of(request)
     groups = [key.group() for key in keys]
-    r = request
-    tested = adjusted_summaries(groups, r.seed, r.resamples, r.correction, known)
+    tested = adjusted_summaries(groups, request.seed, request.resamples, request.correction, known)
     decisions = decide([t for t in tested if t.key.decides], rules, thresholds)
     return [_cell(t, decisions.get(id(t)), rules, thresholds) for t in tested]
 
