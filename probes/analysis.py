@@ -3,14 +3,16 @@ generator of its own, adjust the p-values over all the groups, then make records
 
 The grid of cells, the strata and a comparison of two runs each go through
 ``adjusted_summaries``, so they share one definition of the seed streams, the summary and the
-correction.
+correction. A group's summary depends on nothing but the group (its values, bounds and stream)
+and the run's seed and resamples, so summaries made elsewhere (``probes.rayanalysis``: Ray
+tasks) can be handed in as ``known``, keyed by ``summary_key``, and give the same numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -51,19 +53,37 @@ class Tested(Generic[K]):
     p_adjusted: float
 
 
+SummaryKey = tuple[tuple[str, ...], tuple[float, ...], Bounds | None]
+"""Everything of a group its summary depends on (with the run's seed and resamples)."""
+
+
+def summary_key(group: Group[Any]) -> SummaryKey:
+    return group.stream, tuple(group.values), group.bounds
+
+
+def summarize_group(group: Group[Any], seed: int, resamples: int) -> Summary:
+    """One group's summary, drawn from its own stream: the same in any process."""
+    rng = np.random.default_rng(derive_seed(seed, *group.stream))
+    return summarize(group.values, rng, resamples, bounds=group.bounds)
+
+
+Summaries = Callable[[Sequence[Group[Any]], int, int], dict[SummaryKey, Summary]]
+"""Makes many groups' summaries at once, elsewhere, for a seed and resamples
+(``rayanalysis.RaySummaries``: Ray tasks); ``adjusted_summaries`` takes them as ``known``."""
+
+
 def adjusted_summaries(
-    groups: Sequence[Group[K]], seed: int, resamples: int, correction: Correction
+    groups: Sequence[Group[K]],
+    seed: int,
+    resamples: int,
+    correction: Correction,
+    known: Mapping[SummaryKey, Summary] | None = None,
 ) -> list[Tested[K]]:
-    """Each group summarised (mean, CI, Wilcoxon p…), its p adjusted over all groups."""
-    summaries = [
-        summarize(
-            g.values,
-            np.random.default_rng(derive_seed(seed, *g.stream)),
-            resamples,
-            bounds=g.bounds,
-        )
-        for g in groups
-    ]
+    """Each group summarised (mean, CI, Wilcoxon p…), its p adjusted over all groups. A group
+    whose summary is ``known`` (made elsewhere with the same seed and resamples) is not
+    summarised again."""
+    known = known or {}
+    summaries = [known.get(summary_key(g)) or summarize_group(g, seed, resamples) for g in groups]
     p_values = [
         s.p_value if s.n >= g.min_n else NAN for g, s in zip(groups, summaries, strict=True)
     ]

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from instructprobe.perturb import ExpectationKind, Family
-from instructprobe.probes.analysis import Group, Tested, adjusted_summaries, change_bounds
+from instructprobe.probes.analysis import (
+    Group,
+    SummaryKey,
+    Tested,
+    adjusted_summaries,
+    change_bounds,
+)
 from instructprobe.probes.measures import Measure
 from instructprobe.probes.observe import Observation
 from instructprobe.probes.request import RunRequest
 from instructprobe.probes.results import Cell, QueryValue, Verdict
-from instructprobe.probes.stats import adjust, minimum_detectable_effect
+from instructprobe.probes.stats import Summary, adjust, minimum_detectable_effect
 from instructprobe.probes.verdicts import Claim, Rule, Thresholds
 
 
@@ -94,14 +100,17 @@ class Decision:
 
 
 def cells(
-    keys: Sequence[CellKey], request: RunRequest, rules: dict[ExpectationKind, Rule]
+    keys: Sequence[CellKey],
+    request: RunRequest,
+    rules: dict[ExpectationKind, Rule],
+    known: Mapping[SummaryKey, Summary] | None = None,
 ) -> list[Cell]:
     """Test every cell (its p adjusted over the grid), then decide each family's verdict from
-    its deciding cell's two claims, each claim's p adjusted over the deciding cells."""
+    its deciding cell's two claims, each claim's p adjusted over the deciding cells. Summaries
+    already ``known`` (made as Ray tasks) are not made again."""
     thresholds = Thresholds.of(request)
-    tested = adjusted_summaries(
-        [key.group() for key in keys], request.seed, request.resamples, request.correction
-    )
+    groups = [key.group() for key in keys]
+    tested = adjusted_summaries(groups, request.seed, request.resamples, request.correction, known)
     decisions = decide([t for t in tested if t.key.decides], rules, thresholds)
     return [_cell(t, decisions.get(id(t)), rules, thresholds) for t in tested]
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from instructprobe.core.interrupts import checkpoint
 from instructprobe.core.progress import Advance, Progress
 from instructprobe.perturb import Case, ExpectationKind, Family, Request, Variant
 from instructprobe.probes import benchmark, grid, strata
-from instructprobe.probes.analysis import Group, adjusted_summaries
+from instructprobe.probes.analysis import Group, Summaries, SummaryKey, adjusted_summaries
 from instructprobe.probes.benchmark import BenchmarkScore, BenchmarkSection
 from instructprobe.probes.measures import NDCG, Measure, Robustness, WorstVariant
 from instructprobe.probes.observe import (
@@ -39,8 +40,18 @@ from instructprobe.probes.outcomes import (
 )
 from instructprobe.probes.plan import Plan, plan
 from instructprobe.probes.request import MAX_BOOTSTRAP_DRAWS, ExecutorKind, RunRequest
-from instructprobe.probes.results import Baseline, Outcome, RunResult, SuiteFacts, VariantRecord
+from instructprobe.probes.results import (
+    Baseline,
+    Cell,
+    DoseResponse,
+    Outcome,
+    RunResult,
+    Stratum,
+    SuiteFacts,
+    VariantRecord,
+)
 from instructprobe.probes.runfiles import RetrieverRuns, RunFiles, check_runs_dir
+from instructprobe.probes.stats import Summary
 from instructprobe.probes.verdicts import Thresholds, baseline_measures, cell_measures, rules
 from instructprobe.retrievers.base import Ranking, Retriever, SearchIndex
 from instructprobe.retrievers.cache import cache_dir_for
@@ -170,8 +181,11 @@ class Runner:
         suite: Suite,
         retrievers: Sequence[Retriever],
         progress: Progress | None = None,
+        summaries: Summaries | None = None,
     ) -> None:
         self.request = request
+        self.summaries = summaries
+        """Makes the statistics' summaries elsewhere, all at once (Ray tasks); None: here."""
         self.full_suite = suite
         self.suite = suite.limited(request.limit).sampled(request.sample, request.seed)
         self.retrievers = tuple(retrievers)
@@ -209,14 +223,8 @@ class Runner:
         if runs is not None:
             runs.finish(identities)
         checkpoint("test")
-        cells = grid.cells(
-            [k for m in measured for k in self.cell_keys(m)], self.request, self.rules
-        )
-        profiles = strata.profiles(planned.cases)
-        split = [g for m in measured for g in self.strata_groups(m, profiles)]
+        cells, stratum_records, dose = self.analyse(measured, planned)
         r = self.request
-        tested = adjusted_summaries(split, r.seed, r.resamples, r.correction)
-        stratum_records, dose = strata.records(tested, r.alpha)
         return RunResult(
             request=r,
             suite=SuiteFacts(
@@ -247,6 +255,32 @@ class Runner:
             writer.close()
         stored = StoredOutcomes(writer.path, writer.rows, len(planned.variants))
         return _Streamed(measured, keep_until_collected(stored))
+
+    def analyse(
+        self, measured: Sequence[Measured], planned: Plan
+    ) -> tuple[list[Cell], list[Stratum], list[DoseResponse]]:
+        """The statistics, from the measured rankings on: the grid's cells with their verdicts,
+        the strata and the dose-responses."""
+        keys = [k for m in measured for k in self.cell_keys(m)]
+        profiles = strata.profiles(planned.cases)
+        split = [g for m in measured for g in self.strata_groups(m, profiles)]
+        known = self.known_summaries(keys, split)
+        cells = grid.cells(keys, self.request, self.rules, known)
+        r = self.request
+        tested = adjusted_summaries(split, r.seed, r.resamples, r.correction, known)
+        stratum_records, dose = strata.records(tested, r.alpha)
+        return cells, stratum_records, dose
+
+    def known_summaries(
+        self, keys: Sequence[grid.CellKey], split: Sequence[Group[strata.StratumKey]]
+    ) -> dict[SummaryKey, Summary] | None:
+        """Every cell's and stratum's summary made at once by ``self.summaries`` (Ray tasks);
+        None when they are made here, one by one, as the grid and the strata need them."""
+        if self.summaries is None:
+            return None
+        groups: list[Group[Any]] = [k.group() for k in keys]
+        groups += split
+        return self.summaries(groups, self.request.seed, self.request.resamples)
 
     def measure(
         self,
@@ -420,12 +454,22 @@ def execute(
             else load_suite(request.suite, echo, request.instruction)
         )
         checkpoint("suite")
-        return Runner(request, suite, retrievers, progress).run()
+        return Runner(request, suite, retrievers, progress, summaries_for(request)).run()
 
 
 def executor_for(request: RunRequest) -> Executor:
     """Where the request's encode/score step runs (a cluster is reached, or refused, here)."""
     return EXECUTORS[request.executor](request)
+
+
+def summaries_for(request: RunRequest) -> Summaries | None:
+    """Where the request's statistics are made: as Ray tasks on a Ray run, else here."""
+    if request.executor is not ExecutorKind.RAY:
+        return None
+    from instructprobe.probes.rayanalysis import RaySummaries
+    from instructprobe.retrievers.rayexec import connect
+
+    return RaySummaries(connect(request.ray_address))
 
 
 def _device_pool(request: RunRequest) -> Executor:

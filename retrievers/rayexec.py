@@ -37,9 +37,15 @@ LOCAL_ADDRESSES = ("auto", "local")
 
 
 class _Replica:
-    """A Ray Data actor: one replica of the model, computing one chunk per batch."""
+    """A Ray Data actor: one replica of the model, computing one chunk per batch. A CPU
+    replica runs torch on as many threads as the CPUs the pool gave it (``threads``), whatever
+    ``OMP_NUM_THREADS`` the worker process inherited; a GPU replica keeps torch's default."""
 
-    def __init__(self, replica: Replicable) -> None:
+    def __init__(self, replica: Replicable, threads: int | None) -> None:
+        if threads is not None:
+            import torch
+
+            torch.set_num_threads(threads)
         self._replica = replica
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +102,10 @@ def connect(address: str | None) -> Any:
     if address is not None and address not in LOCAL_ADDRESSES:
         _reachable(address)
     try:
-        ray.init(address=address, log_to_driver=False, logging_level="ERROR")
+        # No address is a new local cluster: Ray itself would join the cluster named in
+        # /tmp/ray/ray_current_cluster, which a `ray start` that did not end with `ray stop`
+        # leaves behind, pointing at nothing.
+        ray.init(address=address or "local", log_to_driver=False, logging_level="ERROR")
     except (ConnectionError, RuntimeError, ValueError) as error:
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise ExecutorError(f"cannot connect to the Ray cluster at {address}: {first}") from None
@@ -116,6 +125,8 @@ class RayExecutor(Executor):
             if gpus
             else {"num_cpus": max(1, int(resources.get("CPU", 1)) // self.replicas)}
         )
+        self.threads: int | None = None if gpus else int(self._resources["num_cpus"])
+        """torch threads of each replica: the CPUs it was given (None on GPUs)."""
         self.description = f"ray {self.replicas} replica{'s' * (self.replicas > 1)}"
         self._quiet()
 
@@ -148,7 +159,7 @@ class RayExecutor(Executor):
         data = self._ray.data
         dataset = data.from_items(rows).map_batches(
             _Replica,
-            fn_constructor_args=(retriever.replica(None),),
+            fn_constructor_args=(retriever.replica(None), self.threads),
             batch_size=1,
             compute=data.ActorPoolStrategy(size=min(self.replicas, len(chunks))),
             **self._remote_args(),

@@ -146,6 +146,20 @@ def starter_result(starter, bm25, minilm):
     return Runner(request, starter, [bm25, minilm]).run()
 
 
+@pytest.fixture(scope="module")
+def ray_cluster():
+    """A local Ray cluster of two CPUs for a module's tests (a new one: ``address="local"``
+    ignores the address a `ray start` of this machine left in /tmp/ray). Its workers start
+    with ``OMP_NUM_THREADS=1``, as many containers set it: a replica must still compute on the
+    CPUs it is given."""
+    ray = pytest.importorskip("ray", reason="the ray extra: pip install 'instructprobe[ray]'")
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("OMP_NUM_THREADS", "1")
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
 @pytest.fixture
 def read_only():
     """``read_only(folder)`` returns a read-only view of ``folder``: the folder itself with its

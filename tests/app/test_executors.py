@@ -1,22 +1,26 @@
 """Runs whose encode/score step ran elsewhere: two CPU processes (``--executor devices``) and a
-local Ray cluster started in the test (``--executor ray``). Their results files are the local
-run's, byte for byte, apart from the request's record of the executor (the one document, and
-the summary and Parquet outcomes a run saves); a Ray worker killed
-mid-chunk is retried; a driver stopped mid-run leaves a valid cache that the next run reads; an
-unreachable cluster is one line and exit 2."""
+local Ray cluster started in the test (``--executor ray``, its statistics as Ray tasks too).
+Their results files are the local run's, byte for byte, apart from the request's record of the
+executor (the one document, and the summary and Parquet outcomes a run saves); a Ray worker
+killed mid-chunk is retried; a driver stopped mid-run leaves a valid cache that the next run
+reads; an unreachable cluster is one line and exit 2; with no address, a stale cluster address
+that `ray start` left behind is ignored."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from instructprobe import run
 from instructprobe.core.interrupts import INJECT_VARIABLE, ONCE_VARIABLE
+from instructprobe.probes import analysis
 from instructprobe.probes.request import RunRequest
 from instructprobe.retrievers.cache import DOCUMENT, EmbeddingCache
 
@@ -64,21 +68,19 @@ def assert_same_results(local, elsewhere, folder: Path) -> None:
     assert saved == files(same, folder / "local")
 
 
-@pytest.fixture(scope="module")
-def ray_cluster():
-    ray = pytest.importorskip("ray", reason="the ray extra: pip install 'instructprobe[ray]'")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield ray
-    ray.shutdown()
-
-
 def test_two_cpu_processes_give_the_local_results_file(local_run, tmp_path):
     spread = run(request(tmp_path, executor="devices", device="cpu,cpu"))
     assert spread.request.executor.value == "devices"
     assert_same_results(local_run, spread, tmp_path)
 
 
-def test_a_ray_run_gives_the_local_results_file(local_run, ray_cluster, tmp_path):
+def test_a_ray_run_gives_the_local_results_file(local_run, ray_cluster, tmp_path, monkeypatch):
+    """Its statistics too are made on the cluster, as Ray tasks: the driver makes none."""
+
+    def not_on_the_driver(*args: object) -> None:
+        raise AssertionError("a summary was made on the driver")
+
+    monkeypatch.setattr(analysis, "summarize_group", not_on_the_driver)
     clustered = run(request(tmp_path, executor="ray"))
     assert_same_results(local_run, clustered, tmp_path)
 
@@ -120,3 +122,28 @@ def test_an_unreachable_cluster_is_one_line_and_exit_2(tmp_path):
     line = done.stderr.strip()
     assert "\n" not in line and line.startswith("probe: ")
     assert "127.0.0.1:9" in line or "pip install 'instructprobe[ray]'" in line
+
+
+def test_without_an_address_a_stale_cluster_file_is_ignored(tmp_path):
+    """A `ray start` stopped without `ray stop` leaves its address in ray_current_cluster,
+    where Ray's own ray.init() would look for a cluster: the run starts a local one instead."""
+    # Ray's sockets live under its temporary folder: a short path keeps them under the limit.
+    ray_tmp = Path(tempfile.mkdtemp(prefix="rt", dir="/tmp"))
+    (ray_tmp / "ray").mkdir()
+    (ray_tmp / "ray" / "ray_current_cluster").write_text("127.0.0.1:9")
+    probe = Path(sys.executable).with_name("probe")
+    command = [str(probe), "run", "-r", "bm25", "--suite", "starter", "--limit", "2", "--quiet"]
+    out = tmp_path / "results.json"
+    done = subprocess.run(
+        [*command, "--executor", "ray", "--cache-dir", str(tmp_path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"},
+            "RAY_TMPDIR": str(ray_tmp),
+        },
+    )
+    shutil.rmtree(ray_tmp, ignore_errors=True)
+    assert done.returncode == 0, done.stderr
+    assert out.exists()

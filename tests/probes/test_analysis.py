@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from instructprobe.perturb.seeding import derive_seed
-from instructprobe.probes.analysis import Group, adjusted_summaries
+from instructprobe.probes.analysis import Group, adjusted_summaries, summarize_group, summary_key
 from instructprobe.probes.request import Correction
-from instructprobe.probes.stats import adjust, summarize
+from instructprobe.probes.stats import Summary, adjust, summarize
 
 
 def groups():
@@ -34,3 +34,13 @@ def test_a_groups_numbers_do_not_depend_on_the_other_groups():
     alone = adjusted_summaries(groups()[:1], seed=3, resamples=500, correction=Correction.HOLM)
     together = adjusted_summaries(groups(), seed=3, resamples=500, correction=Correction.HOLM)
     assert alone[0].summary == together[0].summary
+
+
+def test_a_known_summary_is_taken_as_it_is_and_the_others_are_made():
+    made_elsewhere = Summary(mean=0.5, ci_low=0.4, ci_high=0.6, p_value=0.01, n=30)
+    first, *others = groups()
+    tested = adjusted_summaries(
+        groups(), 3, 500, Correction.HOLM, known={summary_key(first): made_elsewhere}
+    )
+    assert tested[0].summary is made_elsewhere
+    assert [t.summary for t in tested[1:]] == [summarize_group(g, 3, 500) for g in others]

@@ -33,3 +33,30 @@ def test_an_address_where_nothing_listens_is_refused_at_once():
             rayexec._reachable(address)
         assert str(error.value).startswith(f"no Ray cluster answers at {address} (")
         assert "\n" not in str(error.value)
+
+
+class ThreadCount:
+    """A replica whose rows are the torch threads it computes with."""
+
+    name = "threads"
+
+    def compute(self, items, role):
+        import numpy as np
+        import torch
+
+        return np.full((len(items), 1), torch.get_num_threads(), np.float32)
+
+    def replica(self, device):
+        return self
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("workers", "threads"), [(None, 2), (1, 2), (2, 1)])
+def test_a_cpu_replica_computes_on_the_cpus_it_was_given(ray_cluster, workers, threads):
+    """Two CPUs: one replica gets both and runs two torch threads; two replicas one each."""
+    from instructprobe.retrievers.executors import Chunk
+
+    executor = rayexec.RayExecutor(None, workers)
+    chunks = [Chunk(i, ("text",), "document") for i in range(4)]
+    seen = {int(rows[0, 0]) for _, rows in executor.run(ThreadCount(), chunks)}
+    assert seen == {threads}

@@ -1,0 +1,49 @@
+"""The statistics as Ray tasks: one job per (retriever, family), each group's summary the one
+the driver would make. The whole run's results file is tested in tests/app/test_executors.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from instructprobe.perturb import Family
+from instructprobe.probes import grid, rayanalysis
+from instructprobe.probes.analysis import Group, summarize_group, summary_key
+from instructprobe.probes.measures import parse
+from instructprobe.probes.results import QueryValue
+from instructprobe.probes.strata import StratumKey
+
+
+def cell(retriever: str, family: Family, metric: str, deltas: list[float]) -> grid.CellKey:
+    values = tuple(QueryValue(f"q{i}", 0.5, 0.5 + d, d, 1) for i, d in enumerate(deltas))
+    return grid.CellKey(retriever, family, parse(metric), True, values)
+
+
+def groups():
+    rng = np.random.default_rng(11)
+    cells = [
+        cell(name, family, "nDCG@10", list(rng.uniform(-0.3, 0.2, 25)))
+        for name in ("bm25", "minilm")
+        for family in (Family.REORDER, Family.CONTROL)
+    ]
+    stratum = StratumKey("bm25", Family.REORDER, parse("nDCG@10"), "form", "swap", None)
+    split = Group(stratum, list(rng.uniform(-0.3, 0.2, 9)), ("strata", "bm25", "x"), 5)
+    return [*(c.group() for c in cells), split]
+
+
+def test_a_job_is_a_retriever_and_a_family_in_the_order_they_come():
+    found = rayanalysis.jobs(groups())
+    assert list(found) == [
+        ("bm25", "reorder"),
+        ("bm25", "control"),
+        ("minilm", "reorder"),
+        ("minilm", "control"),
+    ]
+    assert len(found["bm25", "reorder"]) == 2, "a cell and a stratum of bm25's reorder family"
+
+
+@pytest.mark.slow
+def test_ray_tasks_make_the_summaries_the_driver_makes(ray_cluster):
+    made = rayanalysis.RaySummaries(ray_cluster)(groups(), 5, 400)
+    expected = {summary_key(g): summarize_group(g, 5, 400) for g in groups()}
+    assert made == expected
