@@ -116,7 +116,7 @@ def main() -> None:
     result = run(
         retrievers="minilm",
         suite=suite,
-        families="paraphrase",
+        families="paraphrase,curated-paraphrase",
         seed=args.seed,
         resamples=100,
         progress=True,

@@ -254,7 +254,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("with a focus on", "with an emphasis on", "with particular attention to"),
     _r("emphasize", targets=("stress",), not_after=_DETERMINER_BEFORE),
     # --- who the searcher works for --------------------------------------------------------
-    _r("my readers", "my audience"),
+    # a verb after it agrees with its number ("my audience receives" is not "my readers receives")
+    _r("my readers", "my audience", not_before=r"\s+[a-z]+s\b"),
     _r("writing an article", "drafting an article"),
     _r("preparing a lesson", "putting together a lesson"),
     _r("a lesson plan", "a teaching plan"),
