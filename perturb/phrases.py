@@ -100,7 +100,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("i would", "i'd", not_before=r"\s+(?:not|never)\b"),
     _r("i am", "i'm", not_before=r"\s+(?:not|never)\b"),
     _r("we are", "we're", not_before=r"\s+(?:not|never)\b"),
-    _r("it is", "it's", not_before=r"\s+(?:not|never)\b"),
+    # "it's been" is "it has been", which "it is" is not
+    _r("it is", "it's", not_before=r"\s+(?:not|never|been|got|had)\b"),
     _r("please retrieve", "please find", "please return", "please fetch", "please locate"),
     _r("help me understand", "help me to understand", "allow me to understand"),
     _r("help me find", "help me to find", "allow me to find"),
@@ -205,7 +206,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r(
         "currently",
         targets=("at the moment", "at present"),
-        not_after=r"\b(?:am|is|are|was|were|i'm|i’m|we're|i've|have|has|be|been)\s+$",
+        # "a student currently researching X" / "I currently work": only a clause's opener moves
+        only_after=r"(?:^|[.;:!?,]\s*)$",
     ),
     _r("additionally,", "in addition,", "moreover,", "furthermore,"),
     _r("however,", "nevertheless,"),
@@ -219,7 +221,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         "related to",
         "relating to",
         targets=("connected to",),
-        not_after=r"\b(?:be|is|are|was|were|been|being|seem|seems|seemed|am|get|gets|got)\s+$",
+        not_after=r"\b(?:be|is|are|was|were|been|being|seem|seems|seemed|am|get|gets|got)\s+$"
+        + r"|['’](?:s|re|m)\s+$",  # "it's related to" is a copula too
     ),
     _r("in the context of", "within the context of"),
     # --- verbs of the request --------------------------------------------------------------
@@ -227,7 +230,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("explains", "describes"),
     _r("explaining", "describing"),
     _r("that explain", "that describe", "that set out"),
-    _r("discuss", targets=("address", "cover")),
+    # "to discuss X" is what the searcher does (with someone), not what a document covers
+    _r("discuss", targets=("address", "cover"), not_after=r"\bto\s+$"),
     _r("discusses", targets=("addresses", "covers")),
     _r("discussing", targets=("addressing", "covering")),
     _r("provide", targets=("give", "offer"), not_before=_OBJECT_THEN_WITH),

@@ -76,6 +76,40 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     _r("suggestions", targets=("recommendations",)),
     _r("reputable", targets=("trusted",), not_after=_COPULA),
     _r("practical tips", "practical advice"),
+    _r(
+        "information",
+        targets=("details",),
+        # "this information is" / "much information": "details" is plural
+        not_after=r"\b(?:this|that|much|little|less|an|a)\s+$",
+        not_before=r"\s+(?:is|was|has|does|technology|technologies|system|systems|age|"
+        r"security|literacy|retrieval|science|sciences|overload|theory|architecture|"
+        r"management|services?|sharing|processing|officer|desk|session|sessions)\b",
+    ),
+    _r(
+        "sources",
+        targets=("references",),
+        not_after=r"\b(?:energy|power|food|water|light|heat|income|protein|fiber|fibre|"
+        r"carbon|open|renewable|primary|secondary|revenue|funding|news|dietary|natural)\s+$",
+        not_before=r"\s+(?:of|say|said|close)\b",
+    ),
+    _r(
+        "resources",
+        targets=("materials",),
+        not_after=r"\b(?:natural|human|water|energy|financial|mineral|land|marine|forest|"
+        r"renewable|genetic|computing|cloud|system|hardware|community|state|federal|"
+        r"government|public|health|healthcare|medical|legal|mental)\s+$",
+    ),
+    _r(
+        "options",
+        targets=("choices",),
+        not_after=r"\b(?:stock|share|call|put|menu|command|configuration|settings|binary|"
+        r"employee|equity|trading|futures)\s+$",
+    ),
+    _r("affect", targets=("influence",), not_after=_DETERMINER_OR_POSSESSIVE),
+    _r("affects", targets=("influences",)),
+    _r("affecting", targets=("influencing",)),
+    _r("require", targets=("need",), not_after=_DETERMINER_OR_POSSESSIVE),
+    _r("yield", targets=("return",), only_after=r"\b(?:should|must|will|to|can|could)\s+$"),
     # --- how the documents should read ---------------------------------------------------
     _r("specific", targets=("particular",), not_after=_COPULA + r"|\bmore\s+$"),
     _r("various", targets=("different",)),
