@@ -140,7 +140,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("retrieve documents", "retrieve passages"),
     _r("articles that", "write-ups that", only_after=_NOUN_SLOT),
     _r("resources that", targets=("materials that",), only_after=_NOUN_SLOT),
-    _r("sources that", "references that", only_after=_NOUN_SLOT),
+    # one way: "sources that can sell these items" are suppliers, not references
+    _r("references that", targets=("sources that",), only_after=_NOUN_SLOT),
     _r("studies that", "investigations that", only_after=_NOUN_SLOT),
     _r("search results that", "results that", targets=("hits that",), only_after=_NOUN_SLOT),
     _r("websites that", "web pages that", targets=("sites that",), only_after=_NOUN_SLOT),
@@ -166,14 +167,14 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("tips on", "pointers on", "advice on"),
     _r("tips for", "pointers for"),
     _r("guidance", "advice", not_before=r"\s+counsel"),
-    _r("guidelines", "recommendations"),
+    _r("guidelines", targets=("recommendations",)),  # a list of recommended series is no guideline
     _r("the concept of", "the notion of", "the idea of"),
     _r("the impact of", "the effect of"),
     _r("the latest", "the most recent", not_before=r"\s+(?:in|on|at|for|so|in order)\b"),
     _r("up-to-date", "up to date"),
     _r("step-by-step", "step by step"),
     _r("ways to", "methods to"),
-    _r("ways of", "methods of", "means of"),
+    _r("ways of", targets=("methods of", "means of")),  # "the ways of spread" is not English
     _r("the best way", "the optimal way", "the ideal way"),
     _r("the main", "the primary", "the principal"),
     _r("a wide range of", "a broad range of", "a wide variety of"),
@@ -226,9 +227,10 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     ),
     _r("in the context of", "within the context of"),
     # --- verbs of the request --------------------------------------------------------------
-    _r("explain", "describe"),
-    _r("explains", "describes"),
-    _r("explaining", "describing"),
+    # one way: a phrase that describes actions does not explain them
+    _r("explain", targets=("describe",)),
+    _r("explains", targets=("describes",)),
+    _r("explaining", targets=("describing",)),
     _r("that explain", "that describe", "that set out"),
     # "to discuss X" is what the searcher does (with someone), not what a document covers
     _r("discuss", targets=("address", "cover"), not_after=r"\bto\s+$"),
@@ -253,7 +255,14 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("assist", targets=("help",)),
     _r("tasked with", targets=("responsible for", "given the task of")),
     _r("focusing on", "concentrating on", only_after=_DOCUMENTS_BEFORE),
-    _r("focus on", "concentrate on", not_after=_DETERMINER_BEFORE + r"|\b(?:i|i'm|i’m|am)\s+$"),
+    _r(
+        "focus on",
+        "concentrate on",
+        not_after=_DETERMINER_BEFORE
+        + r"|\b(?:i|i'm|i’m|am)\s+$"
+        # "a particular focus on" is the noun too
+        + r"|\b(?:particular|strong|clear|primary|specific|major|heavy|greater|narrow|broad)\s+$",
+    ),
     _r("focuses on", "concentrates on"),
     _r("with a focus on", "with an emphasis on", "with particular attention to"),
     _r("emphasize", targets=("stress",), not_after=_DETERMINER_BEFORE),

@@ -7,6 +7,11 @@ hand-checked on the words around it in InstructIR's instructions, under the phra
 conventions (``perturb.phrases``): no negation cue, no domain term, ambiguous words only as
 targets, guards where a word is also something else. ``recast`` uses them together with the
 phrase rules; the longest match wins.
+
+A held-out reading (benchmarks/audit/recast-held-out-2-*) rejected "information" -> "details"
+("details that describes"), "sources" -> "references" (sources that sell things) and
+"affects" -> "influences" (what a pest does): single content words out of context fail as
+WordNet's synonyms do, so they are not here.
 """
 
 from __future__ import annotations
@@ -77,22 +82,6 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     _r("reputable", targets=("trusted",), not_after=_COPULA),
     _r("practical tips", "practical advice"),
     _r(
-        "information",
-        targets=("details",),
-        # "this information is" / "much information": "details" is plural
-        not_after=r"\b(?:this|that|much|little|less|an|a)\s+$",
-        not_before=r"\s+(?:is|was|has|does|technology|technologies|system|systems|age|"
-        r"security|literacy|retrieval|science|sciences|overload|theory|architecture|"
-        r"management|services?|sharing|processing|officer|desk|session|sessions)\b",
-    ),
-    _r(
-        "sources",
-        targets=("references",),
-        not_after=r"\b(?:energy|power|food|water|light|heat|income|protein|fiber|fibre|"
-        r"carbon|open|renewable|primary|secondary|revenue|funding|news|dietary|natural)\s+$",
-        not_before=r"\s+(?:of|say|said|close)\b",
-    ),
-    _r(
         "resources",
         targets=("materials",),
         not_after=r"\b(?:natural|human|water|energy|financial|mineral|land|marine|forest|"
@@ -105,9 +94,6 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
         not_after=r"\b(?:stock|share|call|put|menu|command|configuration|settings|binary|"
         r"employee|equity|trading|futures)\s+$",
     ),
-    _r("affect", targets=("influence",), not_after=_DETERMINER_OR_POSSESSIVE),
-    _r("affects", targets=("influences",)),
-    _r("affecting", targets=("influencing",)),
     _r("require", targets=("need",), not_after=_DETERMINER_OR_POSSESSIVE),
     _r("yield", targets=("return",), only_after=r"\b(?:should|must|will|to|can|could)\s+$"),
     # --- how the documents should read ---------------------------------------------------

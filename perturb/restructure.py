@@ -180,6 +180,8 @@ def first_person(verb: str) -> str | None:
         return verb[:-3] + "y"
     if verb.endswith(("sses", "shes", "ches", "xes", "zzes", "oes")):
         return verb[:-2]
+    if verb.endswith("ses"):
+        return None  # "focuses" is "focus", "uses" is "use"
     return verb[:-1]
 
 

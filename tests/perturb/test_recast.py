@@ -115,6 +115,14 @@ def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
         ("I suspect it's related to this process.", "related to"),
         # natural resources and energy sources are domain terms
         ("Natural resources and energy sources of Peru.", "Natural resources and energy sources"),
+        # what recast-held-out-2's reading rejected
+        ("I want results with a particular focus on tides.", "a particular focus on"),
+        ("A phrase that would describe her actions.", "describe her actions"),
+        ("I need information that explains tides.", "information that"),
+        ("I am making a list of recommendations for viewers.", "recommendations"),
+        ("Detail the methods of spread.", "methods of spread"),
+        ("The sources that can loan these items.", "sources"),
+        ("The plants it affects.", "affects"),
     ],
 )
 def test_rules_do_not_fire_where_they_would_change_the_meaning(instruction: str, kept: str) -> None:
