@@ -123,6 +123,12 @@ def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
         ("Detail the methods of spread.", "methods of spread"),
         ("The sources that can loan these items.", "sources"),
         ("The plants it affects.", "affects"),
+        # what recast-held-out-3's reading rejected
+        ("Maps of protected natural areas and resources.", "areas and resources"),
+        (
+            "My search should emphasize expert sources and should prioritize vet reviews.",
+            "My search",
+        ),
     ],
 )
 def test_rules_do_not_fire_where_they_would_change_the_meaning(instruction: str, kept: str) -> None:
