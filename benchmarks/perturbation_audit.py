@@ -380,7 +380,8 @@ def main() -> None:
         choices=tuple(SAMPLES),
         help="development (seed 0), held-out (seed 1), held-out-2 (2), held-out-3 (3), "
         "held-out-4 (4); subset-development and held-out-5: the exclusion clause as a narrowing; "
-        "recast-held-out (11), recast-held-out-2 (12), recast-held-out-3 (13): the recast paraphrase",
+        "recast-held-out (11), recast-held-out-2 (12), recast-held-out-3 (13): "
+        "the recast paraphrase",
     )
     args = parser.parse_args()
     audit = Audit(args.name)
