@@ -53,4 +53,4 @@ lint: $(READY)
 	cd build/linktree && $(CURDIR)/$(BIN)/lint-imports --no-cache $(CURDIR)/pyproject.toml
 
 clean:
-	rm -rf $(VENV) build results.json .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build results.json results.outcomes.parquet .pytest_cache .mypy_cache .ruff_cache

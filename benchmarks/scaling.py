@@ -80,11 +80,11 @@ def grown_suite(base: Suite, point: Point, words_per_document: int, seed: int = 
 
 def distinct_requests(results: Path) -> int:
     """Distinct (query, instruction, order) a run asked, originals included."""
-    data = json.loads(results.read_text())
-    asked = {(v["query"], v["instruction"], v["order"]) for v in data["variants"]}
-    asked |= {
-        (v["query"], v["original_instruction"], "instruction_first") for v in data["variants"]
-    }
+    from instructprobe.probes.results import read_results
+
+    variants = read_results(results).variants  # the summary, and the outcomes file beside it
+    asked = {(v.query, v.instruction, v.order.value) for v in variants}
+    asked |= {(v.query, v.original_instruction, "instruction_first") for v in variants}
     return len(asked)
 
 

@@ -1,10 +1,13 @@
-"""The meaning filter: a paraphrase must stay close to the original and keep its polarity.
+"""The meaning filter: a paraphrase must stay close to the original, keep its polarity and bring
+in no unvetted word.
 
 A paraphrase passes when the cosine between the embeddings of the original and the paraphrased
-instruction is at least ``threshold`` and both have (or both lack) a negation cue. The score is
-kept in the variant's ``params`` (``cosine``, ``threshold``, ``encoder``), passed or not, so a run
-can say how close its paraphrases were. The encoder is injectable: anything with
-``encode(texts) -> unit-norm rows`` works; the default is all-MiniLM-L6-v2.
+instruction is at least ``threshold``, both have (or both lack) a negation cue, and every content
+word it brought in was written by a phrase rule (``perturb.vetting``: a WordNet synonym out of
+context, "my boss" -> "my foreman", is not). The scores are kept in the variant's ``params``
+(``cosine``, ``threshold``, ``encoder``, ``same_polarity``, ``words_vetted``, ``unvetted``),
+passed or not, so a run can say why a paraphrase was dropped. The encoder is injectable:
+anything with ``encode(texts) -> unit-norm rows`` works; the default is all-MiniLM-L6-v2.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from instructprobe.perturb.model import Family, Variant
 from instructprobe.perturb.text import has_negation
+from instructprobe.perturb.vetting import Substitution, unvetted_substitutions
 
 if TYPE_CHECKING:
     import numpy as np
@@ -110,6 +114,11 @@ class MeaningFilter:
     families: frozenset[Family] = frozenset({Family.PARAPHRASE, Family.CURATED_PARAPHRASE})
     exempt: frozenset[str] = frozenset({"curated-paraphrase"})
     """Operators whose variants are scored but always kept (a suite's own, human paraphrases)."""
+    vet_words: bool = True
+    """Reject a paraphrase that brings in a content word no phrase rule wrote."""
+    words_free: frozenset[str] = frozenset({"model-paraphrase"})
+    """Operators whose new words are not vetted: a model rewrites in its own words, so only the
+    cosine and the polarity judge it."""
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.threshold <= 1.0:
@@ -141,7 +150,8 @@ class MeaningFilter:
             cosine = score_of[id(variant)]
             original = originals[variant.case_id]
             same_polarity = has_negation(original) == has_negation(variant.request.instruction)
-            passes = cosine >= self.threshold and same_polarity
+            unvetted = self.unvetted(variant, original)
+            passes = cosine >= self.threshold and same_polarity and not unvetted
             scored = dataclasses.replace(
                 variant,
                 params=(
@@ -150,8 +160,25 @@ class MeaningFilter:
                     ("threshold", f"{self.threshold:g}"),
                     ("encoder", self.encoder.name),
                     ("same_polarity", str(same_polarity).lower()),
+                    *_vetting_params(unvetted),
                     ("meaning_filter", "pass" if passes else "fail"),
                 ),
             )
             (kept if passes or variant.operator in self.exempt else dropped).append(scored)
         return Filtered(tuple(kept), tuple(dropped))
+
+    def unvetted(self, variant: Variant, original: str) -> tuple[Substitution, ...] | None:
+        """The variant's unvetted substitutions; None where its words are not vetted (an exempt
+        operator's variants are kept whatever they bring in)."""
+        vetted = self.vet_words and variant.operator not in self.words_free | self.exempt
+        if not vetted:
+            return None
+        return unvetted_substitutions(original, variant.request.instruction)
+
+
+def _vetting_params(unvetted: tuple[Substitution, ...] | None) -> tuple[tuple[str, str], ...]:
+    if unvetted is None:
+        return (("words_vetted", "unchecked"),)
+    if not unvetted:
+        return (("words_vetted", "true"),)
+    return (("words_vetted", "false"), ("unvetted", "; ".join(map(str, unvetted))))

@@ -16,15 +16,18 @@ benchmarks' authors maintain there:
 - **NevIR** (Weller et al. 2023): paired accuracy, the share of pairs whose two questions both
   rank their own passage first.
 
-Ties are broken by document id, descending, as pytrec_eval and MTEB 2.26 break them. The
-values are fractions (reports show them ×100, as the papers do).
+Ties are broken by document id, descending, as pytrec_eval and MTEB 2.26 break them. A query
+the qrels judge without a relevant document scores 0 (pytrec_eval's nDCG and AP; a NevIR pair
+is then wrong), where the probes leave it out: the loaders keep such queries' ids in
+``Benchmark.without_relevant``. The values are fractions (reports show them ×100, as the papers
+do).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from instructprobe.perturb import Request
 from instructprobe.probes.measures import AP, NDCG
@@ -109,58 +112,58 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _ranked(
-    queries: Sequence[Query],
-    rankings: Mapping[str, Ranking],
+QueryValues = dict[str, float]
+"""One query's value of each of the benchmark's metrics it has one for."""
+PerQuery = Callable[[Query, Ranking | None, Ranking | None], QueryValues]
+"""A query's values from its original and changed rankings (None: not ranked)."""
+
+
+def _scored(
+    ranking: Ranking | None,
+    qrels: Mapping[str, int] | None,
     score: Callable[[Sequence[str], Mapping[str, int]], float | None],
-    qrels: Callable[[Query], Mapping[str, int] | None],
-) -> tuple[float, int] | None:
-    values = []
-    for query in queries:
-        judged = qrels(query)
-        if query.id in rankings and judged is not None:
-            value = score(rankings[query.id].doc_ids, judged)
-            if value is not None:
-                values.append(value)
-    mean = _mean(values)
-    return None if mean is None else (mean, len(values))
+) -> float | None:
+    """A judged query without a relevant document scores 0, as in pytrec_eval (instructprobe's
+    measures leave it undefined); a query without judgments is not scored, as pytrec_eval
+    skips it."""
+    if ranking is None or not qrels:
+        return None
+    return score(ranking.doc_ids, qrels) or 0.0
+
+
+def query_p_mrr(query: Query, original: Ranking | None, changed: Ranking | None) -> float | None:
+    """FollowIR's p-MRR of one query as MTEB computes it: the mean rank-change score of the
+    documents the benchmark lists for the change."""
+    if query.changed is None or original is None or changed is None:
+        return None
+    docs = query.changed.scored(query.qrels)
+    before, after = original.doc_ids, changed.doc_ids
+    scores = [rank_change_score(rank_in(before, d), rank_in(after, d)) for d in docs]
+    return sum(scores) / len(scores) if scores else None
 
 
 def p_mrr(
     queries: Sequence[Query], original: Mapping[str, Ranking], changed: Mapping[str, Ranking]
 ) -> tuple[float, int] | None:
-    """FollowIR's p-MRR as MTEB computes it: per query, the mean rank-change score of the
-    documents the benchmark lists for the change; then the mean over queries."""
-    per_query = []
-    for query in queries:
-        if query.changed is None or query.id not in original or query.id not in changed:
-            continue
-        docs = query.changed.scored(query.qrels)
-        before, after = original[query.id].doc_ids, changed[query.id].doc_ids
-        scores = [rank_change_score(rank_in(before, d), rank_in(after, d)) for d in docs]
-        if scores:
-            per_query.append(sum(scores) / len(scores))
+    """FollowIR's p-MRR as MTEB computes it: per query (``query_p_mrr``), then the mean over
+    queries."""
+    found = (query_p_mrr(q, original.get(q.id), changed.get(q.id)) for q in queries)
+    per_query = [value for value in found if value is not None]
     mean = _mean(per_query)
     return None if mean is None else (mean, len(per_query))
 
 
-def _followir(
-    queries: Sequence[Query], original: Mapping[str, Ranking], changed: Mapping[str, Ranking]
-) -> dict[str, tuple[float, int] | None]:
-    def og(q: Query) -> Mapping[str, int]:
-        return q.qrels
-
-    def swapped(q: Query) -> Mapping[str, int] | None:
-        return q.changed.qrels if q.changed else None
-
-    ap, ndcg = AP(1000), NDCG(5)
-    return {
-        "MAP@1000": _ranked(queries, original, ap.score, og),
-        "nDCG@5": _ranked(queries, original, ndcg.score, og),
-        "p-MRR": p_mrr(queries, original, changed),
-        "MAP@1000" + V1_SWAP: _ranked(queries, original, ap.score, swapped),
-        "nDCG@5" + V1_SWAP: _ranked(queries, original, ndcg.score, swapped),
+def _followir(query: Query, original: Ranking | None, changed: Ranking | None) -> QueryValues:
+    swapped = query.changed.qrels if query.changed else None
+    ap, ndcg = AP(1000).score, NDCG(5).score
+    found = {
+        "MAP@1000": _scored(original, query.qrels, ap),
+        "nDCG@5": _scored(original, query.qrels, ndcg),
+        "p-MRR": query_p_mrr(query, original, changed),
+        "MAP@1000" + V1_SWAP: _scored(original, swapped, ap),
+        "nDCG@5" + V1_SWAP: _scored(original, swapped, ndcg),
     }
+    return {metric: value for metric, value in found.items() if value is not None}
 
 
 def mteb_group(query_id: str) -> str:
@@ -168,43 +171,120 @@ def mteb_group(query_id: str) -> str:
     return query_id.split("_")[0]
 
 
-def _instructir(
-    queries: Sequence[Query], original: Mapping[str, Ranking], changed: Mapping[str, Ranking]
-) -> dict[str, tuple[float, int] | None]:
-    ndcg = NDCG(10)
-    scores = {
-        q.id: value
-        for q in queries
-        if q.id in original and (value := ndcg.score(original[q.id].doc_ids, q.qrels)) is not None
-    }
-    worst: dict[str, float] = defaultdict(lambda: float("inf"))
-    for query_id, value in scores.items():
-        worst[mteb_group(query_id)] = min(worst[mteb_group(query_id)], value)
-    mean, robust = _mean(list(scores.values())), _mean(list(worst.values()))
-    return {
-        "nDCG@10": None if mean is None else (mean, len(scores)),
-        "Robustness@10": None if robust is None else (robust, len(worst)),
-    }
+def _instructir(query: Query, original: Ranking | None, changed: Ranking | None) -> QueryValues:
+    value = _scored(original, query.qrels, NDCG(10).score)
+    return {} if value is None else {"nDCG@10": value}
 
 
 def _top_is_relevant(ranking: Ranking, qrels: Mapping[str, int]) -> bool:
     return bool(ranking.doc_ids) and qrels.get(ranking.doc_ids[0], 0) > 0
 
 
-def _nevir(
-    queries: Sequence[Query], original: Mapping[str, Ranking], changed: Mapping[str, Ranking]
-) -> dict[str, tuple[float, int] | None]:
-    pairs = [
-        _top_is_relevant(original[q.id], q.qrels)
-        and _top_is_relevant(changed[q.id], q.changed.qrels)
-        for q in queries
-        if q.changed is not None and q.id in original and q.id in changed
-    ]
-    mean = _mean([float(p) for p in pairs])
-    return {"paired accuracy": None if mean is None else (mean, len(pairs))}
+def _nevir(query: Query, original: Ranking | None, changed: Ranking | None) -> QueryValues:
+    if query.changed is None or original is None or changed is None:
+        return {}
+    both = _top_is_relevant(original, query.qrels) and _top_is_relevant(
+        changed, query.changed.qrels
+    )
+    return {"paired accuracy": float(both)}
 
 
-_SCORERS = {Protocol.FOLLOWIR: _followir, Protocol.INSTRUCTIR: _instructir, Protocol.NEVIR: _nevir}
+_PER_QUERY: dict[Protocol, PerQuery] = {
+    Protocol.FOLLOWIR: _followir,
+    Protocol.INSTRUCTIR: _instructir,
+    Protocol.NEVIR: _nevir,
+}
+
+
+Aggregate = Callable[[Mapping[str, float]], tuple[float, int] | None]
+"""From per-query values (by query id, in the suite's order) to the metric and its n."""
+
+
+def _over_queries(values: Mapping[str, float]) -> tuple[float, int] | None:
+    mean = _mean(list(values.values()))
+    return None if mean is None else (mean, len(values))
+
+
+def _robustness(values: Mapping[str, float]) -> tuple[float, int] | None:
+    """InstructIR's Robustness@10 from nDCG@10: the lowest of each query group, averaged."""
+    worst: dict[str, float] = defaultdict(lambda: float("inf"))
+    for query_id, value in values.items():
+        worst[mteb_group(query_id)] = min(worst[mteb_group(query_id)], value)
+    mean = _mean(list(worst.values()))
+    return None if mean is None else (mean, len(worst))
+
+
+@dataclass(frozen=True)
+class _Metric:
+    name: str
+    aggregate: Aggregate = _over_queries
+    source: str | None = None
+    """The per-query value it aggregates (None: its own)."""
+    counts_without_relevant: bool = True
+    """Whether a query judged without a relevant document counts, as 0 (MTEB's p-MRR only
+    scores the changes ``qrel_diff`` lists)."""
+
+
+METRICS = {
+    Protocol.FOLLOWIR: tuple(
+        _Metric(name, counts_without_relevant=name != "p-MRR")
+        for name in ("MAP@1000", "nDCG@5", "p-MRR", "MAP@1000" + V1_SWAP, "nDCG@5" + V1_SWAP)
+    ),
+    Protocol.INSTRUCTIR: (_Metric("nDCG@10"), _Metric("Robustness@10", _robustness, "nDCG@10")),
+    Protocol.NEVIR: (_Metric("paired accuracy"),),
+}
+"""Each benchmark's metrics, in the order the section lists them."""
+
+
+@dataclass
+class Tally:
+    """One retriever's per-query values of the benchmark's metrics, gathered as its rankings
+    come (a run ranks a chunk of queries at a time and keeps only these values, not the
+    rankings), then averaged over the suite's queries in order, as the benchmark averages."""
+
+    suite: Suite
+    values: dict[str, QueryValues] = field(default_factory=dict)
+    """Per query id: its values."""
+
+    def __post_init__(self) -> None:
+        self._queries = {q.id: q for q in self.suite.queries}
+
+    def add(self, original: Mapping[str, Ranking], changed: Mapping[str, Ranking]) -> None:
+        """The values of the queries ranked in ``original`` (by query id; ``changed``: the
+        rankings of their changed instructions)."""
+        if self.suite.benchmark is None:
+            return
+        per_query = _PER_QUERY[self.suite.benchmark.protocol]
+        for query_id, ranking in original.items():
+            query = self._queries.get(query_id)
+            if query is not None:
+                self.values[query_id] = per_query(query, ranking, changed.get(query_id))
+
+    def scores(self, retriever: str) -> list[BenchmarkScore]:
+        """The benchmark's metrics over the queries added (empty for a suite that is not a
+        benchmark)."""
+        if self.suite.benchmark is None:
+            return []
+        found = [
+            (metric.name, metric.aggregate(self._column(metric)))
+            for metric in METRICS[self.suite.benchmark.protocol]
+        ]
+        return [
+            BenchmarkScore(retriever, metric, value, n)
+            for metric, result in found
+            if result is not None
+            for value, n in [result]
+        ]
+
+    def _column(self, metric: _Metric) -> dict[str, float]:
+        """The value ``metric`` aggregates of each query that has one, in the suite's order,
+        then 0 for each query judged without a relevant document where the metric counts it."""
+        name = metric.source or metric.name
+        found = ((q.id, self.values.get(q.id, {}).get(name)) for q in self.suite.queries)
+        column = {query_id: value for query_id, value in found if value is not None}
+        if metric.counts_without_relevant and self.suite.benchmark is not None:
+            column |= dict.fromkeys(self.suite.benchmark.without_relevant, 0.0)
+        return column
 
 
 def scores(
@@ -215,15 +295,9 @@ def scores(
 ) -> list[BenchmarkScore]:
     """The benchmark's metrics for one retriever, from the rankings of each query's original
     and changed requests (by query id). Empty for a suite that is not a benchmark."""
-    if suite.benchmark is None:
-        return []
-    found = _SCORERS[suite.benchmark.protocol](suite.queries, original, changed)
-    return [
-        BenchmarkScore(retriever, metric, value, n)
-        for metric, result in found.items()
-        if result is not None
-        for value, n in [result]
-    ]
+    tally = Tally(suite)
+    tally.add(original, changed)
+    return tally.scores(retriever)
 
 
 def section(suite: Suite, found: Sequence[BenchmarkScore]) -> BenchmarkSection | None:

@@ -9,7 +9,7 @@ from instructprobe.core.progress import Progress
 from instructprobe.perturb import ExpectationKind, Request, Variant
 from instructprobe.probes.measures import Measure, PairedMeasure, RankingMeasure
 from instructprobe.probes.measures.base import rank_in
-from instructprobe.retrievers.base import Ranking, Retriever
+from instructprobe.retrievers.base import Ranking, Retriever, SearchIndex
 from instructprobe.suites import Suite
 
 Asked = tuple[str, Request]
@@ -27,7 +27,23 @@ def rank_requests(
     index = retriever.index(
         [d.id for d in suite.documents], [d.text for d in suite.documents], progress
     )
-    pools = {q.id: q.candidates for q in suite.queries}
+    return rank_on(index, retriever, candidate_pools(suite), asked, depth, progress)
+
+
+def candidate_pools(suite: Suite) -> dict[str, tuple[str, ...] | None]:
+    """Each query's candidate pool (reranking mode), or None to rank the whole corpus."""
+    return {q.id: q.candidates for q in suite.queries}
+
+
+def rank_on(
+    index: SearchIndex,
+    retriever: Retriever,
+    pools: Mapping[str, tuple[str, ...] | None],
+    asked: Iterable[Asked],
+    depth: int,
+    progress: Progress | None = None,
+) -> dict[Asked, Ranking]:
+    """Rank each distinct (input text, candidate pool) of ``asked`` once on an index made."""
     rendered = {
         (case, request): (retriever.template.render(request), pools.get(case))
         for case, request in dict.fromkeys(asked)

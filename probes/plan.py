@@ -101,7 +101,8 @@ def plan(
     """Cases and variants of ``suite``; paraphrases go through the meaning filter.
 
     ``meaning`` is the filter: ``"default"`` (all-MiniLM-L6-v2, cosine >= 0.85, same polarity,
-    loaded only when there are paraphrases), a ``MeaningFilter`` of your own, or None for none.
+    vetted words; loaded only when there are paraphrases), a ``MeaningFilter`` of your own, or
+    None for none.
     ``operators`` names the opt-in operators to add to their families; ``order`` is the order
     of the original requests (None: the suite's).
     """

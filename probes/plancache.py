@@ -86,7 +86,8 @@ def _source_files(target: Path) -> Iterator[Path]:
 
 
 def meaning_identity(meaning: MeaningFilter | None) -> str | None:
-    """What a filtered plan depends on: the encoder's weights, the threshold, what is judged."""
+    """What a filtered plan depends on: the encoder's weights, the threshold, what is judged,
+    whether new words are vetted."""
     if meaning is None:
         return None
     from instructprobe.probes.meaning import CachedEncoder
@@ -95,7 +96,8 @@ def meaning_identity(meaning: MeaningFilter | None) -> str | None:
     weights = encoder.identity() if isinstance(encoder, CachedEncoder) else ""
     families = ",".join(sorted(f.value for f in meaning.families))
     exempt = ",".join(sorted(meaning.exempt))
-    return f"{encoder.name}|{weights}|{meaning.threshold!r}|{families}|{exempt}"
+    vetting = f"vet={meaning.vet_words}:{','.join(sorted(meaning.words_free))}"
+    return f"{encoder.name}|{weights}|{meaning.threshold!r}|{families}|{exempt}|{vetting}"
 
 
 def plan_key(

@@ -27,10 +27,12 @@ if TYPE_CHECKING:
     from instructprobe.suites.model import Suite
 
 MAX_RESAMPLES = 100_000
-"""Bootstrap resamples above this would hold gigabytes for a large suite, for no visible gain."""
+"""Bootstrap resamples above this take time in proportion for no visible gain."""
 MAX_BOOTSTRAP_DRAWS = 200_000_000
-"""Resamples × queries: a bootstrap holds 16 bytes per draw at once (3.2 GB at this limit), so
-a run above it is refused before it starts (9,999 resamples allow 20,002 queries)."""
+"""Resamples × queries, the draws of one bootstrap interval: a run above it is refused before it
+starts (9,999 resamples allow 20,002 queries). The draws come a block at a time
+(``stats.BOOTSTRAP_BLOCK``), so memory no longer grows with them; time does, for every cell
+and stratum."""
 DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 DISPLAY_NAME = re.compile(r"^[\w][\w.+-]*$")
 OBJECT_SPEC = "object:"

@@ -5,6 +5,13 @@ enums and measures, written by value (``"negation"``, ``"nDCG@10"``) and parsed 
 Undefined numbers are NaN in memory and ``null`` in JSON. The run's request is recorded whole,
 so a gate can tell whether a results file is the run it names. Files of schema version 1 (which
 had ``settings`` in place of ``request``, ``suite`` and ``versions``) still load.
+
+A run writes its results as two files (version 3): a JSON summary, which is the version-2
+document without ``variants`` and ``outcomes``, and beside it a Parquet file of the per-variant
+outcomes (``probes.outcomes``) that the summary names with its row counts and sha256. The
+summary is small (cells, strata, baselines and their per-query values); the outcomes are what
+grows with the variants, and are streamed to disk during the run. ``to_json`` still gives the
+whole run as one version-2 document, and results read from a version-2 file are saved as one.
 """
 
 from __future__ import annotations
@@ -14,15 +21,16 @@ import enum
 import functools
 import json
 import math
+import tempfile
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from instructprobe.core.enums import ValueEnum
-from instructprobe.core.errors import RequestError, ResultsError
+from instructprobe.core.errors import OutputError, RequestError, ResultsError
 from instructprobe.core.files import write_atomic
 from instructprobe.perturb.model import ExpectationKind, Family, Order
 from instructprobe.probes.benchmark import BenchmarkSection
@@ -30,7 +38,11 @@ from instructprobe.probes.measures import Measure, parse
 from instructprobe.probes.request import RunRequest
 
 SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+"""The version of the records, and of a results document holding all of them (``to_json``)."""
+SPLIT_VERSION = 3
+"""The version of a summary whose variants and outcomes are in a Parquet file beside it."""
+READABLE_VERSIONS = (1, 2, 3)
+OUTCOMES_SUFFIX = ".outcomes.parquet"
 
 
 class Verdict(ValueEnum):
@@ -196,11 +208,12 @@ class RunResult:
     suite: SuiteFacts
     retrievers: tuple[Mapping[str, str], ...]
     cells: tuple[Cell, ...]
-    variants: tuple[VariantRecord, ...]
+    variants: Sequence[VariantRecord]
+    """In memory (a tuple) or read from the outcomes file each time it is walked."""
     baseline: tuple[Baseline, ...] = ()
     strata: tuple[Stratum, ...] = ()
     dose_response: tuple[DoseResponse, ...] = ()
-    outcomes: tuple[Outcome, ...] = ()
+    outcomes: Sequence[Outcome] = ()
     versions: Mapping[str, str] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
     benchmark: BenchmarkSection | None = None
@@ -220,32 +233,112 @@ class RunResult:
         return {(c.retriever, c.family): c for c in self.cells if c.decides}
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = to_json_value(self)
-        if data["benchmark"] is None:
-            del data["benchmark"]  # a suite that is no benchmark writes the file as before
+        data: dict[str, Any] = _without_empty_benchmark(to_json_value(self))
         return {"schema_version": data.pop("schema_version"), **data}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunResult:
         version = data.get("schema_version")
         if version not in READABLE_VERSIONS:
-            readable = " or ".join(map(str, READABLE_VERSIONS))
+            *first, last = map(str, READABLE_VERSIONS)
+            readable = f"{', '.join(first)} or {last}"
             raise ValueError(f"results schema_version {version!r} is not {readable}")
         loaded: RunResult = _load(cls, upgrade(data) if version == 1 else data)
         return loaded
 
     def to_json(self) -> str:
+        """The whole run as one version-2 document (every variant and outcome in memory)."""
         # dumps, not dump: dump writes piece by piece and takes about 4x as long.
         return json.dumps(self.to_dict(), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
+    def summary_json(self, outcomes: Mapping[str, Any]) -> str:
+        """The version-3 summary: everything but the variants and outcomes, which the
+        ``outcomes`` file it names holds."""
+        data = {
+            name: to_json_value(getattr(self, name))
+            for name in _field_names(RunResult)
+            if name not in ("variants", "outcomes", "schema_version")
+        }
+        data = _without_empty_benchmark(data)
+        document = {"schema_version": SPLIT_VERSION, **data, "outcomes_file": dict(outcomes)}
+        return json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+    def pairs(self) -> Iterator[tuple[VariantRecord | None, Outcome]]:
+        """Each outcome with its variant (None when the file lacks it), read as it is walked:
+        from the outcomes file a batch at a time, else joined by variant id."""
+        stored = getattr(self.outcomes, "store", None)
+        if stored is not None:
+            yield from stored.pairs()
+            return
+        variants = {v.id: v for v in self.variants}
+        for outcome in self.outcomes:
+            yield variants.get(outcome.variant_id), outcome
+
     def write_json(self, path: str | Path) -> None:
-        """Atomically: a Ctrl-C mid-write leaves the previous file (or none), never half of one."""
-        write_atomic(path, self.to_json())
+        """Atomically, each file (``write_results``)."""
+        write_results(self, path)
 
     @classmethod
     def read_json(cls, path: str | Path) -> RunResult:
         """A results file, or a one-line ``ResultsError`` saying why it cannot be read."""
         return read_results(path)
+
+
+def _without_empty_benchmark(data: dict[str, Any]) -> dict[str, Any]:
+    if data["benchmark"] is None:
+        del data["benchmark"]  # a suite that is no benchmark writes the file as before
+    return data
+
+
+def outcomes_path(path: str | Path) -> Path:
+    """The outcomes file beside the summary at ``path``: ``results.json`` has
+    ``results.outcomes.parquet``."""
+    target = Path(path)
+    return target.with_name(target.stem + OUTCOMES_SUFFIX)
+
+
+def write_results(result: RunResult, path: str | Path) -> list[Path]:
+    """The results at ``path``, each file atomically; the files written. A run's results (their
+    outcomes streamed to a file) are a version-3 summary with the outcomes file beside it,
+    placed first (a hard link where it can be); results whose outcomes are in memory (read from
+    a version-2 file, or made by hand) are one version-2 document, as they were read."""
+    return _write(result, Path(path), write_atomic)
+
+
+def _write(result: RunResult, path: Path, write: Callable[[Path, str], object]) -> list[Path]:
+    stored = getattr(result.outcomes, "store", None)
+    if stored is None:
+        write(path, result.to_json())
+        return [path]
+    from instructprobe.probes.outcomes import file_sha256, place
+
+    companion = outcomes_path(path)
+    outcomes = {
+        "name": companion.name,
+        "rows": stored.rows,
+        "variants": stored.variants,
+        "sha256": file_sha256(stored.path),
+    }
+    summary = result.summary_json(outcomes)  # first: nothing is replaced unless both can be
+    place(stored.path, companion)
+    write(path, summary)
+    return [companion, path]
+
+
+def save_results(result: RunResult, path: str | Path) -> None:
+    """``write_results``; when that fails, the files go to a folder in the temporary folder
+    instead, and the ``OutputError`` raised says where: results are never lost."""
+    try:
+        write_results(result, path)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        try:
+            kept = Path(tempfile.mkdtemp(prefix="instructprobe-results-")) / Path(path).name
+            written = _write(result, kept, lambda p, text: p.write_text(text, encoding="utf-8"))
+            where = f"it was saved to {written[-1]} instead"
+        except OSError:
+            where = "it could not be saved anywhere"
+        raise OutputError(f"cannot write the results to {path} ({reason}); {where}") from None
 
 
 def read_results(path: str | Path) -> RunResult:
@@ -263,11 +356,34 @@ def read_results(path: str | Path) -> RunResult:
     if not isinstance(data, dict):
         raise ResultsError(f"{target}: not a results file (the top level is not an object)")
     try:
+        if data.get("schema_version") == SPLIT_VERSION:
+            return _read_split(target, data)
         return RunResult.from_dict(data)
     except (ValueError, RequestError) as error:  # the recorded request is checked as any other
         raise ResultsError(f"{target}: {error}") from None
     except (KeyError, TypeError, AttributeError) as error:
         raise ResultsError(f"{target}: not a results file (missing or malformed {error})") from None
+
+
+def _read_split(target: Path, data: dict[str, Any]) -> RunResult:
+    """A version-3 summary and the outcomes file it names, beside it."""
+    from instructprobe.probes.outcomes import StoredOutcomeList, StoredVariants, open_stored
+
+    named = _checked(data.pop("outcomes_file"), Mapping, "results.outcomes_file")
+    name = _checked(named["name"], str, "results.outcomes_file.name")
+    if Path(name).name != name or name in ("", ".", ".."):
+        raise ValueError(f"results.outcomes_file.name: {name!r} is not a file name")
+    rows, variants = (
+        _load(int, named[k], f"results.outcomes_file.{k}") for k in ("rows", "variants")
+    )
+    sha256 = _checked(named["sha256"], str, "results.outcomes_file.sha256")
+    store = open_stored(target.parent / name, rows, variants, sha256)
+    summary: RunResult = _load(
+        RunResult, {**data, "schema_version": SCHEMA_VERSION, "variants": []}
+    )
+    return dataclasses.replace(
+        summary, variants=StoredVariants(store), outcomes=StoredOutcomeList(store)
+    )
 
 
 def to_json_value(value: Any) -> Any:
@@ -284,7 +400,9 @@ def to_json_value(value: Any) -> Any:
         return value.to_dict()
     if isinstance(value, dict):
         return {k: to_json_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, list | tuple) or (
+        isinstance(value, Sequence) and not isinstance(value, str | bytes)
+    ):  # a sequence read from the outcomes file too
         return [to_json_value(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {name: to_json_value(getattr(value, name)) for name in _field_names(type(value))}
@@ -320,6 +438,9 @@ def _load(annotation: Any, value: Any, where: str = "results") -> Any:
         return _checked(value, annotation, where)
     if origin is tuple:
         return _tuple(typing.get_args(annotation), _checked(value, list, where), where)
+    if origin is Sequence:
+        item = typing.get_args(annotation)[0]
+        return _tuple((item, Ellipsis), _checked(value, list, where), where)
     if origin in (typing.Union, types.UnionType):
         return _union(typing.get_args(annotation), value, where)
     if origin is Mapping:

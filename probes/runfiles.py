@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from instructprobe.core.errors import OutputError
-from instructprobe.core.files import folder_problem, save_output
-from instructprobe.perturb import Family, Request, Variant
+from instructprobe.core.files import StreamedFile, folder_problem, save_output
+from instructprobe.perturb import Case, Family, Request, Variant
 from instructprobe.probes.observe import judged_after
 from instructprobe.probes.plan import Plan
 from instructprobe.probes.request import RunRequest
@@ -85,7 +86,8 @@ def qrels_lines(qid: str, qrels: Mapping[str, int]) -> Iterable[str]:
 
 @dataclass
 class RunFiles:
-    """The run files of one run, written as each retriever's rankings come."""
+    """The run files of one run, written as each retriever's rankings come, a chunk at a
+    time."""
 
     folder: Path
     request: RunRequest
@@ -139,30 +141,30 @@ class RunFiles:
         """What a variant's ranking is scored by (a directional edit's own judgments)."""
         return judged_after(variant, self.suite_qrels[variant.case_id])
 
-    def add(self, retriever: str, rankings: Mapping[tuple[str, Request], Ranking]) -> None:
-        """One retriever's rankings: the originals' run, then one run per family."""
+    @contextmanager
+    def streaming(self, retriever: str) -> Iterator[RetrieverRuns]:
+        """One retriever's run files: the originals' run, then one run per family, written a
+        chunk of rankings at a time (``RetrieverRuns.add``) to temporary files beside them and
+        put in place, whole, when the block ends; an error or an interrupt before then leaves
+        neither a new run file nor a temporary one."""
         folder = folder_name(retriever, self.folders.values())
         self.folders[retriever] = folder
-        (self.folder / folder).mkdir(exist_ok=True)
-        tag = trec_id(retriever)
         runs = {ORIGINAL: f"{folder}/{ORIGINAL}.run"}
-        cases = self.planned.cases
-        self._write(
-            self.folder / runs[ORIGINAL],
-            (
-                line
-                for c in cases
-                for line in run_lines(trec_id(c.id), rankings[c.id, c.request], tag)
-            ),
-        )
-        for family, variants in self.families().items():
-            runs[family.value] = f"{folder}/{family.value}.run"
-            lines = (
-                line
-                for v in variants
-                for line in run_lines(trec_id(v.id), rankings[v.case_id, v.request], tag)
-            )
-            self._write(self.folder / runs[family.value], lines)
+        runs |= {family.value: f"{folder}/{family.value}.run" for family in self.families()}
+        files: dict[str, StreamedFile] = {}
+        place = self.folder / folder
+        try:
+            with _failing_as_output(retriever, place):
+                place.mkdir(exist_ok=True)
+                for name, path in runs.items():
+                    files[name] = StreamedFile(self.folder / path)
+            yield RetrieverRuns(retriever, place, files)
+            with _failing_as_output(retriever, place):
+                for file in files.values():
+                    file.finish()
+        finally:
+            for file in files.values():
+                file.discard()
         self.written[retriever] = runs
 
     def finish(self, retrievers: Sequence[Mapping[str, str]]) -> None:
@@ -209,6 +211,53 @@ class RunFiles:
             raise OutputError(f"runs folder: {error}") from None
 
 
+@dataclass(frozen=True)
+class RetrieverRuns:
+    """The run files of one retriever being written (``RunFiles.streaming``)."""
+
+    retriever: str
+    folder: Path
+    files: Mapping[str, StreamedFile]
+    """Per run name (``original``, or a family's): its file."""
+
+    def add(
+        self,
+        cases: Sequence[Case],
+        variants: Sequence[Variant],
+        rankings: Mapping[tuple[str, Request], Ranking],
+    ) -> None:
+        """A chunk's rankings: its cases' and its variants', each appended to its run. Chunks
+        that take the plan's cases and variants in order make the files a whole run makes."""
+        tag = trec_id(self.retriever)
+        grouped: dict[str, list[Variant]] = {}
+        for variant in variants:
+            grouped.setdefault(variant.family.value, []).append(variant)
+        with _failing_as_output(self.retriever, self.folder):
+            self.files[ORIGINAL].write(
+                line
+                for c in cases
+                for line in run_lines(trec_id(c.id), rankings[c.id, c.request], tag)
+            )
+            for family, found in grouped.items():
+                self.files[family].write(
+                    line
+                    for v in found
+                    for line in run_lines(trec_id(v.id), rankings[v.case_id, v.request], tag)
+                )
+
+
+@contextmanager
+def _failing_as_output(retriever: str, folder: Path) -> Iterator[None]:
+    """A run file that cannot be written is one line (``OutputError``)."""
+    try:
+        yield
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise OutputError(
+            f"runs folder: cannot write the run files of {retriever} to {folder} ({reason})"
+        ) from None
+
+
 def _any_relevant(qrels: Mapping[str, int]) -> bool:
     """Whether nDCG and the rest are defined: a ranking without a relevant document to find
     has no score in the report, so its judgments are left out of the qrels files too."""
@@ -231,4 +280,4 @@ def _variant(v: Variant) -> dict[str, Any]:
     }
 
 
-__all__ = ["MANIFEST", "RunFiles", "check_runs_dir", "folder_name", "trec_id"]
+__all__ = ["MANIFEST", "RetrieverRuns", "RunFiles", "check_runs_dir", "folder_name", "trec_id"]

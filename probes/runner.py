@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -14,18 +15,34 @@ import numpy as np
 from instructprobe.core.errors import RequestError
 from instructprobe.core.interrupts import checkpoint
 from instructprobe.core.progress import Advance, Progress
-from instructprobe.perturb import ExpectationKind, Family, Variant
+from instructprobe.perturb import Case, ExpectationKind, Family, Request, Variant
 from instructprobe.probes import benchmark, grid, strata
 from instructprobe.probes.analysis import Group, adjusted_summaries
 from instructprobe.probes.benchmark import BenchmarkScore, BenchmarkSection
 from instructprobe.probes.measures import NDCG, Measure, Robustness, WorstVariant
-from instructprobe.probes.observe import Observation, observe, rank_requests, tracked_ranks
+from instructprobe.probes.observe import (
+    Asked,
+    Observation,
+    candidate_pools,
+    observe,
+    rank_on,
+    rank_requests,
+    tracked_ranks,
+)
+from instructprobe.probes.outcomes import (
+    OutcomeWriter,
+    StoredOutcomeList,
+    StoredOutcomes,
+    StoredVariants,
+    keep_until_collected,
+    temporary_file,
+)
 from instructprobe.probes.plan import Plan, plan
 from instructprobe.probes.request import MAX_BOOTSTRAP_DRAWS, ExecutorKind, RunRequest
 from instructprobe.probes.results import Baseline, Outcome, RunResult, SuiteFacts, VariantRecord
-from instructprobe.probes.runfiles import RunFiles, check_runs_dir
+from instructprobe.probes.runfiles import RetrieverRuns, RunFiles, check_runs_dir
 from instructprobe.probes.verdicts import Thresholds, baseline_measures, cell_measures, rules
-from instructprobe.retrievers.base import Ranking, Retriever
+from instructprobe.retrievers.base import Ranking, Retriever, SearchIndex
 from instructprobe.retrievers.cache import cache_dir_for
 from instructprobe.retrievers.dense import EncoderSettings
 from instructprobe.retrievers.executors import LOCAL, DevicePool, Executor, ExecutorError
@@ -43,17 +60,105 @@ VERSIONED_PACKAGES = (
     "PyStemmer",
     "nltk",
 )
+Qrels = Mapping[str, int]
+
+
+CHUNK_VARIANTS = 4096
+"""Variants ranked and measured at a time (with the originals of their cases and the
+benchmark's changes of them): a run holds one chunk's rankings at most, about 46 KiB each at
+depth 1000 (200 MiB for a chunk of instructir-lite). A suite of fewer variants is one chunk,
+ranked in one call as before."""
+
+Sink = Callable[[Sequence[tuple[VariantRecord, Outcome]]], None]
+"""Where a chunk's measured (variant, outcome) rows go."""
 
 
 @dataclass(frozen=True)
 class Measured:
-    """One retriever's observations, grouped by family and measure, in config order."""
+    """One retriever's observations, grouped by family and measure, in config order; its
+    outcomes are here only when no sink took them."""
 
     retriever: str
     observations: dict[tuple[Family, Measure], list[Observation]]
     outcomes: list[Outcome]
     baseline: list[Baseline]
     benchmark: list[BenchmarkScore]
+
+
+@dataclass(frozen=True)
+class _Streamed:
+    measured: list[Measured]
+    stored: StoredOutcomes
+
+
+@dataclass(frozen=True)
+class _Measuring:
+    """One retriever's measurement across chunks: where it ranks, and what it keeps between
+    chunks: its observations (and outcomes when no sink takes them), and per query what the
+    baseline and the benchmark need."""
+
+    retriever: Retriever
+    index: SearchIndex
+    pools: Mapping[str, tuple[str, ...] | None]
+    changes: Mapping[str, Request]
+    """The benchmark's changed request of each case that has one."""
+    progress: Progress | None
+    run_files: RetrieverRuns | None
+    measured: Measured
+    benchmark: benchmark.Tally
+    baseline: dict[Measure, dict[str, float | None]]
+
+
+def chunks(planned: Plan, size: int) -> Iterator[tuple[list[Case], list[Variant]]]:
+    """The plan's cases in order, in runs that hold about ``size`` variants (cut before a case
+    with variants), each with its cases' variants: a plan of at most ``size`` variants is one
+    chunk asking what the whole run asked before. The plan makes its variants case by case,
+    so the chunks take the cases, and the variants, in the plan's order; a plan whose
+    variants are not grouped so is one chunk."""
+    by_case: dict[str, list[Variant]] = {}
+    for v in planned.variants:
+        by_case.setdefault(v.case_id, []).append(v)
+    if not _grouped_by_case(planned):
+        yield list(planned.cases), list(planned.variants)
+        return
+    cases: list[Case] = []
+    variants: list[Variant] = []
+    for case in planned.cases:
+        own = by_case.get(case.id, [])
+        if own and len(variants) >= size:
+            yield cases, variants
+            cases, variants = [], []
+        cases.append(case)
+        variants += own
+    if cases:
+        yield cases, variants
+
+
+def _grouped_by_case(planned: Plan) -> bool:
+    """Whether the plan's variants come case by case, in the order of its cases."""
+    position = {c.id: n for n, c in enumerate(planned.cases)}
+    places = [position.get(v.case_id, -1) for v in planned.variants]
+    return -1 not in places and all(a <= b for a, b in pairwise(places))
+
+
+def _deliver(
+    rows: Sequence[tuple[VariantRecord, Outcome]], sink: Sink | None, measured: Measured
+) -> None:
+    """A chunk's rows to the sink, or its outcomes to ``measured`` when there is none."""
+    if sink is not None:
+        sink(rows)
+    else:
+        measured.outcomes.extend(o for _, o in rows)
+
+
+@contextmanager
+def _streaming(runs: RunFiles | None, retriever: str) -> Iterator[RetrieverRuns | None]:
+    """The retriever's run files being written, or None when the run writes none."""
+    if runs is None:
+        yield None
+        return
+    with runs.streaming(retriever) as files:
+        yield files
 
 
 class Runner:
@@ -73,6 +178,7 @@ class Runner:
         self.progress = progress
         self.rules = rules(Thresholds.of(request), request.cutoff)
         self.cache_dir = cache_dir_for(request.cache_dir, not request.cache)
+        self.qrels = {q.id: q.qrels for q in self.suite.queries}
         _check_bootstrap_size(request.resamples, len(self.suite.queries))
 
     def plan(self) -> Plan:
@@ -96,9 +202,9 @@ class Runner:
     def run(self) -> RunResult:
         check_runs_dir(self.request)
         planned = self.plan()
-        originals = {c.id: c.instruction for c in planned.cases}
         runs = RunFiles.start(self.request, self.suite, planned)
-        measured = [self.measure(r, planned, runs) for r in self.retrievers]
+        store = self.measure_all(planned, runs)
+        measured = store.measured
         identities = tuple(x.describe() for x in self.retrievers)
         if runs is not None:
             runs.finish(identities)
@@ -122,46 +228,104 @@ class Runner:
             ),
             retrievers=identities,
             cells=tuple(cells),
-            variants=tuple(_record(v, originals[v.case_id]) for v in planned.variants),
+            variants=StoredVariants(store.stored),
             strata=tuple(stratum_records),
             dose_response=tuple(dose),
             baseline=tuple(b for m in measured for b in m.baseline),
-            outcomes=tuple(o for m in measured for o in m.outcomes),
+            outcomes=StoredOutcomeList(store.stored),
             versions=package_versions(),
             benchmark=self.benchmark_section([s for m in measured for s in m.benchmark]),
         )
 
+    def measure_all(self, planned: Plan, runs: RunFiles | None = None) -> _Streamed:
+        """Every retriever's observations; the outcomes go to a temporary file as they come,
+        and the rankings to the run files (``runs``)."""
+        writer = OutcomeWriter(temporary_file())
+        try:
+            measured = [self.measure(r, planned, writer.write, runs) for r in self.retrievers]
+        finally:
+            writer.close()
+        stored = StoredOutcomes(writer.path, writer.rows, len(planned.variants))
+        return _Streamed(measured, keep_until_collected(stored))
+
     def measure(
-        self, retriever: Retriever, planned: Plan, runs: RunFiles | None = None
+        self,
+        retriever: Retriever,
+        planned: Plan,
+        sink: Sink | None = None,
+        runs: RunFiles | None = None,
     ) -> Measured:
-        changes = benchmark.changed_requests(self.suite, {c.id: c.request for c in planned.cases})
-        asked = [(c.id, c.request) for c in planned.cases]
-        asked += [(v.case_id, v.request) for v in planned.variants]
-        asked += changes
+        """Rank and measure chunk by chunk (``CHUNK_VARIANTS``), so a run holds one chunk's
+        rankings, never all of them; each chunk's outcomes go to ``sink``, its rankings to the
+        run files, and what the baseline and the benchmark need of it is kept per query."""
         progress = _Prefixed(self.progress, f"{retriever.name}: ") if self.progress else None
         checkpoint("rank")
-        rankings = rank_requests(retriever, self.suite, asked, self.request.depth, progress)
-        if runs is not None:
-            runs.add(retriever.name, rankings)
-        checkpoint("measure")
-        originals = {c.id: rankings[c.id, c.request] for c in planned.cases}
-        qrels = {q.id: q.qrels for q in self.suite.queries}
-        observations: dict[tuple[Family, Measure], list[Observation]] = {}
-        outcomes = []
-        for v in planned.variants:
-            before, after = originals[v.case_id], rankings[v.case_id, v.request]
-            values: dict[str, float | None] = {}
-            for measure in cell_measures(v.family.expectation_kind, self.request.cutoff):
-                o = observe(v, measure, before, after, qrels[v.case_id])
-                observations.setdefault((v.family, measure), []).append(o)
-                values[str(measure)] = o.value
-            ranks = tracked_ranks(v, before, after, qrels[v.case_id])
-            outcomes.append(Outcome(retriever.name, v.id, values, ranks))
-        changed = {case: rankings[case, request] for case, request in changes}
-        own = benchmark.scores(retriever.name, self.suite, originals, changed)
-        return Measured(
-            retriever.name, observations, outcomes, self.baseline(retriever, originals), own
+        documents = self.suite.documents
+        index = retriever.index([d.id for d in documents], [d.text for d in documents], progress)
+        changes = dict(
+            benchmark.changed_requests(self.suite, {c.id: c.request for c in planned.cases})
         )
+        pools = candidate_pools(self.suite)
+        with _streaming(runs, retriever.name) as run_files:
+            measuring = _Measuring(
+                retriever,
+                index,
+                pools,
+                changes,
+                progress,
+                run_files,
+                Measured(retriever.name, {}, [], [], []),
+                benchmark.Tally(self.suite),
+                {},
+            )
+            for cases, variants in chunks(planned, CHUNK_VARIANTS):
+                # no name holds a chunk's rows (or rankings) while the next one is ranked
+                _deliver(self.rank_chunk(measuring, cases, variants), sink, measuring.measured)
+        measured = measuring.measured
+        measured.baseline.extend(self.baseline(retriever, measuring.baseline))
+        measured.benchmark.extend(measuring.benchmark.scores(retriever.name))
+        return measured
+
+    def rank_chunk(
+        self, measuring: _Measuring, cases: Sequence[Case], variants: Sequence[Variant]
+    ) -> list[tuple[VariantRecord, Outcome]]:
+        """Rank a chunk's requests (its originals, variants and the benchmark's changes of its
+        cases), write them to the run files and measure them; the rankings are let go on
+        return, before the next chunk is ranked."""
+        m = measuring
+        asked = [(c.id, c.request) for c in cases]
+        asked += [(v.case_id, v.request) for v in variants]
+        asked += [(c.id, m.changes[c.id]) for c in cases if c.id in m.changes]
+        rankings = rank_on(m.index, m.retriever, m.pools, asked, self.request.depth, m.progress)
+        if m.run_files is not None:
+            m.run_files.add(cases, variants, rankings)
+        checkpoint("measure")
+        return self.measure_chunk(m, cases, variants, rankings)
+
+    def measure_chunk(
+        self,
+        measuring: _Measuring,
+        cases: Sequence[Case],
+        variants: Sequence[Variant],
+        rankings: Mapping[Asked, Ranking],
+    ) -> list[tuple[VariantRecord, Outcome]]:
+        """A chunk's outcomes (each variant's record with it), after keeping what the baseline
+        and the benchmark need of its originals' rankings."""
+        qrels = {c.id: self.qrels[c.id] for c in cases}
+        originals = {c.id: rankings[c.id, c.request] for c in cases}
+        for measure in baseline_measures(self.request.cutoff):
+            found = measuring.baseline.setdefault(measure, {})
+            found.update((q, measure.score(r.doc_ids, qrels[q])) for q, r in originals.items())
+        changes = measuring.changes
+        changed = {c.id: rankings[c.id, changes[c.id]] for c in cases if c.id in changes}
+        measuring.benchmark.add(originals, changed)
+        instructions = {c.id: c.instruction for c in cases}
+        rows = []
+        for v in variants:
+            before, after = originals[v.case_id], rankings[v.case_id, v.request]
+            outcome = self.observe(measuring.measured, v, before, after, qrels[v.case_id])
+            rows.append((_record(v, instructions[v.case_id]), outcome))
+        return rows
 
     def benchmark_section(self, found: list[BenchmarkScore]) -> BenchmarkSection | None:
         """The benchmark's own numbers; a run on part of the suite says so."""
@@ -171,15 +335,26 @@ class Runner:
         limited = f"--limit {self.request.limit}: the first {len(self.suite.queries)} queries only"
         return replace(section, departures=(*section.departures, limited))
 
-    def baseline(self, retriever: Retriever, originals: dict[str, Ranking]) -> list[Baseline]:
+    def observe(
+        self, measured: Measured, v: Variant, before: Ranking, after: Ranking, qrels: Qrels
+    ) -> Outcome:
+        values: dict[str, float | None] = {}
+        for measure in cell_measures(v.family.expectation_kind, self.request.cutoff):
+            o = observe(v, measure, before, after, qrels)
+            measured.observations.setdefault((v.family, measure), []).append(o)
+            values[str(measure)] = o.value
+        return Outcome(measured.retriever, v.id, values, tracked_ranks(v, before, after, qrels))
+
+    def baseline(
+        self, retriever: Retriever, measured: dict[Measure, dict[str, float | None]]
+    ) -> list[Baseline]:
         """Effectiveness under the original instructions, and InstructIR's Robustness@k over
         the queries that share a topic (instructir-lite sets the topic to the base query)."""
         records = []
         for measure in baseline_measures(self.request.cutoff):
+            found = measured.get(measure, {})
             scores = {
-                q.id: score
-                for q in self.suite.queries
-                if (score := measure.score(originals[q.id].doc_ids, q.qrels)) is not None
+                q.id: score for q in self.suite.queries if (score := found.get(q.id)) is not None
             }
             if scores:
                 mean = float(np.mean(list(scores.values())))
@@ -287,8 +462,9 @@ def _check_bootstrap_size(resamples: int, queries: int) -> None:
     if draws > MAX_BOOTSTRAP_DRAWS:
         raise RequestError(
             f"resamples: {resamples:,} resamples over {queries:,} queries are {draws:,} bootstrap "
-            f"draws, above the limit of {MAX_BOOTSTRAP_DRAWS:,} (3.2 GB held at once): lower the "
-            "resamples or limit the queries"
+            f"draws per interval, above the limit of {MAX_BOOTSTRAP_DRAWS:,} (the draws come a "
+            "block at a time, but every cell's interval takes time in proportion to them): lower "
+            "the resamples or limit the queries"
         )
 
 

@@ -76,11 +76,29 @@ def bootstrap_ci(
     the same way (Efron & Tibshirani 1993, 14.3 and 15.4)."""
     if values.size < 2 or np.ptp(values) == 0:
         return float(values.mean()), float(values.mean())
-    means = values[rng.integers(0, values.size, (resamples, values.size))].mean(axis=-1)
+    means = _bootstrap_means(values, rng, resamples)
     alpha = (1 - confidence) / 2
     levels = _bca_levels(values, means, alpha) or (alpha, 1 - alpha)
     low, high = np.quantile(means, levels)
     return float(low), float(high)
+
+
+BOOTSTRAP_BLOCK = 1 << 20
+"""Draws held at once by ``_bootstrap_means`` (8 MB of indices), whatever the queries."""
+
+
+def _bootstrap_means(values: Values, rng: np.random.Generator, resamples: int) -> Values:
+    """Each resample's mean, the resamples drawn a block of rows at a time: the same stream and
+    the same means as drawing them all at once (rows are drawn in order and averaged alone),
+    with memory bounded by ``BOOTSTRAP_BLOCK`` instead of growing with resamples × queries."""
+    rows = max(1, BOOTSTRAP_BLOCK // values.size)
+    blocks = [
+        values[rng.integers(0, values.size, (min(rows, resamples - start), values.size))].mean(
+            axis=-1
+        )
+        for start in range(0, resamples, rows)
+    ]
+    return np.concatenate(blocks)
 
 
 def _bca_levels(values: Values, means: Values, alpha: float) -> tuple[float, float] | None:

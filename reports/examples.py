@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from instructprobe.core.untrusted import printable_copy
 from instructprobe.perturb.model import ExpectationKind, Family, Order
 from instructprobe.probes.measures import Measure
 from instructprobe.probes.results import Cell, Outcome, RunResult, VariantRecord
@@ -140,24 +141,30 @@ def worst(
     those that made it worse), worst first; cells in the order of the results. In a sensitive
     family the edit *should* lower the measure, so there the worst variants are those that
     lowered it least (a change ≥ 0: the bag of keywords ranked as well), highest first."""
-    variants = {v.id: v for v in result.variants}
-    by_retriever: dict[str, list[Outcome]] = {}
-    for outcome in result.outcomes:
-        by_retriever.setdefault(outcome.retriever, []).append(outcome)
-    examples: list[Example] = []
-    chosen = cells if cells is not None else [c for c in result.cells if c.decides]
-    for cell in chosen:
-        sign = -1.0 if cell.expectation is ExpectationKind.SENSITIVE else 1.0
-        scored = []
-        for outcome in by_retriever.get(cell.retriever, []):
-            variant = variants.get(outcome.variant_id)
+    chosen = list(cells if cells is not None else [c for c in result.cells if c.decides])
+    found: list[list[tuple[tuple[float, str], float, VariantRecord, Outcome]]] = [
+        [] for _ in chosen
+    ]
+    by_cell: dict[tuple[str, Family], list[int]] = {}
+    for position, cell in enumerate(chosen):
+        by_cell.setdefault((cell.retriever, cell.family), []).append(position)
+    for variant, outcome in _pairs(result):  # one pass, a batch at a time: memory is O(cells)
+        if variant is None:
+            continue
+        for position in by_cell.get((outcome.retriever, variant.family), ()):
+            cell = chosen[position]
+            sign = -1.0 if cell.expectation is ExpectationKind.SENSITIVE else 1.0
             value = outcome.values.get(str(cell.metric))
-            if variant is None or variant.family is not cell.family or value is None:
+            if (
+                value is None
+                or not math.isfinite(value)
+                or not (value < 0 if sign > 0 else value >= 0)
+            ):
                 continue
-            if math.isfinite(value) and (value < 0 if sign > 0 else value >= 0):
-                scored.append((value, variant.id, variant, outcome))
-        scored.sort(key=lambda item: (sign * item[0], item[1]))
-        for value, _, variant, outcome in scored[:per_cell]:
+            _keep(found[position], ((sign * value, variant.id), value, variant, outcome), per_cell)
+    examples: list[Example] = []
+    for cell, kept in zip(chosen, found, strict=True):
+        for _, value, variant, outcome in sorted(kept, key=lambda item: item[0]):
             examples.append(
                 Example(
                     retriever=cell.retriever,
@@ -171,13 +178,30 @@ def worst(
     return examples
 
 
+def _keep(
+    kept: list[tuple[tuple[float, str], float, VariantRecord, Outcome]],
+    item: tuple[tuple[float, str], float, VariantRecord, Outcome],
+    size: int,
+) -> None:
+    """Keep the ``size`` items of lowest key seen so far (the first ``size`` of a sort)."""
+    kept.append(item)
+    if len(kept) > size:
+        kept.remove(max(kept, key=lambda x: x[0]))
+
+
+def _pairs(result: RunResult) -> Iterator[tuple[VariantRecord | None, Outcome]]:
+    """The run's (variant, outcome) pairs with their text printable: those read from the
+    outcomes file as they are walked are not in the copy a report makes of the result."""
+    return map(printable_copy, result.pairs())
+
+
 def rank_moves(result: RunResult, family: Family, retriever: str) -> list[Move]:
     """Every expected-down document's rank before and after, over a directional family."""
-    variants = {v.id: v for v in result.variants if v.family is family and v.down}
     moves = []
-    for outcome in result.outcomes:
-        variant = variants.get(outcome.variant_id)
+    for variant, outcome in _pairs(result):
         if outcome.retriever != retriever or variant is None:
+            continue
+        if variant.family is not family or not variant.down:
             continue
         for doc in variant.down:
             if doc in outcome.ranks:

@@ -10,6 +10,9 @@
 * an object whose ``encode(texts, **kwargs)`` returns one vector per text: MTEB's encoder
   protocol (``encode(sentences, *, task_name, prompt_type=None)``) is given the prompt type of
   each side (``query`` or ``passage``) and a task name;
+* an object with MTEB 2's ``encode(DataLoader[BatchedInput], *, task_metadata, hf_split,
+  hf_subset, prompt_type=None, **kwargs)``: given each batch of texts as MTEB's retrieval
+  evaluation gives it (``mteb_dataloader``), the prompt type of each side and a task's metadata;
 * a function ``texts -> vectors``.
 
 Anything else is one ``RetrieverError`` naming what was passed. The sentence-transformers
@@ -41,6 +44,11 @@ if TYPE_CHECKING:
 MTEB_TASK = "Core17InstructionRetrieval"
 """The task name an MTEB-style encoder is given: FollowIR's Core17, an MTEB instruction
 retrieval task, so wrappers that look their prompts up by task find retrieval prompts."""
+MTEB_SPLIT = "test"
+MTEB_SUBSET = "default"
+"""The split and subset MTEB 2 evaluates ``MTEB_TASK`` on (its ``eval_splits``, ``hf_subsets``)."""
+MTEB_PLACEHOLDER_NAME = "no_model_name/available"
+"""The name MTEB 2's wrappers give a model object whose card names none: not a name."""
 
 
 def _is_instance_of(obj: object, module: str, name: str) -> bool:
@@ -70,7 +78,7 @@ def object_kind(obj: object) -> str | None:
     encode = getattr(obj, "encode", None)
     if callable(encode):
         if "task_metadata" in _parameters(encode):
-            return None  # MTEB 2's encode(DataLoader, *, task_metadata, ...): see unusable
+            return "mteb2-encoder"
         return "mteb-encoder" if _mteb_style(encode) else "encoder"
     if callable(obj):
         return "encode-function"
@@ -79,20 +87,13 @@ def object_kind(obj: object) -> str | None:
 
 def unusable(obj: object) -> str:
     """The one-line reason ``obj`` cannot be a retriever."""
-    encode = getattr(obj, "encode", None)
-    if callable(encode) and "task_metadata" in _parameters(encode):
-        return (
-            f"{type(obj).__name__}.encode follows MTEB 2's protocol (a DataLoader and the task's "
-            "metadata), which instructprobe does not call: pass the model it wraps (often its "
-            ".model, a SentenceTransformer) or a function texts -> vectors"
-        )
     shown = repr(obj)
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
     what = "a class" if isinstance(obj, type) else f"a {type(obj).__module__}.{type(obj).__name__}"
     return (
         f"cannot use {shown} ({what}) as a retriever: pass a retriever name or spec, a Retriever, "
         "a loaded SentenceTransformer or CrossEncoder, an object with encode(texts) -> vectors "
-        "(MTEB's encoder protocol included), or a function texts -> vectors"
+        "(MTEB's encoder protocols included), or a function texts -> vectors"
     )
 
 
@@ -115,6 +116,8 @@ def adapt(
     encode = getattr(obj, "encode", None) if kind != "encode-function" else obj
     if not callable(encode):  # object_kind found it callable; say so to the type checker
         raise RetrieverError(unusable(obj))
+    if kind == "mteb2-encoder":
+        return Mteb2EncoderRetriever(name or derived_name(obj), encode, encoder)
     return EncoderRetriever(name or derived_name(obj), encode, encoder, kind=kind)
 
 
@@ -123,11 +126,13 @@ def derived_name(obj: object) -> str:
     the function's name, or its class's name."""
     import re
 
-    found = source_path(obj)
+    wrapped = getattr(obj, "model", None)  # MTEB's wrappers hold the model they wrap
+    found = source_path(obj) or (source_path(wrapped) if is_sentence_transformer(wrapped) else None)
     meta = getattr(obj, "mteb_model_meta", None)
+    meta_name = getattr(meta, "name", None)
     candidates = [
         found.rstrip("/").rsplit("/", 1)[-1] if found else None,
-        getattr(meta, "name", None),
+        meta_name if meta_name != MTEB_PLACEHOLDER_NAME else None,
         getattr(obj, "name", None),
         getattr(obj, "__name__", None),
         type(obj).__name__,
@@ -302,12 +307,16 @@ class EncoderRetriever(EmbeddingRetriever):
             kwargs["batch_size"] = self.settings.batch_size
         return kwargs
 
+    def call_encoder(self, inputs: list[str], role: str) -> Any:
+        """What the user's encode returns for ``inputs`` of ``role``."""
+        return self._encode(inputs, **self.encode_kwargs(role))
+
     def encode_batch(self, texts: list[str], role: str) -> npt.NDArray[np.float32]:
         import numpy as np
 
         inputs = [self.document_prompt + t for t in texts] if role == DOCUMENT else texts
         try:
-            vectors = _as_array(self._encode(inputs, **self.encode_kwargs(role)))
+            vectors = _as_array(self.call_encoder(inputs, role))
         except RetrieverError:
             raise
         except Exception as error:  # the user's code: one line, naming the retriever
@@ -346,6 +355,82 @@ class EncoderRetriever(EmbeddingRetriever):
         else:
             described.pop("identity", None)
         return described
+
+
+class Mteb2EncoderRetriever(EncoderRetriever):
+    """An encoder of MTEB 2's protocol, ``encode(inputs: DataLoader[BatchedInput], *,
+    task_metadata, hf_split, hf_subset, prompt_type=None, **kwargs)`` (mteb's own wrappers, such
+    as ``SentenceTransformerEncoderWrapper``, and models written to them).
+
+    Each batch of texts reaches it as MTEB 2's retrieval evaluation hands a model queries and a
+    corpus (``mteb_dataloader``), with ``prompt_type`` ``query`` or ``document``, the metadata of
+    ``MTEB_TASK`` (where mteb is installed; None otherwise), its split and subset, and
+    ``batch_size``. A query's text is the whole rendered request, instruction included, as MTEB
+    joins ``text`` and ``instruction`` before a model reads them, so the perturbations reach it.
+    """
+
+    def __init__(
+        self, name: str, encode: Callable[..., Any], settings: EncoderSettings | None = None
+    ) -> None:
+        super().__init__(name, encode, settings, kind="mteb2-encoder")
+        self._task_metadata: Any = None
+
+    def task_metadata(self) -> Any:
+        if self._task_metadata is None:
+            self._task_metadata = mteb_task_metadata(self.task_name)
+        return self._task_metadata
+
+    def call_encoder(self, inputs: list[str], role: str) -> Any:
+        return self._encode(
+            mteb_dataloader(inputs, role, self.settings.batch_size),
+            task_metadata=self.task_metadata(),
+            hf_split=MTEB_SPLIT,
+            hf_subset=MTEB_SUBSET,
+            prompt_type=_prompt_type(role),
+            batch_size=self.settings.batch_size,
+            show_progress_bar=False,
+        )
+
+
+def mteb_dataloader(texts: Sequence[str], role: str, batch_size: int) -> Any:
+    """A DataLoader of ``texts`` as MTEB 2.26's ``create_dataloader`` makes one for a text
+    retrieval task: over a ``datasets.Dataset`` (mteb's wrappers read its ``features``), batches
+    of ``{"id", "text", "body"}`` for a corpus (the text stripped, as MTEB joins a title-less
+    document) and ``{"id", "text", "query"}`` for queries, each field a list. Built here, so
+    mteb's private module is not imported (a test compares the two); over a plain list where
+    the datasets package (mteb's dependency) is absent."""
+    from torch.utils.data import DataLoader
+
+    rows = [_mteb_row(str(i), text, role) for i, text in enumerate(texts)]
+    return DataLoader(_dataset(rows), batch_size=batch_size, shuffle=False, collate_fn=_collate)
+
+
+def _dataset(rows: list[dict[str, str]]) -> Any:
+    try:
+        from datasets import Dataset
+    except ImportError:
+        return rows
+    return Dataset.from_list(rows)
+
+
+def _mteb_row(row_id: str, text: str, role: str) -> dict[str, str]:
+    if role == DOCUMENT:
+        return {"id": row_id, "text": text.strip(), "body": text}
+    return {"id": row_id, "text": text, "query": text}
+
+
+def _collate(rows: list[dict[str, str]]) -> dict[str, list[str]]:
+    return {key: [row[key] for row in rows] for key in rows[0]}
+
+
+def mteb_task_metadata(task_name: str) -> Any:
+    """The ``TaskMetadata`` of MTEB's task ``task_name`` (built offline: a task's metadata is
+    code, its data is not loaded), or None where mteb is not installed."""
+    try:
+        import mteb
+    except ImportError:
+        return None
+    return mteb.get_task(task_name).metadata
 
 
 def _prompt_type(role: str) -> Any:

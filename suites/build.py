@@ -8,7 +8,7 @@ left out with a warning and a count, never silently.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from instructprobe.suites.model import (
@@ -16,6 +16,7 @@ from instructprobe.suites.model import (
     Benchmark,
     Document,
     InstructionChange,
+    Protocol,
     Query,
     Suite,
 )
@@ -194,6 +195,48 @@ def _candidates(
     return tuple(pool)
 
 
+def _without_relevant(draft: Draft, qrels_at: str, scored_zero: bool, report: Report) -> None:
+    where = "left out of the probes; the benchmark section scores it 0, as MTEB does"
+    report.warn(
+        draft.at,
+        f"query {draft.id!r} has no relevant document in {qrels_at}, "
+        + (where if scored_zero else "left out"),
+        "no-relevant",
+    )
+    report.count("queries without a relevant document left out")
+    if scored_zero:
+        report.count("of them judged, so scored 0 by the benchmark section")
+
+
+def _change_to_score(
+    draft: Draft, changed_qrels: Qrels | None, benchmark: Benchmark | None
+) -> bool:
+    """Whether MTEB would score a FollowIR query's change from its rankings although the query
+    has no relevant document: its ``qrel_diff`` lists documents, or its changed qrels hold a
+    relevant one (for p-MRR's flips and the v1-swap rows)."""
+    if benchmark is None or benchmark.protocol is not Protocol.FOLLOWIR or draft.changed is None:
+        return False
+    changed = (changed_qrels or {}).get(draft.id, {})
+    return bool(draft.moved) or any(grade > 0 for grade in changed.values())
+
+
+def _with_zeros(
+    benchmark: Benchmark | None, zeros: list[str], unscored: list[str]
+) -> Benchmark | None:
+    if benchmark is None or not zeros:
+        return benchmark
+    departures = benchmark.departures
+    if unscored:
+        departures = (
+            *departures,
+            f"{len(unscored)} quer{'y' if len(unscored) == 1 else 'ies'} without a relevant "
+            f"document but with a change to score ({', '.join(unscored[:3])}"
+            f"{' …' if len(unscored) > 3 else ''}): MTEB ranks them and scores their change; "
+            "here they count 0 in MAP and nDCG (both rows) and are left out of p-MRR",
+        )
+    return replace(benchmark, without_relevant=tuple(zeros), departures=departures)
+
+
 def assemble(
     *,
     name: str,
@@ -216,6 +259,8 @@ def assemble(
     by_id = {d.id: d for d in documents}
     seen: dict[str, str] = {}
     queries: list[Query] = []
+    zeros: list[str] = []
+    unscored: list[str] = []
     for draft in drafts:
         report.count("queries read")
         if draft.id in seen:
@@ -231,12 +276,12 @@ def assemble(
         judged = _known(qrels.get(draft.id, {}), by_id, draft.at, report)
         relevant = _relevant(judged)
         if not relevant:
-            report.warn(
-                draft.at,
-                f"query {draft.id!r} has no relevant document in {qrels_at}, left out",
-                "no-relevant",
-            )
-            report.count("queries without a relevant document left out")
+            scored_zero = benchmark is not None and bool(qrels.get(draft.id))
+            _without_relevant(draft, qrels_at, scored_zero, report)
+            if scored_zero:
+                zeros.append(draft.id)
+                if _change_to_score(draft, changed_qrels, benchmark):
+                    unscored.append(draft.id)
             continue
         pool = _candidates(draft, relevant, by_id, report)
         if pool is not None and not pool:
@@ -280,6 +325,6 @@ def assemble(
         description=description,
         source=str(source),
         sha256=report.digest(),
-        benchmark=benchmark,
+        benchmark=_with_zeros(benchmark, zeros, unscored),
         order=order,
     )

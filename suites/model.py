@@ -99,6 +99,17 @@ class Benchmark:
     """The data set's revision that was read ("" when it is not known: a local folder)."""
     departures: tuple[str, ...] = ()
     """Where this run departs from the published protocol, in words (``@full``: no pools)."""
+    without_relevant: tuple[str, ...] = ()
+    """Queries the benchmark's qrels judge but find no relevant document for (all grades 0, or
+    relevant documents only outside the corpus). The probes leave them out, having nothing to
+    find; the benchmark's evaluator (pytrec_eval in MTEB) ranks them and scores each 0, so the
+    benchmark section counts them as 0. Queries the qrels do not name at all are left out by
+    both, as MTEB leaves them out."""
+
+    def part(self) -> Benchmark:
+        """This benchmark for part of its queries (``--limit``, ``--sample``): the queries left
+        out for want of a relevant document are not among the part, so they are not counted."""
+        return replace(self, without_relevant=())
 
 
 INSTRUCTION_FIRST = "instruction_first"
@@ -143,7 +154,7 @@ class Suite:
             self.description,
             self.source,
             self.sha256,
-            self.benchmark,
+            self.benchmark.part() if self.benchmark else None,
             self.order,
         )
 
@@ -162,7 +173,8 @@ class Suite:
             for members, share in zip(strata.values(), _shares(strata, size), strict=True)
             for position in draw.sample(members, share)
         )
-        return replace(self, queries=tuple(self.queries[p] for p in chosen))
+        benchmark = self.benchmark.part() if self.benchmark else None
+        return replace(self, queries=tuple(self.queries[p] for p in chosen), benchmark=benchmark)
 
     def _all_topics(self) -> bool:
         return all(query.topic for query in self.queries)

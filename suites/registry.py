@@ -9,10 +9,12 @@
 - ``PATH``: a suite file or a folder in one of the formats (told apart by its files).
 
 ``@REVISION`` after a known name or a hub id reads that revision of the data set (a commit, a
-branch or a tag): the known hub suites are pinned to the revisions MTEB 2.26 reads (``KNOWN``),
-and this overrides the pin. ``@full`` at the end drops the candidate pools: full retrieval
-instead of reranking, which is not the published protocol of FollowIR or NevIR; their loaders
-refuse a layout without pools unless ``@full`` asks for it.
+branch or a tag): the known hub suites are pinned to the revisions MTEB 2.26 reads, and
+FollowIR's original-layout repositories to those MTEB v1 read (``KNOWN``); this overrides the
+pin. A known hub suite with no published revision (instructir, nevir) warns which one it read.
+``@full`` at the end drops the candidate pools: full retrieval instead of reranking, which is not
+the published protocol of FollowIR or NevIR; their loaders refuse a layout without pools unless
+``@full`` asks for it.
 """
 
 from __future__ import annotations
@@ -98,7 +100,8 @@ class Known:
     builtin: str | None = None
     """File in ``suites/data``."""
     revision: str | None = None
-    """The data set's pinned revision (MTEB 2.26's, where MTEB reads it); ``None``: the newest."""
+    """The data set's pinned revision (``MTEB_REVISIONS``, ``MTEB_V1_REVISIONS``); ``None``: no
+    revision was ever published for it, so the newest is read, with a warning that names it."""
 
 
 MTEB_REVISIONS = {
@@ -110,6 +113,18 @@ MTEB_REVISIONS = {
 }
 """The repositories and revisions MTEB 2.26 reads these benchmarks from (its task metadata)."""
 
+MTEB_V1_REVISIONS = {
+    "jhu-clsp/robust04-instructions": "a5a1c4fe2bc528ac12e83f8cdf82178da85d2f1d",
+    "jhu-clsp/news21-instructions": "e0144086b45fe31ac125e9ac1a83b6a409bb6ca6",
+    "jhu-clsp/core17-instructions": "e39ff896cf3efbbdeeb950e6bd7c79f266995b07",
+}
+"""The revisions of FollowIR's original-layout repositories that MTEB v1 read, from its task
+metadata (mteb/tasks/InstructionRetrieval/eng/*InstructionRetrieval.py): set by MTEB commit
+7b6d2ecc ("bump datasets revision id to the fixed version", 2024-04-24) and unchanged from
+mteb 1.7.27 to the last v1 release, 1.39.7. The paper's tables were computed by MTEB v1.
+kaist-ai/InstructIR and orionweller/NevIR have no published revision: neither MTEB release
+reads them (MTEB 2 reads mteb/InstructIR-mteb and orionweller/NevIR-mteb, above)."""
+
 
 def _followir_suites(name: str, collection: str, task: str) -> list[Known]:
     repository = f"mteb/{task}"
@@ -119,6 +134,7 @@ def _followir_suites(name: str, collection: str, task: str) -> list[Known]:
             "followir",
             f"FollowIR, {collection}: original and changed narratives, pools",
             f"jhu-clsp/{name}-instructions",
+            revision=MTEB_V1_REVISIONS[f"jhu-clsp/{name}-instructions"],
         ),
         Known(
             f"followir-{name}-mteb",
@@ -314,6 +330,8 @@ def resolve(spec: str) -> Resolved:
         pinned = revision or known.revision
         path = hub.locate(known.name, known.hub_id, known.format, pinned)
         read = hub.snapshot_revision(path) or pinned or ""
+        if pinned is None:
+            _unpinned(known, read)
         return Resolved(known.name, known.format, path, full, True, known.hub_id, read)
     prefix, colon, rest = base.partition(":")
     if colon and prefix == "hf" and rest:
@@ -325,6 +343,22 @@ def resolve(spec: str) -> Resolved:
     if colon and prefix in FORMATS and rest:
         return _local(spec, Path(rest), prefix, full)
     return _local(spec, Path(base), None, full)
+
+
+def _unpinned(known: Known, read: str) -> None:
+    """Say that a known hub suite without a published revision was read at whatever revision
+    the cache or the hub had, and how to read that one again."""
+    import warnings
+
+    from instructprobe.core.notices import InstructprobeWarning
+
+    again = f"; '{known.name}@{read}' reads this one again" if read else ""
+    warnings.warn(
+        f"suite {known.name!r} ({known.hub_id}) has no published revision to pin (no MTEB "
+        f"release reads it), so the newest one was read: {read or 'unknown'}{again}",
+        InstructprobeWarning,
+        stacklevel=3,
+    )
 
 
 def inspect(spec: str, instruction: str | None = None) -> Loaded:

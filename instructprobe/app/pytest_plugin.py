@@ -144,10 +144,10 @@ def probe_result(
         pytest.fail(f"instructprobe: {error}", pytrace=False)
     save = pytestconfig.getoption("--probe-save")
     if save:
-        from instructprobe.core.files import save_output
+        from instructprobe.probes.results import save_results
 
         try:
-            save_output(save, result.to_json(), "results")
+            save_results(result, save)
         except InstructprobeError as error:  # the results are kept elsewhere; the message says
             pytest.fail(f"instructprobe: {error}", pytrace=False)
     return result

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from instructprobe.core.errors import CacheError, OutputError
@@ -38,6 +38,38 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
         raise
+
+
+class StreamedFile:
+    """A text file written in pieces to a temporary file beside ``path`` and renamed over
+    ``path`` by ``finish``, so it too appears whole or not at all; ``discard`` removes the
+    temporary (after ``finish`` it does nothing). ``OSError`` propagates."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        with signals_deferred():  # the file and its name, or neither
+            descriptor, name = tempfile.mkstemp(
+                dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+            )
+            self._temporary = Path(name)
+        try:
+            os.chmod(name, 0o666 & ~_umask())
+        except BaseException:
+            os.close(descriptor)
+            self._temporary.unlink(missing_ok=True)
+            raise
+        self._handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
+
+    def write(self, lines: Iterable[str]) -> None:
+        self._handle.writelines(lines)
+
+    def finish(self) -> None:
+        self._handle.close()
+        os.replace(self._temporary, self.path)
+
+    def discard(self) -> None:
+        self._handle.close()
+        self._temporary.unlink(missing_ok=True)
 
 
 def _umask() -> int:

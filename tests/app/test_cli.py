@@ -1,4 +1,3 @@
-import json
 import os
 import subprocess
 import sys
@@ -7,6 +6,7 @@ import time
 import pytest
 
 from instructprobe.app.cli import main
+from instructprobe.probes.results import read_results
 
 
 def probe(*args, env=None):
@@ -111,7 +111,7 @@ def _small_bm25_run(tmp_path, *options):
     common = ("--limit", "6", "--resamples", "500", "--out", str(out), "--quiet")
     result = probe("run", "--retriever", "bm25", *options, *common)
     assert result.returncode == 0, result.stderr
-    return result, json.loads(out.read_text())
+    return result, read_results(out).to_dict()  # the summary and its outcomes file, as one
 
 
 @pytest.mark.model

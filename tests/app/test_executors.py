@@ -1,6 +1,7 @@
 """Runs whose encode/score step ran elsewhere: two CPU processes (``--executor devices``) and a
 local Ray cluster started in the test (``--executor ray``). Their results files are the local
-run's, byte for byte, apart from the request's record of the executor; a Ray worker killed
+run's, byte for byte, apart from the request's record of the executor (the one document, and
+the summary and Parquet outcomes a run saves); a Ray worker killed
 mid-chunk is retried; a driver stopped mid-run leaves a valid cache that the next run reads; an
 unreachable cluster is one line and exit 2."""
 
@@ -47,6 +48,22 @@ def as_if(local, elsewhere):
     return dataclasses.replace(local, request=elsewhere.request).to_json()
 
 
+def files(result, folder: Path) -> dict[str, bytes]:
+    """The files ``result`` is saved as: its summary and its Parquet outcomes."""
+    folder.mkdir()
+    result.write_json(folder / "results.json")
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def assert_same_results(local, elsewhere, folder: Path) -> None:
+    """One document, and the files a run saves, byte for byte apart from the request."""
+    assert elsewhere.to_json() == as_if(local, elsewhere)
+    saved = files(elsewhere, folder / "elsewhere")
+    assert list(saved) == ["results.json", "results.outcomes.parquet"]
+    same = dataclasses.replace(local, request=elsewhere.request)
+    assert saved == files(same, folder / "local")
+
+
 @pytest.fixture(scope="module")
 def ray_cluster():
     ray = pytest.importorskip("ray", reason="the ray extra: pip install 'instructprobe[ray]'")
@@ -58,12 +75,12 @@ def ray_cluster():
 def test_two_cpu_processes_give_the_local_results_file(local_run, tmp_path):
     spread = run(request(tmp_path, executor="devices", device="cpu,cpu"))
     assert spread.request.executor.value == "devices"
-    assert spread.to_json() == as_if(local_run, spread)
+    assert_same_results(local_run, spread, tmp_path)
 
 
 def test_a_ray_run_gives_the_local_results_file(local_run, ray_cluster, tmp_path):
     clustered = run(request(tmp_path, executor="ray"))
-    assert clustered.to_json() == as_if(local_run, clustered)
+    assert_same_results(local_run, clustered, tmp_path)
 
 
 def test_a_ray_worker_killed_mid_chunk_is_retried(local_run, ray_cluster, tmp_path, monkeypatch):
@@ -72,7 +89,7 @@ def test_a_ray_worker_killed_mid_chunk_is_retried(local_run, ray_cluster, tmp_pa
     monkeypatch.setenv(ONCE_VARIABLE, str(marker))
     clustered = run(request(tmp_path / "cache", executor="ray"))
     assert marker.exists(), "a worker was killed mid-chunk"
-    assert clustered.to_json() == as_if(local_run, clustered)
+    assert_same_results(local_run, clustered, tmp_path)
 
 
 def test_a_driver_stopped_mid_run_leaves_a_cache_the_next_run_reads(
@@ -87,7 +104,7 @@ def test_a_driver_stopped_mid_run_leaves_a_cache_the_next_run_reads(
     assert stored.entries > 0 and DOCUMENT in roles, "the chunks done before the stop are kept"
     monkeypatch.delenv(INJECT_VARIABLE)
     again = run(request(tmp_path, executor="ray"))
-    assert again.to_json() == as_if(local_run, again)
+    assert_same_results(local_run, again, tmp_path)
 
 
 def test_an_unreachable_cluster_is_one_line_and_exit_2(tmp_path):

@@ -159,6 +159,17 @@ def test_the_example_release_gate_fails_bm25_on_negation(small_result):
     assert len(checks) == 6 + 2 + 2 + 2 + 2
 
 
+def test_a_gate_on_generated_negations_is_an_error_where_the_run_has_none(small_result):
+    """The generated negations are opt-in: a run without them (the committed one) has no
+    'negation' family, so a gate on it cannot pass unnoticed; the suite's own negations are
+    'curated', which is what the example gates."""
+    assert Family.NEGATION not in {c.family for c in small_result.cells}
+    with pytest.raises(GateError, match="the run has no family 'negation'"):
+        evaluate(small_result, [Bound("negation", "p-MRR", at_least=0.0)])
+    families = {rule.family for rule in load(EXAMPLE).rules}
+    assert Family.CURATED.value in families and Family.NEGATION.value not in families
+
+
 CONFIG_ERRORS = [
     ("", "give either a [run] table or results"),
     ("[run]\n", "no rules: add at least one [[gate]] table"),

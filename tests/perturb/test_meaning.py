@@ -55,6 +55,7 @@ def test_curated_paraphrases_are_scored_but_kept(encoder):
     result = MeaningFilter(encoder).apply([curated], {"q1": ORIGINAL})
     (kept,) = result.kept
     assert dict(kept.params)["meaning_filter"] == "fail"
+    assert dict(kept.params)["words_vetted"] == "unchecked"
     assert result.pass_rate("curated-paraphrase") == 0.0
 
 
@@ -73,3 +74,37 @@ def test_empty_texts_score_zero_and_nothing_is_encoded_for_nothing(encoder):
 def test_threshold_must_be_a_cosine(encoder):
     with pytest.raises(ValueError, match="cosine threshold"):
         MeaningFilter(encoder, threshold=1.5)
+
+
+def test_the_issues_out_of_context_synonyms_are_dropped_at_any_cosine(encoder):
+    from tests.perturb.test_vetting import ISSUE_14_SUBSTITUTIONS
+
+    originals = {f"q{i}": original for i, (original, _, _) in enumerate(ISSUE_14_SUBSTITUTIONS)}
+    variants = [
+        dataclasses.replace(variant(paraphrase), case_id=f"q{i}")
+        for i, (_, paraphrase, _) in enumerate(ISSUE_14_SUBSTITUTIONS)
+    ]
+    result = MeaningFilter(encoder, threshold=0.0).apply(variants, originals)
+    assert result.kept == () and len(result.dropped) == len(ISSUE_14_SUBSTITUTIONS)
+    for dropped, (_, _, word) in zip(result.dropped, ISSUE_14_SUBSTITUTIONS, strict=True):
+        params = dict(dropped.params)
+        assert params["words_vetted"] == "false" and word in params["unvetted"]
+
+
+def test_a_vetted_rewrite_says_so(encoder):
+    kept = variant("I'm searching for documents that explain the maximum daily dose of ibuprofen.")
+    original = "I am looking for documents that explain the maximum daily dose of ibuprofen."
+    (scored,) = MeaningFilter(encoder).apply([kept], {"q1": original}).kept
+    assert dict(scored.params)["words_vetted"] == "true" and "unvetted" not in dict(scored.params)
+
+
+def test_a_models_words_and_an_unvetting_filter_judge_by_the_cosine_alone(encoder):
+    original = "My boss insists on official statistics."
+    foreman = "My foreman insists on official statistics."
+    by_model = variant(foreman, operator="model-paraphrase")
+    by_wordnet = variant(foreman, operator="wordnet-paraphrase")
+    (kept,) = MeaningFilter(encoder, threshold=0.0).apply([by_model], {"q1": original}).kept
+    assert dict(kept.params)["words_vetted"] == "unchecked"
+    unvetting = MeaningFilter(encoder, threshold=0.0, vet_words=False)
+    result = unvetting.apply([by_wordnet], {"q1": original})
+    assert len(result.kept) == 1 and dict(result.kept[0].params)["words_vetted"] == "unchecked"

@@ -9,6 +9,10 @@ from the fixture's rows (not from instructprobe's suite) go to MTEB's evaluator
 MTEB rounds its summary MAP and nDCG to 5 decimals, so those are compared to the mean of its
 unrounded per-query values (``calculate_retrieval_scores(...).all_scores``, the sum it rounds),
 and to its rounded value within the rounding.
+
+Each layout also holds a query that its qrels judge without a relevant document (all grades 0).
+The probes leave it out; MTEB ranks it and scores it 0, and so must the benchmark section. Its
+MTEB ranking here is any order of its pool or corpus: every score it gets is 0 whatever the order.
 """
 
 from __future__ import annotations
@@ -99,6 +103,11 @@ def as_run(ranking) -> dict[str, float]:
     return {doc: float(score) for doc, score in zip(ranking.doc_ids, ranking.scores, strict=True)}
 
 
+def any_run(docs: list[str]) -> dict[str, float]:
+    """A ranking of ``docs`` in their order, for a query MTEB ranks and instructprobe does not."""
+    return {doc: float(len(docs) - i) for i, doc in enumerate(docs)}
+
+
 def values(section) -> dict[str, float]:
     return {s.metric: s.value for s in section.scores}
 
@@ -109,6 +118,9 @@ def unrounded_mean(run_: dict, qrels: dict, measure: str, k: int) -> float:
 
 
 # FollowIR ----------------------------------------------------------------------------------
+
+ZERO_FOLLOWIR = "399"
+"""The FollowIR query judged without a relevant document (its change lists nothing to score)."""
 
 
 def followir_data(seed: int = 7):
@@ -129,6 +141,11 @@ def followir_data(seed: int = 7):
         og[qid], changed[qid], pools[qid] = grades, after, docs
         diff[qid] = sorted(dropped | lowered)
         queries.append((qid, words(rng, 3), words(rng, 10), words(rng, 14)))
+    docs = [f"D{ZERO_FOLLOWIR}-{d}" for d in range(5)]
+    corpus += [{"_id": d, "title": words(rng, 2), "text": words(rng, 12)} for d in docs]
+    og[ZERO_FOLLOWIR] = changed[ZERO_FOLLOWIR] = dict.fromkeys(docs, 0)
+    pools[ZERO_FOLLOWIR] = docs
+    queries.append((ZERO_FOLLOWIR, words(rng, 3), words(rng, 10), words(rng, 14)))
     return corpus, queries, og, changed, diff, pools
 
 
@@ -201,9 +218,11 @@ def followir_folder_layout(folder: Path, seed: int = 7) -> None:
     )
 
 
-def mteb_followir(original, changed, og, changed_qrels, diff) -> dict[str, float]:
+def mteb_followir(original, changed, og, changed_qrels, diff, pools) -> dict[str, float]:
+    assert ZERO_FOLLOWIR not in original  # the probes leave it out; MTEB ranks it
     results = {f"{q}-og": as_run(r) for q, r in original.items()}
     results |= {f"{q}-changed": as_run(r) for q, r in changed.items()}
+    results |= {f"{ZERO_FOLLOWIR}{s}": any_run(pools[ZERO_FOLLOWIR]) for s in ("-og", "-changed")}
     qrels = {f"{q}-og": g for q, g in og.items()} | {
         f"{q}-changed": g for q, g in changed_qrels.items()
     }
@@ -226,14 +245,17 @@ def mteb_followir(original, changed, og, changed_qrels, diff) -> dict[str, float
 def test_followir_mteb_layout_equals_mteb_with_grade_only_changes(tmp_path):
     followir_mteb_layout(tmp_path / "robust04")
     section, original, changed = run(f"mteb:{tmp_path / 'robust04'}", Family.CURATED)
-    _, _, og, changed_qrels, diff, _ = followir_data()
+    _, _, og, changed_qrels, diff, pools = followir_data()
     assert any(0 < changed_qrels[q][d] < og[q][d] for q in diff for d in diff[q])  # grade-only
-    expected = mteb_followir(original, changed, og, changed_qrels, diff)
+    expected = mteb_followir(original, changed, og, changed_qrels, diff, pools)
     found = values(section)
     assert found.keys() == expected.keys()
     for metric, value in expected.items():
         assert found[metric] == pytest.approx(value, abs=1e-9), metric
-    assert {s.n for s in section.scores} == {8}
+    n = {s.metric: s.n for s in section.scores}
+    assert n.pop("p-MRR") == 8  # the query without a relevant document has no change to score
+    assert set(n.values()) == {9}  # and scores 0 in MAP and nDCG, as MTEB scores it
+    assert not section.departures
 
 
 def test_followir_folder_layout_equals_mteb_over_the_relevance_flips(tmp_path):
@@ -241,11 +263,11 @@ def test_followir_folder_layout_equals_mteb_over_the_relevance_flips(tmp_path):
     flips, which MTEB is given as its list."""
     followir_folder_layout(tmp_path / "robust04")
     section, original, changed = run(f"followir:{tmp_path / 'robust04'}", Family.CURATED)
-    _, _, og, changed_qrels, _, _ = followir_data()
+    _, _, og, changed_qrels, _, pools = followir_data()
     flips = {
         q: sorted(d for d, g in og[q].items() if g > 0 and changed_qrels[q][d] == 0) for q in og
     }
-    expected = mteb_followir(original, changed, og, changed_qrels, flips)
+    expected = mteb_followir(original, changed, og, changed_qrels, flips, pools)
     for metric, value in expected.items():
         assert values(section)[metric] == pytest.approx(value, abs=1e-9), metric
 
@@ -254,16 +276,25 @@ def test_followir_folder_layout_equals_mteb_over_the_relevance_flips(tmp_path):
 
 
 def instructir_data(seed: int = 11):
-    """Instances ``<qid>_<k>`` of 6 queries, each judged on its own revised target."""
+    """Instances ``<qid>_<k>`` of 6 queries, each judged on its own revised target (grade 1);
+    and two judged without a relevant document (grade 0): ``5_4``, in a group of relevant
+    ones, and ``6_0``, a group of its own."""
     rng = random.Random(seed)
     corpus = [
         {"_id": f"{p}_{k}", "title": "", "text": words(rng, 12)} for p in range(6) for k in range(4)
     ]
     corpus += [{"_id": f"x{i}", "title": "", "text": words(rng, 12)} for i in range(20)]
     instances = [
-        (f"{q}_{k}", words(rng, 3), words(rng, 8), f"{q}_{k}") for q in range(6) for k in range(4)
+        (f"{q}_{k}", words(rng, 3), words(rng, 8), f"{q}_{k}", 1)
+        for q in range(6)
+        for k in range(4)
     ]
+    instances += [(i, words(rng, 3), words(rng, 8), t, 0) for i, t in INSTRUCTIR_ZEROS.items()]
     return corpus, instances
+
+
+INSTRUCTIR_ZEROS = {"5_4": "5_0", "6_0": "x0"}
+"""Instances judged on one passage with grade 0 (instance -> passage)."""
 
 
 def instructir_layouts(root: Path) -> tuple[Path, Path]:
@@ -272,22 +303,22 @@ def instructir_layouts(root: Path) -> tuple[Path, Path]:
     write_jsonl(hub / "corpus.jsonl", corpus)
     write_jsonl(
         hub / "queries.jsonl",
-        [{"_id": i, "text": f"{ins} [SEP] {q}"} for i, q, ins, _ in instances],
+        [{"_id": i, "text": f"{ins} [SEP] {q}"} for i, q, ins, _, _ in instances],
     )
     (hub / "qrels").mkdir()
-    rows = ["query-id\tcorpus-id\tscore", *(f"{i}\t{t}\t1" for i, _, _, t in instances)]
+    rows = ["query-id\tcorpus-id\tscore", *(f"{i}\t{t}\t{g}" for i, _, _, t, g in instances)]
     (hub / "qrels" / "test.tsv").write_text("\n".join(rows) + "\n")
     write_jsonl(mteb / "corpus" / "corpus.jsonl", corpus)
     write_jsonl(
-        mteb / "queries" / "queries.jsonl", [{"_id": i, "text": q} for i, q, _, _ in instances]
+        mteb / "queries" / "queries.jsonl", [{"_id": i, "text": q} for i, q, _, _, _ in instances]
     )
     write_jsonl(
         mteb / "instruction" / "instruction.jsonl",
-        [{"query-id": i, "instruction": ins} for i, _, ins, _ in instances],
+        [{"query-id": i, "instruction": ins} for i, _, ins, _, _ in instances],
     )
     write_jsonl(
         mteb / "data" / "default.jsonl",
-        [{"query-id": i, "corpus-id": t, "score": 1} for i, _, _, t in instances],
+        [{"query-id": i, "corpus-id": t, "score": g} for i, _, _, t, g in instances],
     )
     card(
         mteb,
@@ -306,9 +337,11 @@ def test_instructir_equals_mteb(tmp_path, layout):
     hub, mteb_folder = instructir_layouts(tmp_path)
     spec = f"instructir:{hub}" if layout == "instructir" else f"mteb:{mteb_folder}"
     section, original, _ = run(spec, Family.CONTROL)
-    _, instances = instructir_data()
-    qrels = {i: {t: 1} for i, _, _, t in instances}
+    corpus, instances = instructir_data()
+    qrels = {i: {t: g} for i, _, _, t, g in instances}
+    assert not INSTRUCTIR_ZEROS.keys() & original.keys()  # the probes leave them out
     results = {q: as_run(r) for q, r in original.items()}
+    results |= {i: any_run([d["_id"] for d in corpus][:10]) for i in INSTRUCTIR_ZEROS}
     per_query = metrics.calculate_retrieval_scores(results, qrels, [10]).all_scores
     expected = {
         "nDCG@10": sum(s["ndcg_cut_10"] for s in per_query.values()) / len(per_query),
@@ -319,6 +352,7 @@ def test_instructir_equals_mteb(tmp_path, layout):
     for metric, value in expected.items():
         assert found[metric] == pytest.approx(value, abs=1e-9), metric
     assert expected["Robustness@10"] < expected["nDCG@10"]  # the fixture tells them apart
+    assert {s.metric: s.n for s in section.scores} == {"nDCG@10": 26, "Robustness@10": 7}
 
 
 # NevIR -------------------------------------------------------------------------------------
@@ -341,7 +375,8 @@ def nevir_data(seed: int = 5):
     return pairs
 
 
-def nevir_mteb_layout(folder: Path) -> None:
+def nevir_mteb_layout(folder: Path, zero: str | None = None) -> None:
+    """NevIR-mteb; ``zero``: a pair whose q1 is judged with grade 0 (no relevant passage)."""
     pairs = nevir_data()
     write_jsonl(
         folder / "corpus.jsonl",
@@ -354,7 +389,11 @@ def nevir_mteb_layout(folder: Path) -> None:
     write_jsonl(
         folder / "qrels" / "test.jsonl",
         [
-            {"query-id": f"{p['id']}_q{i}", "corpus-id": f"{p['id']}_doc{i}", "score": 1.0}
+            {
+                "query-id": f"{p['id']}_q{i}",
+                "corpus-id": f"{p['id']}_doc{i}",
+                "score": 0.0 if (p["id"], i) == (zero, 1) else 1.0,
+            }
             for p in pairs
             for i in (1, 2)
         ],
@@ -378,25 +417,32 @@ def nevir_mteb_layout(folder: Path) -> None:
     )
 
 
-def mteb_paired_accuracy(original, changed, doc) -> float:
-    """MTEB's paired accuracy of the rankings; ``doc(pair, i)`` names passage i of a pair."""
+def mteb_paired_accuracy(original, changed, doc, zero: str | None = None) -> float:
+    """MTEB's paired accuracy of the rankings; ``doc(pair, i)`` names passage i of a pair;
+    ``zero``: a pair whose q1 has no relevant passage, which MTEB ranks and the probes do not."""
     results = {f"{p}_q1": as_run(r) for p, r in original.items()}
     results |= {f"{p}_q2": as_run(r) for p, r in changed.items()}
     qrels = {f"{p}_q{i}": {doc(p, i): 1} for p in original for i in (1, 2)}
+    if zero is not None:
+        assert zero not in original
+        results |= {f"{zero}_q{i}": any_run([doc(zero, 1), doc(zero, 2)]) for i in (1, 2)}
+        qrels |= {f"{zero}_q1": {doc(zero, 1): 0}, f"{zero}_q2": {doc(zero, 2): 1}}
     scores = metrics.calculate_retrieval_scores(results, qrels, [1]).all_scores
     return metrics.paired_accuracy(qrels, results, scores)
 
 
 def test_nevir_mteb_layout_equals_mteb_and_is_detected_by_its_card(tmp_path):
     folder = tmp_path / "NevIR-mteb"
-    nevir_mteb_layout(folder)
+    zero = nevir_data()[3]["id"]
+    nevir_mteb_layout(folder, zero)
     from instructprobe.suites.registry import detect
 
     assert detect(folder) == "mteb"  # it holds corpus.jsonl and qrels/, as a BEIR folder does
     section, original, changed = run(str(folder), Family.CURATED)
-    expected = mteb_paired_accuracy(original, changed, lambda p, i: f"{p}_doc{i}")
+    expected = mteb_paired_accuracy(original, changed, lambda p, i: f"{p}_doc{i}", zero)
     assert values(section) == {"paired accuracy": pytest.approx(expected, abs=1e-9)}
     assert 0 < expected < 1  # the fixture has pairs of both kinds
+    assert [s.n for s in section.scores] == [12]  # the pair without a relevant passage counts
 
 
 def test_nevir_jsonl_equals_mteb_and_both_layouts_agree(tmp_path):

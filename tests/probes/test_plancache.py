@@ -224,3 +224,19 @@ def test_a_read_only_cache_folder_is_still_read(small, tmp_path, read_only, monk
     assert cached_plan(PlanCache(folder), small, FAMILIES, 0, None) == made
     with pytest.raises(CacheError, match=r"cannot remove .*read-only"):
         PlanCache(folder).clear()
+
+
+class NamedEncoder:
+    """An encoder that is never asked to encode: the identity reads only its name."""
+
+    name = "named"
+
+    def encode(self, texts):
+        raise AssertionError("the identity encodes nothing")
+
+
+def test_the_meaning_identity_says_whether_words_are_vetted():
+    encoder = NamedEncoder()
+    vetting = meaning_identity(MeaningFilter(encoder))
+    assert vetting != meaning_identity(MeaningFilter(encoder, vet_words=False))
+    assert vetting != meaning_identity(MeaningFilter(encoder, words_free=frozenset()))

@@ -122,3 +122,21 @@ def test_the_runs_folder_is_checked_before_the_retrievers_are_resolved(tmp_path,
     request = RunRequest(retrievers="no-such-retriever", runs_dir=str(locked / "runs"))
     with pytest.raises(OutputError, match="runs folder"):
         execute(request)
+
+
+def test_a_run_file_that_cannot_be_written_is_one_line_and_leaves_no_temporary(
+    starter, bm25, tmp_path, monkeypatch
+):
+    import errno
+
+    from instructprobe.core.files import StreamedFile
+
+    def full(self, lines):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(StreamedFile, "write", full)
+    request = RunRequest(retrievers=[bm25], families="strip", limit=2, runs_dir=str(tmp_path))
+    with pytest.raises(OutputError, match=r"^runs folder: cannot write the run files of bm25 to "):
+        Runner(request, starter, [bm25]).run()
+    left = [p.name for p in tmp_path.rglob("*") if p.is_file()]
+    assert not any(name.endswith(".tmp") for name in left) and MANIFEST not in left

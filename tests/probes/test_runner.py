@@ -172,7 +172,9 @@ def test_results_round_trip_through_json(tmp_path, starter_result):
     path = tmp_path / "results.json"
     starter_result.write_json(path)
     data = json.loads(path.read_text())
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == 3 and "variants" not in data and "outcomes" not in data
+    assert data["outcomes_file"]["name"] == "results.outcomes.parquet"
+    assert (tmp_path / "results.outcomes.parquet").is_file()
     assert data["suite"]["name"] == "starter"
     assert data["request"]["retrievers"] == [
         "bm25=object:instructprobe.retrievers.bm25.BM25",

@@ -204,3 +204,19 @@ def test_a_cached_run_needs_no_scipy_stats(fresh_python):
         "print('scipy.stats' in sys.modules)\n"
     )
     assert fresh_python(script) == "False"
+
+
+def test_the_bootstrap_drawn_in_blocks_is_the_bootstrap_drawn_at_once(monkeypatch):
+    """Memory stays bounded in the queries: the resamples are drawn a block at a time, and the
+    interval (and the generator's state after it) is what one draw of them all gives."""
+    import numpy as np
+
+    from instructprobe.probes import stats
+
+    values = np.random.default_rng(1).normal(size=301)
+    whole_rng, blocked_rng = np.random.default_rng(3), np.random.default_rng(3)
+    whole = stats.bootstrap_ci(values, whole_rng, 999, 0.95)
+    monkeypatch.setattr(stats, "BOOTSTRAP_BLOCK", 1000)  # 3 rows a block: 333 blocks
+    blocked = stats.bootstrap_ci(values, blocked_rng, 999, 0.95)
+    assert blocked == whole
+    assert blocked_rng.random() == whole_rng.random()

@@ -22,8 +22,55 @@ def test_a_real_results_file_follows_the_schema(written):
 
 
 def test_the_schema_is_versioned_like_the_results(written):
-    assert schema()["properties"]["schema_version"]["const"] == results.SCHEMA_VERSION
+    versions = schema()["properties"]["schema_version"]["enum"]
+    assert versions == [results.SCHEMA_VERSION, results.SPLIT_VERSION]
     assert written["schema_version"] == results.SCHEMA_VERSION
+
+
+@pytest.fixture(scope="module")
+def summary(small_result, tmp_path_factory):
+    """``small_result`` written as a run writes it: a version-3 summary and its outcomes."""
+    from instructprobe.probes.outcomes import (
+        OutcomeWriter,
+        StoredOutcomeList,
+        StoredOutcomes,
+        StoredVariants,
+    )
+
+    folder = tmp_path_factory.mktemp("summary")
+    writer = OutcomeWriter(folder / "source.parquet")
+    variants = {v.id: v for v in small_result.variants}
+    writer.write([(variants[o.variant_id], o) for o in small_result.outcomes])
+    writer.close()
+    store = StoredOutcomes(writer.path, writer.rows, len(small_result.variants))
+    split = dataclasses.replace(
+        small_result, variants=StoredVariants(store), outcomes=StoredOutcomeList(store)
+    )
+    results.write_results(split, folder / "results.json")
+    return json.loads((folder / "results.json").read_text(encoding="utf-8"))
+
+
+def test_a_version_3_summary_follows_the_schema(summary):
+    assert summary["schema_version"] == results.SPLIT_VERSION
+    assert problems(summary) == []
+
+
+@pytest.mark.parametrize(
+    ("damage", "where"),
+    [
+        (lambda d: d.pop("outcomes_file"), "(top)"),
+        (lambda d: d.update(variants=[]), "(top): False schema does not allow"),
+        (lambda d: d.update(schema_version=2), "(top)"),
+        (lambda d: d["outcomes_file"].update(name="../x.parquet"), "outcomes_file/name"),
+        (lambda d: d["outcomes_file"].update(rows=-1), "outcomes_file/rows"),
+        (lambda d: d["outcomes_file"].pop("sha256"), "outcomes_file"),
+    ],
+)
+def test_damaged_summaries_are_rejected_with_the_place(summary, damage, where):
+    data = json.loads(json.dumps(summary))
+    damage(data)
+    found = problems(data)
+    assert any(line.startswith(where) for line in found), found
 
 
 RECORDS = {
@@ -61,7 +108,7 @@ def test_every_field_of_every_record_is_documented(name):
 def test_top_level_matches_run_result():
     top = schema()
     fields = [f.name for f in dataclasses.fields(results.RunResult)]
-    assert sorted(top["properties"]) == sorted(fields)
+    assert sorted(top["properties"]) == sorted([*fields, "outcomes_file"])  # version 3's
     hints = typing.get_type_hints(results.RunResult)
     assert set(hints) == set(fields)
 
@@ -88,7 +135,8 @@ def test_per_query_values_recompute_each_cell_mean(written):
         (lambda d: d["cells"][0].update(verdict="maybe"), "cells/0/verdict"),
         (lambda d: d["cells"][0].update(p_adjusted=1.5), "cells/0/p_adjusted"),
         (lambda d: d["outcomes"][0]["ranks"].update(x=[0, 3]), "outcomes/0/ranks/x"),
-        (lambda d: d.update(schema_version=3), "schema_version"),
+        (lambda d: d.update(schema_version=4), "schema_version"),
+        (lambda d: d.update(outcomes_file={}), "outcomes_file"),
         (lambda d: d["request"].update(extra=1), "request"),
         (lambda d: d["request"].update(resamples=50), "request/resamples"),
         (lambda d: d["cells"][0].update(metric="nDCG at 10"), "cells/0/metric"),

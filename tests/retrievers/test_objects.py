@@ -128,13 +128,104 @@ def test_what_fits_nothing_is_named_in_the_error(given):
         adapt(given)
 
 
-def test_mteb_2s_dataloader_protocol_is_refused_with_what_to_pass_instead():
-    class Mteb2:
-        def encode(self, inputs, *, task_metadata, hf_split, hf_subset, prompt_type=None):
-            raise AssertionError("never called")
+class Mteb2Style:
+    """MTEB 2's protocol: ``encode(DataLoader[BatchedInput], *, task_metadata, hf_split,
+    hf_subset, prompt_type=None, **kwargs)``; records what it was given."""
 
-    with pytest.raises(RetrieverError, match=r"follows MTEB 2's protocol .* pass the model"):
-        adapt(Mteb2())
+    def __init__(self):
+        self.seen = []
+
+    def encode(self, inputs, *, task_metadata, hf_split, hf_subset, prompt_type=None, **kwargs):
+        batches = list(inputs)
+        self.seen.append((batches, task_metadata, hf_split, hf_subset, prompt_type, kwargs))
+        return hashed_words([text for batch in batches for text in batch["text"]])
+
+
+def test_an_mteb_2_encoder_gets_batches_of_dicts_each_sides_prompt_type_and_the_task():
+    encoder = Mteb2Style()
+    retriever = resolve(encoder, EncoderSettings(batch_size=2), name="mteb2")
+    assert object_kind(encoder) == "mteb2-encoder"
+    assert retriever.describe()["kind"] == "mteb2-encoder"
+    retriever.embed(["household pets", "stock markets", "cats"], QUERY)
+    retriever.embed([" Cats purr. "], DOCUMENT)
+    (queries, metadata, split, subset, kind, kwargs), (documents, *_, document_kind, _) = (
+        encoder.seen
+    )
+    assert queries == [
+        {
+            "id": ["0", "1"],
+            "text": ["household pets", "stock markets"],
+            "query": ["household pets", "stock markets"],
+        },
+        {"id": ["2"], "text": ["cats"], "query": ["cats"]},
+    ], "longest first, in batches of the batch size"
+    assert documents == [{"id": ["0"], "text": ["Cats purr."], "body": [" Cats purr. "]}]
+    assert (split, subset) == ("test", "default")
+    assert kwargs == {"batch_size": 2, "show_progress_bar": False}
+    assert str(getattr(kind, "value", kind)) == "query"
+    assert str(getattr(document_kind, "value", document_kind)) == _document_prompt_type()
+    assert getattr(metadata, "name", "Core17InstructionRetrieval") == "Core17InstructionRetrieval"
+
+
+def test_mteb_2_batches_equal_mtebs_own_dataloader():
+    """``mteb_dataloader`` against the DataLoader MTEB 2.26's retrieval search builds."""
+    mteb = pytest.importorskip("mteb")
+    from datasets import Dataset
+    from mteb._create_dataloaders import create_dataloader
+
+    from instructprobe.retrievers.objects import mteb_dataloader, mteb_task_metadata
+
+    metadata = mteb_task_metadata("Core17InstructionRetrieval")
+    assert metadata == mteb.get_task("Core17InstructionRetrieval").metadata
+    texts = ["  Cats purr.  ", "Stock markets fell.", "Knead the dough. "]
+    ids = [str(i) for i in range(len(texts))]
+    for role, prompt_type in ((QUERY, "query"), (DOCUMENT, "document")):
+        theirs = create_dataloader(
+            Dataset.from_dict({"id": ids, "text": texts}),
+            task_metadata=metadata,
+            prompt_type=mteb.types.PromptType(prompt_type),
+            batch_size=2,
+        )
+        assert list(mteb_dataloader(texts, role, 2)) == list(theirs), role
+
+
+@pytest.mark.model
+def test_mtebs_sentence_transformer_wrapper_scores_as_the_same_model_by_path(minilm):
+    """mteb 2's own wrapper around MiniLM, through MTEB 2's protocol, equals the project's
+    sentence-transformers path; with the model's prompts, it equals the model object with them,
+    so each side was given its own prompt type."""
+    wrappers = pytest.importorskip("mteb.models")
+    from instructprobe.perturb import Order, Request
+
+    wrapped = resolve(wrappers.SentenceTransformerEncoderWrapper(minilm.model))
+    assert isinstance(wrapped, EncoderRetriever) and wrapped.kind == "mteb2-encoder"
+    assert wrapped.name == "model", "named by the folder of the model it wraps"
+    assert re.fullmatch(r"weights-sha256:[0-9a-f]{64}", wrapped.describe()["identity"])
+    texts = ["household pets", "Cats and dogs are pets.", "stock markets fell"]
+    for role in (QUERY, DOCUMENT):
+        np.testing.assert_allclose(wrapped.embed(texts, role), minilm.embed(texts, role), atol=1e-6)
+    index = wrapped.index(list(DOCS), list(DOCS.values()))
+    (ranking,) = index.search(["household pets"], 3)
+    (expected,) = minilm.index(list(DOCS), list(DOCS.values())).search(["household pets"], 3)
+    assert ranking.doc_ids == expected.doc_ids
+    np.testing.assert_allclose(ranking.scores, expected.scores, atol=1e-6)
+
+    prompted = copy.deepcopy(minilm.model)
+    prompted.prompts = {"query": "query: ", "document": "passage: "}
+    by_protocol = resolve(wrappers.SentenceTransformerEncoderWrapper(prompted), name="mteb2")
+    by_object = adapt(prompted, "object")
+    request = Request("what do cats eat", "Only kittens.", Order.QUERY_FIRST)
+    np.testing.assert_allclose(
+        by_protocol.embed([by_protocol.template.render(request)], QUERY),
+        by_object.embed([by_object.template.render(request)], QUERY),
+        atol=1e-6,
+    )
+    np.testing.assert_allclose(
+        by_protocol.embed(texts, DOCUMENT), by_object.embed(texts, DOCUMENT), atol=1e-6
+    )
+    assert not np.allclose(
+        by_protocol.embed(texts, DOCUMENT), wrapped.embed(texts, DOCUMENT), atol=1e-3
+    ), "the document prompt is read"
 
 
 def test_a_retriever_object_is_used_as_it_is(bm25):

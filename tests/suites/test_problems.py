@@ -4,6 +4,7 @@ and nothing left out without a count."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -124,6 +125,65 @@ def test_a_query_with_no_relevant_document_is_left_out_and_counted(fixture_copy)
     assert counts["queries read"] == 2
     assert counts["queries kept"] == 1
     assert counts["queries without a relevant document left out"] == 1
+
+
+def zero_grades(path, query, keep=()):
+    """Every judgment of ``query`` in a qrels file set to grade 0, but for the ``keep`` ones."""
+    rewrite(
+        path,
+        lambda ls: [
+            x.rsplit("\t", 1)[0] + "\t0"
+            if x.startswith(f"{query}\t") and x.split("\t")[1] not in keep
+            else x
+            for x in ls
+        ],
+    )
+
+
+def test_a_benchmark_query_judged_without_a_relevant_document_is_scored_zero_not_probed(
+    fixture_copy,
+):
+    """MTEB ranks a query whose qrels hold only grade 0 and scores it 0 (pytrec_eval): the
+    probes leave it out, and the suite keeps its id for the benchmark section."""
+    folder = fixture_copy("followir")
+    for qrels in ("qrels_og", "qrels_changed"):
+        zero_grades(folder / qrels / "test.tsv", "302")
+    loaded = inspect_suite(f"followir:{folder}")
+    assert [q.id for q in loaded.suite.queries] == ["301"]
+    (warning,) = loaded.warnings
+    assert warning.kind == "no-relevant" and "scores it 0, as MTEB does" in warning.message
+    assert dict(loaded.counts)["of them judged, so scored 0 by the benchmark section"] == 1
+    benchmark = loaded.suite.benchmark
+    assert benchmark.without_relevant == ("302",) and benchmark.departures == ()
+    # the whole of the probed queries still counts them; a part (--limit, --sample) does not
+    assert loaded.suite.limited(1).benchmark.without_relevant == ("302",)
+    (kept,) = loaded.suite.queries
+    two = replace(loaded.suite, queries=(kept, replace(kept, id="303")))
+    assert two.limited(1).benchmark.without_relevant == ()
+    assert two.sampled(1, seed=0).benchmark.without_relevant == ()
+
+
+def test_a_query_without_a_relevant_document_whose_change_mteb_would_score_is_a_departure(
+    fixture_copy,
+):
+    folder = fixture_copy("followir")
+    zero_grades(folder / "qrels_og" / "test.tsv", "302")
+    zero_grades(folder / "qrels_changed" / "test.tsv", "302", keep=("LA010190-0001",))
+    benchmark = load_suite(f"followir:{folder}").benchmark
+    assert benchmark.without_relevant == ("302",)
+    (departure,) = benchmark.departures
+    assert departure.startswith("1 query without a relevant document but with a change to score")
+    assert "(302)" in departure and "left out of p-MRR" in departure
+
+
+def test_a_query_the_qrels_do_not_name_is_left_out_of_the_benchmark_too(fixture_copy):
+    """MTEB drops a query without qrels rows before it ranks anything; so does the section."""
+    folder = fixture_copy("followir")
+    rewrite(folder / "qrels_og" / "test.tsv", lambda ls: [x for x in ls if not x.startswith("302")])
+    loaded = inspect_suite(f"followir:{folder}")
+    assert "left out" in loaded.warnings[0].message
+    assert "scores it 0" not in loaded.warnings[0].message
+    assert loaded.suite.benchmark.without_relevant == ()
 
 
 def test_a_changed_instruction_identical_to_the_original_is_left_out(fixture_copy):

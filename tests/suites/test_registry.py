@@ -62,7 +62,8 @@ def test_hub_suites_are_read_from_the_cache_offline(hub_cache):
     with pytest.raises(SuiteError, match="probe fetch followir-robust04"):
         resolve("followir-robust04")
     assert availability(KNOWN["followir-robust04"]) == "needs 'probe fetch'"
-    hub_cache.add("jhu-clsp/robust04-instructions", "followir")
+    pinned = KNOWN["followir-robust04"].revision
+    hub_cache.add("jhu-clsp/robust04-instructions", "followir", commit=pinned)
     suite = load_suite("followir-robust04")
     assert suite.name == "followir-robust04"
     assert len(suite.queries) == 2
@@ -89,6 +90,32 @@ def test_mteb_suites_read_the_repositories_and_revisions_mteb_2_26_reads():
     for known in KNOWN.values():
         if known.hub_id in MTEB_REVISIONS:
             assert known.revision == MTEB_REVISIONS[known.hub_id]
+
+
+def test_followir_s_original_repositories_are_pinned_to_mteb_v1_s_revisions():
+    """MTEB v1's task metadata (mteb 1.7.27 to 1.39.7) pinned these; the paper's tables came
+    from MTEB v1."""
+    assert KNOWN["followir-robust04"].revision == "a5a1c4fe2bc528ac12e83f8cdf82178da85d2f1d"
+    assert KNOWN["followir-news21"].revision == "e0144086b45fe31ac125e9ac1a83b6a409bb6ca6"
+    assert KNOWN["followir-core17"].revision == "e39ff896cf3efbbdeeb950e6bd7c79f266995b07"
+    hub_ids = {k.hub_id for k in KNOWN.values() if k.hub_id and k.revision is None}
+    assert hub_ids == {"kaist-ai/InstructIR", "orionweller/NevIR"}  # no published revision
+
+
+def test_a_suite_without_a_published_revision_warns_which_one_it_read(hub_cache):
+    from instructprobe.core.notices import InstructprobeWarning
+
+    hub_cache.add("orionweller/NevIR", "nevir", commit="c" * 40)
+    with pytest.warns(InstructprobeWarning, match="no published revision") as caught:
+        suite = load_suite("nevir")
+    (warning,) = caught
+    assert f"the newest one was read: {'c' * 40}; 'nevir@{'c' * 40}'" in str(warning.message)
+    assert suite.benchmark is not None and suite.benchmark.revision == "c" * 40
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a revision asked for is no surprise: no warning
+        load_suite("nevir@" + "c" * 40)
 
 
 def test_a_pinned_suite_reads_its_revision_and_labels_its_benchmark(hub_cache):
@@ -233,6 +260,7 @@ class TestFetchAndList:
         hub_cache.add("orionweller/NevIR", "nevir")
         env = {"HF_HUB_CACHE": str(hub_cache.path)}
         result = run_probe("fetch", "nevir", "starter", env=env)
+        assert "probe: warning: suite 'nevir' (orionweller/NevIR) has no published" in result.stderr
         assert result.returncode == 0, result.stderr
         assert "nevir: nevir (nevir," in result.stdout
         assert "2 queries, 4 documents" in result.stdout
@@ -241,7 +269,9 @@ class TestFetchAndList:
         assert bad.returncode == 2 and "unknown suite nevir2" in bad.stderr
 
     def test_list_suites_shows_every_known_suite_and_where_it_is(self, run_probe, hub_cache):
-        hub_cache.add("jhu-clsp/news21-instructions", "followir")
+        hub_cache.add(
+            "jhu-clsp/news21-instructions", "followir", commit=KNOWN["followir-news21"].revision
+        )
         result = run_probe(
             "list", "suites", env={"HF_HUB_CACHE": str(hub_cache.path), "COLUMNS": "200"}
         )

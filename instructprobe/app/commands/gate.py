@@ -103,9 +103,9 @@ def _gate(args: argparse.Namespace) -> int:
         progress = RichProgress(Console(stderr=True), enabled=not args.quiet)
         result = make(gates.run, progress)
     if args.save:
-        from instructprobe.core.files import save_output
+        from instructprobe.probes.results import save_results
 
-        save_output(args.save, result.to_json(), "results")
+        save_results(result, args.save)
     checks = evaluate(result, gates.rules)
     for check in checks:
         print(printable(check.report(), lines=True))

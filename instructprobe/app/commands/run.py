@@ -22,7 +22,13 @@ def add(commands: Commands) -> None:
         ),
     )
     add_request_arguments(run)
-    run.add_argument("--out", type=types.output_file, metavar="FILE", help="write results as JSON")
+    run.add_argument(
+        "--out",
+        type=types.output_file,
+        metavar="FILE",
+        help="write the results: a JSON summary at FILE, the per-variant outcomes beside it "
+        "(results.json: results.outcomes.parquet)",
+    )
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     run.set_defaults(handler=handle)
 
@@ -31,7 +37,7 @@ def handle(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from instructprobe.app.console import RichProgress
-    from instructprobe.core.files import save_output
+    from instructprobe.probes.results import save_results
     from instructprobe.probes.runner import execute
     from instructprobe.reports.terminal import print_report
 
@@ -39,7 +45,7 @@ def handle(args: argparse.Namespace) -> int:
     progress = RichProgress(Console(stderr=True), enabled=not args.quiet)
     result = execute(request, progress, echo=echo)
     if args.out:  # before the report, so a closed terminal cannot lose the results
-        save_output(args.out, result.to_json(), "results")
+        save_results(result, args.out)
     print_report(result)
     if args.out:
         print(f"results written to {args.out}", file=sys.stderr)

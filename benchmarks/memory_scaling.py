@@ -1,0 +1,108 @@
+"""How the driver's memory and the results' size grow with the number of queries.
+
+    .venv/bin/python benchmarks/memory_scaling.py [--queries 100,500,2000] [--label after]
+        [--probe PATH] [--retriever bm25] [--json benchmarks/results/memory_scaling.json]
+
+Each point is ``probe run -r RETRIEVER --suite instructir-lite --limit N --out FILE --quiet``
+in a fresh process: first with an empty cache (cold: the plan is made and the paraphrase
+filter's MiniLM encodes), then again on that cache (warm: the plan and the embeddings are read
+back). Recorded per point: wall seconds and peak RSS of both, and the bytes of every file the
+run wrote (the results JSON, and the outcomes file beside it where the layout has one).
+
+``--caches DIR`` skips the cold runs: each warm run reads a copy of ``DIR/N/cache``, the
+cache an earlier invocation's cold run made (kept in its temporary folder, printed first).
+``--probe`` runs another checkout's command (the code before a change, for the "before" curve);
+``--label`` names the curve in the JSON, which keeps the curves already there. The ratios
+printed are against the curve named ``before`` when it is in the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from harness import timed
+
+HERE = Path(__file__).resolve().parent
+
+
+def written(out: Path) -> dict[str, int]:
+    """The files a run wrote for ``--out out``: the JSON and any companion beside it."""
+    return {p.name: p.stat().st_size for p in sorted(out.parent.glob(out.stem + "*"))}
+
+
+def point(
+    probe: str, retriever: str, queries: int, work: Path, caches: Path | None
+) -> dict[str, object]:
+    folder = work / f"{queries}"
+    folder.mkdir()
+    out, cache = folder / "results.json", folder / "cache"
+    command = [probe, "run", "-r", retriever, "--suite", "instructir-lite", "--quiet"]
+    command += ["--limit", str(queries), "--out", str(out), "--cache-dir", str(cache)]
+    row: dict[str, object] = {"queries": queries}
+    if caches is None:
+        cold_seconds, cold_peak = timed(command)
+        row |= {
+            "cold (s)": round(cold_seconds, 1),
+            "cold peak RSS (MiB)": round(cold_peak / 1024, 1),
+        }
+    else:  # warm only, on a copy of the cache an earlier cold run made
+        shutil.copytree(caches / str(queries) / "cache", cache)
+    warm_seconds, warm_peak = timed(command)
+    files = written(out)
+    return row | {
+        "warm (s)": round(warm_seconds, 1),
+        "warm peak RSS (MiB)": round(warm_peak / 1024, 1),
+        "files (bytes)": files,
+        "results (MB)": round(sum(files.values()) / 1e6, 2),
+    }
+
+
+def ratios(numbers: dict[str, object], label: str) -> None:
+    before, after = numbers.get("before"), numbers.get(label)
+    if label == "before" or not isinstance(before, list) or not isinstance(after, list):
+        return
+    old = {row["queries"]: row for row in before}
+    for row in after:
+        base = old.get(row["queries"])
+        if base is None:
+            continue
+        print(
+            f"{row['queries']:>6} queries: warm peak RSS {row['warm peak RSS (MiB)']:.0f} / "
+            f"{base['warm peak RSS (MiB)']:.0f} MiB = "
+            f"{row['warm peak RSS (MiB)'] / base['warm peak RSS (MiB)']:.2f}x; results "
+            f"{row['results (MB)']:.1f} / {base['results (MB)']:.1f} MB = "
+            f"{row['results (MB)'] / base['results (MB)']:.2f}x"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", default="100,500,2000")
+    parser.add_argument("--retriever", default="bm25")
+    parser.add_argument("--label", default="after")
+    parser.add_argument("--probe", default=str(Path(sys.executable).parent / "probe"))
+    parser.add_argument("--json", type=Path, default=HERE / "results" / "memory_scaling.json")
+    parser.add_argument(
+        "--caches", type=Path, help="warm runs only, each on a copy of CACHES/N/cache (no cold)"
+    )
+    args = parser.parse_args()
+    numbers = json.loads(args.json.read_text()) if args.json.exists() else {}
+    numbers["retriever"] = args.retriever
+    rows: list[dict[str, object]] = []
+    numbers[args.label] = rows
+    work = Path(tempfile.mkdtemp(prefix="memory_scaling."))
+    print(f"caches in {work}", flush=True)
+    for queries in (int(q) for q in args.queries.split(",") if q):
+        rows.append(point(args.probe, args.retriever, queries, work, args.caches))
+        print(f"{args.label}: {rows[-1]}", flush=True)
+        args.json.write_text(json.dumps(numbers, indent=1) + "\n")  # kept if interrupted
+    ratios(numbers, args.label)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""The words a paraphrase brought in that no vetted rewrite wrote.
+
+A word-level paraphrase may write a content word its original did not have only through a phrase
+rule (``perturb.phrases``): those rewrites were read one by one and guarded for the language of
+search instructions. A restructuring frame writes function words and "want", "like" or "please"
+only. A new content word from anywhere else, such as a WordNet synonym chosen out of context
+("my boss" -> "my foreman", "expert insights" -> "expert penetrations", "ensure" -> "insure"),
+is an *unvetted substitution*: the reading audit rejected 23 of the 25 paraphrases that had one
+(docs/perturbations.md, "The meaning filter").
+
+The original and the paraphrase are aligned word by word (contractions expanded, "a"/"an" and
+-ise/-ize spellings made equal); each changed stretch, with a few unchanged words either side,
+must split into pieces that are phrase-rule rewrites or that bring in no new content word. A
+word counts as new when no word of the original shares its stem or the first five letters of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from instructprobe.perturb.phrases import PHRASE_RULES
+from instructprobe.perturb.text import is_content_word, stem, tokens
+
+REACH = 3
+"""Unchanged words either side of a changed stretch that a rewrite may span ("to find" ->
+"to locate" changes one word of a two-word rule)."""
+FREE_PIECE = 4
+"""The longest stretch, in words, aligned without a rule when it brings in no new word."""
+LONGEST_STRETCH = 48
+"""A changed stretch longer than this (words, either side) is not split into rewrites: one with
+a new word is reported as it is (a bound on the work for hostile input)."""
+EXACT_ALIGNMENT = 400
+"""Up to this many words a side, the alignment considers every word; beyond it, difflib's
+heuristic leaves out words that make up more than 1% of the text (bounded work on long input)."""
+SHARED_START = 5
+"""A word whose stem starts with the same five letters as one of the original's is not new: a
+rewrite may turn a verb into its noun ("compare" -> "a comparison", "analyze" -> "analysis")."""
+FRAME_WORDS = frozenset({"want", "like", "please"})
+"""Content words a restructuring frame writes ("I want my search to…", "Please include…"),
+also after a phrase rule rewrote the frame ("I'd like my search to…")."""
+_CONTRACTIONS = {
+    "'m": ("am",),
+    "'re": ("are",),
+    "'ve": ("have",),
+    "'ll": ("will",),
+    "'d": ("would",),
+}
+_PRONOUN_IS = frozenset({"it's", "that's", "there's", "what's", "he's", "she's", "who's"})
+_NEGATED = {"can't": ("can", "not"), "won't": ("will", "not")}
+_BRITISH = (
+    (re.compile(r"(?<=[a-z]{2})is(e|es|ed|ing|ation|ations)$"), r"iz\1"),
+    (re.compile(r"(?<=[a-z])ys(e|es|ed|ing)$"), r"yz\1"),
+)
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """A changed stretch of the instruction (in normalised words) that brought in a new word."""
+
+    before: str
+    after: str
+
+    def __str__(self) -> str:
+        return f"{self.before} -> {self.after}"
+
+
+def _expanded(word: str) -> tuple[str, ...]:
+    """One token as the words it stands for: "i'm" -> ("i", "am"), "an" -> ("a",)."""
+    if word in _NEGATED:
+        return _NEGATED[word]
+    if word.endswith("n't"):
+        return (word[:-3], "not")
+    if word in _PRONOUN_IS:
+        return (word[:-2], "is")
+    for suffix, words in _CONTRACTIONS.items():
+        if word.endswith(suffix) and len(word) > len(suffix):
+            return (word[: -len(suffix)], *words)
+    return ("a",) if word == "an" else (word,)
+
+
+def normalised_words(text: str) -> list[str]:
+    return [w for token in tokens(text) for w in _expanded(token.lower)]
+
+
+def spelling_key(word: str) -> str:
+    """British -ise/-yse spellings as American ones, so "prioritise" is "prioritize"'s word."""
+    for pattern, replacement in _BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+@lru_cache(maxsize=1)
+def vetted_rewrites() -> frozenset[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Every (phrase, replacement) a phrase rule may write, in normalised words."""
+    return frozenset(
+        (tuple(normalised_words(source)), tuple(normalised_words(target)))
+        for rule in PHRASE_RULES
+        for source in rule.phrases
+        for target in rule.replacements(source)
+    )
+
+
+@lru_cache(maxsize=1)
+def _longest_rewrite() -> int:
+    return max(max(len(a), len(b)) for a, b in vetted_rewrites())
+
+
+def _known_stems(words: Sequence[str]) -> frozenset[str]:
+    """The stems of ``words`` and their first SHARED_START letters."""
+    stems = {stem(spelling_key(w)) for w in words}
+    return frozenset(stems | {s[:SHARED_START] for s in stems if len(s) >= SHARED_START})
+
+
+def _new_word(word: str, known: frozenset[str]) -> bool:
+    if not is_content_word(word) or word in FRAME_WORDS:
+        return False
+    key = stem(spelling_key(word))
+    return key not in known and key[:SHARED_START] not in known
+
+
+class _Alignment:
+    def __init__(self, before: Sequence[str], after: Sequence[str]) -> None:
+        self.before = before
+        self.after = after
+        known = _known_stems(before)
+        self._new_before = [0]  # how many new words after[:k] holds, for each k
+        for word in after:
+            self._new_before.append(self._new_before[-1] + _new_word(word, known))
+
+    def brings_in(self, start: int, end: int) -> bool:
+        return self._new_before[end] > self._new_before[start]
+
+    def steps(self, i: int, j: int, stop: tuple[int, int]) -> Iterator[tuple[int, int]]:
+        """Where one piece from (i, j) may end: a vetted rewrite, or a stretch with no new word."""
+        rewrites = vetted_rewrites()
+        longest = max(_longest_rewrite(), FREE_PIECE)
+        for p in range(min(longest, stop[0] - i) + 1):
+            for q in range(min(longest, stop[1] - j) + 1):
+                if p == q == 0:
+                    continue
+                free = p <= FREE_PIECE and q <= FREE_PIECE and not self.brings_in(j, j + q)
+                if (
+                    free
+                    or (tuple(self.before[i : i + p]), tuple(self.after[j : j + q])) in rewrites
+                ):
+                    yield i + p, j + q
+
+    def vetted(self, start: tuple[int, int], stop: tuple[int, int]) -> bool:
+        """Whether before[start:stop] -> after[start:stop] splits into vetted pieces."""
+        seen = {start}
+        frontier = [start]
+        while frontier:
+            i, j = frontier.pop()
+            if (i, j) == stop:
+                return True
+            for step in self.steps(i, j, stop):
+                if step not in seen:
+                    seen.add(step)
+                    frontier.append(step)
+        return False
+
+
+def _changed_stretches(
+    before: Sequence[str], after: Sequence[str]
+) -> list[tuple[int, int, int, int]]:
+    """(i1, i2, j1, j2) of each changed stretch; changes closer than 2 * REACH words are one."""
+    exact = max(len(before), len(after)) <= EXACT_ALIGNMENT
+    matcher = SequenceMatcher(None, before, after, autojunk=not exact)
+    stretches: list[tuple[int, int, int, int]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if stretches and i1 - stretches[-1][1] <= 2 * REACH:
+            first = stretches.pop()
+            stretches.append((first[0], i2, first[2], j2))
+        else:
+            stretches.append((i1, i2, j1, j2))
+    return stretches
+
+
+def unvetted_substitutions(original: str, paraphrase: str) -> tuple[Substitution, ...]:
+    """The changed stretches of ``paraphrase`` that bring in a content word no rule wrote."""
+    before, after = normalised_words(original), normalised_words(paraphrase)
+    alignment = _Alignment(before, after)
+    found = []
+    for i1, i2, j1, j2 in _changed_stretches(before, after):
+        if not alignment.brings_in(j1, j2):
+            continue
+        left = min(REACH, i1, j1)
+        right = min(REACH, len(before) - i2, len(after) - j2)
+        small = max(i2 - i1, j2 - j1) <= LONGEST_STRETCH
+        if small and alignment.vetted((i1 - left, j1 - left), (i2 + right, j2 + right)):
+            continue
+        found.append(Substitution(" ".join(before[i1:i2]), " ".join(after[j1:j2])))
+    return tuple(found)

@@ -1,0 +1,166 @@
+"""Outcomes streamed to a Parquet file during a run: a results file is a JSON summary and that
+file beside it (version 3), read back to the same records as a version-2 document holds; a
+missing, swapped or damaged outcomes file is one line; a run ranked in chunks is the run
+ranked at once."""
+
+import dataclasses
+import json
+
+import pytest
+
+from instructprobe.core.errors import ResultsError
+from instructprobe.probes import runner
+from instructprobe.probes.outcomes import OutcomeWriter, StoredOutcomes
+from instructprobe.probes.request import RunRequest
+from instructprobe.probes.results import RunResult, outcomes_path, read_results, write_results
+from instructprobe.probes.runner import Runner
+
+
+def stored_copy(result: RunResult, folder) -> RunResult:
+    """``result`` with its variants and outcomes in an outcomes file, saved and read back."""
+    from instructprobe.probes.outcomes import StoredOutcomeList, StoredVariants
+
+    path = folder / "outcomes-source.parquet"
+    writer = OutcomeWriter(path)
+    variants = {v.id: v for v in result.variants}
+    writer.write([(variants[o.variant_id], o) for o in result.outcomes])
+    writer.close()
+    store = StoredOutcomes(path, writer.rows, len(result.variants))
+    stored = dataclasses.replace(
+        result, variants=StoredVariants(store), outcomes=StoredOutcomeList(store)
+    )
+    write_results(stored, folder / "results.json")
+    return read_results(folder / "results.json")
+
+
+@pytest.fixture(scope="module")
+def split(small_result, tmp_path_factory):
+    return stored_copy(small_result, tmp_path_factory.mktemp("split"))
+
+
+def test_a_split_file_reads_back_to_the_same_run(split, small_result, results_file):
+    assert split.to_json() == results_file.read_text(encoding="utf-8")
+    assert split == small_result
+    assert len(split.variants) == len(small_result.variants) == 562
+    assert list(split.pairs()) == list(small_result.pairs())
+
+
+def test_the_summary_names_its_outcomes_file(split):
+    folder = split.outcomes.store.path.parent
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    assert data["schema_version"] == 3
+    assert {"variants", "outcomes"}.isdisjoint(data)
+    named = data["outcomes_file"]
+    assert named["name"] == "results.outcomes.parquet"
+    assert (named["rows"], named["variants"]) == (1124, 562)
+
+
+def test_results_read_from_a_version_2_file_are_saved_as_one(small_result, tmp_path):
+    written = write_results(small_result, tmp_path / "again.json")
+    assert written == [tmp_path / "again.json"]
+    assert not outcomes_path(tmp_path / "again.json").exists()
+
+
+@pytest.fixture()
+def saved(small_result, tmp_path):
+    stored_copy(small_result, tmp_path)
+    return tmp_path / "results.json"
+
+
+def test_a_missing_outcomes_file_is_one_line(saved):
+    outcomes_path(saved).unlink()
+    with pytest.raises(ResultsError, match=r"outcomes file the results name is missing$"):
+        read_results(saved)
+
+
+def test_another_outcomes_file_is_one_line(saved):
+    path = outcomes_path(saved)
+    path.write_bytes(path.read_bytes()[:-1] + b"\0")
+    with pytest.raises(ResultsError, match=r"is not the one the results name \(sha256\)$"):
+        read_results(saved)
+
+
+def test_a_damaged_outcomes_file_is_one_line(saved):
+    import hashlib
+
+    path = outcomes_path(saved)
+    path.write_bytes(b"not parquet")
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    data["outcomes_file"]["sha256"] = hashlib.sha256(b"not parquet").hexdigest()
+    saved.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ResultsError, match=r"not a readable outcomes file"):
+        read_results(saved)
+
+
+@pytest.mark.parametrize("name", ["../results.outcomes.parquet", "/etc/passwd", "", ".."])
+def test_an_outcomes_file_elsewhere_is_refused(saved, name):
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    data["outcomes_file"]["name"] = name
+    saved.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ResultsError, match=r"is not a file name$"):
+        read_results(saved)
+
+
+def files_in(folder) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_run_in_chunks_is_the_run_at_once(starter, bm25, monkeypatch, tmp_path):
+    """Results and run files alike: the run files are appended a chunk at a time."""
+    settings = {"retrievers": [bm25], "limit": 12, "resamples": 200}
+    request = RunRequest(**settings, runs_dir=str(tmp_path / "whole"))
+    whole = Runner(request, starter, [bm25]).run()
+    monkeypatch.setattr(runner, "CHUNK_VARIANTS", 10)
+    planned = Runner(request, starter, [bm25]).plan()
+    assert len(list(runner.chunks(planned, 10))) > 5
+    request = RunRequest(**settings, runs_dir=str(tmp_path / "chunked"))
+    chunked = Runner(request, starter, [bm25]).run()
+    as_whole = dataclasses.replace(chunked, request=whole.request)
+    assert as_whole.to_json() == whole.to_json()
+    written = files_in(tmp_path / "whole")
+    assert len(written) > 5 and not any(".tmp" in name for name in written)
+    assert files_in(tmp_path / "chunked") == {
+        name: text.replace(b"/whole", b"/chunked") if name == "manifest.json" else text
+        for name, text in written.items()
+    }
+
+
+def test_a_benchmark_run_in_chunks_is_the_run_at_once(monkeypatch):
+    """The benchmark keeps per-query values, not rankings: its section is the same when the
+    queries, and their changed instructions, are ranked a few at a time."""
+    from pathlib import Path
+
+    from instructprobe.perturb import Family
+    from instructprobe.retrievers.bm25 import BM25
+    from instructprobe.suites import load_suite
+
+    fixtures = Path(__file__).parents[1] / "suites" / "fixtures"
+    suite = load_suite(f"followir:{fixtures / 'followir'}")
+    bm25 = BM25()
+    request = RunRequest(retrievers=[bm25], families=(Family.CURATED,), cache=False, resamples=200)
+    whole = Runner(request, suite, [bm25]).run()
+    monkeypatch.setattr(runner, "CHUNK_VARIANTS", 1)
+    planned = Runner(request, suite, [bm25]).plan()
+    assert len(list(runner.chunks(planned, 1))) == len(suite.queries) > 1
+    chunked = Runner(request, suite, [bm25]).run()
+    assert whole.benchmark is not None and len(whole.benchmark.scores) == 5
+    assert chunked.to_json() == whole.to_json()
+
+
+def test_a_plan_whose_variants_are_not_grouped_by_case_is_one_chunk(starter, bm25):
+    planned = Runner(RunRequest(retrievers=[bm25], limit=4), starter, [bm25]).plan()
+    shuffled = dataclasses.replace(planned, variants=planned.variants[::-1])
+    assert len(list(runner.chunks(planned, 1))) == 4
+    assert list(runner.chunks(shuffled, 1)) == [(list(planned.cases), list(shuffled.variants))]
+
+
+def test_a_run_streams_its_outcomes_to_a_file(starter, bm25):
+    result = Runner(RunRequest(retrievers=[bm25], limit=3), starter, [bm25]).run()
+    store = result.outcomes.store
+    assert store.path.is_file() and store.rows == len(result.variants)
+    folder = store.path.parent
+    del result, store
+    import gc
+
+    gc.collect()
+    assert not folder.exists(), "the temporary outcomes are removed with the results"
