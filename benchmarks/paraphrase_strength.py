@@ -5,7 +5,8 @@
 
 On instructir-lite, the instances that have InstructIR's five independent rewrites of their
 instruction (``analysis_prompt_sensitivity``) are run with MiniLM and every paraphrase operator
-(each generated paraphrase through the meaning filter, as in a run). For each operator and
+(each generated paraphrase through the meaning filter, as in a run), the opt-in ``recast``
+included. For each operator and
 level, on the instances where it made a variant, the mean rank-shift@10 and ΔRBO@10 of its
 variants is set beside the mean over the same instances' InstructIR rewrites; the ratio is
 generated / rewrites (1.0: as strong as a person rewriting the instruction). Results go to
@@ -116,7 +117,8 @@ def main() -> None:
     result = run(
         retrievers="minilm",
         suite=suite,
-        families="paraphrase",
+        families="paraphrase,curated-paraphrase",
+        operators="recast",
         seed=args.seed,
         resamples=100,
         progress=True,

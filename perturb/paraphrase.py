@@ -40,10 +40,12 @@ class PhraseSite:
         return self.start + len(self.before)
 
 
-@lru_cache(maxsize=1)
-def _rule_patterns() -> tuple[tuple[re.Pattern[str], PhraseRule], ...]:
+@lru_cache(maxsize=4)
+def _rule_patterns(
+    rules: tuple[PhraseRule, ...] = PHRASE_RULES,
+) -> tuple[tuple[re.Pattern[str], PhraseRule], ...]:
     compiled = []
-    for rule in PHRASE_RULES:
+    for rule in rules:
         alternatives = "|".join(
             re.escape(p).replace("'", "['’]") for p in sorted(rule.phrases, key=len, reverse=True)
         )
@@ -83,10 +85,14 @@ def is_protected(text: str, token: Token, query_stems: frozenset[str]) -> bool:
     return any(ch in "-/_@#&+" for ch in neighbours)
 
 
-def phrase_sites(instruction: str, query_stems: frozenset[str]) -> list[PhraseSite]:
+def phrase_sites(
+    instruction: str,
+    query_stems: frozenset[str],
+    rules: tuple[PhraseRule, ...] = PHRASE_RULES,
+) -> list[PhraseSite]:
     """Non-overlapping rule matches, longest first, outside guards and protected words."""
     found = []
-    for pattern, rule in _rule_patterns():
+    for pattern, rule in _rule_patterns(rules):
         for m in pattern.finditer(instruction):
             before = instruction[max(0, m.start() - 80) : m.start()]
             after = instruction[m.end() : m.end() + 80]

@@ -100,7 +100,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("i would", "i'd", not_before=r"\s+(?:not|never)\b"),
     _r("i am", "i'm", not_before=r"\s+(?:not|never)\b"),
     _r("we are", "we're", not_before=r"\s+(?:not|never)\b"),
-    _r("it is", "it's", not_before=r"\s+(?:not|never)\b"),
+    # "it's been" is "it has been", which "it is" is not
+    _r("it is", "it's", not_before=r"\s+(?:not|never|been|got|had)\b"),
     _r("please retrieve", "please find", "please return", "please fetch", "please locate"),
     _r("help me understand", "help me to understand", "allow me to understand"),
     _r("help me find", "help me to find", "allow me to find"),
@@ -139,7 +140,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("retrieve documents", "retrieve passages"),
     _r("articles that", "write-ups that", only_after=_NOUN_SLOT),
     _r("resources that", targets=("materials that",), only_after=_NOUN_SLOT),
-    _r("sources that", "references that", only_after=_NOUN_SLOT),
+    # one way: "sources that can sell these items" are suppliers, not references
+    _r("references that", targets=("sources that",), only_after=_NOUN_SLOT),
     _r("studies that", "investigations that", only_after=_NOUN_SLOT),
     _r("search results that", "results that", targets=("hits that",), only_after=_NOUN_SLOT),
     _r("websites that", "web pages that", targets=("sites that",), only_after=_NOUN_SLOT),
@@ -165,14 +167,14 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("tips on", "pointers on", "advice on"),
     _r("tips for", "pointers for"),
     _r("guidance", "advice", not_before=r"\s+counsel"),
-    _r("guidelines", "recommendations"),
+    _r("guidelines", targets=("recommendations",)),  # a list of recommended series is no guideline
     _r("the concept of", "the notion of", "the idea of"),
     _r("the impact of", "the effect of"),
     _r("the latest", "the most recent", not_before=r"\s+(?:in|on|at|for|so|in order)\b"),
     _r("up-to-date", "up to date"),
     _r("step-by-step", "step by step"),
     _r("ways to", "methods to"),
-    _r("ways of", "methods of", "means of"),
+    _r("ways of", targets=("methods of", "means of")),  # "the ways of spread" is not English
     _r("the best way", "the optimal way", "the ideal way"),
     _r("the main", "the primary", "the principal"),
     _r("a wide range of", "a broad range of", "a wide variety of"),
@@ -205,7 +207,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r(
         "currently",
         targets=("at the moment", "at present"),
-        not_after=r"\b(?:am|is|are|was|were|i'm|i’m|we're|i've|have|has|be|been)\s+$",
+        # "a student currently researching X" / "I currently work": only a clause's opener moves
+        only_after=r"(?:^|[.;:!?,]\s*)$",
     ),
     _r("additionally,", "in addition,", "moreover,", "furthermore,"),
     _r("however,", "nevertheless,"),
@@ -219,15 +222,18 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         "related to",
         "relating to",
         targets=("connected to",),
-        not_after=r"\b(?:be|is|are|was|were|been|being|seem|seems|seemed|am|get|gets|got)\s+$",
+        not_after=r"\b(?:be|is|are|was|were|been|being|seem|seems|seemed|am|get|gets|got)\s+$"
+        + r"|['’](?:s|re|m)\s+$",  # "it's related to" is a copula too
     ),
     _r("in the context of", "within the context of"),
     # --- verbs of the request --------------------------------------------------------------
-    _r("explain", "describe"),
-    _r("explains", "describes"),
-    _r("explaining", "describing"),
+    # one way: a phrase that describes actions does not explain them
+    _r("explain", targets=("describe",)),
+    _r("explains", targets=("describes",)),
+    _r("explaining", targets=("describing",)),
     _r("that explain", "that describe", "that set out"),
-    _r("discuss", targets=("address", "cover")),
+    # "to discuss X" is what the searcher does (with someone), not what a document covers
+    _r("discuss", targets=("address", "cover"), not_after=r"\bto\s+$"),
     _r("discusses", targets=("addresses", "covers")),
     _r("discussing", targets=("addressing", "covering")),
     _r("provide", targets=("give", "offer"), not_before=_OBJECT_THEN_WITH),
@@ -249,12 +255,20 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     _r("assist", targets=("help",)),
     _r("tasked with", targets=("responsible for", "given the task of")),
     _r("focusing on", "concentrating on", only_after=_DOCUMENTS_BEFORE),
-    _r("focus on", "concentrate on", not_after=_DETERMINER_BEFORE + r"|\b(?:i|i'm|i’m|am)\s+$"),
+    _r(
+        "focus on",
+        "concentrate on",
+        not_after=_DETERMINER_BEFORE
+        + r"|\b(?:i|i'm|i’m|am)\s+$"
+        # "a particular focus on" is the noun too
+        + r"|\b(?:particular|strong|clear|primary|specific|major|heavy|greater|narrow|broad)\s+$",
+    ),
     _r("focuses on", "concentrates on"),
     _r("with a focus on", "with an emphasis on", "with particular attention to"),
     _r("emphasize", targets=("stress",), not_after=_DETERMINER_BEFORE),
     # --- who the searcher works for --------------------------------------------------------
-    _r("my readers", "my audience"),
+    # a verb after it agrees with its number ("my audience receives" is not "my readers receives")
+    _r("my readers", "my audience", not_before=r"\s+[a-z]+s\b"),
     _r("writing an article", "drafting an article"),
     _r("preparing a lesson", "putting together a lesson"),
     _r("a lesson plan", "a teaching plan"),

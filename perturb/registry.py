@@ -16,6 +16,7 @@ _BUILTIN: dict[str, str] = {
     "phrase-rules": "instructprobe.perturb.paraphrase:PhraseParaphrase",
     "restructure": "instructprobe.perturb.restructure:Restructure",
     "rewrite": "instructprobe.perturb.restructure:Rewrite",
+    "recast": "instructprobe.perturb.recast:Recast",
     "graded-paraphrase": "instructprobe.perturb.paraphrase:GradedParaphrase",
     "wordnet-paraphrase": "instructprobe.perturb.paraphrase:WordNetParaphrase",
     "model-paraphrase": "instructprobe.perturb.generative:ModelParaphrase",

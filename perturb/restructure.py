@@ -180,6 +180,8 @@ def first_person(verb: str) -> str | None:
         return verb[:-3] + "y"
     if verb.endswith(("sses", "shes", "ches", "xes", "zzes", "oes")):
         return verb[:-2]
+    if verb.endswith("ses"):
+        return None  # "focuses" is "focus", "uses" is "use"
     return verb[:-1]
 
 
@@ -233,8 +235,8 @@ def from_search_should(sentence: str, rng: random.Random) -> str | None:
     """'My search should prioritize X.' -> 'I want my search to prioritize X.' or 'Please
     prioritize X.'"""
     m = _SEARCH_SHOULD.match(sentence)
-    if m is None:
-        return None
+    if m is None or re.search(r"\b(?:and|or|but) (?:should|must|will|needs?)\b", m["rest"]):
+        return None  # "…should stress X and should prioritize Y": the second has no frame
     verb = m["verb"]
     head = verb.split()[0].lower()
     owner = m["owner"].lower()

@@ -23,6 +23,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from instructprobe.perturb.phrases import PHRASE_RULES
+from instructprobe.perturb.recast_phrases import RECAST_RULES
 from instructprobe.perturb.text import is_content_word, stem, tokens
 
 REACH = 3
@@ -39,9 +40,10 @@ heuristic leaves out words that make up more than 1% of the text (bounded work o
 SHARED_START = 5
 """A word whose stem starts with the same five letters as one of the original's is not new: a
 rewrite may turn a verb into its noun ("compare" -> "a comparison", "analyze" -> "analysis")."""
-FRAME_WORDS = frozenset({"want", "like", "please"})
-"""Content words a restructuring frame writes ("I want my search to…", "Please include…"),
-also after a phrase rule rewrote the frame ("I'd like my search to…")."""
+FRAME_WORDS = frozenset({"want", "like", "please", "help"})
+"""Content words a restructuring frame writes ("I want my search to…", "Please include…",
+``recast``'s "Please help me find…"), also after a phrase rule rewrote the frame ("I'd like my
+search to…")."""
 _CONTRACTIONS = {
     "'m": ("am",),
     "'re": ("are",),
@@ -95,10 +97,11 @@ def spelling_key(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def vetted_rewrites() -> frozenset[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """Every (phrase, replacement) a phrase rule may write, in normalised words."""
+    """Every (phrase, replacement) a phrase rule or a rule of ``recast``'s phrasebook (read on
+    three held-out samples, benchmarks/audit/recast-held-out*) may write, in normalised words."""
     return frozenset(
         (tuple(normalised_words(source)), tuple(normalised_words(target)))
-        for rule in PHRASE_RULES
+        for rule in (*PHRASE_RULES, *RECAST_RULES)
         for source in rule.phrases
         for target in rule.replacements(source)
     )

@@ -118,6 +118,7 @@ def test_ambiguous_frames_are_left_alone(instruction: str) -> None:
         ("must", "must"),
         ("run", None),
         ("discuss", None),
+        ("focuses", None),
     ],
 )
 def test_first_person(verb: str, first: str | None) -> None:

@@ -151,7 +151,8 @@ def test_a_long_instruction_is_aligned_too():
     assert unvetted_substitutions(original, paraphrase) == (Substitution("castle", "fortress"),)
 
 
-DEFAULT_WORD_LEVEL = ("phrase-rules", "restructure", "rewrite", "graded-paraphrase")
+DEFAULT_WORD_LEVEL = ("phrase-rules", "restructure", "rewrite", "graded-paraphrase", "recast")
+"""The default word-level paraphrasers, and recast, whose phrasebook and frames are vetted too."""
 
 
 @pytest.mark.parametrize("name", DEFAULT_WORD_LEVEL)

@@ -1,0 +1,204 @@
+import random
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+
+from instructprobe.perturb import Case, CorpusStats, get_operator
+from instructprobe.perturb.recast import (
+    as_to_being,
+    frame_edits,
+    from_imperative,
+    from_interested,
+    nominalise,
+    persona_doing,
+    recast_text,
+    to_help,
+)
+from instructprobe.perturb.recast_phrases import RECAST_RULES
+from instructprobe.perturb.registry import opt_in_names
+from instructprobe.perturb.restructure import changed_share
+from instructprobe.perturb.strategies import instruction_texts, seeds, texts
+from instructprobe.perturb.text import NEGATION_CUES, has_negation, words
+
+
+def recast(instruction: str, query: str = "x", seed: int = 0) -> str:
+    text, _ = recast_text(Case("q", query, instruction), random.Random(seed))
+    return text
+
+
+@pytest.mark.parametrize(
+    ("frame", "sentence", "expected"),
+    [
+        (to_help, "I need to find dosing tables.", "Please help me find dosing tables."),
+        (to_help, "I want to know the county.", "Please help me find out the county."),
+        (
+            to_help,
+            "Therefore, I'm searching for preventive measures.",
+            "Therefore, please help me find preventive measures.",
+        ),
+        (to_help, "I am looking for reviews of X.", "Please help me find reviews of X."),
+        (
+            persona_doing,
+            "I am a real estate investor looking at trends.",
+            "As a real estate investor, I am looking at trends.",
+        ),
+        (
+            from_interested,
+            "I'm interested in learning about tides.",
+            "I would like to learn about tides.",
+        ),
+        (as_to_being, "As a nurse, I need tables.", "Being a nurse, I need tables."),
+        (
+            from_imperative,
+            "Find documents that list doses.",
+            "I'm looking for documents that list doses.",
+        ),
+        (from_imperative, "Focus on adult doses.", "Please focus on adult doses."),
+        (
+            nominalise,
+            "I need to compare the HbA1c targets of two countries.",
+            "I need a comparison of the HbA1c targets of two countries.",
+        ),
+        (
+            nominalise,
+            "As a nurse, I want to understand how doses are set.",
+            "As a nurse, I want an understanding of how doses are set.",
+        ),
+    ],
+)
+def test_each_frame(frame, sentence: str, expected: str) -> None:
+    assert frame(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("frame", "sentence"),
+    [
+        # a phrasal verb: "Please help me find out X" would change the ask
+        (to_help, "I'm seeking out industry studies."),
+        # a persona before the request would be left without its subject
+        (to_help, "As a nurse, I need to find dosing tables."),
+        (to_help, "Intrigued by it, I want to search for its meaning."),
+        # the first participle is inside the persona, not where it ends
+        (persona_doing, "I am a college student specializing in urban planning, and I study."),
+        (persona_doing, "I am a caregiver for my father working nights."),
+        # "As a nurse, my ward…": the persona is not the subject
+        (as_to_being, "As a nurse, my ward needs tables."),
+        # a second verb, a pronoun, a negation: no plain object to nominalise
+        (nominalise, "I want to understand and apply the rules."),
+        (nominalise, "I need to understand it."),
+        (nominalise, "I don't want to compare prices."),
+        (from_interested, "I'm not interested in finding prices."),
+    ],
+)
+def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
+    assert frame(sentence) is None
+
+
+@pytest.mark.parametrize(
+    ("instruction", "kept"),
+    [
+        # inside a negated clause nothing is reworded
+        ("Do not include various websites or summaries.", "various websites or summaries"),
+        ("I'm not interested in strategies.", "interested in strategies"),
+        # a quoted name stays as written
+        ('I need a definition of "various strategies" in chess.', '"various strategies"'),
+        # "it's been" is "it has been"
+        ("My GPS is old and it's been acting up.", "it's been"),
+        # "details" would not agree with "is"
+        ("This information is vital to me.", "information"),
+        # "to discuss" is the searcher's act
+        ("I want a number to discuss partnerships.", "to discuss"),
+        # "currently" after a noun stays ("a student at present researching" reads wrong)
+        ("I am a student currently researching tides.", "currently researching"),
+        # "it's related to" has a copula: "it is relating to" is not English
+        ("I suspect it's related to this process.", "related to"),
+        # natural resources and energy sources are domain terms
+        ("Natural resources and energy sources of Peru.", "Natural resources and energy sources"),
+        # what recast-held-out-2's reading rejected
+        ("I want results with a particular focus on tides.", "a particular focus on"),
+        ("A phrase that would describe her actions.", "describe her actions"),
+        ("I need information that explains tides.", "information that"),
+        ("I am making a list of recommendations for viewers.", "recommendations"),
+        ("Detail the methods of spread.", "methods of spread"),
+        ("The sources that can loan these items.", "sources"),
+        ("The plants it affects.", "affects"),
+        # what recast-held-out-3's reading rejected
+        ("Maps of protected natural areas and resources.", "areas and resources"),
+        (
+            "My search should emphasize expert sources and should prioritize vet reviews.",
+            "My search",
+        ),
+    ],
+)
+def test_rules_do_not_fire_where_they_would_change_the_meaning(instruction: str, kept: str) -> None:
+    for seed in range(6):
+        assert kept in recast(instruction, seed=seed)
+
+
+def test_recast_composes_frames_restructure_and_both_phrasebooks() -> None:
+    instruction = (
+        "I am a nurse who needs passages about dosing. I need to find various strategies "
+        "for children. My search should prioritize reputable sources."
+    )
+    after = recast(instruction)
+    assert after.startswith("As a nurse, I need")
+    assert "Please help me find different approaches for children." in after
+    assert "give priority to" in after and "trusted" in after
+    assert "dosing" in after and "children" in after
+
+
+def test_recast_is_registered_opt_in_and_deterministic_for_a_seed() -> None:
+    operator = get_operator("recast")
+    assert "recast" in opt_in_names()
+    case = Case("q", "x", "I am a nurse. I'm looking for various strategies.")
+    first = operator.variants(case, random.Random(3), CorpusStats())
+    again = operator.variants(case, random.Random(3), CorpusStats())
+    assert first == again
+    (variant,) = first
+    assert variant.form == "recast"
+    assert variant.strength == pytest.approx(
+        changed_share(case.instruction, variant.request.instruction)
+    )
+
+
+def test_recast_makes_no_variant_where_nothing_applies() -> None:
+    assert (
+        get_operator("recast").variants(Case("q", "x", "Tides."), random.Random(0), CorpusStats())
+        == ()
+    )
+
+
+def test_frame_edits_rewrite_one_frame_per_sentence() -> None:
+    found = frame_edits("I need to find tides. As a sailor, I want charts.")
+    assert [name for _, name in found] == ["to-help", "as-to-being"]
+
+
+class TestRecastPhrasebook:
+    def test_no_phrase_is_the_source_of_two_rules(self) -> None:
+        sources = [p for rule in RECAST_RULES for p in rule.phrases]
+        assert len(sources) == len(set(sources))
+
+    def test_rules_never_carry_a_negation_cue(self) -> None:
+        for rule in RECAST_RULES:
+            for phrase in (*rule.phrases, *rule.targets):
+                assert not has_negation(phrase), phrase
+
+    def test_every_rule_has_somewhere_to_go(self) -> None:
+        for rule in RECAST_RULES:
+            for phrase in rule.phrases:
+                assert rule.replacements(phrase), phrase
+
+
+@settings(max_examples=60, deadline=None)
+@given(instruction=texts() | instruction_texts(), seed=seeds())
+def test_recast_keeps_every_negation_and_number(instruction: str, seed: int) -> None:
+    for variant in get_operator("recast").variants(
+        Case("q", "x", instruction), random.Random(seed), CorpusStats()
+    ):
+        after = variant.request.instruction
+        cues = Counter(w for w in words(instruction) if w in NEGATION_CUES)
+        assert Counter(w for w in words(after) if w in NEGATION_CUES) == cues
+        assert has_negation(after) == has_negation(instruction)
+        numbers = Counter(w for w in words(instruction) if any(ch.isdigit() for ch in w))
+        assert Counter(w for w in words(after) if any(ch.isdigit() for ch in w)) == numbers
