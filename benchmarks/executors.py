@@ -96,7 +96,11 @@ def jobs(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
 
 
 def _without_executor(path: Path) -> str:
-    data = json.loads(path.read_text())
+    """The results (the summary with its Parquet outcomes, as one document) without the
+    request's record of where they were computed."""
+    from instructprobe.probes.results import read_results
+
+    data = json.loads(read_results(path).to_json())
     for key in ("executor", "ray_address", "workers", "cache_dir"):
         data["request"].pop(key, None)
     return json.dumps(data, sort_keys=True)
