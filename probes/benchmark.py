@@ -142,17 +142,6 @@ def query_p_mrr(query: Query, original: Ranking | None, changed: Ranking | None)
     return sum(scores) / len(scores) if scores else None
 
 
-def p_mrr(
-    queries: Sequence[Query], original: Mapping[str, Ranking], changed: Mapping[str, Ranking]
-) -> tuple[float, int] | None:
-    """FollowIR's p-MRR as MTEB computes it: per query (``query_p_mrr``), then the mean over
-    queries."""
-    found = (query_p_mrr(q, original.get(q.id), changed.get(q.id)) for q in queries)
-    per_query = [value for value in found if value is not None]
-    mean = _mean(per_query)
-    return None if mean is None else (mean, len(per_query))
-
-
 def _followir(query: Query, original: Ranking | None, changed: Ranking | None) -> QueryValues:
     swapped = query.changed.qrels if query.changed else None
     ap, ndcg = AP(1000).score, NDCG(5).score
