@@ -68,7 +68,7 @@ def run_texts(suite_name: str, limit: int) -> tuple[list[str], list[str], list[l
 
     suite = load_suite(suite_name)
     request = RunRequest(retrievers="minilm", limit=limit, cache=False)
-    planned = Runner(request, suite, []).plan()
+    planned = Runner(request, suite, []).plan().whole()
     template = PRESETS["minilm"].template
     originals = [template.render(c.request) for c in planned.cases]
     sets = [originals] + [

@@ -30,6 +30,8 @@ DEFAULT_THRESHOLD = 0.85
 """Chosen on InstructIR (docs/perturbations.md): the median cosine of its human rewrites of an
 instruction to the original is 0.86, so a generated paraphrase must stay at least as close as a
 typical free human rewrite."""
+JUDGED_FAMILIES = frozenset({Family.PARAPHRASE, Family.CURATED_PARAPHRASE})
+"""The families a filter scores unless it is told others."""
 
 
 class Encoder(Protocol):
@@ -111,7 +113,7 @@ class MeaningFilter:
 
     encoder: Encoder
     threshold: float = DEFAULT_THRESHOLD
-    families: frozenset[Family] = frozenset({Family.PARAPHRASE, Family.CURATED_PARAPHRASE})
+    families: frozenset[Family] = JUDGED_FAMILIES
     exempt: frozenset[str] = frozenset({"curated-paraphrase"})
     """Operators whose variants are scored but always kept (a suite's own, human paraphrases)."""
     vet_words: bool = True
@@ -140,6 +142,14 @@ class MeaningFilter:
         """Score each variant of a filtered family against ``originals[variant.case_id]``."""
         judged = [v for v in variants if v.family in self.families]
         scores = self.cosines([(originals[v.case_id], v.request.instruction) for v in judged])
+        return self.judge(variants, originals, scores)
+
+    def judge(
+        self, variants: Sequence[Variant], originals: Mapping[str, str], scores: Sequence[float]
+    ) -> Filtered:
+        """``apply`` with the cosines given: one per variant of a filtered family, in order (a
+        plan made a case at a time computes them all at once, as ``apply`` does)."""
+        judged = [v for v in variants if v.family in self.families]
         score_of = {id(v): s for v, s in zip(judged, scores, strict=True)}
         kept: list[Variant] = []
         dropped: list[Variant] = []

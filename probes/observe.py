@@ -60,11 +60,26 @@ def rank_on(
     return {key: rankings[value] for key, value in rendered.items()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """What the statistics read of a variant (its cell, stratum and query), kept for each one
+    a run measures: a few small fields, not the variant with its texts and edits."""
+
+    id: str
+    case_id: str
+    form: str
+    strength: float
+
+    @classmethod
+    def of(cls, variant: Variant) -> Observed:
+        return cls(variant.id, variant.case_id, variant.form, variant.strength)
+
+
+@dataclass(frozen=True, slots=True)
 class Observation:
     """One measure on one variant: the value before and after the edit, and what counts."""
 
-    variant: Variant
+    variant: Observed
     measure: Measure
     original: float | None
     perturbed: float | None
@@ -83,19 +98,23 @@ def observe(
     before: Ranking,
     after: Ranking,
     qrels: Mapping[str, int],
+    observed: Observed | None = None,
 ) -> Observation:
+    """``measure`` of ``variant``'s change; ``observed``: what the observation keeps of the
+    variant, when the caller made it once for all its measures."""
     edited = judged_after(variant, qrels)
+    key = observed if observed is not None else Observed.of(variant)
     if isinstance(measure, PairedMeasure):
         score = measure.score_pair(before.doc_ids, after.doc_ids, qrels, edited)
         if score is None:
-            return Observation(variant, measure, None, None, None)
-        return Observation(variant, measure, measure.IDENTITY, score, score - measure.IDENTITY)
+            return Observation(key, measure, None, None, None)
+        return Observation(key, measure, measure.IDENTITY, score, score - measure.IDENTITY)
     assert isinstance(measure, RankingMeasure)
     # A directional edit is judged by the edited qrels before and after: following it scores higher.
     original = measure.score(before.doc_ids, edited)
     perturbed = measure.score(after.doc_ids, edited)
     value = None if original is None or perturbed is None else perturbed - original
-    return Observation(variant, measure, original, perturbed, value)
+    return Observation(key, measure, original, perturbed, value)
 
 
 def tracked_ranks(

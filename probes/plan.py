@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from instructprobe.core.interrupts import checkpoint
 from instructprobe.perturb import (
@@ -13,6 +14,7 @@ from instructprobe.perturb import (
     CuratedChange,
     Expectation,
     Family,
+    Operator,
     Order,
     RelevantDocument,
     Variant,
@@ -66,6 +68,28 @@ def corpus_stats(suite: Suite) -> CorpusStats:
 
 
 @dataclass(frozen=True)
+class PlannedCase:
+    """One case with its variants, and the paraphrases the meaning filter rejected of it."""
+
+    case: Case
+    variants: tuple[Variant, ...]
+    dropped: tuple[Variant, ...] = ()
+
+
+class PlanSource(Protocol):
+    """A plan as a run reads it: case by case (a ``Plan`` in memory, or a ``PlanFile``)."""
+
+    @property
+    def variant_count(self) -> int: ...
+
+    def each_case(self) -> Iterator[Case]: ...
+
+    def each_planned(self) -> Iterator[PlannedCase]: ...
+
+    def each_variant(self) -> Iterator[Variant]: ...
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything a retriever will be asked in a run: each case, and each variant of it.
 
@@ -77,17 +101,59 @@ class Plan:
     variants: tuple[Variant, ...]
     dropped: tuple[Variant, ...] = ()
 
+    @property
+    def variant_count(self) -> int:
+        return len(self.variants)
+
+    def each_case(self) -> Iterator[Case]:
+        return iter(self.cases)
+
+    def each_planned(self) -> Iterator[PlannedCase]:
+        """Each case with its own variants (in the plan's order within each case)."""
+        kept, dropped = _by_case(self.variants), _by_case(self.dropped)
+        for case in self.cases:
+            yield PlannedCase(case, tuple(kept.get(case.id, ())), tuple(dropped.get(case.id, ())))
+
+    def each_variant(self) -> Iterator[Variant]:
+        return iter(self.variants)
+
+
+def _by_case(variants: Iterable[Variant]) -> dict[str, list[Variant]]:
+    found: dict[str, list[Variant]] = {}
+    for v in variants:
+        found.setdefault(v.case_id, []).append(v)
+    return found
+
+
+def default_filter(paraphrases: bool) -> MeaningFilter | None:
+    """The default meaning filter (MiniLM), loaded only for a plan with paraphrases."""
+    if not paraphrases:
+        return None
+    from instructprobe.perturb.meaning import MeaningFilter, default_encoder
+
+    return MeaningFilter(default_encoder())
+
 
 def _meaning_filter(
     choice: MeaningFilter | Literal["default"] | None, variants: tuple[Variant, ...]
 ) -> MeaningFilter | None:
     if choice != "default":
         return choice
-    from instructprobe.perturb.meaning import MeaningFilter, default_encoder
+    return default_filter(any(v.family is Family.PARAPHRASE for v in variants))
 
-    if not any(v.family is Family.PARAPHRASE for v in variants):
-        return None
-    return MeaningFilter(default_encoder())
+
+def generated(
+    suite: Suite,
+    perturbers: tuple[Operator, ...],
+    seed: int,
+    stats: CorpusStats,
+    order: Order | None,
+) -> Iterator[tuple[Case, tuple[Variant, ...]]]:
+    """Each query's case and its variants, unfiltered, a case at a time."""
+    for query in suite.queries:
+        case = case_for(query, suite, order)
+        checkpoint("plan")
+        yield case, perturb_case(case, perturbers, seed, stats)
 
 
 def plan(

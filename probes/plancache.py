@@ -12,43 +12,36 @@ stored at all.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
+import os
+import tempfile
 import warnings
-import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from instructprobe.core.errors import ProbeError
-from instructprobe.core.files import remove_cache_files, write_atomic
+from instructprobe.core.files import remove_cache_files
+from instructprobe.core.interrupts import checkpoint, signals_deferred
 from instructprobe.core.notices import CacheWarning
-from instructprobe.perturb import (
-    Edit,
-    Expectation,
-    ExpectationKind,
-    Family,
-    Order,
-    Request,
-    Variant,
-)
+from instructprobe.perturb import Family, Order
 from instructprobe.perturb.generative import model_identity
-from instructprobe.probes.plan import Plan, case_for, plan
+from instructprobe.probes.planstream import FORMAT, DamagedPlan, PlanFile, open_unnamed, write_plan
 from instructprobe.suites import Suite
 
 if TYPE_CHECKING:
     from instructprobe.perturb.meaning import MeaningFilter
 
-FORMAT = 2
-"""2: each plan carries a checksum over its content."""
+SUFFIX = ".jsonl.gz"
 DIRNAME = "plans"
 CODE = (
     "instructprobe.perturb",
     "instructprobe.suites",
     "instructprobe.probes.plan",
+    "instructprobe.probes.planstream",
     "instructprobe.probes.meaning",
     "instructprobe.probes.plancache",
 )
@@ -135,14 +128,10 @@ def _version(name: str) -> str | None:
         return None
 
 
-class DamagedPlan(ValueError):
-    """A stored plan that fails its checks: it cannot be read, its checksum does not match, or
-    it names queries, documents or expectations its suite does not have."""
-
-
 @dataclass(frozen=True)
 class PlanCache:
-    """The plans in ``<directory>/plans``, one gzipped JSON file per key.
+    """The plans in ``<directory>/plans``, one gzipped JSON-lines file per key
+    (``planstream``), made and read a case at a time.
 
     A plan is untrusted input: it carries a checksum over its content and every variant is
     checked against the suite, so a file that was cut, altered or mixed up is made again (one
@@ -154,109 +143,118 @@ class PlanCache:
     def folder(self) -> Path:
         return Path(self.directory).expanduser() / DIRNAME
 
-    def load(self, key: str, suite: Suite, order: Order | None = None) -> Plan | None:
-        """The stored plan for ``key`` (cases rebuilt from ``suite``), or None if there is none,
-        it is of another version, or it is damaged (with a warning; it is made again)."""
-        path = self.folder / f"{key}.json.gz"
-        try:
-            stored = _read(path)
-            if stored is None or stored.get("format") != FORMAT:
-                return None  # none stored, or an earlier format: generated again, replaced
-            _check_sum(stored)
-            if stored["wordnet"] != _wordnet_files(stored["wordnet_source"]):
-                return None
-            variants = tuple(_variant(v) for v in stored["variants"])
-            dropped = tuple(_variant(v) for v in stored["dropped"])
-            _check_against(suite, (*variants, *dropped))
-        except (DamagedPlan, KeyError, TypeError, ValueError, AttributeError) as error:
-            problem = str(error) if isinstance(error, DamagedPlan) else f"malformed ({error!r})"
-            warnings.warn(
-                f"plan cache: {path} is damaged ({problem}); the plan is made again",
-                CacheWarning,
-                stacklevel=2,
-            )
-            return None
-        return Plan(tuple(case_for(q, suite, order) for q in suite.queries), variants, dropped)
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}{SUFFIX}"
 
-    def store(self, key: str, planned: Plan) -> bool:
-        """Write ``planned`` under ``key`` (atomically); False when it must not be reused or
-        cannot be written (a warning says so)."""
-        source = _wordnet_used()
-        if source is False:
-            return False
-        stored: dict[str, Any] = {
-            "format": FORMAT,
-            "wordnet_source": source,
-            "wordnet": _wordnet_files(source),
-            "variants": [_record(v) for v in planned.variants],
-            "dropped": [_record(v) for v in planned.dropped],
-        }
-        stored["checksum"] = _checksum(stored)
-        text = json.dumps(stored, separators=(",", ":"))
+    def load(self, key: str, suite: Suite, order: Order | None = None) -> PlanFile | None:
+        """The stored plan for ``key`` (cases made from ``suite``), open and checked, or None
+        if there is none, it is of another version, or it is damaged (with a warning; it is
+        made again)."""
+        path = self.path(key)
+        try:
+            handle = path.open("rb")
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as error:
+            _damaged(path, DamagedPlan(f"unreadable: {error.strerror or error}"))
+            return None
+        try:
+            found = PlanFile.open(handle, suite, order if order is not None else Order(suite.order))
+            if found is not None and found.facts.get("wordnet") == _wordnet_files(
+                found.facts.get("wordnet_source")
+            ):
+                return found
+        except (DamagedPlan, KeyError, TypeError, ValueError, AttributeError) as error:
+            handle.close()
+            _damaged(path, error)
+            return None
+        handle.close()
+        return None  # an earlier format, or other WordNet files: made again, replaced
+
+    def make(
+        self, key: str, suite: Suite, order: Order, write: Callable[[IO[bytes]], dict[str, Any]]
+    ) -> PlanFile:
+        """A plan written by ``write`` into a temporary file beside its place, put there when
+        it may be reused (else it stays temporary: unlinked, read through its handle)."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.folder / f"{key}.json.gz", gzip.compress(text.encode(), 1, mtime=0))
+            with signals_deferred():  # the file and its name, or neither
+                descriptor, name = tempfile.mkstemp(
+                    dir=self.folder, prefix=f".{key}{SUFFIX}.", suffix=".tmp"
+                )
         except OSError as error:
-            warnings.warn(
-                f"plan cache {self.folder} cannot be written ({error.strerror or error}): plans "
-                "are read from it but not stored",
-                CacheWarning,
-                stacklevel=2,
-            )
-            return False
-        return True
+            _unwritable(self.folder, error)
+            return _temporary(suite, order, write)
+        temporary = Path(name)
+        try:
+            handle = os.fdopen(descriptor, "w+b")
+            last = write(handle)
+            self._place(temporary, key, last)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        return PlanFile(handle, suite, order, last)
+
+    def _place(self, temporary: Path, key: str, last: Mapping[str, Any]) -> None:
+        """The written plan under ``key``, or nowhere when it must not be reused (made without
+        the WordNet it asked for) or cannot be put there (a warning says so)."""
+        if last.get("wordnet_source") is False:
+            temporary.unlink()
+            return
+        try:
+            os.chmod(temporary, 0o666 & ~_umask())
+            checkpoint("write")
+            os.replace(temporary, self.path(key))
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            _unwritable(self.folder, error)
 
     def files(self) -> list[Path]:
-        return sorted(self.folder.glob("*.json.gz")) if self.folder.is_dir() else []
+        if not self.folder.is_dir():
+            return []
+        return sorted([*self.folder.glob(f"*{SUFFIX}"), *self.folder.glob("*.json.gz")])
 
     def clear(self) -> int:
-        """Delete every stored plan; returns the bytes they took on disk."""
+        """Delete every stored plan (of every format); returns the bytes they took on disk."""
         found = self.files()
         taken = sum(p.stat().st_size for p in found)
         remove_cache_files(found)
         return taken
 
 
-def _read(path: Path) -> dict[str, Any] | None:
-    """The stored object, None when there is no file; ``DamagedPlan`` when it cannot be read
-    as gzipped JSON (a cut or overwritten file)."""
+def _damaged(path: Path, error: Exception) -> None:
+    problem = str(error) if isinstance(error, DamagedPlan) else f"malformed ({error!r})"
+    warnings.warn(
+        f"plan cache: {path} is damaged ({problem}); the plan is made again",
+        CacheWarning,
+        stacklevel=3,
+    )
+
+
+def _unwritable(folder: Path, error: OSError) -> None:
+    warnings.warn(
+        f"plan cache {folder} cannot be written ({error.strerror or error}): plans are read "
+        "from it but not stored",
+        CacheWarning,
+        stacklevel=3,
+    )
+
+
+def _temporary(
+    suite: Suite, order: Order, write: Callable[[IO[bytes]], dict[str, Any]]
+) -> PlanFile:
+    handle = open_unnamed(None)
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            stored = json.load(handle)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError, RecursionError) as error:
-        raise DamagedPlan(f"unreadable: {error or type(error).__name__}") from None
-    except json.JSONDecodeError as error:
-        raise DamagedPlan(f"not JSON: {error.msg}") from None
-    if not isinstance(stored, dict):
-        raise DamagedPlan("not a plan object")
-    return stored
+        return PlanFile(handle, suite, order, write(handle))
+    except BaseException:
+        handle.close()
+        raise
 
 
-def _checksum(stored: dict[str, Any]) -> str:
-    content = {k: v for k, v in stored.items() if k != "checksum"}
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
-
-
-def _check_sum(stored: dict[str, Any]) -> None:
-    if stored.get("checksum") != _checksum(stored):
-        raise DamagedPlan("its checksum does not match its content")
-
-
-def _check_against(suite: Suite, variants: Sequence[Variant]) -> None:
-    """Each variant names a query of ``suite``, documents of it, and its family's kind."""
-    queries = {q.id for q in suite.queries}
-    documents = {d.id for d in suite.documents}
-    for v in variants:
-        if v.case_id not in queries:
-            raise DamagedPlan(f"a variant names query {v.case_id!r}, which the suite lacks")
-        named = v.expectation.down | v.expectation.up
-        if not named <= documents:
-            unknown = sorted(named - documents)[0]
-            raise DamagedPlan(f"a variant names document {unknown!r}, which the suite lacks")
-        if v.expectation.kind is not v.family.expectation_kind:
-            raise DamagedPlan(f"a {v.family} variant expects {v.expectation.kind}")
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def cached_plan(
@@ -267,17 +265,27 @@ def cached_plan(
     meaning: MeaningFilter | None,
     operators: tuple[str, ...] = (),
     order: Order | None = None,
-) -> Plan:
-    """``plan(suite, families, seed, meaning, operators, order)``, read from ``cache`` when it
-    holds it."""
+) -> PlanFile:
+    """``plan(suite, families, seed, meaning, operators, order)`` as a file read a case at a
+    time: the one ``cache`` holds, else one made and stored there."""
     asked = order if order is not None else Order(suite.order)
     key = plan_key(suite, families, seed, meaning_identity(meaning), operators, asked)
     if key is not None and (found := cache.load(key, suite, asked)) is not None:
         return found
-    planned = plan(suite, families, seed, meaning, operators, asked)
-    if key is not None:
-        cache.store(key, planned)
-    return planned
+
+    def write(handle: IO[bytes]) -> dict[str, Any]:
+        return write_plan(handle, suite, families, seed, meaning, operators, asked, _made_with)
+
+    if key is None:
+        return _temporary(suite, asked, write)
+    return cache.make(key, suite, asked, write)
+
+
+def _made_with() -> dict[str, Any]:
+    """What a plan records of the WordNet it was made with (``wordnet_source`` False: it
+    asked for WordNet and found none, so it is not kept)."""
+    source = _wordnet_used()
+    return {"wordnet_source": source, "wordnet": _wordnet_files(source or None)}
 
 
 def _wordnet_used() -> str | Literal[False] | None:
@@ -298,45 +306,3 @@ def _wordnet_files(source: str | None) -> list[list[Any]] | None:
     root = Path(source)
     found = sorted(root.iterdir()) if root.is_dir() else [root] if root.exists() else []
     return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in found]
-
-
-def _record(v: Variant) -> dict[str, Any]:
-    return {
-        "case": v.case_id,
-        "family": v.family.value,
-        "operator": v.operator,
-        "form": v.form,
-        "request": [v.request.query, v.request.instruction, v.request.order.value],
-        "expectation": [
-            v.expectation.kind.value,
-            sorted(v.expectation.down),
-            sorted(v.expectation.up),
-        ],
-        "strength": v.strength,
-        "edits": [[e.start, e.before, e.after] for e in v.edits],
-        "params": [list(pair) for pair in v.params],
-    }
-
-
-def _variant(stored: dict[str, Any]) -> Variant:
-    query, instruction, order = (_string(x) for x in stored["request"])
-    kind, down, up = stored["expectation"]
-    return Variant(
-        case_id=_string(stored["case"]),
-        family=Family(stored["family"]),
-        operator=_string(stored["operator"]),
-        form=_string(stored["form"]),
-        request=Request(query, instruction, Order(order)),
-        expectation=Expectation(
-            ExpectationKind(kind), frozenset(map(_string, down)), frozenset(map(_string, up))
-        ),
-        strength=float(stored["strength"]),
-        edits=tuple(Edit(int(s), b, a) for s, b, a in stored["edits"]),
-        params=tuple((str(k), str(v)) for k, v in stored["params"]),
-    )
-
-
-def _string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise DamagedPlan(f"a text field holds {type(value).__name__}")
-    return value

@@ -31,7 +31,7 @@ from instructprobe.core.errors import OutputError
 from instructprobe.core.files import StreamedFile, folder_problem, save_output
 from instructprobe.perturb import Case, Family, Request, Variant
 from instructprobe.probes.observe import judged_after
-from instructprobe.probes.plan import Plan
+from instructprobe.probes.plan import PlanSource
 from instructprobe.probes.request import RunRequest
 from instructprobe.retrievers.base import Ranking
 from instructprobe.suites import Suite
@@ -92,7 +92,7 @@ class RunFiles:
     folder: Path
     request: RunRequest
     suite: Suite
-    planned: Plan
+    planned: PlanSource
     written: dict[str, dict[str, str]] = field(default_factory=dict)
     """Per retriever name: its folder, and the run file of the originals and of each family."""
     folders: dict[str, str] = field(default_factory=dict)
@@ -101,7 +101,7 @@ class RunFiles:
         self.suite_qrels = {q.id: q.qrels for q in self.suite.queries}
 
     @classmethod
-    def start(cls, request: RunRequest, suite: Suite, planned: Plan) -> RunFiles | None:
+    def start(cls, request: RunRequest, suite: Suite, planned: PlanSource) -> RunFiles | None:
         """The run files of ``request``, or None when it asks for none; the qrels are written."""
         if request.runs_dir is None:
             return None
@@ -112,7 +112,7 @@ class RunFiles:
 
     def families(self) -> dict[Family, list[Variant]]:
         grouped: dict[Family, list[Variant]] = {}
-        for variant in self.planned.variants:
+        for variant in self.planned.each_variant():
             grouped.setdefault(variant.family, []).append(variant)
         return grouped
 
@@ -197,7 +197,7 @@ class RunFiles:
             "queries": [{"id": q.id, "qid": trec_id(q.id)} for q in self.suite.queries],
             "variants": [
                 _variant(v) | {"scored": _any_relevant(self.judgments(v))}
-                for v in self.planned.variants
+                for v in self.planned.each_variant()
             ],
         }
 

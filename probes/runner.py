@@ -24,6 +24,7 @@ from instructprobe.probes.measures import NDCG, Measure, Robustness, WorstVarian
 from instructprobe.probes.observe import (
     Asked,
     Observation,
+    Observed,
     candidate_pools,
     observe,
     rank_on,
@@ -38,7 +39,8 @@ from instructprobe.probes.outcomes import (
     keep_until_collected,
     temporary_file,
 )
-from instructprobe.probes.plan import Plan, plan
+from instructprobe.probes.plan import Plan, PlanSource
+from instructprobe.probes.planstream import PlanFile, temporary_plan
 from instructprobe.probes.request import MAX_BOOTSTRAP_DRAWS, ExecutorKind, RunRequest
 from instructprobe.probes.results import (
     Baseline,
@@ -120,27 +122,23 @@ class _Measuring:
     baseline: dict[Measure, dict[str, float | None]]
 
 
-def chunks(planned: Plan, size: int) -> Iterator[tuple[list[Case], list[Variant]]]:
+def chunks(planned: PlanSource, size: int) -> Iterator[tuple[list[Case], list[Variant]]]:
     """The plan's cases in order, in runs that hold about ``size`` variants (cut before a case
     with variants), each with its cases' variants: a plan of at most ``size`` variants is one
-    chunk asking what the whole run asked before. The plan makes its variants case by case,
-    so the chunks take the cases, and the variants, in the plan's order; a plan whose
-    variants are not grouped so is one chunk."""
-    by_case: dict[str, list[Variant]] = {}
-    for v in planned.variants:
-        by_case.setdefault(v.case_id, []).append(v)
-    if not _grouped_by_case(planned):
+    chunk asking what the whole run asked before. The plan is read a case at a time, so no
+    more than a chunk of it is held; a plan in memory whose variants are not grouped case by
+    case, in the order of its cases, is one chunk."""
+    if isinstance(planned, Plan) and not _grouped_by_case(planned):
         yield list(planned.cases), list(planned.variants)
         return
     cases: list[Case] = []
     variants: list[Variant] = []
-    for case in planned.cases:
-        own = by_case.get(case.id, [])
-        if own and len(variants) >= size:
+    for each in planned.each_planned():
+        if each.variants and len(variants) >= size:
             yield cases, variants
             cases, variants = [], []
-        cases.append(case)
-        variants += own
+        cases.append(each.case)
+        variants += each.variants
     if cases:
         yield cases, variants
 
@@ -195,13 +193,14 @@ class Runner:
         self.qrels = {q.id: q.qrels for q in self.suite.queries}
         _check_bootstrap_size(request.resamples, len(self.suite.queries))
 
-    def plan(self) -> Plan:
-        """The run's cases and variants. With a cache, a plan made before is read from it, and
-        the paraphrase filter's MiniLM reads through it, sharing the model a retriever of the
-        run has already loaded."""
+    def plan(self) -> PlanFile:
+        """The run's cases and variants, as a file read a case at a time. With a cache, a plan
+        made before is read from it, and the paraphrase filter's MiniLM reads through it,
+        sharing the model a retriever of the run has already loaded; without one, the plan is
+        a temporary file."""
         r = self.request
         if self.cache_dir is None:
-            return plan(self.suite, r.families, r.seed, operators=r.operators, order=r.order)
+            return temporary_plan(self.suite, r.families, r.seed, "default", r.operators, r.order)
         from instructprobe.probes.meaning import cached_meaning_filter
         from instructprobe.probes.plancache import PlanCache, cached_plan
 
@@ -216,6 +215,13 @@ class Runner:
     def run(self) -> RunResult:
         check_runs_dir(self.request)
         planned = self.plan()
+        try:
+            return self.run_plan(planned)
+        finally:
+            planned.close()
+
+    def run_plan(self, planned: PlanSource) -> RunResult:
+        """The run, from its plan on: rank, measure, test, decide."""
         runs = RunFiles.start(self.request, self.suite, planned)
         store = self.measure_all(planned, runs)
         measured = store.measured
@@ -245,7 +251,7 @@ class Runner:
             benchmark=self.benchmark_section([s for m in measured for s in m.benchmark]),
         )
 
-    def measure_all(self, planned: Plan, runs: RunFiles | None = None) -> _Streamed:
+    def measure_all(self, planned: PlanSource, runs: RunFiles | None = None) -> _Streamed:
         """Every retriever's observations; the outcomes go to a temporary file as they come,
         and the rankings to the run files (``runs``)."""
         writer = OutcomeWriter(temporary_file())
@@ -253,16 +259,16 @@ class Runner:
             measured = [self.measure(r, planned, writer.write, runs) for r in self.retrievers]
         finally:
             writer.close()
-        stored = StoredOutcomes(writer.path, writer.rows, len(planned.variants))
+        stored = StoredOutcomes(writer.path, writer.rows, planned.variant_count)
         return _Streamed(measured, keep_until_collected(stored))
 
     def analyse(
-        self, measured: Sequence[Measured], planned: Plan
+        self, measured: Sequence[Measured], planned: PlanSource
     ) -> tuple[list[Cell], list[Stratum], list[DoseResponse]]:
         """The statistics, from the measured rankings on: the grid's cells with their verdicts,
         the strata and the dose-responses."""
         keys = [k for m in measured for k in self.cell_keys(m)]
-        profiles = strata.profiles(planned.cases)
+        profiles = strata.profiles(planned.each_case())
         split = [g for m in measured for g in self.strata_groups(m, profiles)]
         known = self.known_summaries(keys, split)
         cells = grid.cells(keys, self.request, self.rules, known)
@@ -285,7 +291,7 @@ class Runner:
     def measure(
         self,
         retriever: Retriever,
-        planned: Plan,
+        planned: PlanSource,
         sink: Sink | None = None,
         runs: RunFiles | None = None,
     ) -> Measured:
@@ -297,7 +303,7 @@ class Runner:
         documents = self.suite.documents
         index = retriever.index([d.id for d in documents], [d.text for d in documents], progress)
         changes = dict(
-            benchmark.changed_requests(self.suite, {c.id: c.request for c in planned.cases})
+            benchmark.changed_requests(self.suite, {c.id: c.request for c in planned.each_case()})
         )
         pools = candidate_pools(self.suite)
         with _streaming(runs, retriever.name) as run_files:
@@ -373,8 +379,9 @@ class Runner:
         self, measured: Measured, v: Variant, before: Ranking, after: Ranking, qrels: Qrels
     ) -> Outcome:
         values: dict[str, float | None] = {}
+        kept = Observed.of(v)  # what the statistics keep of it, once for all its measures
         for measure in cell_measures(v.family.expectation_kind, self.request.cutoff):
-            o = observe(v, measure, before, after, qrels)
+            o = observe(v, measure, before, after, qrels, kept)
             measured.observations.setdefault((v.family, measure), []).append(o)
             values[str(measure)] = o.value
         return Outcome(measured.retriever, v.id, values, tracked_ranks(v, before, after, qrels))

@@ -4,17 +4,17 @@ and lexical overlap, with p-values adjusted over all strata, and a dose-response
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from instructprobe.perturb import Case, Family, Variant
+from instructprobe.perturb import Case, Family
 from instructprobe.perturb.text import content_words, stem
 from instructprobe.probes.analysis import Group, Tested, change_bounds
 from instructprobe.probes.grid import per_query
 from instructprobe.probes.measures import Measure
-from instructprobe.probes.observe import Observation
+from instructprobe.probes.observe import Observation, Observed
 from instructprobe.probes.results import DosePoint, DoseResponse, Stratum
 from instructprobe.probes.verdicts import rise_is_better
 
@@ -51,15 +51,19 @@ def _terciles(values: Mapping[str, float], labels: tuple[str, str, str]) -> dict
     }
 
 
-def profiles(cases: Sequence[Case]) -> dict[str, Profile]:
-    lengths = _terciles(
-        {c.id: float(len(c.instruction.split())) for c in cases}, ("short", "medium", "long")
-    )
-    overlaps = _terciles({c.id: lexical_overlap(c) for c in cases}, ("low", "mid", "high"))
-    return {c.id: Profile(lengths[c.id], overlaps[c.id]) for c in cases}
+def profiles(cases: Iterable[Case]) -> dict[str, Profile]:
+    """Each case's profile; the cases are read once (a plan read from its file makes them)."""
+    length: dict[str, float] = {}
+    overlap: dict[str, float] = {}
+    for c in cases:
+        length[c.id] = float(len(c.instruction.split()))
+        overlap[c.id] = lexical_overlap(c)
+    lengths = _terciles(length, ("short", "medium", "long"))
+    overlaps = _terciles(overlap, ("low", "mid", "high"))
+    return {c: Profile(lengths[c], overlaps[c]) for c in length}
 
 
-def strength_levels(variants: Sequence[Variant]) -> dict[str, float]:
+def strength_levels(variants: Sequence[Observed]) -> dict[str, float]:
     """Each variant's strength level: its own value, or its tercile's median strength."""
     strengths = {v.id: v.strength for v in variants}
     if len(set(strengths.values())) <= DISCRETE_STRENGTHS:

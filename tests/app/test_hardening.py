@@ -538,7 +538,8 @@ def assert_valid_cache(cache: Path) -> None:
         connection.close()
         EmbeddingCache(cache).info()
     for plan in (cache / "plans").glob("*") if (cache / "plans").exists() else ():
-        json.loads(gzip.decompress(plan.read_bytes()))
+        lines = gzip.decompress(plan.read_bytes()).splitlines()
+        assert json.loads(lines[-1])["end"] is True, "a plan is stored whole"
 
 
 @pytest.mark.model

@@ -147,8 +147,46 @@ def test_a_benchmark_run_in_chunks_is_the_run_at_once(monkeypatch):
     assert chunked.to_json() == whole.to_json()
 
 
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_run_read_from_its_plan_file_is_the_run_of_the_whole_plan(
+    starter, bm25, monkeypatch, tmp_path, cache
+):
+    """The plan read from its file a case at a time (the cache's, or a temporary one) gives
+    the results of the plan made and held whole: the summary, the outcomes file and the run
+    files, byte for byte."""
+    from instructprobe.perturb import Family
+    from instructprobe.probes.plan import plan
+
+    monkeypatch.setattr(runner, "CHUNK_VARIANTS", 10)
+    families = (Family.CURATED, Family.REORDER, Family.STRIP, Family.CONTROL)
+    settings = {"retrievers": [bm25], "limit": 12, "resamples": 200, "families": families}
+
+    def request(name: str) -> RunRequest:
+        folder = tmp_path / name
+        folder.mkdir()
+        return RunRequest(**settings, cache=cache, runs_dir=str(folder))
+
+    streamed_runner = Runner(request("streamed"), starter, [bm25])
+    planned = streamed_runner.plan()
+    assert len(list(runner.chunks(planned, 10))) > 5
+    streamed = streamed_runner.run()
+    whole_runner = Runner(request("whole"), starter, [bm25])
+    r = whole_runner.request
+    whole_plan = plan(whole_runner.suite, r.families, r.seed, None, r.operators, r.order)
+    assert planned.whole() == whole_plan
+    whole = whole_runner.run_plan(whole_plan)
+    assert dataclasses.replace(streamed, request=r).to_json() == whole.to_json()
+    assert streamed.outcomes.store.path.read_bytes() == whole.outcomes.store.path.read_bytes()
+    written = files_in(tmp_path / "whole")
+    assert len(written) > 5
+    assert files_in(tmp_path / "streamed") == {
+        name: text.replace(b"/whole", b"/streamed") if name == "manifest.json" else text
+        for name, text in written.items()
+    }
+
+
 def test_a_plan_whose_variants_are_not_grouped_by_case_is_one_chunk(starter, bm25):
-    planned = Runner(RunRequest(retrievers=[bm25], limit=4), starter, [bm25]).plan()
+    planned = Runner(RunRequest(retrievers=[bm25], limit=4), starter, [bm25]).plan().whole()
     shuffled = dataclasses.replace(planned, variants=planned.variants[::-1])
     assert len(list(runner.chunks(planned, 1))) == 4
     assert list(runner.chunks(shuffled, 1)) == [(list(planned.cases), list(shuffled.variants))]

@@ -1,11 +1,14 @@
 import dataclasses
 import gzip
+import hashlib
 import json
 import re
+import warnings
 
 import pytest
 
 import instructprobe.probes.plancache as plancache
+import instructprobe.probes.planstream as planstream
 from instructprobe.core.errors import CacheError
 from instructprobe.core.notices import CacheWarning
 from instructprobe.perturb import Family
@@ -32,21 +35,41 @@ def _no_generation(*args, **kwargs):
     raise AssertionError("the plan should have come from the cache")
 
 
+def made_plan(cache, suite, families=FAMILIES, meaning=None):
+    """The plan ``cached_plan`` gives, read whole."""
+    return cached_plan(cache, suite, families, 0, meaning).whole()
+
+
 def test_a_stored_plan_is_read_back_equal_without_generating(small, tmp_path, monkeypatch):
     cache = PlanCache(tmp_path)
-    made = cached_plan(cache, small, FAMILIES, 0, None)
+    made = made_plan(cache, small)
     assert made == plan(small, FAMILIES, 0, None)
     assert len(cache.files()) == 1
-    monkeypatch.setattr(plancache, "plan", _no_generation)
-    assert cached_plan(cache, small, FAMILIES, 0, None) == made
+    monkeypatch.setattr(plancache, "write_plan", _no_generation)
+    assert made_plan(cache, small) == made
+
+
+def test_a_plan_is_written_and_read_a_case_at_a_time(small, tmp_path):
+    planned = cached_plan(PlanCache(tmp_path), small, FAMILIES, 0, None)
+    whole = plan(small, FAMILIES, 0, None)
+    each = list(planned.each_planned())
+    assert [p.case for p in each] == list(whole.cases)
+    assert [p.case.id for p in each] == [q.id for q in small.queries]
+    assert all(v.case_id == p.case.id for p in each for v in p.variants)
+    assert planned.variant_count == len(whole.variants) > 0
+    assert list(planned.each_planned()) == each, "read again, the same"
+    lines = stored_plan(PlanCache(tmp_path))[1]
+    assert lines[0] == {"format": plancache.FORMAT} and lines[-1]["end"] is True
+    assert len(lines) == len(small.queries) + 2
 
 
 def test_filtered_plans_keep_their_dropped_variants_and_scores(small, minilm, tmp_path):
     meaning = MeaningFilter(SentenceEncoder(minilm.model, "all-MiniLM-L6-v2"), threshold=0.99)
     cache = PlanCache(tmp_path)
-    made = cached_plan(cache, small, (Family.PARAPHRASE,), 0, meaning)
+    made = made_plan(cache, small, (Family.PARAPHRASE,), meaning)
     assert made.dropped
-    assert cached_plan(cache, small, (Family.PARAPHRASE,), 0, meaning) == made
+    assert made == plan(small, (Family.PARAPHRASE,), 0, meaning), "as when made whole"
+    assert made_plan(cache, small, (Family.PARAPHRASE,), meaning) == made
 
 
 def test_everything_a_plan_depends_on_changes_its_key(small, starter):
@@ -106,7 +129,7 @@ def test_a_plan_made_with_other_wordnet_files_is_made_again(small, tmp_path, mon
     (wordnet / "data.noun").write_text("one\n")
     monkeypatch.setattr(plancache, "_wordnet_used", lambda: str(wordnet))
     cache = PlanCache(tmp_path / "cache")
-    cached_plan(cache, small, FAMILIES, 0, None)
+    made_plan(cache, small)
     key = plan_key(small, FAMILIES, 0, None)
     assert key is not None and cache.load(key, small) is not None
     (wordnet / "data.noun").write_text("one\ntwo\n")
@@ -120,26 +143,32 @@ def test_a_plan_made_without_wordnet_is_not_kept(small, tmp_path, monkeypatch):
 
 
 def stored_plan(cache):
+    """The stored plan's path and its lines' objects."""
     (path,) = cache.files()
-    return path, json.loads(gzip.decompress(path.read_bytes()))
+    return path, [json.loads(line) for line in gzip.decompress(path.read_bytes()).splitlines()]
 
 
-def store(path, data, *, checksum=True):
-    """Write ``data`` as a plan; with ``checksum``, one that matches it (a deliberate edit)."""
+def store(path, lines, *, checksum=True):
+    """Write ``lines`` as a plan; with ``checksum``, one that matches them (a deliberate edit)."""
     if checksum:
-        data = {**data, "checksum": plancache._checksum(data)}
-    path.write_bytes(gzip.compress(json.dumps(data).encode()))
+        digest = hashlib.sha256()
+        for line in lines[:-1]:
+            digest.update(planstream._encoded(line))
+        lines = [*lines[:-1], {**lines[-1], "checksum": planstream._checksum(digest, lines[-1])}]
+    path.write_bytes(gzip.compress(b"".join(planstream._encoded(line) for line in lines)))
 
 
 def test_a_plan_of_an_earlier_format_is_a_silent_miss_and_is_replaced(small, tmp_path):
     cache = PlanCache(tmp_path)
-    made = cached_plan(cache, small, FAMILIES, 0, None)
+    made = made_plan(cache, small)
     path, _ = stored_plan(cache)
-    store(path, {"format": 1}, checksum=False)
+    store(path, [{"format": 2}], checksum=False)
     key = plan_key(small, FAMILIES, 0, None)
-    assert key is not None and cache.load(key, small) is None
-    assert cached_plan(cache, small, FAMILIES, 0, None) == made
-    assert cache.load(key, small) == made
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)
+        assert key is not None and cache.load(key, small) is None
+    assert made_plan(cache, small) == made
+    assert cache.load(key, small).whole() == made
 
 
 def cut(data):
@@ -153,29 +182,61 @@ def flip_a_byte(data):
 @pytest.mark.parametrize("damage", [cut, flip_a_byte, lambda data: b"not gzip"])
 def test_a_damaged_file_is_made_again_with_a_warning(small, tmp_path, damage):
     cache = PlanCache(tmp_path)
-    made = cached_plan(cache, small, FAMILIES, 0, None)
+    made = made_plan(cache, small)
     path, _ = stored_plan(cache)
     path.write_bytes(damage(path.read_bytes()))
     with pytest.warns(CacheWarning, match=r"plan cache: .* is damaged \(unreadable"):
-        assert cached_plan(cache, small, FAMILIES, 0, None) == made
-    assert cache.load(plan_key(small, FAMILIES, 0, None), small) == made, "and stored again"
+        assert made_plan(cache, small) == made
+    assert cache.load(plan_key(small, FAMILIES, 0, None), small).whole() == made, "stored again"
 
 
-def edit_an_instruction(data):
-    data["variants"][0]["request"][1] = "Show me anything at all."
+def drop_the_last_line(lines):
+    return lines[:-1]
 
 
-def name_an_unknown_query(data):
-    data["variants"][0]["case"] = "no-such-query"
+def drop_a_case(lines):
+    return [*lines[:2], *lines[3:]]
 
 
-def name_an_unknown_document(data):
-    directional = next(v for v in data["variants"] if v["expectation"][0] == "directional")
+@pytest.mark.parametrize(
+    ("cut_lines", "checksum", "problem"),
+    [
+        (drop_the_last_line, False, "it ends before its last line"),
+        (drop_a_case, False, "its checksum does not match"),
+        (drop_a_case, True, "where the suite has another"),
+    ],
+)
+def test_a_plan_cut_at_a_line_is_made_again(small, tmp_path, cut_lines, checksum, problem):
+    """A half-written stream (whole lines, well compressed) is still found out and remade."""
+    cache = PlanCache(tmp_path)
+    made = made_plan(cache, small)
+    path, lines = stored_plan(cache)
+    store(path, cut_lines(lines), checksum=checksum)
+    with pytest.warns(CacheWarning, match=re.escape(problem)):
+        assert made_plan(cache, small) == made
+    assert cache.load(plan_key(small, FAMILIES, 0, None), small).whole() == made, "stored again"
+
+
+def first_variant(lines):
+    return next(v for line in lines[1:-1] for v in line["variants"])
+
+
+def edit_an_instruction(lines):
+    first_variant(lines)["request"][1] = "Show me anything at all."
+
+
+def name_an_unknown_query(lines):
+    first_variant(lines)["case"] = "no-such-query"
+
+
+def name_an_unknown_document(lines):
+    variants = (v for line in lines[1:-1] for v in line["variants"])
+    directional = next(v for v in variants if v["expectation"][0] == "directional")
     directional["expectation"][1] = ["no-such-document"]
 
 
-def give_a_wrong_type(data):
-    data["variants"][0]["form"] = 7
+def give_a_wrong_type(lines):
+    first_variant(lines)["form"] = 7
 
 
 @pytest.mark.parametrize(
@@ -190,16 +251,12 @@ def give_a_wrong_type(data):
 )
 def test_an_edited_plan_is_never_used(small, tmp_path, edit, checksum, problem):
     cache = PlanCache(tmp_path)
-    made = cached_plan(cache, small, FAMILIES, 0, None)
-    path, data = stored_plan(cache)
-    edit(data)  # the stored checksum kept, or one made for the edited content
-    store(
-        path,
-        data if not checksum else {k: v for k, v in data.items() if k != "checksum"},
-        checksum=checksum,
-    )
+    made = made_plan(cache, small)
+    path, lines = stored_plan(cache)
+    edit(lines)  # the stored checksum kept, or one made for the edited content
+    store(path, lines, checksum=checksum)
     with pytest.warns(CacheWarning, match=re.escape(problem)):
-        assert cached_plan(cache, small, FAMILIES, 0, None) == made
+        assert made_plan(cache, small) == made
 
 
 def test_clear_removes_the_plans_and_says_how_much(small, tmp_path):
@@ -213,15 +270,15 @@ def test_clear_removes_the_plans_and_says_how_much(small, tmp_path):
 def test_a_cache_folder_that_cannot_be_written_is_a_warning_and_plans_are_made(small, tmp_path):
     (tmp_path / "plans").write_text("a file where the plans folder should be")
     with pytest.warns(CacheWarning, match=r"plan cache .* cannot be written .*not stored"):
-        made = cached_plan(PlanCache(tmp_path), small, FAMILIES, 0, None)
+        made = made_plan(PlanCache(tmp_path), small)
     assert made == plan(small, FAMILIES, 0, None)
 
 
 def test_a_read_only_cache_folder_is_still_read(small, tmp_path, read_only, monkeypatch):
-    made = cached_plan(PlanCache(tmp_path / "cache"), small, FAMILIES, 0, None)
+    made = made_plan(PlanCache(tmp_path / "cache"), small)
     folder = read_only(tmp_path / "cache")
-    monkeypatch.setattr(plancache, "plan", _no_generation)
-    assert cached_plan(PlanCache(folder), small, FAMILIES, 0, None) == made
+    monkeypatch.setattr(plancache, "write_plan", _no_generation)
+    assert made_plan(PlanCache(folder), small) == made
     with pytest.raises(CacheError, match=r"cannot remove .*read-only"):
         PlanCache(folder).clear()
 

@@ -264,7 +264,7 @@ def test_reranking_mode_ranks_only_each_querys_candidates(tmp_path, bm25):
     assert result.cells
     from instructprobe.probes.runner import rank_requests
 
-    (case,) = Runner(RunRequest(retrievers=[bm25], cache=False), suite, [bm25]).plan().cases
+    (case,) = Runner(RunRequest(retrievers=[bm25], cache=False), suite, [bm25]).plan().each_case()
     ranking = rank_requests(bm25, suite, [(case.id, case.request)], depth=10)[case.id, case.request]
     assert sorted(ranking.doc_ids) == ["d0", "d1", "d3", "d4"]
 
@@ -326,7 +326,7 @@ def test_a_cached_run_loads_minilm_once_for_the_filter_and_the_retriever(starter
     )
     runner = Runner(request, starter, [minilm])
     planned = runner.plan()
-    assert any(dict(v.params).get("meaning_filter") for v in planned.variants)
+    assert any(dict(v.params).get("meaning_filter") for v in planned.each_variant())
     assert minilm._model is not None, "the filter loaded the retriever's model"
     loaded = minilm._model
     runner.run()
