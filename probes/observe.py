@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from instructprobe.core.progress import Progress
@@ -84,6 +85,39 @@ class Observation:
     original: float | None
     perturbed: float | None
     value: float | None
+
+
+class Observations:
+    """One cell's observations of a run (its family and measure), kept a column each: the
+    variant's small record (shared by its measures), the three numbers in one array of
+    doubles and a byte saying which are defined, 33 bytes an observation; read back as
+    ``Observation`` records, equal to those appended."""
+
+    def __init__(self, measure: Measure) -> None:
+        self.measure = measure
+        self._variants: list[Observed] = []
+        self._numbers = array("d")
+        self._defined = bytearray()
+
+    def append(self, observation: Observation) -> None:
+        o = observation
+        bits = 0
+        for place, number in enumerate((o.original, o.perturbed, o.value)):
+            self._numbers.append(0.0 if number is None else number)
+            bits |= (number is not None) << place
+        self._variants.append(o.variant)
+        self._defined.append(bits)
+
+    def __len__(self) -> int:
+        return len(self._variants)
+
+    def __iter__(self) -> Iterator[Observation]:
+        numbers = self._numbers
+        for row, (variant, bits) in enumerate(zip(self._variants, self._defined, strict=True)):
+            original, perturbed, value = (
+                numbers[3 * row + place] if bits >> place & 1 else None for place in range(3)
+            )
+            yield Observation(variant, self.measure, original, perturbed, value)
 
 
 def judged_after(variant: Variant, qrels: Mapping[str, int]) -> Mapping[str, int]:

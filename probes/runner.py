@@ -23,7 +23,7 @@ from instructprobe.probes.benchmark import BenchmarkScore, BenchmarkSection
 from instructprobe.probes.measures import NDCG, Measure, Robustness, WorstVariant
 from instructprobe.probes.observe import (
     Asked,
-    Observation,
+    Observations,
     Observed,
     candidate_pools,
     observe,
@@ -92,7 +92,7 @@ class Measured:
     outcomes are here only when no sink took them."""
 
     retriever: str
-    observations: dict[tuple[Family, Measure], list[Observation]]
+    observations: dict[tuple[Family, Measure], Observations]
     outcomes: list[Outcome]
     baseline: list[Baseline]
     benchmark: list[BenchmarkScore]
@@ -382,7 +382,7 @@ class Runner:
         kept = Observed.of(v)  # what the statistics keep of it, once for all its measures
         for measure in cell_measures(v.family.expectation_kind, self.request.cutoff):
             o = observe(v, measure, before, after, qrels, kept)
-            measured.observations.setdefault((v.family, measure), []).append(o)
+            measured.observations.setdefault((v.family, measure), Observations(measure)).append(o)
             values[str(measure)] = o.value
         return Outcome(measured.retriever, v.id, values, tracked_ranks(v, before, after, qrels))
 
@@ -420,7 +420,7 @@ class Runner:
                 continue  # the suite gave this family nothing to perturb
             measures = cell_measures(family.expectation_kind, self.request.cutoff)
             for position, measure in enumerate(measures):
-                found = measured.observations.get((family, measure), [])
+                found = list(measured.observations.get((family, measure), ()))
                 name = measured.retriever
                 keys.append(
                     grid.CellKey(name, family, measure, position == 0, grid.per_query(found))
@@ -439,7 +439,7 @@ class Runner:
         groups: list[Group[strata.StratumKey]] = []
         for family in self.request.families:
             deciding = cell_measures(family.expectation_kind, self.request.cutoff)[0]
-            found = measured.observations.get((family, deciding), [])
+            found = list(measured.observations.get((family, deciding), ()))
             if found:
                 groups += strata.groups(measured.retriever, family, deciding, found, profiles)
         return groups
