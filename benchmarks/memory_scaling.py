@@ -13,7 +13,9 @@ run wrote (the results JSON, and the outcomes file beside it where the layout ha
 cache an earlier invocation's cold run made (kept in its temporary folder, printed first).
 ``--probe`` runs another checkout's command (the code before a change, for the "before" curve);
 ``--label`` names the curve in the JSON, which keeps the curves already there. The ratios
-printed are against the curve named ``before`` when it is in the file.
+printed are against the curve named ``before`` when it is in the file; then, for every curve in
+the file, the slope of the peak RSS in MiB per query from 500 queries (where the first chunk
+of about 4,096 variants is full) to the curve's largest point, warm and cold.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from harness import timed
 
 HERE = Path(__file__).resolve().parent
+FULL_CHUNK = 500
+"""Queries from which the slope is read: at 500 the first chunk of variants is full."""
 
 
 def written(out: Path) -> dict[str, int]:
@@ -80,6 +85,27 @@ def ratios(numbers: dict[str, object], label: str) -> None:
         )
 
 
+def slope(rows: list[dict[str, Any]], measure: str) -> float | None:
+    """MiB per query of ``measure`` from the 500-query point to the largest one."""
+    points = sorted((row["queries"], row[measure]) for row in rows if measure in row)
+    points = [(q, mib) for q, mib in points if q >= FULL_CHUNK]
+    if len(points) < 2:
+        return None
+    (first, low), (last, high) = points[0], points[-1]
+    return float((high - low) / (last - first))
+
+
+def slopes(numbers: dict[str, Any]) -> None:
+    for label, rows in numbers.items():
+        if not isinstance(rows, list):
+            continue
+        found = {kind: slope(rows, f"{kind} peak RSS (MiB)") for kind in ("warm", "cold")}
+        described = [f"{kind} {s:+.4f}" for kind, s in found.items() if s is not None]
+        if described:
+            largest = max(row["queries"] for row in rows)
+            print(f"{label}: peak RSS {', '.join(described)} MiB per query (500 to {largest:,})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", default="100,500,2000")
@@ -102,6 +128,7 @@ def main() -> None:
         print(f"{args.label}: {rows[-1]}", flush=True)
         args.json.write_text(json.dumps(numbers, indent=1) + "\n")  # kept if interrupted
     ratios(numbers, args.label)
+    slopes(numbers)
 
 
 if __name__ == "__main__":

@@ -87,37 +87,83 @@ class Observation:
     value: float | None
 
 
+class ObservedTable:
+    """The variants a retriever's run measured, a column each (their ids in one byte string,
+    their cases and forms as indexes, their strengths in an array of doubles): a few buffers
+    that grow, rather than small objects left between each chunk's rankings, which would keep
+    the memory those rankings took from being used again."""
+
+    def __init__(self) -> None:
+        self._ids = bytearray()
+        self._ends = array("q")
+        self._cases: list[str] = []
+        self._case_rows: dict[str, int] = {}
+        self._forms: list[str] = []
+        self._form_rows: dict[str, int] = {}
+        self._case = array("q")
+        self._form = array("q")
+        self._strength = array("d")
+
+    def add(self, variant: Observed) -> int:
+        """Its row."""
+        self._ids += variant.id.encode()
+        self._ends.append(len(self._ids))
+        self._case.append(_row(variant.case_id, self._cases, self._case_rows))
+        self._form.append(_row(variant.form, self._forms, self._form_rows))
+        self._strength.append(variant.strength)
+        return len(self._ends) - 1
+
+    def __getitem__(self, row: int) -> Observed:
+        start = self._ends[row - 1] if row else 0
+        return Observed(
+            self._ids[start : self._ends[row]].decode(),
+            self._cases[self._case[row]],
+            self._forms[self._form[row]],
+            self._strength[row],
+        )
+
+
+def _row(value: str, values: list[str], rows: dict[str, int]) -> int:
+    found = rows.get(value)
+    if found is None:
+        found = rows[value] = len(values)
+        values.append(value)
+    return found
+
+
 class Observations:
     """One cell's observations of a run (its family and measure), kept a column each: the
-    variant's small record (shared by its measures), the three numbers in one array of
-    doubles and a byte saying which are defined, 33 bytes an observation; read back as
+    variant's row in the run's ``ObservedTable``, the three numbers in one array of doubles
+    and a byte saying which are defined, 33 bytes an observation; read back as
     ``Observation`` records, equal to those appended."""
 
-    def __init__(self, measure: Measure) -> None:
+    def __init__(self, measure: Measure, table: ObservedTable) -> None:
         self.measure = measure
-        self._variants: list[Observed] = []
+        self.table = table
+        self._rows = array("q")
         self._numbers = array("d")
         self._defined = bytearray()
 
-    def append(self, observation: Observation) -> None:
+    def append(self, observation: Observation, row: int) -> None:
+        """``observation``, of the variant in ``row`` of the table."""
         o = observation
         bits = 0
         for place, number in enumerate((o.original, o.perturbed, o.value)):
             self._numbers.append(0.0 if number is None else number)
             bits |= (number is not None) << place
-        self._variants.append(o.variant)
+        self._rows.append(row)
         self._defined.append(bits)
 
     def __len__(self) -> int:
-        return len(self._variants)
+        return len(self._rows)
 
     def __iter__(self) -> Iterator[Observation]:
-        numbers = self._numbers
-        for row, (variant, bits) in enumerate(zip(self._variants, self._defined, strict=True)):
+        numbers, table = self._numbers, self.table
+        for n, (row, bits) in enumerate(zip(self._rows, self._defined, strict=True)):
             original, perturbed, value = (
-                numbers[3 * row + place] if bits >> place & 1 else None for place in range(3)
+                numbers[3 * n + place] if bits >> place & 1 else None for place in range(3)
             )
-            yield Observation(variant, self.measure, original, perturbed, value)
+            yield Observation(table[row], self.measure, original, perturbed, value)
 
 
 def judged_after(variant: Variant, qrels: Mapping[str, int]) -> Mapping[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from itertools import pairwise
 from pathlib import Path
@@ -25,6 +25,7 @@ from instructprobe.probes.observe import (
     Asked,
     Observations,
     Observed,
+    ObservedTable,
     candidate_pools,
     observe,
     rank_on,
@@ -96,6 +97,8 @@ class Measured:
     outcomes: list[Outcome]
     baseline: list[Baseline]
     benchmark: list[BenchmarkScore]
+    variants: ObservedTable = field(default_factory=ObservedTable)
+    """What the observations keep of each variant measured."""
 
 
 @dataclass(frozen=True)
@@ -379,10 +382,15 @@ class Runner:
         self, measured: Measured, v: Variant, before: Ranking, after: Ranking, qrels: Qrels
     ) -> Outcome:
         values: dict[str, float | None] = {}
-        kept = Observed.of(v)  # what the statistics keep of it, once for all its measures
+        kept = Observed.of(v)  # made once for all its measures
+        row = measured.variants.add(kept)
         for measure in cell_measures(v.family.expectation_kind, self.request.cutoff):
             o = observe(v, measure, before, after, qrels, kept)
-            measured.observations.setdefault((v.family, measure), Observations(measure)).append(o)
+            key = (v.family, measure)
+            found = measured.observations.get(key)
+            if found is None:
+                found = measured.observations[key] = Observations(measure, measured.variants)
+            found.append(o, row)
             values[str(measure)] = o.value
         return Outcome(measured.retriever, v.id, values, tracked_ranks(v, before, after, qrels))
 
