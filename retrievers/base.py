@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import re
 import string
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
@@ -89,10 +90,20 @@ class Template:
 @dataclass(frozen=True)
 class Ranking:
     """Documents in rank order (best first) with their scores; ties by document id, descending
-    (trec_eval's order)."""
+    (trec_eval's order).
+
+    The scores are kept as one array of doubles (the same values as floats): a run holds a
+    chunk of thousands of rankings at depth 1,000, and a float object per score is memory
+    Python's small-object allocator does not give back between chunks (docs/scale.md)."""
 
     doc_ids: tuple[str, ...]
-    scores: tuple[float, ...]
+    scores: Sequence[float]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.scores, array):
+            object.__setattr__(self, "scores", array("d", self.scores))
+
+    __hash__ = None  # type: ignore[assignment]  # its scores are an array
 
     def rank_of(self) -> dict[str, int]:
         """1-based rank of every retrieved document."""

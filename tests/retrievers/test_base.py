@@ -17,7 +17,7 @@ def test_top_k_breaks_ties_by_document_id_descending_like_trec_eval():
     scores = np.array([[0.5, 0.9, 0.5, 0.5]])
     (ranking,) = top_k(scores, ids, np.argsort(np.array(ids, dtype=object)), depth=3)
     assert ranking.doc_ids == ("d1", "d3", "d2")
-    assert ranking.scores == (0.9, 0.5, 0.5)
+    assert tuple(ranking.scores) == (0.9, 0.5, 0.5)
 
 
 def test_top_k_depth_beyond_corpus_returns_everything():

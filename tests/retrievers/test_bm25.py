@@ -54,7 +54,7 @@ def test_rerank_scores_only_the_candidates_in_the_full_rankings_order(index):
     for ranking, whole, pool in zip(index.rerank(texts, pools), full, pools, strict=True):
         assert ranking.doc_ids == tuple(d for d in whole.doc_ids if d in pool)
         scores = dict(zip(whole.doc_ids, whole.scores, strict=True))
-        assert ranking.scores == tuple(scores[d] for d in ranking.doc_ids)
+        assert tuple(ranking.scores) == tuple(scores[d] for d in ranking.doc_ids)
 
 
 def test_rerank_refuses_a_candidate_outside_the_corpus(index):
