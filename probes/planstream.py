@@ -104,7 +104,8 @@ def _checksum(lines: Any, last: Mapping[str, Any]) -> str:
 
 class PlanFile:
     """A plan read from an open file a case at a time (``each_planned``), as often as a run
-    asks; its cases are made again from the suite, so only the variants are read."""
+    asks; its cases are made again from the suite, so only the variants are read. The reads
+    share the file's position: one is finished (or dropped) before the next starts."""
 
     def __init__(
         self, handle: IO[bytes], suite: Suite, order: Order, last: Mapping[str, Any]
