@@ -455,17 +455,20 @@ def cut_vectors(cache: Path) -> None:
 
 
 def damage_the_deflate_stream(cache: Path) -> None:
-    for plan in (cache / "plans").glob("*.json.gz"):
+    for plan in (cache / "plans").glob("*.jsonl.gz"):
         data = bytearray(plan.read_bytes())
         data[len(data) // 2] ^= 0xFF
         plan.write_bytes(bytes(data))
 
 
 def edit_an_instruction(cache: Path) -> None:
-    for plan in (cache / "plans").glob("*.json.gz"):
-        data = json.loads(gzip.decompress(plan.read_bytes()))
-        data["variants"][0]["request"][1] = "Anything at all."
-        plan.write_bytes(gzip.compress(json.dumps(data).encode()))
+    """The first variant's instruction changed, the plan's checksum kept."""
+    for plan in (cache / "plans").glob("*.jsonl.gz"):
+        lines = [json.loads(line) for line in gzip.decompress(plan.read_bytes()).splitlines()]
+        first = next(v for line in lines[1:-1] for v in line["variants"])
+        first["request"][1] = "Anything at all."
+        text = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines)
+        plan.write_bytes(gzip.compress(text.encode()))
 
 
 @pytest.mark.model
