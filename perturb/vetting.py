@@ -25,6 +25,7 @@ from functools import lru_cache
 from instructprobe.perturb.phrases import PHRASE_RULES
 from instructprobe.perturb.recast import HELP_WITH
 from instructprobe.perturb.recast_phrases import RECAST_RULES
+from instructprobe.perturb.restructure import first_person
 from instructprobe.perturb.text import is_content_word, stem, tokens
 
 REACH = 3
@@ -107,7 +108,8 @@ def vetted_rewrites() -> Rewrites:
     """Every (phrase, replacement) a phrase rule or a rule of ``recast``'s phrasebook (read on
     three held-out samples, benchmarks/audit/recast-held-out*) may write, in normalised words,
     and what ``recast``'s request frame writes for a verb ("help me know" is "help me find
-    out"), also when a rule then rewrote it ("find out" -> "discover")."""
+    out"), also when a rule then rewrote it ("find out" -> "discover"), and a rule for a verb
+    in the third person with the verb in the first person (a restructured persona's)."""
     rules = frozenset(
         (tuple(normalised_words(source)), tuple(normalised_words(target)))
         for rule in (*PHRASE_RULES, *RECAST_RULES)
@@ -121,7 +123,24 @@ def vetted_rewrites() -> Rewrites:
     composed = frozenset(
         (verb, target) for verb, written in frames for source, target in rules if source == written
     )
-    return rules | frames | composed
+    return rules | frames | composed | _in_the_first_person(rules)
+
+
+def _in_the_first_person(rules: Rewrites) -> Rewrites:
+    """A rule for a verb in the third person, written in the first person as a restructured
+    persona writes it ("I am a fan who prefers X" -> "As a fan, I favor X")."""
+    found = set()
+    for source, target in rules:
+        if not source or not target:
+            continue
+        verb = first_person(target[0])
+        if (
+            verb is not None
+            and verb != target[0]
+            and first_person(source[0]) not in (None, source[0])
+        ):
+            found.add((source, (verb, *target[1:])))
+    return frozenset(found)
 
 
 def _longest(rewrites: Rewrites) -> int:

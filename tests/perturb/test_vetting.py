@@ -207,9 +207,14 @@ def test_a_word_turned_into_its_noun_or_passive_is_not_new(original, paraphrase)
             "I am searching for documents with geological evidence.",
             "Please help me find passages with geological evidence.",
         ),
+        # a persona restructured ("who prefers" -> "I prefer"), then recast's "prefer" rule
+        (
+            "I am a DIY enthusiast who prefers step-by-step guidance.",
+            "As a DIY enthusiast, I favor step-by-step guidance.",
+        ),
     ],
 )
-def test_what_recasts_frame_wrote_and_a_rule_rewrote_is_vetted(original, paraphrase):
+def test_what_a_frame_wrote_and_a_rule_rewrote_is_vetted(original, paraphrase):
     assert unvetted_substitutions(original, paraphrase) == ()
 
 
