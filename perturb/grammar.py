@@ -89,7 +89,13 @@ def grammar_faults(
 
 def wordnet_words() -> Callable[[str], bool] | None:
     """Whether WordNet knows a word (any part of speech, any inflection); None without
-    WordNet."""
+    WordNet, quietly: the warning that it is missing belongs to the paraphrasers that use it."""
+    import nltk
+
+    try:
+        nltk.data.find("corpora/wordnet")
+    except LookupError:
+        return None
     lexicon = wordnet_lexicon()
     if lexicon is None:
         return None

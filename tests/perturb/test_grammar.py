@@ -98,3 +98,14 @@ def test_british_spellings_and_modals_are_words(known):
 @given(st.one_of(texts(), instruction_texts()))
 def test_a_text_against_itself_has_no_new_fault(text):
     assert grammar_faults(text, text, lambda word: False) == ()
+
+
+def test_without_wordnet_there_is_no_word_list_and_no_warning(monkeypatch, recwarn):
+    import nltk
+
+    def missing(*args, **kwargs):
+        raise LookupError("no wordnet here")
+
+    monkeypatch.setattr(nltk.data, "find", missing)
+    assert wordnet_words() is None
+    assert not [w for w in recwarn if "WordNet" in str(w.message)]
