@@ -1,6 +1,6 @@
 """How well the meaning filter separates the paraphrases a reader rejected from those accepted.
 
-    .venv/bin/python benchmarks/meaning_filter.py      # ~3 min on 2 shared cores
+    .venv/bin/python benchmarks/meaning_filter.py      # ~4 min on 2 shared cores
 
 Reads every judged paraphrase of the reading audits (``benchmarks/audit/*-{sample,judgments}``):
 two sources, the operators' audits (development and held-out: 312 paraphrases, 31 rejected) and
