@@ -13,9 +13,9 @@ replica's start and its model's load, and to its last), the driver's cache write
 statistics, and closing. The rest of the run (ranking, measuring) is what is left of the
 measured total. CPU seconds too, which the machine's other jobs change less than wall
 seconds: the driver's (in the whole run and in the encode calls) and, on a new local cluster,
-its processes' (``psutil``, before ``ray.shutdown``). ``--executor local`` gives the same
-breakdown of the local run. One run per call, appended to ``--json``: run them back to back,
-and read the machine's load written beside the numbers.
+its processes' (read with ``psutil`` every half second while the run runs). ``--executor
+local`` gives the same breakdown of the local run. One run per call, appended to ``--json``:
+run them back to back, and read the machine's load written beside the numbers.
 """
 
 from __future__ import annotations
@@ -107,24 +107,44 @@ def instrument(spans: Spans, executor: str) -> None:
         rayexec.RayExecutor.run = timed_chunks(spans, rayexec.RayExecutor.run)  # type: ignore[method-assign]
     else:
         executors.LocalExecutor.run = timed_chunks(spans, executors.LocalExecutor.run)  # type: ignore[method-assign]
-    runner.adjusted_summaries = counted_draws(spans, runner.adjusted_summaries)  # type: ignore[assignment]
+    summaries = "adjusted_summaries"  # the runner's own name for it, wrapped where it is used
+    setattr(runner, summaries, counted_draws(spans, getattr(runner, summaries)))
     for owner, name, label in wrap:
         setattr(owner, name, timed_call(spans, label, getattr(owner, name)))
 
 
-def cluster_seconds() -> float:
+class ClusterCPU:
     """CPU seconds of the processes this one started (a local cluster: its GCS, raylet and
-    workers, with the workers that ended, as their parents count them)."""
-    import psutil
+    workers), read every ``period`` seconds by a thread, each process's last reading kept: a
+    worker that was stopped counts up to its last reading."""
 
-    total = 0.0
-    for process in psutil.Process().children(recursive=True):
-        try:
-            times = process.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system + times.children_user + times.children_system
-    return total
+    def __init__(self, period: float = 0.5) -> None:
+        import threading
+
+        self._seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, args=(period,), daemon=True)
+        self._thread.start()
+
+    def _watch(self, period: float) -> None:
+        while not self._stop.wait(period):
+            self.read()
+
+    def read(self) -> None:
+        import psutil  # type: ignore[import-untyped]
+
+        for process in psutil.Process().children(recursive=True):
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            self._seen[process.pid] = times.user + times.system
+
+    def seconds(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        self.read()
+        return sum(self._seen.values())
 
 
 def main() -> None:
@@ -161,6 +181,7 @@ def main() -> None:
         begun = time.perf_counter()
         ray.init(address="local", num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
         spans["ray.init (a new local cluster)"].append(time.perf_counter() - begun)
+    cluster = ClusterCPU()
     instrument(spans, args.executor)
     settings = {"retrievers": "minilm", "suite": str(suite), "cache_dir": str(work / "cache")}
     if args.executor == "ray":
@@ -173,7 +194,7 @@ def main() -> None:
     if args.executor == "ray":
         import ray
 
-        cluster_cpu = cluster_seconds()
+        cluster_cpu = cluster.seconds()
         begun = time.perf_counter()
         ray.shutdown()
         shutdown = time.perf_counter() - begun
