@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from instructprobe.core.interrupts import INJECT_VARIABLE, ONCE_VARIABLE, checkpoint
@@ -45,6 +46,7 @@ CONNECT_SECONDS = 3.0
 """How long an address may take to answer before the run stops: seconds, not Ray's minute of
 retries."""
 LOCAL_ADDRESSES = ("auto", "local")
+NICENESS = "RAY_worker_niceness"
 
 
 class _Replica:
@@ -107,17 +109,40 @@ def connect(address: str | None) -> Any:
     address = address or os.environ.get("RAY_ADDRESS") or None
     if address is not None and address not in LOCAL_ADDRESSES:
         _reachable(address)
-    # A new local cluster starts no dashboard: one process fewer on the run's cores.
-    new = {"include_dashboard": False} if address in (None, "local") else {}
+    new = address in (None, "local")
     try:
-        # No address is a new local cluster: Ray itself would join the cluster named in
-        # /tmp/ray/ray_current_cluster, which a `ray start` that did not end with `ray stop`
-        # leaves behind, pointing at nothing.
-        ray.init(address=address or "local", log_to_driver=False, logging_level="ERROR", **new)
+        with _workers_at_full_priority(new):
+            # No address is a new local cluster: Ray itself would join the cluster named in
+            # /tmp/ray/ray_current_cluster, which a `ray start` that did not end with `ray stop`
+            # leaves behind, pointing at nothing. It starts no dashboard: one process fewer on
+            # the run's cores.
+            ray.init(
+                address=address or "local",
+                log_to_driver=False,
+                logging_level="ERROR",
+                **({"include_dashboard": False} if new else {}),
+            )
     except (ConnectionError, RuntimeError, ValueError) as error:
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise ExecutorError(f"cannot connect to the Ray cluster at {address}: {first}") from None
     return ray
+
+
+@contextmanager
+def _workers_at_full_priority(new: bool) -> Iterator[None]:
+    """Ray starts its workers at niceness 15 (``RAY_worker_niceness``), so on a machine with
+    other work a replica gets a fraction of the CPU the same model gets in the driver. A new
+    local cluster's replicas are the run's work: its workers start at the driver's niceness,
+    unless ``RAY_worker_niceness`` says otherwise. (A standing cluster keeps what it was
+    started with: ``RAY_worker_niceness=0 ray start ...``.)"""
+    if not new or NICENESS in os.environ:
+        yield
+        return
+    os.environ[NICENESS] = "0"  # read by the raylet that ray.init starts
+    try:
+        yield
+    finally:
+        os.environ.pop(NICENESS, None)
 
 
 class RayExecutor(Executor):

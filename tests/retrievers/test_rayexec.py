@@ -103,3 +103,31 @@ def test_a_model_keeps_its_replicas_across_calls_until_another_model_comes(ray_c
     assert seen(first) == once
     assert not {pid for pid, _ in seen(second)} & {pid for pid, _ in once}
     executor.close()
+
+
+NICENESS = """
+import os, ray
+from instructprobe.retrievers.rayexec import connect
+connect(None)
+worker = ray.get(ray.remote(lambda: os.nice(0)).remote())
+print(os.nice(0), worker, os.environ.get("RAY_worker_niceness"))
+"""
+
+
+@pytest.mark.slow
+def test_a_new_local_cluster_runs_its_workers_at_the_drivers_priority():
+    """Not Ray's niceness 15, under which a replica gets a fraction of a shared machine's CPU;
+    the driver's environment is left as it was."""
+    import os
+    import subprocess
+
+    environment = {k: v for k, v in os.environ.items() if k != "RAY_worker_niceness"}
+    done = subprocess.run(
+        [sys.executable, "-c", NICENESS],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**environment, "RAY_AUTH_MODE": "disabled", "RAY_ADDRESS": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "0", "None"]
