@@ -22,10 +22,13 @@ from instructprobe.perturb import Family
 from instructprobe.probes.analysis import Group, SummaryKey, summarize_group, summary_key
 from instructprobe.probes.stats import Summary
 
-TASKS_FROM_DRAWS = 0
+TASKS_FROM_DRAWS = 225_000_000
 """The fewest draws (every group's values times the resamples) whose summaries are made as Ray
-tasks; below it the driver makes them, as a local run does, since a task's round trip and a
-worker's start cost more than the work (measured in ``benchmarks/analysis_tasks.py``)."""
+tasks; below it the driver makes them, as a local run does, since the tasks' workers starting
+and their round trips cost more than the work. Where the driver's time and the tasks' on cold
+workers cross, on 2 CPUs (``benchmarks/analysis_tasks.py`` at 20 and 300 queries of two
+retrievers, 19.7 M and 308 M draws: ``benchmarks/results/analysis_tasks-threshold.json``);
+about 440 queries of one retriever at the default 9,999 resamples."""
 
 Job = tuple[str, str]
 """A retriever's name and a family's."""
