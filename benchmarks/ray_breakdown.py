@@ -121,7 +121,7 @@ class ClusterCPU:
     def __init__(self, period: float = 0.5) -> None:
         import threading
 
-        self._seen: dict[int, float] = {}
+        self._seen: dict[int, tuple[str, float]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, args=(period,), daemon=True)
         self._thread.start()
@@ -136,15 +136,20 @@ class ClusterCPU:
         for process in psutil.Process().children(recursive=True):
             try:
                 times = process.cpu_times()
+                name = process.name()
             except psutil.Error:
                 continue
-            self._seen[process.pid] = times.user + times.system
+            self._seen[process.pid] = (name, times.user + times.system)
 
-    def seconds(self) -> float:
+    def seconds(self) -> dict[str, float]:
+        """Each kind of process's CPU seconds (Ray names a worker by its actor or task)."""
         self._stop.set()
         self._thread.join()
         self.read()
-        return sum(self._seen.values())
+        found: dict[str, float] = defaultdict(float)
+        for name, seconds in self._seen.values():
+            found[name] += seconds
+        return dict(sorted(found.items(), key=lambda item: -item[1]))
 
 
 def main() -> None:
@@ -190,7 +195,7 @@ def main() -> None:
     begun, cpu = time.perf_counter(), time.process_time()
     execute(request)
     run, driver_cpu = time.perf_counter() - begun, time.process_time() - cpu
-    shutdown, cluster_cpu = 0.0, 0.0
+    shutdown, cluster_cpu = 0.0, {}
     if args.executor == "ray":
         import ray
 
@@ -210,7 +215,8 @@ def main() -> None:
         "execute (s)": run,
         "ray.shutdown (s)": shutdown,
         "the driver's CPU in execute (s)": driver_cpu,
-        "the cluster's CPU (s)": cluster_cpu,
+        "the cluster's CPU (s)": sum(cluster_cpu.values()),
+        "the cluster's CPU by process (s)": cluster_cpu,
         "process so far (s)": time.perf_counter() - STARTED,
         "steps (s)": totals,
         "calls": counts,
