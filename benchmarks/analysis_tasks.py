@@ -10,8 +10,11 @@ cells' and strata's summaries, the adjusted p-values, the verdicts) is timed on 
 alone and with the summaries as Ray tasks (one per retriever and family) on a local cluster of
 ``--cpus`` CPUs, alternately, ``--repeats`` times each. The first Ray round is reported apart:
 as in a run, the summaries' workers were started while the job was planned and measured (that
-phase is timed with and without them), and warmed up (their imports) by then. Both give the
-same records (checked).
+phase is timed with and without them), and warmed up (their imports) by then. Then once more on
+a new cluster with the summaries made just before they are needed (workers cold: a CPU cluster
+whose model replicas held every CPU until the statistics). The job's draws (every group's values
+times the resamples, ``rayanalysis.draws``) are recorded, to set ``TASKS_FROM_DRAWS`` from runs
+at several ``--limit``s. Both give the same records (checked).
 
 One process, one run (the machine is shared: its load is recorded before and after). Results go
 to ``--json`` (default benchmarks/results/analysis_tasks.json).
@@ -61,6 +64,22 @@ def timed_analysis(runner: Any, planned: Any, measured: list[Any]) -> tuple[floa
     return time.perf_counter() - start, repr(records)
 
 
+def cold_round(args: argparse.Namespace, runner: Any, planned: Any, measured: list[Any]) -> float:
+    """The summaries as tasks on a new cluster, made just before they are needed: their workers
+    start (and import) with them, as on a run whose model replicas held every CPU until then."""
+    import ray
+
+    from instructprobe.probes.rayanalysis import RaySummaries
+
+    ray.init(address="local", num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
+    start = time.perf_counter()
+    runner.summaries = RaySummaries(ray)
+    timed_analysis(runner, planned, measured)
+    seconds = time.perf_counter() - start  # with the summaries' making (their warm-up tasks)
+    ray.shutdown()
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--retrievers", default="bm25,second=bm25")
@@ -74,6 +93,7 @@ def main() -> None:
 
     import ray
 
+    from instructprobe.probes import rayanalysis
     from instructprobe.probes.rayanalysis import RaySummaries
 
     os.environ["RAY_AUTH_MODE"] = "disabled"  # a cluster of this process alone
@@ -93,8 +113,10 @@ def main() -> None:
         "variants": len(planned.variants),
         "resamples": args.resamples,
     }
+    rayanalysis.TASKS_FROM_DRAWS = 0  # tasks whatever the job's size: they are what is timed
     runner.summaries = on_ray
     numbers["ray, first round (s)"], first = timed_analysis(runner, planned, measured)
+    numbers["job"]["draws"] = on_ray.draws
     local_times, ray_times, same = [], [], True
     for _ in range(args.repeats):
         runner.summaries = None
@@ -105,6 +127,7 @@ def main() -> None:
         ray_times.append(seconds)
         same = same and local == clustered == first
     ray.shutdown()
+    numbers["ray, workers cold (s)"] = cold_round(args, runner, planned, measured)
     numbers.update(
         {
             "local (s)": local_times,

@@ -6,9 +6,14 @@
 1. The scaling benchmark's jobs (benchmarks/scaling.py: 20 InstructIR queries over 1k and 10k
    documents), each run cold (an empty cache) as ``probe run`` locally and as ``probe run
    --executor ray`` on a standing local cluster (``ray start --head --num-cpus N``, no more
-   cores than the local run has; its start is timed apart). Goal: ray / local <= 1.25.
-2. The driver's cost per chunk: chunks of trivial work (no model) through a Ray pipeline and
-   through the local executor; (ray - local) / chunks is what each chunk costs the run
+   cores than the local run has, its workers at niceness 0 as a run's own local cluster's
+   are; its start is timed apart). Goal: ray / local <= 1.25. The
+   Ray run makes its statistics as Ray tasks only from ``rayanalysis.TASKS_FROM_DRAWS`` draws
+   on (the encoding is on the cluster whatever the size); a third run makes them as tasks
+   whatever the size, for the ratio without that choice.
+2. The driver's cost per chunk: chunks of trivial work (no model) through the Ray executor
+   (a new pool of one replica each time: "pipeline" in the results' names) and through the
+   local executor; (ray - local) / chunks is what each chunk costs the run
    besides its compute, and the time of one chunk alone the pipeline's fixed cost.
    A replica's throughput is measured on instructir-lite passages, and the local rate on the
    same passages the same way beside it: the like-for-like ratio (a rate's texts set it).
@@ -38,6 +43,16 @@ from scaling import Point, distinct_requests, grown_suite
 
 HERE = Path(__file__).resolve().parent
 PORT = 6390
+TASKS_ALWAYS = [
+    sys.executable,
+    "-c",
+    "import sys; from instructprobe.probes import rayanalysis; rayanalysis.TASKS_FROM_DRAWS = 0; "
+    "from instructprobe.app.cli import main; sys.exit(main())",
+]
+"""``probe`` with the statistics as Ray tasks whatever the job's size (no threshold)."""
+FULL_PRIORITY = {"RAY_worker_niceness": "0"}
+"""The standing cluster's workers at the driver's niceness, as a run's own local cluster's are
+(``rayexec.connect``), not Ray's default of 15."""
 
 
 def _wait_for_cluster() -> None:
@@ -81,6 +96,8 @@ def jobs(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
         cache = ["--cache-dir", str(work / f"ray-{size}")]
         clustered, _ = timed([*command, *cache, "--out", str(work / "r.json"), *on_ray])
         same = _without_executor(out) == _without_executor(work / "r.json")
+        tasks = ["--cache-dir", str(work / f"ray-tasks-{size}"), "--out", str(work / "t.json")]
+        always, _ = timed([*TASKS_ALWAYS, *command[1:], *tasks, *on_ray])
         rows.append(
             {
                 "documents": size,
@@ -88,7 +105,10 @@ def jobs(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
                 "local (s)": local,
                 "ray (s)": clustered,
                 "ray / local": clustered / local,
-                "results identical": same,
+                "ray, statistics as tasks whatever the size (s)": always,
+                "ray, statistics as tasks whatever the size / local": always / local,
+                "results identical": same
+                and _without_executor(out) == _without_executor(work / "t.json"),
             }
         )
         print(rows[-1], flush=True)
@@ -203,7 +223,7 @@ def projection(
     text); the whole run adds what stays on the driver (the local run less its encoding)."""
     largest = max(rows, key=lambda r: r["documents"])
     rate = chunk["replica rate (texts/s)"]
-    fixed = 2 * chunk["replica: one chunk with the model's load (s)"]  # corpus, then queries
+    fixed = chunk["replica: one chunk with the model's load (s)"]  # once: the pool is kept
     driver = chunk["driver overhead per chunk (ms)"] + chunk["cache write per chunk (ms)"]
     per_text = driver / 1000 / chunk["chunk size (texts)"]
     texts = largest["unique texts"]
@@ -278,7 +298,7 @@ def main() -> None:
     # A cluster of this machine alone: no token (root's token file is shared with any other
     # Ray user here, and a standing cluster's token would have to be handed to each run).
     for environment in (os.environ, ENV):
-        environment["RAY_AUTH_MODE"] = "disabled"
+        environment.update({"RAY_AUTH_MODE": "disabled", **FULL_PRIORITY})
     numbers: dict[str, Any] = {"cores": os.cpu_count(), "load before": load()}
     if args.sizes:
         numbers.update(with_standing_cluster(args))

@@ -76,6 +76,8 @@ SAMPLES = {
     "recast-held-out": {"recast": 60},
     "recast-held-out-2": {"recast": 60},
     "recast-held-out-3": {"recast": 60},
+    "negation-development": {"exclusion-clause": 0},
+    "negation-held-out": {"exclusion-clause": 60},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -93,11 +95,21 @@ old term choice made. recast-held-out (seed 11) is the strongest paraphrase, ``r
 once after its rules were written (on instructions read outside these samples) and read once;
 recast-held-out-2 (seed 12) re-draws it, on other instructions, after the guards its six
 rejections led to, and recast-held-out-3 (seed 13) after the rules recast-held-out-2's nine
-rejections removed or turned one way."""
+rejections removed or turned one way. negation-development and negation-held-out read the
+clause's minority term choice (issue 14): the first holds every clause it makes on the
+starter that subset-development or held-out-5 read (their judgments, carried word for word),
+the second every clause it makes that neither read, with a seed-21 draw on InstructIR (which
+gives none) and the seed-21 predicate-negation and preference-flip variants on the starter,
+read once."""
 STARTER_SHARE = 0.2
 SUBSET_SEEDS = range(20)
 """The seeds whose clauses make up held-out-5: the exclusion clause draws its term from the
 best three of a case, so twenty seeds make every clause it can make."""
+NEGATION_SEED = 21
+"""negation-held-out's seed, fixed before it was drawn: its InstructIR draw of exclusion
+clauses and the predicate-negation and preference-flip variants it reads on the starter."""
+NARROWING_AUDITS = ("subset-development", "held-out-5")
+"""The readings of the clause as a narrowing that the minority term choice was developed on."""
 DEVELOPMENT_TOPICS = ("health", "finance", "computing")
 """The starter topics whose seed-0 clauses the sub-aspect term choice was developed on."""
 
@@ -314,10 +326,13 @@ def score(audit: Audit) -> None:
     )
 
 
-def starter_clauses(seeds: range, topics: tuple[str, ...]) -> list[tuple[Case, Variant]]:
-    """Every distinct exclusion clause the operator makes on the starter queries of ``topics``
-    under ``seeds`` (InstructIR gives none: one relevant passage per instance)."""
-    operator = get_operator("exclusion-clause")
+def starter_clauses(
+    seeds: range, topics: tuple[str, ...], name: str = "exclusion-clause"
+) -> list[tuple[Case, Variant]]:
+    """Every distinct variant operator ``name`` (by default the exclusion clause) makes on the
+    starter queries of ``topics`` under ``seeds`` (InstructIR gives no clause: one relevant
+    passage per instance)."""
+    operator = get_operator(name)
     cases, stats = starter_cases()
     found: dict[tuple[str, str], tuple[Case, Variant]] = {}
     for case in cases:
@@ -354,8 +369,44 @@ def sample_held_out_5(audit: Audit) -> None:
     write_subset(audit, [i for i in items if i["id"] not in read])
 
 
-def write_subset(audit: Audit, items: list[dict[str, Any]]) -> None:
-    kept = carried_judgments(audit, items)
+def sample_negation_development(audit: Audit) -> None:
+    """Every clause the final term choice makes on the starter that an earlier narrowing
+    reading judged, with that judgment (the same words, read before)."""
+    items = [clause_record(c, v) for c, v in starter_clauses(SUBSET_SEEDS, starter_topics())]
+    read = [Audit(name) for name in NARROWING_AUDITS]
+    kept = [j for earlier in read for j in carried_judgments(earlier, items)]
+    judged = {j["id"] for j in kept}
+    write_subset(audit, [i for i in items if i["id"] in judged], kept)
+
+
+def sample_negation_held_out(audit: Audit) -> None:
+    """Every clause the final term choice makes on the starter that no earlier reading
+    judged word for word, a seeded draw of clauses on InstructIR (none: one relevant passage
+    per instance), and every predicate-negation and preference-flip variant on the starter
+    (seed 21) that no earlier sample holds word for word."""
+    topics = starter_topics()
+    clauses = [clause_record(c, v) for c, v in starter_clauses(SUBSET_SEEDS, topics)]
+    read = {j["id"] for name in NARROWING_AUDITS for j in carried_judgments(Audit(name), clauses)}
+    items = [i for i in clauses if i["id"] not in read]
+    instructir, instructir_stats, _ = load_cases()
+    drawn = draw("exclusion-clause", instructir, instructir_stats, 60, NEGATION_SEED)
+    items += [record("instructir", c, v) for c, v in drawn]
+    earlier = list(SAMPLES)[: list(SAMPLES).index(audit.name)]
+    seen = {i["variant"] for name in earlier for i in read_jsonl(Audit(name).sample)}
+    for name in ("predicate-negation", "preference-flip"):
+        found = starter_clauses(range(NEGATION_SEED, NEGATION_SEED + 1), topics, name)
+        items += [clause_record(c, v) for c, v in found if v.request.instruction not in seen]
+    write_subset(audit, items)
+
+
+def starter_topics() -> tuple[str, ...]:
+    return tuple(sorted({c.id.split("-")[0] for c in starter_cases()[0]}))
+
+
+def write_subset(
+    audit: Audit, items: list[dict[str, Any]], kept: list[dict[str, Any]] | None = None
+) -> None:
+    kept = carried_judgments(audit, items) if kept is None else kept
     AUDIT.mkdir(exist_ok=True)
     write_jsonl(audit.sample, items)
     write_jsonl(audit.judgments, kept)
@@ -365,6 +416,8 @@ def write_subset(audit: Audit, items: list[dict[str, Any]]) -> None:
 SUBSET_AUDITS = {
     "subset-development": sample_subset_development,
     "held-out-5": sample_held_out_5,
+    "negation-development": sample_negation_development,
+    "negation-held-out": sample_negation_held_out,
 }
 """The exclusion clause as a narrowing (a term in some, not all, of a query's relevant
 documents): starter queries only, as no InstructIR instance has two relevant passages."""
@@ -381,7 +434,8 @@ def main() -> None:
         help="development (seed 0), held-out (seed 1), held-out-2 (2), held-out-3 (3), "
         "held-out-4 (4); subset-development and held-out-5: the exclusion clause as a narrowing; "
         "recast-held-out (11), recast-held-out-2 (12), recast-held-out-3 (13): "
-        "the recast paraphrase",
+        "the recast paraphrase; negation-development and negation-held-out (21): the "
+        "clause's minority term choice",
     )
     args = parser.parse_args()
     audit = Audit(args.name)

@@ -10,6 +10,7 @@ frequent senses, so a synonym means what the word meant.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -285,6 +286,14 @@ class Lexicon:
         if one & other:
             return True
         return bool(_above(one, depth) & other) or bool(_above(other, depth) & one)
+
+    def defined_with(self, word: str) -> frozenset[str]:
+        """The words of the definitions of ``word``'s noun senses: what WordNet says the thing
+        is made of or for ("whetstone": "a flat stone for sharpening edged tools or knives")."""
+        found: set[str] = set()
+        for synset in self._wn.synsets(word, "n"):
+            found.update(w.lower() for w in re.findall(r"[A-Za-z]+", synset.definition()))
+        return frozenset(found)
 
 
 def _above(synsets: set[Any], depth: int) -> set[Any]:

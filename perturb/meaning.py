@@ -1,23 +1,26 @@
-"""The meaning filter: a paraphrase must stay close to the original, keep its polarity and bring
-in no unvetted word.
+"""The meaning filter: a paraphrase must stay close to the original, keep its polarity, bring
+in no unvetted word and no grammar fault.
 
 A paraphrase passes when the cosine between the embeddings of the original and the paraphrased
-instruction is at least ``threshold``, both have (or both lack) a negation cue, and every content
+instruction is at least ``threshold``, both have (or both lack) a negation cue, every content
 word it brought in was written by a phrase rule (``perturb.vetting``: a WordNet synonym out of
-context, "my boss" -> "my foreman", is not). The scores are kept in the variant's ``params``
-(``cosine``, ``threshold``, ``encoder``, ``same_polarity``, ``words_vetted``, ``unvetted``),
-passed or not, so a run can say why a paraphrase was dropped. The encoder is injectable:
+context, "my boss" -> "my foreman", is not), and it brought in none of the grammar faults of
+``perturb.grammar`` ("it is been", "details that describes", a non-word). The scores are kept
+in the variant's ``params`` (``cosine``, ``threshold``, ``encoder``, ``same_polarity``,
+``words_vetted``, ``unvetted``, ``grammar``, ``grammar_faults``), passed or not, so a run can
+say why a paraphrase was dropped. The encoder is injectable:
 anything with ``encode(texts) -> unit-norm rows`` works; the default is all-MiniLM-L6-v2.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
+from instructprobe.perturb.grammar import GrammarFault, grammar_faults, wordnet_words
 from instructprobe.perturb.model import Family, Variant
 from instructprobe.perturb.text import has_negation
 from instructprobe.perturb.vetting import Substitution, unvetted_substitutions
@@ -120,7 +123,9 @@ class MeaningFilter:
     """Reject a paraphrase that brings in a content word no phrase rule wrote."""
     words_free: frozenset[str] = frozenset({"model-paraphrase"})
     """Operators whose new words are not vetted: a model rewrites in its own words, so only the
-    cosine and the polarity judge it."""
+    cosine, the polarity and the grammar judge it."""
+    check_grammar: bool = True
+    """Reject a paraphrase that brought in a grammar fault (``perturb.grammar``)."""
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.threshold <= 1.0:
@@ -161,7 +166,8 @@ class MeaningFilter:
             original = originals[variant.case_id]
             same_polarity = has_negation(original) == has_negation(variant.request.instruction)
             unvetted = self.unvetted(variant, original)
-            passes = cosine >= self.threshold and same_polarity and not unvetted
+            faults = self.grammar_faults(variant, original)
+            passes = cosine >= self.threshold and same_polarity and not unvetted and not faults
             scored = dataclasses.replace(
                 variant,
                 params=(
@@ -171,6 +177,7 @@ class MeaningFilter:
                     ("encoder", self.encoder.name),
                     ("same_polarity", str(same_polarity).lower()),
                     *_vetting_params(unvetted),
+                    *_grammar_params(faults),
                     ("meaning_filter", "pass" if passes else "fail"),
                 ),
             )
@@ -185,6 +192,21 @@ class MeaningFilter:
             return None
         return unvetted_substitutions(original, variant.request.instruction)
 
+    def grammar_faults(self, variant: Variant, original: str) -> tuple[GrammarFault, ...] | None:
+        """The grammar faults the variant brought in; None where grammar is not checked (an
+        exempt operator's variants, or ``check_grammar`` off)."""
+        if not self.check_grammar or variant.operator in self.exempt:
+            return None
+        return grammar_faults(original, variant.request.instruction, _known_words())
+
+
+def _grammar_params(faults: tuple[GrammarFault, ...] | None) -> tuple[tuple[str, str], ...]:
+    if faults is None:
+        return (("grammar", "unchecked"),)
+    if not faults:
+        return (("grammar", "true"),)
+    return (("grammar", "false"), ("grammar_faults", "; ".join(map(str, faults))))
+
 
 def _vetting_params(unvetted: tuple[Substitution, ...] | None) -> tuple[tuple[str, str], ...]:
     if unvetted is None:
@@ -192,3 +214,9 @@ def _vetting_params(unvetted: tuple[Substitution, ...] | None) -> tuple[tuple[st
     if not unvetted:
         return (("words_vetted", "true"),)
     return (("words_vetted", "false"), ("unvetted", "; ".join(map(str, unvetted))))
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> Callable[[str], bool] | None:
+    """WordNet's words for the non-word check, loaded once per process (None without it)."""
+    return wordnet_words()

@@ -64,6 +64,12 @@ _DOCUMENTS_BEFORE = (
 """Where a participle's subject is the documents ("studies focusing on X"): said of a person
 ("a designer focusing on X"), "concentrating on" or "centering on" reads wrong."""
 
+_GRASP_AFTER = (
+    r"\b(?:a|an|the|my|our|your|his|her|their|better|good|clear|basic|deep|deeper|solid|"
+    r"thorough|full|fuller|firm|general|broad|broader)\s+$"
+)
+"""Where "understanding of" and "grasp of" can replace each other ("a better grasp of")."""
+
 PHRASE_RULES: tuple[PhraseRule, ...] = (
     # --- what the searcher is doing ---------------------------------------------------------
     rule(
@@ -114,11 +120,13 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("ensure that", "make sure that"),
     rule("to find", "to locate", not_before=r"\s+out\b"),
     rule("searching for", "looking for", targets=("hunting for",)),
+    # "a targeted search for" is a noun; "look for her husband" reads as seeking the person
     rule(
         "search for",
         "look for",
         not_after=_DETERMINER_BEFORE
-        + r"|\b(?:in-depth|complete|thorough|comprehensive|detailed|quick|broad)\s+$",
+        + r"|\b(?:in-depth|complete|thorough|comprehensive|detailed|quick|broad|[\w-]+ed)\s+$",
+        not_before=r"\s+(?:her|his|him|their|them|my|me|us)\b",
     ),
     rule("learn about", "find out about", "read up on"),
     rule("find out", targets=("discover",), not_before=r"\s+about\b"),
@@ -173,7 +181,12 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("guidelines", targets=("recommendations",)),
     rule("the concept of", "the notion of", "the idea of"),
     rule("the impact of", "the effect of"),
-    rule("the latest", "the most recent", not_before=r"\s+(?:in|on|at|for|so|in order)\b"),
+    # "the most recent and reliable": "most" also governs the next adjective
+    rule(
+        "the latest",
+        "the most recent",
+        not_before=r"\s+(?:in|on|at|for|so|in order|and|or)\b",
+    ),
     rule("up-to-date", "up to date"),
     rule("step-by-step", "step by step"),
     rule("ways to", "methods to"),
@@ -199,7 +212,13 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("suitable for", "appropriate for"),
     rule("useful", "helpful"),
     rule("crucial", targets=("vital", "essential")),
-    rule("specifically", "in particular", only_after=r"(?:^|[.,;:!?]\s*)$"),
+    # "in particular in a medical setting" softens a restriction and reads clumsily
+    rule(
+        "specifically",
+        "in particular",
+        only_after=r"(?:^|[.,;:!?]\s*)$",
+        not_before=r"\s+(?:in|on|at|for|to|with|about|within|during|from)\b",
+    ),
     rule("especially", "particularly"),
     rule("ideally", "preferably"),
     rule("typically", "usually"),
@@ -238,7 +257,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     # "to discuss X" is what the searcher does (with someone), not what a document covers
     rule("discuss", targets=("address", "cover"), not_after=r"\bto\s+$"),
     rule("discusses", targets=("addresses", "covers")),
-    rule("discussing", targets=("addressing", "covering")),
+    # people discussing a name do not "cover" it; documents do
+    rule("discussing", targets=("addressing", "covering"), only_after=_DOCUMENTS_BEFORE),
     rule("provide", targets=("give", "offer"), not_before=_OBJECT_THEN_WITH),
     rule("provides", targets=("gives", "offers"), not_before=_OBJECT_THEN_WITH),
     rule("providing", targets=("giving", "offering"), not_before=_OBJECT_THEN_WITH),
@@ -246,7 +266,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("that include", "that contain", only_after=_DOCUMENTS_BEFORE),
     rule("that includes", "that contains", only_after=_DOCUMENTS_BEFORE),
     rule("understand", targets=("grasp", "comprehend")),
-    rule("understanding of", "grasp of"),
+    # "the psychological grasp of" reads wrong: only after a determiner or a degree adjective
+    rule("understanding of", "grasp of", only_after=_GRASP_AFTER),
     rule("better understand", targets=("gain a better understanding of",)),
     rule("gain insight into", "gain an understanding of"),
     rule("demonstrate", targets=("show",)),

@@ -72,7 +72,7 @@ _LOOKING = re.compile(
     r"(?P<rest>.*)$",
     re.S,
 )
-_HELP_WITH = {"know": "find out"}
+HELP_WITH = {"know": "find out"}
 """'Please help me know X' is not English; 'find out' asks for the same."""
 _BASE = {
     "finding": "find",
@@ -131,7 +131,7 @@ def to_help(sentence: str) -> str | None:
     """'I need to find X.' / 'I'm looking for X.' -> 'Please help me find X.'"""
     m = _WISH_TO_VERB.match(sentence)
     if m is not None:
-        verb = _HELP_WITH.get(m["verb"], m["verb"])
+        verb = HELP_WITH.get(m["verb"], m["verb"])
         return f"{_please(m['lead'])} help me {verb}{m['rest']}"
     m = _LOOKING.match(sentence)
     if m is None or _PARTICLE.match(m["rest"]) or m["rest"].lstrip().startswith("to "):

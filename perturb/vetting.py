@@ -23,7 +23,9 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from instructprobe.perturb.phrases import PHRASE_RULES
+from instructprobe.perturb.recast import HELP_WITH
 from instructprobe.perturb.recast_phrases import RECAST_RULES
+from instructprobe.perturb.restructure import first_person
 from instructprobe.perturb.text import is_content_word, stem, tokens
 
 REACH = 3
@@ -40,10 +42,12 @@ heuristic leaves out words that make up more than 1% of the text (bounded work o
 SHARED_START = 5
 """A word whose stem starts with the same five letters as one of the original's is not new: a
 rewrite may turn a verb into its noun ("compare" -> "a comparison", "analyze" -> "analysis")."""
-FRAME_WORDS = frozenset({"want", "like", "please", "help"})
+FRAME_VERBS = frozenset({"find"})
+"""What ``recast``'s "Please help me …" frame writes in place of "I am searching for"."""
+FRAME_WORDS = frozenset({"want", "like", "please", "help"}) | FRAME_VERBS
 """Content words a restructuring frame writes ("I want my search to…", "Please include…",
-``recast``'s "Please help me find…"), also after a phrase rule rewrote the frame ("I'd like my
-search to…")."""
+``recast``'s "Please help me find…", also for "I'm searching for"), also after a phrase rule
+rewrote the frame ("I'd like my search to…")."""
 _CONTRACTIONS = {
     "'m": ("am",),
     "'re": ("are",),
@@ -95,21 +99,57 @@ def spelling_key(word: str) -> str:
     return word
 
 
+Rewrites = frozenset[tuple[tuple[str, ...], tuple[str, ...]]]
+"""(phrase, replacement) pairs, in normalised words."""
+
+
 @lru_cache(maxsize=1)
-def vetted_rewrites() -> frozenset[tuple[tuple[str, ...], tuple[str, ...]]]:
+def vetted_rewrites() -> Rewrites:
     """Every (phrase, replacement) a phrase rule or a rule of ``recast``'s phrasebook (read on
-    three held-out samples, benchmarks/audit/recast-held-out*) may write, in normalised words."""
-    return frozenset(
+    three held-out samples, benchmarks/audit/recast-held-out*) may write, in normalised words,
+    and what ``recast``'s request frame writes for a verb ("help me know" is "help me find
+    out"), also when a rule then rewrote it ("find out" -> "discover"), and a rule for a verb
+    in the third person with the verb in the first person (a restructured persona's)."""
+    rules = frozenset(
         (tuple(normalised_words(source)), tuple(normalised_words(target)))
         for rule in (*PHRASE_RULES, *RECAST_RULES)
         for source in rule.phrases
         for target in rule.replacements(source)
     )
+    frames = frozenset(
+        (tuple(normalised_words(verb)), tuple(normalised_words(written)))
+        for verb, written in HELP_WITH.items()
+    )
+    composed = frozenset(
+        (verb, target) for verb, written in frames for source, target in rules if source == written
+    )
+    return rules | frames | composed | _in_the_first_person(rules)
+
+
+def _in_the_first_person(rules: Rewrites) -> Rewrites:
+    """A rule for a verb in the third person, written in the first person as a restructured
+    persona writes it ("I am a fan who prefers X" -> "As a fan, I favor X")."""
+    found = set()
+    for source, target in rules:
+        if not source or not target:
+            continue
+        verb = first_person(target[0])
+        if (
+            verb is not None
+            and verb != target[0]
+            and first_person(source[0]) not in (None, source[0])
+        ):
+            found.add((source, (verb, *target[1:])))
+    return frozenset(found)
+
+
+def _longest(rewrites: Rewrites) -> int:
+    return max((max(len(a), len(b)) for a, b in rewrites), default=0)
 
 
 @lru_cache(maxsize=1)
 def _longest_rewrite() -> int:
-    return max(max(len(a), len(b)) for a, b in vetted_rewrites())
+    return _longest(vetted_rewrites())
 
 
 def _known_stems(words: Sequence[str]) -> frozenset[str]:
@@ -126,9 +166,13 @@ def _new_word(word: str, known: frozenset[str]) -> bool:
 
 
 class _Alignment:
-    def __init__(self, before: Sequence[str], after: Sequence[str]) -> None:
+    def __init__(self, before: Sequence[str], after: Sequence[str], rewrites: Rewrites) -> None:
         self.before = before
         self.after = after
+        self.rewrites = rewrites
+        self.longest = max(
+            _longest_rewrite() if rewrites is vetted_rewrites() else _longest(rewrites), FREE_PIECE
+        )
         known = _known_stems(before)
         self._new_before = [0]  # how many new words after[:k] holds, for each k
         for word in after:
@@ -139,18 +183,23 @@ class _Alignment:
 
     def steps(self, i: int, j: int, stop: tuple[int, int]) -> Iterator[tuple[int, int]]:
         """Where one piece from (i, j) may end: a vetted rewrite, or a stretch with no new word."""
-        rewrites = vetted_rewrites()
-        longest = max(_longest_rewrite(), FREE_PIECE)
+        rewrites, longest = self.rewrites, self.longest
         for p in range(min(longest, stop[0] - i) + 1):
             for q in range(min(longest, stop[1] - j) + 1):
                 if p == q == 0:
                     continue
                 free = p <= FREE_PIECE and q <= FREE_PIECE and not self.brings_in(j, j + q)
-                if (
-                    free
-                    or (tuple(self.before[i : i + p]), tuple(self.after[j : j + q])) in rewrites
-                ):
+                piece = (tuple(self.before[i : i + p]), tuple(self.after[j : j + q]))
+                if free or piece in rewrites or self._after_frame_verb(j, piece, rewrites):
                     yield i + p, j + q
+
+    def _after_frame_verb(
+        self, j: int, piece: tuple[tuple[str, ...], tuple[str, ...]], rewrites: Rewrites
+    ) -> bool:
+        """A rule that starts with the verb a frame wrote ("find documents" -> "find passages"
+        after "Please help me find" took the place of "I am searching for")."""
+        verb = self.after[j - 1] if j > 0 else ""
+        return verb in FRAME_VERBS and ((verb, *piece[0]), (verb, *piece[1])) in rewrites
 
     def vetted(self, start: tuple[int, int], stop: tuple[int, int]) -> bool:
         """Whether before[start:stop] -> after[start:stop] splits into vetted pieces."""
@@ -185,10 +234,13 @@ def _changed_stretches(
     return stretches
 
 
-def unvetted_substitutions(original: str, paraphrase: str) -> tuple[Substitution, ...]:
-    """The changed stretches of ``paraphrase`` that bring in a content word no rule wrote."""
+def unvetted_substitutions(
+    original: str, paraphrase: str, rewrites: Rewrites | None = None
+) -> tuple[Substitution, ...]:
+    """The changed stretches of ``paraphrase`` that bring in a content word no rule wrote
+    (``rewrites``: the vetted ones, by default ``vetted_rewrites()``)."""
     before, after = normalised_words(original), normalised_words(paraphrase)
-    alignment = _Alignment(before, after)
+    alignment = _Alignment(before, after, vetted_rewrites() if rewrites is None else rewrites)
     found = []
     for i1, i2, j1, j2 in _changed_stretches(before, after):
         if not alignment.brings_in(j1, j2):

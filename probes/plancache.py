@@ -80,7 +80,7 @@ def _source_files(target: Path) -> Iterator[Path]:
 
 def meaning_identity(meaning: MeaningFilter | None) -> str | None:
     """What a filtered plan depends on: the encoder's weights, the threshold, what is judged,
-    whether new words are vetted."""
+    whether new words are vetted and grammar checked."""
     if meaning is None:
         return None
     from instructprobe.probes.meaning import CachedEncoder
@@ -90,7 +90,8 @@ def meaning_identity(meaning: MeaningFilter | None) -> str | None:
     families = ",".join(sorted(f.value for f in meaning.families))
     exempt = ",".join(sorted(meaning.exempt))
     vetting = f"vet={meaning.vet_words}:{','.join(sorted(meaning.words_free))}"
-    return f"{encoder.name}|{weights}|{meaning.threshold!r}|{families}|{exempt}|{vetting}"
+    grammar = f"grammar={meaning.check_grammar}"
+    return f"{encoder.name}|{weights}|{meaning.threshold!r}|{families}|{exempt}|{vetting}|{grammar}"
 
 
 def plan_key(

@@ -15,12 +15,20 @@ is spread too. The caches take no part: this work starts after the last ranking 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from instructprobe.perturb import Family
 from instructprobe.probes.analysis import Group, SummaryKey, summarize_group, summary_key
 from instructprobe.probes.stats import Summary
+
+TASKS_FROM_DRAWS = 225_000_000
+"""The fewest draws (every group's values times the resamples) whose summaries are made as Ray
+tasks; below it the driver makes them, as a local run does, since the tasks' workers starting
+and their round trips cost more than the work. Where the driver's time and the tasks' on cold
+workers cross, on 2 CPUs (``benchmarks/analysis_tasks.py`` at 20 and 300 queries of two
+retrievers, 19.7 M and 308 M draws: ``benchmarks/results/analysis_tasks-threshold.json``);
+about 440 queries of one retriever at the default 9,999 resamples."""
 
 Job = tuple[str, str]
 """A retriever's name and a family's."""
@@ -62,21 +70,38 @@ def warm_up() -> None:
     prior()
 
 
-class RaySummaries:
-    """The summaries of a run's groups, one Ray task per job, on the connected cluster. Made
-    when the run starts, it warms a worker per CPU of the cluster (``warm_up``) while the driver
-    plans and ranks, so the statistics do not wait for workers to import them."""
+def draws(groups: Sequence[Group[Any]], resamples: int) -> int:
+    """What the summaries of ``groups`` cost: each value drawn ``resamples`` times."""
+    return resamples * sum(len(group.values) for group in groups)
 
-    def __init__(self, ray: Any) -> None:
+
+class RaySummaries:
+    """The summaries of a run's groups, one Ray task per job, on the connected cluster, when
+    there are at least ``TASKS_FROM_DRAWS`` draws (else none: the driver makes them). Made when
+    the run starts, it warms a worker per CPU of the cluster (``warm_up``) while the driver
+    plans and ranks, so the statistics do not wait for workers to import them (where the
+    model's replicas leave the CPUs free: ``release`` stops them before the tasks start)."""
+
+    def __init__(self, ray: Any, release: Callable[[], None] | None = None) -> None:
         self._ray = ray
+        self._release = release
         self._task = ray.remote(summarize_job)
         cpus = int(ray.cluster_resources().get("CPU", 1))
         warm = ray.remote(warm_up)
         self._warming = [warm.remote() for _ in range(cpus)]
+        self.draws = 0
+        """The draws of the last call's groups."""
 
     def __call__(
         self, groups: Sequence[Group[JobKey]], seed: int, resamples: int
     ) -> dict[SummaryKey, Summary]:
+        self.draws = draws(groups, resamples)
+        if self.draws < TASKS_FROM_DRAWS:
+            for warming in self._warming:
+                self._ray.cancel(warming)
+            return {}
+        if self._release is not None:
+            self._release()
         work = list(jobs(groups).values())
         pending = [self._task.remote([_bare(g) for g in job], seed, resamples) for job in work]
         found: dict[SummaryKey, Summary] = {}
@@ -85,4 +110,4 @@ class RaySummaries:
         return found
 
 
-__all__ = ["RaySummaries", "jobs", "summarize_job", "warm_up"]
+__all__ = ["TASKS_FROM_DRAWS", "RaySummaries", "draws", "jobs", "summarize_job", "warm_up"]

@@ -58,7 +58,7 @@ from instructprobe.probes.stats import Summary
 from instructprobe.probes.verdicts import Thresholds, baseline_measures, cell_measures, rules
 from instructprobe.retrievers.base import Ranking, Retriever, SearchIndex
 from instructprobe.retrievers.cache import cache_dir_for
-from instructprobe.retrievers.dense import EncoderSettings
+from instructprobe.retrievers.dense import CachedModelRetriever, EncoderSettings
 from instructprobe.retrievers.executors import LOCAL, DevicePool, Executor, ExecutorError
 from instructprobe.retrievers.registry import resolve
 from instructprobe.suites import Suite, load_suite
@@ -463,13 +463,17 @@ def execute(
     check_runs_dir(request)
     with executor_for(request) as executor:
         retrievers = resolve_retrievers(request, executor)  # a wrong name fails before loading
+        models = [r for r in retrievers if isinstance(r, CachedModelRetriever)]
+        if models:  # its replicas start (and load the model) while the suite loads and plans
+            executor.start(models[0])
         suite = (
             request.suite.instructed(request.instruction)
             if isinstance(request.suite, Suite)
             else load_suite(request.suite, echo, request.instruction)
         )
         checkpoint("suite")
-        return Runner(request, suite, retrievers, progress, summaries_for(request)).run()
+        summaries = summaries_for(request, executor)
+        return Runner(request, suite, retrievers, progress, summaries).run()
 
 
 def executor_for(request: RunRequest) -> Executor:
@@ -477,14 +481,14 @@ def executor_for(request: RunRequest) -> Executor:
     return EXECUTORS[request.executor](request)
 
 
-def summaries_for(request: RunRequest) -> Summaries | None:
+def summaries_for(request: RunRequest, executor: Executor = LOCAL) -> Summaries | None:
     """Where the request's statistics are made: as Ray tasks on a Ray run, else here."""
     if request.executor is not ExecutorKind.RAY:
         return None
     from instructprobe.probes.rayanalysis import RaySummaries
     from instructprobe.retrievers.rayexec import connect
 
-    return RaySummaries(connect(request.ray_address))
+    return RaySummaries(connect(request.ray_address), release=executor.close)
 
 
 def _device_pool(request: RunRequest) -> Executor:

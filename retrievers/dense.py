@@ -121,6 +121,9 @@ class CachedModelRetriever(Retriever):
     def compute(self, items: Sequence[Any], role: str) -> npt.NDArray[np.float32]:
         """The model's rows for ``items`` (distinct): the step an executor runs anywhere."""
 
+    def load(self) -> None:
+        """Load the model now rather than on first use (a replica does when it starts)."""
+
     _LOADED = ("_cache", "_model", "_tokenizer", "_loaded", "_lender")
     """Attributes that hold a loaded model or an open cache: a replica starts without them."""
 
@@ -340,6 +343,9 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
             if self._max_length is not None:
                 self._model.max_seq_length = self._max_length
         return self._model
+
+    def load(self) -> None:
+        self.model  # noqa: B018 (the property loads it)
 
     @property
     def normalize(self) -> bool:

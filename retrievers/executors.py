@@ -11,8 +11,7 @@ chunk exactly as the driver would, so a run's results do not depend on where it 
 * ``LocalExecutor``: this process (the default).
 * ``DevicePool``: one worker process per listed device (``--device cuda:0,cuda:1``; on the
   CPU, ``cpu,cpu`` runs two processes), each with its own replica, kept for the whole run.
-* ``RayExecutor`` (``retrievers.rayexec``): Ray Data ``map_batches`` over an actor pool of
-  replicas on a Ray cluster.
+* ``RayExecutor`` (``retrievers.rayexec``): a pool of replica actors on a Ray cluster.
 """
 
 from __future__ import annotations
@@ -72,6 +71,10 @@ class Executor(abc.ABC):
         self, retriever: Replicable, chunks: Sequence[Chunk]
     ) -> Iterator[tuple[Chunk, npt.NDArray[np.float32]]]:
         """Each chunk with its rows, in any order; the caller stores them as they come."""
+
+    def start(self, retriever: Replicable) -> None:  # noqa: B027 (most start on first use)
+        """Start the workers that will compute for ``retriever`` now, before its first chunk
+        comes (nothing for the local one)."""
 
     def close(self) -> None:  # noqa: B027 (most executors start nothing to stop)
         """Stop the workers this executor started (nothing for the local one)."""

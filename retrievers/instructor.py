@@ -99,6 +99,9 @@ class InstructorRetriever(EmbeddingRetriever):
         """The exact strings the encoder reads: instruction and text joined, then stripped."""
         return [joined(pair) for pair in self.pairs(texts, role)]
 
+    def load(self) -> None:
+        self.loaded  # noqa: B018 (the property loads it)
+
     @property
     def loaded(self) -> _Instructor:
         if self._loaded is None:

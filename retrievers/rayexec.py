@@ -1,13 +1,19 @@
 """The ``ray`` executor: what the cache lacks, spread over a pool of model replicas with Ray.
 
-Each call of the compute step is one Ray Data pipeline: the chunks become rows
-(``from_items``), ``map_batches`` runs them through an actor pool of ``_Replica`` actors (one
-replica of the model each, ``workers`` of them: one per GPU of the cluster by default, else
-one using the cluster's CPUs), and the rows come back to the driver as each finishes; the
-driver stores them in its cache. A chunk is one batch, so a replica computes exactly the batch
-the local executor would. Ray Data starts an actor that died again and runs its batch again
-(its actor pools restart actors and retry their tasks without limit, ``max_restarts=-1`` and
-``max_task_retries=-1``).
+A pool is ``workers`` Ray actors (``_Replica``: one replica of the model each; one per GPU of
+the cluster by default, else one using the cluster's CPUs), started once per model and kept
+for the run: ``start`` starts them (the run calls it before it loads and plans the suite, so
+the workers' imports and the model's load overlap the driver's planning), and each call of the
+compute step hands them its chunks, two at a time per replica (one computing, one waiting), and
+yields each chunk as it comes back (``ray.wait``); the driver stores it in its cache. A chunk is
+one call of the replica's ``compute``, so a replica computes exactly the batch the local
+executor would. An actor that dies is started again by Ray and its chunks computed again
+(``max_restarts=-1``, ``max_task_retries=-1``).
+
+Plain actors rather than Ray Data's ``map_batches``: for the shapes a run sends (a few chunks of
+a few hundred texts per call, one call per corpus and per chunk of the plan) a pipeline per
+call started a new actor pool, and loaded the model again, every call, and its streaming
+executor held the driver's CPU; ``benchmarks/ray_breakdown.py`` measures where the time goes.
 
 The cluster is ``--ray-address``, else ``$RAY_ADDRESS``, else a local one started for the run
 (all of this machine's cores). A replica loads its model from the same path as the driver, so
@@ -17,13 +23,19 @@ cache) and instructprobe installed.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from instructprobe.core.interrupts import INJECT_VARIABLE, ONCE_VARIABLE, checkpoint
-from instructprobe.retrievers.executors import Chunk, Executor, ExecutorError, Replicable
+from instructprobe.retrievers.executors import (
+    IN_FLIGHT,
+    Chunk,
+    Executor,
+    ExecutorError,
+    Replicable,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,12 +46,14 @@ CONNECT_SECONDS = 3.0
 """How long an address may take to answer before the run stops: seconds, not Ray's minute of
 retries."""
 LOCAL_ADDRESSES = ("auto", "local")
+NICENESS = "RAY_worker_niceness"
 
 
 class _Replica:
-    """A Ray Data actor: one replica of the model, computing one chunk per batch. A CPU
-    replica runs torch on as many threads as the CPUs the pool gave it (``threads``), whatever
-    ``OMP_NUM_THREADS`` the worker process inherited; a GPU replica keeps torch's default."""
+    """A Ray actor: one replica of the model, computing one chunk per call. A CPU replica runs
+    torch on as many threads as the CPUs it was given (``threads``), whatever
+    ``OMP_NUM_THREADS`` the worker process inherited; a GPU replica keeps torch's default. It
+    loads its model when it starts (the retriever's ``load``, where it has one)."""
 
     def __init__(self, replica: Replicable, threads: int | None) -> None:
         if threads is not None:
@@ -47,21 +61,15 @@ class _Replica:
 
             torch.set_num_threads(threads)
         self._replica = replica
+        load = getattr(replica, "load", None)
+        if load is not None:
+            load()
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+    def compute(self, items: list[Any], role: str) -> npt.NDArray[np.float32]:
         import numpy as np
 
-        blobs, widths = [], []
-        for payload, role in zip(batch["payload"], batch["role"], strict=True):
-            checkpoint("compute")
-            rows = np.ascontiguousarray(self._replica.compute(json.loads(payload), str(role)))
-            blobs.append(rows.astype("<f4").tobytes())
-            widths.append(rows.shape[1])
-        return {
-            "index": np.asarray(batch["index"]),
-            "rows": np.array(blobs, dtype=object),
-            "width": np.asarray(widths, dtype=np.int64),
-        }
+        checkpoint("compute")
+        return np.ascontiguousarray(self._replica.compute(items, role), dtype=np.float32)
 
 
 def _ray() -> Any:
@@ -101,19 +109,45 @@ def connect(address: str | None) -> Any:
     address = address or os.environ.get("RAY_ADDRESS") or None
     if address is not None and address not in LOCAL_ADDRESSES:
         _reachable(address)
+    new = address in (None, "local")
     try:
-        # No address is a new local cluster: Ray itself would join the cluster named in
-        # /tmp/ray/ray_current_cluster, which a `ray start` that did not end with `ray stop`
-        # leaves behind, pointing at nothing.
-        ray.init(address=address or "local", log_to_driver=False, logging_level="ERROR")
+        with _workers_at_full_priority(new):
+            # No address is a new local cluster: Ray itself would join the cluster named in
+            # /tmp/ray/ray_current_cluster, which a `ray start` that did not end with `ray stop`
+            # leaves behind, pointing at nothing. It starts no dashboard: one process fewer on
+            # the run's cores.
+            ray.init(
+                address=address or "local",
+                log_to_driver=False,
+                logging_level="ERROR",
+                **({"include_dashboard": False} if new else {}),
+            )
     except (ConnectionError, RuntimeError, ValueError) as error:
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise ExecutorError(f"cannot connect to the Ray cluster at {address}: {first}") from None
     return ray
 
 
+@contextmanager
+def _workers_at_full_priority(new: bool) -> Iterator[None]:
+    """Ray starts its workers at niceness 15 (``RAY_worker_niceness``), so on a machine with
+    other work a replica gets a fraction of the CPU the same model gets in the driver. A new
+    local cluster's replicas are the run's work: its workers start at the driver's niceness,
+    unless ``RAY_worker_niceness`` says otherwise. (A standing cluster keeps what it was
+    started with: ``RAY_worker_niceness=0 ray start ...``.)"""
+    if not new or NICENESS in os.environ:
+        yield
+        return
+    os.environ[NICENESS] = "0"  # read by the raylet that ray.init starts
+    try:
+        yield
+    finally:
+        os.environ.pop(NICENESS, None)
+
+
 class RayExecutor(Executor):
-    """Ray Data ``map_batches`` over an actor pool of replicas, one pipeline per call."""
+    """A pool of replica actors per model, started once (``start``) and kept until ``close``;
+    one model's pool at a time, so a model's replicas have the cluster's CPUs or GPUs."""
 
     def __init__(self, address: str | None = None, workers: int | None = None) -> None:
         self._ray = connect(address)
@@ -128,47 +162,58 @@ class RayExecutor(Executor):
         self.threads: int | None = None if gpus else int(self._resources["num_cpus"])
         """torch threads of each replica: the CPUs it was given (None on GPUs)."""
         self.description = f"ray {self.replicas} replica{'s' * (self.replicas > 1)}"
-        self._quiet()
+        self._model: int | None = None
+        self._actors: list[Any] = []
 
-    def _quiet(self) -> None:
-        """The run's own progress bars show the cluster's progress (one step per chunk that
-        comes back); Ray Data's bars and execution logs would write over them."""
-        import logging
-
-        context = self._ray.data.DataContext.get_current()
-        context.enable_progress_bars = False
-        context.print_on_execution_start = False
-        context.verbose_stats_logs = False
-        logging.getLogger("ray.data").setLevel(logging.ERROR)
-
-    def _remote_args(self) -> dict[str, Any]:
+    def _options(self) -> dict[str, Any]:
         injected = {k: os.environ[k] for k in (INJECT_VARIABLE, ONCE_VARIABLE) if k in os.environ}
         extra = {"runtime_env": {"env_vars": injected}} if injected else {}
-        return {**self._resources, **extra}
+        return {**self._resources, "max_restarts": -1, "max_task_retries": -1, **extra}
+
+    def start(self, retriever: Replicable) -> None:
+        """Start ``retriever``'s replicas (they load the model) unless they are running; the
+        pool of another model is stopped first."""
+        if self._model == id(retriever):
+            return
+        self.close()
+        actor = self._ray.remote(_Replica).options(**self._options())
+        replica = retriever.replica(None)
+        self._actors = [actor.remote(replica, self.threads) for _ in range(self.replicas)]
+        self._model = id(retriever)
 
     def run(
         self, retriever: Replicable, chunks: Sequence[Chunk]
     ) -> Iterator[tuple[Chunk, npt.NDArray[np.float32]]]:
-        import numpy as np
-
         if not chunks:
             return
-        rows = [
-            {"index": c.index, "payload": json.dumps(list(c.items)), "role": c.role} for c in chunks
-        ]
-        data = self._ray.data
-        dataset = data.from_items(rows).map_batches(
-            _Replica,
-            fn_constructor_args=(retriever.replica(None), self.threads),
-            batch_size=1,
-            compute=data.ActorPoolStrategy(size=min(self.replicas, len(chunks))),
-            **self._remote_args(),
-        )
-        by_index = {c.index: c for c in chunks}
-        for row in dataset.iter_rows():
-            chunk = by_index[int(row["index"])]
-            width = int(row["width"])
-            yield chunk, np.frombuffer(row["rows"], dtype="<f4").reshape(len(chunk.items), width)
+        self.start(retriever)
+        waiting = list(reversed(chunks))
+        running: dict[Any, tuple[Any, Chunk]] = {}
+
+        def hand(actor: Any) -> None:
+            if waiting:
+                chunk = waiting.pop()
+                running[actor.compute.remote(list(chunk.items), chunk.role)] = (actor, chunk)
+
+        for _ in range(IN_FLIGHT):
+            for actor in self._actors:
+                hand(actor)
+        try:
+            while running:
+                done, _ = self._ray.wait(list(running), num_returns=1)
+                actor, chunk = running.pop(done[0])
+                rows = self._ray.get(done[0])
+                hand(actor)
+                yield chunk, rows
+        finally:
+            for reference in running:
+                self._ray.cancel(reference)
+
+    def close(self) -> None:
+        for actor in self._actors:
+            self._ray.kill(actor)
+        self._actors = []
+        self._model = None
 
 
 __all__ = ["RayExecutor", "connect"]

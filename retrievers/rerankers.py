@@ -225,6 +225,9 @@ class CrossEncoderRetriever(PairRetriever):
     def max_length(self) -> int | None:
         return self._max_length
 
+    def load(self) -> None:
+        self.model  # noqa: B018 (the property loads it)
+
     @property
     def model(self) -> Any:
         if self._model is None:
@@ -318,6 +321,9 @@ class _GenerativeReranker(PairRetriever):
         if self._tokenizer is None:
             self._load()
         return self._tokenizer
+
+    def load(self) -> None:
+        self.model  # noqa: B018 (the property loads it)
 
     @property
     def model(self) -> Any:

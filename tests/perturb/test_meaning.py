@@ -56,6 +56,7 @@ def test_curated_paraphrases_are_scored_but_kept(encoder):
     (kept,) = result.kept
     assert dict(kept.params)["meaning_filter"] == "fail"
     assert dict(kept.params)["words_vetted"] == "unchecked"
+    assert dict(kept.params)["grammar"] == "unchecked"
     assert result.pass_rate("curated-paraphrase") == 0.0
 
 
@@ -108,3 +109,38 @@ def test_a_models_words_and_an_unvetting_filter_judge_by_the_cosine_alone(encode
     unvetting = MeaningFilter(encoder, threshold=0.0, vet_words=False)
     result = unvetting.apply([by_wordnet], {"q1": original})
     assert len(result.kept) == 1 and dict(result.kept[0].params)["words_vetted"] == "unchecked"
+
+
+def test_a_grammar_fault_is_dropped_at_any_cosine_and_says_which(encoder):
+    from tests.perturb.test_grammar import AUDITS_REJECTED
+
+    originals = {f"q{i}": original for i, (original, _, _) in enumerate(AUDITS_REJECTED)}
+    variants = [
+        dataclasses.replace(variant(paraphrase, operator="recast"), case_id=f"q{i}")
+        for i, (_, paraphrase, _) in enumerate(AUDITS_REJECTED)
+    ]
+    result = MeaningFilter(encoder, threshold=0.0).apply(variants, originals)
+    assert result.kept == () and len(result.dropped) == len(AUDITS_REJECTED)
+    for dropped, (_, _, fault) in zip(result.dropped, AUDITS_REJECTED, strict=True):
+        params = dict(dropped.params)
+        assert params["grammar"] == "false" and params["grammar_faults"] == str(fault)
+        assert params["meaning_filter"] == "fail"
+
+
+def test_grammar_is_checked_for_a_models_words_unless_turned_off(encoder):
+    from tests.perturb.test_grammar import AUDITS_REJECTED
+
+    original, paraphrase, _ = AUDITS_REJECTED[0]
+    by_model = variant(paraphrase, operator="model-paraphrase")
+    (dropped,) = MeaningFilter(encoder, threshold=0.0).apply([by_model], {"q1": original}).dropped
+    assert dict(dropped.params)["words_vetted"] == "unchecked"
+    assert dict(dropped.params)["grammar"] == "false"
+    unchecking = MeaningFilter(encoder, threshold=0.0, check_grammar=False)
+    (kept,) = unchecking.apply([by_model], {"q1": original}).kept
+    assert dict(kept.params)["grammar"] == "unchecked" and "grammar_faults" not in dict(kept.params)
+
+
+def test_a_fluent_paraphrase_says_its_grammar_was_checked(encoder):
+    kept = variant("I require passages that describe the maximum daily dose of ibuprofen.")
+    (scored,) = MeaningFilter(encoder).apply([kept], {"q1": ORIGINAL}).kept
+    assert dict(scored.params)["grammar"] == "true"

@@ -257,6 +257,7 @@ def test_words_only_used_as_verbs_or_in_markup_are_not_excluded(lexicon):
             1,
         ),
         RelevantDocument("d2", "Insulation keeps heat in.", 1),
+        RelevantDocument("d3", "Curtains keep heat in.", 1),
     )
     (variant,) = get_operator("exclusion-clause").variants(
         case("Find heating advice.", query="home heating", relevant=docs),
@@ -343,3 +344,128 @@ def test_targeted_negations_on_instruction_like_text(instruction, seed):
             assert has_negation(variant.request.instruction)
             term = dict(variant.params)["term"]
             assert variant.expectation.down == {d.id for d in DOCS if mentions(d.id, term)}
+
+
+def starter_terms(suite):
+    """Every term the exclusion clause can draw for each starter query, by query text."""
+    from collections import Counter
+
+    from instructprobe.perturb.negation import SHORTLIST
+    from instructprobe.perturb.text import content_words
+
+    frequency = Counter(w for d in suite.documents for w in set(content_words(d.text)))
+    stats = CorpusStats(len(suite.documents), dict(frequency))
+    found = {}
+    for query in suite.queries:
+        relevant = tuple(
+            RelevantDocument(doc, suite.document(doc).text, grade)
+            for doc, grade in query.qrels.items()
+            if grade > 0
+        )
+        drawn = Case(query.id, query.text, query.instruction, relevant)
+        texts = tuple(d.text for d in relevant)
+        terms = sub_aspect_terms(drawn, stats)[:SHORTLIST]
+        found[query.text] = {written_form(t, texts) for t in terms}
+    return found
+
+
+REJECTED_ON_READING = {
+    "Angkor Wat history": {"temple", "Khmer", "Suryavarman"},
+    "knife sharpening whetstone angle": {"edge"},
+    "sourdough starter from scratch": {"yeasts"},
+    "wifi keeps disconnecting laptop": {"network"},
+    "emergency fund how many months": {"target"},
+    "store user passwords securely": {"choice", "servers"},
+    "chmod file permissions explained": {"access"},
+    "python virtual environment setup": {"requirements"},
+    "MMR vaccine age schedule": {"immunisation", "Immunisation"},
+    "prevent SQL injection attacks": {"string", "input"},
+    "Schengen short stay rules": {"entry", "passport"},
+    "flying with a baby": {"cabin"},
+    "how to use EpiPen": {"thigh"},
+    "overpay mortgage early repayment charge": {"allowance"},
+    "Lifetime ISA house deposit": {"cash"},
+    "slow postgres query index": {"column"},
+    "gluten-free flour substitute baking": {"muffins"},
+}
+"""Terms of the starter's clauses a reader rejected (benchmarks/audit/subset-development and
+held-out-5): the topic itself, the answer, or an aside no reader would exclude."""
+ACCEPTED_ON_READING = {
+    "python virtual environment setup": {"conda"},
+    "celiac disease foods to avoid": {"toaster"},
+    "taking my dog to France": {"tapeworm"},
+    "MMR vaccine age schedule": {"MMRV"},
+    "store user passwords securely": {"OWASP"},
+    "best first programming language for kids": {"Roblox", "Python"},
+    "how to build credit score": {"Experian"},
+    "vegan egg replacement baking": {"applesauce"},
+    "Japan Rail Pass worth it": {"Kyoto"},
+}
+"""Terms a reader accepted, written as the clause writes them (names keep their case)."""
+
+
+def test_starter_clauses_a_reader_rejected_are_not_made(lexicon, starter):
+    found = starter_terms(starter)
+    for query, rejected in REJECTED_ON_READING.items():
+        assert not found[query] & rejected, query
+
+
+def test_starter_clauses_a_reader_accepted_are_still_made_with_names_in_case(lexicon, starter):
+    found = starter_terms(starter)
+    for query, accepted in ACCEPTED_ON_READING.items():
+        assert accepted <= found[query], query
+
+
+def test_a_word_the_documents_write_in_lower_case_stays_lower_case(lexicon):
+    texts = ("Fill a mister with water, then use the mister daily.",)
+    assert written_form("mister", texts) == "mister"
+
+
+ASIDES = (
+    RelevantDocument(
+        "d1", "Salt the dough. Bake as long as your ovens allow; dust with semolina.", 1
+    ),
+    RelevantDocument("d2", "Knead well. Semolina stops sticking, and more semolina helps.", 1),
+    RelevantDocument("d3", "Rest the dough overnight. Preheat as far as ovens go.", 1),
+    RelevantDocument("d4", "Photo: Flickr. Stretch by hand. Photo: Flickr.", 1),
+    RelevantDocument("d5", "Hydration of 60% suits a home bake.", 1),
+)
+
+
+def test_image_credits_and_asides_are_not_excluded(lexicon):
+    terms = sub_aspect_terms(
+        case("Find tips.", query="pizza dough", relevant=ASIDES), CorpusStats()
+    )
+    assert "flickr" not in terms and "photo" not in terms  # an image credit
+    assert "ovens" not in terms  # named once per document, in passing
+    assert "semolina" in terms  # twice in one document: one of its subjects
+
+
+def test_a_word_of_a_longer_name_is_not_excluded(lexicon):
+    docs = (
+        RelevantDocument("d1", "Under the National Immunisation Program the dose is free.", 1),
+        RelevantDocument(
+            "d2", "Immunisation is free. Ask at the National Immunisation Program.", 1
+        ),
+        RelevantDocument("d3", "The first dose is at twelve months.", 1),
+        RelevantDocument("d4", "A second dose follows at four years.", 1),
+        RelevantDocument("d5", "Catch-up doses are given to older children.", 1),
+    )
+    terms = sub_aspect_terms(
+        case("Find the schedule.", query="vaccine", relevant=docs), CorpusStats()
+    )
+    assert "immunisation" not in terms
+
+
+@pytest.mark.parametrize("query", ["sourdough starter", "pancakes"])
+def test_a_word_of_the_definition_of_a_request_word_is_not_excluded(lexicon, query):
+    docs = (
+        RelevantDocument("d1", "Wild yeasts feed on flour; the yeasts need warmth.", 1),
+        RelevantDocument("d2", "Feed it rye flour daily.", 1),
+        RelevantDocument("d3", "Discard half before each feed.", 1),
+        RelevantDocument("d4", "Keep the jar loosely covered.", 1),
+        RelevantDocument("d5", "Bubbles show it is ready.", 1),
+    )
+    terms = sub_aspect_terms(case("Find guides.", query=query, relevant=docs), CorpusStats())
+    # WordNet defines a sourdough as "a leaven ... containing yeast", so yeasts are what one is
+    assert ("yeasts" in terms) is (query == "pancakes")

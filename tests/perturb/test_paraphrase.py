@@ -65,6 +65,42 @@ class TestPhraseRules:
                     "resources that",
                 }, (instruction, variant.edits)
 
+    @pytest.mark.parametrize(
+        ("instruction", "edit"),
+        [
+            # rejected in the reading audits (benchmarks/audit), each still made before its guard
+            ("Find the most recent and reliable source.", "the most recent"),
+            ("I need a targeted search for TV shows.", "search for"),
+            ("To design the wardrobe, we search for her husband.", "search for"),
+            ("Case studies defining it, specifically in a medical setting.", "specifically"),
+            ("Quotes from native speakers discussing the name Addae.", "discussing"),
+            ("Surveys on the psychological understanding of what it means.", "understanding of"),
+        ],
+    )
+    def test_the_audits_rejected_rewrites_are_not_made(self, instruction, edit):
+        for seed in range(5):
+            for variant in rewrite(instruction, seed=seed):
+                assert edit not in {e.before.lower() for e in variant.edits}, variant.edits
+
+    @pytest.mark.parametrize(
+        ("instruction", "edit"),
+        [
+            ("Please search for recipes.", "search for"),
+            ("Specifically, I want recipes.", "specifically"),
+            ("Documents discussing the tax.", "discussing"),
+            ("I want a better understanding of taxes.", "understanding of"),
+            ("Find the most recent figures.", "the most recent"),
+        ],
+    )
+    def test_the_guarded_rules_still_apply_where_they_read_well(self, instruction, edit):
+        made = {
+            e.before.lower()
+            for seed in range(10)
+            for v in rewrite(instruction, seed=seed)
+            for e in v.edits
+        }
+        assert edit in made
+
     def test_rewrites_in_context(self):
         (variant,) = rewrite("I am looking for documents that explain the tax rules.")
         text = variant.request.instruction

@@ -194,3 +194,33 @@ def test_never_raises_on_any_pair_of_strings(original, paraphrase):
 )
 def test_a_word_turned_into_its_noun_or_passive_is_not_new(original, paraphrase):
     assert unvetted_substitutions(original, paraphrase) == ()
+
+
+@pytest.mark.parametrize(
+    ("original", "paraphrase"),
+    [
+        # recast's frame: "help me know" is written "help me find out", which a rule may
+        # then rewrite; "I am searching for" becomes "Please help me find", after which the
+        # "find documents" rule may write "find passages"
+        ("I need to know how to prune roses.", "Please help me discover how to prune roses."),
+        (
+            "I am searching for documents with geological evidence.",
+            "Please help me find passages with geological evidence.",
+        ),
+        # a persona restructured ("who prefers" -> "I prefer"), then recast's "prefer" rule
+        (
+            "I am a DIY enthusiast who prefers step-by-step guidance.",
+            "As a DIY enthusiast, I favor step-by-step guidance.",
+        ),
+    ],
+)
+def test_what_a_frame_wrote_and_a_rule_rewrote_is_vetted(original, paraphrase):
+    assert unvetted_substitutions(original, paraphrase) == ()
+
+
+def test_a_frame_verbs_rule_needs_the_frame_verb_before_it():
+    found = unvetted_substitutions(
+        "I am searching for documents with geological evidence.",
+        "I am searching for passages with geological evidence.",
+    )
+    assert found == (Substitution("documents", "passages"),)

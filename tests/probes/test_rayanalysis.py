@@ -42,8 +42,22 @@ def test_a_job_is_a_retriever_and_a_family_in_the_order_they_come():
     assert len(found["bm25", "reorder"]) == 2, "a cell and a stratum of bm25's reorder family"
 
 
+def test_the_draws_are_every_value_drawn_resamples_times():
+    assert rayanalysis.draws(groups(), 400) == 400 * (4 * 25 + 9)
+
+
 @pytest.mark.slow
-def test_ray_tasks_make_the_summaries_the_driver_makes(ray_cluster):
-    made = rayanalysis.RaySummaries(ray_cluster)(groups(), 5, 400)
+def test_ray_tasks_make_the_summaries_the_driver_makes(ray_cluster, monkeypatch):
+    monkeypatch.setattr(rayanalysis, "TASKS_FROM_DRAWS", 0)
+    released = []
+    made = rayanalysis.RaySummaries(ray_cluster, lambda: released.append(1))(groups(), 5, 400)
+    assert released == [1], "the model's replicas are stopped before the tasks start"
     expected = {summary_key(g): summarize_group(g, 5, 400) for g in groups()}
     assert made == expected
+
+
+@pytest.mark.slow
+def test_below_the_threshold_the_driver_makes_the_summaries(ray_cluster, monkeypatch):
+    """No summary comes from the cluster: ``adjusted_summaries`` makes every one."""
+    monkeypatch.setattr(rayanalysis, "TASKS_FROM_DRAWS", rayanalysis.draws(groups(), 400) + 1)
+    assert rayanalysis.RaySummaries(ray_cluster)(groups(), 5, 400) == {}

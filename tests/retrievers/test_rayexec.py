@@ -60,3 +60,74 @@ def test_a_cpu_replica_computes_on_the_cpus_it_was_given(ray_cluster, workers, t
     chunks = [Chunk(i, ("text",), "document") for i in range(4)]
     seen = {int(rows[0, 0]) for _, rows in executor.run(ThreadCount(), chunks)}
     assert seen == {threads}
+
+
+class Process:
+    """A replica whose rows are its worker's process id and whether it loaded its model when
+    it started (before its first chunk)."""
+
+    def __init__(self, name):
+        self.name = name
+        self.loaded = False
+
+    def load(self):
+        self.loaded = True
+
+    def compute(self, items, role):
+        import os
+
+        import numpy as np
+
+        return np.array([[os.getpid(), self.loaded]] * len(items), np.float32)
+
+    def replica(self, device):
+        return Process(self.name)
+
+
+@pytest.mark.slow
+def test_a_model_keeps_its_replicas_across_calls_until_another_model_comes(ray_cluster):
+    """One pool per model, started once: a second call reuses it; the next model's pool
+    replaces it (the cluster's CPUs are the replicas')."""
+    from instructprobe.retrievers.executors import Chunk
+
+    executor = rayexec.RayExecutor(None, 2)
+    chunks = [Chunk(i, ("text",), "document") for i in range(4)]
+
+    def seen(model):
+        return {tuple(int(x) for x in rows[0]) for _, rows in executor.run(model, chunks)}
+
+    first, second = Process("first"), Process("second")
+    executor.start(first)
+    once = seen(first)
+    assert len(once) == 2 and all(loaded for _, loaded in once), "two replicas, models loaded"
+    assert seen(first) == once
+    assert not {pid for pid, _ in seen(second)} & {pid for pid, _ in once}
+    executor.close()
+
+
+NICENESS = """
+import os, ray
+from instructprobe.retrievers.rayexec import connect
+connect(None)
+worker = ray.get(ray.remote(lambda: os.nice(0)).remote())
+print(os.nice(0), worker, os.environ.get("RAY_worker_niceness"))
+"""
+
+
+@pytest.mark.slow
+def test_a_new_local_cluster_runs_its_workers_at_the_drivers_priority():
+    """Not Ray's niceness 15, under which a replica gets a fraction of a shared machine's CPU;
+    the driver's environment is left as it was."""
+    import os
+    import subprocess
+
+    environment = {k: v for k, v in os.environ.items() if k != "RAY_worker_niceness"}
+    done = subprocess.run(
+        [sys.executable, "-c", NICENESS],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**environment, "RAY_AUTH_MODE": "disabled", "RAY_ADDRESS": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "0", "None"]
