@@ -155,11 +155,24 @@ def sign_flip_p(values: Values, rng: np.random.Generator, resamples: int) -> flo
         sums = np.abs(((2 * patterns - 1) * nonzero).sum(axis=1))
         return float(np.mean(sums >= observed))
     extreme = 0
-    for start in range(0, resamples, 2048):
-        count = min(2048, resamples - start)
+    rows = _sign_flip_rows(nonzero.size)
+    for start in range(0, resamples, rows):
+        count = min(rows, resamples - start)
         signs = rng.choice(np.array([-1.0, 1.0]), size=(count, nonzero.size))
         extreme += int(np.sum(np.abs(signs @ nonzero) >= observed))
     return (extreme + 1) / (resamples + 1)
+
+
+SIGN_FLIP_BLOCK = 1 << 18
+"""Signs drawn at once by ``sign_flip_p`` (2 MiB of them and as much of indices), whatever the
+queries."""
+
+
+def _sign_flip_rows(queries: int) -> int:
+    """Resamples per block: at most 2,048, and at most ``SIGN_FLIP_BLOCK`` signs. The blocks
+    take the signs from the stream in the order one call for every resample would (a test
+    holds it), so the p-value does not depend on the block size."""
+    return max(1, min(2048, SIGN_FLIP_BLOCK // queries))
 
 
 def rank_biserial(values: Values) -> float:

@@ -74,6 +74,23 @@ def test_sign_flip_monte_carlo_is_reproducible_and_agrees_with_wilcoxon_on_clear
     assert (first < 0.05) == (signed_rank_p(values) < 0.05)
 
 
+@pytest.mark.parametrize("queries", [301, 1001, 2047])
+def test_sign_flip_blocks_draw_the_stream_of_one_draw(queries, monkeypatch):
+    """Blocks of signs bounded in size (flat memory for many queries) give the p-value that
+    drawing every resample's signs at once gives, odd query counts and a last short block
+    included."""
+    from instructprobe.probes import stats
+
+    values = np.random.default_rng(queries).normal(0.02, 1.0, size=queries)
+    resamples = 1999
+    signs = rng(5).choice(np.array([-1.0, 1.0]), size=(resamples, queries))
+    observed = abs(values.sum()) - 1e-12 * max(1.0, float(np.abs(values).sum()))
+    at_once = (int(np.sum(np.abs(signs @ values) >= observed)) + 1) / (resamples + 1)
+    monkeypatch.setattr(stats, "SIGN_FLIP_BLOCK", 4096)  # blocks of 2 to 13 resamples
+    assert stats._sign_flip_rows(queries) < 16
+    assert stats.sign_flip_p(values, rng(5), resamples) == at_once
+
+
 def test_effect_sizes():
     from instructprobe.probes.stats import cohen_dz, rank_biserial
 
