@@ -173,12 +173,9 @@ def plan(
     of the original requests (None: the suite's).
     """
     perturbers = operators_for(families, operators)
-    stats = corpus_stats(suite)
-    cases = tuple(case_for(query, suite, order) for query in suite.queries)
-    variants: list[Variant] = []
-    for case in cases:
-        checkpoint("plan")
-        variants += perturb_case(case, perturbers, seed, stats)
+    made = list(generated(suite, perturbers, seed, corpus_stats(suite), order))
+    cases = tuple(case for case, _ in made)
+    variants = [v for _, own in made for v in own]
     chosen = _meaning_filter(meaning, tuple(variants))
     if chosen is None:
         return Plan(cases, tuple(variants))
