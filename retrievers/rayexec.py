@@ -162,7 +162,8 @@ class RayExecutor(Executor):
         self.threads: int | None = None if gpus else int(self._resources["num_cpus"])
         """torch threads of each replica: the CPUs it was given (None on GPUs)."""
         self.description = f"ray {self.replicas} replica{'s' * (self.replicas > 1)}"
-        self._model: int | None = None
+        self._model: Replicable | None = None
+        """The retriever whose replicas run (held, so its identity cannot pass to another)."""
         self._actors: list[Any] = []
 
     def _options(self) -> dict[str, Any]:
@@ -173,13 +174,13 @@ class RayExecutor(Executor):
     def start(self, retriever: Replicable) -> None:
         """Start ``retriever``'s replicas (they load the model) unless they are running; the
         pool of another model is stopped first."""
-        if self._model == id(retriever):
+        if self._model is retriever:
             return
         self.close()
         actor = self._ray.remote(_Replica).options(**self._options())
         replica = retriever.replica(None)
         self._actors = [actor.remote(replica, self.threads) for _ in range(self.replicas)]
-        self._model = id(retriever)
+        self._model = retriever
 
     def run(
         self, retriever: Replicable, chunks: Sequence[Chunk]
