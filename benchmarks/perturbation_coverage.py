@@ -41,6 +41,7 @@ from instructprobe.perturb import (  # noqa: E402
     operator_names,
     rng_for,
 )
+from instructprobe.perturb.neighbours import Neighbours  # noqa: E402
 from instructprobe.perturb.text import content_words  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "instructir"
@@ -75,7 +76,9 @@ def load_cases() -> tuple[list[Case], CorpusStats, dict[str, str]]:
     frequency: Counter[str] = Counter()
     for text in corpus.values():
         frequency.update(set(content_words(text)))
-    return cases, CorpusStats(len(corpus), dict(frequency)), corpus
+    documents = tuple(RelevantDocument(pid, text, 0) for pid, text in corpus.items())
+    stats = CorpusStats(len(corpus), dict(frequency), Neighbours(documents))
+    return cases, stats, corpus
 
 
 def human_rewrite_cosines(encoder: object, sample: int, seed: int) -> list[float]:

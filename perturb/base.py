@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from instructprobe.perturb.model import Case, Edit, Family, Request, Variant
+from instructprobe.perturb.neighbours import Neighbours
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,9 @@ class CorpusStats:
 
     n_documents: int = 0
     document_frequency: Mapping[str, int] = field(default_factory=dict)
+    neighbours: Neighbours | None = field(default=None, compare=False)
+    """The corpus's documents nearest a request, where the plan has the corpus (an exclusion
+    clause names distractors from them); None: only the relevant documents are known."""
 
     def idf(self, term: str) -> float:
         import math

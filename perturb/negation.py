@@ -386,26 +386,44 @@ class ExclusionClause(Operator):
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         terms = sub_aspect_terms(case, stats)[:SHORTLIST]
-        if not terms:
+        if terms:
+            term = terms[rng.randrange(len(terms))]
+            texts = tuple(doc.text for doc in case.relevant)
+            return (self._variant(case, term, documents_mentioning(case, (term,)), texts),)
+        from instructprobe.perturb.distractors import distractor_terms
+
+        named = distractor_terms(case, stats)[:SHORTLIST]
+        if not named:
             return ()
-        term = terms[rng.randrange(len(terms))]
-        down = documents_mentioning(case, (term,))
+        chosen = named[rng.randrange(len(named))]
+        return (self._variant(case, chosen.term, chosen.down, chosen.texts, DISTRACTORS),)
+
+    def _variant(
+        self,
+        case: Case,
+        term: str,
+        down: frozenset[str],
+        texts: tuple[str, ...],
+        source: tuple[tuple[str, str], ...] = (),
+    ) -> Variant:
         base = case.instruction.rstrip()
         separator = " " if not base or base[-1] in ".!?" else ". "
-        written = written_form(term, tuple(doc.text for doc in case.relevant))
-        clause = f'{separator}Do not include documents that mention "{written}".'
-        return (
-            Variant(
-                case_id=case.id,
-                family=self.family,
-                operator=self.name,
-                form="exclusion-clause",
-                request=Request(case.query, base + clause, case.order),
-                expectation=Expectation.directional(down=down),
-                edits=(Edit(len(base), case.instruction[len(base) :], clause),),
-                params=(("term", term),),
-            ),
+        clause = f'{separator}Do not include documents that mention "{written_form(term, texts)}".'
+        return Variant(
+            case_id=case.id,
+            family=self.family,
+            operator=self.name,
+            form="exclusion-clause",
+            request=Request(case.query, base + clause, case.order),
+            expectation=Expectation.directional(down=down),
+            edits=(Edit(len(base), case.instruction[len(base) :], clause),),
+            params=(("term", term), *source),
         )
+
+
+DISTRACTORS = (("from", "distractors"),)
+"""The param of a clause whose term comes from the non-relevant documents nearest the query
+(its ``down`` documents are not relevant ones)."""
 
 
 _STOP_X = word_set(

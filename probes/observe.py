@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from instructprobe.core.progress import Progress
-from instructprobe.perturb import ExpectationKind, Request, Variant
+from instructprobe.perturb import ExpectationKind, Family, Request, Variant
 from instructprobe.probes.measures import Measure, PairedMeasure, RankingMeasure
 from instructprobe.probes.measures.base import rank_in
 from instructprobe.retrievers.base import Ranking, Retriever, SearchIndex
@@ -172,6 +172,20 @@ def judged_after(variant: Variant, qrels: Mapping[str, int]) -> Mapping[str, int
     return expected.judge(qrels) if expected.kind is ExpectationKind.DIRECTIONAL else qrels
 
 
+def judged_before(variant: Variant, qrels: Mapping[str, int]) -> Mapping[str, int]:
+    """The judgments a move is scored from: the original ones, and, for a generated negation,
+    each document it names as moving down that they do not judge relevant counted as one the
+    original request admitted (grade 1). An exclusion clause may name distractors, the
+    non-relevant documents nearest the query that mention its term: p-MRR and the expected
+    move score the documents whose judgment the edit changes, and the clause changes theirs
+    from admitted to excluded. A curated change keeps its suite's judgments as they are."""
+    expected = variant.expectation
+    if variant.family is not Family.NEGATION:
+        return qrels
+    admitted = {doc: 1 for doc in expected.down if qrels.get(doc, 0) <= 0}
+    return {**qrels, **admitted} if admitted else qrels
+
+
 def observe(
     variant: Variant,
     measure: Measure,
@@ -185,7 +199,8 @@ def observe(
     edited = judged_after(variant, qrels)
     key = observed if observed is not None else Observed.of(variant)
     if isinstance(measure, PairedMeasure):
-        score = measure.score_pair(before.doc_ids, after.doc_ids, qrels, edited)
+        judged = judged_before(variant, qrels) if measure.SCORES_MOVES else qrels
+        score = measure.score_pair(before.doc_ids, after.doc_ids, judged, edited)
         if score is None:
             return Observation(key, measure, None, None, None)
         return Observation(key, measure, measure.IDENTITY, score, score - measure.IDENTITY)

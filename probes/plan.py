@@ -21,6 +21,7 @@ from instructprobe.perturb import (
     operators_for,
     perturb_case,
 )
+from instructprobe.perturb.neighbours import Neighbours
 from instructprobe.perturb.text import content_words
 from instructprobe.suites import InstructionChange, Query, Suite
 
@@ -64,7 +65,7 @@ def corpus_stats(suite: Suite) -> CorpusStats:
     frequency: Counter[str] = Counter()
     for document in suite.documents:
         frequency.update(set(content_words(document.text)))
-    return CorpusStats(len(suite.documents), dict(frequency))
+    return CorpusStats(len(suite.documents), dict(frequency), Neighbours(suite.documents))
 
 
 @dataclass(frozen=True)

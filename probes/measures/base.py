@@ -69,6 +69,10 @@ class PairedMeasure(Measure):
     """
 
     IDENTITY: ClassVar[float] = 0.0
+    SCORES_MOVES: ClassVar[bool] = False
+    """Whether it scores the moves of the documents whose judgment the edit changes (p-MRR):
+    it is given, as the judgments before the edit, those a move is scored from
+    (``observe.judged_before``: the distractors an exclusion clause names count)."""
 
     @abc.abstractmethod
     def score_pair(

@@ -13,6 +13,7 @@ class ExpectedMove(PairedMeasure):
     """
 
     NAME = "moved"
+    SCORES_MOVES = True
 
     def score_pair(
         self, before: Sequence[str], after: Sequence[str], qrels_before: Qrels, qrels_after: Qrels

@@ -24,6 +24,7 @@ class PMRR(PairedMeasure):
     """
 
     NAME = "p-MRR"
+    SCORES_MOVES = True
     SCALE = 100.0
     CHANGE_RANGE = (-1.0, 1.0)
     DIGITS = 1

@@ -1,0 +1,164 @@
+"""The exclusion clause's term where the relevant documents cannot give one: a word of the
+non-relevant documents nearest the request (its distractors), which no relevant document uses."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from instructprobe.perturb.base import CorpusStats
+from instructprobe.perturb.model import Case
+from instructprobe.perturb.negation import (
+    BOILERPLATE,
+    GENERIC,
+    MIN_USES,
+    SHARED_PREFIX,
+    _candidate_term,
+    _in_a_name,
+    _overlapping_word,
+    _salient,
+    _sentence_forms,
+    _topic_noun,
+    a_word,
+    nouns_among,
+    prose,
+    written_form,
+)
+from instructprobe.perturb.neighbours import Neighbour, Neighbours
+from instructprobe.perturb.text import content_words, stem, words
+
+NEAREST = 5
+"""How many of the non-relevant documents nearest the request the term is drawn from."""
+NEAR_MISS = 0.3
+"""The share of the idf of the query's words a distractor must hold: a near miss of the query
+("chloramine" passages for how long chlorine takes to leave water), not a passage that shares
+one common word with it ("lemon trees" and their "care" for how long hospice care lasts)."""
+MAX_DOWN = 5
+"""Documents of the corpus a term may name at most: a clause that excludes more names a
+common word, not a distractor a reader can picture (and p-MRR averages its moves over every
+one of them, most far down the ranking before and after)."""
+
+
+@dataclass(frozen=True)
+class Distractor:
+    """A term of the distractors and every document of the corpus that mentions it."""
+
+    term: str
+    down: frozenset[str]
+    texts: tuple[str, ...]
+    """The texts of the ``down`` documents (how they write the term)."""
+
+
+def distractor_terms(case: Case, stats: CorpusStats) -> tuple[Distractor, ...]:
+    """Words that name a distractor of ``case``, best first, each with every document of the
+    corpus that mentions it: what an exclusion clause of it moves down.
+
+    The words come from the query's near misses: the ``NEAREST`` non-relevant documents
+    nearest the query (BM25) among those with its rarest word that one of them has, each
+    holding at least ``NEAR_MISS`` of the idf of its words. Every rule of
+    :func:`negation.sub_aspect_terms` for a word a reader would exclude holds (a noun a reader
+    knows, rare, specific, salient where it stands, not instruction vocabulary, page furniture,
+    part of a longer name, or related to a word of the request), and it is used at least twice
+    among them. No relevant document may mention it: none has its stem, a word inside it or
+    around it, or a word sharing its first five letters ("prescribed" for "prescription"); nor
+    may a document of the corpus outside those it names hold a longer word around it
+    ("flaxseed" for "flax"). It names one to ``MAX_DOWN`` documents of the corpus (those that
+    write it or an inflection of it), one of them a near miss, and none uses a common word of
+    its stem inside a longer name ("Coral Gables"); and a reader can tell its case (WordNet
+    knows it, or a document writes it inside a sentence). Ranked by tf-idf over the near
+    misses, each use weighed by one over its document's rank; one form per stem.
+    """
+    found = stats.neighbours
+    if found is None:
+        return ()
+    relevant = frozenset(doc.id for doc in case.relevant)
+    near = found.nearest(case.query, relevant, NEAREST, NEAR_MISS)
+    texts = tuple(prose(doc.text) for doc in near)
+    tf: Counter[str] = Counter(w for text in texts for w in content_words(text))
+    nearness: defaultdict[str, float] = defaultdict(float)
+    for doc, text in zip(near, texts, strict=True):
+        for word, count in Counter(content_words(text)).items():
+            nearness[word] += count / doc.rank
+    said = _Said.of(case)
+    candidates = nouns_among({w for w in tf if said.allows(w, tf, texts)}, texts)
+    request = {w.lower() for w in words(case.query) + words(case.instruction)}
+    request -= GENERIC | BOILERPLATE
+    ranked = sorted(candidates, key=lambda t: (-nearness[t] * stats.idf(t), t))
+    seen: set[str] = set()
+    best = []
+    for term in ranked:
+        if stem(term) in seen or not _a_distractor(term, texts, request):
+            continue
+        down = _named(term, found, near)
+        if down and _case_known(term, found.texts(down)):
+            seen.add(stem(term))
+            best.append(Distractor(term, down, found.texts(down)))
+    return tuple(best)
+
+
+@dataclass(frozen=True)
+class _Said:
+    """The words of the request and of the relevant documents, which a term must not be."""
+
+    stems: frozenset[str]
+    prefixes: frozenset[str]
+    relevant_texts: tuple[str, ...]
+
+    @classmethod
+    def of(cls, case: Case) -> _Said:
+        said = words(case.query) + words(case.instruction)
+        said += [w for doc in case.relevant for w in words(doc.text)]
+        return cls(
+            frozenset(stem(w) for w in said),
+            frozenset(w[:SHARED_PREFIX] for w in said if len(w) >= SHARED_PREFIX),
+            tuple(doc.text for doc in case.relevant),
+        )
+
+    def allows(self, term: str, tf: Counter[str], texts: tuple[str, ...]) -> bool:
+        """The cheap rules: a candidate word, used twice, of no word of the request and of no
+        relevant document."""
+        return (
+            tf[term] >= MIN_USES
+            and _candidate_term(term)
+            and stem(term) not in self.stems
+            and term[:SHARED_PREFIX] not in self.prefixes
+            and not _overlapping_word(term, self.relevant_texts)
+            and a_word(term, texts)
+        )
+
+
+def _a_distractor(term: str, texts: tuple[str, ...], request: set[str]) -> bool:
+    return (
+        _topic_noun(term, texts, request) and _salient(term, texts) and not _in_a_name(term, texts)
+    )
+
+
+def _case_known(term: str, texts: tuple[str, ...]) -> bool:
+    """Whether the clause can write ``term`` as a reader expects: WordNet knows it as a common
+    word, or as a name the documents write capitalised (not "dubai" of a page in lower case),
+    or a document writes it inside a running sentence. A word seen only at the start of a
+    sentence or in a heading may be a name or a common word ("Dihydroquercetin (taxifolin)
+    is a flavonoid")."""
+    from instructprobe.perturb.lexicon import wordnet_lexicon
+
+    lexicon = wordnet_lexicon()
+    if lexicon is None:
+        return True
+    common = lexicon.written_in_lower_case(term)
+    if common is False:  # a name to WordNet, which a page in lower case writes "dubai"
+        return not written_form(term, texts).islower()
+    return common is not None or bool(_sentence_forms(term, texts))
+
+
+def _named(term: str, found: Neighbours, near: tuple[Neighbour, ...]) -> frozenset[str]:
+    """The documents an exclusion of ``term`` names, or none where it names too many, none of
+    the distractors, where a document outside them has a longer word around it, or where one
+    of them uses a common word of its stem inside a longer name ("Coral Gables" for "corals")."""
+    down = found.mentioning(term, MAX_DOWN)
+    if down is None or not 0 < len(down) <= MAX_DOWN or not down & {doc.id for doc in near}:
+        return frozenset()
+    if found.around(term) - down:
+        return frozenset()
+    texts = found.texts(down)
+    forms = {w for text in texts for w in words(text) if stem(w) == stem(term)}
+    return frozenset() if any(_in_a_name(form, texts) for form in forms) else down

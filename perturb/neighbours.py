@@ -1,0 +1,165 @@
+"""The documents of a corpus nearest a request (BM25 over word stems), for operators that name
+documents other than the relevant ones: the exclusion clause's distractors."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from instructprobe.perturb.text import content_words, stem, words
+
+STEM_MATES = 3
+"""How many documents per named one may share a term's stem before it is not looked at."""
+
+
+def inflections(term: str) -> re.Pattern[str]:
+    """The written forms of ``term`` a reader counts as a mention of it: itself, its plural
+    or singular, its possessive, in any case, not inside a longer word."""
+    lowered = term.lower()
+    forms = {lowered, lowered + "s", lowered + "es"}
+    if lowered.endswith("ies"):
+        forms.add(lowered[:-3] + "y")
+    elif lowered.endswith("es"):
+        forms |= {lowered[:-2], lowered[:-1]}
+    elif lowered.endswith("s"):
+        forms.add(lowered[:-1])
+    if lowered.endswith("y"):
+        forms.add(lowered[:-1] + "ies")
+    alternatives = "|".join(sorted(map(re.escape, forms), key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?:['’]s)?(?![^\W_])", re.IGNORECASE)
+
+
+K1 = 0.9
+B = 0.4
+"""BM25's parameters (Anserini's defaults)."""
+
+
+class Document(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A document of the corpus, with its rank among those nearest a request (1 is nearest)."""
+
+    id: str
+    text: str
+    rank: int
+
+
+class _Index:
+    """Postings by stem: for each stem, the documents whose words have it and how often."""
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self.documents = documents
+        self.postings: dict[str, dict[int, int]] = {}
+        lengths = []
+        for number, document in enumerate(documents):
+            counts = Counter(stem(w) for w in words(document.text))
+            lengths.append(sum(counts.values()))
+            for key, count in counts.items():
+                self.postings.setdefault(key, {})[number] = count
+        self.lengths = lengths
+        self.numbers = {document.id: number for number, document in enumerate(documents)}
+        self.mean_length = sum(lengths) / len(lengths) if lengths else 0.0
+
+    def idf(self, key: str) -> float:
+        found = len(self.postings.get(key, {}))
+        return math.log(1 + (len(self.documents) - found + 0.5) / (found + 0.5))
+
+    def scores(self, stems: set[str]) -> defaultdict[int, float]:
+        found: defaultdict[int, float] = defaultdict(float)
+        for key in stems:
+            idf = self.idf(key)
+            for number, tf in self.postings.get(key, {}).items():
+                norm = K1 * (1 - B + B * self.lengths[number] / self.mean_length)
+                found[number] += idf * tf * (K1 + 1) / (tf + norm)
+        return found
+
+    def shared(self, number: int, stems: set[str]) -> float:
+        """The share of the idf of ``stems`` that document ``number`` has."""
+        total = sum(self.idf(key) for key in stems)
+        held = sum(self.idf(key) for key in stems if number in self.postings.get(key, {}))
+        return held / total if total else 0.0
+
+
+class Neighbours:
+    """BM25 over a corpus's documents, indexed on first use (an operator that never asks costs
+    nothing). Deterministic: ties are broken by the documents' order in the corpus."""
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self._documents = documents
+        self._index: _Index | None = None
+        self._around: dict[str, frozenset[str]] = {}
+
+    @property
+    def index(self) -> _Index:
+        if self._index is None:
+            self._index = _Index(self._documents)
+        return self._index
+
+    def nearest(
+        self, text: str, excluded: frozenset[str], count: int, share: float = 0.0
+    ) -> tuple[Neighbour, ...]:
+        """The ``count`` documents nearest ``text`` (its content words, by stem) among those
+        with the rarest of its words that a document outside ``excluded`` has, leaving out the
+        ids in ``excluded`` and the documents that hold less than ``share`` of the idf of its
+        words: the query's near misses, not documents that share its common words with it
+        ("how long", "water")."""
+        index = self.index
+        stems = {stem(w) for w in content_words(text)}
+        left_out = {index.numbers[i] for i in excluded if i in index.numbers}
+        known = [key for key in stems if set(index.postings.get(key, {})) - left_out]
+        if not known:
+            return ()
+        rarest = max(known, key=lambda key: (index.idf(key), key))
+        scores = index.scores(stems)
+        ranked = sorted(index.postings[rarest], key=lambda number: (-scores[number], number))
+        found: list[Neighbour] = []
+        for number in ranked:
+            document = index.documents[number]
+            if document.id in excluded or index.shared(number, stems) < share:
+                continue
+            found.append(Neighbour(document.id, document.text, len(found) + 1))
+            if len(found) == count:
+                break
+        return tuple(found)
+
+    def texts(self, ids: frozenset[str]) -> tuple[str, ...]:
+        """The texts of the documents ``ids``, in the corpus's order."""
+        index = self.index
+        return tuple(index.documents[n].text for n in sorted(index.numbers[i] for i in ids))
+
+    def mentioning(self, term: str, most: int) -> frozenset[str] | None:
+        """The documents of the corpus that write ``term`` or an inflection of it ("teeth's",
+        "Beets" for "beet"; not "radiation" for "radiator", though the stem is one), or None
+        where more than ``most`` documents share its stem (too common to be worth reading)."""
+        index = self.index
+        posting = index.postings.get(stem(term), {})
+        if len(posting) > most * STEM_MATES:
+            return None
+        pattern = inflections(term)
+        found = (index.documents[n] for n in posting)
+        return frozenset(d.id for d in found if pattern.search(d.text))
+
+    def around(self, term: str) -> frozenset[str]:
+        """The documents of the corpus with a longer word around ``term`` ("flaxseed" for
+        "flax"), by stem: a reader could take it for a mention."""
+        wanted = stem(term)
+        if wanted not in self._around:
+            index = self.index
+            self._around[wanted] = frozenset(
+                index.documents[n].id
+                for key, posting in index.postings.items()
+                if wanted in key and key != wanted
+                for n in posting
+            )
+        return self._around[wanted]
