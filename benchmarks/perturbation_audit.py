@@ -78,6 +78,7 @@ SAMPLES = {
     "recast-held-out-3": {"recast": 60},
     "negation-development": {"exclusion-clause": 0},
     "negation-held-out": {"exclusion-clause": 60},
+    "negation-held-out-2": {"exclusion-clause": 60},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -100,7 +101,11 @@ clause's minority term choice (issue 14): the first holds every clause it makes 
 starter that subset-development or held-out-5 read (their judgments, carried word for word),
 the second every clause it makes that neither read, with a seed-21 draw on InstructIR (which
 gives none) and the seed-21 predicate-negation and preference-flip variants on the starter,
-read once."""
+read once. negation-held-out-2 (seed 42, fixed before it was drawn) reads the clause's
+term from the query's near misses (issue 14: a case whose relevant documents give no term): a
+draw of 60 clauses on InstructIR instructions no earlier sample used, and every clause the
+near misses give on the starter (seeds 0-19), each with the relevant documents and every
+document it moves down, read once after the term choice was last changed."""
 STARTER_SHARE = 0.2
 SUBSET_SEEDS = range(20)
 """The seeds whose clauses make up held-out-5: the exclusion clause draws its term from the
@@ -399,6 +404,50 @@ def sample_negation_held_out(audit: Audit) -> None:
     write_subset(audit, items)
 
 
+NEIGHBOURS_SEED = 42
+"""negation-held-out-2's seed, fixed before it was drawn."""
+
+
+def sample_negation_held_out_2(audit: Audit) -> None:
+    """A seeded draw of 60 clauses on InstructIR instructions no earlier sample used (each
+    from the near misses: one relevant passage per instance) and every clause from the near
+    misses on the starter (seeds 0-19)."""
+    earlier = list(SAMPLES)[: list(SAMPLES).index(audit.name)]
+    used = {i["id"].rsplit(":", 1)[1] for name in earlier for i in read_jsonl(Audit(name).sample)}
+    instructir, instructir_stats, corpus = load_cases()
+    drawn = draw(
+        "exclusion-clause", instructir, instructir_stats, 60, NEIGHBOURS_SEED, frozenset(used)
+    )
+    items = [distractor_record("instructir", c, v, corpus) for c, v in drawn]
+    texts = {d.id: d.text for d in load_starter_documents()}
+    for case, variant in starter_clauses(SUBSET_SEEDS, starter_topics()):
+        if ("from", "distractors") in variant.params:
+            item = distractor_record("starter", case, variant, texts)
+            item["id"] = f"{item['id']}#{dict(variant.params)['term']}"
+            items.append(item)
+    write_subset(audit, items)
+
+
+def load_starter_documents() -> tuple[Any, ...]:
+    from instructprobe.suites import load_suite
+
+    return load_suite("starter").documents
+
+
+def distractor_record(
+    source: str, case: Case, variant: Variant, corpus: dict[str, str]
+) -> dict[str, Any]:
+    """``record`` with what a reader needs to judge a clause from the near misses: the
+    relevant documents (which must not mention the term) and every document it moves down
+    (each must)."""
+    item = record(source, case, variant)
+    down = sorted(variant.expectation.down)
+    item["expected_down"]["documents"] = f"{len(down)} non-relevant"
+    item["relevant"] = [{"id": d.id, "text": d.text} for d in case.relevant]
+    item["down"] = [{"id": doc, "text": corpus[doc]} for doc in down]
+    return item
+
+
 def starter_topics() -> tuple[str, ...]:
     return tuple(sorted({c.id.split("-")[0] for c in starter_cases()[0]}))
 
@@ -418,6 +467,7 @@ SUBSET_AUDITS = {
     "held-out-5": sample_held_out_5,
     "negation-development": sample_negation_development,
     "negation-held-out": sample_negation_held_out,
+    "negation-held-out-2": sample_negation_held_out_2,
 }
 """The exclusion clause as a narrowing (a term in some, not all, of a query's relevant
 documents): starter queries only, as no InstructIR instance has two relevant passages."""
@@ -435,7 +485,7 @@ def main() -> None:
         "held-out-4 (4); subset-development and held-out-5: the exclusion clause as a narrowing; "
         "recast-held-out (11), recast-held-out-2 (12), recast-held-out-3 (13): "
         "the recast paraphrase; negation-development and negation-held-out (21): the "
-        "clause's minority term choice",
+        "clause's minority term choice; negation-held-out-2 (42): its term from the near misses",
     )
     args = parser.parse_args()
     audit = Audit(args.name)
