@@ -3,8 +3,10 @@ non-relevant documents nearest the request (its distractors), which no relevant 
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from instructprobe.perturb.base import CorpusStats
 from instructprobe.perturb.model import Case
@@ -24,8 +26,11 @@ from instructprobe.perturb.negation import (
     prose,
     written_form,
 )
-from instructprobe.perturb.neighbours import Neighbour, Neighbours
-from instructprobe.perturb.text import content_words, stem, words
+from instructprobe.perturb.neighbours import Neighbour, Neighbours, inflections
+from instructprobe.perturb.text import content_words, stem, stopwords, word_set, words
+
+if TYPE_CHECKING:
+    from instructprobe.perturb.lexicon import Lexicon
 
 NEAREST = 5
 """How many of the non-relevant documents nearest the request the term is drawn from."""
@@ -90,7 +95,7 @@ def distractor_terms(case: Case, stats: CorpusStats) -> tuple[Distractor, ...]:
         if stem(term) in seen or not _a_distractor(term, texts, request):
             continue
         down = _named(term, found, near)
-        if down and _case_known(term, found.texts(down)):
+        if down and _reads_as_named(term, found.texts(down)):
             seen.add(stem(term))
             best.append(Distractor(term, down, found.texts(down)))
     return tuple(best)
@@ -127,8 +132,12 @@ class _Said:
         )
 
 
+GREETINGS = word_set("hello hi hey welcome thanks goodbye greetings cheers")
+"""Words a page greets its reader with ("Hello all"), not what it is about."""
+
+
 def _a_distractor(term: str, texts: tuple[str, ...], request: set[str]) -> bool:
-    return (
+    return term not in GREETINGS and (
         _topic_noun(term, texts, request) and _salient(term, texts) and not _in_a_name(term, texts)
     )
 
@@ -150,14 +159,70 @@ def _case_known(term: str, texts: tuple[str, ...]) -> bool:
     return common is not None or bool(_sentence_forms(term, texts))
 
 
+def _reads_as_named(term: str, texts: tuple[str, ...]) -> bool:
+    """Whether each of the documents an exclusion of ``term`` names writes it as a reader of
+    the clause would look for it: in the clause's case, whole, as a noun."""
+    return _case_known(term, texts) and _whole(term, texts) and _a_noun_in_each(term, texts)
+
+
+def _a_noun_in_each(term: str, texts: tuple[str, ...]) -> bool:
+    """Whether every text uses a form of ``term`` as a noun that names a thing of its own,
+    where WordNet knows the common word as an adjective too: not only before another noun
+    ("a manual gearbox" for "manual", "staple foods" for "staples"), where the word names
+    another thing than the clause does."""
+    from instructprobe.perturb.lexicon import wordnet_lexicon
+
+    lexicon = wordnet_lexicon()
+    if lexicon is None or not written_form(term, texts).islower() or not lexicon.is_adjective(term):
+        return True
+    pattern = inflections(term)
+    for text in texts:
+        tokens = words(text)
+        uses = [i for i, token in enumerate(tokens) if pattern.fullmatch(token)]
+        if not any(_heads(lexicon, tokens, i, text) for i in uses):
+            return False
+    return True
+
+
+def _heads(lexicon: Lexicon, tokens: list[str], i: int, text: str) -> bool:
+    """Whether ``tokens[i]`` is a noun not directly followed (in the same phrase) by another
+    noun that it modifies."""
+    guess = lexicon.pos_of(tokens, i)
+    if guess is not None and guess[0] != "n":
+        return False
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if not after or after in stopwords():
+        return True
+    joined = re.search(rf"{re.escape(tokens[i])}[ ]{re.escape(after)}", text, re.IGNORECASE)
+    return not (joined and lexicon.is_noun(after))
+
+
+NAME_HEADS = frozenset({"County", "Counties"})
+"""Words after a name that leave the name whole: "Fayette County" is the county of Fayette."""
+
+
+def _whole(term: str, texts: tuple[str, ...]) -> bool:
+    """Whether the clause's form of ``term`` is written so in a document, not only as the
+    first word of a longer name ("Linkin" of "Linkin Park", "Clifton" of "Clifton Springs")."""
+    written = written_form(term, texts)
+    pattern = inflections(written, any_case=False)
+    uses = [(text, m.end()) for text in texts for m in pattern.finditer(text)]
+    if not uses or written.islower():
+        return bool(uses)
+    following = (re.match(r"[ ]([A-Z][\w'-]*)", text[end:]) for text, end in uses)
+    return any(m is None or m.group(1) in NAME_HEADS for m in following)
+
+
 def _named(term: str, found: Neighbours, near: tuple[Neighbour, ...]) -> frozenset[str]:
     """The documents an exclusion of ``term`` names, or none where it names too many, none of
-    the distractors, where a document outside them has a longer word around it, or where one
-    of them uses a common word of its stem inside a longer name ("Coral Gables" for "corals")."""
+    the distractors, where a document outside them has a longer word around it or a word of
+    its stem that is no inflection of it ("cancelled" for "cancellation": a reader may count
+    it), or where one of them uses a common word of its stem inside a longer name ("Coral
+    Gables" for "corals")."""
     down = found.mentioning(term, MAX_DOWN)
     if down is None or not 0 < len(down) <= MAX_DOWN or not down & {doc.id for doc in near}:
         return frozenset()
-    if found.around(term) - down:
+    if found.around(term) - down or found.sharing_stem(term) != down:
         return frozenset()
     texts = found.texts(down)
     forms = {w for text in texts for w in words(text) if stem(w) == stem(term)}

@@ -244,6 +244,10 @@ class Lexicon:
             return None
         return any(lemma.name().islower() for lemma in named)
 
+    def is_adjective(self, word: str) -> bool:
+        """Whether WordNet has an adjective sense of ``word`` ("manual", "staple")."""
+        return any(pos == "a" for pos, _ in self._pos_prior(word))
+
     def is_noun(self, word: str) -> bool:
         """Whether ``word`` is used mostly as a noun (by its sense counts)."""
         weights = dict(self._pos_prior(word))

@@ -16,21 +16,22 @@ STEM_MATES = 3
 """How many documents per named one may share a term's stem before it is not looked at."""
 
 
-def inflections(term: str) -> re.Pattern[str]:
+def inflections(term: str, any_case: bool = True) -> re.Pattern[str]:
     """The written forms of ``term`` a reader counts as a mention of it: itself, its plural
-    or singular, its possessive, in any case, not inside a longer word."""
-    lowered = term.lower()
-    forms = {lowered, lowered + "s", lowered + "es"}
-    if lowered.endswith("ies"):
-        forms.add(lowered[:-3] + "y")
-    elif lowered.endswith("es"):
-        forms |= {lowered[:-2], lowered[:-1]}
-    elif lowered.endswith("s"):
-        forms.add(lowered[:-1])
-    if lowered.endswith("y"):
-        forms.add(lowered[:-1] + "ies")
+    or singular, its possessive, not inside a longer word; in any case, or (``any_case``
+    False) in the case ``term`` is written in."""
+    forms = {term, term + "s", term + "es"}
+    if term.endswith("ies"):
+        forms.add(term[:-3] + "y")
+    elif term.endswith("es"):
+        forms |= {term[:-2], term[:-1]}
+    elif term.endswith("s"):
+        forms.add(term[:-1])
+    if term.endswith("y"):
+        forms.add(term[:-1] + "ies")
     alternatives = "|".join(sorted(map(re.escape, forms), key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?:['’]s)?(?![^\W_])", re.IGNORECASE)
+    flags = re.IGNORECASE if any_case else 0
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?:['’]s)?(?![^\W_])", flags)
 
 
 K1 = 0.9
@@ -146,9 +147,14 @@ class Neighbours:
         posting = index.postings.get(stem(term), {})
         if len(posting) > most * STEM_MATES:
             return None
-        pattern = inflections(term)
+        pattern = inflections(term.lower())
         found = (index.documents[n] for n in posting)
         return frozenset(d.id for d in found if pattern.search(d.text))
+
+    def sharing_stem(self, term: str) -> frozenset[str]:
+        """The documents of the corpus with a word of ``term``'s stem."""
+        index = self.index
+        return frozenset(index.documents[n].id for n in index.postings.get(stem(term), {}))
 
     def around(self, term: str) -> frozenset[str]:
         """The documents of the corpus with a longer word around ``term`` ("flaxseed" for
