@@ -37,3 +37,46 @@ def test_an_observed_variant_keeps_what_the_statistics_read():
     table = ObservedTable()
     rows = [table.add(Observed.of(variant(n))) for n in range(5)]
     assert [table[row] for row in rows] == [Observed.of(variant(n)) for n in range(5)]
+
+
+def distractor_clause(family: Family = Family.NEGATION) -> Variant:
+    """An exclusion clause whose ``down`` document is a non-relevant near miss, d2."""
+    request = Request("query", 'instruction. Do not include documents that mention "X".')
+    return Variant(
+        "q",
+        family,
+        "exclusion-clause",
+        "exclusion-clause",
+        request,
+        Expectation.directional(down=frozenset({"d2"})),
+    )
+
+
+def test_a_distractor_moving_down_is_scored_by_p_mrr_and_the_expected_move():
+    from instructprobe.probes.observe import observe
+    from instructprobe.retrievers.base import Ranking
+
+    qrels = {"d1": 1}  # d2, the near miss the clause names, is not relevant
+    before = Ranking(("d1", "d2", "d3"), (3.0, 2.0, 1.0))
+    after = Ranking(("d1", "d3", "d2"), (3.0, 2.0, 1.0))
+    pmrr = observe(distractor_clause(), parse("p-MRR"), before, after, qrels)
+    assert pmrr.value is not None and pmrr.value > 0  # d2 went from rank 2 to 3, as asked
+    assert observe(distractor_clause(), parse("moved"), before, after, qrels).value == 1
+    risen = observe(distractor_clause(), parse("p-MRR"), after, before, qrels)
+    assert risen.value is not None and risen.value < 0
+    # Pair accuracy is NevIR's own and keeps the suite's judgments: d1 stays on top.
+    assert observe(distractor_clause(), parse("pair-acc"), before, after, qrels).value == 1.0
+
+
+def test_a_curated_change_keeps_its_judgments():
+    from instructprobe.probes.observe import judged_before, observe
+    from instructprobe.retrievers.base import Ranking
+
+    qrels = {"d1": 1}
+    assert judged_before(distractor_clause(Family.CURATED), qrels) == qrels
+    before = Ranking(("d1", "d2", "d3"), (3.0, 2.0, 1.0))
+    after = Ranking(("d1", "d3", "d2"), (3.0, 2.0, 1.0))
+    assert (
+        observe(distractor_clause(Family.CURATED), parse("p-MRR"), before, after, qrels).value
+        is None
+    )

@@ -1,0 +1,174 @@
+"""The exclusion clause's term from the query's near misses (a case with one relevant passage)."""
+
+import random
+import re
+
+import pytest
+
+from instructprobe.perturb import Case, CorpusStats, RelevantDocument, get_operator
+from instructprobe.perturb.distractors import distractor_terms
+from instructprobe.perturb.neighbours import Neighbours
+from instructprobe.perturb.text import stem, words
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    from instructprobe.perturb.lexicon import wordnet_lexicon
+
+    found = wordnet_lexicon()
+    if found is None:
+        pytest.skip("WordNet is not installed ('probe setup')")
+    return found
+
+
+RELEVANT = RelevantDocument(
+    "r1",
+    "Hospice care is for a terminally ill person expected to live six months or less. "
+    "Hospice care goes on while a doctor certifies the illness.",
+    1,
+)
+NEAR_MISSES = (
+    RelevantDocument(
+        "n1",
+        "Many people in hospice care have dementia. A hospice in Nuremberg treats dementia, "
+        "and the doctor there says Nuremberg families visit daily.",
+        0,
+    ),
+    RelevantDocument(
+        "n2",
+        "Hello all! Hospice volunteers say hello weekly. Hello again from the hospice team.",
+        0,
+    ),
+    RelevantDocument(
+        "n3",
+        "A benefit concert by Linkin Park raised money for hospice care. Fans of Linkin Park "
+        "filled the hall for the hospice.",
+        0,
+    ),
+    RelevantDocument(
+        "n4",
+        "Did You Know: Benjamin Bradley funded a hospice. Benjamin Bradley's hospice opened "
+        "in 1850 for care.",
+        0,
+    ),
+    RelevantDocument(
+        "n5",
+        "Most hospice vans have a manual gearbox, and drivers of the hospice fleet like a "
+        "manual gearbox for care trips.",
+        0,
+    ),
+)
+ELSEWHERE = (
+    RelevantDocument("u1", "Dementia is a decline in memory and thinking.", 0),
+    RelevantDocument("u2", "Sourdough bread needs a starter and flour.", 0),
+)
+CORPUS = (RELEVANT, *NEAR_MISSES, *ELSEWHERE)
+
+
+def hospice_case(relevant=(RELEVANT,)):
+    return Case("q", "hospice care", "I need the time limits.", relevant)
+
+
+def stats(corpus=CORPUS):
+    return CorpusStats(len(corpus), {}, Neighbours(corpus))
+
+
+def test_a_clause_from_the_near_misses_names_every_document_that_writes_the_term(lexicon):
+    found = {d.term: d for d in distractor_terms(hospice_case(), stats())}
+    assert "dementia" in found
+    assert found["dementia"].down == {"n1", "u1"}  # u1 is no near miss, but it writes it
+    (variant,) = get_operator("exclusion-clause").variants(
+        hospice_case(), random.Random(0), stats()
+    )
+    term = dict(variant.params)["term"]
+    assert term in found and ("from", "distractors") in variant.params
+    assert variant.expectation.down == found[term].down
+    assert variant.request.instruction.startswith("I need the time limits. Do not include")
+
+
+def test_the_relevant_passage_never_mentions_the_term(lexicon):
+    terms = distractor_terms(hospice_case(), stats())
+    assert terms
+    relevant = {stem(w) for w in words(RELEVANT.text)}
+    for found in terms:
+        assert stem(found.term) not in relevant
+        assert "r1" not in found.down
+    assert "doctor" not in {d.term for d in terms}  # in a near miss, but the answer's word too
+
+
+def test_known_bad_terms_are_not_made(lexicon):
+    terms = {d.term for d in distractor_terms(hospice_case(), stats())}
+    assert "hello" not in terms
+    assert "linkin" not in terms  # the first word of "Linkin Park"
+    assert "benjamin" not in terms  # a name the clause would write in lower case
+    assert "manual" not in terms  # "a manual gearbox" names no manual
+
+
+def test_a_greeting_is_no_distractor(lexicon):
+    from instructprobe.perturb.distractors import _a_distractor
+
+    texts = ("Hello all! Volunteers say hello weekly. Hello again from the team.",)
+    assert not _a_distractor("hello", texts, set())
+    assert _a_distractor("dementia", ("Many have dementia. Dementia care is hard.",), set())
+
+
+def test_names_keep_their_case(lexicon):
+    named = {d.term: d for d in distractor_terms(hospice_case(), stats())}
+    assert "nuremberg" in named
+    operator = get_operator("exclusion-clause")
+    for seed in range(20):
+        for variant in operator.variants(hospice_case(), random.Random(seed), stats()):
+            if dict(variant.params)["term"] == "nuremberg":
+                assert variant.request.instruction.endswith('mention "Nuremberg".')
+                return
+    pytest.fail("no seed drew the name")
+
+
+def test_a_term_whose_stem_other_documents_write_otherwise_is_not_made(lexicon):
+    relevant = RelevantDocument("r1", "An emergency fund holds six months of expenses.", 1)
+    corpus = (
+        relevant,
+        RelevantDocument(
+            "n1",
+            "Travel insurance covers trip cancellation. A cancellation fee is refunded from "
+            "the emergency fund.",
+            0,
+        ),
+        RelevantDocument("n2", "A flight that is cancelled at short notice earns money.", 0),
+    )
+    case = Case("q", "emergency fund months", "I need a size.", (relevant,))
+    assert "cancellation" not in {d.term for d in distractor_terms(case, stats(corpus))}
+    alone = corpus[:2]  # with no "cancelled" elsewhere, the clause names exactly n1
+    named = {d.term: d.down for d in distractor_terms(case, stats(alone))}
+    assert named.get("cancellation") == {"n1"}
+
+
+def test_no_clause_without_the_corpus_or_a_near_miss():
+    assert (
+        get_operator("exclusion-clause").variants(hospice_case(), random.Random(0), CorpusStats())
+        == ()
+    )
+    only_elsewhere = (RELEVANT, *ELSEWHERE)
+    assert distractor_terms(hospice_case(), stats(only_elsewhere)) == ()
+
+
+def test_a_case_with_a_minority_term_keeps_it(lexicon, starter):
+    """The near misses are only asked where the relevant documents give no term."""
+    from instructprobe.probes.plan import case_for, corpus_stats
+
+    every = corpus_stats(starter)
+    case = case_for(next(q for q in starter.queries if q.id == "computing-q01"), starter)
+    variants = get_operator("exclusion-clause").variants(case, random.Random(0), every)
+    assert variants and all(("from", "distractors") not in v.params for v in variants)
+    relevant = {d.id for d in case.relevant}
+    assert all(v.expectation.down <= relevant for v in variants)
+
+
+def test_inflections_are_mentions_and_stem_mates_are_not():
+    from instructprobe.perturb.neighbours import inflections
+
+    pattern = inflections("radiator")
+    assert pattern.search("Check the Radiators' cap.")
+    assert not pattern.search("Radiation therapy")
+    assert re.fullmatch(inflections("carrots"), "carrot")
+    assert not inflections("Isna", any_case=False).search("ISNA(value)")
