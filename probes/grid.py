@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +22,7 @@ from instructprobe.probes.analysis import (
 from instructprobe.probes.measures import Measure
 from instructprobe.probes.observe import Observation
 from instructprobe.probes.request import RunRequest
-from instructprobe.probes.results import Cell, QueryValue, Verdict
+from instructprobe.probes.results import Cell, QueryValues, Verdict
 from instructprobe.probes.stats import Summary, adjust, minimum_detectable_effect
 from instructprobe.probes.verdicts import Claim, Rule, Thresholds
 
@@ -32,25 +32,32 @@ def _mean(values: Sequence[float | None]) -> float | None:
     return float(np.mean(present)) if present else None
 
 
-def per_query(observations: Sequence[Observation]) -> tuple[QueryValue, ...]:
+def _defined_mean(column: npt.NDArray[np.float64]) -> float | None:
+    """The mean of a column's defined values, None when it has none (``_mean`` of the
+    records' values, with the same result)."""
+    defined = column[~np.isnan(column)]
+    return float(np.mean(defined)) if len(defined) else None
+
+
+def per_query(observations: Sequence[Observation]) -> QueryValues:
     """Average each query's variants, so the unit of the statistics is the query."""
     grouped: dict[str, list[Observation]] = defaultdict(list)
     for o in observations:
         if o.value is not None:
             grouped[o.variant.case_id].append(o)
-    return tuple(
-        QueryValue(
-            query_id=query,
-            original=_mean([o.original for o in group]),
-            perturbed=_mean([o.perturbed for o in group]),
-            delta=float(np.mean([o.value for o in group])),
-            variants=len(group),
+    return _columns(
+        (
+            query,
+            _mean([o.original for o in group]),
+            _mean([o.perturbed for o in group]),
+            float(np.mean([o.value for o in group])),
+            len(group),
         )
         for query, group in grouped.items()
     )
 
 
-def worst_case(observations: Sequence[Observation]) -> tuple[QueryValue, ...]:
+def worst_case(observations: Sequence[Observation]) -> QueryValues:
     """Each query's worst score over the original and every variant, against the original (so
     the change is never positive): the ``worst-nDCG@k`` cell."""
     grouped: dict[str, list[Observation]] = defaultdict(list)
@@ -62,8 +69,25 @@ def worst_case(observations: Sequence[Observation]) -> tuple[QueryValue, ...]:
         original = group[0].original
         assert original is not None
         worst = min(original, *(o.perturbed for o in group if o.perturbed is not None))
-        values.append(QueryValue(query, original, worst, worst - original, len(group)))
-    return tuple(values)
+        values.append((query, original, worst, worst - original, len(group)))
+    return _columns(values)
+
+
+Row = tuple[str, float | None, float | None, float, int]
+
+
+def _columns(rows: Iterable[Row]) -> QueryValues:
+    """One query's (id, original, perturbed, delta, variants) a row, as columns."""
+    found = list(rows)
+    undefined = math.nan
+
+    def floats(position: int) -> npt.NDArray[np.float64]:
+        column = [undefined if r[position] is None else r[position] for r in found]
+        return np.array(column, dtype=np.float64)
+
+    ids = [r[0] for r in found]
+    counts = np.array([r[4] for r in found], dtype=np.int64)
+    return QueryValues(ids, floats(1), floats(2), floats(3), counts)
 
 
 @dataclass(frozen=True)
@@ -74,14 +98,14 @@ class CellKey:
     family: Family
     metric: Measure
     decides: bool
-    values: tuple[QueryValue, ...]
+    values: QueryValues
 
     def group(self) -> Group[CellKey]:
         stream = ("bootstrap", self.retriever, self.family.value, str(self.metric))
         return Group(self, self.deltas().tolist(), stream, bounds=change_bounds(self.metric))
 
     def deltas(self) -> npt.NDArray[np.float64]:
-        return np.array([v.delta for v in self.values], dtype=float)
+        return np.array(self.values.delta, dtype=float)
 
 
 @dataclass(frozen=True)
@@ -207,8 +231,8 @@ def _cell(
         family=key.family,
         expectation=key.family.expectation_kind,
         metric=key.metric,
-        original=_mean([v.original for v in key.values]),
-        perturbed=_mean([v.perturbed for v in key.values]),
+        original=_defined_mean(key.values.original),
+        perturbed=_defined_mean(key.values.perturbed),
         delta=s.mean,
         ci_low=s.ci_low,
         ci_high=s.ci_high,

@@ -126,6 +126,12 @@ def _by_case(variants: Iterable[Variant]) -> dict[str, list[Variant]]:
     return found
 
 
+FILTER_BLOCK = 4096
+"""Paraphrases the meaning filter judges at a time: their texts are encoded in one call, so the
+memory it takes stays the same whatever the plan's size, and a plan made whole or written a
+case at a time gets the same cosines (the blocks are the same)."""
+
+
 def default_filter(paraphrases: bool) -> MeaningFilter | None:
     """The default meaning filter (MiniLM), loaded only for a plan with paraphrases."""
     if not paraphrases:
@@ -135,12 +141,53 @@ def default_filter(paraphrases: bool) -> MeaningFilter | None:
     return MeaningFilter(default_encoder())
 
 
-def _meaning_filter(
-    choice: MeaningFilter | Literal["default"] | None, variants: tuple[Variant, ...]
+def chosen_filter(
+    choice: MeaningFilter | Literal["default"] | None, perturbers: tuple[Operator, ...]
 ) -> MeaningFilter | None:
+    """``choice``; for ``"default"``, MiniLM's filter when the operators make paraphrases."""
     if choice != "default":
         return choice
-    return default_filter(any(v.family is Family.PARAPHRASE for v in variants))
+    return default_filter(any(op.family is Family.PARAPHRASE for op in perturbers))
+
+
+Judged = tuple[Case, tuple[Variant, ...], tuple[Variant, ...]]
+"""A case, its variants kept and those the meaning filter dropped."""
+
+
+def filtered(
+    made: Iterable[tuple[Case, tuple[Variant, ...]]], chosen: MeaningFilter | None
+) -> Iterator[Judged]:
+    """Each case of ``made`` with its variants through ``chosen``, judged ``FILTER_BLOCK``
+    paraphrases at a time (the cases of a block wait for it), in order."""
+    if chosen is None:
+        yield from ((case, variants, ()) for case, variants in made)
+        return
+    waiting: list[tuple[Case, tuple[Variant, ...]]] = []
+    judged = 0
+    for case, variants in made:
+        waiting.append((case, variants))
+        judged += sum(v.family in chosen.families for v in variants)
+        if judged >= FILTER_BLOCK:
+            yield from _judged_block(waiting, chosen)
+            waiting, judged = [], 0
+    yield from _judged_block(waiting, chosen)
+
+
+def _judged_block(
+    block: list[tuple[Case, tuple[Variant, ...]]], chosen: MeaningFilter
+) -> Iterator[Judged]:
+    originals = {case.id: case.instruction for case, _ in block}
+    pairs = [
+        (case.instruction, v.request.instruction)
+        for case, variants in block
+        for v in variants
+        if v.family in chosen.families
+    ]
+    scores = iter(chosen.cosines(pairs))
+    for case, variants in block:
+        own = [next(scores) for v in variants if v.family in chosen.families]
+        kept = chosen.judge(variants, originals, own)
+        yield case, kept.kept, kept.dropped
 
 
 def generated(
@@ -174,11 +221,9 @@ def plan(
     of the original requests (None: the suite's).
     """
     perturbers = operators_for(families, operators)
-    made = list(generated(suite, perturbers, seed, corpus_stats(suite), order))
-    cases = tuple(case for case, _ in made)
-    variants = [v for _, own in made for v in own]
-    chosen = _meaning_filter(meaning, tuple(variants))
-    if chosen is None:
-        return Plan(cases, tuple(variants))
-    filtered = chosen.apply(tuple(variants), {case.id: case.instruction for case in cases})
-    return Plan(cases, filtered.kept, filtered.dropped)
+    made = generated(suite, perturbers, seed, corpus_stats(suite), order)
+    judged = list(filtered(made, chosen_filter(meaning, perturbers)))
+    cases = tuple(case for case, _, _ in judged)
+    kept = tuple(v for _, own, _ in judged for v in own)
+    dropped = tuple(v for _, _, own in judged for v in own)
+    return Plan(cases, kept, dropped)

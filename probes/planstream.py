@@ -20,7 +20,6 @@ import tempfile
 import weakref
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
@@ -41,8 +40,9 @@ from instructprobe.probes.plan import (
     Plan,
     PlannedCase,
     case_for,
+    chosen_filter,
     corpus_stats,
-    default_filter,
+    filtered,
     generated,
 )
 from instructprobe.suites import Suite
@@ -309,66 +309,15 @@ def write_plan(
     facts: Facts = dict,
 ) -> dict[str, Any]:
     """``plan(suite, families, seed, meaning, operators, order)`` written to ``handle`` a case
-    at a time; returns its last line. With a meaning filter, the variants go to a temporary
-    file first and are judged from it: the filter encodes every text it compares at once, as
-    ``plan`` does (so each vector comes from the same batch), holding only those texts."""
+    at a time (a block of cases at a time through the meaning filter, as ``plan`` judges them);
+    returns its last line."""
     asked = order if order is not None else Order(suite.order)
     perturbers = operators_for(families, operators)
     made = generated(suite, perturbers, seed, corpus_stats(suite), asked)
-    if meaning is None:
-        writer = PlanWriter(handle)
-        for case, variants in made:
-            writer.add(case.id, variants, ())
-        return writer.finish(facts())
-    from instructprobe.perturb.meaning import JUDGED_FAMILIES
-
-    judged = meaning.families if meaning != "default" else JUDGED_FAMILIES
-    with unnamed_file(None) as unfiltered:
-        writer = PlanWriter(unfiltered)
-        pairs: list[tuple[str, str]] = []
-        paraphrases = False
-        for case, variants in made:
-            writer.add(case.id, variants, ())
-            pairs += [
-                (case.instruction, v.request.instruction) for v in variants if v.family in judged
-            ]
-            paraphrases = paraphrases or any(v.family is Family.PARAPHRASE for v in variants)
-        spilled = PlanFile(unfiltered, suite, asked, writer.finish({}))
-        chosen = default_filter(paraphrases) if meaning == "default" else meaning
-        scores = chosen.cosines(pairs) if chosen is not None else []
-        del pairs
-        return _judge(spilled, chosen, iter(scores), PlanWriter(handle), facts)
-
-
-def _judge(
-    spilled: PlanFile,
-    chosen: MeaningFilter | None,
-    scores: Iterator[float],
-    writer: PlanWriter,
-    facts: Facts,
-) -> dict[str, Any]:
-    """The spilled variants through ``chosen`` a case at a time, each judged one with its
-    cosine, in order."""
-    for planned in spilled.each_planned():
-        case = planned.case
-        if chosen is None:
-            writer.add(case.id, planned.variants, ())
-            continue
-        own = [next(scores) for v in planned.variants if v.family in chosen.families]
-        filtered = chosen.judge(planned.variants, {case.id: case.instruction}, own)
-        writer.add(case.id, filtered.kept, filtered.dropped)
+    writer = PlanWriter(handle)
+    for case, kept, dropped in filtered(made, chosen_filter(meaning, perturbers)):
+        writer.add(case.id, kept, dropped)
     return writer.finish(facts())
-
-
-@contextmanager
-def unnamed_file(folder: Path | None) -> Iterator[IO[bytes]]:
-    """A temporary file in ``folder`` (the temporary folder when None) without a name: it is
-    unlinked as soon as it is made, so it goes with its handle, whatever stops the run."""
-    handle = open_unnamed(folder)
-    try:
-        yield handle
-    finally:
-        handle.close()
 
 
 def open_unnamed(folder: Path | None) -> IO[bytes]:

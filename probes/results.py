@@ -6,12 +6,14 @@ Undefined numbers are NaN in memory and ``null`` in JSON. The run's request is r
 so a gate can tell whether a results file is the run it names. Files of schema version 1 (which
 had ``settings`` in place of ``request``, ``suite`` and ``versions``) still load.
 
-A run writes its results as two files (version 3): a JSON summary, which is the version-2
-document without ``variants`` and ``outcomes``, and beside it a Parquet file of the per-variant
-outcomes (``probes.outcomes``) that the summary names with its row counts and sha256. The
-summary is small (cells, strata, baselines and their per-query values); the outcomes are what
-grows with the variants, and are streamed to disk during the run. ``to_json`` still gives the
-whole run as one version-2 document, and results read from a version-2 file are saved as one.
+A run writes its results as three files (version 4): a JSON summary, which is the version-2
+document without ``variants``, ``outcomes`` and the cells' ``per_query`` values, and beside it
+two Parquet files that the summary names with their row counts and sha256: the per-variant
+outcomes (``probes.outcomes``), streamed to disk during the run, and the cells' per-query
+values (``probes.queryvalues``). The summary stays small whatever the number of queries; what
+grows with them is in the Parquet files. Version-3 summaries (the per-query values inline) still
+load. ``to_json`` still gives the whole run as one version-2 document, and results read from a
+version-2 file are saved as one.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import enum
 import functools
 import json
 import math
+import os
 import tempfile
 import types
 import typing
@@ -35,14 +38,21 @@ from instructprobe.core.files import write_atomic
 from instructprobe.perturb.model import ExpectationKind, Family, Order
 from instructprobe.probes.benchmark import BenchmarkSection
 from instructprobe.probes.measures import Measure, parse
+from instructprobe.probes.queryvalues import QueryValue as QueryValue
+from instructprobe.probes.queryvalues import QueryValues as QueryValues
+from instructprobe.probes.queryvalues import read_per_query, write_per_query
 from instructprobe.probes.request import RunRequest
 
 SCHEMA_VERSION = 2
 """The version of the records, and of a results document holding all of them (``to_json``)."""
-SPLIT_VERSION = 3
-"""The version of a summary whose variants and outcomes are in a Parquet file beside it."""
-READABLE_VERSIONS = (1, 2, 3)
+SPLIT_VERSION = 4
+"""The version of a summary whose variants and outcomes, and whose cells' per-query values,
+are in Parquet files beside it."""
+OUTCOMES_ONLY_VERSION = 3
+"""The version of a summary with only the outcomes beside it (per-query values inline)."""
+READABLE_VERSIONS = (1, 2, OUTCOMES_ONLY_VERSION, SPLIT_VERSION)
 OUTCOMES_SUFFIX = ".outcomes.parquet"
+PER_QUERY_SUFFIX = ".per-query.parquet"
 
 
 class Verdict(ValueEnum):
@@ -51,17 +61,6 @@ class Verdict(ValueEnum):
     HOLDS = "holds"
     BREAKS = "breaks"
     INCONCLUSIVE = "inconclusive"
-
-
-@dataclass(frozen=True)
-class QueryValue:
-    """One query's value in a cell, averaged over that query's variants of the family."""
-
-    query_id: str
-    original: float | None
-    perturbed: float | None
-    delta: float
-    variants: int
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,8 @@ class Cell:
     """Why a verdict is inconclusive."""
     interval: str
     """How ``ci_low`` and ``ci_high`` were made: ``bounded``, ``bootstrap`` or ``none``."""
-    per_query: tuple[QueryValue, ...]
+    per_query: Sequence[QueryValue]
+    """In columns (``QueryValues``) in a run and a version-4 file; records in older files."""
 
     @property
     def decides(self) -> bool:
@@ -251,16 +251,19 @@ class RunResult:
         # dumps, not dump: dump writes piece by piece and takes about 4x as long.
         return json.dumps(self.to_dict(), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
-    def summary_json(self, outcomes: Mapping[str, Any]) -> str:
-        """The version-3 summary: everything but the variants and outcomes, which the
-        ``outcomes`` file it names holds."""
+    def summary_json(self, outcomes: Mapping[str, Any], per_query: Mapping[str, Any]) -> str:
+        """The version-4 summary: everything but the variants and outcomes, which the
+        ``outcomes`` file it names holds, and the cells' per-query values, which the
+        ``per_query`` file holds (a row per cell and query, cells in this order)."""
         data = {
             name: to_json_value(getattr(self, name))
             for name in _field_names(RunResult)
-            if name not in ("variants", "outcomes", "schema_version")
+            if name not in ("variants", "outcomes", "schema_version", "cells")
         }
+        data["cells"] = [_cell_summary(cell) for cell in self.cells]
         data = _without_empty_benchmark(data)
-        document = {"schema_version": SPLIT_VERSION, **data, "outcomes_file": dict(outcomes)}
+        files = {"outcomes_file": dict(outcomes), "per_query_file": dict(per_query)}
+        document = {"schema_version": SPLIT_VERSION, **data, **files}
         return json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
     def pairs(self) -> Iterator[tuple[VariantRecord | None, Outcome]]:
@@ -284,6 +287,14 @@ class RunResult:
         return read_results(path)
 
 
+def _cell_summary(cell: Cell) -> dict[str, Any]:
+    return {
+        name: to_json_value(getattr(cell, name))
+        for name in _field_names(Cell)
+        if name != "per_query"
+    }
+
+
 def _without_empty_benchmark(data: dict[str, Any]) -> dict[str, Any]:
     if data["benchmark"] is None:
         del data["benchmark"]  # a suite that is no benchmark writes the file as before
@@ -297,11 +308,19 @@ def outcomes_path(path: str | Path) -> Path:
     return target.with_name(target.stem + OUTCOMES_SUFFIX)
 
 
+def per_query_path(path: str | Path) -> Path:
+    """The per-query file beside the summary at ``path``: ``results.json`` has
+    ``results.per-query.parquet``."""
+    target = Path(path)
+    return target.with_name(target.stem + PER_QUERY_SUFFIX)
+
+
 def write_results(result: RunResult, path: str | Path) -> list[Path]:
     """The results at ``path``, each file atomically; the files written. A run's results (their
-    outcomes streamed to a file) are a version-3 summary with the outcomes file beside it,
-    placed first (a hard link where it can be); results whose outcomes are in memory (read from
-    a version-2 file, or made by hand) are one version-2 document, as they were read."""
+    outcomes streamed to a file) are a version-4 summary with the outcomes and per-query files
+    beside it, placed first (the outcomes as a hard link where it can be); results whose
+    outcomes are in memory (read from a version-2 file, or made by hand) are one version-2
+    document, as they were read."""
     return _write(result, Path(path), write_atomic)
 
 
@@ -312,17 +331,24 @@ def _write(result: RunResult, path: Path, write: Callable[[Path, str], object]) 
         return [path]
     from instructprobe.probes.outcomes import file_sha256, place
 
-    companion = outcomes_path(path)
+    companion, per_query = outcomes_path(path), per_query_path(path)
     outcomes = {
         "name": companion.name,
         "rows": stored.rows,
         "variants": stored.variants,
         "sha256": file_sha256(stored.path),
     }
-    summary = result.summary_json(outcomes)  # first: nothing is replaced unless both can be
-    place(stored.path, companion)
+    made = per_query.with_name(f".{per_query.name}.{os.getpid()}.tmp")
+    try:
+        rows = write_per_query([cell.per_query for cell in result.cells], made)
+        values = {"name": per_query.name, "rows": rows, "sha256": file_sha256(made)}
+        summary = result.summary_json(outcomes, values)  # nothing is replaced unless all can be
+        place(stored.path, companion)
+        os.replace(made, per_query)
+    finally:
+        made.unlink(missing_ok=True)
     write(path, summary)
-    return [companion, path]
+    return [companion, per_query, path]
 
 
 def save_results(result: RunResult, path: str | Path) -> None:
@@ -356,7 +382,7 @@ def read_results(path: str | Path) -> RunResult:
     if not isinstance(data, dict):
         raise ResultsError(f"{target}: not a results file (the top level is not an object)")
     try:
-        if data.get("schema_version") == SPLIT_VERSION:
+        if data.get("schema_version") in (OUTCOMES_ONLY_VERSION, SPLIT_VERSION):
             return _read_split(target, data)
         return RunResult.from_dict(data)
     except (ValueError, RequestError) as error:  # the recorded request is checked as any other
@@ -366,24 +392,60 @@ def read_results(path: str | Path) -> RunResult:
 
 
 def _read_split(target: Path, data: dict[str, Any]) -> RunResult:
-    """A version-3 summary and the outcomes file it names, beside it."""
+    """A version-3 or 4 summary and the files it names, beside it."""
     from instructprobe.probes.outcomes import StoredOutcomeList, StoredVariants, open_stored
 
-    named = _checked(data.pop("outcomes_file"), Mapping, "results.outcomes_file")
-    name = _checked(named["name"], str, "results.outcomes_file.name")
-    if Path(name).name != name or name in ("", ".", ".."):
-        raise ValueError(f"results.outcomes_file.name: {name!r} is not a file name")
-    rows, variants = (
-        _load(int, named[k], f"results.outcomes_file.{k}") for k in ("rows", "variants")
-    )
-    sha256 = _checked(named["sha256"], str, "results.outcomes_file.sha256")
-    store = open_stored(target.parent / name, rows, variants, sha256)
+    named = _named_file(data.pop("outcomes_file"), "outcomes_file", ("rows", "variants"))
+    rows, variants = named["counts"]
+    store = open_stored(target.parent / named["name"], rows, variants, named["sha256"])
+    values = None
+    if data["schema_version"] == SPLIT_VERSION:
+        values = _per_query(target, data)
+        data["cells"] = [
+            {**_checked(c, Mapping, "results.cells"), "per_query": []}
+            for c in _checked(data["cells"], list, "results.cells")
+        ]
     summary: RunResult = _load(
         RunResult, {**data, "schema_version": SCHEMA_VERSION, "variants": []}
     )
+    if values is not None:
+        cells = tuple(
+            dataclasses.replace(c, per_query=v) for c, v in zip(summary.cells, values, strict=True)
+        )
+        summary = dataclasses.replace(summary, cells=cells)
     return dataclasses.replace(
         summary, variants=StoredVariants(store), outcomes=StoredOutcomeList(store)
     )
+
+
+def _per_query(target: Path, data: dict[str, Any]) -> list[QueryValues]:
+    """The cells' per-query values from the file a version-4 summary names, checked."""
+    from instructprobe.probes.outcomes import file_sha256
+
+    named = _named_file(data.pop("per_query_file"), "per_query_file", ("rows",))
+    path = target.parent / named["name"]
+    if not path.is_file():
+        raise ResultsError(f"{path}: the per-query file the results name is missing")
+    if file_sha256(path) != named["sha256"]:
+        raise ResultsError(f"{path}: the per-query file is not the one the results name (sha256)")
+    cells = len(_checked(data["cells"], list, "results.cells"))
+    (rows,) = named["counts"]
+    return read_per_query(path, cells, rows)
+
+
+def _named_file(value: Any, key: str, counts: tuple[str, ...]) -> dict[str, Any]:
+    """A file a summary names: its name (no folder), its counts and its sha256."""
+    where = f"results.{key}"
+    named = _checked(value, Mapping, where)
+    name = _checked(named["name"], str, f"{where}.name")
+    if Path(name).name != name or name in ("", ".", ".."):
+        raise ValueError(f"{where}.name: {name!r} is not a file name")
+    found = [_load(int, named[k], f"{where}.{k}") for k in counts]
+    return {
+        "name": name,
+        "counts": found,
+        "sha256": _checked(named["sha256"], str, f"{where}.sha256"),
+    }
 
 
 def to_json_value(value: Any) -> Any:

@@ -121,7 +121,7 @@ def groups(
         for level in sorted(grouped):
             strength = float(level) if dimension == "strength" else None
             key = StratumKey(retriever, family, metric, dimension, level, strength)
-            deltas = [v.delta for v in per_query(grouped[level])]
+            deltas = per_query(grouped[level]).delta.tolist()
             stream = ("strata", retriever, family.value, str(metric), dimension, level)
             found.append(Group(key, deltas, stream, MIN_QUERIES, change_bounds(metric)))
     return found

@@ -47,7 +47,7 @@ def test_report_to_stdout_in_each_format(capsys, results_file):
     [
         ("{", "not JSON"),
         ("[]", "not a results file"),
-        ('{"schema_version": 7}', "schema_version 7 is not 1, 2 or 3"),
+        ('{"schema_version": 7}', "schema_version 7 is not 1, 2, 3 or 4"),
         ('{"schema_version": 1}', "not a results file ("),
     ],
 )
@@ -186,10 +186,9 @@ def test_probe_run_and_probe_gate_make_the_same_run(capsys, tmp_path):
     code, out, _ = run(capsys, "gate", str(gates), "--quiet", "--save", str(gated))
     assert code == 0, out
     assert gated.read_bytes() == ran.read_bytes().replace(b'"ran.', b'"gated.')
-    outcomes = "{}.outcomes.parquet"
-    assert (tmp_path / outcomes.format("gated")).read_bytes() == (
-        tmp_path / outcomes.format("ran")
-    ).read_bytes()
+    for beside in ("{}.outcomes.parquet", "{}.per-query.parquet"):
+        gated_file, ran_file = (tmp_path / beside.format(name) for name in ("gated", "ran"))
+        assert gated_file.read_bytes() == ran_file.read_bytes()
     code, out, _ = run(capsys, "gate", str(gates), "--results", str(ran))
     assert code == 0 and "passed: 1 of 1" in out
 

@@ -53,7 +53,8 @@ def as_if(local, elsewhere):
 
 
 def files(result, folder: Path) -> dict[str, bytes]:
-    """The files ``result`` is saved as: its summary and its Parquet outcomes."""
+    """The files ``result`` is saved as: its summary, its Parquet outcomes and per-query
+    values."""
     folder.mkdir()
     result.write_json(folder / "results.json")
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
@@ -63,7 +64,7 @@ def assert_same_results(local, elsewhere, folder: Path) -> None:
     """One document, and the files a run saves, byte for byte apart from the request."""
     assert elsewhere.to_json() == as_if(local, elsewhere)
     saved = files(elsewhere, folder / "elsewhere")
-    assert list(saved) == ["results.json", "results.outcomes.parquet"]
+    assert list(saved) == ["results.json", "results.outcomes.parquet", "results.per-query.parquet"]
     same = dataclasses.replace(local, request=elsewhere.request)
     assert saved == files(same, folder / "local")
 

@@ -1,7 +1,7 @@
-"""Outcomes streamed to a Parquet file during a run: a results file is a JSON summary and that
-file beside it (version 3), read back to the same records as a version-2 document holds; a
-missing, swapped or damaged outcomes file is one line; a run ranked in chunks is the run
-ranked at once."""
+"""Outcomes streamed to a Parquet file during a run: a results file is a JSON summary with that
+file and the cells' per-query values beside it (version 4), read back to the same records as a
+version-2 document holds; a version-3 summary still loads; a missing, swapped or damaged
+outcomes or per-query file is one line; a run ranked in chunks is the run ranked at once."""
 
 import dataclasses
 import json
@@ -11,8 +11,15 @@ import pytest
 from instructprobe.core.errors import ResultsError
 from instructprobe.probes import runner
 from instructprobe.probes.outcomes import OutcomeWriter, StoredOutcomes
+from instructprobe.probes.queryvalues import QueryValues
 from instructprobe.probes.request import RunRequest
-from instructprobe.probes.results import RunResult, outcomes_path, read_results, write_results
+from instructprobe.probes.results import (
+    RunResult,
+    outcomes_path,
+    per_query_path,
+    read_results,
+    write_results,
+)
 from instructprobe.probes.runner import Runner
 
 
@@ -43,12 +50,39 @@ def test_a_split_file_reads_back_to_the_same_run(split, small_result, results_fi
     assert split == small_result
     assert len(split.variants) == len(small_result.variants) == 562
     assert list(split.pairs()) == list(small_result.pairs())
+    assert all(isinstance(cell.per_query, QueryValues) for cell in split.cells)
+
+
+def test_the_summary_names_its_per_query_file(split, small_result):
+    folder = split.outcomes.store.path.parent
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    assert all("per_query" not in cell for cell in data["cells"])
+    named = data["per_query_file"]
+    assert named["name"] == "results.per-query.parquet"
+    assert named["rows"] == sum(len(cell.per_query) for cell in small_result.cells) > 1000
+    assert (folder / named["name"]).is_file()
+
+
+def test_a_version_3_summary_still_loads(split, small_result, tmp_path):
+    """Version 3 kept the per-query values inline, beside the same outcomes file."""
+    import shutil
+
+    folder = split.outcomes.store.path.parent
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    whole = json.loads(small_result.to_json())
+    data["schema_version"] = 3
+    del data["per_query_file"]
+    for cell, written in zip(data["cells"], whole["cells"], strict=True):
+        cell["per_query"] = written["per_query"]
+    shutil.copy(folder / "results.outcomes.parquet", tmp_path / "results.outcomes.parquet")
+    (tmp_path / "old.json").write_text(json.dumps(data), encoding="utf-8")
+    assert read_results(tmp_path / "old.json") == small_result
 
 
 def test_the_summary_names_its_outcomes_file(split):
     folder = split.outcomes.store.path.parent
     data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    assert data["schema_version"] == 3
+    assert data["schema_version"] == 4
     assert {"variants", "outcomes"}.isdisjoint(data)
     named = data["outcomes_file"]
     assert named["name"] == "results.outcomes.parquet"
@@ -59,6 +93,7 @@ def test_results_read_from_a_version_2_file_are_saved_as_one(small_result, tmp_p
     written = write_results(small_result, tmp_path / "again.json")
     assert written == [tmp_path / "again.json"]
     assert not outcomes_path(tmp_path / "again.json").exists()
+    assert not per_query_path(tmp_path / "again.json").exists()
 
 
 @pytest.fixture()
@@ -90,6 +125,57 @@ def test_a_damaged_outcomes_file_is_one_line(saved):
     saved.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ResultsError, match=r"not a readable outcomes file"):
         read_results(saved)
+
+
+def test_a_missing_per_query_file_is_one_line(saved):
+    per_query_path(saved).unlink()
+    with pytest.raises(ResultsError, match=r"per-query file the results name is missing$"):
+        read_results(saved)
+
+
+def test_another_per_query_file_is_one_line(saved):
+    path = per_query_path(saved)
+    path.write_bytes(path.read_bytes()[:-1] + b"\0")
+    with pytest.raises(ResultsError, match=r"is not the one the results name \(sha256\)$"):
+        read_results(saved)
+
+
+def rewritten_per_query(saved, table, rows: int) -> None:
+    """The per-query file replaced by ``table``, the summary naming its hash and ``rows``."""
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    path = per_query_path(saved)
+    pq.write_table(table, path)
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    data["per_query_file"]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    data["per_query_file"]["rows"] = rows
+    saved.write_text(json.dumps(data), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda t: t.drop_columns(["variants"]), "not a per-query file"),
+        (lambda t: t.slice(0, 10), "rows, the results name"),
+        (lambda t: t.set_column(0, t.schema.field(0), pa_column(t, 0, 10**6)), "names a cell"),
+        (lambda t: t.take(list(range(t.num_rows))[::-1]), "not in the order of the cells"),
+    ],
+)
+def test_a_damaged_per_query_file_is_one_line(saved, damage, message):
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(per_query_path(saved))
+    rewritten_per_query(saved, damage(table), table.num_rows)
+    with pytest.raises(ResultsError, match=message):
+        read_results(saved)
+
+
+def pa_column(table, index: int, value: int):
+    import pyarrow as pa
+
+    return pa.array([value] * table.num_rows, type=table.schema.field(index).type)
 
 
 @pytest.mark.parametrize("name", ["../results.outcomes.parquet", "/etc/passwd", "", ".."])

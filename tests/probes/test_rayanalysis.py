@@ -10,12 +10,12 @@ from instructprobe.perturb import Family
 from instructprobe.probes import grid, rayanalysis
 from instructprobe.probes.analysis import Group, summarize_group, summary_key
 from instructprobe.probes.measures import parse
-from instructprobe.probes.results import QueryValue
+from instructprobe.probes.results import QueryValue, QueryValues
 from instructprobe.probes.strata import StratumKey
 
 
 def cell(retriever: str, family: Family, metric: str, deltas: list[float]) -> grid.CellKey:
-    values = tuple(QueryValue(f"q{i}", 0.5, 0.5 + d, d, 1) for i, d in enumerate(deltas))
+    values = QueryValues.of(QueryValue(f"q{i}", 0.5, 0.5 + d, d, 1) for i, d in enumerate(deltas))
     return grid.CellKey(retriever, family, parse(metric), True, values)
 
 

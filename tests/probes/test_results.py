@@ -85,7 +85,7 @@ def test_an_upgraded_file_is_written_as_version_2(upgraded):
 def test_an_unknown_version_is_one_line(tmp_path):
     path = tmp_path / "results.json"
     path.write_text('{"schema_version": 7}', encoding="utf-8")
-    with pytest.raises(ResultsError, match=r"schema_version 7 is not 1, 2 or 3$"):
+    with pytest.raises(ResultsError, match=r"schema_version 7 is not 1, 2, 3 or 4$"):
         read_results(path)
 
 

@@ -172,9 +172,11 @@ def test_results_round_trip_through_json(tmp_path, starter_result):
     path = tmp_path / "results.json"
     starter_result.write_json(path)
     data = json.loads(path.read_text())
-    assert data["schema_version"] == 3 and "variants" not in data and "outcomes" not in data
+    assert data["schema_version"] == 4 and "variants" not in data and "outcomes" not in data
     assert data["outcomes_file"]["name"] == "results.outcomes.parquet"
     assert (tmp_path / "results.outcomes.parquet").is_file()
+    assert data["per_query_file"]["name"] == "results.per-query.parquet"
+    assert (tmp_path / "results.per-query.parquet").is_file()
     assert data["suite"]["name"] == "starter"
     assert data["request"]["retrievers"] == [
         "bm25=object:instructprobe.retrievers.bm25.BM25",
@@ -194,10 +196,13 @@ def test_results_round_trip_through_json(tmp_path, starter_result):
         "p_value",
         "n",
         "verdict",
-        "per_query",
     } <= set(record)
+    assert "per_query" not in record
     again = RunResult.read_json(path)
     assert again.verdicts().keys() == starter_result.verdicts().keys()
+    assert [list(c.per_query) for c in again.cells] == [
+        list(c.per_query) for c in starter_result.cells
+    ]
     assert [c.delta for c in again.cells] == pytest.approx(
         [c.delta for c in starter_result.cells], nan_ok=True
     )

@@ -23,13 +23,18 @@ def test_a_real_results_file_follows_the_schema(written):
 
 def test_the_schema_is_versioned_like_the_results(written):
     versions = schema()["properties"]["schema_version"]["enum"]
-    assert versions == [results.SCHEMA_VERSION, results.SPLIT_VERSION]
+    assert versions == [
+        results.SCHEMA_VERSION,
+        results.OUTCOMES_ONLY_VERSION,
+        results.SPLIT_VERSION,
+    ]
     assert written["schema_version"] == results.SCHEMA_VERSION
 
 
 @pytest.fixture(scope="module")
 def summary(small_result, tmp_path_factory):
-    """``small_result`` written as a run writes it: a version-3 summary and its outcomes."""
+    """``small_result`` written as a run writes it: a version-4 summary, its outcomes and its
+    per-query values."""
     from instructprobe.probes.outcomes import (
         OutcomeWriter,
         StoredOutcomeList,
@@ -50,9 +55,22 @@ def summary(small_result, tmp_path_factory):
     return json.loads((folder / "results.json").read_text(encoding="utf-8"))
 
 
-def test_a_version_3_summary_follows_the_schema(summary):
-    assert summary["schema_version"] == results.SPLIT_VERSION
+def test_a_version_4_summary_follows_the_schema(summary):
+    assert summary["schema_version"] == results.SPLIT_VERSION == 4
     assert problems(summary) == []
+    assert all("per_query" not in cell for cell in summary["cells"])
+
+
+def test_a_version_3_summary_follows_the_schema(summary, written):
+    """Version 3: the outcomes beside it, the per-query values inline."""
+    data = json.loads(json.dumps(summary))
+    data["schema_version"] = results.OUTCOMES_ONLY_VERSION
+    del data["per_query_file"]
+    for cell, whole in zip(data["cells"], written["cells"], strict=True):
+        cell["per_query"] = whole["per_query"]
+    assert problems(data) == []
+    del data["cells"][0]["per_query"]
+    assert any(line.startswith("cells/0") for line in problems(data))
 
 
 @pytest.mark.parametrize(
@@ -64,6 +82,10 @@ def test_a_version_3_summary_follows_the_schema(summary):
         (lambda d: d["outcomes_file"].update(name="../x.parquet"), "outcomes_file/name"),
         (lambda d: d["outcomes_file"].update(rows=-1), "outcomes_file/rows"),
         (lambda d: d["outcomes_file"].pop("sha256"), "outcomes_file"),
+        (lambda d: d.pop("per_query_file"), "(top)"),
+        (lambda d: d["per_query_file"].update(name="/etc/x"), "per_query_file/name"),
+        (lambda d: d["per_query_file"].update(rows=1.5), "per_query_file/rows"),
+        (lambda d: d["cells"][0].update(per_query=[]), "cells/0"),
     ],
 )
 def test_damaged_summaries_are_rejected_with_the_place(summary, damage, where):
@@ -92,6 +114,8 @@ RECORDS = {
 ADDED_LATER = {"request": set(request_settings_added_later)}
 """Settings added after the first files of schema version 2 were written: optional, so those
 files stay valid (they load with the settings' defaults), and written only when given."""
+ELSEWHERE_IN_VERSION_4 = {"cell": {"per_query"}}
+"""Fields a version-4 summary leaves to a file beside it (required in versions 2 and 3)."""
 
 
 @pytest.mark.parametrize("name", sorted(RECORDS))
@@ -100,7 +124,7 @@ def test_every_field_of_every_record_is_documented(name):
     documented = schema()["$defs"][name]
     fields = [f.name for f in dataclasses.fields(RECORDS[name])]
     assert sorted(documented["properties"]) == sorted(fields)
-    later = ADDED_LATER.get(name, set())
+    later = ADDED_LATER.get(name, set()) | ELSEWHERE_IN_VERSION_4.get(name, set())
     assert sorted(documented["required"]) == sorted(set(fields) - later)
     assert documented["additionalProperties"] is False
 
@@ -108,7 +132,7 @@ def test_every_field_of_every_record_is_documented(name):
 def test_top_level_matches_run_result():
     top = schema()
     fields = [f.name for f in dataclasses.fields(results.RunResult)]
-    assert sorted(top["properties"]) == sorted([*fields, "outcomes_file"])  # version 3's
+    assert sorted(top["properties"]) == sorted([*fields, "outcomes_file", "per_query_file"])
     hints = typing.get_type_hints(results.RunResult)
     assert set(hints) == set(fields)
 
@@ -135,7 +159,7 @@ def test_per_query_values_recompute_each_cell_mean(written):
         (lambda d: d["cells"][0].update(verdict="maybe"), "cells/0/verdict"),
         (lambda d: d["cells"][0].update(p_adjusted=1.5), "cells/0/p_adjusted"),
         (lambda d: d["outcomes"][0]["ranks"].update(x=[0, 3]), "outcomes/0/ranks/x"),
-        (lambda d: d.update(schema_version=4), "schema_version"),
+        (lambda d: d.update(schema_version=5), "schema_version"),
         (lambda d: d.update(outcomes_file={}), "outcomes_file"),
         (lambda d: d["request"].update(extra=1), "request"),
         (lambda d: d["request"].update(resamples=50), "request/resamples"),

@@ -26,8 +26,9 @@ def add(commands: Commands) -> None:
         "--out",
         type=types.output_file,
         metavar="FILE",
-        help="write the results: a JSON summary at FILE, the per-variant outcomes beside it "
-        "(results.json: results.outcomes.parquet)",
+        help="write the results: a JSON summary at FILE, the per-variant outcomes and the "
+        "per-query values beside it (results.json: results.outcomes.parquet, "
+        "results.per-query.parquet)",
     )
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     run.set_defaults(handler=handle)
