@@ -106,7 +106,10 @@ gives none) and the seed-21 predicate-negation and preference-flip variants on t
 read once. filter-held-out (issue 14, seed 41, fixed before it was drawn) reads the meaning
 filter on today's paraphrasers, before the filter: per operator, half its variants from those
 the default filter drops and half from those it keeps (bad paraphrases are rare), each item
-with its stratum's weight so that precision can be re-weighted to what the generators make."""
+with its stratum's weight so that precision can be re-weighted to what the generators make.
+Its strata are those of the filter of commit e84f16f, when it was drawn; drawn again after a
+change to the filter it would hold other items, so its file stays the record of that
+reading."""
 STARTER_SHARE = 0.2
 FILTER_SCAN = 2500
 """InstructIR instructions whose every paraphrase filter-held-out scores (with every starter
