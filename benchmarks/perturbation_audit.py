@@ -65,6 +65,8 @@ HELD_OUT = {
 }
 """The held-out audit: a fresh seed, the default operators only, judged once, after every
 change the development audit led to (its precision is the one to quote)."""
+FILTER_OPERATORS = ("phrase-rules", "restructure", "rewrite", "graded-paraphrase", "recast")
+"""The paraphrasers a run uses (``recast`` on request), whose variants the meaning filter judges."""
 SAMPLES = {
     "development": PER_OPERATOR,
     "held-out": HELD_OUT,
@@ -80,6 +82,7 @@ SAMPLES = {
     "negation-held-out": {"exclusion-clause": 60},
     "negation-held-out-2": {"exclusion-clause": 60},
     "negation-held-out-3": {"exclusion-clause": 60},
+    "filter-held-out": dict.fromkeys(FILTER_OPERATORS, 26),
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -110,8 +113,17 @@ document it moves down, read once. Its twelve rejections led to five more rules 
 clause's case as written, whole names, no greetings, no stem-mates left out, nouns of their
 own); negation-held-out-3 (seed 43, fixed before it was drawn) draws again in the same way
 after them, on instructions neither earlier sample used and starter clauses
-negation-held-out-2 did not read word for word, read once."""
+negation-held-out-2 did not read word for word, read once. filter-held-out (issue 14, seed 41, fixed before it was drawn) reads the meaning
+filter on today's paraphrasers, before the filter: per operator, half its variants from those
+the default filter drops and half from those it keeps (bad paraphrases are rare), each item
+with its stratum's weight so that precision can be re-weighted to what the generators make.
+Its strata are those of the filter of commit e84f16f, when it was drawn; drawn again after a
+change to the filter it would hold other items, so its file stays the record of that
+reading."""
 STARTER_SHARE = 0.2
+FILTER_SCAN = 2500
+"""InstructIR instructions whose every paraphrase filter-held-out scores (with every starter
+query) to find the strata; the sample is drawn from them."""
 SUBSET_SEEDS = range(20)
 """The seeds whose clauses make up held-out-5: the exclusion clause draws its term from the
 best three of a case, so twenty seeds make every clause it can make."""
@@ -305,6 +317,11 @@ def score(audit: Audit) -> None:
         "good": len(good),
         "good_dropped": sum(not i["filter"]["keeps"] for i in good),
     }
+    weighted = any("weight" in i for i in items.values())
+    if weighted:
+        quality |= weighted_quality(bad, good)
+        for row in rows:
+            row |= weighted_precision(groups[row["group"]])
     lines = [
         "| operator / family | judged | accepted | kept by the meaning filter | accepted of kept "
         "| grammatical and literal | faults |",
@@ -327,6 +344,8 @@ def score(audit: Audit) -> None:
         f"{share(quality['bad_dropped'], quality['bad'])} of the rejected ones and "
         f"{share(quality['good_dropped'], quality['good'])} of the accepted ones.",
     ]
+    if weighted:
+        lines += weighted_lines(rows, quality)
     text = "\n".join(lines)
     print(text)
     RESULTS.mkdir(exist_ok=True)
@@ -334,6 +353,133 @@ def score(audit: Audit) -> None:
     audit.results.with_suffix(".json").write_text(
         json.dumps({"rows": rows, "meaning_filter": quality}, indent=2) + "\n", encoding="utf-8"
     )
+
+
+def sample_filter_held_out(audit: Audit, seed: int, skipped: frozenset[str]) -> None:
+    """Per operator of FILTER_OPERATORS, SAMPLES[audit.name] variants: up to half from those the
+    default meaning filter drops, the rest from those it keeps, at most one per instruction.
+    Every variant made on every starter query and FILTER_SCAN InstructIR instructions (seeded
+    order, leaving out ``skipped``) is scored; an item's ``weight`` is how many scored variants
+    of its operator and stratum it stands for."""
+    instructir, instructir_stats, _ = load_cases()
+    starter, starter_stats = starter_cases()
+    pool = [c for c in instructir if c.id not in skipped]
+    scanned = random.Random(f"{seed}:filter-held-out").sample(pool, FILTER_SCAN)
+    pools = (("starter", starter, starter_stats), ("instructir", scanned, instructir_stats))
+    items = []
+    for name, wanted in SAMPLES[audit.name].items():
+        strata = filter_strata(name, seed, pools)
+        dropped = min(wanted // 2, len(strata["dropped"].items))
+        for stratum, count in (("dropped", dropped), ("kept", wanted - dropped)):
+            found = strata[stratum]
+            chosen = random.Random(f"{seed}:{name}:{stratum}").sample(found.items, count)
+            weight = found.variants / count if count else 0.0
+            items += [item | {"stratum": stratum, "weight": round(weight, 3)} for item in chosen]
+        print(f"{name}: {strata['dropped'].variants} dropped, {strata['kept'].variants} kept")
+    kept = carried_judgments(audit, items)
+    AUDIT.mkdir(exist_ok=True)
+    write_jsonl(audit.sample, items)
+    write_jsonl(audit.judgments, kept)
+    print(f"{len(items)} variants -> {audit.sample.relative_to(ROOT)}; {len(kept)} judgments hold")
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """The variants of one operator the filter drops (or keeps): how many, and one record per
+    instruction (its first such variant) to draw from."""
+
+    variants: int
+    items: list[dict[str, Any]]
+
+
+def filter_strata(
+    name: str, seed: int, pools: tuple[tuple[str, list[Case], CorpusStats], ...]
+) -> dict[str, Stratum]:
+    """Every variant operator ``name`` makes on the pools' cases, split by the default meaning
+    filter's verdict, each recorded with the filter's scores."""
+    from instructprobe.perturb.meaning import MeaningFilter, default_encoder
+
+    operator = get_operator(name)
+    meaning = MeaningFilter(default_encoder())
+    counts = {"dropped": 0, "kept": 0}
+    firsts: dict[str, dict[str, dict[str, Any]]] = {"dropped": {}, "kept": {}}
+    for source, cases, stats in pools:
+        made = [
+            (case, variant)
+            for case in cases
+            for variant in operator.variants(case, rng_for(seed, name, case.id), stats)
+        ]
+        case_of = {c.id: c for c, _ in made}
+        filtered = meaning.apply([v for _, v in made], {c.id: c.instruction for c, _ in made})
+        for stratum, variants in (("dropped", filtered.dropped), ("kept", filtered.kept)):
+            counts[stratum] += len(variants)
+            for variant in variants:
+                item = record(source, case_of[variant.case_id], variant)
+                item["filter"] = filter_record(dict(variant.params), stratum == "kept")
+                firsts[stratum].setdefault(item["id"], item)
+    return {
+        stratum: Stratum(counts[stratum], sorted(firsts[stratum].values(), key=lambda i: i["id"]))
+        for stratum in counts
+    }
+
+
+def filter_record(params: dict[str, str], keeps: bool) -> dict[str, Any]:
+    return {
+        "cosine": round(float(params["cosine"]), 4),
+        "same_polarity": params["same_polarity"] == "true",
+        "words_vetted": params["words_vetted"],
+        "unvetted": params.get("unvetted", ""),
+        "grammar": params["grammar"],
+        "grammar_faults": params.get("grammar_faults", ""),
+        "keeps": keeps,
+    }
+
+
+def weight_share(part: list[dict[str, Any]], whole: list[dict[str, Any]]) -> float | None:
+    total = sum(i["weight"] for i in whole)
+    return sum(i["weight"] for i in part) / total if total else None
+
+
+def weighted_quality(bad: list[dict[str, Any]], good: list[dict[str, Any]]) -> dict[str, Any]:
+    """The filter's shares with each item weighted by the variants its stratum stands for."""
+    return {
+        "bad_dropped_weighted": weight_share([i for i in bad if not i["filter"]["keeps"]], bad),
+        "good_dropped_weighted": weight_share([i for i in good if not i["filter"]["keeps"]], good),
+    }
+
+
+def weighted_precision(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    """Precision re-weighted to what the generators make, of all and of the filter's kept."""
+    every = [i for i, _ in pairs]
+    kept = [(i, j) for i, j in pairs if i.get("filter", {}).get("keeps", True)]
+    return {
+        "accepted_weighted": weight_share([i for i, j in pairs if j["accept"]], every),
+        "accepted_of_kept_weighted": weight_share(
+            [i for i, j in kept if j["accept"]], [i for i, _ in kept]
+        ),
+    }
+
+
+def weighted_lines(rows: list[dict[str, Any]], quality: dict[str, Any]) -> list[str]:
+    def cell(value: float | None) -> str:
+        return "–" if value is None else f"{100 * value:.1f}%"
+
+    return [
+        "",
+        "Re-weighted to what the generators make (each item stands for its stratum's variants: "
+        "half the sample is drawn from what the filter drops, which is rare):",
+        "",
+        "| operator / family | accepted | accepted of kept by the meaning filter |",
+        "| --- | ---: | ---: |",
+        *(
+            f"| {row['group']} | {cell(row['accepted_weighted'])} | "
+            f"{cell(row['accepted_of_kept_weighted'])} |"
+            for row in sorted(rows, key=lambda r: (r["group"].startswith("family"), r["group"]))
+        ),
+        "",
+        f"Meaning filter, re-weighted: drops {cell(quality['bad_dropped_weighted'])} of the "
+        f"rejected and {cell(quality['good_dropped_weighted'])} of the accepted.",
+    ]
 
 
 def starter_clauses(
@@ -504,7 +650,10 @@ def main() -> None:
         skipped = frozenset(
             i["id"].rsplit(":", 1)[1] for name in earlier for i in read_jsonl(Audit(name).sample)
         )
-        sample(audit, args.seed, SAMPLES[args.name], skipped)
+        if args.name == "filter-held-out":
+            sample_filter_held_out(audit, args.seed, skipped)
+        else:
+            sample(audit, args.seed, SAMPLES[args.name], skipped)
     else:
         score(audit)
 

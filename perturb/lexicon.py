@@ -233,6 +233,11 @@ class Lexicon:
             self._wn.lemmas(f"{first}_{self.lemma(second, 'n') or second}")
         )
 
+    def is_noun_compound(self, first: str, second: str) -> bool:
+        """Whether ``first second`` is a noun WordNet lists ("main course", "case studies");
+        unlike ``is_collocation``, not a phrasal verb ("look for")."""
+        return bool(self._wn.lemmas(f"{first}_{self.lemma(second, 'n') or second}", "n"))
+
     def written_in_lower_case(self, word: str) -> bool | None:
         """Whether WordNet writes ``word`` in lower case ("status": True, "missouri": False);
         None for a word it does not know."""

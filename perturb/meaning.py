@@ -5,7 +5,8 @@ A paraphrase passes when the cosine between the embeddings of the original and t
 instruction is at least ``threshold``, both have (or both lack) a negation cue, every content
 word it brought in was written by a phrase rule (``perturb.vetting``: a WordNet synonym out of
 context, "my boss" -> "my foreman", is not), and it brought in none of the grammar faults of
-``perturb.grammar`` ("it is been", "details that describes", a non-word). The scores are kept
+``perturb.grammar`` ("it is been", "details that describes", a non-word, "the main courses" ->
+"the primary courses"). The scores are kept
 in the variant's ``params`` (``cosine``, ``threshold``, ``encoder``, ``same_polarity``,
 ``words_vetted``, ``unvetted``, ``grammar``, ``grammar_faults``), passed or not, so a run can
 say why a paraphrase was dropped. The encoder is injectable:
@@ -20,7 +21,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from instructprobe.perturb.grammar import GrammarFault, grammar_faults, wordnet_words
+from instructprobe.perturb.grammar import (
+    GrammarFault,
+    grammar_faults,
+    wordnet_compounds,
+    wordnet_words,
+)
 from instructprobe.perturb.model import Family, Variant
 from instructprobe.perturb.text import has_negation
 from instructprobe.perturb.vetting import Substitution, unvetted_substitutions
@@ -197,7 +203,9 @@ class MeaningFilter:
         exempt operator's variants, or ``check_grammar`` off)."""
         if not self.check_grammar or variant.operator in self.exempt:
             return None
-        return grammar_faults(original, variant.request.instruction, _known_words())
+        return grammar_faults(
+            original, variant.request.instruction, _known_words(), _noun_compounds()
+        )
 
 
 def _grammar_params(faults: tuple[GrammarFault, ...] | None) -> tuple[tuple[str, str], ...]:
@@ -220,3 +228,9 @@ def _vetting_params(unvetted: tuple[Substitution, ...] | None) -> tuple[tuple[st
 def _known_words() -> Callable[[str], bool] | None:
     """WordNet's words for the non-word check, loaded once per process (None without it)."""
     return wordnet_words()
+
+
+@lru_cache(maxsize=1)
+def _noun_compounds() -> Callable[[str, str], bool] | None:
+    """WordNet's noun compounds for the broken-compound check (None without it)."""
+    return wordnet_compounds()

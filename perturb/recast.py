@@ -161,6 +161,16 @@ def from_interested(sentence: str) -> str | None:
     return f"I would like to {_BASE[m['doing']]}{m['rest']}"
 
 
+def interested_written() -> dict[str, str]:
+    """What ``from_interested`` writes for each opening it rewrites ("I am interested in
+    finding" -> "I would like to find"), for the vetting of the words it brings in."""
+    return {
+        f"I am {interest} {doing}": f"I would like to {base}"
+        for interest in ("interested in", "keen on")
+        for doing, base in _BASE.items()
+    }
+
+
 def as_to_being(sentence: str) -> str | None:
     """'As a nurse, I need X.' -> 'Being a nurse, I need X.'"""
     m = _AS_PERSONA.match(sentence)

@@ -23,7 +23,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from instructprobe.perturb.phrases import PHRASE_RULES
-from instructprobe.perturb.recast import HELP_WITH
+from instructprobe.perturb.recast import HELP_WITH, interested_written
 from instructprobe.perturb.recast_phrases import RECAST_RULES
 from instructprobe.perturb.restructure import first_person
 from instructprobe.perturb.text import is_content_word, stem, tokens
@@ -44,6 +44,9 @@ SHARED_START = 5
 rewrite may turn a verb into its noun ("compare" -> "a comparison", "analyze" -> "analysis")."""
 FRAME_VERBS = frozenset({"find"})
 """What ``recast``'s "Please help me …" frame writes in place of "I am searching for"."""
+FRAME_LEADS = FRAME_VERBS | {"please"}
+"""Words a frame writes that a phrase rule may start with: "My search should return X" ->
+"Please return X" (``restructure``), then "please return" -> "please retrieve" (a rule)."""
 FRAME_WORDS = frozenset({"want", "like", "please", "help"}) | FRAME_VERBS
 """Content words a restructuring frame writes ("I want my search to…", "Please include…",
 ``recast``'s "Please help me find…", also for "I'm searching for"), also after a phrase rule
@@ -107,8 +110,9 @@ Rewrites = frozenset[tuple[tuple[str, ...], tuple[str, ...]]]
 def vetted_rewrites() -> Rewrites:
     """Every (phrase, replacement) a phrase rule or a rule of ``recast``'s phrasebook (read on
     three held-out samples, benchmarks/audit/recast-held-out*) may write, in normalised words,
-    and what ``recast``'s request frame writes for a verb ("help me know" is "help me find
-    out"), also when a rule then rewrote it ("find out" -> "discover"), and a rule for a verb
+    and what ``recast``'s request frames write ("help me know" is "help me find out", "I am
+    interested in finding" is "I would like to find"), also when a rule then rewrote it
+    ("find out" -> "discover", "I would like to find" -> "I wish to find"), and a rule for a verb
     in the third person with the verb in the first person (a restructured persona's)."""
     rules = frozenset(
         (tuple(normalised_words(source)), tuple(normalised_words(target)))
@@ -118,7 +122,7 @@ def vetted_rewrites() -> Rewrites:
     )
     frames = frozenset(
         (tuple(normalised_words(verb)), tuple(normalised_words(written)))
-        for verb, written in HELP_WITH.items()
+        for verb, written in (HELP_WITH | interested_written()).items()
     )
     composed = frozenset(
         (verb, target) for verb, written in frames for source, target in rules if source == written
@@ -196,10 +200,11 @@ class _Alignment:
     def _after_frame_verb(
         self, j: int, piece: tuple[tuple[str, ...], tuple[str, ...]], rewrites: Rewrites
     ) -> bool:
-        """A rule that starts with the verb a frame wrote ("find documents" -> "find passages"
-        after "Please help me find" took the place of "I am searching for")."""
-        verb = self.after[j - 1] if j > 0 else ""
-        return verb in FRAME_VERBS and ((verb, *piece[0]), (verb, *piece[1])) in rewrites
+        """A rule that starts with the word a frame wrote ("find documents" -> "find passages"
+        after "Please help me find" took the place of "I am searching for"; "please return" ->
+        "please retrieve" after "Please" took the place of "My search should")."""
+        lead = self.after[j - 1] if j > 0 else ""
+        return lead in FRAME_LEADS and ((lead, *piece[0]), (lead, *piece[1])) in rewrites
 
     def vetted(self, start: tuple[int, int], stop: tuple[int, int]) -> bool:
         """Whether before[start:stop] -> after[start:stop] splits into vetted pieces."""

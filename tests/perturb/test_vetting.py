@@ -212,6 +212,22 @@ def test_a_word_turned_into_its_noun_or_passive_is_not_new(original, paraphrase)
             "I am a DIY enthusiast who prefers step-by-step guidance.",
             "As a DIY enthusiast, I favor step-by-step guidance.",
         ),
+        # recast's "I'm interested in finding" -> "I would like to find", then the rule
+        # "I would like to find" -> "I wish to find" (the fresh reading's wrong drops)
+        (
+            "I'm interested in finding region-specific suggestions for dry eyes.",
+            "I wish to find region-specific suggestions for dry eyes.",
+        ),
+        (
+            "I'm keen on finding documents on mycorrhizae.",
+            "I wish to find documents on mycorrhizae.",
+        ),
+        # restructure's "Please" for "My search should", then "please return" -> "please
+        # retrieve"
+        (
+            "My search should return documents or images from the time period.",
+            "Please retrieve documents or images from the time period.",
+        ),
     ],
 )
 def test_what_a_frame_wrote_and_a_rule_rewrote_is_vetted(original, paraphrase):
@@ -224,3 +240,16 @@ def test_a_frame_verbs_rule_needs_the_frame_verb_before_it():
         "I am searching for passages with geological evidence.",
     )
     assert found == (Substitution("documents", "passages"),)
+
+
+@pytest.mark.parametrize(
+    ("original", "paraphrase", "word"),
+    [
+        # a frame's words do not vet a word no rule wrote after them
+        ("I'm interested in finding documents on it.", "I yearn to find documents on it.", "yearn"),
+        ("My search should return documents on it.", "Please grab documents on it.", "grab"),
+    ],
+)
+def test_a_frame_does_not_vet_a_word_no_rule_wrote(original, paraphrase, word):
+    (found,) = unvetted_substitutions(original, paraphrase)
+    assert word in found.after
