@@ -113,8 +113,8 @@ document it moves down, read once. Its twelve rejections led to five more rules 
 clause's case as written, whole names, no greetings, no stem-mates left out, nouns of their
 own); negation-held-out-3 (seed 43, fixed before it was drawn) draws again in the same way
 after them, on instructions neither earlier sample used and starter clauses
-negation-held-out-2 did not read word for word, read once. filter-held-out (issue 14, seed 41, fixed before it was drawn) reads the meaning
-filter on today's paraphrasers, before the filter: per operator, half its variants from those
+negation-held-out-2 did not read word for word, read once. filter-held-out (issue 14, seed
+41, fixed before it was drawn) reads the meaning filter on today's paraphrasers, before the filter: per operator, half its variants from those
 the default filter drops and half from those it keeps (bad paraphrases are rare), each item
 with its stratum's weight so that precision can be re-weighted to what the generators make.
 Its strata are those of the filter of commit e84f16f, when it was drawn; drawn again after a
