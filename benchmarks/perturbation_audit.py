@@ -105,21 +105,20 @@ clause's minority term choice (issue 14): the first holds every clause it makes 
 starter that subset-development or held-out-5 read (their judgments, carried word for word),
 the second every clause it makes that neither read, with a seed-21 draw on InstructIR (which
 gives none) and the seed-21 predicate-negation and preference-flip variants on the starter,
-read once. negation-held-out-2 (seed 42, fixed before it was drawn) reads the clause's
-term from the query's near misses (issue 14: a case whose relevant documents give no term): a
-draw of 60 clauses on InstructIR instructions no earlier sample used, and every clause the
-near misses give on the starter (seeds 0-19), each with the relevant documents and every
-document it moves down, read once. Its twelve rejections led to five more rules (the
-clause's case as written, whole names, no greetings, no stem-mates left out, nouns of their
-own); negation-held-out-3 (seed 43, fixed before it was drawn) draws again in the same way
-after them, on instructions neither earlier sample used and starter clauses
-negation-held-out-2 did not read word for word, read once. filter-held-out (issue 14, seed
-41, fixed before it was drawn) reads the meaning filter on today's paraphrasers, before the filter: per operator, half its variants from those
-the default filter drops and half from those it keeps (bad paraphrases are rare), each item
-with its stratum's weight so that precision can be re-weighted to what the generators make.
-Its strata are those of the filter of commit e84f16f, when it was drawn; drawn again after a
-change to the filter it would hold other items, so its file stays the record of that
-reading."""
+read once. negation-held-out-2 (seed 42, fixed before it was drawn) reads the clause's term from
+the query's near misses (issue 14: a case whose relevant documents give no term): a draw of 60
+clauses on InstructIR instructions no earlier sample used, and every clause the near misses give
+on the starter (seeds 0-19), each with the relevant documents and every document it moves down,
+read once. Its twelve rejections led to five more rules (the clause's case as written, whole
+names, no greetings, no stem-mates left out, nouns of their own); negation-held-out-3 (seed 43,
+fixed before it was drawn) draws again in the same way after them, on instructions neither
+earlier sample used and starter clauses negation-held-out-2 did not read word for word, read
+once. filter-held-out (issue 14, seed 41, fixed before it was drawn) reads the meaning filter on
+today's paraphrasers, before the filter: per operator, half its variants from those the default
+filter drops and half from those it keeps (bad paraphrases are rare), each item with its
+stratum's weight so that precision can be re-weighted to what the generators make. Its strata
+are those of the filter of commit e84f16f, when it was drawn; drawn again after a change to the
+filter it would hold other items, so its file stays the record of that reading."""
 STARTER_SHARE = 0.2
 FILTER_SCAN = 2500
 """InstructIR instructions whose every paraphrase filter-held-out scores (with every starter
