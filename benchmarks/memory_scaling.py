@@ -6,11 +6,17 @@
 Each point is ``probe run -r RETRIEVER --suite instructir-lite --limit N --out FILE --quiet``
 in a fresh process: first with an empty cache (cold: the plan is made and the paraphrase
 filter's MiniLM encodes), then again on that cache (warm: the plan and the embeddings are read
-back). Recorded per point: wall seconds and peak RSS of both, and the bytes of every file the
-run wrote (the results JSON, and the outcomes file beside it where the layout has one).
+back). Recorded per point: wall seconds, peak RSS and peak anonymous RSS (read every 20 ms) of
+both, and the bytes of every file the run wrote (the results JSON, and the Parquet files beside
+it where the layout has them). The peak RSS also counts the pages of shared libraries a run
+touched, which depend on the page cache (a virtual environment installed minutes before maps
+more of, e.g., llvmlite's 100 MB library than one long in use), so curves of different
+checkouts compare best by their anonymous RSS.
 
 ``--caches DIR`` skips the cold runs: each warm run reads a copy of ``DIR/N/cache``, the
-cache an earlier invocation's cold run made (kept in its temporary folder, printed first).
+cache an earlier invocation's cold run made (kept in its temporary folder, printed first);
+with ``--prime`` the command runs once, unmeasured, before the warm run, so that a plan the copy
+lacks (code whose plan key differs) is made, from the cached embeddings.
 ``--probe`` runs another checkout's command (the code before a change, for the "before" curve);
 ``--label`` names the curve in the JSON, which keeps the curves already there. The ratios
 printed are against the curve named ``before`` when it is in the file; then, for every curve in
@@ -28,7 +34,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from harness import timed
+from harness import timed_memory
 
 HERE = Path(__file__).resolve().parent
 FULL_CHUNK = 500
@@ -41,7 +47,7 @@ def written(out: Path) -> dict[str, int]:
 
 
 def point(
-    probe: str, retriever: str, queries: int, work: Path, caches: Path | None
+    probe: str, retriever: str, queries: int, work: Path, caches: Path | None, prime: bool
 ) -> dict[str, object]:
     folder = work / f"{queries}"
     folder.mkdir()
@@ -50,20 +56,25 @@ def point(
     command += ["--limit", str(queries), "--out", str(out), "--cache-dir", str(cache)]
     row: dict[str, object] = {"queries": queries}
     if caches is None:
-        cold_seconds, cold_peak = timed(command)
-        row |= {
-            "cold (s)": round(cold_seconds, 1),
-            "cold peak RSS (MiB)": round(cold_peak / 1024, 1),
-        }
+        row |= measured("cold", command)
     else:  # warm only, on a copy of the cache an earlier cold run made
         shutil.copytree(caches / str(queries) / "cache", cache)
-    warm_seconds, warm_peak = timed(command)
+        if prime:
+            timed_memory(command)
+    row |= measured("warm", command)
     files = written(out)
     return row | {
-        "warm (s)": round(warm_seconds, 1),
-        "warm peak RSS (MiB)": round(warm_peak / 1024, 1),
         "files (bytes)": files,
         "results (MB)": round(sum(files.values()) / 1e6, 2),
+    }
+
+
+def measured(kind: str, command: list[str]) -> dict[str, float]:
+    seconds, peak, anon = timed_memory(command)
+    return {
+        f"{kind} (s)": round(seconds, 1),
+        f"{kind} peak RSS (MiB)": round(peak / 1024, 1),
+        f"{kind} peak anonymous RSS (MiB)": round(anon / 1024, 1),
     }
 
 
@@ -99,7 +110,11 @@ def slopes(numbers: dict[str, Any]) -> None:
     for label, rows in numbers.items():
         if not isinstance(rows, list):
             continue
-        found = {kind: slope(rows, f"{kind} peak RSS (MiB)") for kind in ("warm", "cold")}
+        found = {
+            f"{kind}{part}": slope(rows, f"{kind} peak{part} RSS (MiB)")
+            for kind in ("warm", "cold")
+            for part in ("", " anonymous")
+        }
         described = [f"{kind} {s:+.4f}" for kind, s in found.items() if s is not None]
         if described:
             largest = max(row["queries"] for row in rows)
@@ -116,6 +131,7 @@ def main() -> None:
     parser.add_argument(
         "--caches", type=Path, help="warm runs only, each on a copy of CACHES/N/cache (no cold)"
     )
+    parser.add_argument("--prime", action="store_true", help="with --caches: run once first")
     args = parser.parse_args()
     numbers = json.loads(args.json.read_text()) if args.json.exists() else {}
     numbers["retriever"] = args.retriever
@@ -124,7 +140,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="memory_scaling."))
     print(f"caches in {work}", flush=True)
     for queries in (int(q) for q in args.queries.split(",") if q):
-        rows.append(point(args.probe, args.retriever, queries, work, args.caches))
+        rows.append(point(args.probe, args.retriever, queries, work, args.caches, args.prime))
         print(f"{args.label}: {rows[-1]}", flush=True)
         args.json.write_text(json.dumps(numbers, indent=1) + "\n")  # kept if interrupted
     ratios(numbers, args.label)
