@@ -40,28 +40,26 @@ def timed_memory(command: list[str]) -> tuple[float, int, int]:
     process touched, which depend on what the page cache holds (a virtual environment just
     installed maps more of its libraries than one long in use); the anonymous part is the
     process's own memory."""
-    start = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-c", SAMPLED, *command],
-        check=True,
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
-    elapsed = time.perf_counter() - start
-    peak, anon = map(int, out.stdout.strip().splitlines()[-1].split())
+    elapsed, numbers = _measured(SAMPLED, command)
+    peak, anon = map(int, numbers.split())
     return elapsed, peak, anon
 
 
 def timed(command: list[str]) -> tuple[float, int]:
     """Wall seconds and the peak RSS (KiB) of ``command``, measured by a parent of its own."""
+    elapsed, numbers = _measured(MEASURE, command)
+    return elapsed, int(numbers)
+
+
+def _measured(script: str, command: list[str]) -> tuple[float, str]:
+    """Wall seconds of ``command`` run by ``script`` in a parent of its own, and the last line
+    the script printed."""
     start = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", MEASURE, *command],
+        [sys.executable, "-c", script, *command],
         check=True,
         env=ENV,
         capture_output=True,
         text=True,
     )
-    elapsed = time.perf_counter() - start
-    return elapsed, int(out.stdout.strip().splitlines()[-1])
+    return time.perf_counter() - start, out.stdout.strip().splitlines()[-1]

@@ -10,17 +10,6 @@ from instructprobe.perturb.distractors import distractor_terms
 from instructprobe.perturb.neighbours import Neighbours
 from instructprobe.perturb.text import stem, words
 
-
-@pytest.fixture(scope="module")
-def lexicon():
-    from instructprobe.perturb.lexicon import wordnet_lexicon
-
-    found = wordnet_lexicon()
-    if found is None:
-        pytest.skip("WordNet is not installed ('probe setup')")
-    return found
-
-
 RELEVANT = RelevantDocument(
     "r1",
     "Hospice care is for a terminally ill person expected to live six months or less. "

@@ -229,16 +229,6 @@ def test_an_excluded_term_is_written_as_a_reader_expects(lexicon, term, texts, w
     assert written_form(term, texts) == written
 
 
-@pytest.fixture(scope="module")
-def lexicon():
-    from instructprobe.perturb.lexicon import wordnet_lexicon
-
-    found = wordnet_lexicon()
-    if found is None:
-        pytest.skip("WordNet is not installed ('probe setup')")
-    return found
-
-
 def test_fragments_are_not_words(lexicon):
     from instructprobe.perturb.negation import a_word
 

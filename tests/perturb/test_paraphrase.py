@@ -125,16 +125,6 @@ class TestPhraseRules:
                 assert "Discuss" in variant.request.instruction
 
 
-@pytest.fixture(scope="module")
-def lexicon():
-    from instructprobe.perturb.lexicon import wordnet_lexicon
-
-    found = wordnet_lexicon()
-    if found is None:
-        pytest.skip("WordNet is not installed ('probe setup')")
-    return found
-
-
 class TestLexicon:
     def test_part_of_speech_from_sense_counts_and_context(self, lexicon):
         assert lexicon.pos_of(["the", "need"], 1)[0] == "n"
