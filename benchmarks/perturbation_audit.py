@@ -119,10 +119,11 @@ today's paraphrasers, before the filter: per operator, half its variants from th
 filter drops and half from those it keeps (bad paraphrases are rare), each item with its
 stratum's weight so that precision can be re-weighted to what the generators make. Its strata
 are those of the filter of commit e84f16f, when it was drawn; drawn again after a change to the
-filter it would hold other items, so its file stays the record of that reading. negation-held-out-4 (seed 44, fixed before it was
-drawn) draws the near-miss clause again in the same way after the rule negation-held-out-3's two
-rejections led to (no last or inner word of a longer name), on instructions no earlier sample
-used and starter clauses no earlier reading read word for word, read once."""
+filter it would hold other items, so its file stays the record of that reading.
+negation-held-out-4 (seed 44, fixed before it was drawn) draws the near-miss clause again in the
+same way after the rule negation-held-out-3's two rejections led to (no last or inner word of a
+longer name), on instructions no earlier sample used and starter clauses no earlier reading read
+word for word, read once."""
 STARTER_SHARE = 0.2
 FILTER_SCAN = 2500
 """InstructIR instructions whose every paraphrase filter-held-out scores (with every starter
