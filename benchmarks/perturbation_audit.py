@@ -83,6 +83,7 @@ SAMPLES = {
     "negation-held-out-2": {"exclusion-clause": 60},
     "negation-held-out-3": {"exclusion-clause": 60},
     "filter-held-out": dict.fromkeys(FILTER_OPERATORS, 26),
+    "negation-held-out-4": {"exclusion-clause": 60},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -118,7 +119,11 @@ today's paraphrasers, before the filter: per operator, half its variants from th
 filter drops and half from those it keeps (bad paraphrases are rare), each item with its
 stratum's weight so that precision can be re-weighted to what the generators make. Its strata
 are those of the filter of commit e84f16f, when it was drawn; drawn again after a change to the
-filter it would hold other items, so its file stays the record of that reading."""
+filter it would hold other items, so its file stays the record of that reading.
+negation-held-out-4 (seed 44, fixed before it was drawn) draws the near-miss clause again in the
+same way after the rule negation-held-out-3's two rejections led to (no last or inner word of a
+longer name), on instructions no earlier sample used and starter clauses no earlier reading read
+word for word, read once."""
 STARTER_SHARE = 0.2
 FILTER_SCAN = 2500
 """InstructIR instructions whose every paraphrase filter-held-out scores (with every starter
@@ -554,7 +559,11 @@ def sample_negation_held_out(audit: Audit) -> None:
     write_subset(audit, items)
 
 
-NEIGHBOURS_SEEDS = {"negation-held-out-2": 42, "negation-held-out-3": 43}
+NEIGHBOURS_SEEDS = {
+    "negation-held-out-2": 42,
+    "negation-held-out-3": 43,
+    "negation-held-out-4": 44,
+}
 """The seeds of the readings of the near-miss clause, each fixed before it was drawn."""
 
 
@@ -619,6 +628,7 @@ SUBSET_AUDITS = {
     "negation-held-out": sample_negation_held_out,
     "negation-held-out-2": sample_negation_held_out_2,
     "negation-held-out-3": sample_negation_held_out_2,
+    "negation-held-out-4": sample_negation_held_out_2,
 }
 """The exclusion clause as a narrowing (a term in some, not all, of a query's relevant
 documents): starter queries only, as no InstructIR instance has two relevant passages."""
@@ -636,8 +646,8 @@ def main() -> None:
         "held-out-4 (4); subset-development and held-out-5: the exclusion clause as a narrowing; "
         "recast-held-out (11), recast-held-out-2 (12), recast-held-out-3 (13): "
         "the recast paraphrase; negation-development and negation-held-out (21): the "
-        "clause's minority term choice; negation-held-out-2 (42) and negation-held-out-3 (43): "
-        "its term from the near misses",
+        "clause's minority term choice; negation-held-out-2 (42), negation-held-out-3 (43) and "
+        "negation-held-out-4 (44): its term from the near misses",
     )
     args = parser.parse_args()
     audit = Audit(args.name)

@@ -69,9 +69,10 @@ def distractor_terms(case: Case, stats: CorpusStats) -> tuple[Distractor, ...]:
     may a document of the corpus outside those it names hold a longer word around it
     ("flaxseed" for "flax"). It names one to ``MAX_DOWN`` documents of the corpus (those that
     write it or an inflection of it), one of them a near miss, and none uses a common word of
-    its stem inside a longer name ("Coral Gables"); and a reader can tell its case (WordNet
-    knows it, or a document writes it inside a sentence). Ranked by tf-idf over the near
-    misses, each use weighed by one over its document's rank; one form per stem.
+    its stem inside a longer name ("Coral Gables"); one of them writes it outside a longer
+    name (not only "Linkin Park", "Sprague Dawley", "San Luis Obispo"); and a reader can tell
+    its case (WordNet knows it, or a document writes it inside a sentence). Ranked by tf-idf
+    over the near misses, each use weighed by one over its document's rank; one form per stem.
     """
     found = stats.neighbours
     if found is None:
@@ -201,16 +202,44 @@ NAME_HEADS = frozenset({"County", "Counties"})
 """Words after a name that leave the name whole: "Fayette County" is the county of Fayette."""
 
 
+_NAME_BEFORE = re.compile(r"(?:^|(?<=[^\w'-]))([A-Z][\w'-]*)[ -]$")
+"""A capitalised word just before a use, joined to it by a space or a hyphen."""
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"(])\s*$")
+
+
 def _whole(term: str, texts: tuple[str, ...]) -> bool:
-    """Whether the clause's form of ``term`` is written so in a document, not only as the
-    first word of a longer name ("Linkin" of "Linkin Park", "Clifton" of "Clifton Springs")."""
+    """Whether the clause's form of ``term`` is written so in a document, not only as a
+    word of a longer name: its first ("Linkin" of "Linkin Park", "Clifton" of "Clifton
+    Springs"), its last ("Dawley" of "Sprague Dawley" or "Sprague-Dawley") or an inner one
+    ("Luis" of "San Luis Obispo")."""
     written = written_form(term, texts)
     pattern = inflections(written, any_case=False)
-    uses = [(text, m.end()) for text in texts for m in pattern.finditer(text)]
+    uses = [(text, m.start(), m.end()) for text in texts for m in pattern.finditer(text)]
     if not uses or written.islower():
         return bool(uses)
-    following = (re.match(r"[ ]([A-Z][\w'-]*)", text[end:]) for text, end in uses)
-    return any(m is None or m.group(1) in NAME_HEADS for m in following)
+    return any(
+        not _name_after(text[end:]) and not _name_before(text[:start]) for text, start, end in uses
+    )
+
+
+def _name_after(rest: str) -> bool:
+    following = re.match(r"[ -]([A-Z][\w'-]*)", rest)
+    return following is not None and following.group(1) not in NAME_HEADS
+
+
+def _name_before(before: str) -> bool:
+    """Whether a name's word ends ``before``: a capitalised word joined to the use, which is
+    no function word ("The", "In") and, at the start of a sentence, no common word WordNet
+    writes in lower case ("Visit Naples")."""
+    from instructprobe.perturb.lexicon import wordnet_lexicon
+
+    found = _NAME_BEFORE.search(before)
+    if found is None or found.group(1).lower() in stopwords():
+        return False
+    if not _SENTENCE_START.search(before[: found.start(1)]):
+        return True
+    lexicon = wordnet_lexicon()
+    return lexicon is None or not lexicon.written_in_lower_case(found.group(1).lower())
 
 
 def _named(term: str, found: Neighbours, near: tuple[Neighbour, ...]) -> frozenset[str]:

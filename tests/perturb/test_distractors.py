@@ -161,3 +161,38 @@ def test_inflections_are_mentions_and_stem_mates_are_not():
     assert not pattern.search("Radiation therapy")
     assert re.fullmatch(inflections("carrots"), "carrot")
     assert not inflections("Isna", any_case=False).search("ISNA(value)")
+
+
+NAME_ENDS = (
+    RelevantDocument(
+        "e1",
+        "Hospice drugs were first tried on Sprague Dawley rats. Sprague Dawley rats in "
+        "hospice trials got care, and Sprague-Dawley rats live long.",
+        0,
+    ),
+    RelevantDocument(
+        "e2",
+        "A hospice in San Luis Obispo County gives care. Families of San Luis Obispo visit "
+        "the hospice daily for care.",
+        0,
+    ),
+)
+
+
+def test_the_last_or_an_inner_word_of_a_longer_name_is_not_made(lexicon):
+    """negation-held-out-3's two rejections: "Dawley" of "Sprague Dawley" and "Obispo" of
+    "San Luis Obispo"; "Nuremberg", a name of one word, is still made."""
+    corpus = (RELEVANT, NEAR_MISSES[0], *NAME_ENDS, *ELSEWHERE)
+    terms = {d.term for d in distractor_terms(hospice_case(), stats(corpus))}
+    assert "nuremberg" in terms
+    assert not terms & {"dawley", "sprague", "obispo", "luis"}
+
+
+def test_a_name_is_whole_unless_another_capitalised_word_is_joined_to_it():
+    from instructprobe.perturb.distractors import _whole
+
+    assert not _whole("dawley", ("Tests used Sprague-Dawley rats and Sprague Dawley mice.",))
+    assert not _whole("sprague", ("Tests used Sprague-Dawley rats.",))
+    assert not _whole("obispo", ("Sprague Dawley. San Luis Obispo County is dry.",))
+    assert _whole("nuremberg", ("The Nuremberg trials. In Nuremberg, it rains.",))
+    assert _whole("nuremberg", ("Visit Nuremberg in May.",))
