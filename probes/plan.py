@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from instructprobe.core.interrupts import checkpoint
+from instructprobe.core.memory import release_freed_memory
 from instructprobe.perturb import (
     Case,
     CorpusStats,
@@ -184,6 +185,7 @@ def _judged_block(
         if v.family in chosen.families
     ]
     scores = iter(chosen.cosines(pairs))
+    release_freed_memory()  # the encode's freed tensors, else kept block after block
     for case, variants in block:
         own = [next(scores) for v in variants if v.family in chosen.families]
         kept = chosen.judge(variants, originals, own)
