@@ -133,22 +133,18 @@ memory it takes stays the same whatever the plan's size, and a plan made whole o
 case at a time gets the same cosines (the blocks are the same)."""
 
 
-def default_filter(paraphrases: bool) -> MeaningFilter | None:
-    """The default meaning filter (MiniLM), loaded only for a plan with paraphrases."""
-    if not paraphrases:
+def chosen_filter(
+    choice: MeaningFilter | Literal["default"] | None, perturbers: tuple[Operator, ...]
+) -> MeaningFilter | None:
+    """``choice``; for ``"default"``, MiniLM's filter, loaded only when the operators make
+    paraphrases."""
+    if choice != "default":
+        return choice
+    if not any(op.family is Family.PARAPHRASE for op in perturbers):
         return None
     from instructprobe.perturb.meaning import MeaningFilter, default_encoder
 
     return MeaningFilter(default_encoder())
-
-
-def chosen_filter(
-    choice: MeaningFilter | Literal["default"] | None, perturbers: tuple[Operator, ...]
-) -> MeaningFilter | None:
-    """``choice``; for ``"default"``, MiniLM's filter when the operators make paraphrases."""
-    if choice != "default":
-        return choice
-    return default_filter(any(op.family is Family.PARAPHRASE for op in perturbers))
 
 
 Judged = tuple[Case, tuple[Variant, ...], tuple[Variant, ...]]
@@ -206,6 +202,21 @@ def generated(
         yield case, perturb_case(case, perturbers, seed, stats)
 
 
+def judged_cases(
+    suite: Suite,
+    families: tuple[Family, ...],
+    seed: int,
+    meaning: MeaningFilter | Literal["default"] | None,
+    operators: tuple[str, ...] = (),
+    order: Order | None = None,
+) -> Iterator[Judged]:
+    """Each case of ``suite`` with its variants kept and dropped by the meaning filter, a block
+    of cases at a time (``plan`` and the streamed plan both read them)."""
+    perturbers = operators_for(families, operators)
+    made = generated(suite, perturbers, seed, corpus_stats(suite), order)
+    return filtered(made, chosen_filter(meaning, perturbers))
+
+
 def plan(
     suite: Suite,
     families: tuple[Family, ...],
@@ -217,14 +228,12 @@ def plan(
     """Cases and variants of ``suite``; paraphrases go through the meaning filter.
 
     ``meaning`` is the filter: ``"default"`` (all-MiniLM-L6-v2, cosine >= 0.85, same polarity,
-    vetted words; loaded only when there are paraphrases), a ``MeaningFilter`` of your own, or
-    None for none.
+    vetted words, no grammar fault; loaded only when the operators make paraphrases), a
+    ``MeaningFilter`` of your own, or None for none.
     ``operators`` names the opt-in operators to add to their families; ``order`` is the order
     of the original requests (None: the suite's).
     """
-    perturbers = operators_for(families, operators)
-    made = generated(suite, perturbers, seed, corpus_stats(suite), order)
-    judged = list(filtered(made, chosen_filter(meaning, perturbers)))
+    judged = list(judged_cases(suite, families, seed, meaning, operators, order))
     cases = tuple(case for case, _, _ in judged)
     kept = tuple(v for _, own, _ in judged for v in own)
     dropped = tuple(v for _, _, own in judged for v in own)

@@ -34,17 +34,8 @@ from instructprobe.perturb import (
     Order,
     Request,
     Variant,
-    operators_for,
 )
-from instructprobe.probes.plan import (
-    Plan,
-    PlannedCase,
-    case_for,
-    chosen_filter,
-    corpus_stats,
-    filtered,
-    generated,
-)
+from instructprobe.probes.plan import Plan, PlannedCase, case_for, judged_cases
 from instructprobe.suites import Suite
 
 if TYPE_CHECKING:
@@ -312,10 +303,8 @@ def write_plan(
     at a time (a block of cases at a time through the meaning filter, as ``plan`` judges them);
     returns its last line."""
     asked = order if order is not None else Order(suite.order)
-    perturbers = operators_for(families, operators)
-    made = generated(suite, perturbers, seed, corpus_stats(suite), asked)
     writer = PlanWriter(handle)
-    for case, kept, dropped in filtered(made, chosen_filter(meaning, perturbers)):
+    for case, kept, dropped in judged_cases(suite, families, seed, meaning, operators, asked):
         writer.add(case.id, kept, dropped)
     return writer.finish(facts())
 

@@ -35,6 +35,28 @@ def test_a_strict_filter_drops_and_no_filter_keeps_everything(small, meaning):
     assert strict.dropped
 
 
+def test_paraphrases_judged_a_block_at_a_time_are_judged_alike(small, meaning, monkeypatch):
+    """Blocks of a few paraphrases (several encode calls) keep and drop what one block does."""
+    from instructprobe.probes import plan as planning
+
+    calls = []
+
+    class Counted:
+        name = meaning.encoder.name
+
+        def encode(self, texts):
+            calls.append(len(texts))
+            return meaning.encoder.encode(texts)
+
+    counted = MeaningFilter(Counted(), threshold=0.95)  # some kept, some dropped
+    whole = plan(small, (Family.PARAPHRASE,), 0, counted)
+    assert len(calls) == 1
+    monkeypatch.setattr(planning, "FILTER_BLOCK", 3)
+    blocks = plan(small, (Family.PARAPHRASE,), 0, counted)
+    assert len(calls) > 3
+    assert blocks == whole and blocks.dropped and blocks.variants
+
+
 def test_other_families_are_not_filtered_or_encoded(small):
     planned = plan(small, (Family.CURATED, Family.CONTROL, Family.STRIP), 0)
     assert planned.dropped == ()
