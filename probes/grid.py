@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +45,7 @@ def per_query(observations: Sequence[Observation]) -> QueryValues:
     for o in observations:
         if o.value is not None:
             grouped[o.variant.case_id].append(o)
-    return _columns(
+    return QueryValues.from_rows(
         (
             query,
             _mean([o.original for o in group]),
@@ -70,24 +70,7 @@ def worst_case(observations: Sequence[Observation]) -> QueryValues:
         assert original is not None
         worst = min(original, *(o.perturbed for o in group if o.perturbed is not None))
         values.append((query, original, worst, worst - original, len(group)))
-    return _columns(values)
-
-
-Row = tuple[str, float | None, float | None, float, int]
-
-
-def _columns(rows: Iterable[Row]) -> QueryValues:
-    """One query's (id, original, perturbed, delta, variants) a row, as columns."""
-    found = list(rows)
-    undefined = math.nan
-
-    def floats(position: int) -> npt.NDArray[np.float64]:
-        column = [undefined if r[position] is None else r[position] for r in found]
-        return np.array(column, dtype=np.float64)
-
-    ids = [r[0] for r in found]
-    counts = np.array([r[4] for r in found], dtype=np.int64)
-    return QueryValues(ids, floats(1), floats(2), floats(3), counts)
+    return QueryValues.from_rows(values)
 
 
 @dataclass(frozen=True)

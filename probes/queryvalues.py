@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     import pyarrow as pa  # type: ignore[import-untyped]
 
 Floats = npt.NDArray[np.float64]
+Row = tuple[str, float | None, float | None, float, int]
+"""One query's id, original and perturbed values (None: undefined), change and variants."""
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,20 @@ class QueryValues(Sequence[QueryValue]):
 
     @classmethod
     def of(cls, records: Iterable[QueryValue]) -> QueryValues:
-        found = list(records)
+        return cls.from_rows(
+            (r.query_id, r.original, r.perturbed, r.delta, r.variants) for r in records
+        )
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Row]) -> QueryValues:
+        """One query's (id, original, perturbed, delta, variants) a row, as columns."""
+        found = list(rows)
         return cls(
-            [r.query_id for r in found],
-            _floats(r.original for r in found),
-            _floats(r.perturbed for r in found),
-            np.array([r.delta for r in found], dtype=np.float64),
-            np.array([r.variants for r in found], dtype=np.int64),
+            [r[0] for r in found],
+            _floats(r[1] for r in found),
+            _floats(r[2] for r in found),
+            np.array([r[3] for r in found], dtype=np.float64),
+            np.array([r[4] for r in found], dtype=np.int64),
         )
 
     def __len__(self) -> int:
