@@ -30,6 +30,7 @@ import json
 import random
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,8 @@ SAMPLES = {
     "negation-held-out-3": {"exclusion-clause": 60},
     "filter-held-out": dict.fromkeys(FILTER_OPERATORS, 26),
     "negation-held-out-4": {"exclusion-clause": 60},
+    "restate-held-out": {"restate": 60},
+    "restate-moved-held-out": {"restate": 30},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -123,7 +126,11 @@ filter it would hold other items, so its file stays the record of that reading.
 negation-held-out-4 (seed 44, fixed before it was drawn) draws the near-miss clause again in the
 same way after the rule negation-held-out-3's two rejections led to (no last or inner word of a
 longer name), on instructions no earlier sample used and starter clauses no earlier reading read
-word for word, read once."""
+word for word, read once. restate-held-out (seed 51, fixed before it was drawn) reads ``restate``
+(``recast``, the need first, a greeting and thanks) once, on instructions no earlier sample
+used, by a reader who did not write it; restate-moved-held-out (seed 52) draws only variants whose
+need was moved first (a quarter of them), on instructions neither used, for a precision of
+that rewrite of its own."""
 STARTER_SHARE = 0.2
 FILTER_SCAN = 2500
 """InstructIR instructions whose every paraphrase filter-held-out scores (with every starter
@@ -155,9 +162,10 @@ def draw(
     wanted: int,
     seed: int,
     skipped: frozenset[str] = frozenset(),
+    where: Callable[[Variant], bool] = lambda variant: True,
 ) -> list[tuple[Case, Variant]]:
-    """``wanted`` variants of operator ``name``, one per case, from cases in a seeded order
-    (leaving out the case ids in ``skipped``)."""
+    """``wanted`` variants of operator ``name`` that hold ``where``, one per case, from cases in
+    a seeded order (leaving out the case ids in ``skipped``)."""
     operator = get_operator(name)
     pool = [case for case in cases if case.id not in skipped]
     order = random.Random(f"{seed}:{name}").sample(pool, len(pool))
@@ -165,7 +173,7 @@ def draw(
     for case in order:
         if len(picked) >= wanted:
             break
-        made = operator.variants(case, rng_for(seed, name, case.id), stats)
+        made = [v for v in operator.variants(case, rng_for(seed, name, case.id), stats) if where(v)]
         if made:
             picked.append((case, made[random.Random(f"{seed}:{case.id}").randrange(len(made))]))
     return picked
@@ -217,15 +225,22 @@ def meaning_scores(items: list[dict[str, Any]]) -> None:
         }
 
 
-def sample(audit: Audit, seed: int, per_operator: dict[str, int], skipped: frozenset[str]) -> None:
+def sample(
+    audit: Audit,
+    seed: int,
+    per_operator: dict[str, int],
+    skipped: frozenset[str],
+    where: Callable[[Variant], bool] = lambda variant: True,
+) -> None:
     instructir, instructir_stats, _ = load_cases()
     starter, starter_stats = starter_cases()
     items = []
     for name, wanted in per_operator.items():
         # An operator that applies to few starter cases is topped up from InstructIR.
-        drawn = draw(name, starter, starter_stats, round(wanted * STARTER_SHARE), seed, skipped)
+        share = round(wanted * STARTER_SHARE)
+        drawn = draw(name, starter, starter_stats, share, seed, skipped, where)
         items += [record("starter", c, v) for c, v in drawn]
-        rest = draw(name, instructir, instructir_stats, wanted - len(drawn), seed, skipped)
+        rest = draw(name, instructir, instructir_stats, wanted - len(drawn), seed, skipped, where)
         items += [record("instructir", c, v) for c, v in rest]
     meaning_scores(items)
     kept = carried_judgments(audit, items)
@@ -621,6 +636,14 @@ def write_subset(
     print(f"{len(items)} clauses -> {audit.sample.relative_to(ROOT)}; {len(kept)} judgments hold")
 
 
+def need_moved(variant: Variant) -> bool:
+    return "need-first" in dict(variant.params).get("rewrites", "").split(",")
+
+
+SAMPLE_WHERE: dict[str, Callable[[Variant], bool]] = {"restate-moved-held-out": need_moved}
+"""Audits that draw only some of an operator's variants."""
+
+
 SUBSET_AUDITS = {
     "subset-development": sample_subset_development,
     "held-out-5": sample_held_out_5,
@@ -647,7 +670,8 @@ def main() -> None:
         "recast-held-out (11), recast-held-out-2 (12), recast-held-out-3 (13): "
         "the recast paraphrase; negation-development and negation-held-out (21): the "
         "clause's minority term choice; negation-held-out-2 (42), negation-held-out-3 (43) and "
-        "negation-held-out-4 (44): its term from the near misses",
+        "negation-held-out-4 (44): its term from the near misses; restate-held-out (51) and "
+        "restate-moved-held-out (52): restate",
     )
     args = parser.parse_args()
     audit = Audit(args.name)
@@ -662,7 +686,8 @@ def main() -> None:
         if args.name == "filter-held-out":
             sample_filter_held_out(audit, args.seed, skipped)
         else:
-            sample(audit, args.seed, SAMPLES[args.name], skipped)
+            where = SAMPLE_WHERE.get(args.name, lambda variant: True)
+            sample(audit, args.seed, SAMPLES[args.name], skipped, where)
     else:
         score(audit)
 

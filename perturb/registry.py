@@ -17,6 +17,7 @@ _BUILTIN: dict[str, str] = {
     "restructure": "instructprobe.perturb.restructure:Restructure",
     "rewrite": "instructprobe.perturb.restructure:Rewrite",
     "recast": "instructprobe.perturb.recast:Recast",
+    "restate": "instructprobe.perturb.restate:Restate",
     "graded-paraphrase": "instructprobe.perturb.paraphrase:GradedParaphrase",
     "wordnet-paraphrase": "instructprobe.perturb.paraphrase:WordNetParaphrase",
     "model-paraphrase": "instructprobe.perturb.generative:ModelParaphrase",

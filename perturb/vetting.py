@@ -25,8 +25,10 @@ from functools import lru_cache
 from instructprobe.perturb.phrases import PHRASE_RULES
 from instructprobe.perturb.recast import HELP_WITH, interested_written
 from instructprobe.perturb.recast_phrases import RECAST_RULES
+from instructprobe.perturb.reorder import sentence_blocks
+from instructprobe.perturb.restate import POLITE_SENTENCES
 from instructprobe.perturb.restructure import first_person
-from instructprobe.perturb.text import is_content_word, stem, tokens
+from instructprobe.perturb.text import is_content_word, iter_sentence_spans, stem, tokens
 
 REACH = 3
 """Unchanged words either side of a changed stretch that a rewrite may span ("to find" ->
@@ -243,7 +245,44 @@ def unvetted_substitutions(
     original: str, paraphrase: str, rewrites: Rewrites | None = None
 ) -> tuple[Substitution, ...]:
     """The changed stretches of ``paraphrase`` that bring in a content word no rule wrote
-    (``rewrites``: the vetted ones, by default ``vetted_rewrites()``)."""
+    (``rewrites``: the vetted ones, by default ``vetted_rewrites()``).
+
+    ``restate``'s greeting and thanks are left out (whole sentences, read), and where the
+    paraphrase has its opening block last (``restate``'s need first) it is aligned with that
+    block put back too, so that the rules' rewrites inside it are found where they were made."""
+    plain = without_courtesy(paraphrase)
+    found = _unvetted(original, plain, rewrites)
+    opening_back = _last_block_first(plain)
+    if found and opening_back is not None:
+        again = _unvetted(original, opening_back, rewrites)
+        if len(again) < len(found):
+            return again
+    return found
+
+
+def without_courtesy(text: str) -> str:
+    """``text`` without a greeting or call for help before it and thanks after it
+    (``perturb.restate``'s sentences, word for word)."""
+    sentences = [text[start:end].strip() for start, end in iter_sentence_spans(text)]
+    first = 1 if sentences and sentences[0] in POLITE_SENTENCES else 0
+    last = (
+        len(sentences) - 1 if len(sentences) > first and sentences[-1] in POLITE_SENTENCES else None
+    )
+    if first == 0 and last is None:
+        return text
+    return " ".join(sentences[first:last])
+
+
+def _last_block_first(text: str) -> str | None:
+    blocks = [text[start:end] for start, end in sentence_blocks(text)]
+    if len(blocks) < 2:
+        return None
+    return " ".join([blocks[-1], *blocks[:-1]])
+
+
+def _unvetted(
+    original: str, paraphrase: str, rewrites: Rewrites | None
+) -> tuple[Substitution, ...]:
     before, after = normalised_words(original), normalised_words(paraphrase)
     alignment = _Alignment(before, after, vetted_rewrites() if rewrites is None else rewrites)
     found = []

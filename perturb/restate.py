@@ -1,0 +1,151 @@
+"""``restate``: ``recast``, then the need said first and the whole asked as a request.
+
+``recast`` rewords nearly every sentence yet moves MiniLM's rankings about a fifth as far as
+InstructIR's independent rewrites (``benchmarks/paraphrase_strength.py``): a person restating
+an instruction also reorders it and speaks to whoever reads it. ``restate`` adds both:
+
+- *need first*: where the instruction opens with a block about the person or their situation
+  ("I'm a healthcare consultant responsible for…") and the next block is the request ("Please
+  help me find…", "My search should…"), the opening block moves to the end. Only where nothing
+  that moves ahead of it can point back into it: no pronoun or demonstrative ("it", "they",
+  "these", "such"…), and no "the"/"that" before a word the opening block has ("the game
+  narrative" after "a new board game");
+- *a request to someone*: a greeting or a call for help before the instruction, thanks after it
+  ("Hi! … Thanks in advance!"). Whole sentences only: nothing is put inside one, so no
+  constraint is softened ("if possible" after "must include X" would be).
+
+Every word of the original's constraints, names, numbers and negations stays, as in ``recast``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from instructprobe.perturb.base import CorpusStats, Operator
+from instructprobe.perturb.model import Case, Edit, Expectation, Family, Request, Variant
+from instructprobe.perturb.recast import recast_text
+from instructprobe.perturb.reorder import sentence_blocks
+from instructprobe.perturb.restructure import changed_share
+from instructprobe.perturb.text import is_content_word, stem, word_set, words
+
+GREETINGS = ("Hi!", "Hello!", "Hi there!")
+CALLS_FOR_HELP = ("Could you help me with a search?", "I would appreciate some help with a search.")
+"""Openings that ask for help: not used where the instruction already asks ("Please help me
+find…" after "Could you help me…" says it twice)."""
+THANKS = ("Thanks in advance!", "Thank you!", "Thanks for your help!", "Any help is appreciated.")
+POLITE_SENTENCES = (*GREETINGS, *CALLS_FOR_HELP, *THANKS)
+
+_REQUEST = re.compile(
+    r"^(?:[^,.;:!?\"“”]{1,60}, )?"
+    r"(?:Please\b|Could you\b|Can you\b|Search results\b|"
+    r"I(?:'m| am|’m) (?:looking|searching|seeking|hoping to find|trying to find|in search of|"
+    r"interested in|curious about|(?:especially |particularly )?keen on|giving priority)\b|"
+    r"I (?:need|want|would like|would love|require|seek|intend|aim|hope|wish|must|have to|"
+    r"will have to)\b|I(?:'d|’d|'ll|’ll) (?:like|love|need|have to)\b|"
+    r"(?:My|The) (?:search|results?|criterion|criteria|priority|task|focus|interest|goal|"
+    r"objective|aim)\b|What I(?:'m| am|’m) (?:looking|searching)\b)",
+)
+"""A block that opens with the request itself, perhaps after a phrase that sets it up ("In my
+search, I will have to locate…", "To plan the route, I need…")."""
+_ASKS = re.compile(
+    r"\b(?:please|help me|looking for|searching|seeking|search|need|want|would like|'d like|"
+    r"’d like|find|require|documents|passages|articles|sources|resources)\b",
+    re.I,
+)
+"""A request cue anywhere in a block: an opening block that has one is not moved."""
+_POINTS_BACK = word_set(
+    "it its it's itself they them their theirs themselves he him his she her hers we us our "
+    "ours this these those such there same both former latter above aforementioned said"
+)
+_DETERMINERS = frozenset({"the", "that", "each", "every"})
+_GENERAL_NOUNS = word_set(
+    "concept topic subject issue matter process project company business firm organization "
+    "organisation product item device tool program programme situation problem condition "
+    "disease plant animal species area region place city town country state book novel story "
+    "work piece article essay lecture lesson class course event period era person patient "
+    "client child team group stage phase step idea plan trip case site property house "
+    "character scene location destination recipe dish game way route distance journey"
+)
+"""Nouns that after "the" or "each" often stand for something named before them ("a high-tech
+startup" … "the company's growth", "the sales cycle" … "the concept", "within each stage")."""
+_GREETED = re.compile(
+    r"^\W*(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening))\b", re.I
+)
+_THANKED = re.compile(r"\b(?:thanks?|thank you|appreciated?)\b", re.I)
+_GENERAL_STEMS = frozenset(stem(noun) for noun in _GENERAL_NOUNS)
+_ASKS_HELP = re.compile(r"\bhelp\b", re.I)
+
+
+def points_back(block: str, opening: str) -> bool:
+    """Whether ``block`` may refer to something ``opening`` introduced."""
+    tokens = [w.lower() for w in words(block)]
+    if any(t in _POINTS_BACK for t in tokens):
+        return True
+    introduced = {stem(w.lower()) for w in words(opening) if is_content_word(w.lower())}
+    return any(
+        stem(word) in introduced or stem(word) in _GENERAL_STEMS
+        for i, t in enumerate(tokens)
+        if t in _DETERMINERS
+        for word in tokens[i + 1 : i + 3]
+    )
+
+
+def need_first(text: str) -> str | None:
+    """The instruction with its opening block moved to the end, where that is safe."""
+    blocks = [text[start:end] for start, end in sentence_blocks(text)]
+    if len(blocks) < 2:
+        return None
+    opening, following = blocks[0], blocks[1:]
+    if _ASKS.search(opening) or not _REQUEST.match(following[0]):
+        return None
+    if any(points_back(block, opening) for block in following):
+        return None
+    return " ".join([*following, opening])
+
+
+def polite(text: str, rng: random.Random) -> str:
+    """``text`` with an opening and thanks around it, each where it has none already."""
+    openings = GREETINGS if _ASKS_HELP.search(text) else (*GREETINGS, *CALLS_FOR_HELP)
+    opening = "" if _GREETED.match(text) else rng.choice(openings) + " "
+    said = {w.lower() for w in words(opening)}
+    thanks = [t for t in THANKS if not said & {w.lower() for w in words(t)} - {"a", "!"}]
+    closing = "" if _THANKED.search(text) else " " + rng.choice(thanks)
+    return f"{opening}{text}{closing}"
+
+
+def restate_text(case: Case, rng: random.Random) -> tuple[str, tuple[str, ...]]:
+    """The restated instruction and the names of the rewrites it used."""
+    text, names = recast_text(case, rng)
+    moved = need_first(text)
+    if moved is not None:
+        text, names = moved, (*names, "need-first")
+    return polite(text, rng), (*names, "polite")
+
+
+class Restate(Operator):
+    """``recast``, the need first where that is safe, and an opening and thanks (one variant,
+    form ``restate``)."""
+
+    name = "restate"
+    family = Family.PARAPHRASE
+    summary = "recast, then the need first and asked as a request (the strongest)"
+    opt_in = True
+
+    def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
+        restated, names = restate_text(case, rng)
+        if restated == case.instruction:
+            return ()
+        return (
+            Variant(
+                case_id=case.id,
+                family=self.family,
+                operator=self.name,
+                form="restate",
+                request=Request(case.query, restated, case.request.order),
+                expectation=Expectation.invariant(),
+                strength=changed_share(case.instruction, restated),
+                edits=(Edit(0, case.instruction, restated),),
+                params=(("rewrites", ",".join(names)),),
+            ),
+        )
