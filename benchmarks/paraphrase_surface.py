@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-OPERATORS = ("phrase-rules", "rewrite", "recast", "sentence-shuffle")
+OPERATORS = ("phrase-rules", "rewrite", "recast", "restate", "sentence-shuffle")
 
 
 def load(data: Path) -> tuple[dict[str, str], dict[str, list[str]]]:

@@ -12,6 +12,7 @@ from instructprobe.perturb.vetting import (
     Substitution,
     normalised_words,
     unvetted_substitutions,
+    without_courtesy,
 )
 
 ISSUE_14_SUBSTITUTIONS = [
@@ -151,8 +152,16 @@ def test_a_long_instruction_is_aligned_too():
     assert unvetted_substitutions(original, paraphrase) == (Substitution("castle", "fortress"),)
 
 
-DEFAULT_WORD_LEVEL = ("phrase-rules", "restructure", "rewrite", "graded-paraphrase", "recast")
-"""The default word-level paraphrasers, and recast, whose phrasebook and frames are vetted too."""
+DEFAULT_WORD_LEVEL = (
+    "phrase-rules",
+    "restructure",
+    "rewrite",
+    "graded-paraphrase",
+    "recast",
+    "restate",
+)
+"""The default word-level paraphrasers, and recast and restate, whose phrasebook, frames, moves
+and courtesy are vetted too."""
 
 
 @pytest.mark.parametrize("name", DEFAULT_WORD_LEVEL)
@@ -253,3 +262,29 @@ def test_a_frame_verbs_rule_needs_the_frame_verb_before_it():
 def test_a_frame_does_not_vet_a_word_no_rule_wrote(original, paraphrase, word):
     (found,) = unvetted_substitutions(original, paraphrase)
     assert word in found.after
+
+
+def test_restates_courtesy_and_moved_opening_bring_in_nothing():
+    original = (
+        "I am a nurse on a night shift. I need to find dosing tables for adults, "
+        "prioritizing official guidelines."
+    )
+    restated = (
+        "Hi there! Please help me find dosing tables for adults, giving priority to official "
+        "guidelines. I'm a nurse on a night shift. Thanks in advance!"
+    )
+    assert unvetted_substitutions(original, restated) == ()
+
+
+def test_only_restates_own_sentences_count_as_courtesy():
+    original = "I need to find dosing tables for adults."
+    assert without_courtesy("Hi! I need to find dosing tables for adults. Thank you!") == original
+    signed = "Hi! I need to find dosing tables for adults. Kind regards, Maria."
+    assert without_courtesy(signed) == f"{original} Kind regards, Maria."
+    assert unvetted_substitutions(original, signed) != ()
+
+
+def test_a_moved_opening_is_aligned_back_only_to_vet_words():
+    original = "I am a nurse. I need dosing tables for adults."
+    swapped_with_a_synonym = "I need dosing tables for grown-ups. I am a nurse."
+    assert unvetted_substitutions(original, swapped_with_a_synonym) != ()

@@ -1,0 +1,124 @@
+import random
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+
+from instructprobe.perturb import Case, CorpusStats, ExpectationKind, get_operator
+from instructprobe.perturb.recast import recast_text
+from instructprobe.perturb.registry import opt_in_names
+from instructprobe.perturb.restate import (
+    CALLS_FOR_HELP,
+    GREETINGS,
+    POLITE_SENTENCES,
+    THANKS,
+    need_first,
+    polite,
+    restate_text,
+)
+from instructprobe.perturb.strategies import instruction_texts, seeds, texts
+from instructprobe.perturb.text import NEGATION_CUES, has_negation, words
+
+PERSONA = "I am a healthcare consultant improving the patient experience at walk-in clinics."
+REQUEST = "My search should focus on protocols that reduced wait times."
+
+
+def test_the_opening_moves_after_the_request():
+    assert need_first(f"{PERSONA} {REQUEST}") == f"{REQUEST} {PERSONA}"
+
+
+def test_a_request_after_a_phrase_that_sets_it_up_counts():
+    request = "In my search, I will have to locate protocols that reduced wait times."
+    assert need_first(f"{PERSONA} {request}") == f"{request} {PERSONA}"
+
+
+def test_every_block_after_the_opening_keeps_its_order():
+    third = "Peer-reviewed studies are best."
+    assert need_first(f"{PERSONA} {REQUEST} {third}") == f"{REQUEST} {third} {PERSONA}"
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        # one block: nothing to move
+        f"{REQUEST}",
+        # a dependent sentence stays with the one before it, so there is one block
+        f"{REQUEST} It should be recent.",
+        # the opening asks for something itself
+        f"I am a nurse looking for dosing tables. {REQUEST}",
+        # what follows is not the request
+        f"{PERSONA} At present, I am working on the section about Asia.",
+        # a pronoun could point back into the opening
+        "I am a wine collector. Please help me find how to store its bottles.",
+        "I am a consultant for two clinics. My search should focus on their wait times.",
+        # "the"/"that"/"each" before a word of the opening
+        "I am writing a novel set in Arkansas. I want to know where the novel's town lies.",
+        # "the"/"each" before a noun that often stands for something named before
+        "I am an investor in a high-tech startup. I need to know the company's leverage ratio.",
+        "I teach the sales cycle. I'm looking for materials on customer behavior in each stage.",
+    ],
+)
+def test_the_opening_stays_where_a_move_could_break_the_text(instruction: str):
+    assert need_first(instruction) is None
+
+
+def test_polite_puts_an_opening_before_and_thanks_after():
+    text = "I need dosing tables."
+    framed = polite(text, random.Random(0))
+    opening, _, rest = framed.partition(f" {text} ")
+    assert opening in (*GREETINGS, *CALLS_FOR_HELP)
+    assert rest in THANKS
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_polite_never_asks_for_help_twice_nor_repeats_its_words(seed: int):
+    text = "Please help me find dosing tables."
+    framed = polite(text, random.Random(seed))
+    assert not framed.startswith(CALLS_FOR_HELP)
+    for opening in CALLS_FOR_HELP:
+        said = polite("I need dosing tables.", random.Random(seed))
+        if said.startswith(opening):
+            closing = said.removeprefix(f"{opening} I need dosing tables. ")
+            assert not {w.lower() for w in words(opening)} & {w.lower() for w in words(closing)}
+
+
+def test_polite_adds_no_second_greeting_or_thanks():
+    text = "Hello! I need dosing tables. Thank you."
+    assert polite(text, random.Random(0)) == text
+
+
+def test_restate_composes_recast_the_move_and_courtesy():
+    case = Case("q", "x", f"{PERSONA} {REQUEST}")
+    text, names = restate_text(case, random.Random(0))
+    recast, _ = recast_text(case, random.Random(0))
+    assert names[-2:] == ("need-first", "polite")
+    assert "I'd like my search to concentrate on" in text or "Please concentrate on" in text
+    assert text.split(" ", 1)[0] in {s.split(" ", 1)[0] for s in POLITE_SENTENCES}
+    assert need_first(recast) is not None
+
+
+def test_restate_is_registered_opt_in_invariant_and_deterministic_for_a_seed():
+    assert "restate" in opt_in_names()
+    operator = get_operator("restate")
+    case = Case("q", "x", f"{PERSONA} {REQUEST}")
+    first = operator.variants(case, random.Random(3), CorpusStats())
+    again = operator.variants(case, random.Random(3), CorpusStats())
+    assert first == again
+    (variant,) = first
+    assert variant.expectation.kind is ExpectationKind.INVARIANT
+    assert variant.form == "restate"
+    assert "polite" in dict(variant.params)["rewrites"].split(",")
+    assert 0 < variant.strength <= 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(instruction=texts() | instruction_texts(), seed=seeds())
+def test_restate_keeps_every_word_of_recast_and_every_negation(instruction: str, seed: int):
+    case = Case("q", "x", instruction)
+    recast, _ = recast_text(case, random.Random(seed))
+    for variant in get_operator("restate").variants(case, random.Random(seed), CorpusStats()):
+        after = variant.request.instruction
+        assert not Counter(words(recast)) - Counter(words(after))
+        cues = Counter(w for w in words(instruction) if w in NEGATION_CUES)
+        assert Counter(w for w in words(after) if w in NEGATION_CUES) == cues
+        assert has_negation(after) == has_negation(instruction)
