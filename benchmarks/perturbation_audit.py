@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/perturbation_audit.py sample [--name held-out --seed 1]
     .venv/bin/python benchmarks/perturbation_audit.py score [--name held-out]
+    .venv/bin/python benchmarks/perturbation_audit.py recheck
 
 Two audits: ``development`` (seed 0, every operator including the opt-in ones, read after
 each change it led to; a judgment is kept while its variant is drawn word for word again) and
@@ -21,6 +22,10 @@ moves down. ``score`` joins the two and reports precision per operator and famil
 sampled variant, and of those the meaning filter keeps) and the filter's quality on the
 paraphrases: the share of rejected ones it drops and of accepted ones it wrongly drops. Results
 go to ``benchmarks/results/perturbation_audit-NAME.{md,json}``.
+
+``recheck`` asks today's rules, for every clause the near-miss readings (negation-held-out-2
+to -6) judged, whether they still allow its term on its query, and reports by verdict the
+clauses they no longer make (``benchmarks/results/perturbation_audit-near-miss-recheck.md``).
 """
 
 from __future__ import annotations
@@ -643,9 +648,45 @@ SUBSET_AUDITS = {
 documents): starter queries only, as no InstructIR instance has two relevant passages."""
 
 
+def recheck_near_misses() -> None:
+    """Which clauses of the near-miss readings today's rules still make (the term among
+    ``distractor_terms`` of its case): those a rule removed, by the reader's verdict."""
+    from instructprobe.perturb.distractors import distractor_terms
+
+    instructir, instructir_stats, _ = load_cases()
+    starter, starter_stats = starter_cases()
+    pools = {
+        "instructir": ({c.id: c for c in instructir}, instructir_stats),
+        "starter": ({c.id: c for c in starter}, starter_stats),
+    }
+    lines = ["| audit | judged | accepted | accepted, no longer made | rejected, still made |"]
+    lines.append("| --- | ---: | ---: | --- | --- |")
+    for name in NEIGHBOURS_SEEDS:
+        audit = Audit(name)
+        judged = {j["id"]: j["accept"] for j in read_jsonl(audit.judgments)}
+        lost, kept = [], []
+        for item in read_jsonl(audit.sample):
+            cases, stats = pools[item["source"]]
+            case = cases[item["id"].split(":", 2)[2].split("#")[0]]
+            term = item["expected_down"]["term"]
+            made = term in {d.term for d in distractor_terms(case, stats)}
+            if judged[item["id"]] and not made:
+                lost.append(f"{item['id'].rsplit(':', 1)[1]} ({term})")
+            elif not judged[item["id"]] and made:
+                kept.append(f"{item['id'].rsplit(':', 1)[1]} ({term})")
+        accepted = sum(judged.values())
+        lines.append(
+            f"| {name} | {len(judged)} | {accepted} | {', '.join(lost) or '–'} | "
+            f"{', '.join(kept) or '–'} |"
+        )
+    text = "\n".join(lines)
+    print(text)
+    (RESULTS / "perturbation_audit-near-miss-recheck.md").write_text(text + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("sample", "score"))
+    parser.add_argument("command", choices=("sample", "score", "recheck"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--name",
@@ -660,7 +701,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     audit = Audit(args.name)
-    if args.command == "sample" and args.name in SUBSET_AUDITS:
+    if args.command == "recheck":
+        recheck_near_misses()
+    elif args.command == "sample" and args.name in SUBSET_AUDITS:
         SUBSET_AUDITS[args.name](audit)
     elif args.command == "sample":
         # A held-out sample shares no instruction with the samples drawn before it.
