@@ -163,7 +163,36 @@ def _case_known(term: str, texts: tuple[str, ...]) -> bool:
 def _reads_as_named(term: str, texts: tuple[str, ...]) -> bool:
     """Whether each of the documents an exclusion of ``term`` names writes it as a reader of
     the clause would look for it: in the clause's case, whole, as a noun."""
-    return _case_known(term, texts) and _whole(term, texts) and _a_noun_in_each(term, texts)
+    return (
+        _case_known(term, texts)
+        and _whole(term, texts)
+        and _common_in_each(term, texts)
+        and _a_noun_in_each(term, texts)
+    )
+
+
+def _common_in_each(term: str, texts: tuple[str, ...]) -> bool:
+    """Where the clause writes ``term`` in lower case, whether every text uses it once as
+    the common word: not only capitalised inside a name ("Friendship 7", John Glenn's
+    capsule, names no friendship)."""
+    if not written_form(term, texts).islower():
+        return True
+    pattern = inflections(term)
+    return all(any(not _a_name_use(text, use) for use in pattern.finditer(text)) for text in texts)
+
+
+_NUMBER_AFTER = re.compile(r"[ -]\d")
+
+
+def _a_name_use(text: str, use: re.Match[str]) -> bool:
+    """Whether ``use`` is capitalised and joined to another word of a name: a capitalised
+    word or a number after it ("Friendship 7") or a capitalised word before it."""
+    if not use.group(0)[:1].isupper():
+        return False
+    after = text[use.end() :]
+    return (
+        _name_after(after) or bool(_NUMBER_AFTER.match(after)) or _name_before(text[: use.start()])
+    )
 
 
 def _a_noun_in_each(term: str, texts: tuple[str, ...]) -> bool:
@@ -244,14 +273,18 @@ def _name_before(before: str) -> bool:
 
 def _named(term: str, found: Neighbours, near: tuple[Neighbour, ...]) -> frozenset[str]:
     """The documents an exclusion of ``term`` names, or none where it names too many, none of
-    the distractors, where a document outside them has a longer word around it or a word of
-    its stem that is no inflection of it ("cancelled" for "cancellation": a reader may count
-    it), or where one of them uses a common word of its stem inside a longer name ("Coral
-    Gables" for "corals")."""
+    the distractors, where a document outside them has a longer word around it
+    ("osteoarthritis" for "arthritis"), writes it in two words ("mm Hg" for "mmHg") or in its
+    other spelling ("esophagus" for "oesophagus") or has a word of its stem that is no
+    inflection of it ("cancelled" for "cancellation": a reader may count each), or where one
+    of them uses a common word of its stem inside a longer name ("Coral Gables" for
+    "corals")."""
     down = found.mentioning(term, MAX_DOWN)
     if down is None or not 0 < len(down) <= MAX_DOWN or not down & {doc.id for doc in near}:
         return frozenset()
-    if found.around(term) - down or found.sharing_stem(term) != down:
+    if (found.around(term) | found.written_otherwise(term)) - down:
+        return frozenset()
+    if found.sharing_stem(term) != down:
         return frozenset()
     texts = found.texts(down)
     forms = {w for text in texts for w in words(text) if stem(w) == stem(term)}

@@ -14,12 +14,13 @@ from instructprobe.perturb.text import content_words, stem, words
 
 STEM_MATES = 3
 """How many documents per named one may share a term's stem before it is not looked at."""
+SHARED_END = 5
+"""The shortest term a longer word ending with it is read as holding ("osteoarthritis" holds
+"arthritis"; "during" holds no "ring")."""
 
 
-def inflections(term: str, any_case: bool = True) -> re.Pattern[str]:
-    """The written forms of ``term`` a reader counts as a mention of it: itself, its plural
-    or singular, its possessive, not inside a longer word; in any case, or (``any_case``
-    False) in the case ``term`` is written in."""
+def inflected_forms(term: str) -> frozenset[str]:
+    """``term``, its plural and its singular."""
     forms = {term, term + "s", term + "es"}
     if term.endswith("ies"):
         forms.add(term[:-3] + "y")
@@ -29,9 +30,54 @@ def inflections(term: str, any_case: bool = True) -> re.Pattern[str]:
         forms.add(term[:-1])
     if term.endswith("y"):
         forms.add(term[:-1] + "ies")
-    alternatives = "|".join(sorted(map(re.escape, forms), key=len, reverse=True))
+    return frozenset(forms)
+
+
+def _alternatives(forms: frozenset[str]) -> str:
+    return "|".join(sorted(map(re.escape, forms), key=len, reverse=True))
+
+
+def inflections(term: str, any_case: bool = True) -> re.Pattern[str]:
+    """The written forms of ``term`` a reader counts as a mention of it: itself, its plural
+    or singular, its possessive, not inside a longer word; in any case, or (``any_case``
+    False) in the case ``term`` is written in."""
+    alternatives = _alternatives(inflected_forms(term))
     flags = re.IGNORECASE if any_case else 0
     return re.compile(rf"(?<![^\W_])(?:{alternatives})(?:['’]s)?(?![^\W_])", flags)
+
+
+def _in_two_words(head: str, tail: str) -> re.Pattern[str]:
+    """``head`` then an inflection of ``tail``, as two words ("mm Hg", "tool-bar")."""
+    tails = _alternatives(inflected_forms(tail))
+    return re.compile(rf"(?<![^\W_]){re.escape(head)}[ -](?:{tails})(?![^\W_])", re.IGNORECASE)
+
+
+SPELLINGS = (
+    (re.compile(r"[oa](?=e[b-df-hj-np-tv-z][a-z])"), ""),  # oesophagus, anaemia
+    (re.compile(r"(?<![oa])e(?=[b-df-hj-np-tv-z][a-z])"), "oe"),  # esophagus
+    (re.compile(r"(?<![oa])e(?=[b-df-hj-np-tv-z][a-z])"), "ae"),  # anemia
+    (re.compile(r"(?<=..o)u(?=r(?:s|ed|ing|ite|ful|able)?$)"), ""),  # colour, favourite
+    (re.compile(r"(?<=...o)(?=r(?:s|ed|ing|ful|able)?$)"), "u"),  # color
+    (re.compile(r"(?<=..[iy])s(?=(?:e|es|ed|ing|ation|ations)$)"), "z"),  # organisation
+    (re.compile(r"(?<=..[iy])z(?=(?:e|es|ed|ing|ation|ations)$)"), "s"),  # analyze
+    (re.compile(r"(?<=..)tre(?=s?$)"), "ter"),  # centre, litre
+    (re.compile(r"(?<=..)ter(?=s?$)"), "tre"),  # center
+    (re.compile(r"(?<=..)ogue(?=s?$)"), "og"),  # catalogue
+    (re.compile(r"(?<=..)ence(?=s?$)"), "ense"),  # defence, licence
+    (re.compile(r"(?<=..)ense(?=s?$)"), "ence"),  # defense
+)
+"""British and American spellings of one word, each rule one way: a rule applies at one
+place at a time. "oe"/"ae" only before a consonant and another letter ("foetus", not
+"canoes"/"canes" or "Michael"/"Michel")."""
+
+
+def other_spellings(word: str) -> frozenset[str]:
+    """``word`` (in lower case) spelt the other way, British or American, at one place."""
+    found = set()
+    for pattern, replacement in SPELLINGS:
+        for match in pattern.finditer(word):
+            found.add(word[: match.start()] + replacement + word[match.end() :])
+    return frozenset(found - {word})
 
 
 K1 = 0.9
@@ -62,12 +108,17 @@ class _Index:
     def __init__(self, documents: Sequence[Document]) -> None:
         self.documents = documents
         self.postings: dict[str, dict[int, int]] = {}
+        self.written: dict[str, set[int]] = {}
+        """The documents of each word as written (in lower case), which stems can hide."""
         lengths = []
         for number, document in enumerate(documents):
-            counts = Counter(stem(w) for w in words(document.text))
+            tokens = words(document.text)
+            counts = Counter(stem(w) for w in tokens)
             lengths.append(sum(counts.values()))
             for key, count in counts.items():
                 self.postings.setdefault(key, {})[number] = count
+            for word in set(tokens):
+                self.written.setdefault(word, set()).add(number)
         self.lengths = lengths
         self.numbers = {document.id: number for number, document in enumerate(documents)}
         self.mean_length = sum(lengths) / len(lengths) if lengths else 0.0
@@ -157,15 +208,60 @@ class Neighbours:
         return frozenset(index.documents[n].id for n in index.postings.get(stem(term), {}))
 
     def around(self, term: str) -> frozenset[str]:
-        """The documents of the corpus with a longer word around ``term`` ("flaxseed" for
-        "flax"), by stem: a reader could take it for a mention."""
-        wanted = stem(term)
-        if wanted not in self._around:
+        """The documents of the corpus with a longer word around ``term``, by stem ("flaxseed"
+        for "flax") or a common word that begins or ends with it as written
+        ("osteoarthritis" for "arthritis", whose stems "osteoarthr" and "arthriti" hide it;
+        not "investigation" for "Stiga" nor the names "Manchester" for "Chester" and
+        "Flatliners" for "liners"): a reader could take it for a mention."""
+        written = term.lower()
+        if written not in self._around:
             index = self.index
-            self._around[wanted] = frozenset(
-                index.documents[n].id
+            wanted = stem(written)
+            by_stem = {
+                n
                 for key, posting in index.postings.items()
                 if wanted in key and key != wanted
                 for n in posting
+            }
+            self._around[written] = frozenset(
+                index.documents[n].id for n in by_stem | self._compounds(written)
             )
-        return self._around[wanted]
+        return self._around[written]
+
+    def _compounds(self, written: str) -> set[int]:
+        """The documents that write, in lower case, a longer word beginning with an inflection
+        of ``written`` or ending with one of ``SHARED_END`` letters or more (not "during" for
+        "ring")."""
+        index = self.index
+        starts = tuple(inflected_forms(written))
+        ends = tuple(form for form in starts if len(form) >= SHARED_END)
+        same = inflections(written)
+        found: set[int] = set()
+        for word, numbers in index.written.items():
+            if same.fullmatch(word) or not (word.startswith(starts) or word.endswith(ends)):
+                continue
+            lower = re.compile(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])")
+            found |= {n for n in numbers if lower.search(index.documents[n].text)}
+        return found
+
+    def written_otherwise(self, term: str) -> frozenset[str]:
+        """The documents of the corpus that write ``term`` in two words ("mm Hg" for "mmHg",
+        "tool bar" for "toolbar") or in its other spelling ("esophagus" for "oesophagus",
+        "color" for "colour"): a reader counts them as mentions, which the clause's word does
+        not find."""
+        index = self.index
+        written = term.lower()
+        found = {
+            n
+            for other in other_spellings(written)
+            for form in inflected_forms(other)
+            for n in index.written.get(form, ())
+        }
+        for cut in range(1, len(written)):
+            head, tail = written[:cut], written[cut:]
+            tails = {n for form in inflected_forms(tail) for n in index.written.get(form, ())}
+            both = index.written.get(head, set()) & tails
+            if both:
+                apart = _in_two_words(head, tail)
+                found |= {n for n in both if apart.search(index.documents[n].text)}
+        return frozenset(index.documents[n].id for n in found)

@@ -196,3 +196,76 @@ def test_a_name_is_whole_unless_another_capitalised_word_is_joined_to_it():
     assert not _whole("obispo", ("Sprague Dawley. San Luis Obispo County is dry.",))
     assert _whole("nuremberg", ("The Nuremberg trials. In Nuremberg, it rains.",))
     assert _whole("nuremberg", ("Visit Nuremberg in May.",))
+
+
+def test_neighbours_find_a_longer_common_word_two_words_and_another_spelling():
+    from instructprobe.perturb.neighbours import other_spellings
+
+    corpus = (
+        RelevantDocument("a", "Knee pain caused by osteoarthritis is treated.", 0),
+        RelevantDocument("b", "Investigation of the Manchester Flatliners fan club.", 0),
+        RelevantDocument("c", "A systolic reading of 120 mm Hg is normal.", 0),
+        RelevantDocument("d", "Acid rises into the esophagus.", 0),
+        RelevantDocument("e", "Arthritis and mmHg, in the oesophagus.", 0),
+        RelevantDocument("f", "It rained during the day.", 0),
+    )
+    found = Neighbours(corpus)
+    assert found.around("arthritis") == {"a"}  # the stems "osteoarthr", "arthriti" hide it
+    assert not found.around("stiga") | found.around("chester") | found.around("liners")
+    assert not found.around("ring")  # "during" ends with it, but it is short
+    assert found.written_otherwise("mmhg") == {"c"}
+    assert found.written_otherwise("oesophagus") == {"d"}
+    assert found.written_otherwise("esophagus") == {"e"}
+    assert other_spellings("colour") == {"color"} and other_spellings("anemia") >= {"anaemia"}
+    assert not other_spellings("canoes") | other_spellings("michael")  # no "canes", "Michel"
+
+
+NEAR_SPELLINGS = (
+    RelevantDocument(
+        "s1",
+        "Hospice patients with cancer of the oesophagus get care. The oesophagus narrows, and "
+        "arthritis slows hospice patients, who have arthritis and a pressure of 90 mmHg; the "
+        "hospice nurse reads 80 mmHg.",
+        0,
+    ),
+    RelevantDocument("s2", "Acid reflux reaches the esophagus.", 0),
+    RelevantDocument("s3", "Knee pain caused by osteoarthritis is common.", 0),
+    RelevantDocument("s4", "A systolic reading of 120 mm Hg is normal.", 0),
+)
+
+
+def test_a_term_that_other_documents_write_otherwise_is_not_made(lexicon):
+    """negation-held-out-5 and -6's inexact rejections: a passage that writes "esophagus",
+    "osteoarthritis" or "mm Hg" stays while the clause names "oesophagus", "arthritis" or
+    "mmHg"; each term is made where no other passage writes it so."""
+    corpus = (RELEVANT, *NEAR_SPELLINGS, *ELSEWHERE)
+    terms = {d.term for d in distractor_terms(hospice_case(), stats(corpus))}
+    assert not terms & {"oesophagus", "arthritis", "mmhg"}
+    alone = (RELEVANT, NEAR_SPELLINGS[0], *ELSEWHERE)
+    named = {d.term: d.down for d in distractor_terms(hospice_case(), stats(alone))}
+    assert {named.get(t) for t in ("oesophagus", "arthritis", "mmhg")} == {frozenset({"s1"})}
+
+
+FRIENDSHIP = (
+    RelevantDocument(
+        "f1",
+        "Hospice volunteers bring friendship. Yellow roses in the hospice mean friendship and "
+        "care.",
+        0,
+    ),
+    RelevantDocument("f2", "John Glenn orbited the Earth in the capsule Friendship 7.", 0),
+)
+
+
+def test_a_common_word_only_inside_a_name_is_not_named(lexicon):
+    """negation-held-out-5's case rejection: "friendship" also named John Glenn's capsule
+    "Friendship 7"; where no document writes it only so, it is made."""
+    from instructprobe.perturb.distractors import _common_in_each
+
+    corpus = (RELEVANT, *FRIENDSHIP, *ELSEWHERE)
+    assert "friendship" not in {d.term for d in distractor_terms(hospice_case(), stats(corpus))}
+    alone = (RELEVANT, FRIENDSHIP[0], *ELSEWHERE)
+    named = {d.term: d.down for d in distractor_terms(hospice_case(), stats(alone))}
+    assert named.get("friendship") == {"f1"}
+    assert _common_in_each("fluoride", ("Chloramine, Fluoride, metals and fluoride.",))
+    assert _common_in_each("beets", ("Beets and tomatoes. Cook the beets.", "Beets are red."))
