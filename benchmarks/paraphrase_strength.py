@@ -5,11 +5,13 @@
 
 On instructir-lite, the instances that have InstructIR's five independent rewrites of their
 instruction (``analysis_prompt_sensitivity``) are run with MiniLM and every paraphrase operator
-(each generated paraphrase through the meaning filter, as in a run), the opt-in ``recast``
-included. For each operator and
-level, on the instances where it made a variant, the mean rank-shift@10 and ΔRBO@10 of its
-variants is set beside the mean over the same instances' InstructIR rewrites; the ratio is
-generated / rewrites (1.0: as strong as a person rewriting the instruction). Results go to
+(each generated paraphrase through the meaning filter, as in a run), the opt-in ``recast`` and
+``restate`` included. For each operator and level, on the instances where it made a variant,
+the mean rank-shift@10 and ΔRBO@10 of its variants is set beside the mean over the same
+instances' InstructIR rewrites; the ratio is generated / rewrites (1.0: as strong as a person
+rewriting the instruction). A second table sets each beside only the rewrites the meaning
+filter would keep (the filter scores a suite's own rewrites and keeps them all, and many fall
+below its threshold). Results go to
 ``benchmarks/results/paraphrase_strength.{json,md}``.
 """
 
@@ -37,9 +39,17 @@ class Row:
     variants: int
     generated: dict[str, float]
     rewrites: dict[str, float]
+    kept_instances: int
+    """Of ``instances``, those with a rewrite the meaning filter keeps."""
+    generated_where_kept: dict[str, float]
+    kept_rewrites: dict[str, float]
+    """The mean over the rewrites the meaning filter keeps (cosine >= 0.85, the polarity kept)."""
 
     def ratio(self, metric: str) -> float:
         return self.generated[metric] / self.rewrites[metric]
+
+    def kept_ratio(self, metric: str) -> float:
+        return self.generated_where_kept[metric] / self.kept_rewrites[metric]
 
 
 def suite_with_rewrites(limit: int) -> Any:
@@ -58,12 +68,21 @@ def source_of(variant: dict[str, Any]) -> str:
     return f"{variant['operator']} {level}" if level else variant["operator"]
 
 
+def passes_the_filter(variant: dict[str, Any]) -> bool:
+    """Whether the meaning filter, which scores a suite's own rewrites and keeps them all, would
+    have kept this one."""
+    return dict(variant.get("params") or {}).get("meaning_filter") == "pass"
+
+
 def strength_rows(result: dict[str, Any]) -> list[Row]:
     variants = {v["id"]: v for v in result["variants"]}
     values: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
+    kept: dict[str, list[dict[str, float]]] = defaultdict(list)
     for outcome in result["outcomes"]:
         variant = variants[outcome["variant_id"]]
         values[source_of(variant)][variant["query_id"]].append(outcome["values"])
+        if variant["operator"] == CURATED and passes_the_filter(variant):
+            kept[variant["query_id"]].append(outcome["values"])
     rewrites = values.pop(CURATED)
 
     def mean(per_instance: dict[str, list[dict[str, float]]], ids: list[str], m: str) -> float:
@@ -72,6 +91,7 @@ def strength_rows(result: dict[str, Any]) -> list[Row]:
     rows = []
     for source, per_instance in sorted(values.items()):
         ids = sorted(i for i in per_instance if i in rewrites)
+        kept_ids = [i for i in ids if i in kept]
         if not ids:
             continue
         rows.append(
@@ -81,12 +101,15 @@ def strength_rows(result: dict[str, Any]) -> list[Row]:
                 sum(len(per_instance[i]) for i in ids),
                 {m: mean(per_instance, ids, m) for m in METRICS},
                 {m: mean(rewrites, ids, m) for m in METRICS},
+                len(kept_ids),
+                {m: mean(per_instance, kept_ids, m) for m in METRICS},
+                {m: mean(kept, kept_ids, m) for m in METRICS},
             )
         )
     return rows
 
 
-def table(rows: list[Row], instances: int) -> str:
+def table(rows: list[Row], instances: int, kept_share: float) -> str:
     lines = [
         f"Instances with InstructIR rewrites: {instances} (MiniLM, instructir-lite, seed 0). "
         "Means over the instances where the operator made a variant that passed the meaning "
@@ -101,6 +124,24 @@ def table(rows: list[Row], instances: int) -> str:
             f"| {row.source} | {row.instances} | {g['rank-shift@10']:.2f} | "
             f"{r['rank-shift@10']:.2f} | {row.ratio('rank-shift@10'):.2f} | {g['RBO@10']:+.3f} | "
             f"{r['RBO@10']:+.3f} | {row.ratio('RBO@10'):.2f} |"
+        )
+    lines += [
+        "",
+        f"Beside only the rewrites the meaning filter would keep ({kept_share:.1%} of them: "
+        "cosine >= 0.85 to the original, "
+        "the polarity kept; the filter scores a suite's own rewrites and keeps them all), on the "
+        "instances that have one: the strength a generator held to the same filter could reach.",
+        "",
+        "| operator | instances | rank-shift@10 | kept rewrites | ratio | ΔRBO@10 | kept rewrites "
+        "| ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        g, r = row.generated_where_kept, row.kept_rewrites
+        lines.append(
+            f"| {row.source} | {row.kept_instances} | {g['rank-shift@10']:.2f} | "
+            f"{r['rank-shift@10']:.2f} | {row.kept_ratio('rank-shift@10'):.2f} | "
+            f"{g['RBO@10']:+.3f} | {r['RBO@10']:+.3f} | {row.kept_ratio('RBO@10'):.2f} |"
         )
     return "\n".join(lines)
 
@@ -118,20 +159,30 @@ def main() -> None:
         retrievers="minilm",
         suite=suite,
         families="paraphrase,curated-paraphrase",
-        operators="recast",
+        operators="recast,restate",
         seed=args.seed,
         resamples=100,
         progress=True,
     ).to_dict()
     rows = strength_rows(result)
-    text = table(rows, len(suite.queries))
+    rewrites = [v for v in result["variants"] if v["operator"] == CURATED]
+    kept_share = sum(map(passes_the_filter, rewrites)) / len(rewrites)
+    text = table(rows, len(suite.queries), kept_share)
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "paraphrase_strength.md").write_text(text + "\n", encoding="utf-8")
     payload = {
         "instances": len(suite.queries),
         "seed": args.seed,
-        "rows": [row.__dict__ | {"ratio": {m: row.ratio(m) for m in METRICS}} for row in rows],
+        "rewrites_kept_share": kept_share,
+        "rows": [
+            row.__dict__
+            | {
+                "ratio": {m: row.ratio(m) for m in METRICS},
+                "kept_ratio": {m: row.kept_ratio(m) for m in METRICS},
+            }
+            for row in rows
+        ],
     }
     (RESULTS / "paraphrase_strength.json").write_text(
         json.dumps(payload, indent=2) + "\n", encoding="utf-8"

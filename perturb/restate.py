@@ -6,10 +6,12 @@ an instruction also reorders it and speaks to whoever reads it. ``restate`` adds
 
 - *need first*: where the instruction opens with a block about the person or their situation
   ("I'm a healthcare consultant responsible for…") and the next block is the request ("Please
-  help me find…", "My search should…"), the opening block moves to the end. Only where nothing
-  that moves ahead of it can point back into it: no pronoun or demonstrative ("it", "they",
-  "these", "such"…), and no "the"/"that" before a word the opening block has ("the game
-  narrative" after "a new board game");
+  help me find…", "My search should…"), the opening block moves to the end. Only where the
+  opening asks for nothing (as written, before ``recast`` reworded it), does not hold the only
+  mention of a word of the query (then it says what the request is about), and nothing that
+  moves ahead of it can point back into it: no pronoun or demonstrative ("it", "they", "these",
+  "such"…), and no "the"/"that"/"each" before a word the opening block has ("the game narrative"
+  after "a new board game") or before a noun that often stands for one ("the company");
 - *a request to someone*: a greeting or a call for help before the instruction, thanks after it
   ("Hi! … Thanks in advance!"). Whole sentences only: nothing is put inside one, so no
   constraint is softened ("if possible" after "must include X" would be).
@@ -91,17 +93,37 @@ def points_back(block: str, opening: str) -> bool:
     )
 
 
-def need_first(text: str) -> str | None:
-    """The instruction with its opening block moved to the end, where that is safe."""
+def need_first(text: str, case: Case) -> str | None:
+    """``text`` (``case``'s instruction, recast) with its opening block moved to the end, where
+    that is safe."""
     blocks = [text[start:end] for start, end in sentence_blocks(text)]
     if len(blocks) < 2:
         return None
     opening, following = blocks[0], blocks[1:]
-    if _ASKS.search(opening) or not _REQUEST.match(following[0]):
+    if _asks(opening) or _asks(_first_block(case.instruction)):
+        return None
+    if not _REQUEST.match(following[0]) or _holds_the_topic(opening, following, case.query):
         return None
     if any(points_back(block, opening) for block in following):
         return None
     return " ".join([*following, opening])
+
+
+def _asks(block: str) -> bool:
+    return _ASKS.search(block) is not None
+
+
+def _first_block(text: str) -> str:
+    spans = sentence_blocks(text)
+    return text[spans[0][0] : spans[0][1]] if spans else text
+
+
+def _holds_the_topic(opening: str, following: list[str], query: str) -> bool:
+    """Whether the opening is the only place a content word of the query is written: then it
+    says what the request is about, and the request would come before its subject."""
+    topic = {stem(w.lower()) for w in words(query) if is_content_word(w.lower())}
+    later = {stem(w.lower()) for block in following for w in words(block)}
+    return any(stem(w.lower()) in topic - later for w in words(opening))
 
 
 def polite(text: str, rng: random.Random) -> str:
@@ -117,7 +139,7 @@ def polite(text: str, rng: random.Random) -> str:
 def restate_text(case: Case, rng: random.Random) -> tuple[str, tuple[str, ...]]:
     """The restated instruction and the names of the rewrites it used."""
     text, names = recast_text(case, rng)
-    moved = need_first(text)
+    moved = need_first(text, case)
     if moved is not None:
         text, names = moved, (*names, "need-first")
     return polite(text, rng), (*names, "polite")

@@ -23,18 +23,22 @@ PERSONA = "I am a healthcare consultant improving the patient experience at walk
 REQUEST = "My search should focus on protocols that reduced wait times."
 
 
+def moved(text: str, query: str = "wait times", original: str | None = None) -> str | None:
+    return need_first(text, Case("q", query, text if original is None else original))
+
+
 def test_the_opening_moves_after_the_request():
-    assert need_first(f"{PERSONA} {REQUEST}") == f"{REQUEST} {PERSONA}"
+    assert moved(f"{PERSONA} {REQUEST}") == f"{REQUEST} {PERSONA}"
 
 
 def test_a_request_after_a_phrase_that_sets_it_up_counts():
     request = "In my search, I will have to locate protocols that reduced wait times."
-    assert need_first(f"{PERSONA} {request}") == f"{request} {PERSONA}"
+    assert moved(f"{PERSONA} {request}") == f"{request} {PERSONA}"
 
 
 def test_every_block_after_the_opening_keeps_its_order():
     third = "Peer-reviewed studies are best."
-    assert need_first(f"{PERSONA} {REQUEST} {third}") == f"{REQUEST} {third} {PERSONA}"
+    assert moved(f"{PERSONA} {REQUEST} {third}") == f"{REQUEST} {third} {PERSONA}"
 
 
 @pytest.mark.parametrize(
@@ -59,7 +63,29 @@ def test_every_block_after_the_opening_keeps_its_order():
     ],
 )
 def test_the_opening_stays_where_a_move_could_break_the_text(instruction: str):
-    assert need_first(instruction) is None
+    assert moved(instruction) is None
+
+
+def test_the_opening_stays_where_it_alone_names_the_querys_topic():
+    text = (
+        "I'm planning an outdoor wedding in Fort Worth next March. "
+        "I need the average temperatures and the best time of day for guests."
+    )
+    assert moved(text, query="fort worth weather in march") is None
+    assert moved(text, query="temperatures for guests") is not None
+
+
+def test_the_opening_stays_where_it_asked_before_recast_reworded_it():
+    original = (
+        "I'm searching for IRS refund schedules as a finance app developer. "
+        "Please add user notifications to the list."
+    )
+    recast = (
+        "I'm hunting for IRS refund schedules as a finance app developer. "
+        "Please add user notifications to the list."
+    )
+    assert moved(recast, query="user notifications", original=recast) is not None
+    assert moved(recast, query="user notifications", original=original) is None
 
 
 def test_polite_puts_an_opening_before_and_thanks_after():
@@ -94,7 +120,7 @@ def test_restate_composes_recast_the_move_and_courtesy():
     assert names[-2:] == ("need-first", "polite")
     assert "I'd like my search to concentrate on" in text or "Please concentrate on" in text
     assert text.split(" ", 1)[0] in {s.split(" ", 1)[0] for s in POLITE_SENTENCES}
-    assert need_first(recast) is not None
+    assert need_first(recast, case) is not None
 
 
 def test_restate_is_registered_opt_in_invariant_and_deterministic_for_a_seed():
