@@ -61,6 +61,8 @@ _POINTS_BACK = word_set(
     "ours this these those such there same both former latter above aforementioned said"
 )
 _DETERMINERS = frozenset({"the", "that", "each", "every"})
+_DEFINITE = _DETERMINERS - {"that"}
+"""Before a general noun, "that" is far more often a relative pronoun ("passages that state")."""
 _GENERAL_NOUNS = word_set(
     "concept topic subject issue matter process project company business firm organization "
     "organisation product item device tool program programme situation problem condition "
@@ -86,7 +88,7 @@ def points_back(block: str, opening: str) -> bool:
         return True
     introduced = {stem(w.lower()) for w in words(opening) if is_content_word(w.lower())}
     return any(
-        stem(word) in introduced or stem(word) in _GENERAL_STEMS
+        stem(word) in introduced or (t in _DEFINITE and stem(word) in _GENERAL_STEMS)
         for i, t in enumerate(tokens)
         if t in _DETERMINERS
         for word in tokens[i + 1 : i + 3]

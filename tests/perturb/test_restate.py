@@ -66,6 +66,12 @@ def test_the_opening_stays_where_a_move_could_break_the_text(instruction: str):
     assert moved(instruction) is None
 
 
+def test_that_before_a_general_noun_is_read_as_a_relative_pronoun():
+    opening = "I am a nurse on an adult medical ward."
+    request = "I need passages that state the maximum ibuprofen dose for an adult."
+    assert moved(f"{opening} {request}", query="ibuprofen adult dose") == f"{request} {opening}"
+
+
 def test_the_opening_stays_where_it_alone_names_the_querys_topic():
     text = (
         "I'm planning an outdoor wedding in Fort Worth next March. "
