@@ -24,7 +24,7 @@ paraphrases: the share of rejected ones it drops and of accepted ones it wrongly
 go to ``benchmarks/results/perturbation_audit-NAME.{md,json}``.
 
 ``recheck`` asks today's rules, for every clause the near-miss readings (negation-held-out-2
-to -6) judged, whether they still allow its term on its query, and reports by verdict the
+to -7) judged, whether they still allow its term on its query, and reports by verdict the
 clauses they no longer make (``benchmarks/results/perturbation_audit-near-miss-recheck.md``).
 """
 
