@@ -70,6 +70,19 @@ _GRASP_AFTER = (
 )
 """Where "understanding of" and "grasp of" can replace each other ("a better grasp of")."""
 
+_MEASURED_AFTER = (
+    r"\s+(?:[\w-]+\s+)?(?:dimensions|measurements|specifications|specs|sizes|sizing|maps?|"
+    r"diagrams?|drawings?|blueprints?|schematics?|floor\s+plans?|coordinates)\b"
+)
+"""What is detailed but not "in-depth" or "thorough": measurements and drawings ("detailed
+dimensions" are not "in-depth dimensions"; filter-held-out)."""
+_MAIN_COMPOUND = (
+    r"\s+(?:course|courses|dish|dishes|meal|meals|entrees?|clause|deck|diagonal|drag|entry|"
+    r"file|line|office|road|rotor|street|yard)\b"
+)
+"""Fixed phrases of "main" (WordNet's compounds, and the dishes of a meal): "the main courses"
+are not "the primary courses" (filter-held-out)."""
+
 PHRASE_RULES: tuple[PhraseRule, ...] = (
     # --- what the searcher is doing ---------------------------------------------------------
     rule(
@@ -161,8 +174,13 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("information about", "information on", "details about", "details on"),
     rule("information regarding", "information concerning", "details regarding"),
     rule("detailed information", "in-depth information", "thorough information"),
-    rule("a detailed", "an in-depth", "a thorough"),
-    rule("detailed", "in-depth", not_after=r"\b(?:is|was|are|were|be|been|have|has|had)\s+$"),
+    rule("a detailed", "an in-depth", "a thorough", not_before=_MEASURED_AFTER),
+    rule(
+        "detailed",
+        "in-depth",
+        not_after=r"\b(?:is|was|are|were|be|been|have|has|had)\s+$",
+        not_before=_MEASURED_AFTER,
+    ),
     rule("a comprehensive", "a complete"),
     rule("relevant", "pertinent", targets=("applicable",)),
     rule("data on", "data about"),
@@ -192,7 +210,7 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("ways to", "methods to"),
     rule("ways of", targets=("methods of", "means of")),  # "the ways of spread" is not English
     rule("the best way", "the optimal way", "the ideal way"),
-    rule("the main", "the primary", "the principal"),
+    rule("the main", "the primary", "the principal", not_before=_MAIN_COMPOUND),
     rule("a wide range of", "a broad range of", "a wide variety of"),
     rule("a variety of", "a range of", "an array of", targets=("various",)),
     rule("numerous", targets=("many",)),
@@ -212,12 +230,13 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("suitable for", "appropriate for"),
     rule("useful", "helpful"),
     rule("crucial", targets=("vital", "essential")),
-    # "in particular in a medical setting" softens a restriction and reads clumsily
+    # "in particular in a medical setting" and "in particular focused on" soften a restriction
+    # and read clumsily: not before a preposition or a past participle
     rule(
         "specifically",
         "in particular",
         only_after=r"(?:^|[.,;:!?]\s*)$",
-        not_before=r"\s+(?:in|on|at|for|to|with|about|within|during|from)\b",
+        not_before=r"\s+(?:in|on|at|for|to|with|about|within|during|from|[a-z]+ed)\b",
     ),
     rule("especially", "particularly"),
     rule("ideally", "preferably"),
@@ -291,8 +310,15 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("with a focus on", "with an emphasis on", "with particular attention to"),
     rule("emphasize", targets=("stress",), not_after=_DETERMINER_BEFORE),
     # --- who the searcher works for --------------------------------------------------------
-    # a verb after it agrees with its number ("my audience receives" is not "my readers receives")
-    rule("my readers", "my audience", not_before=r"\s+[a-z]+s\b"),
+    # a verb after it agrees with its number ("my audience receives" is not "my readers
+    # receives"), and so does a relative clause's ("my audience, which ranges"); neither is
+    # written where the other word follows ("my readers, which ranges from tech-savvy readers")
+    rule(
+        "my readers",
+        "my audience",
+        not_before=r"\s+[a-z]+s\b|,?\s+(?:which|who|that)\s+(?:[a-z]+ly\s+)?[a-z]+s\b"
+        r"|[^.!?]*\b(?:readers|audience)\b",
+    ),
     rule("writing an article", "drafting an article"),
     rule("preparing a lesson", "putting together a lesson"),
     rule("a lesson plan", "a teaching plan"),

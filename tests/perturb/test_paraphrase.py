@@ -75,6 +75,12 @@ class TestPhraseRules:
             ("Case studies defining it, specifically in a medical setting.", "specifically"),
             ("Quotes from native speakers discussing the name Addae.", "discussing"),
             ("Surveys on the psychological understanding of what it means.", "understanding of"),
+            # filter-held-out's rejections
+            ("A post for my audience, which ranges from experts to novices.", "my audience"),
+            ("Data on biology, specifically focused on where it takes place.", "specifically"),
+            ("I need to search for detailed dimensions and designs.", "detailed"),
+            ("I need a detailed floor plan of the house.", "a detailed"),
+            ("Serve them at the same time as the main courses.", "the main"),
         ],
     )
     def test_the_audits_rejected_rewrites_are_not_made(self, instruction, edit):
@@ -90,6 +96,13 @@ class TestPhraseRules:
             ("Documents discussing the tax.", "discussing"),
             ("I want a better understanding of taxes.", "understanding of"),
             ("Find the most recent figures.", "the most recent"),
+            # the neighbours of filter-held-out's rejections
+            ("A post for my audience, who are mostly novices.", "my audience"),
+            ("I want my readers to understand it.", "my readers"),
+            ("Data on biology, specifically the testes.", "specifically"),
+            ("I need to search for detailed explanations and designs.", "detailed"),
+            ("I need a detailed breakdown of the costs.", "a detailed"),
+            ("I want to know the main ingredients.", "the main"),
         ],
     )
     def test_the_guarded_rules_still_apply_where_they_read_well(self, instruction, edit):
