@@ -32,7 +32,7 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -41,6 +41,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from perturbation_coverage import load_cases  # noqa: E402
 
 from instructprobe.perturb import Case, CorpusStats, Family, Variant, get_operator, rng_for  # noqa: E402
+
+if TYPE_CHECKING:
+    from instructprobe.perturb.meaning import MeaningFilter
 
 AUDIT = ROOT / "benchmarks" / "audit"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -84,6 +87,7 @@ SAMPLES = {
     "negation-held-out-3": {"exclusion-clause": 60},
     "filter-held-out": dict.fromkeys(FILTER_OPERATORS, 26),
     "negation-held-out-4": {"exclusion-clause": 60},
+    "paraphrase-held-out-6": {"rewrite": 40, "recast": 40},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -123,8 +127,13 @@ filter it would hold other items, so its file stays the record of that reading.
 negation-held-out-4 (seed 44, fixed before it was drawn) draws the near-miss clause again in the
 same way after the rule negation-held-out-3's two rejections led to (no last or inner word of a
 longer name), on instructions no earlier sample used and starter clauses no earlier reading read
-word for word, read once."""
+word for word, read once. paraphrase-held-out-6 (issue 14, seed 47, fixed before it was drawn)
+reads the two strongest paraphrasers, ``rewrite`` and ``recast``, as a run uses them: after the
+meaning filter, after the guards filter-held-out's seven rejections led to, on instructions no
+earlier sample used (each instruction once in the sample), read once."""
 STARTER_SHARE = 0.2
+AFTER_FILTER = ("paraphrase-held-out-6",)
+"""The audits drawn from what the meaning filter keeps (``sample_after_filter``)."""
 FILTER_SCAN = 2500
 """InstructIR instructions whose every paraphrase filter-held-out scores (with every starter
 query) to find the strata; the sample is drawn from them."""
@@ -357,6 +366,64 @@ def score(audit: Audit) -> None:
     audit.results.with_suffix(".json").write_text(
         json.dumps({"rows": rows, "meaning_filter": quality}, indent=2) + "\n", encoding="utf-8"
     )
+
+
+def sample_after_filter(audit: Audit, seed: int, skipped: frozenset[str]) -> None:
+    """Per operator, SAMPLES[audit.name] variants that the default meaning filter keeps (what a
+    run uses), one per instruction and no instruction twice in the sample, from the starter
+    (STARTER_SHARE of them, as far as it has unused queries) and InstructIR in a seeded order."""
+    from instructprobe.perturb.meaning import MeaningFilter, default_encoder
+
+    meaning = MeaningFilter(default_encoder())
+    instructir, instructir_stats, _ = load_cases()
+    starter, starter_stats = starter_cases()
+    used = set(skipped)
+    items: list[dict[str, Any]] = []
+    for name, wanted in SAMPLES[audit.name].items():
+        from_starter = round(wanted * STARTER_SHARE)
+        for source, cases, stats, count in (
+            ("starter", starter, starter_stats, from_starter),
+            ("instructir", instructir, instructir_stats, wanted),
+        ):
+            taken = sum(1 for i in items if i["operator"] == name)
+            kept = kept_draw(name, cases, stats, min(count, wanted - taken), seed, used, meaning)
+            items += [
+                record(source, c, v) | {"filter": filter_record(dict(v.params), True)}
+                for c, v in kept
+            ]
+            used |= {c.id for c, _ in kept}
+        print(f"{name}: {sum(1 for i in items if i['operator'] == name)} kept variants drawn")
+    kept_judgments = carried_judgments(audit, items)
+    AUDIT.mkdir(exist_ok=True)
+    write_jsonl(audit.sample, items)
+    write_jsonl(audit.judgments, kept_judgments)
+    print(f"{len(items)} variants -> {audit.sample.relative_to(ROOT)}")
+
+
+def kept_draw(
+    name: str,
+    cases: list[Case],
+    stats: CorpusStats,
+    wanted: int,
+    seed: int,
+    used: set[str],
+    meaning: MeaningFilter,
+) -> list[tuple[Case, Variant]]:
+    """``draw`` of the variants the meaning filter keeps: in the seeded order of the unused
+    cases, one kept variant per case (a seeded choice among them) until ``wanted``."""
+    operator = get_operator(name)
+    order = random.Random(f"{seed}:{name}").sample(cases, len(cases))
+    picked: list[tuple[Case, Variant]] = []
+    for case in order:
+        if len(picked) >= wanted:
+            break
+        if case.id in used:
+            continue
+        made = operator.variants(case, rng_for(seed, name, case.id), stats)
+        kept = meaning.apply(made, {case.id: case.instruction}).kept if made else ()
+        if kept:
+            picked.append((case, kept[random.Random(f"{seed}:{case.id}").randrange(len(kept))]))
+    return picked
 
 
 def sample_filter_held_out(audit: Audit, seed: int, skipped: frozenset[str]) -> None:
@@ -647,7 +714,9 @@ def main() -> None:
         "recast-held-out (11), recast-held-out-2 (12), recast-held-out-3 (13): "
         "the recast paraphrase; negation-development and negation-held-out (21): the "
         "clause's minority term choice; negation-held-out-2 (42), negation-held-out-3 (43) and "
-        "negation-held-out-4 (44): its term from the near misses",
+        "negation-held-out-4 (44): its term from the near misses; filter-held-out (41): the "
+        "meaning filter on today's paraphrasers; paraphrase-held-out-6 (47): rewrite and recast "
+        "after the meaning filter",
     )
     args = parser.parse_args()
     audit = Audit(args.name)
@@ -661,6 +730,8 @@ def main() -> None:
         )
         if args.name == "filter-held-out":
             sample_filter_held_out(audit, args.seed, skipped)
+        elif args.name in AFTER_FILTER:
+            sample_after_filter(audit, args.seed, skipped)
         else:
             sample(audit, args.seed, SAMPLES[args.name], skipped)
     else:
