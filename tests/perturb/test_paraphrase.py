@@ -81,6 +81,14 @@ class TestPhraseRules:
             ("I need to search for detailed dimensions and designs.", "detailed"),
             ("I need a detailed floor plan of the house.", "a detailed"),
             ("Serve them at the same time as the main courses.", "the main"),
+            # paraphrase-held-out-6's rejections
+            ("A lecture with practical advice to my audience.", "my audience"),
+            ("Photos and detailed ingredient lists of the products.", "detailed"),
+            ("I need to search for detailed fault line maps.", "detailed"),
+            ("Gardeners must understand if soil is a factor.", "understand"),
+            ("Aspects of the systems, specifically those using VoIP.", "specifically"),
+            ("Data on biology, specifically the testes.", "specifically"),
+            ("My readers rely on me for news.", "my readers"),
         ],
     )
     def test_the_audits_rejected_rewrites_are_not_made(self, instruction, edit):
@@ -97,9 +105,11 @@ class TestPhraseRules:
             ("I want a better understanding of taxes.", "understanding of"),
             ("Find the most recent figures.", "the most recent"),
             # the neighbours of filter-held-out's rejections
-            ("A post for my audience, who are mostly novices.", "my audience"),
             ("I want my readers to understand it.", "my readers"),
-            ("Data on biology, specifically the testes.", "specifically"),
+            ("I want to provide my readers with examples.", "my readers"),
+            ("I want detailed breakdowns including portion sizes.", "detailed"),
+            ("Students must understand how it works.", "understand"),
+            ("I study biology. Specifically, I need data on the testes.", "specifically"),
             ("I need to search for detailed explanations and designs.", "detailed"),
             ("I need a detailed breakdown of the costs.", "a detailed"),
             ("I want to know the main ingredients.", "the main"),
