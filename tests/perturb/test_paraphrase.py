@@ -89,6 +89,9 @@ class TestPhraseRules:
             ("Aspects of the systems, specifically those using VoIP.", "specifically"),
             ("Data on biology, specifically the testes.", "specifically"),
             ("My readers rely on me for news.", "my readers"),
+            # paraphrase-held-out-7's rejections
+            ("Websites that can confirm the county.", "confirm"),
+            ("I need to conduct an extensive search for studies.", "search for"),
         ],
     )
     def test_the_audits_rejected_rewrites_are_not_made(self, instruction, edit):
@@ -109,6 +112,9 @@ class TestPhraseRules:
             ("I want to provide my readers with examples.", "my readers"),
             ("I want detailed breakdowns including portion sizes.", "detailed"),
             ("Students must understand how it works.", "understand"),
+            ("Thus, I want recipes.", "thus,"),
+            ("I want a source to confirm the county.", "confirm"),
+            ("I need the AI to search for prices.", "search for"),
             ("I study biology. Specifically, I need data on the testes.", "specifically"),
             ("I need to search for detailed explanations and designs.", "detailed"),
             ("I need a detailed breakdown of the costs.", "a detailed"),
@@ -123,6 +129,24 @@ class TestPhraseRules:
             for e in v.edits
         }
         assert edit in made
+
+    @pytest.mark.parametrize(
+        "instruction",
+        # paraphrase-held-out-7: "ought to hence prioritise", "ought to, hence, be"
+        ["My search should thus prioritize articles.", "My search should, thus, be directed."],
+    )
+    def test_hence_only_opens_a_sentence(self, instruction):
+        made = [
+            v.request.instruction for seed in range(10) for v in rewrite(instruction, seed=seed)
+        ]
+        assert any("therefore" in m for m in made)
+        assert not any("hence" in m.lower() for m in made)
+        opened = {
+            v.request.instruction
+            for seed in range(10)
+            for v in rewrite("Thus, I want it.", seed=seed)
+        }
+        assert "Hence, I want it." in opened
 
     def test_rewrites_in_context(self):
         (variant,) = rewrite("I am looking for documents that explain the tax rules.")

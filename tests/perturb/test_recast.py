@@ -103,6 +103,8 @@ def test_each_frame(frame, sentence: str, expected: str) -> None:
         # search that should behave so is not a thing to find
         (nominalise, "I want to understand my condition better."),
         (to_help, "I'm looking for a search that prioritizes case studies."),
+        # paraphrase-held-out-7: the searcher explains to someone, and must stay the one who does
+        (nominalise, "I want to explain DockPanel to my students."),
     ],
 )
 def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
