@@ -90,6 +90,7 @@ SAMPLES = {
     "paraphrase-held-out-6": {"rewrite": 40, "recast": 40},
     "paraphrase-held-out-7": {"rewrite": 60, "recast": 60},
     "paraphrase-held-out-8": {"rewrite": 60, "recast": 60},
+    "paraphrase-held-out-9": {"rewrite": 60, "recast": 60},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -135,9 +136,10 @@ meaning filter, after the guards filter-held-out's seven rejections led to, on i
 earlier sample used (each instruction once in the sample), read once. paraphrase-held-out-7
 (seed 48, fixed before it was drawn) draws them again in the same way, 60 each, after the guards
 paraphrase-held-out-6's seven rejections led to, read once; paraphrase-held-out-8 (seed 49, fixed
-before it was drawn) again, after the guards paraphrase-held-out-7's six rejections led to."""
+before it was drawn) again, after the guards paraphrase-held-out-7's six rejections led to, and
+paraphrase-held-out-9 (seed 50, fixed before it was drawn) after paraphrase-held-out-8's two."""
 STARTER_SHARE = 0.2
-AFTER_FILTER = ("paraphrase-held-out-6", "paraphrase-held-out-7", "paraphrase-held-out-8")
+AFTER_FILTER = tuple(f"paraphrase-held-out-{n}" for n in range(6, 10))
 """The audits drawn from what the meaning filter keeps (``sample_after_filter``)."""
 FILTER_SCAN = 2500
 """InstructIR instructions whose every paraphrase filter-held-out scores (with every starter
@@ -720,8 +722,8 @@ def main() -> None:
         "the recast paraphrase; negation-development and negation-held-out (21): the "
         "clause's minority term choice; negation-held-out-2 (42), negation-held-out-3 (43) and "
         "negation-held-out-4 (44): its term from the near misses; filter-held-out (41): the "
-        "meaning filter on today's paraphrasers; paraphrase-held-out-6 (47), paraphrase-held-out-7 "
-        "(48) and paraphrase-held-out-8 (49): rewrite and recast after the meaning filter",
+        "meaning filter on today's paraphrasers; paraphrase-held-out-6 to -9 (seeds 47 to 50): "
+        "rewrite and recast after the meaning filter",
     )
     args = parser.parse_args()
     audit = Audit(args.name)
