@@ -95,6 +95,11 @@ class TestPhraseRules:
             # paraphrase-held-out-8's rejections
             ("I'm a photographer with a focus on urban scenes.", "with a focus on"),
             ("I'm looking for the search to yield maps.", "i'm looking for"),
+            # paraphrase-held-out-9's rejections
+            ("I want the most detailed and truck-friendly directions.", "detailed"),
+            ("I need a detailed seasonal calendar for mushrooms.", "a detailed"),
+            ("Prioritize official announcements and credible leaks.", "credible"),
+            ("I need to clearly understand the region.", "clearly"),
         ],
     )
     def test_the_audits_rejected_rewrites_are_not_made(self, instruction, edit):
@@ -120,6 +125,9 @@ class TestPhraseRules:
             ("I need the AI to search for prices.", "search for"),
             ("I need studies with a focus on urban scenes.", "with a focus on"),
             ("I'm looking for a search tool that shows maps.", "i'm looking for"),
+            ("I want detailed and accurate explanations.", "detailed"),
+            ("Prioritize official announcements and credible sources.", "credible"),
+            ("Guides that clearly explain the rules.", "clearly"),
             ("I study biology. Specifically, I need data on the testes.", "specifically"),
             ("I need to search for detailed explanations and designs.", "detailed"),
             ("I need a detailed breakdown of the costs.", "a detailed"),
