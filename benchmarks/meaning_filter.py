@@ -105,10 +105,15 @@ RETIRED = (
     ("recommendations", "guidelines"),
     ("methods of", "ways of"),
     ("means of", "ways of"),
+    ("my audience", "my readers"),
+    ("thus", "hence"),
+    ("therefore", "hence"),
 )
 """Rewrites the phrase rules and ``recast``'s phrasebook wrote when the audits were drawn and
-dropped (or kept one way only) after the readings (commits d8d962b and 4ed0882): each failed in
-some contexts ("sources that sell", "natural resources", "information that explains")."""
+dropped (or kept one way only) after the readings (commits d8d962b and 4ed0882, and issue 14's
+paraphrase-held-out readings: "my audience" / "my readers" one way, "hence" only as "Hence,"):
+each failed in some contexts ("sources that sell", "natural resources", "information that
+explains", "my readers, which ranges", "ought to hence prioritise")."""
 
 
 SEEDS = {

@@ -38,7 +38,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -47,6 +47,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from perturbation_coverage import load_cases  # noqa: E402
 
 from instructprobe.perturb import Case, CorpusStats, Family, Variant, get_operator, rng_for  # noqa: E402
+
+if TYPE_CHECKING:
+    from instructprobe.perturb.meaning import MeaningFilter
 
 AUDIT = ROOT / "benchmarks" / "audit"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -95,6 +98,10 @@ SAMPLES = {
     "negation-held-out-7": {"exclusion-clause": 60},
     "restate-held-out": {"restate": 60},
     "restate-moved-held-out": {"restate": 30},
+    "paraphrase-held-out-6": {"rewrite": 40, "recast": 40},
+    "paraphrase-held-out-7": {"rewrite": 60, "recast": 60},
+    "paraphrase-held-out-8": {"rewrite": 60, "recast": 60},
+    "paraphrase-held-out-9": {"rewrite": 60, "recast": 60},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -147,7 +154,25 @@ first, a greeting and thanks) once, on instructions no earlier sample used, by a
 not write it; restate-moved-held-out (seed 52) draws only variants whose need was moved first
 (a quarter of them), on instructions neither used, for a precision of that rewrite of its own.
 They were drawn at the same time as negation-held-out-5 to -7, on another branch
-(``DRAWN_BESIDE``)."""
+(``DRAWN_BESIDE``). paraphrase-held-out-6 (issue 14, seed 47, fixed before it was drawn) reads
+the two strongest paraphrasers, ``rewrite`` and ``recast``, as a run uses them: after the
+meaning filter, after the guards filter-held-out's seven rejections led to, on instructions no
+earlier sample used (each instruction once in the sample), read once. paraphrase-held-out-7
+(seed 48, fixed before it was drawn) draws them again in the same way, 60 each, after the guards
+paraphrase-held-out-6's seven rejections led to, read once; paraphrase-held-out-8 (seed 49, fixed
+before it was drawn) again, after the guards paraphrase-held-out-7's six rejections led to, and
+paraphrase-held-out-9 (seed 50, fixed before it was drawn) after paraphrase-held-out-8's two;
+they too were drawn on another branch, beside negation-held-out-5 to -7 and the restate
+readings."""
+_PARAPHRASE_BESIDE = frozenset(
+    {
+        "negation-held-out-5",
+        "negation-held-out-6",
+        "negation-held-out-7",
+        "restate-held-out",
+        "restate-moved-held-out",
+    }
+)
 DRAWN_BESIDE = {
     "restate-held-out": frozenset(
         {"negation-held-out-5", "negation-held-out-6", "negation-held-out-7"}
@@ -155,10 +180,22 @@ DRAWN_BESIDE = {
     "restate-moved-held-out": frozenset(
         {"negation-held-out-5", "negation-held-out-6", "negation-held-out-7"}
     ),
+    **dict.fromkeys((f"paraphrase-held-out-{n}" for n in range(6, 10)), _PARAPHRASE_BESIDE),
 }
 """Audits drawn on another branch at the same time as these, whose instructions their draw
 therefore did not leave out (and does not, so that drawing again gives the same sample)."""
+
+
+def drawn_before(name: str) -> list[str]:
+    """The audits whose samples ``name``'s draw leaves out: those before it in SAMPLES that were
+    not drawn beside it."""
+    before = list(SAMPLES)[: list(SAMPLES).index(name)]
+    return [earlier for earlier in before if earlier not in DRAWN_BESIDE.get(name, ())]
+
+
 STARTER_SHARE = 0.2
+AFTER_FILTER = tuple(f"paraphrase-held-out-{n}" for n in range(6, 10))
+"""The audits drawn from what the meaning filter keeps (``sample_after_filter``)."""
 FILTER_SCAN = 2500
 """InstructIR instructions whose every paraphrase filter-held-out scores (with every starter
 query) to find the strata; the sample is drawn from them."""
@@ -401,6 +438,64 @@ def score(audit: Audit) -> None:
     )
 
 
+def sample_after_filter(audit: Audit, seed: int, skipped: frozenset[str]) -> None:
+    """Per operator, SAMPLES[audit.name] variants that the default meaning filter keeps (what a
+    run uses), one per instruction and no instruction twice in the sample, from the starter
+    (STARTER_SHARE of them, as far as it has unused queries) and InstructIR in a seeded order."""
+    from instructprobe.perturb.meaning import MeaningFilter, default_encoder
+
+    meaning = MeaningFilter(default_encoder())
+    instructir, instructir_stats, _ = load_cases()
+    starter, starter_stats = starter_cases()
+    used = set(skipped)
+    items: list[dict[str, Any]] = []
+    for name, wanted in SAMPLES[audit.name].items():
+        from_starter = round(wanted * STARTER_SHARE)
+        for source, cases, stats, count in (
+            ("starter", starter, starter_stats, from_starter),
+            ("instructir", instructir, instructir_stats, wanted),
+        ):
+            taken = sum(1 for i in items if i["operator"] == name)
+            kept = kept_draw(name, cases, stats, min(count, wanted - taken), seed, used, meaning)
+            items += [
+                record(source, c, v) | {"filter": filter_record(dict(v.params), True)}
+                for c, v in kept
+            ]
+            used |= {c.id for c, _ in kept}
+        print(f"{name}: {sum(1 for i in items if i['operator'] == name)} kept variants drawn")
+    kept_judgments = carried_judgments(audit, items)
+    AUDIT.mkdir(exist_ok=True)
+    write_jsonl(audit.sample, items)
+    write_jsonl(audit.judgments, kept_judgments)
+    print(f"{len(items)} variants -> {audit.sample.relative_to(ROOT)}")
+
+
+def kept_draw(
+    name: str,
+    cases: list[Case],
+    stats: CorpusStats,
+    wanted: int,
+    seed: int,
+    used: set[str],
+    meaning: MeaningFilter,
+) -> list[tuple[Case, Variant]]:
+    """``draw`` of the variants the meaning filter keeps: in the seeded order of the unused
+    cases, one kept variant per case (a seeded choice among them) until ``wanted``."""
+    operator = get_operator(name)
+    order = random.Random(f"{seed}:{name}").sample(cases, len(cases))
+    picked: list[tuple[Case, Variant]] = []
+    for case in order:
+        if len(picked) >= wanted:
+            break
+        if case.id in used:
+            continue
+        made = operator.variants(case, rng_for(seed, name, case.id), stats)
+        kept = meaning.apply(made, {case.id: case.instruction}).kept if made else ()
+        if kept:
+            picked.append((case, kept[random.Random(f"{seed}:{case.id}").randrange(len(kept))]))
+    return picked
+
+
 def sample_filter_held_out(audit: Audit, seed: int, skipped: frozenset[str]) -> None:
     """Per operator of FILTER_OPERATORS, SAMPLES[audit.name] variants: up to half from those the
     default meaning filter drops, the rest from those it keeps, at most one per instruction.
@@ -593,7 +688,7 @@ def sample_negation_held_out(audit: Audit) -> None:
     instructir, instructir_stats, _ = load_cases()
     drawn = draw("exclusion-clause", instructir, instructir_stats, 60, NEGATION_SEED)
     items += [record("instructir", c, v) for c, v in drawn]
-    earlier = list(SAMPLES)[: list(SAMPLES).index(audit.name)]
+    earlier = drawn_before(audit.name)
     seen = {i["variant"] for name in earlier for i in read_jsonl(Audit(name).sample)}
     for name in ("predicate-negation", "preference-flip"):
         found = starter_clauses(range(NEGATION_SEED, NEGATION_SEED + 1), topics, name)
@@ -616,7 +711,7 @@ def sample_negation_held_out_2(audit: Audit) -> None:
     """A seeded draw of 60 clauses on InstructIR instructions no earlier sample used (each
     from the near misses: one relevant passage per instance) and every clause from the near
     misses on the starter (seeds 0-19) that no earlier sample holds word for word."""
-    earlier = list(SAMPLES)[: list(SAMPLES).index(audit.name)]
+    earlier = drawn_before(audit.name)
     used = {i["id"].rsplit(":", 1)[1] for name in earlier for i in read_jsonl(Audit(name).sample)}
     instructir, instructir_stats, corpus = load_cases()
     seed = NEIGHBOURS_SEEDS[audit.name]
@@ -740,7 +835,9 @@ def main() -> None:
         "the recast paraphrase; negation-development and negation-held-out (21): the "
         "clause's minority term choice; negation-held-out-2 (42) to "
         "negation-held-out-6 (46) and negation-held-out-7 (57): its term from the near misses; "
-        "restate-held-out (51) and restate-moved-held-out (52): restate",
+        "filter-held-out (41): the meaning filter on today's paraphrasers; restate-held-out (51) "
+        "and restate-moved-held-out (52): restate; paraphrase-held-out-6 to -9 (seeds 47 to 50): "
+        "rewrite and recast after the meaning filter",
     )
     args = parser.parse_args()
     audit = Audit(args.name)
@@ -750,16 +847,14 @@ def main() -> None:
         SUBSET_AUDITS[args.name](audit)
     elif args.command == "sample":
         # A held-out sample shares no instruction with the samples drawn before it.
-        earlier = [
-            name
-            for name in list(SAMPLES)[: list(SAMPLES).index(args.name)]
-            if name not in DRAWN_BESIDE.get(args.name, ())
-        ]
+        earlier = drawn_before(args.name)
         skipped = frozenset(
             i["id"].rsplit(":", 1)[1] for name in earlier for i in read_jsonl(Audit(name).sample)
         )
         if args.name == "filter-held-out":
             sample_filter_held_out(audit, args.seed, skipped)
+        elif args.name in AFTER_FILTER:
+            sample_after_filter(audit, args.seed, skipped)
         else:
             where = SAMPLE_WHERE.get(args.name, lambda variant: True)
             sample(audit, args.seed, SAMPLES[args.name], skipped, where)

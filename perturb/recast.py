@@ -127,6 +127,22 @@ _WISH_NOMINAL = re.compile(
 understand it', 'to understand whether'."""
 
 
+_A_SEARCH = re.compile(r"\s+(?:a|an|the|my)\s+search\s+(?:that|which|to)\b")
+"""'Looking for a search that…' (or 'for the search to yield…') wants the search to behave so:
+'Please help me find a search that…' would make it a thing to find (paraphrase-held-out-6 and
+-8)."""
+_DEGREE_AT_END = re.compile(
+    r"\b(?:better|more|fully|well|thoroughly|deeply|properly|correctly|clearly|completely)\s*$"
+)
+"""'I want to understand my condition better': the adverb needs the verb ('I want an
+understanding of my condition better' is not English; paraphrase-held-out-6)."""
+
+
+_TO_SOMEONE = re.compile(r"\bto\s+(?:my|our|your|his|her|their|the|them|him|me|us)\b")
+"""'I want to explain X to my students': the searcher explains; 'I'd like an explanation of X
+to my students' asks for one and leaves 'to my students' hanging (paraphrase-held-out-7)."""
+
+
 def to_help(sentence: str) -> str | None:
     """'I need to find X.' / 'I'm looking for X.' -> 'Please help me find X.'"""
     m = _WISH_TO_VERB.match(sentence)
@@ -136,6 +152,8 @@ def to_help(sentence: str) -> str | None:
     m = _LOOKING.match(sentence)
     if m is None or _PARTICLE.match(m["rest"]) or m["rest"].lstrip().startswith("to "):
         return None  # "seeking out X", "trying to find to…"
+    if _A_SEARCH.match(m["rest"]):
+        return None  # "I'm looking for a search that prioritizes X" is no search to find
     return f"{_please(m['lead'])} help me find{m['rest']}"
 
 
@@ -195,6 +213,9 @@ def nominalise(sentence: str) -> str | None:
     """'I want to compare X' -> 'I want a comparison of X' (anywhere in the sentence)."""
     m = _WISH_NOMINAL.search(sentence)
     if m is None or _negated_before(sentence, m.start()):
+        return None
+    clause = _CLAUSE_START.split(sentence[m.end() :], maxsplit=1)[0]
+    if _DEGREE_AT_END.search(clause) or _TO_SOMEONE.search(clause):
         return None
     noun = _NOMINAL[m["verb"]]
     return f"{sentence[: m.start()]}{m['wish']} {noun}{sentence[m.end() :]}"

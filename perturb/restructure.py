@@ -185,6 +185,11 @@ def first_person(verb: str) -> str | None:
     return verb[:-1]
 
 
+def _is_past(verb: str) -> bool:
+    """A simple past ("served", "was"): a "who" clause in the past tells what the persona did."""
+    return verb.endswith("ed") or verb in ("was", "were")
+
+
 def _keeps_case(word: str) -> str:
     """A sentence's first word moved inside the sentence: lower-case it unless it is a name
     or "I"."""
@@ -209,6 +214,8 @@ def from_who(sentence: str) -> str | None:
     verb = first_person(m["verb"])
     if verb is None or _MORE_VERBS.match(m["rest"]):
         return None
+    if _is_past(m["verb"]) and _PARTICIPLE_PHRASE.match(m["rest"]):
+        return None  # "a veteran who served at Casey base returning for a reunion"
     return f"As {m['article']} {m['np']}, I {m['adverb']}{verb}{m['rest']}"
 
 
@@ -284,6 +291,13 @@ _NOT_IN_A_PLAIN_PERSONA = frozenset(
 )
 _MORE_VERBS = re.compile(r"\s+(?:and|or)\s+(?:[a-z]+ly\s+)?[a-z]+s\b")
 """'who roasts and grills': a second verb that would need its person changed too."""
+_PARTICIPLE_PHRASE = re.compile(
+    r"\s+(?![a-z]+ing\b)[^,;.]*?\b[a-z]{2,}ing\s+(?:for|to|from|on|in|at|with|back|home|after|into)\b"
+)
+"""A participle phrase with no comma before it ("returning for a reunion"), not the verb's own
+complement ("who started experiencing", "who was hoping to"). After a past
+"who" clause it describes the persona now; once the clause is the sentence's own ("As a
+veteran, I served at Casey base returning for a reunion") it hangs off the past verb."""
 _CLAUSE_IN = re.compile(r"\b(?:to|so|that|which|because|and|or)\b|\w+ing\b")
 """A clause inside what is looked for: 'What I'm looking for is X to give my audience' reads
 badly; the cleft is kept to a plain noun phrase."""

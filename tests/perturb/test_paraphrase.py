@@ -75,6 +75,31 @@ class TestPhraseRules:
             ("Case studies defining it, specifically in a medical setting.", "specifically"),
             ("Quotes from native speakers discussing the name Addae.", "discussing"),
             ("Surveys on the psychological understanding of what it means.", "understanding of"),
+            # filter-held-out's rejections
+            ("A post for my audience, which ranges from experts to novices.", "my audience"),
+            ("Data on biology, specifically focused on where it takes place.", "specifically"),
+            ("I need to search for detailed dimensions and designs.", "detailed"),
+            ("I need a detailed floor plan of the house.", "a detailed"),
+            ("Serve them at the same time as the main courses.", "the main"),
+            # paraphrase-held-out-6's rejections
+            ("A lecture with practical advice to my audience.", "my audience"),
+            ("Photos and detailed ingredient lists of the products.", "detailed"),
+            ("I need to search for detailed fault line maps.", "detailed"),
+            ("Gardeners must understand if soil is a factor.", "understand"),
+            ("Aspects of the systems, specifically those using VoIP.", "specifically"),
+            ("Data on biology, specifically the testes.", "specifically"),
+            ("My readers rely on me for news.", "my readers"),
+            # paraphrase-held-out-7's rejections
+            ("Websites that can confirm the county.", "confirm"),
+            ("I need to conduct an extensive search for studies.", "search for"),
+            # paraphrase-held-out-8's rejections
+            ("I'm a photographer with a focus on urban scenes.", "with a focus on"),
+            ("I'm looking for the search to yield maps.", "i'm looking for"),
+            # paraphrase-held-out-9's rejections
+            ("I want the most detailed and truck-friendly directions.", "detailed"),
+            ("I need a detailed seasonal calendar for mushrooms.", "a detailed"),
+            ("Prioritize official announcements and credible leaks.", "credible"),
+            ("I need to clearly understand the region.", "clearly"),
         ],
     )
     def test_the_audits_rejected_rewrites_are_not_made(self, instruction, edit):
@@ -90,6 +115,23 @@ class TestPhraseRules:
             ("Documents discussing the tax.", "discussing"),
             ("I want a better understanding of taxes.", "understanding of"),
             ("Find the most recent figures.", "the most recent"),
+            # the neighbours of filter-held-out's rejections
+            ("I want my readers to understand it.", "my readers"),
+            ("I want to provide my readers with examples.", "my readers"),
+            ("I want detailed breakdowns including portion sizes.", "detailed"),
+            ("Students must understand how it works.", "understand"),
+            ("Thus, I want recipes.", "thus,"),
+            ("I want a source to confirm the county.", "confirm"),
+            ("I need the AI to search for prices.", "search for"),
+            ("I need studies with a focus on urban scenes.", "with a focus on"),
+            ("I'm looking for a search tool that shows maps.", "i'm looking for"),
+            ("I want detailed and accurate explanations.", "detailed"),
+            ("Prioritize official announcements and credible sources.", "credible"),
+            ("Guides that clearly explain the rules.", "clearly"),
+            ("I study biology. Specifically, I need data on the testes.", "specifically"),
+            ("I need to search for detailed explanations and designs.", "detailed"),
+            ("I need a detailed breakdown of the costs.", "a detailed"),
+            ("I want to know the main ingredients.", "the main"),
         ],
     )
     def test_the_guarded_rules_still_apply_where_they_read_well(self, instruction, edit):
@@ -100,6 +142,24 @@ class TestPhraseRules:
             for e in v.edits
         }
         assert edit in made
+
+    @pytest.mark.parametrize(
+        "instruction",
+        # paraphrase-held-out-7: "ought to hence prioritise", "ought to, hence, be"
+        ["My search should thus prioritize articles.", "My search should, thus, be directed."],
+    )
+    def test_hence_only_opens_a_sentence(self, instruction):
+        made = [
+            v.request.instruction for seed in range(10) for v in rewrite(instruction, seed=seed)
+        ]
+        assert any("therefore" in m for m in made)
+        assert not any("hence" in m.lower() for m in made)
+        opened = {
+            v.request.instruction
+            for seed in range(10)
+            for v in rewrite("Thus, I want it.", seed=seed)
+        }
+        assert "Hence, I want it." in opened
 
     def test_rewrites_in_context(self):
         (variant,) = rewrite("I am looking for documents that explain the tax rules.")

@@ -54,6 +54,16 @@ def restructured(instruction: str, seed: int = 0) -> str:
             "As an author, I am writing a character who is a heart surgeon.",
         ),
         (
+            # a participle phrase after a comma is the persona's either way
+            "I am a retiree who recently relocated to Las Vegas, looking to enjoy the pools.",
+            "As a retiree, I recently relocated to Las Vegas, looking to enjoy the pools.",
+        ),
+        (
+            # the verb's own complement, not a participle phrase of the persona
+            "I am an office worker who recently started experiencing pain in my hip.",
+            "As an office worker, I recently started experiencing pain in my hip.",
+        ),
+        (
             "My search should target peer-reviewed studies.",
             "I want my search to target peer-reviewed studies.",
         ),
@@ -91,6 +101,9 @@ def test_search_should_becomes_a_request_or_a_wish() -> None:
         "I am a teacher who run a club.",
         # a second verb in the third person
         "I am a cook who roasts and grills chicken.",
+        # a participle phrase after a past "who" clause would hang off the past verb
+        # (filter-held-out: "As a veteran, I served at Casey base returning for a reunion")
+        "I am a veteran who served at Casey base returning for a reunion.",
         # "who" may belong to the second noun
         "I am a caregiver for my father who was recently diagnosed.",
         # a phrasal verb
