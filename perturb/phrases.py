@@ -273,7 +273,10 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         only_after=r"(?:^|[.;:!?]\s*)$",
         not_before=r"(?!,)",
     ),
-    rule("especially", "particularly"),
+    # "Particularly, I need…" opens a sentence; "Especially, I need…" does not (restate-moved-
+    # held-out)
+    rule("particularly", targets=("especially",), not_after=r"(?:^|[.;:!?]\s*)$"),
+    rule("especially", targets=("particularly",)),
     rule("ideally", "preferably"),
     rule("typically", "usually"),
     rule("approximately", "roughly"),

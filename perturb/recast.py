@@ -143,8 +143,13 @@ _TO_SOMEONE = re.compile(r"\bto\s+(?:my|our|your|his|her|their|the|them|him|me|u
 to my students' asks for one and leaves 'to my students' hanging (paraphrase-held-out-7)."""
 
 
+_HELPS_LATER = re.compile(r"\bhelp(?:s|ing)? me\b", re.I)
+
+
 def to_help(sentence: str) -> str | None:
     """'I need to find X.' / 'I'm looking for X.' -> 'Please help me find X.'"""
+    if _HELPS_LATER.search(sentence):
+        return None  # "…an AI search engine to help me find…" would ask for help twice
     m = _WISH_TO_VERB.match(sentence)
     if m is not None:
         verb = HELP_WITH.get(m["verb"], m["verb"])

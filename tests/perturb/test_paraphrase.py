@@ -333,3 +333,17 @@ def test_wordnet_paraphrase_runs_only_where_it_is_named():
 def test_phrase_rules_operator_is_registered():
     assert get_operator("phrase-rules").family.value == "paraphrase"
     assert get_operator("graded-paraphrase").family.value == "paraphrase"
+
+
+def test_particularly_opening_a_sentence_stays_particularly():
+    """restate-moved-held-out: "Especially, I need passages…" does not open a sentence."""
+    for seed in range(10):
+        for variant in rewrite("Particularly, I need documents on tides.", seed=seed):
+            assert "particularly" not in {e.before.lower() for e in variant.edits}
+    made = {
+        e.after.lower()
+        for seed in range(10)
+        for variant in rewrite("I am particularly keen on tides.", seed=seed)
+        for e in variant.edits
+    }
+    assert any("especially" in after for after in made)

@@ -222,3 +222,9 @@ def test_recast_keeps_every_negation_and_number(instruction: str, seed: int) -> 
         assert has_negation(after) == has_negation(instruction)
         numbers = Counter(w for w in words(instruction) if any(ch.isdigit() for ch in w))
         assert Counter(w for w in words(after) if any(ch.isdigit() for ch in w)) == numbers
+
+
+def test_the_request_frame_never_asks_for_help_twice():
+    """restate-moved-held-out: "Please help me find an AI search engine to help me find…"."""
+    assert to_help("I'm looking for an AI search engine to help me find tide tables.") is None
+    assert to_help("I'm looking for tide tables.") == "Please help me find tide tables."
