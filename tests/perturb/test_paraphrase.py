@@ -347,3 +347,19 @@ def test_particularly_opening_a_sentence_stays_particularly():
         for e in variant.edits
     }
     assert any("especially" in after for after in made)
+
+
+@pytest.mark.parametrize(
+    ("instruction", "edit", "written"),
+    [
+        # restate-held-out-2: a label is detailed, not in depth
+        ("I need detailed nutritional labels for cereals.", "detailed", "in-depth"),
+        # restate-held-out-2: "given the task of a research project" reads as the project's task
+        ("I've been tasked with a research project on cattle.", "tasked with", "given the task"),
+    ],
+)
+def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, written):
+    for seed in range(10):
+        for variant in rewrite(instruction, seed=seed):
+            for e in variant.edits:
+                assert not (e.before.lower() == edit and written in e.after.lower()), e
