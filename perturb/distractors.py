@@ -89,11 +89,14 @@ def distractor_terms(case: Case, stats: CorpusStats) -> tuple[Distractor, ...]:
     candidates = nouns_among({w for w in tf if said.allows(w, tf, texts)}, texts)
     request = {w.lower() for w in words(case.query) + words(case.instruction)}
     request -= GENERIC | BOILERPLATE
+    initials = _initials(case)
     ranked = sorted(candidates, key=lambda t: (-nearness[t] * stats.idf(t), t))
     seen: set[str] = set()
     best = []
     for term in ranked:
         if stem(term) in seen or not _a_distractor(term, texts, request):
+            continue
+        if _abbreviates(term, texts, initials):
             continue
         down = _named(term, found, near)
         if down and _reads_as_named(term, found.texts(down)):
@@ -141,6 +144,24 @@ def _a_distractor(term: str, texts: tuple[str, ...], request: set[str]) -> bool:
     return term not in GREETINGS and (
         _topic_noun(term, texts, request) and _salient(term, texts) and not _in_a_name(term, texts)
     )
+
+
+def _initials(case: Case) -> tuple[str, ...]:
+    """The first letters of the words of the query and of the instruction, in order, with
+    and without their function words: consecutive words' initials are a stretch of one."""
+    found = []
+    for text in (case.query, case.instruction):
+        said = words(text)
+        found.append("".join(w[0] for w in said))
+        found.append("".join(w[0] for w in said if w not in stopwords()))
+    return tuple(found)
+
+
+def _abbreviates(term: str, texts: tuple[str, ...], initials: tuple[str, ...]) -> bool:
+    """Whether ``term`` is written in capitals and its letters are the initials of
+    consecutive words of the request: "ACTC" where the instruction asks about the
+    "additional child tax credit", which a clause excluding it would turn against."""
+    return written_form(term, texts).isupper() and any(term.lower() in run for run in initials)
 
 
 def _case_known(term: str, texts: tuple[str, ...]) -> bool:

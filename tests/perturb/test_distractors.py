@@ -269,3 +269,40 @@ def test_a_common_word_only_inside_a_name_is_not_named(lexicon):
     assert named.get("friendship") == {"f1"}
     assert _common_in_each("fluoride", ("Chloramine, Fluoride, metals and fluoride.",))
     assert _common_in_each("beets", ("Beets and tomatoes. Cook the beets.", "Beets are red."))
+
+
+HQRP = RelevantDocument(
+    "h1",
+    "Every hospice reports to the HQRP. The HQRP collects hospice care data each quarter.",
+    0,
+)
+
+
+def test_the_initials_of_words_the_request_says_are_not_made(lexicon):
+    """negation-held-out-7's "ACTC", the initials of the "additional child tax credit" the
+    instruction asks about: a clause excluding it turns against the need. The same letters
+    are made where the request does not say the words."""
+    from instructprobe.perturb.distractors import _abbreviates, _initials
+
+    corpus = (RELEVANT, NEAR_MISSES[0], HQRP, *ELSEWHERE)
+    plain = {d.term for d in distractor_terms(hospice_case(), stats(corpus))}
+    assert {"hqrp", "nuremberg"} <= plain
+    asking = Case(
+        "q",
+        "hospice care",
+        "I need the time limits the hospice quality reporting program sets.",
+        (RELEVANT,),
+    )
+    terms = {d.term for d in distractor_terms(asking, stats(corpus))}
+    assert "hqrp" not in terms and "nuremberg" in terms
+    credit = Case(
+        "q",
+        "how fast does irs process refunds",
+        "I need times for those who qualify for Earned Income Tax Credit or additional "
+        "child tax credit.",
+        (RELEVANT,),
+    )
+    texts = ("Hold the refund for the EITC or the ACTC, and for EITC or ACTC both.",)
+    assert _abbreviates("actc", texts, _initials(credit))
+    assert _abbreviates("eitc", texts, _initials(credit))
+    assert not _abbreviates("actc", texts, _initials(hospice_case()))
