@@ -194,25 +194,55 @@ def _reads_as_named(term: str, texts: tuple[str, ...]) -> bool:
 
 def _common_in_each(term: str, texts: tuple[str, ...]) -> bool:
     """Where the clause writes ``term`` in lower case, whether every text uses it once as
-    the common word: not only capitalised inside a name ("Friendship 7", John Glenn's
-    capsule, names no friendship)."""
+    the common word: not only capitalised as a name, inside a longer one ("Friendship 7",
+    John Glenn's capsule, names no friendship) or alone after a common word ("the ones
+    Emerald makes", a nut brand), and not only in lower case among a page's tags, which
+    write every tag so ("Tags: blackwater", the contractor its title calls "Blackwater")."""
     if not written_form(term, texts).islower():
         return True
     pattern = inflections(term)
-    return all(any(not _a_name_use(text, use) for use in pattern.finditer(text)) for text in texts)
+    return all(_common_in(text, list(pattern.finditer(text))) for text in texts)
+
+
+def _common_in(text: str, uses: list[re.Match[str]]) -> bool:
+    """Whether one of ``uses`` in ``text`` is no name's, and, where the text's tags hold one,
+    its sentences write it in lower case too."""
+    prose = [use for use in uses if not _in_tags(text, use.start())]
+    if len(prose) < len(uses) and not any(use.group(0).islower() for use in prose):
+        return False
+    return any(not _a_name_use(text, use) for use in uses)
+
+
+_TAGS = re.compile(
+    r"\b(?:tags|tagged|keywords)\s*:\s*(?:[^,.;!?\n]{1,40},\s*)*[^,.;!?\n]{1,40}", re.I
+)
+"""A page's tag list: "Tags:" and short items between commas, no sentence."""
+
+
+def _in_tags(text: str, start: int) -> bool:
+    return any(tags.start() < start < tags.end() for tags in _TAGS.finditer(text))
 
 
 _NUMBER_AFTER = re.compile(r"[ -]\d")
+_COMMON_BEFORE = re.compile(r"(?<![\w'-])([a-z][\w'-]*) $")
+"""A lower-case word just before a use, joined to it by a space."""
 
 
 def _a_name_use(text: str, use: re.Match[str]) -> bool:
     """Whether ``use`` is capitalised and joined to another word of a name: a capitalised
-    word or a number after it ("Friendship 7") or a capitalised word before it."""
+    word or a number after it ("Friendship 7") or a capitalised word before it; or stands
+    alone inside a sentence after a word that is no function word, where a common noun
+    would not be capitalised ("the ones Emerald makes"; not "the Larynx", "crust or
+    Lithosphere")."""
     if not use.group(0)[:1].isupper():
         return False
-    after = text[use.end() :]
+    after, before = text[use.end() :], text[: use.start()]
+    common_before = _COMMON_BEFORE.search(before)
     return (
-        _name_after(after) or bool(_NUMBER_AFTER.match(after)) or _name_before(text[: use.start()])
+        _name_after(after)
+        or bool(_NUMBER_AFTER.match(after))
+        or _name_before(before)
+        or (common_before is not None and common_before.group(1) not in stopwords())
     )
 
 

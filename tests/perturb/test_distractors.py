@@ -271,6 +271,73 @@ def test_a_common_word_only_inside_a_name_is_not_named(lexicon):
     assert _common_in_each("beets", ("Beets and tomatoes. Cook the beets.", "Beets are red."))
 
 
+EMERALD = (
+    RelevantDocument(
+        "g1",
+        "Hospice gifts include a ring with an emerald. The hospice sold the emerald to pay "
+        "for care.",
+        0,
+    ),
+    RelevantDocument(
+        "g2", "I like almonds roasted, cocoa roasted like the ones Emerald makes, for care.", 0
+    ),
+)
+
+
+def test_a_common_word_only_capitalised_alone_after_a_common_word_is_not_named(lexicon):
+    """negation-held-out-7's "emerald": a passage whose only use is the nut brand ("the
+    ones Emerald makes") stays while the clause names the gem in lower case; where no
+    passage writes it only so, it is made."""
+    from instructprobe.perturb.distractors import _common_in_each
+
+    corpus = (RELEVANT, NEAR_MISSES[0], *EMERALD, *ELSEWHERE)
+    terms = {d.term for d in distractor_terms(hospice_case(), stats(corpus))}
+    assert "emerald" not in terms and "nuremberg" in terms
+    alone = (RELEVANT, NEAR_MISSES[0], EMERALD[0], *ELSEWHERE)
+    named = {d.term: d.down for d in distractor_terms(hospice_case(), stats(alone))}
+    assert named.get("emerald") == {"g1"}
+    assert not _common_in_each("emerald", ("Cocoa roasted like the ones Emerald makes.",))
+    capitalised_as_a_common_noun = {
+        "larynx": "The respiratory tract: the Nostrils, Pharynx, and the Larynx.",
+        "lithosphere": "Plates move within the earths crust or Lithosphere.",
+        "fluoride": "Chloramine, Fluoride, metals, and other nasties are removed.",
+    }
+    for term, text in capitalised_as_a_common_noun.items():
+        assert _common_in_each(term, (text,))
+
+
+BLACKWATER = (
+    RelevantDocument(
+        "w1",
+        "Hospice boats pump out blackwater. The blackwater tank of the hospice boat needs care.",
+        0,
+    ),
+    RelevantDocument(
+        "w2",
+        "Blackwater / Xe now called Academi. Posted in News by Steve Johnson with 24 Comments "
+        "Tags: blackwater, military, News",
+        0,
+    ),
+)
+
+
+def test_a_common_word_in_lower_case_only_among_a_pages_tags_is_not_named(lexicon):
+    """negation-held-out-4 and -7's "blackwater": the contractor Blackwater, in lower case
+    only in its page's tag list, moved down under the common word; where no passage writes
+    it only so, it is made."""
+    from instructprobe.perturb.distractors import _common_in_each
+
+    corpus = (RELEVANT, NEAR_MISSES[0], *BLACKWATER, *ELSEWHERE)
+    terms = {d.term for d in distractor_terms(hospice_case(), stats(corpus))}
+    assert "blackwater" not in terms and "nuremberg" in terms
+    alone = (RELEVANT, NEAR_MISSES[0], BLACKWATER[0], *ELSEWHERE)
+    named = {d.term: d.down for d in distractor_terms(hospice_case(), stats(alone))}
+    assert named.get("blackwater") == {"w1"}
+    assert not _common_in_each("blackwater", (BLACKWATER[1].text,))
+    tagged_and_said = "Boats pump out blackwater daily. Tags: blackwater, boats"
+    assert _common_in_each("blackwater", (tagged_and_said,))
+
+
 HQRP = RelevantDocument(
     "h1",
     "Every hospice reports to the HQRP. The HQRP collects hospice care data each quarter.",
