@@ -241,7 +241,7 @@ def _a_name_use(text: str, use: re.Match[str]) -> bool:
     return (
         _name_after(after)
         or bool(_NUMBER_AFTER.match(after))
-        or _name_before(before)
+        or _name_before(before, frozenset())
         or (common_before is not None and common_before.group(1) not in stopwords())
     )
 
@@ -291,15 +291,28 @@ def _whole(term: str, texts: tuple[str, ...]) -> bool:
     """Whether the clause's form of ``term`` is written so in a document, not only as a
     word of a longer name: its first ("Linkin" of "Linkin Park", "Clifton" of "Clifton
     Springs"), its last ("Dawley" of "Sprague Dawley" or "Sprague-Dawley") or an inner one
-    ("Luis" of "San Luis Obispo")."""
+    ("Luis" of "San Luis Obispo"; "Casey" of "Camp Casey" at a sentence's start, where the
+    documents write "Camp Hovey" inside one)."""
     written = written_form(term, texts)
     pattern = inflections(written, any_case=False)
     uses = [(text, m.start(), m.end()) for text in texts for m in pattern.finditer(text)]
     if not uses or written.islower():
         return bool(uses)
+    heads = _name_heads(texts)
     return any(
-        not _name_after(text[end:]) and not _name_before(text[:start]) for text, start, end in uses
+        not _name_after(text[end:]) and not _name_before(text[:start], heads)
+        for text, start, end in uses
     )
+
+
+_HEAD_INSIDE = re.compile(r"(?<=[\w,;] )([A-Z][\w'-]*) [A-Z]")
+"""A capitalised word inside a sentence before another capitalised one ("…, Camp Hovey")."""
+
+
+def _name_heads(texts: tuple[str, ...]) -> frozenset[str]:
+    """The capitalised words the documents write inside a sentence before another capitalised
+    word: a common word so written ("Camp" of "Camp Hovey") heads names there."""
+    return frozenset(m.group(1) for text in texts for m in _HEAD_INSIDE.finditer(text))
 
 
 def _name_after(rest: str) -> bool:
@@ -307,16 +320,16 @@ def _name_after(rest: str) -> bool:
     return following is not None and following.group(1) not in NAME_HEADS
 
 
-def _name_before(before: str) -> bool:
+def _name_before(before: str, heads: frozenset[str]) -> bool:
     """Whether a name's word ends ``before``: a capitalised word joined to the use, which is
     no function word ("The", "In") and, at the start of a sentence, no common word WordNet
-    writes in lower case ("Visit Naples")."""
+    writes in lower case ("Visit Naples") unless it is one of the ``heads`` of names."""
     from instructprobe.perturb.lexicon import wordnet_lexicon
 
     found = _NAME_BEFORE.search(before)
     if found is None or found.group(1).lower() in stopwords():
         return False
-    if not _SENTENCE_START.search(before[: found.start(1)]):
+    if not _SENTENCE_START.search(before[: found.start(1)]) or found.group(1) in heads:
         return True
     lexicon = wordnet_lexicon()
     return lexicon is None or not lexicon.written_in_lower_case(found.group(1).lower())

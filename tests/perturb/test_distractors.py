@@ -373,3 +373,17 @@ def test_the_initials_of_words_the_request_says_are_not_made(lexicon):
     assert _abbreviates("actc", texts, _initials(credit))
     assert _abbreviates("eitc", texts, _initials(credit))
     assert not _abbreviates("actc", texts, _initials(hospice_case()))
+
+
+CAMP = "Camp Casey is a base in Korea. Camp Casey, Camp Red Cloud and Camp Hovey are near it."
+
+
+def test_a_name_after_a_common_word_that_heads_names_elsewhere_is_not_whole():
+    """negation-held-out-7's "Casey", only ever "Camp Casey" at a sentence's start: the
+    documents write "Camp Hovey" inside a sentence, so "Camp" heads a name there; "Visit"
+    before "Nuremberg" still leaves it whole."""
+    from instructprobe.perturb.distractors import _whole
+
+    assert not _whole("casey", (CAMP,))
+    assert _whole("casey", ("Camp Casey is a base in Korea. Casey is near Seoul.",))
+    assert _whole("nuremberg", ("Visit Nuremberg in May. We visit Nuremberg Castle.",))
