@@ -89,11 +89,14 @@ def distractor_terms(case: Case, stats: CorpusStats) -> tuple[Distractor, ...]:
     candidates = nouns_among({w for w in tf if said.allows(w, tf, texts)}, texts)
     request = {w.lower() for w in words(case.query) + words(case.instruction)}
     request -= GENERIC | BOILERPLATE
+    initials = _initials(case)
     ranked = sorted(candidates, key=lambda t: (-nearness[t] * stats.idf(t), t))
     seen: set[str] = set()
     best = []
     for term in ranked:
         if stem(term) in seen or not _a_distractor(term, texts, request):
+            continue
+        if _abbreviates(term, texts, initials):
             continue
         down = _named(term, found, near)
         if down and _reads_as_named(term, found.texts(down)):
@@ -143,6 +146,24 @@ def _a_distractor(term: str, texts: tuple[str, ...], request: set[str]) -> bool:
     )
 
 
+def _initials(case: Case) -> tuple[str, ...]:
+    """The first letters of the words of the query and of the instruction, in order, with
+    and without their function words: consecutive words' initials are a stretch of one."""
+    found = []
+    for text in (case.query, case.instruction):
+        said = words(text)
+        found.append("".join(w[0] for w in said))
+        found.append("".join(w[0] for w in said if w not in stopwords()))
+    return tuple(found)
+
+
+def _abbreviates(term: str, texts: tuple[str, ...], initials: tuple[str, ...]) -> bool:
+    """Whether ``term`` is written in capitals and its letters are the initials of
+    consecutive words of the request: "ACTC" where the instruction asks about the
+    "additional child tax credit", which a clause excluding it would turn against."""
+    return written_form(term, texts).isupper() and any(term.lower() in run for run in initials)
+
+
 def _case_known(term: str, texts: tuple[str, ...]) -> bool:
     """Whether the clause can write ``term`` as a reader expects: WordNet knows it as a common
     word, or as a name the documents write capitalised (not "dubai" of a page in lower case),
@@ -173,25 +194,55 @@ def _reads_as_named(term: str, texts: tuple[str, ...]) -> bool:
 
 def _common_in_each(term: str, texts: tuple[str, ...]) -> bool:
     """Where the clause writes ``term`` in lower case, whether every text uses it once as
-    the common word: not only capitalised inside a name ("Friendship 7", John Glenn's
-    capsule, names no friendship)."""
+    the common word: not only capitalised as a name, inside a longer one ("Friendship 7",
+    John Glenn's capsule, names no friendship) or alone after a common word ("the ones
+    Emerald makes", a nut brand), and not only in lower case among a page's tags, which
+    write every tag so ("Tags: blackwater", the contractor its title calls "Blackwater")."""
     if not written_form(term, texts).islower():
         return True
     pattern = inflections(term)
-    return all(any(not _a_name_use(text, use) for use in pattern.finditer(text)) for text in texts)
+    return all(_common_in(text, list(pattern.finditer(text))) for text in texts)
+
+
+def _common_in(text: str, uses: list[re.Match[str]]) -> bool:
+    """Whether one of ``uses`` in ``text`` is no name's, and, where the text's tags hold one,
+    its sentences write it in lower case too."""
+    prose = [use for use in uses if not _in_tags(text, use.start())]
+    if len(prose) < len(uses) and not any(use.group(0).islower() for use in prose):
+        return False
+    return any(not _a_name_use(text, use) for use in uses)
+
+
+_TAGS = re.compile(
+    r"\b(?:tags|tagged|keywords)\s*:\s*(?:[^,.;!?\n]{1,40},\s*)*[^,.;!?\n]{1,40}", re.I
+)
+"""A page's tag list: "Tags:" and short items between commas, no sentence."""
+
+
+def _in_tags(text: str, start: int) -> bool:
+    return any(tags.start() < start < tags.end() for tags in _TAGS.finditer(text))
 
 
 _NUMBER_AFTER = re.compile(r"[ -]\d")
+_COMMON_BEFORE = re.compile(r"(?<![\w'-])([a-z][\w'-]*) $")
+"""A lower-case word just before a use, joined to it by a space."""
 
 
 def _a_name_use(text: str, use: re.Match[str]) -> bool:
     """Whether ``use`` is capitalised and joined to another word of a name: a capitalised
-    word or a number after it ("Friendship 7") or a capitalised word before it."""
+    word or a number after it ("Friendship 7") or a capitalised word before it; or stands
+    alone inside a sentence after a word that is no function word, where a common noun
+    would not be capitalised ("the ones Emerald makes"; not "the Larynx", "crust or
+    Lithosphere")."""
     if not use.group(0)[:1].isupper():
         return False
-    after = text[use.end() :]
+    after, before = text[use.end() :], text[: use.start()]
+    common_before = _COMMON_BEFORE.search(before)
     return (
-        _name_after(after) or bool(_NUMBER_AFTER.match(after)) or _name_before(text[: use.start()])
+        _name_after(after)
+        or bool(_NUMBER_AFTER.match(after))
+        or _name_before(before, frozenset())
+        or (common_before is not None and common_before.group(1) not in stopwords())
     )
 
 
@@ -240,15 +291,28 @@ def _whole(term: str, texts: tuple[str, ...]) -> bool:
     """Whether the clause's form of ``term`` is written so in a document, not only as a
     word of a longer name: its first ("Linkin" of "Linkin Park", "Clifton" of "Clifton
     Springs"), its last ("Dawley" of "Sprague Dawley" or "Sprague-Dawley") or an inner one
-    ("Luis" of "San Luis Obispo")."""
+    ("Luis" of "San Luis Obispo"; "Casey" of "Camp Casey" at a sentence's start, where the
+    documents write "Camp Hovey" inside one)."""
     written = written_form(term, texts)
     pattern = inflections(written, any_case=False)
     uses = [(text, m.start(), m.end()) for text in texts for m in pattern.finditer(text)]
     if not uses or written.islower():
         return bool(uses)
+    heads = _name_heads(texts)
     return any(
-        not _name_after(text[end:]) and not _name_before(text[:start]) for text, start, end in uses
+        not _name_after(text[end:]) and not _name_before(text[:start], heads)
+        for text, start, end in uses
     )
+
+
+_HEAD_INSIDE = re.compile(r"(?<=[\w,;] )([A-Z][\w'-]*) [A-Z]")
+"""A capitalised word inside a sentence before another capitalised one ("…, Camp Hovey")."""
+
+
+def _name_heads(texts: tuple[str, ...]) -> frozenset[str]:
+    """The capitalised words the documents write inside a sentence before another capitalised
+    word: a common word so written ("Camp" of "Camp Hovey") heads names there."""
+    return frozenset(m.group(1) for text in texts for m in _HEAD_INSIDE.finditer(text))
 
 
 def _name_after(rest: str) -> bool:
@@ -256,16 +320,16 @@ def _name_after(rest: str) -> bool:
     return following is not None and following.group(1) not in NAME_HEADS
 
 
-def _name_before(before: str) -> bool:
+def _name_before(before: str, heads: frozenset[str]) -> bool:
     """Whether a name's word ends ``before``: a capitalised word joined to the use, which is
     no function word ("The", "In") and, at the start of a sentence, no common word WordNet
-    writes in lower case ("Visit Naples")."""
+    writes in lower case ("Visit Naples") unless it is one of the ``heads`` of names."""
     from instructprobe.perturb.lexicon import wordnet_lexicon
 
     found = _NAME_BEFORE.search(before)
     if found is None or found.group(1).lower() in stopwords():
         return False
-    if not _SENTENCE_START.search(before[: found.start(1)]):
+    if not _SENTENCE_START.search(before[: found.start(1)]) or found.group(1) in heads:
         return True
     lexicon = wordnet_lexicon()
     return lexicon is None or not lexicon.written_in_lower_case(found.group(1).lower())

@@ -269,3 +269,121 @@ def test_a_common_word_only_inside_a_name_is_not_named(lexicon):
     assert named.get("friendship") == {"f1"}
     assert _common_in_each("fluoride", ("Chloramine, Fluoride, metals and fluoride.",))
     assert _common_in_each("beets", ("Beets and tomatoes. Cook the beets.", "Beets are red."))
+
+
+EMERALD = (
+    RelevantDocument(
+        "g1",
+        "Hospice gifts include a ring with an emerald. The hospice sold the emerald to pay "
+        "for care.",
+        0,
+    ),
+    RelevantDocument(
+        "g2", "I like almonds roasted, cocoa roasted like the ones Emerald makes, for care.", 0
+    ),
+)
+
+
+def test_a_common_word_only_capitalised_alone_after_a_common_word_is_not_named(lexicon):
+    """negation-held-out-7's "emerald": a passage whose only use is the nut brand ("the
+    ones Emerald makes") stays while the clause names the gem in lower case; where no
+    passage writes it only so, it is made."""
+    from instructprobe.perturb.distractors import _common_in_each
+
+    corpus = (RELEVANT, NEAR_MISSES[0], *EMERALD, *ELSEWHERE)
+    terms = {d.term for d in distractor_terms(hospice_case(), stats(corpus))}
+    assert "emerald" not in terms and "nuremberg" in terms
+    alone = (RELEVANT, NEAR_MISSES[0], EMERALD[0], *ELSEWHERE)
+    named = {d.term: d.down for d in distractor_terms(hospice_case(), stats(alone))}
+    assert named.get("emerald") == {"g1"}
+    assert not _common_in_each("emerald", ("Cocoa roasted like the ones Emerald makes.",))
+    capitalised_as_a_common_noun = {
+        "larynx": "The respiratory tract: the Nostrils, Pharynx, and the Larynx.",
+        "lithosphere": "Plates move within the earths crust or Lithosphere.",
+        "fluoride": "Chloramine, Fluoride, metals, and other nasties are removed.",
+    }
+    for term, text in capitalised_as_a_common_noun.items():
+        assert _common_in_each(term, (text,))
+
+
+BLACKWATER = (
+    RelevantDocument(
+        "w1",
+        "Hospice boats pump out blackwater. The blackwater tank of the hospice boat needs care.",
+        0,
+    ),
+    RelevantDocument(
+        "w2",
+        "Blackwater / Xe now called Academi. Posted in News by Steve Johnson with 24 Comments "
+        "Tags: blackwater, military, News",
+        0,
+    ),
+)
+
+
+def test_a_common_word_in_lower_case_only_among_a_pages_tags_is_not_named(lexicon):
+    """negation-held-out-4 and -7's "blackwater": the contractor Blackwater, in lower case
+    only in its page's tag list, moved down under the common word; where no passage writes
+    it only so, it is made."""
+    from instructprobe.perturb.distractors import _common_in_each
+
+    corpus = (RELEVANT, NEAR_MISSES[0], *BLACKWATER, *ELSEWHERE)
+    terms = {d.term for d in distractor_terms(hospice_case(), stats(corpus))}
+    assert "blackwater" not in terms and "nuremberg" in terms
+    alone = (RELEVANT, NEAR_MISSES[0], BLACKWATER[0], *ELSEWHERE)
+    named = {d.term: d.down for d in distractor_terms(hospice_case(), stats(alone))}
+    assert named.get("blackwater") == {"w1"}
+    assert not _common_in_each("blackwater", (BLACKWATER[1].text,))
+    tagged_and_said = "Boats pump out blackwater daily. Tags: blackwater, boats"
+    assert _common_in_each("blackwater", (tagged_and_said,))
+
+
+HQRP = RelevantDocument(
+    "h1",
+    "Every hospice reports to the HQRP. The HQRP collects hospice care data each quarter.",
+    0,
+)
+
+
+def test_the_initials_of_words_the_request_says_are_not_made(lexicon):
+    """negation-held-out-7's "ACTC", the initials of the "additional child tax credit" the
+    instruction asks about: a clause excluding it turns against the need. The same letters
+    are made where the request does not say the words."""
+    from instructprobe.perturb.distractors import _abbreviates, _initials
+
+    corpus = (RELEVANT, NEAR_MISSES[0], HQRP, *ELSEWHERE)
+    plain = {d.term for d in distractor_terms(hospice_case(), stats(corpus))}
+    assert {"hqrp", "nuremberg"} <= plain
+    asking = Case(
+        "q",
+        "hospice care",
+        "I need the time limits the hospice quality reporting program sets.",
+        (RELEVANT,),
+    )
+    terms = {d.term for d in distractor_terms(asking, stats(corpus))}
+    assert "hqrp" not in terms and "nuremberg" in terms
+    credit = Case(
+        "q",
+        "how fast does irs process refunds",
+        "I need times for those who qualify for Earned Income Tax Credit or additional "
+        "child tax credit.",
+        (RELEVANT,),
+    )
+    texts = ("Hold the refund for the EITC or the ACTC, and for EITC or ACTC both.",)
+    assert _abbreviates("actc", texts, _initials(credit))
+    assert _abbreviates("eitc", texts, _initials(credit))
+    assert not _abbreviates("actc", texts, _initials(hospice_case()))
+
+
+CAMP = "Camp Casey is a base in Korea. Camp Casey, Camp Red Cloud and Camp Hovey are near it."
+
+
+def test_a_name_after_a_common_word_that_heads_names_elsewhere_is_not_whole():
+    """negation-held-out-7's "Casey", only ever "Camp Casey" at a sentence's start: the
+    documents write "Camp Hovey" inside a sentence, so "Camp" heads a name there; "Visit"
+    before "Nuremberg" still leaves it whole."""
+    from instructprobe.perturb.distractors import _whole
+
+    assert not _whole("casey", (CAMP,))
+    assert _whole("casey", ("Camp Casey is a base in Korea. Casey is near Seoul.",))
+    assert _whole("nuremberg", ("Visit Nuremberg in May. We visit Nuremberg Castle.",))
