@@ -263,6 +263,9 @@ def unvetted_substitutions(
 def without_courtesy(text: str) -> str:
     """``text`` without a greeting or call for help before it and thanks after it
     (``perturb.restate``'s sentences, word for word)."""
+    stripped = text.strip()
+    if not (stripped.startswith(POLITE_SENTENCES) or stripped.endswith(POLITE_SENTENCES)):
+        return text  # most paraphrases: no sentence split needed
     sentences = [text[start:end].strip() for start, end in iter_sentence_spans(text)]
     first = 1 if sentences and sentences[0] in POLITE_SENTENCES else 0
     last = (
