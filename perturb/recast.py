@@ -308,19 +308,26 @@ class Recast(Operator):
     a default with the README's runs measured again (it adds a variant to nearly every case)."""
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
-        recast, names = recast_text(case, rng)
-        if recast == case.instruction:
-            return ()
-        return (
-            Variant(
-                case_id=case.id,
-                family=self.family,
-                operator=self.name,
-                form="recast",
-                request=Request(case.query, recast, case.request.order),
-                expectation=Expectation.invariant(),
-                strength=changed_share(case.instruction, recast),
-                edits=(Edit(0, case.instruction, recast),),
-                params=(("rewrites", ",".join(names)),),
-            ),
-        )
+        return rewritten_whole(self, case, *recast_text(case, rng))
+
+
+def rewritten_whole(
+    operator: Operator, case: Case, rewritten: str, names: tuple[str, ...]
+) -> tuple[Variant, ...]:
+    """One variant of ``operator`` (form: its name) with ``case``'s instruction rewritten as a
+    whole, ``names`` the rewrites that made it; none where nothing changed."""
+    if rewritten == case.instruction:
+        return ()
+    return (
+        Variant(
+            case_id=case.id,
+            family=operator.family,
+            operator=operator.name,
+            form=operator.name,
+            request=Request(case.query, rewritten, case.request.order),
+            expectation=Expectation.invariant(),
+            strength=changed_share(case.instruction, rewritten),
+            edits=(Edit(0, case.instruction, rewritten),),
+            params=(("rewrites", ",".join(names)),),
+        ),
+    )

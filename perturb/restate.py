@@ -25,10 +25,9 @@ import random
 import re
 
 from instructprobe.perturb.base import CorpusStats, Operator
-from instructprobe.perturb.model import Case, Edit, Expectation, Family, Request, Variant
-from instructprobe.perturb.recast import recast_text
+from instructprobe.perturb.model import Case, Family, Variant
+from instructprobe.perturb.recast import recast_text, rewritten_whole
 from instructprobe.perturb.reorder import sentence_blocks
-from instructprobe.perturb.restructure import changed_share
 from instructprobe.perturb.text import is_content_word, stem, word_set, words
 
 GREETINGS = ("Hi!", "Hello!", "Hi there!")
@@ -157,19 +156,4 @@ class Restate(Operator):
     opt_in = True
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
-        restated, names = restate_text(case, rng)
-        if restated == case.instruction:
-            return ()
-        return (
-            Variant(
-                case_id=case.id,
-                family=self.family,
-                operator=self.name,
-                form="restate",
-                request=Request(case.query, restated, case.request.order),
-                expectation=Expectation.invariant(),
-                strength=changed_share(case.instruction, restated),
-                edits=(Edit(0, case.instruction, restated),),
-                params=(("rewrites", ",".join(names)),),
-            ),
-        )
+        return rewritten_whole(self, case, *restate_text(case, rng))
