@@ -22,6 +22,7 @@ import json
 import statistics
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,35 +116,42 @@ def table(rows: list[Row], instances: int, kept_share: float) -> str:
         "Means over the instances where the operator made a variant that passed the meaning "
         "filter; ratio = generated / InstructIR rewrites of the same instances.",
         "",
-        "| operator | instances | rank-shift@10 | rewrites | ratio | ΔRBO@10 | rewrites | ratio |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for row in rows:
-        g, r = row.generated, row.rewrites
-        lines.append(
-            f"| {row.source} | {row.instances} | {g['rank-shift@10']:.2f} | "
-            f"{r['rank-shift@10']:.2f} | {row.ratio('rank-shift@10'):.2f} | {g['RBO@10']:+.3f} | "
-            f"{r['RBO@10']:+.3f} | {row.ratio('RBO@10'):.2f} |"
-        )
-    lines += [
+        *comparison(rows, "rewrites", lambda r: (r.instances, r.generated, r.rewrites)),
         "",
         f"Beside only the rewrites the meaning filter would keep ({kept_share:.1%} of them: "
         "cosine >= 0.85 to the original, "
         "the polarity kept; the filter scores a suite's own rewrites and keeps them all), on the "
         "instances that have one: the strength a generator held to the same filter could reach.",
         "",
-        "| operator | instances | rank-shift@10 | kept rewrites | ratio | ΔRBO@10 | kept rewrites "
+        *comparison(
+            rows,
+            "kept rewrites",
+            lambda r: (r.kept_instances, r.generated_where_kept, r.kept_rewrites),
+        ),
+    ]
+    return "\n".join(lines)
+
+
+Means = dict[str, float]
+
+
+def comparison(
+    rows: list[Row], reference: str, pick: Callable[[Row], tuple[int, Means, Means]]
+) -> list[str]:
+    """A Markdown table of each row's generated means beside ``reference``'s, with the ratios."""
+    lines = [
+        f"| operator | instances | rank-shift@10 | {reference} | ratio | ΔRBO@10 | {reference} "
         "| ratio |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
-        g, r = row.generated_where_kept, row.kept_rewrites
+        instances, g, r = pick(row)
+        shift, rbo = "rank-shift@10", "RBO@10"
         lines.append(
-            f"| {row.source} | {row.kept_instances} | {g['rank-shift@10']:.2f} | "
-            f"{r['rank-shift@10']:.2f} | {row.kept_ratio('rank-shift@10'):.2f} | "
-            f"{g['RBO@10']:+.3f} | {r['RBO@10']:+.3f} | {row.kept_ratio('RBO@10'):.2f} |"
+            f"| {row.source} | {instances} | {g[shift]:.2f} | {r[shift]:.2f} | "
+            f"{g[shift] / r[shift]:.2f} | {g[rbo]:+.3f} | {r[rbo]:+.3f} | {g[rbo] / r[rbo]:.2f} |"
         )
-    return "\n".join(lines)
+    return lines
 
 
 def main() -> None:
