@@ -1,4 +1,4 @@
-"""``recast``: the strongest generated paraphrase, as much rewording as a person rewriting.
+"""``recast``: every sentence reworded, as much rewording inside sentences as rules can do.
 
 InstructIR's independent rewrites of an instruction move MiniLM's rankings about five times as
 much as ``rewrite`` does (``benchmarks/paraphrase_strength.py``): a person changes the frame
@@ -296,12 +296,12 @@ def recast_text(case: Case, rng: random.Random) -> tuple[str, tuple[str, ...]]:
 
 
 class Recast(Operator):
-    """The strongest generated paraphrase: sentence frames, nominalisation, the restructuring
-    rewrites, then both phrasebooks (one variant, form ``recast``)."""
+    """Rewording inside every sentence: sentence frames, nominalisation, the restructuring
+    rewrites, then both phrasebooks (one variant, form ``recast``); ``restate`` builds on it."""
 
     name = "recast"
     family = Family.PARAPHRASE
-    summary = "reword frames and instruction language throughout (the strongest)"
+    summary = "reword frames and instruction language throughout"
     opt_in = True
     """Read three times on held-out samples (benchmarks/audit/recast-held-out-*): 54, 51 and,
     after the guards the first two led to, 58 of 60 accepted. It stays opt-in until it is made

@@ -398,7 +398,7 @@ class Rewrite(Operator):
 
     name = "rewrite"
     family = Family.PARAPHRASE
-    summary = "restructure, then every phrase rule (the strongest)"
+    summary = "restructure, then every phrase rule (the strongest default)"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         found = restructure_edits(case.instruction, rng)
