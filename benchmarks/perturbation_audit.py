@@ -104,6 +104,8 @@ SAMPLES = {
     "paraphrase-held-out-9": {"rewrite": 60, "recast": 60},
     "restate-held-out-2": {"restate": 60},
     "restate-moved-held-out-2": {"restate": 40},
+    "paraphrase-held-out-10": {"rewrite": 60, "recast": 60},
+    "restate-held-out-3": {"restate": 60},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -169,7 +171,11 @@ readings. restate-held-out-2 (seed 54) and restate-moved-held-out-2 (seed 55), b
 they were drawn, read ``restate`` again in the same way (the second only where the need moved)
 after the rules restate-moved-held-out's rejections led to (the opening stays where it asked
 for something as written or alone names a word of the query; recast asks for help once and
-keeps a sentence's opening "Particularly"), by a reader who wrote neither."""
+keeps a sentence's opening "Particularly"), by a reader who wrote neither.
+paraphrase-held-out-10 (seed 59) and restate-held-out-3 (seed 58), both fixed before they were
+drawn, read ``rewrite`` and ``recast`` after the meaning filter as paraphrase-held-out-9 did, and
+``restate`` as restate-held-out-2 did, once more on the code after every guard the readings
+before them led to (paraphrase-held-out-9's four, restate-held-out-2's two), each read once."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -200,7 +206,7 @@ def drawn_before(name: str) -> list[str]:
 
 
 STARTER_SHARE = 0.2
-AFTER_FILTER = tuple(f"paraphrase-held-out-{n}" for n in range(6, 10))
+AFTER_FILTER = tuple(f"paraphrase-held-out-{n}" for n in range(6, 11))
 """The audits drawn from what the meaning filter keeps (``sample_after_filter``)."""
 FILTER_SCAN = 2500
 """InstructIR instructions whose every paraphrase filter-held-out scores (with every starter
@@ -844,9 +850,10 @@ def main() -> None:
         "the recast paraphrase; negation-development and negation-held-out (21): the "
         "clause's minority term choice; negation-held-out-2 (42) to "
         "negation-held-out-6 (46) and negation-held-out-7 (57): its term from the near misses; "
-        "filter-held-out (41): the meaning filter on today's paraphrasers; restate-held-out (51) "
-        "and restate-moved-held-out (52): restate; paraphrase-held-out-6 to -9 (seeds 47 to 50): "
-        "rewrite and recast after the meaning filter",
+        "filter-held-out (41): the meaning filter on today's paraphrasers; restate-held-out (51), "
+        "restate-moved-held-out (52), restate-held-out-2 (54), restate-moved-held-out-2 (55) and "
+        "restate-held-out-3 (58): restate; paraphrase-held-out-6 to -9 (seeds 47 to 50) "
+        "and -10 (59): rewrite and recast after the meaning filter",
     )
     args = parser.parse_args()
     audit = Audit(args.name)
