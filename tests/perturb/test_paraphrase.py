@@ -363,3 +363,49 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         for variant in rewrite(instruction, seed=seed):
             for e in variant.edits:
                 assert not (e.before.lower() == edit and written in e.after.lower()), e
+
+
+@pytest.mark.parametrize(
+    ("instruction", "edit"),
+    [
+        # paraphrase-held-out-10 and restate-held-out-3's rejections
+        ("I need a detailed illustration of the knot.", "detailed"),
+        ("I'm curious to find the optimal time to plant.", "to find"),
+        ("I am seeking guidance documents on exports.", "guidance"),
+        ("An influencer who discusses celebrity facts with followers.", "discusses"),
+        ("I need documents with detailed examples of extradition.", "examples of"),
+    ],
+)
+def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
+    for seed in range(10):
+        for variant in rewrite(instruction, seed=seed):
+            assert edit not in {e.before.lower() for e in variant.edits}, variant.edits
+
+
+@pytest.mark.parametrize(
+    ("instruction", "edit"),
+    [
+        ("I want detailed analysis of the knot.", "detailed"),
+        ("I am eager to find the optimal time to plant.", "to find"),
+        ("I want guidance on exports.", "guidance"),
+        ("A page that discusses celebrity facts.", "discusses"),
+        ("I need examples of extradition.", "examples of"),
+    ],
+)
+def test_their_neighbours_are_still_rewritten(instruction, edit):
+    made = {
+        e.before.lower()
+        for seed in range(10)
+        for variant in rewrite(instruction, seed=seed)
+        for e in variant.edits
+    }
+    assert edit in made, made
+
+
+def test_please_stress_is_not_asked_of_a_person():
+    from instructprobe.perturb.paraphrase import phrase_sites
+
+    sites = phrase_sites("Please emphasize local tourism boards.", frozenset())
+    assert "emphasize" not in {s.before.lower() for s in sites}
+    sites = phrase_sites("Guides should emphasize local tourism.", frozenset())
+    assert "emphasize" in {s.before.lower() for s in sites}

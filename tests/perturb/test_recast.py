@@ -228,3 +228,10 @@ def test_the_request_frame_never_asks_for_help_twice():
     """restate-moved-held-out: "Please help me find an AI search engine to help me find…"."""
     assert to_help("I'm looking for an AI search engine to help me find tide tables.") is None
     assert to_help("I'm looking for tide tables.") == "Please help me find tide tables."
+
+
+def test_the_searcher_who_explains_is_not_made_to_ask_for_an_explanation():
+    """paraphrase-held-out-10: "I want an explanation of complex words … with clarity"."""
+    assert nominalise("I want to explain complex words like prostration with clarity.") is None
+    compared = "I want a comparison of mortgage rates."
+    assert nominalise("I want to compare mortgage rates.") == compared
