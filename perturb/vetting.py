@@ -252,8 +252,10 @@ def unvetted_substitutions(
     block put back too, so that the rules' rewrites inside it are found where they were made."""
     plain = without_courtesy(paraphrase)
     found = _unvetted(original, plain, rewrites)
+    if not found:
+        return found  # most paraphrases: no sentence split needed
     opening_back = _last_block_first(plain)
-    if found and opening_back is not None:
+    if opening_back is not None:
         again = _unvetted(original, opening_back, rewrites)
         if len(again) < len(found):
             return again
