@@ -28,7 +28,7 @@ from instructprobe.perturb.base import CorpusStats, Operator
 from instructprobe.perturb.model import Case, Family, Variant
 from instructprobe.perturb.recast import recast_text, rewritten_whole
 from instructprobe.perturb.reorder import sentence_blocks
-from instructprobe.perturb.text import is_content_word, stem, word_set, words
+from instructprobe.perturb.text import content_words, stem, word_set, words
 
 GREETINGS = ("Hi!", "Hello!", "Hi there!")
 CALLS_FOR_HELP = ("Could you help me with a search?", "I would appreciate some help with a search.")
@@ -82,10 +82,10 @@ _ASKS_HELP = re.compile(r"\bhelp\b", re.I)
 
 def points_back(block: str, opening: str) -> bool:
     """Whether ``block`` may refer to something ``opening`` introduced."""
-    tokens = [w.lower() for w in words(block)]
+    tokens = words(block)
     if any(t in _POINTS_BACK for t in tokens):
         return True
-    introduced = {stem(w.lower()) for w in words(opening) if is_content_word(w.lower())}
+    introduced = _content_stems(opening)
     return any(
         stem(word) in introduced or (t in _DEFINITE and stem(word) in _GENERAL_STEMS)
         for i, t in enumerate(tokens)
@@ -122,17 +122,20 @@ def _first_block(text: str) -> str:
 def _holds_the_topic(opening: str, following: list[str], query: str) -> bool:
     """Whether the opening is the only place a content word of the query is written: then it
     says what the request is about, and the request would come before its subject."""
-    topic = {stem(w.lower()) for w in words(query) if is_content_word(w.lower())}
-    later = {stem(w.lower()) for block in following for w in words(block)}
-    return any(stem(w.lower()) in topic - later for w in words(opening))
+    only_here = _content_stems(query) - {stem(w) for block in following for w in words(block)}
+    return any(stem(w) in only_here for w in words(opening))
+
+
+def _content_stems(text: str) -> set[str]:
+    return {stem(w) for w in content_words(text)}
 
 
 def polite(text: str, rng: random.Random) -> str:
     """``text`` with an opening and thanks around it, each where it has none already."""
     openings = GREETINGS if _ASKS_HELP.search(text) else (*GREETINGS, *CALLS_FOR_HELP)
     opening = "" if _GREETED.match(text) else rng.choice(openings) + " "
-    said = {w.lower() for w in words(opening)}
-    thanks = [t for t in THANKS if not said & {w.lower() for w in words(t)} - {"a", "!"}]
+    said = set(words(opening))
+    thanks = [t for t in THANKS if not said & set(words(t))]
     closing = "" if _THANKED.search(text) else " " + rng.choice(thanks)
     return f"{opening}{text}{closing}"
 
