@@ -102,16 +102,19 @@ def test_polite_puts_an_opening_before_and_thanks_after():
     assert rest in THANKS
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_polite_never_asks_for_help_twice_nor_repeats_its_words(seed: int):
-    text = "Please help me find dosing tables."
-    framed = polite(text, random.Random(seed))
-    assert not framed.startswith(CALLS_FOR_HELP)
-    for opening in CALLS_FOR_HELP:
-        said = polite("I need dosing tables.", random.Random(seed))
-        if said.startswith(opening):
-            closing = said.removeprefix(f"{opening} I need dosing tables. ")
-            assert not {w.lower() for w in words(opening)} & {w.lower() for w in words(closing)}
+def test_polite_never_asks_for_help_twice_nor_repeats_its_words():
+    text = "I need dosing tables."
+    called = 0
+    for seed in range(20):
+        assert not polite(f"Please help me find {text}", random.Random(seed)).startswith(
+            CALLS_FOR_HELP
+        )
+        said = polite(text, random.Random(seed))
+        opening, _, closing = said.partition(f" {text} ")
+        if opening in CALLS_FOR_HELP:
+            called += 1
+            assert not set(words(opening)) & set(words(closing))
+    assert called  # some seed drew a call for help, so the check above ran
 
 
 def test_polite_adds_no_second_greeting_or_thanks():
