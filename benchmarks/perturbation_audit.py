@@ -156,8 +156,8 @@ for them, on instructions no earlier sample used, read once, with no rule change
 restate-held-out (seed 51, fixed before it was drawn) reads ``restate`` (``recast``, the need
 first, a greeting and thanks) once, on instructions no earlier sample used, by a reader who did
 not write it; restate-moved-held-out (seed 52) draws only variants whose need was moved first
-(a quarter of them), on instructions neither used, for a precision of that rewrite of its own.
-They were drawn at the same time as negation-held-out-5 to -7, on another branch
+(12 of restate-held-out's 60), on instructions neither used, for a precision of that rewrite
+of its own. They were drawn at the same time as negation-held-out-5 to -7, on another branch
 (``DRAWN_BESIDE``). paraphrase-held-out-6 (issue 14, seed 47, fixed before it was drawn) reads
 the two strongest paraphrasers, ``rewrite`` and ``recast``, as a run uses them: after the
 meaning filter, after the guards filter-held-out's seven rejections led to, on instructions no

@@ -140,8 +140,9 @@ understanding of my condition better' is not English; paraphrase-held-out-6)."""
 
 
 _TO_SOMEONE = re.compile(r"\bto\s+(?:my|our|your|his|her|their|the|them|him|me|us)\b")
-"""'I want to explain X to my students': the searcher explains; 'I'd like an explanation of X
-to my students' asks for one and leaves 'to my students' hanging (paraphrase-held-out-7)."""
+"""'I want to summarize X to my team': the searcher speaks to them; 'I want a summary of X to my
+team' leaves 'to my team' hanging (paraphrase-held-out-7 found it with "explain", which is no
+longer nominalised at all)."""
 
 
 _HELPS_LATER = re.compile(r"\bhelp(?:s|ing)? me\b", re.I)
