@@ -106,6 +106,11 @@ SAMPLES = {
     "restate-moved-held-out-2": {"restate": 40},
     "paraphrase-held-out-10": {"rewrite": 60, "recast": 60},
     "restate-held-out-3": {"restate": 60},
+    "negation-held-out-8": {"exclusion-clause": 60},
+    "negation-held-out-9": {"exclusion-clause": 60},
+    "paraphrase-held-out-11": {"rewrite": 60, "recast": 60},
+    "restate-held-out-4": {"restate": 60},
+    "filter-held-out-2": dict.fromkeys((*FILTER_OPERATORS, "restate"), 26),
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -175,7 +180,16 @@ keeps a sentence's opening "Particularly"), by a reader who wrote neither.
 paraphrase-held-out-10 (seed 59) and restate-held-out-3 (seed 58), both fixed before they were
 drawn, read ``rewrite`` and ``recast`` after the meaning filter as paraphrase-held-out-9 did, and
 ``restate`` as restate-held-out-2 did, once more on the code after every guard the readings
-before them led to (paraphrase-held-out-9's four, restate-held-out-2's two), each read once."""
+before them led to (paraphrase-held-out-9's four, restate-held-out-2's two), each read once.
+negation-held-out-8 (seed 60) and negation-held-out-9 (seed 61) draw the near-miss clause twice
+more in the same way as negation-held-out-7, with no rule changed for either (the rules after
+negation-held-out-7's three rejections stand), on instructions no earlier sample used (-9 none of
+-8's), each read once by a reader who wrote no rule. paraphrase-held-out-11 (seed 62) and
+restate-held-out-4 (seed 63) read ``rewrite``, ``recast`` and ``restate`` as paraphrase-held-out-10
+and restate-held-out-3 did, on the code after the guards those two readings led to.
+filter-held-out-2 (seed 64) reads the meaning filter afresh as filter-held-out did, on today's
+filter and paraphrasers, ``restate`` among them. All five seeds were fixed before any was drawn,
+and the five were drawn together (none leaves out another's instructions but by order)."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -206,8 +220,10 @@ def drawn_before(name: str) -> list[str]:
 
 
 STARTER_SHARE = 0.2
-AFTER_FILTER = tuple(f"paraphrase-held-out-{n}" for n in range(6, 11))
+AFTER_FILTER = tuple(f"paraphrase-held-out-{n}" for n in range(6, 12))
 """The audits drawn from what the meaning filter keeps (``sample_after_filter``)."""
+FILTER_AUDITS = ("filter-held-out", "filter-held-out-2")
+"""The audits of the meaning filter itself (``sample_filter_held_out``)."""
 FILTER_SCAN = 2500
 """InstructIR instructions whose every paraphrase filter-held-out scores (with every starter
 query) to find the strata; the sample is drawn from them."""
@@ -715,6 +731,8 @@ NEIGHBOURS_SEEDS = {
     "negation-held-out-5": 45,
     "negation-held-out-6": 46,
     "negation-held-out-7": 57,
+    "negation-held-out-8": 60,
+    "negation-held-out-9": 61,
 }
 """The seeds of the readings of the near-miss clause, each fixed before it was drawn."""
 
@@ -795,6 +813,8 @@ SUBSET_AUDITS = {
     "negation-held-out-5": sample_negation_held_out_2,
     "negation-held-out-6": sample_negation_held_out_2,
     "negation-held-out-7": sample_negation_held_out_2,
+    "negation-held-out-8": sample_negation_held_out_2,
+    "negation-held-out-9": sample_negation_held_out_2,
 }
 """The exclusion clause as a narrowing (a term in some, not all, of a query's relevant
 documents): starter queries only, as no InstructIR instance has two relevant passages."""
@@ -849,11 +869,12 @@ def main() -> None:
         "recast-held-out (11), recast-held-out-2 (12), recast-held-out-3 (13): "
         "the recast paraphrase; negation-development and negation-held-out (21): the "
         "clause's minority term choice; negation-held-out-2 (42) to "
-        "negation-held-out-6 (46) and negation-held-out-7 (57): its term from the near misses; "
-        "filter-held-out (41): the meaning filter on today's paraphrasers; restate-held-out (51), "
+        "negation-held-out-6 (46), -7 (57), -8 (60) and -9 (61): its term from the near misses; "
+        "filter-held-out (41) and -2 (64): the meaning filter on today's paraphrasers; "
+        "restate-held-out (51), "
         "restate-moved-held-out (52), restate-held-out-2 (54), restate-moved-held-out-2 (55) and "
-        "restate-held-out-3 (58): restate; paraphrase-held-out-6 to -9 (seeds 47 to 50) "
-        "and -10 (59): rewrite and recast after the meaning filter",
+        "restate-held-out-3 (58), restate-held-out-4 (63): restate; paraphrase-held-out-6 to -9 "
+        "(seeds 47 to 50), -10 (59) and -11 (62): rewrite and recast after the meaning filter",
     )
     args = parser.parse_args()
     audit = Audit(args.name)
@@ -867,7 +888,7 @@ def main() -> None:
         skipped = frozenset(
             i["id"].rsplit(":", 1)[1] for name in earlier for i in read_jsonl(Audit(name).sample)
         )
-        if args.name == "filter-held-out":
+        if args.name in FILTER_AUDITS:
             sample_filter_held_out(audit, args.seed, skipped)
         elif args.name in AFTER_FILTER:
             sample_after_filter(audit, args.seed, skipped)
