@@ -374,6 +374,8 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ("I am seeking guidance documents on exports.", "guidance"),
         ("An influencer who discusses celebrity facts with followers.", "discusses"),
         ("I need documents with detailed examples of extradition.", "examples of"),
+        # "my tips on money market accounts is up-to-date"
+        ("I must ensure my advice on money market accounts is current.", "advice on"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -390,6 +392,7 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
         ("I want guidance on exports.", "guidance"),
         ("A page that discusses celebrity facts.", "discusses"),
         ("I need examples of extradition.", "examples of"),
+        ("I need tips on money market accounts.", "tips on"),
     ],
 )
 def test_their_neighbours_are_still_rewritten(instruction, edit):
