@@ -81,7 +81,13 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     rule("require", targets=("need",), not_after=_DETERMINER_OR_POSSESSIVE),
     rule("yield", targets=("return",), only_after=r"\b(?:should|must|will|to|can|could)\s+$"),
     # --- how the documents should read ---------------------------------------------------
-    rule("specific", targets=("particular",), not_after=_COPULA + r"|\bmore\s+$"),
+    # "highly detailed and specific data": the adverb governs both ("highly ... particular")
+    rule(
+        "specific",
+        targets=("particular",),
+        not_after=_COPULA
+        + r"|\bmore\s+$|\b(?:highly|very|extremely|incredibly|really|quite)\s+[\w-]+\s+and\s+$",
+    ),
     rule("various", targets=("different",)),
     rule("frequently", "often", not_before=r"\s+than\b"),
     rule("quickly", targets=("rapidly",)),

@@ -376,6 +376,10 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ("I need documents with detailed examples of extradition.", "examples of"),
         # "my tips on money market accounts is up-to-date"
         ("I must ensure my advice on money market accounts is current.", "advice on"),
+        # paraphrase-held-out-11 and restate-held-out-4: parameters are not in depth, and
+        # nothing is "highly in-depth"
+        ("I need detailed legal parameters and current precedents.", "detailed"),
+        ("I want highly detailed reviews of blenders.", "detailed"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -393,6 +397,8 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
         ("A page that discusses celebrity facts.", "discusses"),
         ("I need examples of extradition.", "examples of"),
         ("I need tips on money market accounts.", "tips on"),
+        ("I want detailed scientific explanations of tides.", "detailed"),
+        ("I want the most detailed reviews of blenders.", "detailed"),
     ],
 )
 def test_their_neighbours_are_still_rewritten(instruction, edit):

@@ -149,6 +149,8 @@ def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
         # what filter-held-out's reading rejected
         ("Ready at the same time as the main courses.", "the main courses"),
         ("A post for my audience, which ranges from experts to novices.", "my audience"),
+        # restate-held-out-4: "highly" governs both adjectives ("highly ... particular data")
+        ("I need highly detailed and specific data on tides.", "detailed and specific data"),
     ],
 )
 def test_rules_do_not_fire_where_they_would_change_the_meaning(instruction: str, kept: str) -> None:
