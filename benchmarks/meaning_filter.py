@@ -11,9 +11,11 @@ Three sets of judged paraphrases (``benchmarks/audit/*-{sample,judgments}``):
   the same instruction with the audit's seed makes the same text, and the draw picks it: the
   rule by which the development audit keeps a judgment). The others are *retired*, counted per
   audit and reason (the operator writes other text for it now, or makes no variant of it);
-- *fresh*: ``filter-held-out`` (seed 41), today's paraphrasers before the filter, half of each
-  operator's items drawn from what the default filter dropped when it was drawn; each item
-  carries its stratum's weight, so the weighted shares are those of the generators' mix.
+- *fresh*: ``filter-held-out`` (seed 41) and ``filter-held-out-2`` (seed 64, ``restate`` among
+  the paraphrasers), today's paraphrasers before the filter, up to half of each operator's
+  items drawn from what the default filter dropped when it was drawn; each item carries its
+  stratum's weight (how many of its sample's scanned variants it stands for), so the weighted
+  shares are those of the generators' mix, and each sample is a source of its own.
 
 Each source is split once into a *fit* half and a *test* half: within the accepted and within
 the rejected ones, in the order of sha256(id), items alternate fit, test, fit... Anything
@@ -127,9 +129,9 @@ SEEDS = {
     "recast-held-out-3": 13,
 }
 """The seed each audit was drawn with (``perturbation_audit.py``)."""
-FRESH = "filter-held-out"
-"""The sample of today's paraphrasers drawn for the filter (seed 41), half from what the
-default drops; its items carry their stratum's weight."""
+FRESH = ("filter-held-out", "filter-held-out-2")
+"""The samples of today's paraphrasers drawn for the filter (seeds 41 and 64), up to half from
+what the default dropped; their items carry their stratum's weight."""
 
 
 class Status(enum.Enum):
@@ -197,7 +199,9 @@ def judged_paraphrases() -> list[Judged]:
 
 
 def fresh_paraphrases() -> list[Judged]:
-    return read_audit(FRESH, "fresh sample")
+    """The fresh samples that have been read, each its own source."""
+    read = [name for name in FRESH if (AUDIT / f"{name}-judgments.jsonl").stat().st_size]
+    return [item for name in read for item in read_audit(name, name)]
 
 
 def drawn_again(items: Sequence[Judged]) -> dict[str, Status]:
@@ -536,9 +540,10 @@ def report(payload: dict[str, Any]) -> str:
         "Judged paraphrases: the earlier reading audits (operators' audits: development and "
         "held-out; recast's three held-out readings), and those of them today's generators "
         "still draw word for word (*current*: same instruction, operator and seed, same text), "
-        f"and the fresh sample `{FRESH}` of today's paraphrasers (seed 41, half its items from "
-        "what the filter as drawn dropped; its weighted shares re-weight each stratum to what "
-        "the generators make). Each source is split once into a fit and a test half "
+        "and the fresh samples `filter-held-out` (seed 41) and `filter-held-out-2` (seed 64) of "
+        "today's paraphrasers (up to half of each operator's items from what the filter as drawn "
+        "dropped; the weighted shares re-weight each stratum to what the generators make). "
+        "Each source is split once into a fit and a test half "
         "(stratified by sha256 of the id); the checks' details were set reading fit halves. "
         "Goal: at least 80% of the rejected dropped, at most 5% of the accepted.",
         "",
@@ -632,7 +637,7 @@ def report(payload: dict[str, Any]) -> str:
 
 def main() -> None:
     judged = judged_paraphrases()
-    fresh = fresh_paraphrases() if (AUDIT / f"{FRESH}-judgments.jsonl").exists() else []
+    fresh = fresh_paraphrases()
     sets = item_sets(judged, fresh)
     payload = {
         "retired": retired_rows(judged),
