@@ -151,7 +151,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("i am", "i'm", not_before=r"\s+(?:not|never)\b"),
     rule("we are", "we're", not_before=r"\s+(?:not|never)\b"),
     # "it's been" is "it has been", which "it is" is not
-    rule("it is", "it's", not_before=r"\s+(?:not|never|been|got|had)\b"),
+    # nor can "it's" end a clause ("in case it's, prioritising": filter-held-out-2)
+    rule("it is", "it's", not_before=r"\s+(?:not|never|been|got|had)\b|\s*(?:[,.;:!?)]|$)"),
     rule("please retrieve", "please find", "please return", "please fetch", "please locate"),
     rule("help me understand", "help me to understand", "allow me to understand"),
     rule("help me find", "help me to find", "allow me to find"),
@@ -329,8 +330,13 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("explains", targets=("describes",)),
     rule("explaining", targets=("describing",)),
     rule("that explain", "that describe", "that set out"),
-    # "to discuss X" is what the searcher does (with someone), not what a document covers
-    rule("discuss", targets=("address", "cover"), not_after=r"\bto\s+$"),
+    # "to discuss X" and "so I can discuss X" are what the searcher does (with someone), not
+    # what a document covers (filter-held-out-2: "so I can address bulk pricing choices")
+    rule(
+        "discuss",
+        targets=("address", "cover"),
+        not_after=r"\bto\s+$|\b(?:I|we|you)\s+(?:[\w'’]+\s+){0,2}$",
+    ),
     # one discusses X with people, but does not address it with them (paraphrase-held-out-10)
     rule("discusses", targets=("addresses", "covers"), not_before=_OBJECT_THEN_WITH),
     # people discussing a name do not "cover" it; documents do
@@ -341,8 +347,13 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("that offer", "that provide"),
     rule("that include", "that contain", only_after=_DOCUMENTS_BEFORE),
     rule("that includes", "that contains", only_after=_DOCUMENTS_BEFORE),
-    # "understand if my hobby could be a factor" asks whether; "grasp if" does not
-    rule("understand", targets=("grasp", "comprehend"), not_before=r"\s+(?:if|whether)\b"),
+    # "understand if my hobby could be a factor" asks whether; "grasp if" does not, and
+    # "grasp at what age" reads as clutching at (filter-held-out-2)
+    rule(
+        "understand",
+        targets=("grasp", "comprehend"),
+        not_before=r"\s+(?:if|whether|at|for|on)\b",
+    ),
     # "the psychological grasp of" reads wrong: only after a determiner or a degree adjective
     rule("understanding of", "grasp of", only_after=_GRASP_AFTER),
     rule("better understand", targets=("gain a better understanding of",)),

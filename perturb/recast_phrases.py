@@ -76,7 +76,7 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
         "options",
         targets=("choices",),
         not_after=r"\b(?:stock|share|call|put|menu|command|configuration|settings|binary|"
-        r"employee|equity|trading|futures)\s+$",
+        r"employee|equity|trading|futures|pricing|payment|financing|shipping|delivery)\s+$",
     ),
     rule("require", targets=("need",), not_after=_DETERMINER_OR_POSSESSIVE),
     rule("yield", targets=("return",), only_after=r"\b(?:should|must|will|to|can|could)\s+$"),

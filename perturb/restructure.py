@@ -185,6 +185,15 @@ def first_person(verb: str) -> str | None:
     return verb[:-1]
 
 
+_CHANGED_STATE = re.compile(
+    r"\s+(?:(?:just|recently|newly|now)\b|(?:already\s+)?(?:graduated|retired|left|quit|"
+    r"resigned|finished|completed|moved|switched|transitioned|become)\b)"
+)
+"""A perfect tense after "who" that says the person is no longer what the noun names ("a student
+who has just graduated", "a teacher who has retired"): "As a student, I have just graduated"
+speaks from the role left (filter-held-out-2)."""
+
+
 def _is_past(verb: str) -> bool:
     """A simple past ("served", "was"): a "who" clause in the past tells what the persona did."""
     return verb.endswith("ed") or verb in ("was", "were")
@@ -216,6 +225,8 @@ def from_who(sentence: str) -> str | None:
         return None
     if _is_past(m["verb"]) and _PARTICIPLE_PHRASE.match(m["rest"]):
         return None  # "a veteran who served at Casey base returning for a reunion"
+    if m["verb"] in ("has", "had") and _CHANGED_STATE.match(m["rest"]):
+        return None  # "a student who has just graduated" is a student no longer
     return f"As {m['article']} {m['np']}, I {m['adverb']}{verb}{m['rest']}"
 
 

@@ -380,6 +380,11 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         # nothing is "highly in-depth"
         ("I need detailed legal parameters and current precedents.", "detailed"),
         ("I want highly detailed reviews of blenders.", "detailed"),
+        # filter-held-out-2: "in case it's, prioritising", "grasp at what age moles appear",
+        # "so I can address bulk pricing choices"
+        ("I ask about rates, and in case it is, prioritizing the cheap ones.", "it is"),
+        ("My goal is to understand at what age moles appear.", "understand"),
+        ("I need prices so I can discuss bulk orders with vendors.", "discuss"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -399,6 +404,9 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
         ("I need tips on money market accounts.", "tips on"),
         ("I want detailed scientific explanations of tides.", "detailed"),
         ("I want the most detailed reviews of blenders.", "detailed"),
+        ("I ask if it is cheap.", "it is"),
+        ("My goal is to understand moles.", "understand"),
+        ("I need articles that discuss bulk orders.", "discuss"),
     ],
 )
 def test_their_neighbours_are_still_rewritten(instruction, edit):

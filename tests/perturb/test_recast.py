@@ -151,6 +151,9 @@ def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
         ("A post for my audience, which ranges from experts to novices.", "my audience"),
         # restate-held-out-4: "highly" governs both adjectives ("highly ... particular data")
         ("I need highly detailed and specific data on tides.", "detailed and specific data"),
+        # filter-held-out-2: "in-depth temperature forecasts", "bulk pricing choices"
+        ("I need detailed temperature forecasts for the hike.", "detailed temperature forecasts"),
+        ("I want to compare bulk pricing options.", "pricing options"),
     ],
 )
 def test_rules_do_not_fire_where_they_would_change_the_meaning(instruction: str, kept: str) -> None:

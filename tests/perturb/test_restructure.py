@@ -104,6 +104,10 @@ def test_search_should_becomes_a_request_or_a_wish() -> None:
         # a participle phrase after a past "who" clause would hang off the past verb
         # (filter-held-out: "As a veteran, I served at Casey base returning for a reunion")
         "I am a veteran who served at Casey base returning for a reunion.",
+        # a perfect tense that leaves the role (filter-held-out-2: "As a student, I have just
+        # graduated and moved to a new town")
+        "I am a student who has just graduated and moved to a new town.",
+        "I am a teacher who has retired from my school.",
         # "who" may belong to the second noun
         "I am a caregiver for my father who was recently diagnosed.",
         # a phrasal verb
