@@ -387,3 +387,32 @@ def test_a_name_after_a_common_word_that_heads_names_elsewhere_is_not_whole():
     assert not _whole("casey", (CAMP,))
     assert _whole("casey", ("Camp Casey is a base in Korea. Casey is near Seoul.",))
     assert _whole("nuremberg", ("Visit Nuremberg in May. We visit Nuremberg Castle.",))
+
+
+TEETH = (
+    RelevantDocument(
+        "t1",
+        "Hospice patients lose teeth. The hospice dentist cleans their teeth as part of care.",
+        0,
+    ),
+    RelevantDocument("t2", "A fake tooth costs little, and fluoride reduces tooth decay.", 0),
+)
+
+
+def test_a_term_whose_irregular_other_number_another_passage_writes_is_not_made(lexicon):
+    """negation-held-out-9's "teeth" (twice): passages that write "fake tooth" and "tooth
+    decay" stay while the clause names "teeth"; where no other passage writes the other
+    number, it is made."""
+    from instructprobe.perturb.neighbours import other_numbers
+
+    corpus = (RELEVANT, NEAR_MISSES[0], *TEETH, *ELSEWHERE)
+    terms = {d.term for d in distractor_terms(hospice_case(), stats(corpus))}
+    assert "teeth" not in terms and "nuremberg" in terms
+    assert Neighbours(corpus).written_otherwise("teeth") == {"t2"}
+    alone = (RELEVANT, NEAR_MISSES[0], TEETH[0], *ELSEWHERE)
+    named = {d.term: d.down for d in distractor_terms(hospice_case(), stats(alone))}
+    assert named.get("teeth") == {"t1"}
+    assert {"tooth", "tooth's"} <= other_numbers("teeth")
+    assert "teeth" in other_numbers("tooth") and "mice" in other_numbers("mouse")
+    assert "child" in other_numbers("children") and "feet" in other_numbers("foot")
+    assert not other_numbers("dementia") and not other_numbers("radiators")
