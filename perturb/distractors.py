@@ -51,7 +51,8 @@ class Distractor:
     term: str
     down: frozenset[str]
     texts: tuple[str, ...]
-    """The texts of the ``down`` documents (how they write the term)."""
+    """The texts of the ``down`` documents (how they write the term), less a template line
+    that writes it in another case ("Look up valentina in Wiktionary")."""
 
 
 def distractor_terms(case: Case, stats: CorpusStats) -> tuple[Distractor, ...]:
@@ -71,7 +72,8 @@ def distractor_terms(case: Case, stats: CorpusStats) -> tuple[Distractor, ...]:
     write it or an inflection of it), one of them a near miss, and none uses a common word of
     its stem inside a longer name ("Coral Gables"); one of them writes it outside a longer
     name (not only "Linkin Park", "Sprague Dawley", "San Luis Obispo"); and a reader can tell
-    its case (WordNet knows it, or a document writes it inside a sentence). Ranked by tf-idf
+    its case (WordNet knows it, or a document writes it inside a sentence, not in a template
+    line such as "Look up valentina in Wiktionary"). Ranked by tf-idf
     over the near misses, each use weighed by one over its document's rank; one form per stem.
     """
     found = stats.neighbours
@@ -99,10 +101,25 @@ def distractor_terms(case: Case, stats: CorpusStats) -> tuple[Distractor, ...]:
         if _abbreviates(term, texts, initials):
             continue
         down = _named(term, found, near)
-        if down and _reads_as_named(term, found.texts(down)):
+        named = _as_written(found.texts(down))
+        if down and _reads_as_named(term, named):
             seen.add(stem(term))
-            best.append(Distractor(term, down, found.texts(down)))
+            best.append(Distractor(term, down, named))
     return tuple(best)
+
+
+_LOOK_UP = re.compile(
+    r"\bLook up [^.\n]{1,60}? in Wiktionary(?:, the free dictionary)?\.?[ \t]*", re.I
+)
+"""Wikipedia's pointer to the dictionary, which writes the page's title in lower case
+("Look up valentina in Wiktionary"): no sentence of the page, so not how it writes the word."""
+
+
+def _as_written(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """``texts`` without the lines of a template that writes a word in another case than the
+    page does, so that they do not decide the clause's case; what follows such a line starts
+    a sentence."""
+    return tuple(_LOOK_UP.sub("", text).strip() for text in texts)
 
 
 @dataclass(frozen=True)

@@ -416,3 +416,28 @@ def test_a_term_whose_irregular_other_number_another_passage_writes_is_not_made(
     assert "teeth" in other_numbers("tooth") and "mice" in other_numbers("mouse")
     assert "child" in other_numbers("children") and "feet" in other_numbers("foot")
     assert not other_numbers("dementia") and not other_numbers("radiators")
+
+
+VALENTINA = RelevantDocument(
+    "v1",
+    "Look up valentina in Wiktionary, the free dictionary. Valentina is a hospice in Nuremberg. "
+    "Valentina gives care.",
+    0,
+)
+
+
+def test_a_wiktionary_line_does_not_decide_the_case(lexicon):
+    """negation-held-out-9's "valentina": only Wikipedia's "Look up valentina in Wiktionary"
+    writes the name in lower case, which made the clause write it so; without that line no
+    sentence shows its case. A page that writes a name inside a sentence still gives it."""
+    from instructprobe.perturb.distractors import _as_written, _case_known
+
+    corpus = (RELEVANT, NEAR_MISSES[0], VALENTINA, *ELSEWHERE)
+    terms = {d.term for d in distractor_terms(hospice_case(), stats(corpus))}
+    assert "valentina" not in terms and "nuremberg" in terms
+    assert _as_written((VALENTINA.text,)) == (
+        "Valentina is a hospice in Nuremberg. Valentina gives care.",
+    )
+    assert not _case_known("valentina", _as_written((VALENTINA.text,)))
+    said = "Look up valentina in Wiktionary. The hospice of Valentina gives care."
+    assert _case_known("valentina", _as_written((said,)))
