@@ -245,12 +245,25 @@ _COMMON_BEFORE = re.compile(r"(?<![\w'-])([a-z][\w'-]*) $")
 """A lower-case word just before a use, joined to it by a space."""
 
 
+CONTENT_STOPWORDS = word_set(
+    """amount bill bottom call con cry describe detail done empty fill find fire found front
+    full get give go interest keep made mill move name part put see seem seemed seeming seems
+    serious show side sincere system take thick thin top become became becomes becoming"""
+)
+"""The nouns, verbs and adjectives of the Glasgow stop list: no function words, so a
+capitalised word after one inside a sentence is a name ("The name Blender was inspired")."""
+
+
+def _a_function_word(word: str) -> bool:
+    return word in stopwords() and word not in CONTENT_STOPWORDS
+
+
 def _a_name_use(text: str, use: re.Match[str]) -> bool:
     """Whether ``use`` is capitalised and joined to another word of a name: a capitalised
     word or a number after it ("Friendship 7") or a capitalised word before it; or stands
     alone inside a sentence after a word that is no function word, where a common noun
-    would not be capitalised ("the ones Emerald makes"; not "the Larynx", "crust or
-    Lithosphere")."""
+    would not be capitalised ("the ones Emerald makes", "the name Blender"; not "the
+    Larynx", "crust or Lithosphere")."""
     if not use.group(0)[:1].isupper():
         return False
     after, before = text[use.end() :], text[: use.start()]
@@ -259,7 +272,7 @@ def _a_name_use(text: str, use: re.Match[str]) -> bool:
         _name_after(after)
         or bool(_NUMBER_AFTER.match(after))
         or _name_before(before, frozenset())
-        or (common_before is not None and common_before.group(1) not in stopwords())
+        or (common_before is not None and not _a_function_word(common_before.group(1)))
     )
 
 

@@ -441,3 +441,34 @@ def test_a_wiktionary_line_does_not_decide_the_case(lexicon):
     assert not _case_known("valentina", _as_written((VALENTINA.text,)))
     said = "Look up valentina in Wiktionary. The hospice of Valentina gives care."
     assert _case_known("valentina", _as_written((said,)))
+
+
+BLENDER = (
+    RelevantDocument(
+        "b1",
+        "Hospice cooks puree food in a blender. The hospice blender makes soup for care.",
+        0,
+    ),
+    RelevantDocument(
+        "b2",
+        "Neo Geo developed Blender in 1995. The name Blender was inspired by a song, and NaN "
+        "went on to further develop Blender.",
+        0,
+    ),
+)
+
+
+def test_a_common_word_capitalised_after_a_stop_list_noun_or_verb_is_a_name(lexicon):
+    """negation-held-out-9's "blender": the 3D program's passage ("The name Blender was
+    inspired…") moved down under the lower-case appliance; "name" is on the Glasgow stop
+    list but is no function word. Where no passage writes it only so, it is made."""
+    from instructprobe.perturb.distractors import _common_in_each
+
+    corpus = (RELEVANT, NEAR_MISSES[0], *BLENDER, *ELSEWHERE)
+    terms = {d.term for d in distractor_terms(hospice_case(), stats(corpus))}
+    assert "blender" not in terms and "nuremberg" in terms
+    alone = (RELEVANT, NEAR_MISSES[0], BLENDER[0], *ELSEWHERE)
+    named = {d.term: d.down for d in distractor_terms(hospice_case(), stats(alone))}
+    assert named.get("blender") == {"b1"}
+    assert not _common_in_each("blender", ("The name Blender was inspired by a song.",))
+    assert _common_in_each("larynx", ("The respiratory tract: the Nostrils, and the Larynx.",))
