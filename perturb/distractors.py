@@ -68,7 +68,7 @@ def distractor_terms(case: Case, stats: CorpusStats) -> tuple[Distractor, ...]:
     among them. No relevant document may mention it: none has its stem, a word inside it or
     around it, or a word sharing its first five letters ("prescribed" for "prescription"); nor
     may a document of the corpus outside those it names hold a longer word around it
-    ("flaxseed" for "flax"). It names one to ``MAX_DOWN`` documents of the corpus (those that
+    ("flaxseed" for "flax") or write its irregular other number ("tooth" for "teeth"). It names one to ``MAX_DOWN`` documents of the corpus (those that
     write it or an inflection of it), one of them a near miss, and none uses a common word of
     its stem inside a longer name ("Coral Gables"); one of them writes it outside a longer
     name (not only "Linkin Park", "Sprague Dawley", "San Luis Obispo"); and a reader can tell
@@ -368,11 +368,11 @@ def _name_before(before: str, heads: frozenset[str]) -> bool:
 def _named(term: str, found: Neighbours, near: tuple[Neighbour, ...]) -> frozenset[str]:
     """The documents an exclusion of ``term`` names, or none where it names too many, none of
     the distractors, where a document outside them has a longer word around it
-    ("osteoarthritis" for "arthritis"), writes it in two words ("mm Hg" for "mmHg") or in its
-    other spelling ("esophagus" for "oesophagus") or has a word of its stem that is no
-    inflection of it ("cancelled" for "cancellation": a reader may count each), or where one
-    of them uses a common word of its stem inside a longer name ("Coral Gables" for
-    "corals")."""
+    ("osteoarthritis" for "arthritis"), writes it in two words ("mm Hg" for "mmHg"), in its
+    other spelling ("esophagus" for "oesophagus") or in its irregular other number ("tooth"
+    for "teeth") or has a word of its stem that is no inflection of it ("cancelled" for
+    "cancellation": a reader may count each), or where one of them uses a common word of its
+    stem inside a longer name ("Coral Gables" for "corals")."""
     down = found.mentioning(term, MAX_DOWN)
     if down is None or not 0 < len(down) <= MAX_DOWN or not down & {doc.id for doc in near}:
         return frozenset()
