@@ -68,13 +68,14 @@ def distractor_terms(case: Case, stats: CorpusStats) -> tuple[Distractor, ...]:
     among them. No relevant document may mention it: none has its stem, a word inside it or
     around it, or a word sharing its first five letters ("prescribed" for "prescription"); nor
     may a document of the corpus outside those it names hold a longer word around it
-    ("flaxseed" for "flax") or write its irregular other number ("tooth" for "teeth"). It names one to ``MAX_DOWN`` documents of the corpus (those that
-    write it or an inflection of it), one of them a near miss, and none uses a common word of
-    its stem inside a longer name ("Coral Gables"); one of them writes it outside a longer
-    name (not only "Linkin Park", "Sprague Dawley", "San Luis Obispo"); and a reader can tell
-    its case (WordNet knows it, or a document writes it inside a sentence, not in a template
-    line such as "Look up valentina in Wiktionary"). Ranked by tf-idf
-    over the near misses, each use weighed by one over its document's rank; one form per stem.
+    ("flaxseed" for "flax") or write its irregular other number ("tooth" for "teeth"). It
+    names one to ``MAX_DOWN`` documents of the corpus (those that write it or an inflection
+    of it), one of them a near miss, and none uses a common word of its stem inside a longer
+    name ("Coral Gables"); one of them writes it outside a longer name (not only "Linkin
+    Park", "Sprague Dawley", "San Luis Obispo"); and a reader can tell its case (WordNet knows
+    it, or a document writes it inside a sentence, not in a template line such as "Look up
+    valentina in Wiktionary"). Ranked by tf-idf over the near misses, each use weighed by one
+    over its document's rank; one form per stem.
     """
     found = stats.neighbours
     if found is None:
