@@ -24,8 +24,9 @@ paraphrases: the share of rejected ones it drops and of accepted ones it wrongly
 go to ``benchmarks/results/perturbation_audit-NAME.{md,json}``.
 
 ``recheck`` asks today's rules, for every clause the near-miss readings (negation-held-out-2
-to -7) judged, whether they still allow its term on its query, and reports by verdict the
-clauses they no longer make (``benchmarks/results/perturbation_audit-near-miss-recheck.md``).
+to -9) judged, whether they still allow its term on its query, and reports by verdict the
+clauses they no longer make and the rejected ones they still make
+(``benchmarks/results/perturbation_audit-near-miss-recheck.md``).
 """
 
 from __future__ import annotations
@@ -822,7 +823,8 @@ documents): starter queries only, as no InstructIR instance has two relevant pas
 
 def recheck_near_misses() -> None:
     """Which clauses of the near-miss readings today's rules still make (the term among
-    ``distractor_terms`` of its case): those a rule removed, by the reader's verdict."""
+    ``distractor_terms`` of its case): those a rule removed, by the reader's verdict, and the
+    rejected ones still made."""
     from instructprobe.perturb.distractors import distractor_terms
 
     instructir, instructir_stats, _ = load_cases()
@@ -831,26 +833,28 @@ def recheck_near_misses() -> None:
         "instructir": ({c.id: c for c in instructir}, instructir_stats),
         "starter": ({c.id: c for c in starter}, starter_stats),
     }
-    lines = ["| audit | judged | accepted | accepted, no longer made | rejected, still made |"]
-    lines.append("| --- | ---: | ---: | --- | --- |")
+    lines = [
+        "| audit | judged | accepted | rejected, no longer made | accepted, no longer made "
+        "| rejected, still made |"
+    ]
+    lines.append("| --- | ---: | ---: | --- | --- | --- |")
     for name in NEIGHBOURS_SEEDS:
         audit = Audit(name)
         judged = {j["id"]: j["accept"] for j in read_jsonl(audit.judgments)}
-        lost, kept = [], []
+        removed, lost, kept = [], [], []
         for item in read_jsonl(audit.sample):
             cases, stats = pools[item["source"]]
             case = cases[item["id"].split(":", 2)[2].split("#")[0]]
             term = item["expected_down"]["term"]
             made = term in {d.term for d in distractor_terms(case, stats)}
+            named = f"{item['id'].rsplit(':', 1)[1]} ({term})"
             if judged[item["id"]] and not made:
-                lost.append(f"{item['id'].rsplit(':', 1)[1]} ({term})")
-            elif not judged[item["id"]] and made:
-                kept.append(f"{item['id'].rsplit(':', 1)[1]} ({term})")
+                lost.append(named)
+            elif not judged[item["id"]]:
+                (kept if made else removed).append(named)
         accepted = sum(judged.values())
-        lines.append(
-            f"| {name} | {len(judged)} | {accepted} | {', '.join(lost) or '–'} | "
-            f"{', '.join(kept) or '–'} |"
-        )
+        found = (", ".join(clauses) or "–" for clauses in (removed, lost, kept))
+        lines.append(f"| {name} | {len(judged)} | {accepted} | {' | '.join(found)} |")
     text = "\n".join(lines)
     print(text)
     (RESULTS / "perturbation_audit-near-miss-recheck.md").write_text(text + "\n", encoding="utf-8")

@@ -51,7 +51,8 @@ class Distractor:
     term: str
     down: frozenset[str]
     texts: tuple[str, ...]
-    """The texts of the ``down`` documents (how they write the term)."""
+    """The texts of the ``down`` documents (how they write the term), less a template line
+    that writes it in another case ("Look up valentina in Wiktionary")."""
 
 
 def distractor_terms(case: Case, stats: CorpusStats) -> tuple[Distractor, ...]:
@@ -67,12 +68,14 @@ def distractor_terms(case: Case, stats: CorpusStats) -> tuple[Distractor, ...]:
     among them. No relevant document may mention it: none has its stem, a word inside it or
     around it, or a word sharing its first five letters ("prescribed" for "prescription"); nor
     may a document of the corpus outside those it names hold a longer word around it
-    ("flaxseed" for "flax"). It names one to ``MAX_DOWN`` documents of the corpus (those that
-    write it or an inflection of it), one of them a near miss, and none uses a common word of
-    its stem inside a longer name ("Coral Gables"); one of them writes it outside a longer
-    name (not only "Linkin Park", "Sprague Dawley", "San Luis Obispo"); and a reader can tell
-    its case (WordNet knows it, or a document writes it inside a sentence). Ranked by tf-idf
-    over the near misses, each use weighed by one over its document's rank; one form per stem.
+    ("flaxseed" for "flax") or write its irregular other number ("tooth" for "teeth"). It
+    names one to ``MAX_DOWN`` documents of the corpus (those that write it or an inflection
+    of it), one of them a near miss, and none uses a common word of its stem inside a longer
+    name ("Coral Gables"); one of them writes it outside a longer name (not only "Linkin
+    Park", "Sprague Dawley", "San Luis Obispo"); and a reader can tell its case (WordNet knows
+    it, or a document writes it inside a sentence, not in a template line such as "Look up
+    valentina in Wiktionary"). Ranked by tf-idf over the near misses, each use weighed by one
+    over its document's rank; one form per stem.
     """
     found = stats.neighbours
     if found is None:
@@ -99,10 +102,25 @@ def distractor_terms(case: Case, stats: CorpusStats) -> tuple[Distractor, ...]:
         if _abbreviates(term, texts, initials):
             continue
         down = _named(term, found, near)
-        if down and _reads_as_named(term, found.texts(down)):
+        named = _as_written(found.texts(down))
+        if down and _reads_as_named(term, named):
             seen.add(stem(term))
-            best.append(Distractor(term, down, found.texts(down)))
+            best.append(Distractor(term, down, named))
     return tuple(best)
+
+
+_LOOK_UP = re.compile(
+    r"\bLook up [^.\n]{1,60}? in Wiktionary(?:, the free dictionary)?\.?[ \t]*", re.I
+)
+"""Wikipedia's pointer to the dictionary, which writes the page's title in lower case
+("Look up valentina in Wiktionary"): no sentence of the page, so not how it writes the word."""
+
+
+def _as_written(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """``texts`` without the lines of a template that writes a word in another case than the
+    page does, so that they do not decide the clause's case; what follows such a line starts
+    a sentence."""
+    return tuple(_LOOK_UP.sub("", text).strip() for text in texts)
 
 
 @dataclass(frozen=True)
@@ -228,12 +246,25 @@ _COMMON_BEFORE = re.compile(r"(?<![\w'-])([a-z][\w'-]*) $")
 """A lower-case word just before a use, joined to it by a space."""
 
 
+CONTENT_STOPWORDS = word_set(
+    """amount bill bottom call con cry describe detail done empty fill find fire found front
+    full get give go interest keep made mill move name part put see seem seemed seeming seems
+    serious show side sincere system take thick thin top become became becomes becoming"""
+)
+"""The nouns, verbs and adjectives of the Glasgow stop list: no function words, so a
+capitalised word after one inside a sentence is a name ("The name Blender was inspired")."""
+
+
+def _a_function_word(word: str) -> bool:
+    return word in stopwords() and word not in CONTENT_STOPWORDS
+
+
 def _a_name_use(text: str, use: re.Match[str]) -> bool:
     """Whether ``use`` is capitalised and joined to another word of a name: a capitalised
     word or a number after it ("Friendship 7") or a capitalised word before it; or stands
     alone inside a sentence after a word that is no function word, where a common noun
-    would not be capitalised ("the ones Emerald makes"; not "the Larynx", "crust or
-    Lithosphere")."""
+    would not be capitalised ("the ones Emerald makes", "the name Blender"; not "the
+    Larynx", "crust or Lithosphere")."""
     if not use.group(0)[:1].isupper():
         return False
     after, before = text[use.end() :], text[: use.start()]
@@ -242,7 +273,7 @@ def _a_name_use(text: str, use: re.Match[str]) -> bool:
         _name_after(after)
         or bool(_NUMBER_AFTER.match(after))
         or _name_before(before, frozenset())
-        or (common_before is not None and common_before.group(1) not in stopwords())
+        or (common_before is not None and not _a_function_word(common_before.group(1)))
     )
 
 
@@ -338,11 +369,11 @@ def _name_before(before: str, heads: frozenset[str]) -> bool:
 def _named(term: str, found: Neighbours, near: tuple[Neighbour, ...]) -> frozenset[str]:
     """The documents an exclusion of ``term`` names, or none where it names too many, none of
     the distractors, where a document outside them has a longer word around it
-    ("osteoarthritis" for "arthritis"), writes it in two words ("mm Hg" for "mmHg") or in its
-    other spelling ("esophagus" for "oesophagus") or has a word of its stem that is no
-    inflection of it ("cancelled" for "cancellation": a reader may count each), or where one
-    of them uses a common word of its stem inside a longer name ("Coral Gables" for
-    "corals")."""
+    ("osteoarthritis" for "arthritis"), writes it in two words ("mm Hg" for "mmHg"), in its
+    other spelling ("esophagus" for "oesophagus") or in its irregular other number ("tooth"
+    for "teeth") or has a word of its stem that is no inflection of it ("cancelled" for
+    "cancellation": a reader may count each), or where one of them uses a common word of its
+    stem inside a longer name ("Coral Gables" for "corals")."""
     down = found.mentioning(term, MAX_DOWN)
     if down is None or not 0 < len(down) <= MAX_DOWN or not down & {doc.id for doc in near}:
         return frozenset()

@@ -249,6 +249,12 @@ class Lexicon:
             return None
         return any(lemma.name().islower() for lemma in named)
 
+    def other_numbers(self, noun: str) -> frozenset[str]:
+        """The other number of ``noun`` where WordNet's noun.exc lists an irregular one
+        ("tooth" for "teeth", "teeth" for "tooth", "mice" for "mouse"); none for a regular
+        noun."""
+        return _irregular_nouns(self._wn).get(noun.lower(), frozenset())
+
     def is_adjective(self, word: str) -> bool:
         """Whether WordNet has an adjective sense of ``word`` ("manual", "staple")."""
         return any(pos == "a" for pos, _ in self._pos_prior(word))
@@ -342,6 +348,26 @@ def _irregular_verbs(reader: Any) -> frozenset[str]:
             base for form, *bases in pairs for base in bases if not form.endswith("ed")
         )
     return _IRREGULAR[key]
+
+
+_IRREGULAR_NOUNS: dict[int, dict[str, frozenset[str]]] = {}
+
+
+def _irregular_nouns(reader: Any) -> dict[str, frozenset[str]]:
+    """Each one-word noun of WordNet's noun.exc and its other numbers, both ways ("teeth":
+    {"tooth"}, "tooth": {"teeth"})."""
+    key = id(reader)
+    if key not in _IRREGULAR_NOUNS:
+        with reader.open("noun.exc") as lines:  # "form base…" per line, as nltk reads it
+            pairs = [line.split() for line in lines]
+        found: dict[str, set[str]] = {}
+        for form, *bases in pairs:
+            for base in bases:
+                if form != base and "_" not in form + base:
+                    found.setdefault(form, set()).add(base)
+                    found.setdefault(base, set()).add(form)
+        _IRREGULAR_NOUNS[key] = {word: frozenset(others) for word, others in found.items()}
+    return _IRREGULAR_NOUNS[key]
 
 
 def pluralize(noun: str) -> str:

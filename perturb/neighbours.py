@@ -33,6 +33,19 @@ def inflected_forms(term: str) -> frozenset[str]:
     return frozenset(forms)
 
 
+def other_numbers(term: str) -> frozenset[str]:
+    """The other number of ``term`` where WordNet inflects the noun irregularly ("tooth" for
+    "teeth", "feet" for "foot"), and their possessives: a reader counts a passage that writes
+    one as mentioning ``term``. None without WordNet."""
+    from instructprobe.perturb.lexicon import wordnet_lexicon
+
+    lexicon = wordnet_lexicon()
+    if lexicon is None:
+        return frozenset()
+    others = lexicon.other_numbers(term) - inflected_forms(term)
+    return others | {other + "'s" for other in others}
+
+
 def _alternatives(forms: frozenset[str]) -> str:
     return "|".join(sorted(map(re.escape, forms), key=len, reverse=True))
 
@@ -246,9 +259,9 @@ class Neighbours:
 
     def written_otherwise(self, term: str) -> frozenset[str]:
         """The documents of the corpus that write ``term`` in two words ("mm Hg" for "mmHg",
-        "tool bar" for "toolbar") or in its other spelling ("esophagus" for "oesophagus",
-        "color" for "colour"): a reader counts them as mentions, which the clause's word does
-        not find."""
+        "tool bar" for "toolbar"), in its other spelling ("esophagus" for "oesophagus",
+        "color" for "colour") or in its other number where that is irregular ("tooth" for
+        "teeth"): a reader counts them as mentions, which the clause's word does not find."""
         index = self.index
         written = term.lower()
         found = {
@@ -257,6 +270,7 @@ class Neighbours:
             for form in inflected_forms(other)
             for n in index.written.get(form, ())
         }
+        found |= {n for form in other_numbers(written) for n in index.written.get(form, ())}
         for cut in range(1, len(written)):
             head, tail = written[:cut], written[cut:]
             tails = {n for form in inflected_forms(tail) for n in index.written.get(form, ())}

@@ -387,3 +387,88 @@ def test_a_name_after_a_common_word_that_heads_names_elsewhere_is_not_whole():
     assert not _whole("casey", (CAMP,))
     assert _whole("casey", ("Camp Casey is a base in Korea. Casey is near Seoul.",))
     assert _whole("nuremberg", ("Visit Nuremberg in May. We visit Nuremberg Castle.",))
+
+
+TEETH = (
+    RelevantDocument(
+        "t1",
+        "Hospice patients lose teeth. The hospice dentist cleans their teeth as part of care.",
+        0,
+    ),
+    RelevantDocument("t2", "A fake tooth costs little, and fluoride reduces tooth decay.", 0),
+)
+
+
+def test_a_term_whose_irregular_other_number_another_passage_writes_is_not_made(lexicon):
+    """negation-held-out-9's "teeth" (twice): passages that write "fake tooth" and "tooth
+    decay" stay while the clause names "teeth"; where no other passage writes the other
+    number, it is made."""
+    from instructprobe.perturb.neighbours import other_numbers
+
+    corpus = (RELEVANT, NEAR_MISSES[0], *TEETH, *ELSEWHERE)
+    terms = {d.term for d in distractor_terms(hospice_case(), stats(corpus))}
+    assert "teeth" not in terms and "nuremberg" in terms
+    assert Neighbours(corpus).written_otherwise("teeth") == {"t2"}
+    alone = (RELEVANT, NEAR_MISSES[0], TEETH[0], *ELSEWHERE)
+    named = {d.term: d.down for d in distractor_terms(hospice_case(), stats(alone))}
+    assert named.get("teeth") == {"t1"}
+    assert {"tooth", "tooth's"} <= other_numbers("teeth")
+    assert "teeth" in other_numbers("tooth") and "mice" in other_numbers("mouse")
+    assert "child" in other_numbers("children") and "feet" in other_numbers("foot")
+    assert not other_numbers("dementia") and not other_numbers("radiators")
+
+
+VALENTINA = RelevantDocument(
+    "v1",
+    "Look up valentina in Wiktionary, the free dictionary. Valentina is a hospice in Nuremberg. "
+    "Valentina gives care.",
+    0,
+)
+
+
+def test_a_wiktionary_line_does_not_decide_the_case(lexicon):
+    """negation-held-out-9's "valentina": only Wikipedia's "Look up valentina in Wiktionary"
+    writes the name in lower case, which made the clause write it so; without that line no
+    sentence shows its case. A page that writes a name inside a sentence still gives it."""
+    from instructprobe.perturb.distractors import _as_written, _case_known
+
+    corpus = (RELEVANT, NEAR_MISSES[0], VALENTINA, *ELSEWHERE)
+    terms = {d.term for d in distractor_terms(hospice_case(), stats(corpus))}
+    assert "valentina" not in terms and "nuremberg" in terms
+    assert _as_written((VALENTINA.text,)) == (
+        "Valentina is a hospice in Nuremberg. Valentina gives care.",
+    )
+    assert not _case_known("valentina", _as_written((VALENTINA.text,)))
+    said = "Look up valentina in Wiktionary. The hospice of Valentina gives care."
+    assert _case_known("valentina", _as_written((said,)))
+
+
+BLENDER = (
+    RelevantDocument(
+        "b1",
+        "Hospice cooks puree food in a blender. The hospice blender makes soup for care.",
+        0,
+    ),
+    RelevantDocument(
+        "b2",
+        "Neo Geo developed Blender in 1995. The name Blender was inspired by a song, and NaN "
+        "went on to further develop Blender.",
+        0,
+    ),
+)
+
+
+def test_a_common_word_capitalised_after_a_stop_list_noun_or_verb_is_a_name(lexicon):
+    """negation-held-out-9's "blender": the 3D program's passage ("The name Blender was
+    inspired…") moved down under the lower-case appliance; "name" is on the Glasgow stop
+    list but is no function word. Where no passage writes it only so, it is made."""
+    from instructprobe.perturb.distractors import _common_in_each
+
+    corpus = (RELEVANT, NEAR_MISSES[0], *BLENDER, *ELSEWHERE)
+    terms = {d.term for d in distractor_terms(hospice_case(), stats(corpus))}
+    assert "blender" not in terms and "nuremberg" in terms
+    alone = (RELEVANT, NEAR_MISSES[0], BLENDER[0], *ELSEWHERE)
+    named = {d.term: d.down for d in distractor_terms(hospice_case(), stats(alone))}
+    assert named.get("blender") == {"b1"}
+    assert not _common_in_each("blender", ("The name Blender was inspired by a song.",))
+    assert _common_in_each("larynx", ("The respiratory tract: the Nostrils, and the Larynx.",))
