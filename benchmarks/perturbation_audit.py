@@ -112,6 +112,10 @@ SAMPLES = {
     "paraphrase-held-out-11": {"rewrite": 60, "recast": 60},
     "restate-held-out-4": {"restate": 60},
     "filter-held-out-2": dict.fromkeys((*FILTER_OPERATORS, "restate"), 26),
+    "negation-held-out-10": {"exclusion-clause": 60},
+    "negation-held-out-11": {"exclusion-clause": 60},
+    "paraphrase-held-out-12": {"rewrite": 60, "recast": 60},
+    "restate-held-out-5": {"restate": 60},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -190,7 +194,11 @@ restate-held-out-4 (seed 63) read ``rewrite``, ``recast`` and ``restate`` as par
 and restate-held-out-3 did, on the code after the guards those two readings led to.
 filter-held-out-2 (seed 64) reads the meaning filter afresh as filter-held-out did, on today's
 filter and paraphrasers, ``restate`` among them. All five seeds were fixed before any was drawn,
-and the five were drawn together (none leaves out another's instructions but by order)."""
+and the five were drawn together (none leaves out another's instructions but by order).
+negation-held-out-10 (seed 65) and negation-held-out-11 (seed 66), paraphrase-held-out-12 (seed
+67) and restate-held-out-5 (seed 68), all four fixed before any was drawn, read the same
+operators again in the same ways on the code after every guard and rule the five readings
+before them led to, each once."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -221,7 +229,7 @@ def drawn_before(name: str) -> list[str]:
 
 
 STARTER_SHARE = 0.2
-AFTER_FILTER = tuple(f"paraphrase-held-out-{n}" for n in range(6, 12))
+AFTER_FILTER = tuple(f"paraphrase-held-out-{n}" for n in range(6, 13))
 """The audits drawn from what the meaning filter keeps (``sample_after_filter``)."""
 FILTER_AUDITS = ("filter-held-out", "filter-held-out-2")
 """The audits of the meaning filter itself (``sample_filter_held_out``)."""
@@ -734,6 +742,8 @@ NEIGHBOURS_SEEDS = {
     "negation-held-out-7": 57,
     "negation-held-out-8": 60,
     "negation-held-out-9": 61,
+    "negation-held-out-10": 65,
+    "negation-held-out-11": 66,
 }
 """The seeds of the readings of the near-miss clause, each fixed before it was drawn."""
 
@@ -816,6 +826,8 @@ SUBSET_AUDITS = {
     "negation-held-out-7": sample_negation_held_out_2,
     "negation-held-out-8": sample_negation_held_out_2,
     "negation-held-out-9": sample_negation_held_out_2,
+    "negation-held-out-10": sample_negation_held_out_2,
+    "negation-held-out-11": sample_negation_held_out_2,
 }
 """The exclusion clause as a narrowing (a term in some, not all, of a query's relevant
 documents): starter queries only, as no InstructIR instance has two relevant passages."""
@@ -873,12 +885,14 @@ def main() -> None:
         "recast-held-out (11), recast-held-out-2 (12), recast-held-out-3 (13): "
         "the recast paraphrase; negation-development and negation-held-out (21): the "
         "clause's minority term choice; negation-held-out-2 (42) to "
-        "negation-held-out-6 (46), -7 (57), -8 (60) and -9 (61): its term from the near misses; "
+        "negation-held-out-6 (46), -7 (57), -8 (60), -9 (61), -10 (65) and -11 (66): its term "
+        "from the near misses; "
         "filter-held-out (41) and -2 (64): the meaning filter on today's paraphrasers; "
         "restate-held-out (51), "
         "restate-moved-held-out (52), restate-held-out-2 (54), restate-moved-held-out-2 (55) and "
-        "restate-held-out-3 (58), restate-held-out-4 (63): restate; paraphrase-held-out-6 to -9 "
-        "(seeds 47 to 50), -10 (59) and -11 (62): rewrite and recast after the meaning filter",
+        "restate-held-out-3 (58), -4 (63), -5 (68): restate; paraphrase-held-out-6 to -9 "
+        "(seeds 47 to 50), -10 (59), -11 (62) and -12 (67): rewrite and recast after the "
+        "meaning filter",
     )
     args = parser.parse_args()
     audit = Audit(args.name)
