@@ -29,10 +29,28 @@ _PARTICLE_OR_TO = r"\s+(?:to|out|after|up)\b"
 """'seeking to X', 'seeking out X': not 'looking for'."""
 
 
+_A_FIGURE = (
+    r"\s+(?:the|a|an)\s+(?:exact|precise|current|average|total|typical|approximate|actual|"
+    r"distance|price|cost|number|time|height|weight|age|date|size)\b"
+)
+"""A figure one wants to know: one is keen on a subject, not on "the precise distance"
+(paraphrase-held-out-12)."""
+
+
 RECAST_RULES: tuple[PhraseRule, ...] = (
     # --- the searcher's wish and need ----------------------------------------------------
-    rule("i am interested in", "i'm interested in", "i am keen on", "i'm keen on"),
-    rule("interested in", targets=("keen on",)),
+    rule(
+        "i am interested in",
+        "i'm interested in",
+        "i am keen on",
+        "i'm keen on",
+        not_before=_A_FIGURE,
+    ),
+    rule(
+        "interested in",
+        targets=("keen on",),
+        not_before=_A_FIGURE,
+    ),
     rule("eager to", targets=("keen to",)),
     rule("passionate about", "enthusiastic about"),
     rule("wants to", targets=("would like to",), not_after=_DETERMINER_OR_POSSESSIVE),

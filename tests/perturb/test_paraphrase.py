@@ -385,6 +385,16 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ("I ask about rates, and in case it is, prioritizing the cheap ones.", "it is"),
         ("My goal is to understand at what age moles appear.", "understand"),
         ("I need prices so I can discuss bulk orders with vendors.", "discuss"),
+        # paraphrase-held-out-12 and restate-held-out-5: "a number of of my students",
+        # "with particular attention to" after a long persona, "details on genotypes that
+        # specifically includes", "reliable information that my customers can rely on"
+        ("I see several of my students struggle.", "several"),
+        (
+            "I am a graduate student in urban planning with a focus on transit networks.",
+            "with a focus on",
+        ),
+        ("I need information on genotypes that specifically includes markers.", "information on"),
+        ("I want trustworthy information that my customers can rely on.", "trustworthy"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -407,6 +417,10 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
         ("I ask if it is cheap.", "it is"),
         ("My goal is to understand moles.", "understand"),
         ("I need articles that discuss bulk orders.", "discuss"),
+        ("I see several students struggle.", "several"),
+        ("I need documents with a focus on transit networks.", "with a focus on"),
+        ("I need information on genotypes.", "information on"),
+        ("I want trustworthy sources.", "trustworthy"),
     ],
 )
 def test_their_neighbours_are_still_rewritten(instruction, edit):
