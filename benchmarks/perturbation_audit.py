@@ -24,8 +24,9 @@ paraphrases: the share of rejected ones it drops and of accepted ones it wrongly
 go to ``benchmarks/results/perturbation_audit-NAME.{md,json}``.
 
 ``recheck`` asks today's rules, for every clause the near-miss readings (negation-held-out-2
-to -9) judged, whether they still allow its term on its query, and reports by verdict the
-clauses they no longer make and the rejected ones they still make
+to -11) judged, whether they still allow its term on its query and write it in the case the
+reader saw, and reports by verdict the clauses they no longer make, those they make in
+another case and the rejected ones they still make
 (``benchmarks/results/perturbation_audit-near-miss-recheck.md``).
 """
 
@@ -34,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -835,9 +837,11 @@ documents): starter queries only, as no InstructIR instance has two relevant pas
 
 def recheck_near_misses() -> None:
     """Which clauses of the near-miss readings today's rules still make (the term among
-    ``distractor_terms`` of its case): those a rule removed, by the reader's verdict, and the
-    rejected ones still made."""
+    ``distractor_terms`` of its case): those a rule removed, by the reader's verdict, those
+    made with the term in another case than the reader saw (another clause), and the
+    rejected ones still made word for word."""
     from instructprobe.perturb.distractors import distractor_terms
+    from instructprobe.perturb.negation import written_form
 
     instructir, instructir_stats, _ = load_cases()
     starter, starter_stats = starter_cases()
@@ -847,29 +851,47 @@ def recheck_near_misses() -> None:
     }
     lines = [
         "| audit | judged | accepted | rejected, no longer made | accepted, no longer made "
+        "| rejected, now in another case | accepted, now in another case "
         "| rejected, still made |"
     ]
-    lines.append("| --- | ---: | ---: | --- | --- | --- |")
+    lines.append("| --- | ---: | ---: | --- | --- | --- | --- | --- |")
     for name in NEIGHBOURS_SEEDS:
         audit = Audit(name)
         judged = {j["id"]: j["accept"] for j in read_jsonl(audit.judgments)}
-        removed, lost, kept = [], [], []
+        found: dict[str, list[str]] = defaultdict(list)
         for item in read_jsonl(audit.sample):
             cases, stats = pools[item["source"]]
             case = cases[item["id"].split(":", 2)[2].split("#")[0]]
             term = item["expected_down"]["term"]
-            made = term in {d.term for d in distractor_terms(case, stats)}
+            made = {d.term: d for d in distractor_terms(case, stats)}.get(term)
+            verdict = "accepted" if judged[item["id"]] else "rejected"
             named = f"{item['id'].rsplit(':', 1)[1]} ({term})"
-            if judged[item["id"]] and not made:
-                lost.append(named)
-            elif not judged[item["id"]]:
-                (kept if made else removed).append(named)
+            if made is None:
+                found[f"{verdict}, gone"].append(named)
+                continue
+            read, now = clause_term(item["variant"]), written_form(term, made.texts)
+            if read != now:
+                found[f"{verdict}, recased"].append(f"{named}: {read} -> {now}")
+            elif verdict == "rejected":
+                found["rejected, kept"].append(named)
+        columns = ("rejected, gone", "accepted, gone", "rejected, recased", "accepted, recased")
+        cells = (", ".join(found[column]) or "–" for column in (*columns, "rejected, kept"))
         accepted = sum(judged.values())
-        found = (", ".join(clauses) or "–" for clauses in (removed, lost, kept))
-        lines.append(f"| {name} | {len(judged)} | {accepted} | {' | '.join(found)} |")
+        lines.append(f"| {name} | {len(judged)} | {accepted} | {' | '.join(cells)} |")
     text = "\n".join(lines)
     print(text)
     (RESULTS / "perturbation_audit-near-miss-recheck.md").write_text(text + "\n", encoding="utf-8")
+
+
+_CLAUSE_TERM = re.compile(r'Do not include documents that mention "([^"]+)"\.$')
+
+
+def clause_term(instruction: str) -> str:
+    """The term as the clause at the end of ``instruction`` writes it."""
+    found = _CLAUSE_TERM.search(instruction)
+    if found is None:
+        raise ValueError(f"no exclusion clause ends {instruction!r}")
+    return found.group(1)
 
 
 def main() -> None:

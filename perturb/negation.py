@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -17,6 +18,7 @@ from instructprobe.perturb.text import (
     is_content_word,
     sentences,
     stem,
+    stopwords,
     tokens,
     word_set,
     words,
@@ -263,16 +265,24 @@ def written_form(term: str, texts: tuple[str, ...]) -> str:
     word ("status", though a page writes "Running Status" once); else as the documents write
     it inside a running sentence where they always capitalise it ("LeMay"); else capitalised
     where WordNet knows it only as a name ("January") or where WordNet does not know it and
-    the documents capitalise it ("Elliot" at the start of a sentence); else in lower case."""
+    the documents capitalise it ("Elliot" at the start of a sentence); else in lower case.
+    A word WordNet does not know is written in lower case only where the documents' sentences
+    write it so at least as often as capitalised alone (more often than with inner capitals),
+    else as they usually capitalise it: one spam line's "netgear" among five "NETGEAR" and
+    "Netgear" is not the company's spelling, nor a template's "geonames" against "GeoNames";
+    "Doctor of Osteopathic Medicine" capitalises a name, not "an osteopathic physician"."""
     from instructprobe.perturb.lexicon import wordnet_lexicon
 
     forms = _sentence_forms(term, texts)
     if sum(forms.values()) >= NAME_USES and not any(form.islower() for form in forms):
         return _usual(forms)
-    if term in forms:
-        return term  # "a mister" for a spray bottle, though WordNet knows only the title
     lexicon = wordnet_lexicon()
     common = lexicon.written_in_lower_case(term) if lexicon is not None else None
+    own = _own_forms(term, texts) if term in forms and common is None else Counter()
+    if own and not _lower_case_prevails(own):
+        return _usual(Counter({form: n for form, n in own.items() if not form.islower()}))
+    if term in forms:
+        return term  # "a mister" for a spray bottle, though WordNet knows only the title
     if common:
         return term
     capitalised = capitalised_form(term, texts)
@@ -312,6 +322,16 @@ def capitalised_form(term: str, texts: tuple[str, ...]) -> str | None:
     return _usual(forms)
 
 
+def _lower_case_prevails(forms: Counter[str]) -> bool:
+    """Whether lower-case uses are at least as many as capitalised ones ("excipients" once,
+    "or Excipients" once), and more where a capitalised one has capitals inside it, a name's
+    own spelling: "GeoNames" once and a template's "The geonames id" once is the database."""
+    lower = sum(n for form, n in forms.items() if form.islower())
+    capitalised = sum(forms.values()) - lower
+    spelled = any(not form[1:].islower() for form in forms if not form.islower())
+    return lower > capitalised or (lower == capitalised and not spelled)
+
+
 def _usual(forms: Counter[str]) -> str:
     mixed = [form for form in forms if not form.isupper()]  # "Missouri" before "MISSOURI"
     return max(mixed or forms, key=lambda form: forms[form])
@@ -320,16 +340,41 @@ def _usual(forms: Counter[str]) -> str:
 def _sentence_forms(term: str, texts: tuple[str, ...]) -> Counter[str]:
     """How the documents write ``term`` inside running sentences (not at a sentence's start,
     not in a title-cased stretch)."""
+    return Counter(use.group() for _, use in _sentence_uses(term, texts))
+
+
+def _own_forms(term: str, texts: tuple[str, ...]) -> Counter[str]:
+    """:func:`_sentence_forms` less the capitalised uses joined to another capitalised word,
+    which write a longer name's case, not the word's ("Doctor of Osteopathic Medicine")."""
+    return Counter(
+        use.group()
+        for text, use in _sentence_uses(term, texts)
+        if use.group().islower() or not _joined_to_a_name(text, use)
+    )
+
+
+_CAPITALISED_BEFORE = re.compile(r"(?<![\w'-])([A-Z][\w'-]*)[ -]$")
+_CAPITALISED_AFTER = re.compile(r"[ -][A-Z]")
+
+
+def _joined_to_a_name(text: str, use: re.Match[str]) -> bool:
+    """Whether a capitalised word other than a function word ("The") is joined to ``use``
+    by a space or a hyphen."""
+    before = _CAPITALISED_BEFORE.search(text[max(0, use.start() - 40) : use.start()])
+    return bool(_CAPITALISED_AFTER.match(text, use.end())) or (
+        before is not None and before.group(1).lower() not in stopwords()
+    )
+
+
+def _sentence_uses(term: str, texts: tuple[str, ...]) -> Iterator[tuple[str, re.Match[str]]]:
     pattern = re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", re.I)
-    forms: Counter[str] = Counter()
     for text in texts:
         for m in pattern.finditer(text):
             if re.search(r"(?:^|[.!?:]\s*)$", text[max(0, m.start() - 3) : m.start()]):
                 continue
             if _title_cased(text[max(0, m.start() - 60) : m.end() + 60]):
                 continue
-            forms[m.group()] += 1
-    return forms
+            yield text, m
 
 
 def _title_cased(window: str) -> bool:

@@ -472,3 +472,53 @@ def test_a_common_word_capitalised_after_a_stop_list_noun_or_verb_is_a_name(lexi
     assert named.get("blender") == {"b1"}
     assert not _common_in_each("blender", ("The name Blender was inspired by a song.",))
     assert _common_in_each("larynx", ("The respiratory tract: the Nostrils, and the Larynx.",))
+
+
+CASED = (
+    RelevantDocument(
+        "c1",
+        "Alllll NETGEAR tech support number for hospice care NETGEAR router number for the "
+        "hospice Netgear router help desk number Big netgear tech support phone number "
+        "NETGEAR Router customer service number NETGEAR router support number",
+        0,
+    ),
+    RelevantDocument(
+        "c2",
+        "The hospice of Wuhan cares for 900 people according to the GeoNames geographical "
+        "database. Geonames ID The geonames id for the Wuhan hospice is 1791247.",
+        0,
+    ),
+    RelevantDocument(
+        "c3",
+        "Hospice drugs hold active substances or Excipients, in syrups; hospice care checks "
+        "substances, excipients, or drug products.",
+        0,
+    ),
+)
+
+
+def test_a_name_written_in_lower_case_once_keeps_its_own_spelling(lexicon):
+    """negation-held-out-11's "netgear" (twice), from one spam line's "Big netgear" among
+    five "NETGEAR" and "Netgear", and -10's "geonames", from a template's "The geonames id"
+    against the prose's "GeoNames": a word WordNet does not know is written in lower case
+    only where its sentences write it so at least as often, and more often than with inner
+    capitals. A sloppy capital ("or Excipients") against one lower-case use leaves it
+    lower case."""
+    from instructprobe.perturb.negation import written_form
+
+    corpus = (RELEVANT, NEAR_MISSES[0], *CASED, *ELSEWHERE)
+    named = {d.term: d for d in distractor_terms(hospice_case(), stats(corpus))}
+    written = {term: written_form(term, named[term].texts) for term in named}
+    assert written["netgear"] == "Netgear" and named["netgear"].down == {"c1"}
+    assert written["geonames"] == "GeoNames" and named["geonames"].down == {"c2"}
+    assert written["excipients"] == "excipients" and named["excipients"].down == {"c3"}
+    alone = stats((RELEVANT, CASED[0], *ELSEWHERE))
+    clauses = {
+        variant.request.instruction
+        for seed in range(10)
+        for variant in get_operator("exclusion-clause").variants(
+            hospice_case(), random.Random(seed), alone
+        )
+    }
+    assert 'I need the time limits. Do not include documents that mention "Netgear".' in clauses
+    assert not any('"netgear"' in clause for clause in clauses)

@@ -223,6 +223,29 @@ def test_a_term_is_capitalised_where_the_documents_always_capitalise_it(term, te
         ("elliot", ("Elliot is a name.",), "Elliot"),
         ("apple", ("Apple pie.",), "apple"),
         ("python", ("Once typing, Python helps. A version of Python runs.",), "Python"),
+        # a word WordNet does not know: lower case only where its sentences write it so at
+        # least as often as capitalised alone (not inside a longer name), and more often than
+        # with inner capitals
+        (
+            "netgear",
+            ("Call NETGEAR and NETGEAR support, or Netgear help: big netgear tips.",),
+            "Netgear",
+        ),
+        ("geonames", ("Data from the GeoNames database. The geonames id is 1.",), "GeoNames"),
+        ("geonames", ("The geonames id is 1. A geonames id, from GeoNames.",), "geonames"),
+        (
+            "excipients",
+            ("Drugs or Excipients, in syrups; drugs, excipients, or products.",),
+            "excipients",
+        ),
+        (
+            "osteopathic",
+            (
+                "Doctor of Osteopathic Medicine. A Doctor of Osteopathic Medicine is an "
+                "osteopathic physician.",
+            ),
+            "osteopathic",
+        ),
     ],
 )
 def test_an_excluded_term_is_written_as_a_reader_expects(lexicon, term, texts, written):
