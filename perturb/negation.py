@@ -430,10 +430,9 @@ class ExclusionClause(Operator):
     name = "exclusion-clause"
     family = Family.NEGATION
     summary = (
-        "opt-in: append 'Do not include documents that mention \"X\".' "
+        "append 'Do not include documents that mention \"X\".' "
         "(X: a sub-aspect, or a near miss's word)"
     )
-    opt_in = True
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         terms = sub_aspect_terms(case, stats)[:SHORTLIST]

@@ -118,10 +118,9 @@ def test_exclusion_clause_names_a_term_of_some_relevant_documents():
     assert all(term in words(d.text) for d in narrowable.relevant if d.id in down)
 
 
-def test_exclusion_clause_is_not_made_with_one_relevant_document_or_by_default():
+def test_exclusion_clause_is_not_made_with_one_relevant_document_and_no_corpus():
     single = Case("q", CASE.query, INSTRUCTION, CASE.relevant[:1])
     assert get_operator("exclusion-clause").variants(single, random.Random(0), CorpusStats()) == ()
-    assert get_operator("exclusion-clause").opt_in
 
 
 def test_curated_changes_carry_their_qrels_expectation():
@@ -164,7 +163,10 @@ def test_strip_removes_words_shared_with_relevant_documents():
 def test_every_family_has_operators_and_every_operator_a_one_line_summary():
     for family in Family:
         assert operators_for((family,), opt_in_names()), family
-    assert not operators_for((Family.NEGATION,)), "every generated negation is opt-in"
+    # the exclusion clause is the one generated negation a run makes by default; the two that
+    # negate the need itself stay opt-in
+    assert [op.name for op in operators_for((Family.NEGATION,))] == ["exclusion-clause"]
+    assert {"predicate-negation", "preference-flip"} <= set(opt_in_names())
     for name in operator_names():
         summary = get_operator(name).summary
         assert summary and "\n" not in summary and len(summary) <= 100, name

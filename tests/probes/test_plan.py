@@ -66,12 +66,11 @@ def test_other_families_are_not_filtered_or_encoded(small):
 
 def test_negation_variants_record_their_form(small):
     planned = plan(small, (Family.NEGATION,), 0)
-    forms = {v.form for v in planned.variants}
-    assert not forms, "every generated negation is opt-in"
-    opted = plan(small, (Family.NEGATION,), 0, operators=("exclusion-clause",))
-    assert {v.form for v in opted.variants} == {"exclusion-clause"}
-    for variant in opted.variants:
+    assert {v.form for v in planned.variants} == {"exclusion-clause"}, "the clause is a default"
+    for variant in planned.variants:
         assert variant.expectation.down or variant.expectation.up
+    opted = plan(small, (Family.NEGATION,), 0, operators=("predicate-negation",))
+    assert {v.form for v in opted.variants} >= {"exclusion-clause"}
 
 
 def test_the_suites_own_changes_are_a_family_apart_from_generated_ones(small):
@@ -82,8 +81,8 @@ def test_the_suites_own_changes_are_a_family_apart_from_generated_ones(small):
         assert variant.expectation.down or variant.expectation.up
 
 
-def test_the_exclusion_clause_runs_where_it_is_named(small):
-    planned = plan(small, (Family.NEGATION,), 0, operators=("exclusion-clause",))
+def test_the_exclusion_clause_runs_by_default(small):
+    planned = plan(small, (Family.NEGATION,), 0)
     clauses = [v for v in planned.variants if v.form == "exclusion-clause"]
     relevant = {c.id: {d.id for d in c.relevant} for c in planned.cases}
     assert clauses, "the starter's queries have several relevant documents each"
