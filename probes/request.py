@@ -252,14 +252,17 @@ def _families(value: Any) -> tuple[Family, ...]:
 
 
 def _opted_in(value: Any) -> tuple[str, ...]:
-    from instructprobe.perturb.registry import opt_in_names
+    from instructprobe.perturb.registry import operator_names, opt_in_names
 
     known = opt_in_names()
     chosen = tuple(dict.fromkeys(_text(item) for item in _items(value)))
     unknown = next((name for name in chosen if name not in known), None)
     if unknown is not None:
+        # a default named here (an operator made a default since a config was written) is
+        # said to be one, not merely unknown
+        default = " runs by default and" if unknown in operator_names() else ""
         raise ValueError(
-            f"{_shown(unknown)} is not an opt-in operator (choose from {', '.join(known)})"
+            f"{_shown(unknown)}{default} is not an opt-in operator (choose from {', '.join(known)})"
         )
     return chosen
 

@@ -85,8 +85,8 @@ def test_a_loaded_sentence_transformer_and_a_bare_encode_function_give_full_repo
         cache_dir=str(tmp_path / "cache"),
     )
     assert result.retriever_names() == ["st", "bow"]
-    # the starter has no rewrites of its own, and every generated negation is opt-in
-    absent = {instructprobe.Family.NEGATION, instructprobe.Family.CURATED_PARAPHRASE}
+    # the starter has no rewrites of its own
+    absent = {instructprobe.Family.CURATED_PARAPHRASE}
     assert {c.family for c in result.cells} == set(instructprobe.Family) - absent
     st, bow = result.retrievers
     assert st["prompts_from"] == "model" and st["document_prompt"] == "passage: "

@@ -160,12 +160,16 @@ def test_the_example_release_gate_fails_bm25_on_negation(small_result):
 
 
 def test_a_gate_on_generated_negations_is_an_error_where_the_run_has_none(small_result):
-    """The generated negations are opt-in: a run without them (the committed one) has no
-    'negation' family, so a gate on it cannot pass unnoticed; the suite's own negations are
-    'curated', which is what the example gates."""
-    assert Family.NEGATION not in {c.family for c in small_result.cells}
+    """A run whose suite gave the exclusion clause nothing to name has no 'negation' family, so
+    a gate on it cannot pass unnoticed; the suite's own negations are 'curated', which is what
+    the example gates."""
+    import dataclasses
+
+    assert Family.NEGATION in {c.family for c in small_result.cells}
+    cells = tuple(c for c in small_result.cells if c.family is not Family.NEGATION)
+    without = dataclasses.replace(small_result, cells=cells)
     with pytest.raises(GateError, match="the run has no family 'negation'"):
-        evaluate(small_result, [Bound("negation", "p-MRR", at_least=0.0)])
+        evaluate(without, [Bound("negation", "p-MRR", at_least=0.0)])
     families = {rule.family for rule in load(EXAMPLE).rules}
     assert Family.CURATED.value in families and Family.NEGATION.value not in families
 

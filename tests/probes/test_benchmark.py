@@ -37,7 +37,7 @@ def test_followir_s_own_changes_and_generated_negations_are_decided_apart():
     result = run(
         f"followir:{FIXTURES / 'followir'}",
         (Family.CURATED, Family.NEGATION),
-        operators=("exclusion-clause", "predicate-negation", "preference-flip"),  # opt-in
+        operators=("predicate-negation", "preference-flip"),  # opt-in; the clause is a default
     )
     curated, generated = deciding(result, Family.CURATED), deciding(result, Family.NEGATION)
     assert curated.metric == PMRR() == generated.metric

@@ -74,7 +74,11 @@ def test_text_and_typed_values_give_the_same_request():
         ({"suite": " "}, "suite: must be a non-empty string, got ' '"),
         ({"families": "negations"}, "unknown perturbation family 'negations' (choose from"),
         ({"families": []}, "needs at least one perturbation family"),
-        ({"operators": "rewrite"}, "operators: 'rewrite' is not an opt-in operator (choose from"),
+        (
+            {"operators": "rewrite"},
+            "operators: 'rewrite' runs by default and is not an opt-in operator (choose from",
+        ),
+        ({"operators": "rewirte"}, "operators: 'rewirte' is not an opt-in operator (choose from"),
         (
             {"operators": "wordnet-paraphrase", "families": "negation"},
             "operators: wordnet-paraphrase perturbs paraphrase, which the run leaves out",

@@ -59,7 +59,8 @@ def test_every_family_gets_a_verdict_for_every_retriever(starter_result):
     assert {retriever for retriever, _ in verdicts} == {"bm25", "minilm"}
     for cell in verdicts.values():
         assert isinstance(cell.verdict, Verdict)
-        assert cell.rule and cell.n >= 40
+        # the exclusion clause names something on 25 of the 45 queries
+        assert cell.rule and cell.n >= (20 if cell.family is Family.NEGATION else 40)
 
 
 def test_directional_cells_carry_pmrr_and_invariant_cells_ndcg(starter_result):
