@@ -118,6 +118,8 @@ SAMPLES = {
     "negation-held-out-11": {"exclusion-clause": 60},
     "paraphrase-held-out-12": {"rewrite": 60, "recast": 60},
     "restate-held-out-5": {"restate": 60},
+    "negation-held-out-12": {"exclusion-clause": 60},
+    "negation-held-out-13": {"exclusion-clause": 60},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -200,7 +202,9 @@ and the five were drawn together (none leaves out another's instructions but by 
 negation-held-out-10 (seed 65) and negation-held-out-11 (seed 66), paraphrase-held-out-12 (seed
 67) and restate-held-out-5 (seed 68), all four fixed before any was drawn, read the same
 operators again in the same ways on the code after every guard and rule the five readings
-before them led to, each once."""
+before them led to, each once. negation-held-out-12 (seed 69) and negation-held-out-13 (seed 70),
+both fixed before either was drawn, read the near-miss clause once more each after the case rule
+held-out-10's and -11's rejections led to, the first readings of it as a default operator."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -746,6 +750,8 @@ NEIGHBOURS_SEEDS = {
     "negation-held-out-9": 61,
     "negation-held-out-10": 65,
     "negation-held-out-11": 66,
+    "negation-held-out-12": 69,
+    "negation-held-out-13": 70,
 }
 """The seeds of the readings of the near-miss clause, each fixed before it was drawn."""
 
@@ -830,6 +836,8 @@ SUBSET_AUDITS = {
     "negation-held-out-9": sample_negation_held_out_2,
     "negation-held-out-10": sample_negation_held_out_2,
     "negation-held-out-11": sample_negation_held_out_2,
+    "negation-held-out-12": sample_negation_held_out_2,
+    "negation-held-out-13": sample_negation_held_out_2,
 }
 """The exclusion clause as a narrowing (a term in some, not all, of a query's relevant
 documents): starter queries only, as no InstructIR instance has two relevant passages."""
@@ -907,7 +915,8 @@ def main() -> None:
         "recast-held-out (11), recast-held-out-2 (12), recast-held-out-3 (13): "
         "the recast paraphrase; negation-development and negation-held-out (21): the "
         "clause's minority term choice; negation-held-out-2 (42) to "
-        "negation-held-out-6 (46), -7 (57), -8 (60), -9 (61), -10 (65) and -11 (66): its term "
+        "negation-held-out-6 (46), -7 (57), -8 (60), -9 (61), -10 (65), -11 (66), -12 (69) and "
+        "-13 (70): its term "
         "from the near misses; "
         "filter-held-out (41) and -2 (64): the meaning filter on today's paraphrasers; "
         "restate-held-out (51), "
