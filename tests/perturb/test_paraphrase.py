@@ -395,6 +395,11 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ),
         ("I need information on genotypes that specifically includes markers.", "information on"),
         ("I want trustworthy information that my customers can rely on.", "trustworthy"),
+        # restate-held-out-6: "details on … is critical", "parental advice ratings", "bid on
+        # giving goods"
+        ("Localized information on average temperature is critical.", "information on"),
+        ("I need the parental guidance ratings of films.", "guidance"),
+        ("A bid on providing goods to the prison.", "providing"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -421,6 +426,8 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
         ("I need documents with a focus on transit networks.", "with a focus on"),
         ("I need information on genotypes.", "information on"),
         ("I want trustworthy sources.", "trustworthy"),
+        ("Articles providing insight into the prison.", "providing"),
+        ("I want guidance on exports.", "guidance"),
     ],
 )
 def test_their_neighbours_are_still_rewritten(instruction, edit):

@@ -60,6 +60,8 @@ def test_every_block_after_the_opening_keeps_its_order():
         # "the"/"each" before a noun that often stands for something named before
         "I am an investor in a high-tech startup. I need to know the company's leverage ratio.",
         "I teach the sales cycle. I'm looking for materials on customer behavior in each stage.",
+        # "doing so" points back to the act the opening names (restate-held-out-6)
+        "I plan to buy a wine cabinet. Before doing so, I want a definition of wine cabinets.",
     ],
 )
 def test_the_opening_stays_where_a_move_could_break_the_text(instruction: str):
