@@ -111,14 +111,20 @@ RETIRED = (
     ("thus", "hence"),
     ("therefore", "hence"),
     ("tasked with", "given the task of"),
+    ("guidelines", "recommendations"),
+    ("advice on", "tips on"),
+    ("advice on", "pointers on"),
+    ("tips on", "advice on"),
+    ("pointers on", "advice on"),
 )
 """Rewrites the phrase rules and ``recast``'s phrasebook wrote when the audits were drawn and
 dropped (or kept one way only) after the readings (commits d8d962b and 4ed0882, and issue 14's
 paraphrase-held-out readings: "my audience" / "my readers" one way, "hence" only as "Hence,";
-restate-held-out-2: "tasked with" / "given the task of"):
+restate-held-out-2: "tasked with" / "given the task of"; paraphrase-held-out-10 and -13: "advice
+on" / "tips on", "guidelines" / "recommendations"):
 each failed in some contexts ("sources that sell", "natural resources", "information that
 explains", "my readers, which ranges", "ought to hence prioritise", "given the task of a
-research project")."""
+research project", "my tips on … is", binding "coding recommendations")."""
 
 
 SEEDS = {

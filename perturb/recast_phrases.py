@@ -37,6 +37,11 @@ _A_FIGURE = (
 (paraphrase-held-out-12)."""
 
 
+_NOT_FAVOURED = r"\s+(?:to|that|not)\b|\s+(?:[\w'’-]+\s+){1,5}?to\s+[a-z]+\b"
+"""Where "prefer" cannot become "favor": before "to", "that", "not", or an object and "to" with
+a verb ("the search results to come from")."""
+
+
 RECAST_RULES: tuple[PhraseRule, ...] = (
     # --- the searcher's wish and need ----------------------------------------------------
     rule(
@@ -69,8 +74,9 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     rule("prioritize", "prioritise", targets=("give priority to",)),
     rule("prioritizing", "prioritising", targets=("giving priority to",)),
     rule("prioritizes", "prioritises", targets=("gives priority to",)),
-    rule("prefer", targets=("favor",), not_before=r"\s+(?:to|that|not)\b"),
-    rule("prefers", targets=("favors",), not_before=r"\s+(?:to|that|not)\b"),
+    # "prefer X to come from" is said, "favor X to come from" is not (paraphrase-held-out-13)
+    rule("prefer", targets=("favor",), not_before=_NOT_FAVOURED),
+    rule("prefers", targets=("favors",), not_before=_NOT_FAVOURED),
     rule("tailored to", "geared to", "geared towards", "geared toward"),
     rule("designed for", targets=("intended for",), not_after=_COPULA),
     rule("detailing", targets=("describing",)),

@@ -167,6 +167,11 @@ def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
             "I'm looking for a business-focused search that'll lead me to loans.",
             "search that'll lead",
         ),
+        # paraphrase-held-out-13: "I favor the search results to come from", "asked to offer
+        # my U.S. passport number", binding guidelines made "recommendations"
+        ("I prefer the search results to come from agencies.", "prefer the search results"),
+        ("I've been asked to provide my passport number.", "provide my passport number"),
+        ("I need the payer-specific guidelines for billing.", "guidelines"),
     ],
 )
 def test_rules_do_not_fire_where_they_would_change_the_meaning(instruction: str, kept: str) -> None:
