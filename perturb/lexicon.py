@@ -342,12 +342,19 @@ def _irregular_verbs(reader: Any) -> frozenset[str]:
     """Verbs with an irregular form in WordNet's verb.exc (their -ed form is not regular)."""
     key = id(reader)
     if key not in _IRREGULAR:
-        with reader.open("verb.exc") as lines:  # "form base…" per line, as nltk reads it
-            pairs = [line.split() for line in lines]
         _IRREGULAR[key] = frozenset(
-            base for form, *bases in pairs for base in bases if not form.endswith("ed")
+            base
+            for form, *bases in _exceptions(reader, "verb.exc")
+            if not form.endswith("ed")
+            for base in bases
         )
     return _IRREGULAR[key]
+
+
+def _exceptions(reader: Any, name: str) -> list[list[str]]:
+    """The lines of one of WordNet's exception lists, split: "form base…", as nltk reads it."""
+    with reader.open(name) as lines:
+        return [line.split() for line in lines]
 
 
 _IRREGULAR_NOUNS: dict[int, dict[str, frozenset[str]]] = {}
@@ -358,10 +365,8 @@ def _irregular_nouns(reader: Any) -> dict[str, frozenset[str]]:
     {"tooth"}, "tooth": {"teeth"})."""
     key = id(reader)
     if key not in _IRREGULAR_NOUNS:
-        with reader.open("noun.exc") as lines:  # "form base…" per line, as nltk reads it
-            pairs = [line.split() for line in lines]
         found: dict[str, set[str]] = {}
-        for form, *bases in pairs:
+        for form, *bases in _exceptions(reader, "noun.exc"):
             for base in bases:
                 if form != base and "_" not in form + base:
                     found.setdefault(form, set()).add(base)

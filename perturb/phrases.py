@@ -81,13 +81,14 @@ _NOT_IN_DEPTH = (
 """Where "detailed" cannot become "in-depth" or "a thorough" (nor back): anywhere but before a
 noun of study, explanation or report, perhaps after adjectives (by their endings: -al, -ic,
 -ive, -ous, -ate, -ent...) and "and" ("detailed scientific explanations", "detailed and
-accurate information"). Measurements,
-lists, maps, pictures, labels, directions, prices and parameters are detailed, not in depth
-("in-depth dimensions", "in-depth ingredient lists", "in-depth nutritional labels", "an
-in-depth illustration", "in-depth legal parameters": five readings, each with a noun the
-list of such nouns before it lacked, so the nouns that allow it are listed instead)."""
-_DEGREE_BEFORE = r"\b(?:highly|very|extremely|incredibly|really|quite|rather|fairly|so|too)\s+$"
-"""A degree adverb: "highly detailed" is said, "highly in-depth" is not (restate-held-out-4)."""
+accurate information"). Measurements, lists, maps, pictures, labels, directions, prices and
+parameters are detailed, not in depth ("in-depth dimensions", "in-depth ingredient lists",
+"in-depth nutritional labels", "an in-depth illustration", "in-depth legal parameters": five
+readings, each with a noun the list of such nouns before it lacked, so the nouns that allow it
+are listed instead)."""
+DEGREE_ADVERBS = r"(?:highly|very|extremely|incredibly|really|quite|rather|fairly|so|too)"
+"""Adverbs of degree: "highly detailed" is said, "highly in-depth" is not (restate-held-out-4)."""
+_DEGREE_BEFORE = rf"\b{DEGREE_ADVERBS}\s+$"
 _DETERMINER_AND_MODIFIERS = (
     r"|\b(?:a|an|the|this|that|my|our|your|his|her|their|its|any|another)\s+"
     r"(?:(?!(?:to|can|could|will|would|should|must|may|might|and|or|who|that|which)\b)"

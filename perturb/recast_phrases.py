@@ -17,7 +17,7 @@ synonyms do, so they are not here.
 
 from __future__ import annotations
 
-from instructprobe.perturb.phrases import PhraseRule, rule
+from instructprobe.perturb.phrases import DEGREE_ADVERBS, PhraseRule, rule
 
 _DETERMINER_OR_POSSESSIVE = (
     r"(?:\b(?:a|an|the|my|our|your|his|her|its|their|this|that|these|those|whose)|['’]s)\s+$"
@@ -109,8 +109,7 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     rule(
         "specific",
         targets=("particular",),
-        not_after=_COPULA
-        + r"|\bmore\s+$|\b(?:highly|very|extremely|incredibly|really|quite)\s+[\w-]+\s+and\s+$",
+        not_after=_COPULA + rf"|\bmore\s+$|\b{DEGREE_ADVERBS}\s+[\w-]+\s+and\s+$",
     ),
     rule("various", targets=("different",)),
     rule("frequently", "often", not_before=r"\s+than\b"),
