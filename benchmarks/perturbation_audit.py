@@ -122,6 +122,8 @@ SAMPLES = {
     "negation-held-out-13": {"exclusion-clause": 60},
     "paraphrase-held-out-13": {"rewrite": 60, "recast": 60},
     "restate-held-out-6": {"restate": 60},
+    "paraphrase-held-out-14": {"rewrite": 60, "recast": 60},
+    "restate-held-out-7": {"restate": 60},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -209,7 +211,10 @@ both fixed before either was drawn, read the near-miss clause once more each aft
 held-out-10's and -11's rejections led to, the first readings of it as a default operator.
 paraphrase-held-out-13 (seed 71) and restate-held-out-6 (seed 72), both fixed before either was
 drawn, read ``rewrite``, ``recast`` and ``restate`` once more each on the code after the guards
-paraphrase-held-out-12's and restate-held-out-5's rejections led to."""
+paraphrase-held-out-12's and restate-held-out-5's rejections led to. paraphrase-held-out-14
+(seed 73) and restate-held-out-7 (seed 74), both fixed before either was drawn, read them once
+more each on the code after the guards paraphrase-held-out-13's and restate-held-out-6's
+rejections led to."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -240,7 +245,7 @@ def drawn_before(name: str) -> list[str]:
 
 
 STARTER_SHARE = 0.2
-AFTER_FILTER = tuple(f"paraphrase-held-out-{n}" for n in range(6, 14))
+AFTER_FILTER = tuple(f"paraphrase-held-out-{n}" for n in range(6, 15))
 """The audits drawn from what the meaning filter keeps (``sample_after_filter``)."""
 FILTER_AUDITS = ("filter-held-out", "filter-held-out-2")
 """The audits of the meaning filter itself (``sample_filter_held_out``)."""
@@ -926,8 +931,9 @@ def main() -> None:
         "filter-held-out (41) and -2 (64): the meaning filter on today's paraphrasers; "
         "restate-held-out (51), "
         "restate-moved-held-out (52), restate-held-out-2 (54), restate-moved-held-out-2 (55) and "
-        "restate-held-out-3 (58), -4 (63), -5 (68), -6 (72): restate; paraphrase-held-out-6 to "
-        "-9 (seeds 47 to 50), -10 (59), -11 (62), -12 (67) and -13 (71): rewrite and recast "
+        "restate-held-out-3 (58), -4 (63), -5 (68), -6 (72), -7 (74): restate; "
+        "paraphrase-held-out-6 to -9 (seeds 47 to 50), -10 (59), -11 (62), -12 (67), -13 (71) "
+        "and -14 (73): rewrite and recast "
         "after the meaning filter",
     )
     args = parser.parse_args()
