@@ -88,7 +88,9 @@ readings, each with a noun the list of such nouns before it lacked, so the nouns
 are listed instead)."""
 DEGREE_ADVERBS = r"(?:highly|very|extremely|incredibly|really|quite|rather|fairly|so|too)"
 """Adverbs of degree: "highly detailed" is said, "highly in-depth" is not (restate-held-out-4)."""
-_DEGREE_BEFORE = rf"\b{DEGREE_ADVERBS}\s+$"
+_DEGREE_BEFORE = rf"\b(?:{DEGREE_ADVERBS}|[a-z]+ly)\s+$"
+"""An adverb of degree or manner before "detailed": "visually detailed guides" are not "visually
+in-depth" (restate-held-out-7)."""
 _DETERMINER_AND_MODIFIERS = (
     r"|\b(?:a|an|the|this|that|my|our|your|his|her|their|its|any|another)\s+"
     r"(?:(?!(?:to|can|could|will|would|should|must|may|might|and|or|who|that|which)\b)"
@@ -109,6 +111,12 @@ _SEARCH_TO = (
     r"\s+(?:the|a|an|my|our)\s+(?:[\w-]+\s+){0,2}?(?:search|results?|engine|AI|tool)\s+to\b"
 )
 """'looking for the search to yield X': a wish about the search, not a thing to look for."""
+_SEARCH_AS_OBJECT = (
+    _SEARCH_TO + r"|\s+(?:the|a|an|my|our)\s+(?:[\w-]+\s+){0,2}?search\s+(?:that|which)\b"
+)
+"""Also 'looking for a search that…' (a search to behave so, not a search tool): "searching for a
+search that" says search twice (borderline in
+three readings, restate-held-out-7 and paraphrase-held-out-14 the last)."""
 
 PHRASE_RULES: tuple[PhraseRule, ...] = (
     # --- what the searcher is doing ---------------------------------------------------------
@@ -120,7 +128,7 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         targets=("i am seeking", "i am trying to find"),
         # "I'm looking for the search to yield X" wants the search to yield it: "I am seeking
         # the search to yield" is not English (paraphrase-held-out-8)
-        not_before=_SEARCH_TO,
+        not_before=_SEARCH_AS_OBJECT,
     ),
     rule("i am seeking", "i'm seeking", targets=("i am looking for",)),
     rule("i need to find", "i have to find", "i must find"),
@@ -160,12 +168,14 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("so that i can", "so i can", "so that i am able to"),
     rule("in order to", "so as to"),
     rule("so that", "in order that", not_before=r"\s+i\s+can\b"),
-    rule("to ensure that", "to make sure that", "to guarantee that"),
+    # "to guarantee that" promises more than "to ensure that" (borderline in several readings,
+    # twice in paraphrase-held-out-14)
+    rule("to ensure that", "to make sure that"),
     rule("ensure that", "make sure that"),
     # "curious to find the optimal time" is finding out: "curious to locate" is not
     # (paraphrase-held-out-10)
     rule("to find", "to locate", not_before=r"\s+out\b", not_after=r"\bcurious\s+$"),
-    rule("searching for", "looking for", targets=("hunting for",), not_before=_SEARCH_TO),
+    rule("searching for", "looking for", targets=("hunting for",), not_before=_SEARCH_AS_OBJECT),
     # "a targeted search for" is a noun; "look for her husband" reads as seeking the person
     rule(
         "search for",
@@ -215,7 +225,12 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         not_before=r"\s+(?:[\w-]+,?\s+){0,5}?(?:(?:that|which)\s+(?:[a-z]+ly\s+)?[a-z]+s|is|was|has)\b",
     ),
     rule("information regarding", "information concerning", "details regarding"),
-    rule("detailed information", "in-depth information", "thorough information"),
+    rule(
+        "detailed information",
+        "in-depth information",
+        "thorough information",
+        not_after=_DEGREE_BEFORE,
+    ),
     rule("a detailed", "an in-depth", "a thorough", not_before=_NOT_IN_DEPTH),
     rule(
         "detailed",
@@ -378,11 +393,19 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule(
         "understand",
         targets=("grasp", "comprehend"),
-        not_before=r"\s+(?:if|whether|at|for|on)\b",
+        # nor where a question follows a shared object ("understand the costs and if there
+        # are subsidies": "grasp … and if"; paraphrase-held-out-14)
+        not_before=r"\s+(?:if|whether|at|for|on)\b|[^.;:!?]*?\band\s+(?:if|whether)\b",
     ),
     # "the psychological grasp of" reads wrong: only after a determiner or a degree adjective
     rule("understanding of", "grasp of", only_after=_GRASP_AFTER),
-    rule("better understand", targets=("gain a better understanding of",)),
+    # "better understand and support my clients" share one object: "gain a better
+    # understanding of and support" leaves "of" hanging (paraphrase-held-out-14)
+    rule(
+        "better understand",
+        targets=("gain a better understanding of",),
+        not_before=r"\s+and\b",
+    ),
     rule("gain insight into", "gain an understanding of"),
     rule("demonstrate", targets=("show",)),
     rule("demonstrates", targets=("shows",)),
@@ -394,7 +417,13 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("assist", targets=("help",)),
     # "given the task of a research project" reads as the project's task (restate-held-out-2):
     # only "responsible for" takes a noun and an -ing verb alike
-    rule("tasked with", targets=("responsible for",)),
+    # after "have been", "responsible for" turns a task just given into a standing duty
+    # (paraphrase-held-out-14)
+    rule(
+        "tasked with",
+        targets=("responsible for",),
+        not_after=r"\b(?:have|has|had|['’]ve|['’]s)\s+been\s+$",
+    ),
     rule("focusing on", "concentrating on", only_after=_DOCUMENTS_BEFORE),
     rule(
         "focus on",

@@ -180,10 +180,15 @@ def persona_doing(sentence: str) -> str | None:
     return f"As {m['article']} {m['np']}, I am {m['doing']}{m['rest']}"
 
 
+_AND_GERUND = re.compile(r"\band\s+(?:also\s+)?[a-z]+ing\b")
+"""'interested in finding out X and looking for Y': the second verb shares "interested in", so
+'I would like to find out X and looking for Y' is not English (restate-held-out-7)."""
+
+
 def from_interested(sentence: str) -> str | None:
     """'I'm interested in learning about X.' -> 'I would like to learn about X.'"""
     m = _INTERESTED.match(sentence)
-    if m is None:
+    if m is None or _AND_GERUND.search(m["rest"]):
         return None
     return f"I would like to {_BASE[m['doing']]}{m['rest']}"
 

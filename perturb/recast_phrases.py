@@ -65,7 +65,12 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     rule("looking to", targets=("hoping to", "aiming to"), not_before=r"\s+(?:the|a|an|my|our)\b"),
     rule("need to", "have to", not_after=_DETERMINER_OR_POSSESSIVE),
     rule("needs to", "has to", not_after=_DETERMINER_OR_POSSESSIVE),
-    rule("seeking", targets=("looking for", "searching for"), not_before=_PARTICLE_OR_TO),
+    rule(
+        "seeking",
+        targets=("looking for", "searching for"),
+        not_before=_PARTICLE_OR_TO
+        + r"|\s+(?:the|a|an|my|our)\s+(?:[\w-]+\s+){0,2}?search\s+(?:that|which)\b",
+    ),
     rule("familiarize myself with", "familiarise myself with", targets=("get familiar with",)),
     rule("allow me to", "enable me to"),
     rule("allows me to", "enables me to"),

@@ -400,12 +400,32 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ("Localized information on average temperature is critical.", "information on"),
         ("I need the parental guidance ratings of films.", "guidance"),
         ("A bid on providing goods to the prison.", "providing"),
+        # restate-held-out-7 and paraphrase-held-out-14: "visually in-depth guides", "searching
+        # for a search that", "grasp the costs … and if", "gain a better understanding of and
+        # support", "to guarantee that", "have been responsible for"
+        ("My search prioritizes visually detailed guides.", "detailed"),
+        ("I need highly detailed information on tides.", "detailed information"),
+        ("I'm looking for a search that concentrates on tides.", "i'm looking for"),
+        ("Searching for a search that covers tides.", "searching for"),
+        ("I want to understand the costs and if there are subsidies.", "understand"),
+        ("I can better understand and support my clients.", "better understand"),
+        ("I have been tasked with writing a report.", "tasked with"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
     for seed in range(10):
         for variant in rewrite(instruction, seed=seed):
             assert edit not in {e.before.lower() for e in variant.edits}, variant.edits
+
+
+def test_to_ensure_is_no_guarantee():
+    # "to guarantee that" promised more (borderline in several readings)
+    made = {
+        v.request.instruction
+        for seed in range(10)
+        for v in rewrite("I write notes to ensure that I pass.", seed=seed)
+    }
+    assert made and not any("guarantee" in text for text in made), made
 
 
 @pytest.mark.parametrize(
@@ -428,6 +448,11 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
         ("I want trustworthy sources.", "trustworthy"),
         ("Articles providing insight into the prison.", "providing"),
         ("I want guidance on exports.", "guidance"),
+        ("I want detailed guides to tides.", "detailed"),
+        ("I'm looking for studies of tides.", "i'm looking for"),
+        ("Readers can understand the costs of dogs.", "understand"),
+        ("I can better understand my clients.", "better understand"),
+        ("I am tasked with writing a report.", "tasked with"),
     ],
 )
 def test_their_neighbours_are_still_rewritten(instruction, edit):

@@ -172,6 +172,14 @@ def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
         ("I prefer the search results to come from agencies.", "prefer the search results"),
         ("I've been asked to provide my passport number.", "provide my passport number"),
         ("I need the payer-specific guidelines for billing.", "guidelines"),
+        # restate-held-out-7: "I wish to find out who founded it and searching for papers",
+        # "visually in-depth guides"; paraphrase-held-out-14: "grasp the costs … and if"
+        (
+            "I am interested in finding out who founded GE and looking for papers.",
+            "finding out who founded GE and",
+        ),
+        ("My search prioritizes visually detailed guides.", "visually detailed guides"),
+        ("I want to understand the costs of dogs and if there are subsidies.", "understand the"),
     ],
 )
 def test_rules_do_not_fire_where_they_would_change_the_meaning(instruction: str, kept: str) -> None:
