@@ -95,12 +95,10 @@ def resolve_dtype(precision: str, device: str, prefer_bfloat16: bool = False) ->
 
 
 def dtype_kwargs(dtype: Any) -> dict[str, Any]:
-    """``from_pretrained`` keywords for ``dtype``: none for float32 (the default), else
-    ``dtype`` (transformers >= 4.56) or ``torch_dtype`` (older releases)."""
-    import torch
-
-    if dtype is torch.float32:
-        return {}
+    """``from_pretrained`` keywords for ``dtype``: ``dtype`` (transformers >= 4.56) or
+    ``torch_dtype`` (older releases), float32 too: transformers 5 otherwise loads a checkpoint
+    in the dtype it was saved in, so a half-precision checkpoint would run in half precision
+    on a CPU while the cache and the results say float32."""
     from importlib.metadata import version
 
     major, minor = (int(part) for part in version("transformers").split(".")[:2])

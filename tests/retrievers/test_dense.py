@@ -183,3 +183,17 @@ def test_e5_mistral_reads_its_closing_eos_token_and_pools_it(tmp_path):
     expected = torch.nn.functional.normalize(hidden[0, -1], dim=0).numpy()
     (vector,) = retriever.embed(["what do cats eat"], QUERY)
     np.testing.assert_allclose(vector, expected, atol=1e-5)
+
+
+@pytest.mark.model
+def test_a_half_precision_checkpoint_runs_in_the_precision_the_cache_records(tmp_path):
+    import torch
+    from transformers import MistralModel
+
+    from instructprobe.retrievers import resolve
+
+    folder = _e5_mistral_like(tmp_path / "e5-mistral")
+    MistralModel.from_pretrained(folder).to(torch.bfloat16).save_pretrained(folder)
+    retriever = resolve(f"e5-mistral-7b-instruct={folder}", EncoderSettings(device="cpu"))
+    assert retriever.namespace_settings()["precision"] == "float32"
+    assert {p.dtype for p in retriever.model.parameters()} == {torch.float32}

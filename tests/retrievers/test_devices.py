@@ -50,11 +50,12 @@ def test_auto_precision_on_cuda():
     assert resolve_dtype("auto", "cuda", prefer_bfloat16=True) is expected
 
 
-def test_loading_keywords_leave_float32_to_the_default():
+def test_loading_keywords_name_every_dtype():
     from instructprobe.retrievers.devices import dtype_kwargs
 
-    assert dtype_kwargs(torch.float32) == {}
-    assert dtype_kwargs(torch.float16) == {"dtype": torch.float16}  # transformers >= 4.56 here
+    # transformers >= 4.56 here; float32 named too, or a half-precision checkpoint stays half
+    assert dtype_kwargs(torch.float32) == {"dtype": torch.float32}
+    assert dtype_kwargs(torch.float16) == {"dtype": torch.float16}
 
 
 CPU_ONLY_BUILD = (
