@@ -107,6 +107,19 @@ _MAIN_COMPOUND = (
 """Fixed phrases of "main" (WordNet's compounds, and the dishes of a meal): "the main courses"
 are not "the primary courses" (filter-held-out)."""
 
+HAS_AS_POSSESSION = r"\b(?:how\s+(?:many|much)|what|which|whatever)\s+(?:[\w'’-]+\s+){0,3}$"
+"""A fronted object before "has to" ("how many seats it has to fit"): "has" is possession and
+"to" begins a purpose, so neither "must" nor "needs to" can stand for it."""
+_UNCOUNTABLE = (
+    r"\s+(?:[\w-]+\s+){0,2}?(?:information|data|advice|guidance|knowledge|research|content|"
+    r"material|evidence|equipment|news|feedback|support|coverage|expertise|insight|help)\b"
+)
+"""A noun with no plural: "various information" is not said (paraphrase-held-out-15)."""
+_SERVICES_NEAR = r"\s+(?:[\w-]+\s+){0,3}?(?:services|solutions|products|goods)\b"
+"""A company provides services or products; it does not give them (paraphrase-held-out-15 and
+restate-held-out-8: "what services Google gives", "gives mobile notary services")."""
+_SERVICES_BEFORE = r"\b(?:services|solutions|products|goods)\b[^.;:!?]{0,60}$"
+
 _SEARCH_TO = (
     r"\s+(?:the|a|an|my|our)\s+(?:[\w-]+\s+){0,2}?(?:search|results?|engine|AI|tool)\s+to\b"
 )
@@ -197,7 +210,14 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("the search must", "the search has to", "the search needs to"),
     rule("the results must", "the results have to", "the results need to"),
     rule("i must", "i have to", not_before=r"\s+(?:not|never)\b"),
-    rule("it must", "it has to", not_before=r"\s+(?:not|never)\b"),
+    # "how many seats it has to fit families" is what it has, not what it must do
+    # (paraphrase-held-out-15)
+    rule(
+        "it must",
+        "it has to",
+        not_before=r"\s+(?:not|never)\b",
+        not_after=HAS_AS_POSSESSION,
+    ),
     rule("my search will", "the search will"),
     rule("i am hoping to", "i'm hoping to", "i hope to"),
     # --- what is searched for ---------------------------------------------------------------
@@ -210,7 +230,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     # one way: "sources that can sell these items" are suppliers, not references
     rule("references that", targets=("sources that",), only_after=_NOUN_SLOT),
     rule("studies that", "investigations that", only_after=_NOUN_SLOT),
-    rule("search results that", "results that", targets=("hits that",), only_after=_NOUN_SLOT),
+    # no "hits that": borderline in several readings (paraphrase-held-out-15 three times)
+    rule("search results that", "results that", only_after=_NOUN_SLOT),
     rule("websites that", "web pages that", targets=("sites that",), only_after=_NOUN_SLOT),
     rule("scholarly articles", "academic articles", "scholarly papers"),
     rule("research papers", "academic papers", "research articles", only_after=_NOUN_SLOT),
@@ -280,7 +301,13 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("the best way", "the optimal way", "the ideal way"),
     rule("the main", "the primary", "the principal", not_before=_MAIN_COMPOUND),
     rule("a wide range of", "a broad range of", "a wide variety of"),
-    rule("a variety of", "a range of", "an array of", targets=("various",)),
+    rule(
+        "a variety of",
+        "a range of",
+        "an array of",
+        targets=("various",),
+        not_before=_UNCOUNTABLE,
+    ),
     rule("numerous", targets=("many",)),
     rule("a lot of", "lots of"),
     # "several of my students" is not "a number of of my students" (paraphrase-held-out-12)
@@ -344,13 +371,23 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("in addition to", "besides"),
     rule("due to", "because of", "owing to", not_before=r"\s+be\b"),
     rule("in terms of", targets=("regarding",)),
-    rule("regarding", "with regard to", "with respect to", targets=("concerning",)),
+    # "located with respect to the highways" is relative to them, not about them
+    # (restate-held-out-8)
+    rule(
+        "regarding",
+        "with regard to",
+        "with respect to",
+        targets=("concerning",),
+        not_after=r"\b(?:located|situated|positioned|placed|lies|lie|lying|sits|sitting|"
+        r"oriented|orientated)\s+$",
+    ),
     rule(
         "related to",
         "relating to",
         targets=("connected to",),
-        not_after=r"\b(?:be|is|are|was|were|been|being|seem|seems|seemed|am|get|gets|got)\s+$"
-        + r"|['’](?:s|re|m)\s+$",  # "it's related to" is a copula too
+        # also after an adverb: "are explicitly relating to" (restate-held-out-8)
+        not_after=r"(?:\b(?:be|is|are|was|were|been|being|seem|seems|seemed|am|get|gets|got)"
+        + r"|['’](?:s|re|m))\s+(?:[a-z]+ly\s+)?$",  # "it's related to" is a copula too
     ),
     rule("in the context of", "within the context of"),
     # --- verbs of the request --------------------------------------------------------------
@@ -375,9 +412,15 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule(
         "provide",
         targets=("give", "offer"),
-        not_before=_OBJECT_THEN_WITH + r"|\s+(?:my|our|your|his|her|their)\b",
+        not_before=_OBJECT_THEN_WITH + r"|\s+(?:my|our|your|his|her|their)\b|" + _SERVICES_NEAR,
+        not_after=_SERVICES_BEFORE,
     ),
-    rule("provides", targets=("gives", "offers"), not_before=_OBJECT_THEN_WITH),
+    rule(
+        "provides",
+        targets=("gives", "offers"),
+        not_before=_OBJECT_THEN_WITH + "|" + _SERVICES_NEAR,
+        not_after=_SERVICES_BEFORE,
+    ),
     # providing goods or services is supplying them, not giving them away (restate-held-out-6)
     rule(
         "providing",

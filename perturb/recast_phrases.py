@@ -17,7 +17,7 @@ synonyms do, so they are not here.
 
 from __future__ import annotations
 
-from instructprobe.perturb.phrases import DEGREE_ADVERBS, PhraseRule, rule
+from instructprobe.perturb.phrases import DEGREE_ADVERBS, HAS_AS_POSSESSION, PhraseRule, rule
 
 _DETERMINER_OR_POSSESSIVE = (
     r"(?:\b(?:a|an|the|my|our|your|his|her|its|their|this|that|these|those|whose)|['’]s)\s+$"
@@ -64,7 +64,7 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     rule("aiming to", targets=("intending to",)),
     rule("looking to", targets=("hoping to", "aiming to"), not_before=r"\s+(?:the|a|an|my|our)\b"),
     rule("need to", "have to", not_after=_DETERMINER_OR_POSSESSIVE),
-    rule("needs to", "has to", not_after=_DETERMINER_OR_POSSESSIVE),
+    rule("needs to", "has to", not_after=_DETERMINER_OR_POSSESSIVE + "|" + HAS_AS_POSSESSION),
     rule(
         "seeking",
         targets=("looking for", "searching for"),
@@ -105,7 +105,9 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
         "options",
         targets=("choices",),
         not_after=r"\b(?:stock|share|call|put|menu|command|configuration|settings|binary|"
-        r"employee|equity|trading|futures|pricing|payment|financing|shipping|delivery)\s+$",
+        r"employee|equity|trading|futures|pricing|payment|financing|shipping|delivery|"
+        # "customizable choices", "bulk purchasing choices": borderline (paraphrase-held-out-15)
+        r"customi[sz]able|purchasing|purchase|buying|bulk)\s+$",
     ),
     rule("require", targets=("need",), not_after=_DETERMINER_OR_POSSESSIVE),
     rule("yield", targets=("return",), only_after=r"\b(?:should|must|will|to|can|could)\s+$"),

@@ -61,6 +61,14 @@ _POINTS_BACK = word_set(
 )
 _DO_SO = re.compile(r"\b(?:do|does|did|doing|done)\s+so\b", re.I)
 """'Before doing so' points back to an act the opening named (restate-held-out-6)."""
+_OPEN_RELATION = re.compile(
+    r"\b(?:a|an|the|any|one)\s+(?:[\w-]+\s+){0,2}?(?:factor|cause|link|connection|relationship|"
+    r"contributor|trigger|reason|correlation|association|role)s?\b"
+    r"(?!\s+(?:to|of|in|for|between|with|behind|that|which)\b)",
+    re.I,
+)
+"""'could be a contributing factor.' leaves out what it contributes to, which the opening named
+(restate-held-out-8)."""
 _DETERMINERS = frozenset({"the", "that", "each", "every"})
 _DEFINITE = _DETERMINERS - {"that"}
 """Before a general noun, "that" is far more often a relative pronoun ("passages that state")."""
@@ -86,6 +94,8 @@ def points_back(block: str, opening: str) -> bool:
     """Whether ``block`` may refer to something ``opening`` introduced."""
     tokens = words(block)
     if any(t in _POINTS_BACK for t in tokens) or _DO_SO.search(block):
+        return True
+    if _OPEN_RELATION.search(block):
         return True
     introduced = _content_stems(opening)
     return any(

@@ -410,6 +410,15 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ("I want to understand the costs and if there are subsidies.", "understand"),
         ("I can better understand and support my clients.", "better understand"),
         ("I have been tasked with writing a report.", "tasked with"),
+        # paraphrase-held-out-15 and restate-held-out-8: "how many seats it must fit",
+        # "various information", "what services Google gives", "gives notary services",
+        # "located regarding major highways", "are explicitly relating to"
+        ("I want to know how many seats it has to fit families.", "it has to"),
+        ("I want a range of information on tides.", "a range of"),
+        ("Which services and solutions Google provides in the cloud.", "provides"),
+        ("A business that provides mobile notary services.", "provides"),
+        ("Where the town is located with respect to major highways.", "with respect to"),
+        ("Passages that are explicitly related to his case.", "related to"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -418,14 +427,18 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
             assert edit not in {e.before.lower() for e in variant.edits}, variant.edits
 
 
-def test_to_ensure_is_no_guarantee():
-    # "to guarantee that" promised more (borderline in several readings)
-    made = {
-        v.request.instruction
-        for seed in range(10)
-        for v in rewrite("I write notes to ensure that I pass.", seed=seed)
-    }
-    assert made and not any("guarantee" in text for text in made), made
+@pytest.mark.parametrize(
+    ("instruction", "retired"),
+    [
+        # "to guarantee that" promised more, "hits that" read oddly (borderline in several
+        # readings, the last paraphrase-held-out-14 and -15)
+        ("I write notes to ensure that I pass.", "guarantee"),
+        ("I need search results that cover tides.", "hits"),
+    ],
+)
+def test_retired_wordings_are_never_written(instruction, retired):
+    made = {v.request.instruction for seed in range(10) for v in rewrite(instruction, seed=seed)}
+    assert made and not any(retired in text for text in made), made
 
 
 @pytest.mark.parametrize(
@@ -453,6 +466,11 @@ def test_to_ensure_is_no_guarantee():
         ("Readers can understand the costs of dogs.", "understand"),
         ("I can better understand my clients.", "better understand"),
         ("I am tasked with writing a report.", "tasked with"),
+        ("I think it has to fit families.", "it has to"),
+        ("I want a range of recipes for tides.", "a range of"),
+        ("A page that provides insight into tides.", "provides"),
+        ("Rules with respect to tides.", "with respect to"),
+        ("Passages related to his case.", "related to"),
     ],
 )
 def test_their_neighbours_are_still_rewritten(instruction, edit):

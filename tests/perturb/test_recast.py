@@ -34,8 +34,8 @@ def recast(instruction: str, query: str = "x", seed: int = 0) -> str:
         (to_help, "I want to know the county.", "Please help me find out the county."),
         (
             to_help,
-            "Therefore, I'm searching for preventive measures.",
-            "Therefore, please help me find preventive measures.",
+            "Additionally, I'm searching for preventive measures.",
+            "Additionally, please help me find preventive measures.",
         ),
         (to_help, "I am looking for reviews of X.", "Please help me find reviews of X."),
         (
@@ -106,6 +106,8 @@ def test_each_frame(frame, sentence: str, expected: str) -> None:
         # paraphrase-held-out-7: the searcher explains to someone, and must stay the one who does
         (nominalise, "I want to explain DockPanel to my students."),
         (to_help, "I'm looking for the search to yield maps."),
+        # restate-held-out-8: "Thus, please help me…" reads stiffly
+        (to_help, "Therefore, I'm searching for preventive measures."),
     ],
 )
 def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:

@@ -62,6 +62,10 @@ def test_every_block_after_the_opening_keeps_its_order():
         "I teach the sales cycle. I'm looking for materials on customer behavior in each stage.",
         # "doing so" points back to the act the opening names (restate-held-out-6)
         "I plan to buy a wine cabinet. Before doing so, I want a definition of wine cabinets.",
+        # what a factor contributes to, and what "thus" follows from (sentence_blocks keeps
+        # the two sentences one block), the opening said (restate-held-out-8)
+        "I treat patients with low sodium. I want to verify if the drug could be a factor.",
+        "I am a new teacher of algebra. Thus, I need simple worked examples of equations.",
     ],
 )
 def test_the_opening_stays_where_a_move_could_break_the_text(instruction: str):
