@@ -7,6 +7,10 @@ generation speed, on random models built from the real configurations. No networ
     # here, on the CPU, to debug it: tiny models, 64 texts
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/gpu_encoding.py --tiny --device cpu --out x.json
 
+benchmarks/results/gpu_encoding.{json,log} are one run on an NVIDIA H200 with ``--texts 2048
+--skip-probe-run`` (the machine had neither MiniLM nor WordNet for a whole run); docs/scale.md
+reads them.
+
 Sections, each catching its own failure (recorded as its type and first line), the JSON file
 rewritten after each:
 
@@ -24,8 +28,8 @@ rewritten after each:
 3. paraphrase: a random Qwen2ForCausalLM from Qwen2.5-7B-Instruct's config (the vocabulary
    being the word-level tokenizer's) with a chat template, run by ``ModelParaphrase(path=...,
    device=None)`` on eight instructions. Random weights rarely emit the end token, so every
-   instruction runs to its token budget: the tokens/s is an upper bound of the real model's
-   seconds per instruction;
+   instruction runs to its token budget: its seconds per instruction are an upper bound of a
+   real model's for the same budget;
 4. probe_run: ``probe run -r e5-mistral-7b-instruct=<folder> --suite starter --no-cache`` in a
    subprocess that lists the modules it imported as it exits, with what is left of
    ``--time-limit`` (skipped with the reason when under 45 s).
