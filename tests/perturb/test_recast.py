@@ -106,6 +106,9 @@ def test_each_frame(frame, sentence: str, expected: str) -> None:
         # paraphrase-held-out-7: the searcher explains to someone, and must stay the one who does
         (nominalise, "I want to explain DockPanel to my students."),
         (to_help, "I'm looking for the search to yield maps."),
+        # restate-held-out-9: "an understanding of thoroughly what…"
+        (nominalise, "I want to understand in detail what lies at the base of the aorta."),
+        (nominalise, "I want to understand exactly what lies at the base of the aorta."),
         # restate-held-out-8: "Thus, please help me…" reads stiffly
         (to_help, "Therefore, I'm searching for preventive measures."),
     ],
