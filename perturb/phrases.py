@@ -115,10 +115,16 @@ _UNCOUNTABLE = (
     r"material|evidence|equipment|news|feedback|support|coverage|expertise|insight|help)\b"
 )
 """A noun with no plural: "various information" is not said (paraphrase-held-out-15)."""
-_SERVICES_NEAR = r"\s+(?:[\w-]+\s+){0,3}?(?:services|solutions|products|goods)\b"
-"""A company provides services or products; it does not give them (paraphrase-held-out-15 and
-restate-held-out-8: "what services Google gives", "gives mobile notary services")."""
-_SERVICES_BEFORE = r"\b(?:services|solutions|products|goods)\b[^.;:!?]{0,60}$"
+_SUPPLIED = (
+    r"(?:services?|solutions|products|goods|supplies|equipment|materials|shipping|delivery|"
+    r"support|coverage|access|care|assistance|insurance|financing|installation|repairs?|"
+    r"maintenance|training)\b"
+)
+"""What a business provides or offers and does not give: "what services Google gives", "gives
+mobile notary services", "suppliers who can give international shipping" (paraphrase-held-out-15
+and -16, restate-held-out-6 and -8)."""
+_SERVICES_NEAR = r"\s+(?:[\w-]+\s+){0,3}?" + _SUPPLIED
+_SERVICES_BEFORE = r"\b" + _SUPPLIED + r"[^.;:!?]{0,60}$"
 
 _SEARCH_TO = (
     r"\s+(?:the|a|an|my|our)\s+(?:[\w-]+\s+){0,2}?(?:search|results?|engine|AI|tool)\s+to\b"
@@ -259,7 +265,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         not_after=r"\b(?:is|was|are|were|be|been|have|has|had)\s+$|" + _DEGREE_BEFORE,
         not_before=_NOT_IN_DEPTH,
     ),
-    rule("a comprehensive", "a complete"),
+    # no "a comprehensive" <-> "a complete": a complete guide claims more than a comprehensive
+    # one (borderline five times in paraphrase-held-out-15 and -16)
     rule("relevant", "pertinent", targets=("applicable",)),
     rule("data on", "data about"),
     rule("statistics on", "statistics about", "figures on"),
@@ -286,7 +293,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     # "guidelines" -> "recommendations" is gone: where guidelines bind (billing, coding, legal,
     # child support) recommendations do not, and readers called it borderline nine times in
     # one sample (paraphrase-held-out-13) after three earlier readings
-    rule("the concept of", "the notion of", "the idea of"),
+    # "the notion of" was borderline twice (paraphrase-held-out-16): a notion is vaguer
+    rule("the concept of", "the idea of"),
     rule("the impact of", "the effect of"),
     # "the most recent and reliable": "most" also governs the next adjective
     rule(
@@ -425,8 +433,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule(
         "providing",
         targets=("giving", "offering"),
-        not_before=_OBJECT_THEN_WITH
-        + r"|\s+(?:[\w-]+\s+){0,2}?(?:goods|services|supplies|products|equipment|materials)\b",
+        not_before=_OBJECT_THEN_WITH + "|" + _SERVICES_NEAR,
+        not_after=_SERVICES_BEFORE,
     ),
     rule("that offer", "that provide"),
     rule("that include", "that contain", only_after=_DOCUMENTS_BEFORE),
@@ -438,7 +446,9 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         targets=("grasp", "comprehend"),
         # nor where a question follows a shared object ("understand the costs and if there
         # are subsidies": "grasp … and if"; paraphrase-held-out-14)
-        not_before=r"\s+(?:if|whether|at|for|on)\b|[^.;:!?]*?\band\s+(?:if|whether)\b",
+        # or "when"/"where" ("grasp when the light is best"; paraphrase-held-out-16)
+        not_before=r"\s+(?:if|whether|when|where|at|for|on)\b"
+        + r"|[^.;:!?]*?\band\s+(?:if|whether)\b",
     ),
     # "the psychological grasp of" reads wrong: only after a determiner or a degree adjective
     rule("understanding of", "grasp of", only_after=_GRASP_AFTER),

@@ -419,6 +419,10 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ("A business that provides mobile notary services.", "provides"),
         ("Where the town is located with respect to major highways.", "with respect to"),
         ("Passages that are explicitly related to his case.", "related to"),
+        # paraphrase-held-out-16: "suppliers who can give international shipping", "grasp when
+        # the natural lighting will be at its best"
+        ("I need suppliers who can provide international shipping.", "provide"),
+        ("It is essential to understand when the light is best.", "understand"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -434,6 +438,10 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
         # readings, the last paraphrase-held-out-14 and -15)
         ("I write notes to ensure that I pass.", "guarantee"),
         ("I need search results that cover tides.", "hits"),
+        # "a complete guide", "the notion of": borderline five and two times
+        # (paraphrase-held-out-15 and -16)
+        ("I want a comprehensive guide to tides.", "complete"),
+        ("I want the concept of tides explained.", "notion"),
     ],
 )
 def test_retired_wordings_are_never_written(instruction, retired):
@@ -471,6 +479,7 @@ def test_retired_wordings_are_never_written(instruction, retired):
         ("A page that provides insight into tides.", "provides"),
         ("Rules with respect to tides.", "with respect to"),
         ("Passages related to his case.", "related to"),
+        ("I need suppliers who can provide maps.", "provide"),
     ],
 )
 def test_their_neighbours_are_still_rewritten(instruction, edit):

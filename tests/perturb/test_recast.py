@@ -185,6 +185,11 @@ def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
         ),
         ("My search prioritizes visually detailed guides.", "visually detailed guides"),
         ("I want to understand the costs of dogs and if there are subsidies.", "understand the"),
+        # paraphrase-held-out-16: "keen on the impact of population growth", "alongside the
+        # academic has to become"
+        ("I'm interested in the impact of growth on resources.", "interested in the"),
+        ("I'm interested in the history of Lesotho.", "interested in the history"),
+        ("The athletic and the academic needs to become an athlete.", "academic needs to"),
     ],
 )
 def test_rules_do_not_fire_where_they_would_change_the_meaning(instruction: str, kept: str) -> None:
