@@ -130,12 +130,11 @@ _SEARCH_TO = (
     r"\s+(?:the|a|an|my|our)\s+(?:[\w-]+\s+){0,2}?(?:search|results?|engine|AI|tool)\s+to\b"
 )
 """'looking for the search to yield X': a wish about the search, not a thing to look for."""
-_SEARCH_AS_OBJECT = (
-    _SEARCH_TO + r"|\s+(?:the|a|an|my|our)\s+(?:[\w-]+\s+){0,2}?search\s+(?:that|which)\b"
-)
-"""Also 'looking for a search that…' (a search to behave so, not a search tool): "searching for a
-search that" says search twice (borderline in
-three readings, restate-held-out-7 and paraphrase-held-out-14 the last)."""
+A_SEARCH_THAT = r"\s+(?:the|a|an|my|our)\s+(?:[\w-]+\s+){0,2}?search\s+(?:that|which)\b"
+"""'looking for a search that…' (a search to behave so, not a search tool): "searching for a
+search that" says search twice (borderline in three readings, restate-held-out-7 and
+paraphrase-held-out-14 the last)."""
+_SEARCH_AS_OBJECT = _SEARCH_TO + "|" + A_SEARCH_THAT
 
 PHRASE_RULES: tuple[PhraseRule, ...] = (
     # --- what the searcher is doing ---------------------------------------------------------

@@ -17,7 +17,13 @@ synonyms do, so they are not here.
 
 from __future__ import annotations
 
-from instructprobe.perturb.phrases import DEGREE_ADVERBS, HAS_AS_POSSESSION, PhraseRule, rule
+from instructprobe.perturb.phrases import (
+    A_SEARCH_THAT,
+    DEGREE_ADVERBS,
+    HAS_AS_POSSESSION,
+    PhraseRule,
+    rule,
+)
 
 _DETERMINER_OR_POSSESSIVE = (
     r"(?:\b(?:a|an|the|my|our|your|his|her|its|their|this|that|these|those|whose)|['’]s)\s+$"
@@ -70,8 +76,7 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     rule(
         "seeking",
         targets=("looking for", "searching for"),
-        not_before=_PARTICLE_OR_TO
-        + r"|\s+(?:the|a|an|my|our)\s+(?:[\w-]+\s+){0,2}?search\s+(?:that|which)\b",
+        not_before=_PARTICLE_OR_TO + "|" + A_SEARCH_THAT,
     ),
     rule("familiarize myself with", "familiarise myself with", targets=("get familiar with",)),
     rule("allow me to", "enable me to"),
