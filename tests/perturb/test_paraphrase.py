@@ -423,6 +423,14 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         # the natural lighting will be at its best"
         ("I need suppliers who can provide international shipping.", "provide"),
         ("It is essential to understand when the light is best.", "understand"),
+        # restate-held-out-10: "I am looking for out literary texts", "implemented under their
+        # advice"
+        ("I'm seeking out literary texts.", "i'm seeking"),
+        ("Initiatives implemented under their guidance.", "guidance"),
+        # paraphrase-held-out-17: "I need to locate who wrote the original", "ought to
+        # preferably"
+        ("It is hard to find who wrote the original.", "to find"),
+        ("My search should ideally cover tides.", "ideally"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -480,6 +488,9 @@ def test_retired_wordings_are_never_written(instruction, retired):
         ("Rules with respect to tides.", "with respect to"),
         ("Passages related to his case.", "related to"),
         ("I need suppliers who can provide maps.", "provide"),
+        ("I'm seeking literary texts.", "i'm seeking"),
+        ("Readers try to find the nearest store.", "to find"),
+        ("Ideally, the search covers tides.", "ideally"),
     ],
 )
 def test_their_neighbours_are_still_rewritten(instruction, edit):
