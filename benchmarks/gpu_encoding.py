@@ -10,8 +10,10 @@ generation speed, on random models built from the real configurations. No networ
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/gpu_encoding.py --tiny --device cpu --out x.json
 
 benchmarks/results/gpu_encoding.{json,log} are one run on an NVIDIA H200 with ``--texts 2048
---skip-probe-run`` (the machine had neither MiniLM nor WordNet for a whole run); docs/scale.md
-reads them.
+--skip-probe-run`` (the machine had neither MiniLM nor WordNet for a whole run; the
+instructor and reranker sections came later), gpu_encoding-instructor-reranker.{json,log} one
+with ``--sections environment,instructor,reranker``; docs/scale.md and docs/retrievers.md read
+them.
 
 Sections, each catching its own failure (recorded as its type and first line), the JSON file
 rewritten after each:
