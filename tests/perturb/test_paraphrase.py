@@ -431,6 +431,9 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         # preferably"
         ("It is hard to find who wrote the original.", "to find"),
         ("My search should ideally cover tides.", "ideally"),
+        # paraphrase-held-out-18: "ought to thus search for"
+        ("My search should therefore look for tides.", "my search should"),
+        ("Results should clearly list tides.", "should"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -446,6 +449,9 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
         # readings, the last paraphrase-held-out-14 and -15)
         ("I write notes to ensure that I pass.", "guarantee"),
         ("I need search results that cover tides.", "hits"),
+        # "guidance" <-> "advice" broke a fixed term in four readings ("guidance counselor")
+        ("As a guidance counselor, I need to find legal advice.", "advice counselor"),
+        ("As a guidance counselor, I need to find legal advice.", "legal guidance"),
         # "a complete guide", "the notion of": borderline five and two times
         # (paraphrase-held-out-15 and -16)
         ("I want a comprehensive guide to tides.", "complete"),
@@ -462,7 +468,6 @@ def test_retired_wordings_are_never_written(instruction, retired):
     [
         ("I want detailed analysis of the knot.", "detailed"),
         ("I am eager to find the optimal time to plant.", "to find"),
-        ("I want guidance on exports.", "guidance"),
         ("A page that discusses celebrity facts.", "discusses"),
         ("I need examples of extradition.", "examples of"),
         ("I need tips on money market accounts.", "tips on"),
@@ -476,7 +481,6 @@ def test_retired_wordings_are_never_written(instruction, retired):
         ("I need information on genotypes.", "information on"),
         ("I want trustworthy sources.", "trustworthy"),
         ("Articles providing insight into the prison.", "providing"),
-        ("I want guidance on exports.", "guidance"),
         ("I want detailed guides to tides.", "detailed"),
         ("I'm looking for studies of tides.", "i'm looking for"),
         ("Readers can understand the costs of dogs.", "understand"),
@@ -489,6 +493,7 @@ def test_retired_wordings_are_never_written(instruction, retired):
         ("Passages related to his case.", "related to"),
         ("I need suppliers who can provide maps.", "provide"),
         ("I'm seeking literary texts.", "i'm seeking"),
+        ("My search should look for tides.", "my search should"),
         ("Readers try to find the nearest store.", "to find"),
         ("Ideally, the search covers tides.", "ideally"),
     ],

@@ -109,6 +109,11 @@ def test_each_frame(frame, sentence: str, expected: str) -> None:
         # restate-held-out-9: "an understanding of thoroughly what…"
         (nominalise, "I want to understand in detail what lies at the base of the aorta."),
         (nominalise, "I want to understand exactly what lies at the base of the aorta."),
+        # restate-held-out-11 and paraphrase-held-out-18: "Please help me find X and would
+        # prioritise", "As a truck driver, I often pass through Laurinburg, NC, and faces",
+        # "As a nutritionist always, I am looking to…"
+        (to_help, "I'm looking for how chlorine is used and would prioritize manuals."),
+        (persona_doing, "I am a nutritionist always looking to recommend supplements."),
         # restate-held-out-8: "Thus, please help me…" reads stiffly
         (to_help, "Therefore, I'm searching for preventive measures."),
     ],

@@ -101,6 +101,11 @@ def test_search_should_becomes_a_request_or_a_wish() -> None:
         "I am a teacher who run a club.",
         # a second verb in the third person
         "I am a cook who roasts and grills chicken.",
+        # ... also after a comma (paraphrase-held-out-18: "As a truck driver, I often pass
+        # through Laurinburg, NC, and faces…")
+        "I am a truck driver who frequently passes through Laurinburg, NC, and faces delays.",
+        # an adverb ends the persona's words (paraphrase-held-out-18: "a nutritionist always")
+        "I am a nutritionist always looking to recommend supplements.",
         # a participle phrase after a past "who" clause would hang off the past verb
         # (filter-held-out: "As a veteran, I served at Casey base returning for a reunion")
         "I am a veteran who served at Casey base returning for a reunion.",
