@@ -69,6 +69,11 @@ _OPEN_RELATION = re.compile(
 )
 """'could be a contributing factor.' leaves out what it contributes to, which the opening named
 (restate-held-out-8)."""
+_THAT_TIME = re.compile(
+    r"\bthat\s+(?:era|period|time|century|decade|year|age|epoch|season|war|reign)\b", re.I
+)
+"""'during that era' points back to a time the opening named ("the 17th century"; "that" before
+a noun is a demonstrative, restate-held-out-12)."""
 _DETERMINERS = frozenset({"the", "that", "each", "every"})
 _DEFINITE = _DETERMINERS - {"that"}
 """Before a general noun, "that" is far more often a relative pronoun ("passages that state")."""
@@ -95,7 +100,7 @@ def points_back(block: str, opening: str) -> bool:
     tokens = words(block)
     if any(t in _POINTS_BACK for t in tokens) or _DO_SO.search(block):
         return True
-    if _OPEN_RELATION.search(block):
+    if _OPEN_RELATION.search(block) or _THAT_TIME.search(block):
         return True
     introduced = _content_stems(opening)
     return any(

@@ -66,6 +66,8 @@ def test_every_block_after_the_opening_keeps_its_order():
         # the two sentences one block), the opening said (restate-held-out-8)
         "I treat patients with low sodium. I want to verify if the drug could be a factor.",
         "I am a new teacher of algebra. Thus, I need simple worked examples of equations.",
+        # "during that era" points back to "the 17th century" (restate-held-out-12)
+        "I am a novelist writing about Barbados in the 1600s. I want the hardships of that era.",
     ],
 )
 def test_the_opening_stays_where_a_move_could_break_the_text(instruction: str):
