@@ -34,6 +34,10 @@ class PhraseSite:
     start: int
     before: str
     rule: PhraseRule
+    options: tuple[str, ...]
+    """What ``before`` may become here: the rule's replacements that the instruction does not
+    already say ("research articles and verified research articles", "my search ought to search
+    for" read as slips; restate-held-out-13)."""
 
     @property
     def end(self) -> int:
@@ -106,13 +110,22 @@ def phrase_sites(
             shifted = [Token(t.text, t.start + m.start()) for t in inner]
             if any(is_protected(instruction, t, query_stems) for t in shifted):
                 continue
-            found.append(PhraseSite(m.start(), m.group(), rule))
+            options = tuple(
+                r for r in rule.replacements(m.group()) if not _already_said(instruction, r)
+            )
+            if options:
+                found.append(PhraseSite(m.start(), m.group(), rule, options))
     found.sort(key=lambda s: (s.start, -len(s.before)))
     chosen: list[PhraseSite] = []
     for site in found:
         if not chosen or site.start >= chosen[-1].end:
             chosen.append(site)
     return chosen
+
+
+def _already_said(instruction: str, phrase: str) -> bool:
+    pattern = re.escape(phrase).replace("'", "['’]")
+    return re.search(rf"(?<![\w'’-]){pattern}(?![\w'’-])", instruction, re.I) is not None
 
 
 def match_case(template: str, phrase: str) -> str:
@@ -172,7 +185,7 @@ class PhraseParaphrase(Operator):
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         edits = []
         for site in phrase_sites(case.instruction, protected_stems(case)):
-            after = match_case(site.before, rng.choice(site.rule.replacements(site.before)))
+            after = match_case(site.before, rng.choice(site.options))
             edits.append(Edit(site.start, site.before, after))
         if not edits:
             return ()
@@ -266,7 +279,7 @@ class GradedParaphrase(Operator):
                 Edit(
                     site.start,
                     site.before,
-                    match_case(site.before, rng.choice(site.rule.replacements(site.before))),
+                    match_case(site.before, rng.choice(site.options)),
                 ),
                 max(1, len(content_words(site.before))),
             )

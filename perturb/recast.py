@@ -299,7 +299,7 @@ def recast_text(case: Case, rng: random.Random) -> tuple[str, tuple[str, ...]]:
         Edit(
             site.start,
             site.before,
-            match_case(site.before, rng.choice(site.rule.replacements(site.before))),
+            match_case(site.before, rng.choice(site.options)),
         )
         for site in recast_sites(text, case)
     ]

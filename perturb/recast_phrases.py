@@ -73,10 +73,13 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
         + r"|\b(?:a|an|the|my|our|your|his|her|its|their|these|those)\s+[\w-]+\s+$|"
         + HAS_AS_POSSESSION,
     ),
+    # only the searcher's own seeking: "my client is seeking a lenient sentence" asks a court
+    # for it (restate-held-out-13)
     rule(
         "seeking",
         targets=("looking for", "searching for"),
         not_before=_PARTICLE_OR_TO + "|" + A_SEARCH_THAT,
+        only_after=r"(?:\b(?:I\s+am|I['’]m|we\s+are|we['’]re)\s+(?:[a-z]+ly\s+)?|^|[.;:!?]\s*)$",
     ),
     rule("familiarize myself with", "familiarise myself with", targets=("get familiar with",)),
     rule("allow me to", "enable me to"),

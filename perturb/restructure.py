@@ -441,7 +441,7 @@ class Rewrite(Operator):
             Edit(
                 site.start,
                 site.before,
-                match_case(site.before, rng.choice(site.rule.replacements(site.before))),
+                match_case(site.before, rng.choice(site.options)),
             )
             for site in phrase_sites(restructured, protected_stems(case))
         ]

@@ -436,6 +436,13 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ("Results should clearly list tides.", "should"),
         # paraphrase-held-out-19: "My search ought to, thus, be focused on"
         ("My search should, therefore, be focused on tides.", "my search should"),
+        # restate-held-out-13: "a number of are equipped", "change the grasp of how to use it";
+        # borderline calls of paraphrase-held-out-17 to -20: "grasp her weight and height",
+        # "locate a legal way"
+        ("Some are old, and several are equipped with furnaces.", "several"),
+        ("It could change the understanding of how to use this drug.", "understanding of"),
+        ("Readers understand her weight and height.", "understand"),
+        ("It is hard to find a legal way to stay.", "to find"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -451,6 +458,11 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
         # readings, the last paraphrase-held-out-14 and -15)
         ("I write notes to ensure that I pass.", "guarantee"),
         ("I need search results that cover tides.", "hits"),
+        # "research articles and verified research articles" (restate-held-out-13)
+        (
+            "I will prioritize academic papers and verified research articles.",
+            "research articles and verified",
+        ),
         # "guidance" <-> "advice" broke a fixed term in four readings ("guidance counselor")
         ("As a guidance counselor, I need to find legal advice.", "advice counselor"),
         ("As a guidance counselor, I need to find legal advice.", "legal guidance"),

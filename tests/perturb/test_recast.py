@@ -190,6 +190,8 @@ def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
         ),
         ("My search prioritizes visually detailed guides.", "visually detailed guides"),
         ("I want to understand the costs of dogs and if there are subsidies.", "understand the"),
+        # restate-held-out-13: "my client is searching for a lenient sentence"
+        ("My client is seeking a lenient sentence.", "is seeking"),
         # paraphrase-held-out-16: "keen on the impact of population growth", "alongside the
         # academic has to become"
         ("I'm interested in the impact of growth on resources.", "interested in the"),
