@@ -116,15 +116,29 @@ RETIRED = (
     ("advice on", "pointers on"),
     ("tips on", "advice on"),
     ("pointers on", "advice on"),
+    ("to ensure that", "to guarantee that"),
+    ("search results that", "hits that"),
+    ("results that", "hits that"),
+    ("a comprehensive", "a complete"),
+    ("a complete", "a comprehensive"),
+    ("the concept of", "the notion of"),
+    ("the idea of", "the notion of"),
+    ("the notion of", "the concept of"),
+    ("the notion of", "the idea of"),
+    ("guidance", "advice"),
+    ("advice", "guidance"),
 )
 """Rewrites the phrase rules and ``recast``'s phrasebook wrote when the audits were drawn and
 dropped (or kept one way only) after the readings (commits d8d962b and 4ed0882, and issue 14's
 paraphrase-held-out readings: "my audience" / "my readers" one way, "hence" only as "Hence,";
 restate-held-out-2: "tasked with" / "given the task of"; paraphrase-held-out-10 and -13: "advice
-on" / "tips on", "guidelines" / "recommendations"):
+on" / "tips on", "guidelines" / "recommendations"; paraphrase-held-out-14 to -18 and
+restate-held-out-10: "to guarantee that", "hits that", "a complete", "the notion of",
+"guidance" / "advice"):
 each failed in some contexts ("sources that sell", "natural resources", "information that
 explains", "my readers, which ranges", "ought to hence prioritise", "given the task of a
-research project", "my tips on … is", binding "coding recommendations")."""
+research project", "my tips on … is", binding "coding recommendations", "a high school advice
+counselor") or was called borderline reading after reading."""
 
 
 SEEDS = {
