@@ -136,6 +136,12 @@ _A_SEARCH = re.compile(
 """'Looking for a search that…' (or 'for the search to yield…') wants the search to behave so:
 'Please help me find a search that…' would make it a thing to find (paraphrase-held-out-6 and
 -8)."""
+_A_STATE_OF_MIND = re.compile(
+    r"\s+(?:an?|the|my)\s+(?:[\w-]+\s+){0,2}?(?:understanding|grasp|knowledge|insight|sense|"
+    r"appreciation|familiarity)\b"
+)
+"""'seeking a deep understanding of X': one is not helped to find an understanding ('Please help
+me find a deep grasp of…'; paraphrase-held-out-21)."""
 _DEGREE_AT_END = re.compile(
     r"\b(?:better|more|fully|well|thoroughly|deeply|properly|correctly|clearly|completely)\s*$"
 )
@@ -171,7 +177,7 @@ def to_help(sentence: str) -> str | None:
     m = _LOOKING.match(sentence)
     if m is None or _PARTICLE.match(m["rest"]) or m["rest"].lstrip().startswith("to "):
         return None  # "seeking out X", "trying to find to…"
-    if _A_SEARCH.match(m["rest"]):
+    if _A_SEARCH.match(m["rest"]) or _A_STATE_OF_MIND.match(m["rest"]):
         return None  # "I'm looking for a search that prioritizes X" is no search to find
     return f"{_please(m['lead'])} help me find{m['rest']}"
 

@@ -267,6 +267,8 @@ def from_search_should(sentence: str, rng: random.Random) -> str | None:
     m = _SEARCH_SHOULD.match(sentence)
     if m is None or re.search(r"\b(?:and|or|but) (?:should|must|will|needs?)\b", m["rest"]):
         return None  # "…should stress X and should prioritize Y": the second has no frame
+    if re.search(r"\b(?:it|its|itself)\b", m["rest"], re.I):
+        return None  # "…, ensuring it excludes…": "it" is the search (restate-held-out-14)
     verb = m["verb"]
     head = verb.split()[0].lower()
     owner = m["owner"].lower()
@@ -313,11 +315,10 @@ _NOT_IN_A_PLAIN_PERSONA = frozenset(
     | {"his", "her", "their", "our", "your", "its", "for", "of", "with", "to", "at", "from"}
     | PARTICIPLES
 )
-_MORE_VERBS = re.compile(
-    r"\s+(?:and|or)\s+(?:[a-z]+ly\s+)?[a-z]+s\b|[^.;!?]*?,\s+(?:and|or)\s+(?:[a-z]+ly\s+)?[a-z]+s\b"
-)
-"""'who roasts and grills', 'who passes through Laurinburg, NC, and faces…': a second verb that
-would need its person changed too (paraphrase-held-out-18)."""
+_MORE_VERBS = re.compile(r"[^.;!?]*?\s+(?:and|or)\s+(?:[a-z]+ly\s+)?[a-z]+s\b")
+"""'who roasts and grills', 'who passes through Laurinburg, NC, and faces…', 'who refurbishes
+old furniture and sells them': a second verb that would need its person changed too
+(paraphrase-held-out-18 and -21); a plural noun after "and" keeps the clause too."""
 _ADVERB = re.compile(r"always|often|usually|still|also|just|now|constantly|[a-z]+ly")
 """An adverb ending the persona's words belongs to what follows ("a nutritionist always looking
 to recommend": "As a nutritionist always, I am looking"; paraphrase-held-out-18)."""

@@ -443,6 +443,14 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ("It could change the understanding of how to use this drug.", "understanding of"),
         ("Readers understand her weight and height.", "understand"),
         ("It is hard to find a legal way to stay.", "to find"),
+        # paraphrase-held-out-21: "address their approaches and tips", "a better understanding
+        # of if", "treatment ways to recommend", "along with compared to", "trustworthy
+        # internet", "it is become essential"
+        ("I want to better understand if the fund aligns.", "better understand"),
+        ("New treatment methods to recommend to teams.", "methods to"),
+        ("Salaries here, as well as compared to other districts.", "as well as"),
+        ("For me, reliable internet is crucial.", "reliable"),
+        ("Lately it's become essential to know.", "it's"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -458,6 +466,8 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
         # readings, the last paraphrase-held-out-14 and -15)
         ("I write notes to ensure that I pass.", "guarantee"),
         ("I need search results that cover tides.", "hits"),
+        # "address their approaches and tips" (paraphrase-held-out-10 and -21)
+        ("Pages that discuss their tips.", "address"),
         # "research articles and verified research articles" (restate-held-out-13)
         (
             "I will prioritize academic papers and verified research articles.",
@@ -510,6 +520,10 @@ def test_retired_wordings_are_never_written(instruction, retired):
         ("My search should look for tides.", "my search should"),
         ("Readers try to find the nearest store.", "to find"),
         ("Ideally, the search covers tides.", "ideally"),
+        ("Pages that discuss tides.", "discuss"),
+        ("I want new methods to teach algebra.", "methods to"),
+        ("Tides as well as currents.", "as well as"),
+        ("I want reliable sources on tides.", "reliable"),
     ],
 )
 def test_their_neighbours_are_still_rewritten(instruction, edit):

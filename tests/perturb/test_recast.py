@@ -114,6 +114,8 @@ def test_each_frame(frame, sentence: str, expected: str) -> None:
         # "As a nutritionist always, I am looking to…"
         (to_help, "I'm looking for how chlorine is used and would prioritize manuals."),
         (persona_doing, "I am a nutritionist always looking to recommend supplements."),
+        # paraphrase-held-out-21: "Please help me find a deep grasp of…"
+        (to_help, "I'm seeking a deep understanding of persuasive essays."),
         # restate-held-out-8: "Thus, please help me…" reads stiffly
         (to_help, "Therefore, I'm searching for preventive measures."),
     ],

@@ -106,6 +106,10 @@ def test_search_should_becomes_a_request_or_a_wish() -> None:
         "I am a truck driver who frequently passes through Laurinburg, NC, and faces delays.",
         # an adverb ends the persona's words (paraphrase-held-out-18: "a nutritionist always")
         "I am a nutritionist always looking to recommend supplements.",
+        # paraphrase-held-out-21: "As a hobbyist, I refurbish old furniture and sells them"
+        "I am a hobbyist who refurbishes old furniture and sells them online.",
+        # restate-held-out-14: "Please concentrate on …, ensuring it excludes…"
+        "My search should focus on health forums, ensuring it excludes other conditions.",
         # a participle phrase after a past "who" clause would hang off the past verb
         # (filter-held-out: "As a veteran, I served at Casey base returning for a reunion")
         "I am a veteran who served at Casey base returning for a reunion.",
