@@ -127,6 +127,9 @@ RETIRED = (
     ("the notion of", "the idea of"),
     ("guidance", "advice"),
     ("advice", "guidance"),
+    ("discuss", "address"),
+    ("discusses", "addresses"),
+    ("discussing", "addressing"),
 )
 """Rewrites the phrase rules and ``recast``'s phrasebook wrote when the audits were drawn and
 dropped (or kept one way only) after the readings (commits d8d962b and 4ed0882, and issue 14's
@@ -134,7 +137,7 @@ paraphrase-held-out readings: "my audience" / "my readers" one way, "hence" only
 restate-held-out-2: "tasked with" / "given the task of"; paraphrase-held-out-10 and -13: "advice
 on" / "tips on", "guidelines" / "recommendations"; paraphrase-held-out-14 to -18 and
 restate-held-out-10: "to guarantee that", "hits that", "a complete", "the notion of",
-"guidance" / "advice"):
+"guidance" / "advice"; paraphrase-held-out-21: "discuss" / "address"):
 each failed in some contexts ("sources that sell", "natural resources", "information that
 explains", "my readers, which ranges", "ought to hence prioritise", "given the task of a
 research project", "my tips on … is", binding "coding recommendations", "a high school advice
