@@ -44,17 +44,19 @@ class PhraseSite:
         return self.start + len(self.before)
 
 
+def _whole_phrases(phrases: list[str]) -> re.Pattern[str]:
+    """Any of ``phrases`` as whole words, any case, either apostrophe."""
+    alternatives = "|".join(re.escape(p).replace("'", "['’]") for p in phrases)
+    return re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w'’-])", re.I)
+
+
 @lru_cache(maxsize=4)
 def _rule_patterns(
     rules: tuple[PhraseRule, ...] = PHRASE_RULES,
 ) -> tuple[tuple[re.Pattern[str], PhraseRule], ...]:
-    compiled = []
-    for rule in rules:
-        alternatives = "|".join(
-            re.escape(p).replace("'", "['’]") for p in sorted(rule.phrases, key=len, reverse=True)
-        )
-        compiled.append((re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w'’-])", re.I), rule))
-    return tuple(compiled)
+    return tuple(
+        (_whole_phrases(sorted(rule.phrases, key=len, reverse=True)), rule) for rule in rules
+    )
 
 
 @lru_cache(maxsize=256)
@@ -124,8 +126,12 @@ def phrase_sites(
 
 
 def _already_said(instruction: str, phrase: str) -> bool:
-    pattern = re.escape(phrase).replace("'", "['’]")
-    return re.search(rf"(?<![\w'’-]){pattern}(?![\w'’-])", instruction, re.I) is not None
+    return _said(phrase).search(instruction) is not None
+
+
+@lru_cache(maxsize=1024)
+def _said(phrase: str) -> re.Pattern[str]:
+    return _whole_phrases([phrase])
 
 
 def match_case(template: str, phrase: str) -> str:

@@ -144,6 +144,9 @@ _SEARCH_TO = (
     r"\s+(?:the|a|an|my|our)\s+(?:[\w-]+\s+){0,2}?(?:search|results?|engine|AI|tool)\s+to\b"
 )
 """'looking for the search to yield X': a wish about the search, not a thing to look for."""
+PARTICLE_OR_TO = r"\s+(?:to|out|after|up)\b"
+"""'seeking to X', 'seeking out X': not 'looking for' ("I am looking for out literary texts";
+restate-held-out-10)."""
 A_SEARCH_THAT = r"\s+(?:the|a|an|my|our)\s+(?:[\w-]+\s+){0,2}?search\s+(?:that|which)\b"
 """'looking for a search that…' (a search to behave so, not a search tool): "searching for a
 search that" says search twice (borderline in three readings, restate-held-out-7 and
@@ -162,13 +165,7 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         # the search to yield" is not English (paraphrase-held-out-8)
         not_before=_SEARCH_AS_OBJECT,
     ),
-    # "seeking out X" / "seeking to X": not "looking for out X" (restate-held-out-10)
-    rule(
-        "i am seeking",
-        "i'm seeking",
-        targets=("i am looking for",),
-        not_before=r"\s+(?:to|out|after|up)\b",
-    ),
+    rule("i am seeking", "i'm seeking", targets=("i am looking for",), not_before=PARTICLE_OR_TO),
     rule("i need to find", "i have to find", "i must find"),
     rule("i need to search for", "i need to look for", "i have to search for"),
     rule("i want to find", "i would like to find", "i'd like to find", "i wish to find"),

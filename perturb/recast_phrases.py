@@ -21,6 +21,7 @@ from instructprobe.perturb.phrases import (
     A_SEARCH_THAT,
     DEGREE_ADVERBS,
     HAS_AS_POSSESSION,
+    PARTICLE_OR_TO,
     PhraseRule,
     rule,
 )
@@ -31,8 +32,6 @@ _DETERMINER_OR_POSSESSIVE = (
 """A noun use of a word that is also a verb ("the need to", "a client's needs to")."""
 _COPULA = r"\b(?:be|is|are|was|were|been|being|am|seem|seems)\s+$"
 """Where an adjective is a predicate ("be specific" is not "be particular")."""
-_PARTICLE_OR_TO = r"\s+(?:to|out|after|up)\b"
-"""'seeking to X', 'seeking out X': not 'looking for'."""
 
 
 _NOT_AN_ACTIVITY = r"\s+(?![a-z]+ing\b)"
@@ -78,7 +77,7 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     rule(
         "seeking",
         targets=("looking for", "searching for"),
-        not_before=_PARTICLE_OR_TO + "|" + A_SEARCH_THAT,
+        not_before=PARTICLE_OR_TO + "|" + A_SEARCH_THAT,
         only_after=r"(?:\b(?:I\s+am|I['’]m|we\s+are|we['’]re)\s+(?:[a-z]+ly\s+)?|^|[.;:!?]\s*)$",
     ),
     rule("familiarize myself with", "familiarise myself with", targets=("get familiar with",)),
