@@ -169,7 +169,7 @@ for X and would prioritise Y' 'Please help me find X and would prioritise Y'
 def to_help(sentence: str) -> str | None:
     """'I need to find X.' / 'I'm looking for X.' -> 'Please help me find X.'"""
     if _HELPS_LATER.search(sentence) or _SHARED_SUBJECT.search(sentence):
-        return None  # "…an AI search engine to help me find…" would ask for help twice
+        return None  # "…a search engine to help me find…" asks twice; "…and would…" loses "I"
     m = _WISH_TO_VERB.match(sentence)
     if m is not None:
         verb = HELP_WITH.get(m["verb"], m["verb"])

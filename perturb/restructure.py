@@ -256,8 +256,6 @@ def from_doing(sentence: str) -> str | None:
     words = m["np"].split()
     if any(w.lower() in PARTICIPLES for w in words) or words[-1].lower() in ("who", "and"):
         return None
-    if _ADVERB.fullmatch(words[-1].lower()):
-        return None  # "a nutritionist always looking to…": the adverb is the participle's
     return f"As {m['article']} {m['np']}, I am {m['doing']}{m['rest']}"
 
 
