@@ -130,6 +130,8 @@ RETIRED = (
     ("discuss", "address"),
     ("discusses", "addresses"),
     ("discussing", "addressing"),
+    ("a lesson plan", "a teaching plan"),
+    ("a teaching plan", "a lesson plan"),
 )
 """Rewrites the phrase rules and ``recast``'s phrasebook wrote when the audits were drawn and
 dropped (or kept one way only) after the readings (commits d8d962b and 4ed0882, and issue 14's
@@ -137,11 +139,13 @@ paraphrase-held-out readings: "my audience" / "my readers" one way, "hence" only
 restate-held-out-2: "tasked with" / "given the task of"; paraphrase-held-out-10 and -13: "advice
 on" / "tips on", "guidelines" / "recommendations"; paraphrase-held-out-14 to -18 and
 restate-held-out-10: "to guarantee that", "hits that", "a complete", "the notion of",
-"guidance" / "advice"; paraphrase-held-out-21: "discuss" / "address"):
+"guidance" / "advice"; paraphrase-held-out-21: "discuss" / "address"; restate-held-out-16:
+"a lesson plan" / "a teaching plan"):
 each failed in some contexts ("sources that sell", "natural resources", "information that
 explains", "my readers, which ranges", "ought to hence prioritise", "given the task of a
 research project", "my tips on … is", binding "coding recommendations", "a high school advice
-counselor") or was called borderline reading after reading."""
+counselor") or was called borderline reading after reading ("a teaching plan", a fixed term
+lost, six times)."""
 
 
 SEEDS = {

@@ -175,10 +175,17 @@ for X and would prioritise Y' 'Please help me find X and would prioritise Y'
 (restate-held-out-11)."""
 
 
+_FOLLOWS_FROM_IT = re.compile(r",\s+(?:so|but|hence|thus)\s+(?:my|our|the|I|we|it|they|this)\b")
+"""A second clause that follows from the first: "Please help me find X, so my search ought to
+prioritise…" draws a consequence from a request (paraphrase-held-out-23)."""
+
+
 def to_help(sentence: str) -> str | None:
     """'I need to find X.' / 'I'm looking for X.' -> 'Please help me find X.'"""
     if _HELPS_LATER.search(sentence) or _SHARED_SUBJECT.search(sentence):
         return None  # "…a search engine to help me find…" asks twice; "…and would…" loses "I"
+    if _FOLLOWS_FROM_IT.search(sentence):
+        return None
     m = _WISH_TO_VERB.match(sentence)
     if m is not None:
         verb = HELP_WITH.get(m["verb"], m["verb"])

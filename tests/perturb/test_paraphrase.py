@@ -455,6 +455,14 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         # prioritise search results"
         ("Tips in careers as well as in personal development.", "as well as"),
         ("My search should prioritize results that offer maps.", "results that"),
+        # paraphrase-held-out-23 and restate-held-out-16: "cover their initial symptoms" and
+        # "she covers her size" said of people, "interested in learning about discovering",
+        # "whether Wunderlist gives an app", "the primary sources" for the main ones
+        ("Forums where individuals discuss their symptoms.", "discuss"),
+        ("An interview where she discusses her size.", "discusses"),
+        ("Fans curious about discovering the artist.", "curious about"),
+        ("I am confirming whether Wunderlist provides an app.", "provides"),
+        ("I want the main sources of iron.", "the main"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -484,6 +492,9 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
         # (paraphrase-held-out-15 and -16)
         ("I want a comprehensive guide to tides.", "complete"),
         ("I want the concept of tides explained.", "notion"),
+        # "a teaching plan" lost the fixed term, borderline six times (restate-held-out-16 the
+        # last)
+        ("I am creating a lesson plan on tides.", "teaching plan"),
     ],
 )
 def test_retired_wordings_are_never_written(instruction, retired):
@@ -528,6 +539,10 @@ def test_retired_wordings_are_never_written(instruction, retired):
         ("I want new methods to teach algebra.", "methods to"),
         ("Tides as well as currents.", "as well as"),
         ("I want results that offer maps.", "results that"),
+        ("Forums that also discuss tides.", "discuss"),
+        ("A page that discusses tides.", "discusses"),
+        ("Readers curious about tides.", "curious about"),
+        ("It should provide accurate and recent information.", "provide"),
         ("I want reliable sources on tides.", "reliable"),
     ],
 )
