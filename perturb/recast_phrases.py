@@ -108,7 +108,15 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     # "prefer X to come from" is said, "favor X to come from" is not (paraphrase-held-out-13)
     rule("prefer", targets=("favor",), not_before=_NOT_FAVOURED),
     rule("prefers", targets=("favors",), not_before=_NOT_FAVOURED),
-    rule("tailored to", "geared to", "geared towards", "geared toward"),
+    # not before a verb: "geared towards discover where" (restate-held-out-17)
+    rule(
+        "tailored to",
+        "geared to",
+        "geared towards",
+        "geared toward",
+        not_before=r"\s+(?!(?:the|a|an|my|our|your|their|his|her|its|this|these|those|each|"
+        r"every|all|any|both|[a-z]+ing|[a-z]+s)\b)[a-z]+\b",
+    ),
     rule("designed for", targets=("intended for",), not_after=_COPULA),
     rule("detailing", targets=("describing",)),
     rule("gather information", "collect information"),

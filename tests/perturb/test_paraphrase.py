@@ -463,6 +463,8 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ("Fans curious about discovering the artist.", "curious about"),
         ("I am confirming whether Wunderlist provides an app.", "provides"),
         ("I want the main sources of iron.", "the main"),
+        # restate-held-out-17: "grasp more about"
+        ("Readers understand more about tides.", "understand"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -542,6 +544,7 @@ def test_retired_wordings_are_never_written(instruction, retired):
         ("Forums that also discuss tides.", "discuss"),
         ("A page that discusses tides.", "discusses"),
         ("Readers curious about tides.", "curious about"),
+        ("It is hard to find the address of the park.", "to find"),
         ("It should provide accurate and recent information.", "provide"),
         ("I want reliable sources on tides.", "reliable"),
     ],
@@ -563,3 +566,16 @@ def test_please_stress_is_not_asked_of_a_person():
     assert "emphasize" not in {s.before.lower() for s in sites}
     sites = phrase_sites("Guides should emphasize local tourism.", frozenset())
     assert "emphasize" in {s.before.lower() for s in sites}
+
+
+@pytest.mark.parametrize(
+    ("instruction", "slip"),
+    [
+        # restate-held-out-17 and paraphrase-held-out-24
+        ("It is hard to find the location of Lakeshore Drive.", "locate the location"),
+        ("Research papers or articles from the past five years.", "articles or articles"),
+    ],
+)
+def test_a_rewrite_brings_in_no_word_that_stands_next_to_it(instruction, slip):
+    made = {v.request.instruction for seed in range(10) for v in rewrite(instruction, seed=seed)}
+    assert made and not any(slip in text for text in made), made

@@ -125,6 +125,8 @@ def test_each_frame(frame, sentence: str, expected: str) -> None:
         (nominalise, 'I need to understand "contralateral" in a way that can be translated.'),
         # paraphrase-held-out-23: "Please help me find X, so my search ought to…"
         (to_help, "I'm looking for night classes, so my search should prioritize childcare."),
+        # paraphrase-held-out-24: "Please help me find the price … but must make sure"
+        (to_help, "I need to find the price but must ensure the sources are reliable."),
     ],
 )
 def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
@@ -214,6 +216,8 @@ def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
         # paraphrase-held-out-23: "as I enhance my English", "online choices"
         ("I want help as I improve my English.", "improve my English"),
         ("I want programs with online options.", "online options"),
+        # restate-held-out-17: "My search is geared towards discover where…"
+        ("My search is tailored to answer where it is held.", "tailored to answer"),
     ],
 )
 def test_rules_do_not_fire_where_they_would_change_the_meaning(instruction: str, kept: str) -> None:
