@@ -132,6 +132,8 @@ RETIRED = (
     ("discussing", "addressing"),
     ("a lesson plan", "a teaching plan"),
     ("a teaching plan", "a lesson plan"),
+    ("options", "choices"),
+    ("explanations", "descriptions"),
 )
 """Rewrites the phrase rules and ``recast``'s phrasebook wrote when the audits were drawn and
 dropped (or kept one way only) after the readings (commits d8d962b and 4ed0882, and issue 14's
@@ -140,7 +142,8 @@ restate-held-out-2: "tasked with" / "given the task of"; paraphrase-held-out-10 
 on" / "tips on", "guidelines" / "recommendations"; paraphrase-held-out-14 to -18 and
 restate-held-out-10: "to guarantee that", "hits that", "a complete", "the notion of",
 "guidance" / "advice"; paraphrase-held-out-21: "discuss" / "address"; restate-held-out-16:
-"a lesson plan" / "a teaching plan"):
+"a lesson plan" / "a teaching plan"; paraphrase-held-out-25: "options" / "choices",
+"explanations" / "descriptions"):
 each failed in some contexts ("sources that sell", "natural resources", "information that
 explains", "my readers, which ranges", "ought to hence prioritise", "given the task of a
 research project", "my tips on … is", binding "coding recommendations", "a high school advice

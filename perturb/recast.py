@@ -175,9 +175,12 @@ for X and would prioritise Y' 'Please help me find X and would prioritise Y'
 (restate-held-out-11), nor '…find X but must make sure' (paraphrase-held-out-24)."""
 
 
-_FOLLOWS_FROM_IT = re.compile(r",\s+(?:so|but|hence|thus)\s+(?:my|our|the|I|we|it|they|this)\b")
+_FOLLOWS_FROM_IT = re.compile(
+    r"[,;]\s+(?:so|but|hence|thus|therefore),?\s+(?:my|our|the|I|we|it|they|this)\b"
+)
 """A second clause that follows from the first: "Please help me find X, so my search ought to
-prioritise…" draws a consequence from a request (paraphrase-held-out-23)."""
+prioritise…" and "Please help me ascertain X; therefore, I'll search…" draw a consequence from a
+request (paraphrase-held-out-23 and -25)."""
 
 
 def to_help(sentence: str) -> str | None:
@@ -290,14 +293,20 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
 
 
 def frame_edits(text: str) -> list[tuple[Edit, str]]:
-    """The first frame that applies to each sentence, with its name."""
+    """The first frame that applies to each sentence, with its name. The help frame is
+    written once: "Please help me find X. … Please help me find Y." reads as a form, and was
+    borderline in several readings (restate-held-out-18 the last)."""
     edits = []
+    asked = _HELPS_LATER.search(text) is not None
     for start, end in iter_sentence_spans(text):
         body = text[start:end].rstrip()
         for name, frame in FRAMES:
+            if asked and frame is to_help:
+                continue
             after = frame(body)
             if after is not None and after != body:
                 edits.append((Edit(start, body, match_case(body, after)), name))
+                asked = asked or frame is to_help
                 break
     return edits
 

@@ -465,6 +465,9 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ("I want the main sources of iron.", "the main"),
         # restate-held-out-17: "grasp more about"
         ("Readers understand more about tides.", "understand"),
+        # restate-held-out-18: "videos describing that…", "historical along with geographical"
+        ("Videos explaining that water is vapor.", "explaining"),
+        ("Historical as well as geographical information.", "as well as"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -545,6 +548,7 @@ def test_retired_wordings_are_never_written(instruction, retired):
         ("A page that discusses tides.", "discusses"),
         ("Readers curious about tides.", "curious about"),
         ("It is hard to find the address of the park.", "to find"),
+        ("Videos explaining how water boils.", "explaining"),
         ("It should provide accurate and recent information.", "provide"),
         ("I want reliable sources on tides.", "reliable"),
     ],

@@ -127,6 +127,8 @@ def test_each_frame(frame, sentence: str, expected: str) -> None:
         (to_help, "I'm looking for night classes, so my search should prioritize childcare."),
         # paraphrase-held-out-24: "Please help me find the price … but must make sure"
         (to_help, "I need to find the price but must ensure the sources are reliable."),
+        # paraphrase-held-out-25: "Please help me ascertain…; therefore, I'll search…"
+        (to_help, "I need to determine its county; thus, I'll search for maps."),
     ],
 )
 def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
@@ -317,3 +319,24 @@ def test_set_out_is_written_only_before_a_question_or_the_parts_of_something() -
 def test_needs_to_is_still_reworded_after_its_own_subject() -> None:
     made = {recast("My research team needs to verify the data.", seed=seed) for seed in range(6)}
     assert any("team has to" in text for text in made), made
+
+
+def test_the_help_frame_is_written_once() -> None:
+    # "Please help me find X. … Please help me find Y." (borderline, restate-held-out-18)
+    instruction = "I need to find the depth of the lake. I'm looking for maps of its shores."
+    made = [recast(instruction, seed=seed) for seed in range(6)]
+    assert all(text.count("help me") == 1 for text in made), made
+
+
+@pytest.mark.parametrize(
+    ("instruction", "retired"),
+    [
+        # borderline in 22 and 31 readings' reasons, then "online choices" and "logical
+        # descriptions" (paraphrase-held-out-23 and -25)
+        ("I want the best options for tires.", "choices"),
+        ("I want logical explanations of the claims.", "descriptions"),
+    ],
+)
+def test_retired_recast_wordings_are_never_written(instruction: str, retired: str) -> None:
+    made = {recast(instruction, seed=seed) for seed in range(10)}
+    assert made != {instruction} and not any(retired in text for text in made), made
