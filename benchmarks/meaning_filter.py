@@ -134,6 +134,12 @@ RETIRED = (
     ("a teaching plan", "a lesson plan"),
     ("options", "choices"),
     ("explanations", "descriptions"),
+    ("planning to", "intending to"),
+    ("intending to", "planning to"),
+    ("aiming to", "intending to"),
+    ("studies that", "investigations that"),
+    ("investigations that", "studies that"),
+    ("specific", "particular"),
 )
 """Rewrites the phrase rules and ``recast``'s phrasebook wrote when the audits were drawn and
 dropped (or kept one way only) after the readings (commits d8d962b and 4ed0882, and issue 14's
@@ -143,7 +149,8 @@ on" / "tips on", "guidelines" / "recommendations"; paraphrase-held-out-14 to -18
 restate-held-out-10: "to guarantee that", "hits that", "a complete", "the notion of",
 "guidance" / "advice"; paraphrase-held-out-21: "discuss" / "address"; restate-held-out-16:
 "a lesson plan" / "a teaching plan"; paraphrase-held-out-25: "options" / "choices",
-"explanations" / "descriptions"):
+"explanations" / "descriptions"; restate-held-out-19 and paraphrase-held-out-26: "intending to",
+"investigations that", "particular"):
 each failed in some contexts ("sources that sell", "natural resources", "information that
 explains", "my readers, which ranges", "ought to hence prioritise", "given the task of a
 research project", "my tips on … is", binding "coding recommendations", "a high school advice

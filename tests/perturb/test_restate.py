@@ -72,6 +72,12 @@ def test_every_block_after_the_opening_keeps_its_order():
         # opening named (restate-held-out-15)
         "I host live events. My search for what a livestream is therefore covers tools.",
         "I'm developing an exhibit on the brain. I'd like to include displays on reflexes.",
+        # "other", "by including" and "my client" point back to the opening (near misses of
+        # restate-held-out-19)
+        "I have a vestibular disorder. I want to know what other underlying causes exist.",
+        "I'm preparing a lesson on fractions. I want to enrich my students' learning by including "
+        "real examples.",
+        "I am a lawyer working for a client in Ohio. I want to know my client's rights.",
     ],
 )
 def test_the_opening_stays_where_a_move_could_break_the_text(instruction: str):
