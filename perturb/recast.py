@@ -175,8 +175,7 @@ hangs the manner on a noun (restate-held-out-15)."""
 _HELPS_LATER = re.compile(r"\bhelp(?:s|ing)? me\b", re.I)
 _SHARED_SUBJECT = re.compile(
     r"\b(?:and|but|or)\s+(?:also\s+|[a-z]+ly\s+)?(?:[a-z]+ing|would|will|want|need|am|can|could|"
-    r"have|must|"
-    r"should|plan|hope|intend|require|prefer|wish)\b"
+    r"have|must|should|plan|hope|intend|require|prefer|wish)\b"
 )
 """A second verb that shares the frame's subject: 'interested in finding out X and looking for
 Y' is not 'I would like to find out X and looking for Y' (restate-held-out-7), nor 'I'm looking
@@ -198,7 +197,7 @@ def to_help(sentence: str) -> str | None:
     if _HELPS_LATER.search(sentence) or _SHARED_SUBJECT.search(sentence):
         return None  # "…a search engine to help me find…" asks twice; "…and would…" loses "I"
     if _FOLLOWS_FROM_IT.search(sentence):
-        return None
+        return None  # "…, so my search ought to…" would follow from a request
     m = _WISH_TO_VERB.match(sentence)
     if m is not None:
         if m["verb"] in HELP_WITH and _CLAUSE_NEXT.match(m["rest"]):

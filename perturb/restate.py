@@ -58,8 +58,8 @@ _ASKS = re.compile(
 _POINTS_BACK = word_set(
     "it its it's itself they them their theirs themselves he him his she her hers we us our "
     "ours this these those such there same both former latter above aforementioned said "
-    # a connective follows on from what came before: "My search … therefore revolves around"
-    # (restate-held-out-15)
+    # a connective or a comparison follows on from what came before: "My search … therefore
+    # revolves around", "what other underlying causes" (restate-held-out-15 and -19)
     "therefore thus hence consequently accordingly also too additionally moreover furthermore "
     "besides again other another"
 )
@@ -85,7 +85,9 @@ _THAT_TIME = re.compile(
 a noun is a demonstrative, restate-held-out-12)."""
 _DETERMINERS = frozenset({"the", "that", "each", "every", "my", "our"})
 _DEFINITE = _DETERMINERS - {"that", "my", "our"}
-"""Before a general noun, "that" is far more often a relative pronoun ("passages that state")."""
+"""Before a general noun, "that" is far more often a relative pronoun ("passages that state"),
+and "my"/"our" point back only to a word the opening has ("my client" after "a client";
+restate-held-out-19), not to any general noun ("my project")."""
 _GENERAL_NOUNS = word_set(
     "concept topic subject issue matter process project company business firm organization "
     "organisation product item device tool program programme situation problem condition "
