@@ -39,6 +39,13 @@ _DETERMINER_AND_WORD = (
     r"\b(?:a|an|the|no|any|my|our|your|his|her|its|their|these|those)\s+[\w-]+\s+$"
 )
 """A noun after a determiner and a modifier: "a pressing need to", "the academic needs to"."""
+_OBJECT_GAP = (
+    r"\b(?!(?:and|but|or|so|then|also|because|since|that|which|who|if|when|where|while|as|now|"
+    r"still|really|just|first|finally|therefore|thus|hence|why|how|what|today)\b)[a-z]+\s+"
+    r"(?:I|we)\s+$"
+)
+"""A noun just before "I need to": the noun may be what is needed ("the data I need to continue
+my analysis"), which "have to" would make a thing one has."""
 _SUBJECT_OF_NEEDS = (
     r"(?:\b(?:who|which|that|it|he|she|one|and|also|often|frequently|really|still|usually|"
     r"always|now|typically|sometimes)|\b(?:a|an|the|my|our|your|his|her|its|their|this|these|"
@@ -85,8 +92,13 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     rule("wants to", targets=("would like to",), not_after=_DETERMINER_OR_POSSESSIVE),
     rule("i plan to", "i intend to"),
     rule("looking to", targets=("hoping to", "aiming to"), not_before=r"\s+(?:the|a|an|my|our)\b"),
-    # "There's a pressing have to send" (paraphrase-held-out-22)
-    rule("need to", "have to", not_after=_DETERMINER_OR_POSSESSIVE + "|" + _DETERMINER_AND_WORD),
+    # "There's a pressing have to send" (paraphrase-held-out-22), "a piece of data I have to
+    # continue my analysis" (paraphrase-held-out-28)
+    rule(
+        "need to",
+        "have to",
+        not_after=_DETERMINER_OR_POSSESSIVE + "|" + _DETERMINER_AND_WORD + "|" + _OBJECT_GAP,
+    ),
     # "the academic needs to become…": a noun after a determiner and a modifier (paraphrase-
     # held-out-16)
     rule(

@@ -233,6 +233,8 @@ def from_who(sentence: str) -> str | None:
         return None
     if _is_past(m["verb"]) and _PARTICIPLE_PHRASE.match(m["rest"]):
         return None  # "a veteran who served at Casey base returning for a reunion"
+    if not _is_past(m["verb"]) and _COMMA_PARTICIPLE.match(m["rest"]):
+        return None  # "a pet owner who travels frequently, looking for…"
     if m["verb"] in ("has", "had") and _CHANGED_STATE.match(m["rest"]):
         return None  # "a student who has just graduated" is a student no longer
     return f"As {m['article']} {m['np']}, I {m['adverb']}{verb}{m['rest']}"
@@ -327,6 +329,12 @@ _PARTICIPLE_PHRASE = re.compile(
 complement ("who started experiencing", "who was hoping to"). After a past
 "who" clause it describes the persona now; once the clause is the sentence's own ("As a
 veteran, I served at Casey base returning for a reunion") it hangs off the past verb."""
+_COMMA_PARTICIPLE = re.compile(r"[^.;:!?]*?,\s+[a-z]{2,}ing\b")
+"""A participle phrase after a comma and a present "who" clause ("a pet owner who travels
+frequently, looking for…"): it describes the persona, and after "As a pet owner, I travel
+often," it would hang on the travelling (paraphrase-held-out-28). After a past one it reads as
+the persona's situation since ("As a retiree, I recently relocated to Las Vegas, looking to
+enjoy the pools")."""
 _CLAUSE_IN = re.compile(r"\b(?:to|so|that|which|because|and|or)\b|\w+ing\b")
 """A clause inside what is looked for: 'What I'm looking for is X to give my audience' reads
 badly; the cleft is kept to a plain noun phrase."""

@@ -472,6 +472,14 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         # read up on their kitchen operations"
         ("My search must confirm Stephen King as the author.", "confirm"),
         ("I plan a visit to learn about their kitchen operations.", "learn about"),
+        # the final code's readings (paraphrase-held-out-28, restate-held-out-20 and -21):
+        # "data about digital platforms", "their conversions plainly", "rich thoroughly and
+        # emotion", "a keen concentrate on", "methodologies and search results"
+        ("Patient data on digital platforms.", "data on"),
+        ("Help my students grasp the concept clearly.", "clearly"),
+        ("Reports that are rich in detail and emotion.", "in detail"),
+        ("A hotel with a keen focus on safety.", "focus on"),
+        ("Methodologies and results that inform analyses.", "results that"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -561,6 +569,10 @@ def test_retired_wordings_and_slips_are_never_written(instruction, retired):
         ("Videos explaining how water boils.", "explaining"),
         ("My search must confirm the author of the book.", "confirm"),
         ("Readers learn about their kitchen operations.", "learn about"),
+        ("Patient data on tides.", "data on"),
+        ("Pages that show tides clearly.", "clearly"),
+        ("Pages that explain tides in detail.", "in detail"),
+        ("Guides focus on tides.", "focus on"),
         ("It should provide accurate and recent information.", "provide"),
         ("I want reliable sources on tides.", "reliable"),
     ],

@@ -113,6 +113,9 @@ def test_search_should_becomes_a_request_or_a_wish() -> None:
         # a participle phrase after a past "who" clause would hang off the past verb
         # (filter-held-out: "As a veteran, I served at Casey base returning for a reunion")
         "I am a veteran who served at Casey base returning for a reunion.",
+        # ... and after a comma, whatever the tense (paraphrase-held-out-28: "As a pet owner, I
+        # travel often, looking for…")
+        "I'm a pet owner who travels frequently, looking for a home security solution.",
         # a perfect tense that leaves the role (filter-held-out-2: "As a student, I have just
         # graduated and moved to a new town")
         "I am a student who has just graduated and moved to a new town.",
