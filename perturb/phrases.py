@@ -64,9 +64,7 @@ _DOCUMENTS_BEFORE = (
 """Where a participle's subject is the documents ("studies focusing on X"): said of a person
 ("a designer focusing on X"), "concentrating on" or "centering on" reads wrong."""
 
-_DOCUMENTS_DO = (
-    r"(?:\b(?:that|which)\s+(?:(?:also|both|further|[a-z]+ly)\s+)?|" + _DOCUMENTS_BEFORE + ")$"
-)
+_DOCUMENTS_DO = r"\b(?:that|which)\s+(?:(?:also|both|further|[a-z]+ly)\s+)?$|" + _DOCUMENTS_BEFORE
 """Where a verb's subject is most often the documents: a relative clause ("articles that
 discuss", "forums that also discuss") or right after a word for them."""
 
