@@ -256,24 +256,14 @@ paraphrase-held-out-17 (seed 79) and restate-held-out-10 (seed 80), both fixed b
 drawn, read them once more each, 100 variants an operator, on the code after the guards
 paraphrase-held-out-16's and restate-held-out-9's rejections and borderline calls led to.
 paraphrase-held-out-18 (seed 81) and restate-held-out-11 (seed 82) likewise, after the guards of
-paraphrase-held-out-17 and restate-held-out-10; paraphrase-held-out-19 (seed 83) and
-restate-held-out-12 (seed 84) after those of paraphrase-held-out-18 and restate-held-out-11;
-paraphrase-held-out-20 (seed 85) and restate-held-out-13 (seed 86) after those of
-paraphrase-held-out-19 and restate-held-out-12; paraphrase-held-out-21 (seed 87) and
-restate-held-out-14 (seed 88) after those of paraphrase-held-out-20 and restate-held-out-13;
-paraphrase-held-out-22 (seed 89) and restate-held-out-15 (seed 90) after those of
-paraphrase-held-out-21 and restate-held-out-14; paraphrase-held-out-23 (seed 91) and
-restate-held-out-16 (seed 92) after those of paraphrase-held-out-22 and restate-held-out-15;
-paraphrase-held-out-24 (seed 93) and restate-held-out-17 (seed 94) after those of
-paraphrase-held-out-23 and restate-held-out-16; paraphrase-held-out-25 (seed 95) and
-restate-held-out-18 (seed 96) after those of paraphrase-held-out-24 and restate-held-out-17;
-paraphrase-held-out-26 (seed 97) and restate-held-out-19 (seed 98, 200 variants) after those of
-paraphrase-held-out-25 and restate-held-out-18; paraphrase-held-out-27 (seed 99) and
-restate-held-out-20 (seed 100, 200 variants) after those of paraphrase-held-out-26 and
-restate-held-out-19; paraphrase-held-out-28 (seed 101) and restate-held-out-21 (seed 102, 200
-variants) read the same code again, with no guard between; paraphrase-held-out-29 and -30 (seeds
-103 and 105) and restate-held-out-22 and -23 (seeds 104 and 106, 200 variants each) read the
-code after the guards those two pairs led to, twice."""
+paraphrase-held-out-17 and restate-held-out-10. From paraphrase-held-out-19 and
+restate-held-out-12 (seeds 83 and 84) on, the audits come in pairs with consecutive seeds
+(-20 and -13: 85 and 86, and so on to -27 and -20: 99 and 100), each pair drawn on the code after
+the guards the pair before it led to; restate-held-out-19 to -23 draw 200 variants.
+paraphrase-held-out-28 and restate-held-out-21 (seeds 101 and 102) read the code of the pair
+before them again, with no guard between; paraphrase-held-out-29 and restate-held-out-22 (103
+and 104) read the code after the guards those two pairs led to, and paraphrase-held-out-30 and
+restate-held-out-23 (105 and 106) read it again. The ``--name`` help lists every seed."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
