@@ -223,7 +223,11 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule(
         "it is",
         "it's",
-        not_before=r"\s+(?:not|never|been|got|gotten|had|become|grown|gone|come|done|made|taken)\b"
+        # nor where "it's" is "it has" before a verb that takes no object: "how it is changed"
+        # (paraphrase-held-out-29)
+        not_before=r"\s+(?:not|never|been|got|gotten|had|become|grown|gone|come|done|made|taken|"
+        r"changed|evolved|developed|increased|decreased|improved|worsened|risen|fallen|dropped|"
+        r"declined|shifted|happened|occurred|lasted|ended|started|begun|expanded)\b"
         r"|\s*(?:[,.;:!?)]|$)",
     ),
     rule("please retrieve", "please find", "please return", "please fetch", "please locate"),
@@ -254,7 +258,11 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         "look for",
         not_after=_DETERMINER_BEFORE
         + r"|\b(?:in-depth|complete|thorough|comprehensive|detailed|quick|broad|[\w-]+ed)\s+$"
-        + _DETERMINER_AND_MODIFIERS,
+        + _DETERMINER_AND_MODIFIERS
+        # coordinated modifiers: "a vivid yet classic look for" (restate-held-out-22)
+        + r"|\b(?:a|an|the|this|that|my|our|your|his|her|their|its|any)\s+[\w-]+,?\s+"
+        r"(?:yet|but|and|or)\s+(?!(?:i|we|you|they|he|she|also|often|then|now|still|always|"
+        r"never|so|[a-z]+ly)\s)[\w-]+\s+$",
         not_before=r"\s+(?:her|his|him|their|them|my|me|us)\b",
     ),
     # not of a visit or an observation: "an observational visit to read up on their kitchen"
@@ -317,13 +325,17 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("research papers", "academic papers", "research articles", only_after=_NOUN_SLOT),
     rule("peer-reviewed", "peer reviewed", targets=("refereed",)),
     # "details" is plural: not where a relative clause's verb agrees with the noun ("details on
-    # genotypes that specifically includes", restate-held-out-5)
+    # genotypes that specifically includes", restate-held-out-5), also past a quoted term and
+    # "not only" ("details on 'hazardous constituents' that not only describes",
+    # paraphrase-held-out-29), nor after "this" ("this details on", restate-held-out-23)
     rule(
         "information about",
         "information on",
         "details about",
         "details on",
-        not_before=r"\s+(?:[\w-]+,?\s+){0,5}?(?:(?:that|which)\s+(?:[a-z]+ly\s+)?[a-z]+s|is|was|has)\b",
+        not_before=r"\s+(?:[\w'‘’\"“”-]+,?\s+){0,5}?(?:(?:that|which)\s+"
+        r"(?:(?:not\s+only|also|both|[a-z]+ly)\s+)*[a-z]+s|is|was|has)\b",
+        not_after=r"\b(?:this|that|much|little|less)\s+$",
     ),
     rule("information regarding", "information concerning", "details regarding"),
     rule(
@@ -341,7 +353,9 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     ),
     # no "a comprehensive" <-> "a complete": a complete guide claims more than a comprehensive
     # one (borderline five times in paraphrase-held-out-15 and -16)
-    rule("relevant", "pertinent", targets=("applicable",)),
+    # no "applicable": "the applicable contact phone number" leans to "that applies" (borderline
+    # 12 times in the readings since paraphrase-held-out-23)
+    rule("relevant", "pertinent"),
     # not data held on a medium: "patient-generated data about digital platforms"
     # (restate-held-out-20)
     rule(
@@ -399,9 +413,12 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     # "several of my students" is not "a number of of my students" (paraphrase-held-out-12)
     # nor where "several" stands alone ("several are equipped": "a number of are";
     # restate-held-out-13)
+    # nor after a determiner or "past": "the past a number of years" (paraphrase-held-out-30)
     rule(
         "several",
         targets=("a number of", "multiple"),
+        not_after=r"\b(?:the|these|those|my|our|your|his|her|its|their|past|last|next|first|"
+        r"previous|recent|final)\s+$",
         not_before=r"\s+(?:of|are|were|is|was|have|had|can|could|will|would|may|might|do|did)\b"
         r"|\s*[,.;:!?]",
     ),
@@ -512,16 +529,12 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     ),
     rule("in the context of", "within the context of"),
     # --- verbs of the request --------------------------------------------------------------
-    # one way: a phrase that describes actions does not explain them
-    # nor before a that-clause: "videos describing that the gas form of water is vapor"
-    # (restate-held-out-18)
-    rule("explain", targets=("describe",), not_before=r"\s+that\b"),
-    rule("explains", targets=("describes",), not_before=r"\s+that\b"),
-    rule("explaining", targets=("describing",), not_before=r"\s+that\b"),
+    # no "explain" -> "describe": to describe is not to explain a cause or a term ("could
+    # describe this phenomenon", rejected in restate-held-out-23, and called weaker 34 times in
+    # the readings since paraphrase-held-out-23 and restate-held-out-16); "describe" -> "explain" claims more
     # one sets out how, why, or the parts of something, not "the technology world to patrons"
-    # (paraphrase-held-out-22); elsewhere "explain" alone becomes "describe" (above), and
-    # "describe" is not a source, as there
-    rule("that explain", targets=("that describe", "that set out"), not_before=_NOT_SET_OUT),
+    # (paraphrase-held-out-22)
+    rule("that explain", targets=("that set out",), not_before=_NOT_SET_OUT),
     # "to discuss X" and "so I can discuss X" are what the searcher does (with someone), not
     # what a document covers (filter-held-out-2: "so I can address bulk pricing choices")
     # and only in a relative clause or after a word for documents: "forums where individuals
@@ -575,7 +588,9 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     # "grasp at what age" reads as clutching at (filter-held-out-2)
     rule(
         "understand",
-        targets=("grasp", "comprehend"),
+        # no "comprehend": stiff for a plain object ("comprehend the voting population"),
+        # borderline 28 times in the readings since paraphrase-held-out-23
+        targets=("grasp",),
         # nor where a question follows a shared object ("understand the costs and if there
         # are subsidies": "grasp … and if"; paraphrase-held-out-14)
         # or "when"/"where" ("grasp when the light is best"; paraphrase-held-out-16), or a

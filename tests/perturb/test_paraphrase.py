@@ -480,6 +480,17 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ("Reports that are rich in detail and emotion.", "in detail"),
         ("A hotel with a keen focus on safety.", "focus on"),
         ("Methodologies and results that inform analyses.", "results that"),
+        # the final code's faults (paraphrase-held-out-29, restate-held-out-22 and -23):
+        # "details on 'hazardous constituents' that not only describes", "this details on",
+        # "how it is changed", "the past a number of years", "a vivid yet classic search for"
+        (
+            "I need information on 'hazardous constituents' that not only explains risks.",
+            "information on",
+        ),
+        ("I prefer to find this information on official trade websites.", "information on"),
+        ("I want to see how it's changed over the seasons.", "it's"),
+        ("Over the past several years, prices rose.", "several"),
+        ("A movie that requires a vivid yet classic look for a scene.", "look for"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -518,6 +529,11 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
         # paraphrase-held-out-24)
         ("It is hard to find the location of Lakeshore Drive.", "locate the location"),
         ("Research papers or articles from the past five years.", "articles or articles"),
+        # "describe" for "explain", "comprehend" and "applicable": called weaker or stiff 34,
+        # 28 and 12 times in the readings since paraphrase-held-out-23 and restate-held-out-16
+        ("I want pages that explain tides and currents.", "describ"),
+        ("Readers can understand the costs of dogs.", "comprehend"),
+        ("I want relevant maps of tides.", "applicable"),
     ],
 )
 def test_retired_wordings_and_slips_are_never_written(instruction, retired):
@@ -566,7 +582,6 @@ def test_retired_wordings_and_slips_are_never_written(instruction, retired):
         ("A page that discusses tides.", "discusses"),
         ("Readers curious about tides.", "curious about"),
         ("It is hard to find the address of the park.", "to find"),
-        ("Videos explaining how water boils.", "explaining"),
         ("My search must confirm the author of the book.", "confirm"),
         ("Readers learn about their kitchen operations.", "learn about"),
         ("Patient data on tides.", "data on"),
@@ -575,6 +590,10 @@ def test_retired_wordings_and_slips_are_never_written(instruction, retired):
         ("Guides focus on tides.", "focus on"),
         ("It should provide accurate and recent information.", "provide"),
         ("I want reliable sources on tides.", "reliable"),
+        ("I want to see how it's shaped by wind.", "it's"),
+        ("Over several years, prices rose.", "several"),
+        ("I need this map and information on tides.", "information on"),
+        ("I am a nurse and I look for tides.", "look for"),
     ],
 )
 def test_their_neighbours_are_still_rewritten(instruction, edit):

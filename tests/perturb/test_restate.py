@@ -78,10 +78,19 @@ def test_every_block_after_the_opening_keeps_its_order():
         "I'm preparing a lesson on fractions. I want to enrich my students' learning by including "
         "real examples.",
         "I am a lawyer working for a client in Ohio. I want to know my client's rights.",
+        # what is compared, the opening said (restate-held-out-22)
+        "I teach 3D modelling in Blender and in Maya. I want studies that highlight the "
+        "similarities and differences with a focus on shading.",
     ],
 )
 def test_the_opening_stays_where_a_move_could_break_the_text(instruction: str):
     assert moved(instruction) is None
+
+
+def test_a_comparison_that_names_what_it_compares_can_move():
+    opening = "I am a nurse on an adult medical ward."
+    request = "I need the differences between ibuprofen and paracetamol doses for an adult."
+    assert moved(f"{opening} {request}", query="ibuprofen adult dose") == f"{request} {opening}"
 
 
 def test_that_before_a_general_noun_is_read_as_a_relative_pronoun():
