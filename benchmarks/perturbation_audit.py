@@ -156,6 +156,10 @@ SAMPLES = {
     "restate-held-out-22": {"restate": 200},
     "paraphrase-held-out-30": {"rewrite": 100, "recast": 100},
     "restate-held-out-23": {"restate": 200},
+    "paraphrase-held-out-31": {"rewrite": 100, "recast": 100},
+    "restate-held-out-24": {"restate": 200},
+    "paraphrase-held-out-32": {"rewrite": 100, "recast": 100},
+    "restate-held-out-25": {"restate": 200},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -263,7 +267,9 @@ the guards the pair before it led to; restate-held-out-19 to -23 draw 200 varian
 paraphrase-held-out-28 and restate-held-out-21 (seeds 101 and 102) read the code of the pair
 before them again, with no guard between; paraphrase-held-out-29 and restate-held-out-22 (103
 and 104) read the code after the guards those two pairs led to, and paraphrase-held-out-30 and
-restate-held-out-23 (105 and 106) read it again. The ``--name`` help lists every seed."""
+restate-held-out-23 (105 and 106) read it again. paraphrase-held-out-31 and restate-held-out-24
+(107 and 108) read the code after the guards those two led to, and paraphrase-held-out-32 and
+restate-held-out-25 (109 and 110) read it again. The ``--name`` help lists every seed."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -294,7 +300,7 @@ def drawn_before(name: str) -> list[str]:
 
 
 STARTER_SHARE = 0.2
-AFTER_FILTER = tuple(f"paraphrase-held-out-{n}" for n in range(6, 31))
+AFTER_FILTER = tuple(f"paraphrase-held-out-{n}" for n in range(6, 33))
 """The audits drawn from what the meaning filter keeps (``sample_after_filter``)."""
 FILTER_AUDITS = ("filter-held-out", "filter-held-out-2")
 """The audits of the meaning filter itself (``sample_filter_held_out``)."""
@@ -982,11 +988,12 @@ def main() -> None:
         "restate-moved-held-out (52), restate-held-out-2 (54), restate-moved-held-out-2 (55) and "
         "restate-held-out-3 (58), -4 (63), -5 (68), -6 (72), -7 (74), -8 (76), -9 (78), "
         "-10 (80), -11 (82), -12 (84), -13 (86), -14 (88), -15 (90), -16 (92), -17 (94), "
-        "-18 (96), -19 (98), -20 (100), -21 (102), -22 (104), -23 (106): restate; "
+        "-18 (96), -19 (98), -20 (100), -21 (102), -22 (104), -23 (106), -24 (108), "
+        "-25 (110): restate; "
         "paraphrase-held-out-6 to -9 (seeds 47 to 50), -10 (59), -11 (62), -12 (67), -13 (71), "
         "-14 (73), -15 (75), -16 (77), -17 (79), -18 (81), -19 (83), -20 (85), -21 (87), "
         "-22 (89), -23 (91), -24 (93), -25 (95), -26 (97), -27 (99), -28 (101), -29 (103), "
-        "-30 (105): rewrite and recast "
+        "-30 (105), -31 (107), -32 (109): rewrite and recast "
         "after the meaning filter",
     )
     args = parser.parse_args()

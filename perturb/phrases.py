@@ -413,7 +413,7 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     # "several of my students" is not "a number of of my students" (paraphrase-held-out-12)
     # nor where "several" stands alone ("several are equipped": "a number of are";
     # restate-held-out-13)
-    # nor after a determiner or "past": "the past a number of years" (paraphrase-held-out-30)
+    # nor after a determiner or "past": "the past a number of years" (restate-held-out-22)
     rule(
         "several",
         targets=("a number of", "multiple"),
