@@ -146,6 +146,9 @@ RETIRED = (
     ("that explain", "that describe"),
     ("understand", "comprehend"),
     ("relevant", "applicable"),
+    ("strategies", "approaches"),
+    ("quickly", "rapidly"),
+    ("an understanding of", "a grasp of"),
 )
 """Rewrites the phrase rules and ``recast``'s phrasebook wrote when the audits were drawn and
 dropped (or kept one way only) after the readings (commits d8d962b and 4ed0882, and issue 14's
@@ -158,7 +161,8 @@ restate-held-out-10: "to guarantee that", "hits that", "a complete", "the notion
 "explanations" / "descriptions"; restate-held-out-19 and paraphrase-held-out-26: "intending to",
 "investigations that", "particular"; the readings since paraphrase-held-out-23 and
 restate-held-out-16: "explain" / "describe", "understand" / "comprehend", "relevant" /
-"applicable"):
+"applicable"; paraphrase-held-out-31 and restate-held-out-24 and -25: "strategies" /
+"approaches", "quickly" / "rapidly", "an understanding of" / "a grasp of"):
 each failed in some contexts ("sources that sell", "natural resources", "information that
 explains", "my readers, which ranges", "ought to hence prioritise", "given the task of a
 research project", "my tips on … is", binding "coding recommendations", "a high school advice

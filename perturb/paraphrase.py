@@ -177,6 +177,12 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     return "".join(out)
 
 
+def _is_a_letter(article: str, before: str) -> bool:
+    """Whether a capital "A" is a letter or a name's ("vitamin A", "Plan A"), not an article:
+    it stands inside a sentence."""
+    return article == "A" and not re.search(r"(?:^|[.!?:;\"“(]\s*)$", before)
+
+
 def a_or_an(edits: list[Edit], text: str) -> list[Edit]:
     """Fix the article before a replaced word ("a detailed" -> "an in-depth" is in the rules;
     "a passage" -> "an article" is not)."""
@@ -185,6 +191,8 @@ def a_or_an(edits: list[Edit], text: str) -> list[Edit]:
         offset = max(0, edit.start - 16)
         prefix = text[offset : edit.start]
         article = re.search(r"(?<![\w'-])(an?)\s+$", prefix, re.I)
+        if article and _is_a_letter(article.group(1), text[: offset + article.start(1)]):
+            article = None  # "vitamin A suitable" -> "vitamin An appropriate" (held-out-31)
         if article and edit.after and (article.start(1) > 0 or offset == 0):
             wants = "an" if edit.after[0].lower() in "aeiou" else "a"
             has = article.group(1)

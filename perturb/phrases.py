@@ -69,12 +69,13 @@ _DOCUMENTS_DO = r"\b(?:that|which)\s+(?:(?:also|both|further|[a-z]+ly)\s+)?$|" +
 discuss", "forums that also discuss") or right after a word for them."""
 
 _GRASP_AFTER = (
-    r"\b(?:a|an|my|our|your|his|her|their|better|good|clear|basic|deep|deeper|solid|"
+    r"\b(?:my|our|your|his|her|their|better|good|clear|basic|deep|deeper|solid|"
     r"thorough|full|fuller|firm|general|broad|broader)\s+$"
 )
 """Where "understanding of" and "grasp of" can replace each other ("a better grasp of"); not
 after "the": "the understanding of how to use it" is a field's, "the grasp of" one person's
-(restate-held-out-13)."""
+(restate-held-out-13); nor after a bare "a": "I need a grasp of" is a stiff nominalisation
+(borderline about 30 times in the readings since paraphrase-held-out-23)."""
 
 _NOT_IN_DEPTH = (
     r"(?!\s+(?:(?:[a-z-]+(?:al|ic|ive|ous|ful|ate|ent|ant|ible|able|ary|ory)|and),?\s+){0,3}"
@@ -274,7 +275,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         not_after=r"\b(?:visit|tour|trip|observ|attend|watch)\w*\b[^.;:!?]*$",
     ),
     rule("find out", targets=("discover",), not_before=r"\s+about\b"),
-    rule("look into", "investigate"),
+    # not the noun: "an informed look into how…" (paraphrase-held-out-31)
+    rule("look into", "investigate", not_after=_DETERMINER_BEFORE + _DETERMINER_AND_MODIFIERS),
     # not before an activity: "interested in learning about discovering" (paraphrase-held-out-23)
     rule("curious about", "interested in learning about", not_before=r"\s+[a-z]+ing\b"),
     # --- what the search should do ----------------------------------------------------------
@@ -364,7 +366,14 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         not_before=r"\s+(?:[\w-]+\s+){0,2}?(?:platforms?|devices?|servers?|sites?|websites?|apps?|"
         r"cloud|phones?|computers?|disks?|drives?|networks?|media|databases?|systems?)\b",
     ),
-    rule("statistics on", "statistics about", "figures on"),
+    # "sports figures on local economies" are people (restate-held-out-25)
+    rule(
+        "statistics on",
+        "statistics about",
+        "figures on",
+        not_after=r"\b(?:sports?|public|political|historical|religious|famous|prominent|key|"
+        r"leading|literary|cultural|authority|parental|celebrity|iconic|notable|major)\s+$",
+    ),
     rule("an overview of", "a summary of", "an outline of"),
     rule("a brief overview", "a short overview", "a concise overview"),
     # "in-depth instances of" is not said (restate-held-out-3)
@@ -531,7 +540,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     # --- verbs of the request --------------------------------------------------------------
     # no "explain" -> "describe": to describe is not to explain a cause or a term ("could
     # describe this phenomenon", rejected in restate-held-out-23, and called weaker 34 times in
-    # the readings since paraphrase-held-out-23 and restate-held-out-16); "describe" -> "explain" claims more
+    # the readings since paraphrase-held-out-23 and restate-held-out-16); "describe" ->
+    # "explain" claims more
     # one sets out how, why, or the parts of something, not "the technology world to patrons"
     # (paraphrase-held-out-22)
     rule("that explain", targets=("that set out",), not_before=_NOT_SET_OUT),
@@ -597,7 +607,13 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         # figure or a place ("grasp her weight and height", "comprehend the precise duration":
         # borderline in four readings, paraphrase-held-out-17 to -20)
         # nor "grasp more about" (restate-held-out-17)
-        not_before=r"\s+(?:if|whether|when|where|at|for|on|more|about)\b"
+        # nor "I understand that…", of what one has heard, not grasped (paraphrase-held-out-32)
+        # and only before a question or an abstract object: "grasp the cuts of meat", "grasp
+        # their injuries" read stiff (borderline 11 times in paraphrase-held-out-31 and -32)
+        not_before=r"\s+(?!(?:how|what|why|which|who)\b|the\s+(?:[\w-]+\s+)?(?:concepts?|ideas?|"
+        r"basics|principles|implications|importance|significance|nuances|meaning|mechanisms?|"
+        r"dynamics|intricacies|complexit(?:y|ies)|fundamentals|logic|reasoning|rationale)\b)"
+        r"|\s+(?:if|whether|when|where|at|for|on|more|about|that)\b"
         + r"|[^.;:!?]*?\band\s+(?:if|whether)\b"
         + r"|\s+(?:[\w'’-]+\s+){0,3}?(?:height|weight|dimensions|duration|location|content|"
         r"number|amount|cost|price|temperature|distance|size|districts?|count(?:y|ies)|"
@@ -616,7 +632,14 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule("gain insight into", "gain an understanding of"),
     rule("demonstrate", targets=("show",)),
     rule("demonstrates", targets=("shows",)),
-    rule("determine", "ascertain"),
+    # a thing that determines an amount decides it, it does not find it out: "This will
+    # ascertain how many cars we need" (paraphrase-held-out-32)
+    rule(
+        "determine",
+        "ascertain",
+        not_after=r"\b(?:this|that|it|which|these|those|they)\s+"
+        r"(?:(?:will|would|could|can|may|might|should|must|helps?|also)\s+)?$",
+    ),
     # a source confirms a fact, a person checks it: not "websites that can check the county"
     # "confirm Stephen King as the author" cannot be "check … as" (restate-held-out-19)
     rule(

@@ -150,7 +150,8 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     # --- what is searched for ------------------------------------------------------------
     rule("scientific articles", "scientific papers"),
     rule("websites", targets=("web pages",)),
-    rule("strategies", targets=("approaches",)),
+    # no "strategies" -> "approaches": borderline nine times in paraphrase-held-out-31 and
+    # restate-held-out-24 and -25 ("combined arms approaches", "coping approaches")
     rule("summaries", targets=("overviews",)),
     rule("suggestions", targets=("recommendations",)),
     rule("reputable", targets=("trusted",), not_after=_COPULA),
@@ -160,12 +161,8 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     # --- how the documents should read ---------------------------------------------------
     rule("various", targets=("different",)),
     rule("frequently", "often", not_before=r"\s+than\b"),
-    # not before a need: "where I rapidly have to substitute" (paraphrase-held-out-26)
-    rule(
-        "quickly",
-        targets=("rapidly",),
-        not_before=r"\s+(?:need|needs|have|has|must|should|want|wants|require|requires)\b",
-    ),
+    # no "quickly" -> "rapidly": "quickly find out" is without delay, "rapidly discover" is not
+    # (rejected in paraphrase-held-out-26, borderline five times since)
     rule("correctly", targets=("properly",)),
     rule("concise", targets=("succinct",)),
     rule("is located", "is situated"),

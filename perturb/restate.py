@@ -33,7 +33,10 @@ from instructprobe.perturb.text import content_words, stem, word_set, words
 GREETINGS = ("Hi!", "Hello!", "Hi there!")
 CALLS_FOR_HELP = ("Could you help me with a search?", "I would appreciate some help with a search.")
 """Openings that ask for help: not used where the instruction already asks ("Please help me
-find…" after "Could you help me…" says it twice)."""
+find…" after "Could you help me…" says it twice), nor where its first words say "search" again
+("… with a search? My search should…", borderline in each restate reading since
+restate-held-out-22)."""
+_SEARCH_AHEAD = re.compile(r"^(?:[\w'’-]+[\s,]+){0,5}?search", re.I)
 THANKS = ("Thanks in advance!", "Thank you!", "Thanks for your help!", "Any help is appreciated.")
 POLITE_SENTENCES = (*GREETINGS, *CALLS_FOR_HELP, *THANKS)
 
@@ -163,7 +166,8 @@ def _content_stems(text: str) -> set[str]:
 
 def polite(text: str, rng: random.Random) -> str:
     """``text`` with an opening and thanks around it, each where it has none already."""
-    openings = GREETINGS if _ASKS_HELP.search(text) else (*GREETINGS, *CALLS_FOR_HELP)
+    asks = _ASKS_HELP.search(text) or _SEARCH_AHEAD.match(text)
+    openings = GREETINGS if asks else (*GREETINGS, *CALLS_FOR_HELP)
     opening = "" if _GREETED.match(text) else rng.choice(openings) + " "
     said = set(words(opening))
     thanks = [t for t in THANKS if not said & set(words(t))]

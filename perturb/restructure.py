@@ -29,7 +29,7 @@ from instructprobe.perturb.paraphrase import (
     phrase_sites,
     protected_stems,
 )
-from instructprobe.perturb.text import iter_sentence_spans, words
+from instructprobe.perturb.text import iter_sentence_spans, word_set, words
 
 PARTICIPLES = frozenset(
     [
@@ -215,11 +215,23 @@ def _keeps_case(word: str) -> str:
     return word[0].lower() + word[1:]
 
 
+_NOT_A_PERSON = word_set(
+    "part result consequence rule whole matter means way step precaution reminder follow-up "
+    "bonus side alternative reference starting backup basis supplement substitute complement "
+    "priority courtesy preliminary measure favor favour gift treat project task hobby goal "
+    "first final last next general quick"
+)
+"""What "As a/an" opens that is no person ("As a part of my app's development", "As a result",
+"As a first step"; paraphrase-held-out-32)."""
+
+
 def from_as(sentence: str) -> str | None:
     """'As a nurse, I need X.' -> 'I am a nurse, and I need X.'"""
     m = _SUBJECT_AFTER_AS.match(sentence)
     if m is None or m["subject"] != "I" or re.search(r",? and (?:I|my)\b", m["rest"]):
         return None  # "…, and I plan…, and I am…": a second "and" would run the clauses on
+    if m["np"].split()[0].lower() in _NOT_A_PERSON:
+        return None  # "As a part of my app's development, I am adding…" is no persona
     return f"I am {m['article']} {m['np']}, and {m['subject']}{m['rest']}"
 
 

@@ -491,6 +491,16 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ("I want to see how it's changed over the seasons.", "it's"),
         ("Over the past several years, prices rose.", "several"),
         ("A movie that requires a vivid yet classic look for a scene.", "look for"),
+        # paraphrase-held-out-32: "This will ascertain how many cars we need", "I grasp that
+        # ram air plays a role"
+        ("This will determine how many cars we need.", "determine"),
+        ("I understand that ram air plays a significant role.", "understand"),
+        # paraphrase-held-out-31 and restate-held-out-25: "an informed investigate how…",
+        # "sports statistics about local economies" for people; "grasp the cuts of meat"
+        # (borderline 11 times)
+        ("Resources that give me an informed look into how size affects sales.", "look into"),
+        ("My thesis on the impact of sports figures on local economies.", "figures on"),
+        ("Readers understand the cuts of meat.", "understand"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -532,8 +542,12 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
         # "describe" for "explain", "comprehend" and "applicable": called weaker or stiff 34,
         # 28 and 12 times in the readings since paraphrase-held-out-23 and restate-held-out-16
         ("I want pages that explain tides and currents.", "describ"),
-        ("Readers can understand the costs of dogs.", "comprehend"),
+        ("Readers can understand why dogs age.", "comprehend"),
         ("I want relevant maps of tides.", "applicable"),
+        # "the sources of vitamin An appropriate for…" (paraphrase-held-out-31), "I need a grasp
+        # of" (borderline about 30 times since paraphrase-held-out-23)
+        ("I need the sources of vitamin A suitable for different species.", "vitamin An"),
+        ("I need an understanding of tides.", "a grasp of"),
     ],
 )
 def test_retired_wordings_and_slips_are_never_written(instruction, retired):
@@ -552,7 +566,7 @@ def test_retired_wordings_and_slips_are_never_written(instruction, retired):
         ("I want detailed scientific explanations of tides.", "detailed"),
         ("I want the most detailed reviews of blenders.", "detailed"),
         ("I ask if it is cheap.", "it is"),
-        ("My goal is to understand moles.", "understand"),
+        ("My goal is to understand how moles grow.", "understand"),
         ("I need articles that discuss bulk orders.", "discuss"),
         ("I see several students struggle.", "several"),
         ("I need documents with a focus on transit networks.", "with a focus on"),
@@ -561,7 +575,7 @@ def test_retired_wordings_and_slips_are_never_written(instruction, retired):
         ("Articles providing insight into the prison.", "providing"),
         ("I want detailed guides to tides.", "detailed"),
         ("I'm looking for studies of tides.", "i'm looking for"),
-        ("Readers can understand the costs of dogs.", "understand"),
+        ("Readers can understand why dogs bark.", "understand"),
         ("I can better understand my clients.", "better understand"),
         ("I am tasked with writing a report.", "tasked with"),
         ("I think it has to fit families.", "it has to"),
@@ -594,6 +608,12 @@ def test_retired_wordings_and_slips_are_never_written(instruction, retired):
         ("Over several years, prices rose.", "several"),
         ("I need this map and information on tides.", "information on"),
         ("I am a nurse and I look for tides.", "look for"),
+        ("Readers determine how many cars we need.", "determine"),
+        ("I want to look into tides.", "look into"),
+        ("I need the latest figures on tides.", "figures on"),
+        ("Readers understand the implications of tides.", "understand"),
+        ("I need a better understanding of tides.", "understanding of"),
+        ("A detailed guide to tides.", "a detailed"),
     ],
 )
 def test_their_neighbours_are_still_rewritten(instruction, edit):

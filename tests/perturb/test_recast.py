@@ -240,7 +240,7 @@ def test_recast_composes_frames_restructure_and_both_phrasebooks() -> None:
     )
     after = recast(instruction)
     assert after.startswith("As a nurse, I need")
-    assert "Please help me find different approaches for children." in after
+    assert "Please help me find different strategies for children." in after
     assert "give priority to" in after and "trusted" in after
     assert "dosing" in after and "children" in after
 
@@ -344,6 +344,10 @@ def test_the_help_frame_is_written_once() -> None:
         # "I am intending to" (borderline 16 times), "the particular heights" (56 times)
         ("I am planning to visit Rome.", "intending"),
         ("I want the specific heights of the towers.", "particular"),
+        # "coping approaches" (borderline nine times in paraphrase-held-out-31 and
+        # restate-held-out-24 and -25), "rapidly discover" for without delay
+        ("I want coping strategies for grief.", "approaches"),
+        ("I need to quickly find out which county Ridgway is in.", "rapidly"),
     ],
 )
 def test_retired_recast_wordings_are_never_written(instruction: str, retired: str) -> None:

@@ -144,6 +144,14 @@ def test_polite_never_asks_for_help_twice_nor_repeats_its_words():
     assert called  # some seed drew a call for help, so the check above ran
 
 
+def test_polite_asks_for_no_search_right_before_the_word_search():
+    # "Could you help me with a search? My search should…" (borderline in restate-held-out-22
+    # to -25)
+    for text in ("My search should prioritize tides.", "I am searching for tide tables."):
+        for seed in range(20):
+            assert not polite(text, random.Random(seed)).startswith(CALLS_FOR_HELP)
+
+
 def test_polite_adds_no_second_greeting_or_thanks():
     text = "Hello! I need dosing tables. Thank you."
     assert polite(text, random.Random(0)) == text
