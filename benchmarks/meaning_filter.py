@@ -148,7 +148,9 @@ RETIRED = (
     ("relevant", "applicable"),
     ("strategies", "approaches"),
     ("quickly", "rapidly"),
-    ("an understanding of", "a grasp of"),
+    ("examples of", "instances of"),
+    ("instances of", "examples of"),
+    ("so that", "in order that"),
 )
 """Rewrites the phrase rules and ``recast``'s phrasebook wrote when the audits were drawn and
 dropped (or kept one way only) after the readings (commits d8d962b and 4ed0882, and issue 14's
@@ -162,7 +164,8 @@ restate-held-out-10: "to guarantee that", "hits that", "a complete", "the notion
 "investigations that", "particular"; the readings since paraphrase-held-out-23 and
 restate-held-out-16: "explain" / "describe", "understand" / "comprehend", "relevant" /
 "applicable"; paraphrase-held-out-31 and restate-held-out-24 and -25: "strategies" /
-"approaches", "quickly" / "rapidly", "an understanding of" / "a grasp of"):
+"approaches", "quickly" / "rapidly"; paraphrase-held-out-33 and -34 and restate-held-out-26 and
+-27: "examples of" / "instances of", "so that" / "in order that"):
 each failed in some contexts ("sources that sell", "natural resources", "information that
 explains", "my readers, which ranges", "ought to hence prioritise", "given the task of a
 research project", "my tips on … is", binding "coding recommendations", "a high school advice

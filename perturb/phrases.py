@@ -225,18 +225,23 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         "it is",
         "it's",
         # nor where "it's" is "it has" before a verb that takes no object: "how it is changed"
-        # (paraphrase-held-out-29)
+        # (restate-held-out-22)
         not_before=r"\s+(?:not|never|been|got|gotten|had|become|grown|gone|come|done|made|taken|"
         r"changed|evolved|developed|increased|decreased|improved|worsened|risen|fallen|dropped|"
         r"declined|shifted|happened|occurred|lasted|ended|started|begun|expanded)\b"
         r"|\s*(?:[,.;:!?)]|$)",
+        # nor where "it" is a verb's object before the main verb: "who wrote it is crucial"
+        # (paraphrase-held-out-34)
+        not_after=r"\b(?:who|what|which|whoever|whatever|that)\s+[a-z]+\s+$",
     ),
     rule("please retrieve", "please find", "please return", "please fetch", "please locate"),
     rule("help me understand", "help me to understand", "allow me to understand"),
     rule("help me find", "help me to find", "allow me to find"),
     rule("so that i can", "so i can", "so that i am able to"),
     rule("in order to", "so as to"),
-    rule("so that", "in order that", not_before=r"\s+i\s+can\b"),
+    # no "so that" -> "in order that": stiff (borderline five times since
+    # paraphrase-held-out-23); the other way is plain
+    rule("in order that", targets=("so that",)),
     # "to guarantee that" promises more than "to ensure that" (borderline in several readings,
     # twice in paraphrase-held-out-14)
     rule("to ensure that", "to make sure that"),
@@ -376,8 +381,9 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     ),
     rule("an overview of", "a summary of", "an outline of"),
     rule("a brief overview", "a short overview", "a concise overview"),
-    # "in-depth instances of" is not said (restate-held-out-3)
-    rule("examples of", "instances of", not_after=r"\b(?:detailed|in-depth)\s+$"),
+    # no "examples of" <-> "instances of": "visual instances", "clear instances of what sets
+    # this voice apart" read stiff (borderline eight times since paraphrase-held-out-23), and
+    # "instances of fraud" are occurrences, not examples
     rule("for example", "for instance"),
     rule("types of", "kinds of", "sorts of"),
     rule("different types of", "various types of", "different kinds of"),
@@ -495,8 +501,10 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule(
         "currently",
         targets=("at the moment", "at present"),
-        # "a student currently researching X" / "I currently work": only a clause's opener moves
-        only_after=r"(?:^|[.;:!?,]\s*)$",
+        # "a student currently researching X" / "I currently work": only a sentence's opener
+        # moves; after a comma, "a nursing student, at the moment studying" is stiff
+        # (borderline 22 times since paraphrase-held-out-23)
+        only_after=r"(?:^|[.;:!?]\s*)$",
     ),
     rule("additionally,", "in addition,", "moreover,", "furthermore,"),
     rule("however,", "nevertheless,"),
@@ -507,12 +515,18 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     # not before a participle or "to": "along with compared to…" (paraphrase-held-out-21)
     # nor before a preposition: "along with in personal development" (restate-held-out-15),
     # nor between adjectives: "historical along with geographical information"
-    # (restate-held-out-18; an adjective told by its ending)
+    # (restate-held-out-18; an adjective told by its ending), nor before a bare verb: "must
+    # prioritise X, along with provide…" (restate-held-out-26)
     rule(
         "as well as",
         "along with",
         not_before=r"\s+(?:[a-z]+ed|to|how|what|why|where|when|in|on|at|for|from|with|by|about|"
-        r"into|through|during|among|under|over|within|across|between|after|before)\b",
+        r"into|through|during|among|under|over|within|across|between|after|before|"
+        r"provide|offer|include|give|discuss|cover|explain|describe|list|show|highlight|focus|"
+        r"find|help|support|contain|feature|address|prioriti[sz]e|emphasi[sz]e|explore|examine|"
+        r"compare|suggest|recommend|identify|detail|outline|present|share|teach|learn|"
+        r"understand|know|consider|be|have|make|get|take|ensure|answer|analy[sz]e|evaluate|"
+        r"assess|clarify|demonstrate|illustrate|mention|touch|reflect|meet|fit|use|cater)\b",
         not_after=r"\b[a-z]+(?:al|ic|ive|ous|ful|able|ible|ary|ory)\s+$",
     ),
     rule("in addition to", "besides"),
@@ -650,7 +664,13 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         not_before=r"\s+(?:[\w'’-]+\s+){1,4}?as\b",
     ),
     rule("obtain", targets=("get",)),
-    rule("requires", targets=("needs",), not_before=r"\s+\w+ing\b"),
+    # nor "requires me to" -> "needs me to", colloquial (borderline four times since
+    # paraphrase-held-out-23)
+    rule(
+        "requires",
+        targets=("needs",),
+        not_before=r"\s+\w+ing\b|\s+(?:me|us|him|her|them|you)\s+to\b",
+    ),
     rule("assist", targets=("help",)),
     # "given the task of a research project" reads as the project's task (restate-held-out-2):
     # only "responsible for" takes a noun and an -ing verb alike

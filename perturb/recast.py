@@ -132,11 +132,12 @@ explaining, "I want an explanation of X" asks for one (paraphrase-held-out-7 and
 _WISH_NOMINAL = re.compile(
     rf"\b(?P<wish>I (?:need|want|would like|hope)|I'd like|I’d like) to "
     rf"(?P<verb>{'|'.join(_NOMINAL)})(?= (?!(?:and|or|it|them|this|that|whether|if|with|to|"
-    r"for|why|so|more|better|fully|in|[a-z]+ly)\b)[\w'’\"“])"
+    r"for|why|so|more|better|fully|in|who|whom|whose|which|where|when|[a-z]+ly)\b)[\w'’\"“])"
 )
 """'I want to compare X' with a plain object next: not 'to understand and apply', 'to
 understand it', 'to understand whether', nor an adverb first ('to understand in detail what…'
-is not 'an understanding of in detail what…'; restate-held-out-9)."""
+is not 'an understanding of in detail what…'; restate-held-out-9), nor a question ('an
+understanding of who wrote it'; restate-held-out-27)."""
 
 
 _A_SEARCH = re.compile(

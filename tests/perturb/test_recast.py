@@ -133,6 +133,8 @@ def test_each_frame(frame, sentence: str, expected: str) -> None:
         # population and preferably would find…", "Please help me discover it is safe"
         (to_help, "I need to know its population and ideally would find documents."),
         (to_help, "I need to know it's safe for my pets."),
+        # restate-held-out-27: "I need an understanding of who wrote it" (borderline)
+        (nominalise, "I need to understand who wrote the poem."),
     ],
 )
 def test_frames_leave_ambiguous_sentences_alone(frame, sentence: str) -> None:

@@ -41,6 +41,10 @@ def restructured(instruction: str, seed: int = 0) -> str:
             "As a political science student, I'm conducting research on wages.",
         ),
         (
+            "I am a teacher, and I have a class of thirty.",
+            "As a teacher, I have a class of thirty.",
+        ),
+        (
             "I am a dietitian crafting a meal plan for clients.",
             "As a dietitian, I am crafting a meal plan for clients.",
         ),
@@ -136,6 +140,10 @@ def test_search_should_becomes_a_request_or_a_wish() -> None:
         # app development, and I am adding a feature")
         "As a part of my mobile app development, I am adding a feature for maps.",
         "As a first step, I need maps of the county.",
+        # what befell the person (paraphrase-held-out-34: "As a professional herbalist, I have
+        # a cold")
+        "I am a professional herbalist, and I have a cold.",
+        "I am a personal trainer, and I've developed a cold.",
     ],
 )
 def test_ambiguous_frames_are_left_alone(instruction: str) -> None:
