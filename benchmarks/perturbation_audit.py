@@ -164,6 +164,10 @@ SAMPLES = {
     "restate-held-out-26": {"restate": 200},
     "paraphrase-held-out-34": {"rewrite": 100, "recast": 100},
     "restate-held-out-27": {"restate": 200},
+    "paraphrase-held-out-35": {"rewrite": 100, "recast": 100},
+    "restate-held-out-28": {"restate": 200},
+    "paraphrase-held-out-36": {"rewrite": 100, "recast": 100},
+    "restate-held-out-29": {"restate": 200},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -275,7 +279,9 @@ restate-held-out-23 (105 and 106) read it again. paraphrase-held-out-31 and rest
 (107 and 108) read the code after the guards those two led to, and paraphrase-held-out-32 and
 restate-held-out-25 (109 and 110) read it again; paraphrase-held-out-33 and restate-held-out-26
 (111 and 112) read the code after the guards those four led to, and paraphrase-held-out-34 and
-restate-held-out-27 (113 and 114) read it again. The ``--name`` help lists every seed."""
+restate-held-out-27 (113 and 114) read it again; paraphrase-held-out-35 and restate-held-out-28
+(115 and 116) read the code after the guards those four led to, and paraphrase-held-out-36 and
+restate-held-out-29 (117 and 118) read it again. The ``--name`` help lists every seed."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -296,11 +302,14 @@ DRAWN_BESIDE = {
         {"negation-held-out-5", "negation-held-out-6", "negation-held-out-7"}
     ),
     **dict.fromkeys((f"paraphrase-held-out-{n}" for n in range(6, 10)), _PARAPHRASE_BESIDE),
-    **dict.fromkeys(("paraphrase-held-out-33", "paraphrase-held-out-34"), _NEGATION_ONLY),
+    **dict.fromkeys(
+        (f"paraphrase-held-out-{n}" for n in range(33, 37)),
+        _NEGATION_ONLY,
+    ),
 }
 """Audits whose instructions a draw does not leave out (and does not, so that drawing again
 gives the same sample): those drawn on another branch at the same time, and for
-paraphrase-held-out-33 and -34 the audits of the exclusion clause alone, whose instructions no
+paraphrase-held-out-33 to -36 the audits of the exclusion clause alone, whose instructions no
 paraphrase reading has seen (by -32 every InstructIR instruction ``rewrite`` applies to was in
 some earlier sample)."""
 
@@ -313,7 +322,7 @@ def drawn_before(name: str) -> list[str]:
 
 
 STARTER_SHARE = 0.2
-AFTER_FILTER = tuple(f"paraphrase-held-out-{n}" for n in range(6, 35))
+AFTER_FILTER = tuple(f"paraphrase-held-out-{n}" for n in range(6, 37))
 """The audits drawn from what the meaning filter keeps (``sample_after_filter``)."""
 FILTER_AUDITS = ("filter-held-out", "filter-held-out-2")
 """The audits of the meaning filter itself (``sample_filter_held_out``)."""
@@ -1002,11 +1011,12 @@ def main() -> None:
         "restate-held-out-3 (58), -4 (63), -5 (68), -6 (72), -7 (74), -8 (76), -9 (78), "
         "-10 (80), -11 (82), -12 (84), -13 (86), -14 (88), -15 (90), -16 (92), -17 (94), "
         "-18 (96), -19 (98), -20 (100), -21 (102), -22 (104), -23 (106), -24 (108), "
-        "-25 (110), -26 (112), -27 (114): restate; "
+        "-25 (110), -26 (112), -27 (114), -28 (116), -29 (118): restate; "
         "paraphrase-held-out-6 to -9 (seeds 47 to 50), -10 (59), -11 (62), -12 (67), -13 (71), "
         "-14 (73), -15 (75), -16 (77), -17 (79), -18 (81), -19 (83), -20 (85), -21 (87), "
         "-22 (89), -23 (91), -24 (93), -25 (95), -26 (97), -27 (99), -28 (101), -29 (103), "
-        "-30 (105), -31 (107), -32 (109), -33 (111), -34 (113): rewrite and recast "
+        "-30 (105), -31 (107), -32 (109), -33 (111), -34 (113), -35 (115), -36 (117): "
+        "rewrite and recast "
         "after the meaning filter",
     )
     args = parser.parse_args()
