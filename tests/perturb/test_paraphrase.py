@@ -505,6 +505,11 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ("Understanding who wrote it is crucial.", "it is"),
         # restate-held-out-26: "must prioritise X, along with provide…"
         ("It needs to prioritize maps as well as provide guides.", "as well as"),
+        # paraphrase-held-out-35: "I'm in look for", "wanting to read up on pregnancy" for
+        # finding out whether, "extra child tax credit" for the named credit
+        ("I am in search for economic reports.", "search for"),
+        ("Couples wanting to find out about pregnancy early.", "find out about"),
+        ("Those who qualify for the additional child tax credit.", "additional"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -627,6 +632,9 @@ def test_retired_wordings_and_slips_are_never_written(instruction, retired):
         ("I know it is crucial.", "it is"),
         ("The course requires writing an essay and it requires time.", "requires"),
         ("Currently, I study lungs.", "currently"),
+        ("I am eager to search for economic reports.", "search for"),
+        ("Readers want to learn about pregnancy.", "learn about"),
+        ("Those who want additional maps of tides.", "additional"),
         ("It needs maps as well as providing guides.", "as well as"),
     ],
 )
