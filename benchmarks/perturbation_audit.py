@@ -168,6 +168,7 @@ SAMPLES = {
     "restate-held-out-28": {"restate": 200},
     "paraphrase-held-out-36": {"rewrite": 100, "recast": 100},
     "restate-held-out-29": {"restate": 200},
+    "final-guards-check": {"restate": 60},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -281,7 +282,9 @@ restate-held-out-25 (109 and 110) read it again; paraphrase-held-out-33 and rest
 (111 and 112) read the code after the guards those four led to, and paraphrase-held-out-34 and
 restate-held-out-27 (113 and 114) read it again; paraphrase-held-out-35 and restate-held-out-28
 (115 and 116) read the code after the guards those four led to, and paraphrase-held-out-36 and
-restate-held-out-29 (117 and 118) read it again. The ``--name`` help lists every seed."""
+restate-held-out-29 (117 and 118) read it again. final-guards-check (seed 119) reads ``restate``
+where the last guards, written after those readings, apply: no instruction is left out, since
+no unread one is left. The ``--name`` help lists every seed."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -306,6 +309,7 @@ DRAWN_BESIDE = {
         (*(f"paraphrase-held-out-{n}" for n in range(33, 37)), "restate-held-out-29"),
         _NEGATION_ONLY,
     ),
+    "final-guards-check": frozenset(SAMPLES),
 }
 """Audits whose instructions a draw does not leave out (and does not, so that drawing again
 gives the same sample): those drawn on another branch at the same time, and for
@@ -902,9 +906,23 @@ def need_moved(variant: Variant) -> bool:
     return "need-first" in dict(variant.params).get("rewrites", "").split(",")
 
 
+_LAST_GUARDS = re.compile(
+    r"\bin search (?:for|of)\b|\bfind out about\b"
+    r"|\badditional\s+(?:[\w-]+\s+){0,2}?(?:credit|allowance|deduction|exemption)s?\b",
+    re.I,
+)
+"""Where the guards after round 18 apply (cfdf934): "in search for", "find out about",
+"additional" in a credit's name."""
+
+
+def near_the_last_guards(variant: Variant) -> bool:
+    return _LAST_GUARDS.search(variant.request.instruction) is not None
+
+
 SAMPLE_WHERE: dict[str, Callable[[Variant], bool]] = {
     "restate-moved-held-out": need_moved,
     "restate-moved-held-out-2": need_moved,
+    "final-guards-check": near_the_last_guards,
 }
 """Audits that draw only some of an operator's variants."""
 
@@ -1012,7 +1030,8 @@ def main() -> None:
         "restate-held-out-3 (58), -4 (63), -5 (68), -6 (72), -7 (74), -8 (76), -9 (78), "
         "-10 (80), -11 (82), -12 (84), -13 (86), -14 (88), -15 (90), -16 (92), -17 (94), "
         "-18 (96), -19 (98), -20 (100), -21 (102), -22 (104), -23 (106), -24 (108), "
-        "-25 (110), -26 (112), -27 (114), -28 (116), -29 (118): restate; "
+        "-25 (110), -26 (112), -27 (114), -28 (116), -29 (118): restate; final-guards-check (119): "
+        "restate where the last guards apply; "
         "paraphrase-held-out-6 to -9 (seeds 47 to 50), -10 (59), -11 (62), -12 (67), -13 (71), "
         "-14 (73), -15 (75), -16 (77), -17 (79), -18 (81), -19 (83), -20 (85), -21 (87), "
         "-22 (89), -23 (91), -24 (93), -25 (95), -26 (97), -27 (99), -28 (101), -29 (103), "
