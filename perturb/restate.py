@@ -66,6 +66,12 @@ _POINTS_BACK = word_set(
     "therefore thus hence consequently accordingly also too additionally moreover furthermore "
     "besides again other another"
 )
+_MY_STATE = re.compile(
+    r"\bmy\s+(?:age|condition|situation|circumstances|case|diagnosis|symptoms|background)\b",
+    re.I,
+)
+"""'Given my age, I want…' leans on what the opening told of the searcher ('As a senior
+citizen, …'; final-guards-check)."""
 _DO_SO = re.compile(r"\b(?:do|does|did|doing|done)\s+so\b", re.I)
 """'Before doing so' points back to an act the opening named (restate-held-out-6)."""
 _OPEN_RELATION = re.compile(
@@ -115,7 +121,7 @@ _ASKS_HELP = re.compile(r"\bhelp\b", re.I)
 def points_back(block: str, opening: str) -> bool:
     """Whether ``block`` may refer to something ``opening`` introduced."""
     tokens = words(block)
-    if any(t in _POINTS_BACK for t in tokens) or _DO_SO.search(block):
+    if any(t in _POINTS_BACK for t in tokens) or _DO_SO.search(block) or _MY_STATE.search(block):
         return True
     if _OPEN_RELATION.search(block) or _THAT_TIME.search(block) or _PUT_INTO.search(block):
         return True

@@ -81,6 +81,10 @@ def test_every_block_after_the_opening_keeps_its_order():
         # what is compared, the opening said (restate-held-out-22)
         "I teach 3D modelling in Blender and in Maya. I want studies that highlight the "
         "similarities and differences with a focus on shading.",
+        # "my age" leans on the persona (final-guards-check: "Given my age, I want to find out
+        # about the causes…" before "As a senior citizen…")
+        "As a senior citizen, I feel spasms in my knee. Given my age, I want to learn about "
+        "the usual triggers for people over 60.",
     ],
 )
 def test_the_opening_stays_where_a_move_could_break_the_text(instruction: str):
