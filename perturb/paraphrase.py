@@ -192,7 +192,8 @@ def a_or_an(edits: list[Edit], text: str) -> list[Edit]:
         prefix = text[offset : edit.start]
         article = re.search(r"(?<![\w'-])(an?)\s+$", prefix, re.I)
         if article and _is_a_letter(article.group(1), text[: offset + article.start(1)]):
-            article = None  # "vitamin A suitable" -> "vitamin An appropriate" (held-out-31)
+            # "vitamin A suitable" -> "vitamin An appropriate" (paraphrase-held-out-31)
+            article = None
         if article and edit.after and (article.start(1) > 0 or offset == 0):
             wants = "an" if edit.after[0].lower() in "aeiou" else "a"
             has = article.group(1)

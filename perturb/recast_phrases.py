@@ -162,7 +162,7 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     rule("various", targets=("different",)),
     rule("frequently", "often", not_before=r"\s+than\b"),
     # no "quickly" -> "rapidly": "quickly find out" is without delay, "rapidly discover" is not
-    # (rejected in paraphrase-held-out-26, borderline five times since)
+    # (rejected in paraphrase-held-out-26, borderline twice in restate-held-out-25)
     rule("correctly", targets=("properly",)),
     rule("concise", targets=("succinct",)),
     rule("is located", "is situated"),
