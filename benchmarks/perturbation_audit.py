@@ -912,7 +912,8 @@ _LAST_GUARDS = re.compile(
     re.I,
 )
 """Where the guards after round 18 apply (cfdf934): "in search for", "find out about",
-"additional" in a credit's name."""
+"additional" in a credit's name. Written out here rather than taken from the phrase rules, so
+that later guards do not change what final-guards-check draws."""
 
 
 def near_the_last_guards(variant: Variant) -> bool:

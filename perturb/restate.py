@@ -95,6 +95,8 @@ _THAT_TIME = re.compile(
 )
 """'during that era' points back to a time the opening named ("the 17th century"; "that" before
 a noun is a demonstrative, restate-held-out-12)."""
+_POINTING = (_DO_SO, _MY_STATE, _OPEN_RELATION, _THAT_TIME, _PUT_INTO)
+"""Phrases that lean on what the opening said."""
 _DETERMINERS = frozenset({"the", "that", "each", "every", "my", "our"})
 _DEFINITE = _DETERMINERS - {"that", "my", "our"}
 """Before a general noun, "that" is far more often a relative pronoun ("passages that state"),
@@ -121,9 +123,7 @@ _ASKS_HELP = re.compile(r"\bhelp\b", re.I)
 def points_back(block: str, opening: str) -> bool:
     """Whether ``block`` may refer to something ``opening`` introduced."""
     tokens = words(block)
-    if any(t in _POINTS_BACK for t in tokens) or _DO_SO.search(block) or _MY_STATE.search(block):
-        return True
-    if _OPEN_RELATION.search(block) or _THAT_TIME.search(block) or _PUT_INTO.search(block):
+    if any(t in _POINTS_BACK for t in tokens) or any(p.search(block) for p in _POINTING):
         return True
     introduced = _content_stems(opening)
     return any(

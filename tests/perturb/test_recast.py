@@ -350,9 +350,14 @@ def test_the_help_frame_is_written_once() -> None:
         # restate-held-out-24 and -25), "rapidly discover" for without delay
         ("I want coping strategies for grief.", "approaches"),
         ("I need to quickly find out which county Ridgway is in.", "rapidly"),
+        # wordings that broke their sentence (restate-held-out-19 and paraphrase-held-out-26):
+        # "give priority to my search towards", "where I rapidly have to substitute"
+        ("I'd prioritize my search towards DIY forums.", "priority"),
+        ("I'd prioritize answers towards the end.", "priority"),
+        ("It is where I quickly need to substitute a pole.", "rapidly"),
     ],
 )
-def test_retired_recast_wordings_are_never_written(instruction: str, retired: str) -> None:
+def test_retired_or_breaking_wordings_are_never_written(instruction: str, retired: str) -> None:
     made = {recast(instruction, seed=seed) for seed in range(10)}
     assert made != {instruction} and not any(retired in text for text in made), made
 
@@ -360,20 +365,3 @@ def test_retired_recast_wordings_are_never_written(instruction: str, retired: st
 def test_the_help_frame_still_asks_a_question_with_find_out() -> None:
     asked = to_help("I need to know what county Ames is in.")
     assert asked == "Please help me find out what county Ames is in."
-
-
-@pytest.mark.parametrize(
-    ("instruction", "never"),
-    [
-        # restate-held-out-19 and paraphrase-held-out-26: "give priority to my search towards",
-        # "where I rapidly have to substitute"
-        ("I'd prioritize my search towards DIY forums.", "priority"),
-        ("I'd prioritize answers towards the end.", "priority"),
-        ("It is where I quickly need to substitute a pole.", "rapidly"),
-    ],
-)
-def test_wordings_that_broke_their_sentence_are_not_written_there(
-    instruction: str, never: str
-) -> None:
-    made = {recast(instruction, seed=seed) for seed in range(10)}
-    assert made != {instruction} and not any(never in text for text in made), made
