@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 CURATED = "curated-paraphrase"
 METRICS = ("rank-shift@10", "RBO@10")
+STRENGTH_INSTANCES = 300
+"""The instances with rewrites run by default (instructir-rewrites-1 to -3 read theirs)."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,9 @@ def comparison(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--limit", type=int, default=300, help="instances with rewrites to run")
+    parser.add_argument(
+        "--limit", type=int, default=STRENGTH_INSTANCES, help="instances with rewrites to run"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))

@@ -169,6 +169,9 @@ SAMPLES = {
     "paraphrase-held-out-36": {"rewrite": 100, "recast": 100},
     "restate-held-out-29": {"restate": 200},
     "final-guards-check": {"restate": 60},
+    "instructir-rewrites-1": {"curated-paraphrase": 100},
+    "instructir-rewrites-2": {"curated-paraphrase": 100},
+    "instructir-rewrites-3": {"curated-paraphrase": 100},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -284,7 +287,11 @@ restate-held-out-27 (113 and 114) read it again; paraphrase-held-out-35 and rest
 (115 and 116) read the code after the guards those four led to, and paraphrase-held-out-36 and
 restate-held-out-29 (117 and 118) read it again. final-guards-check (seed 119) reads ``restate``
 where the last guards, written after those readings, apply: no instruction is left out, since
-no unread one is left. The ``--name`` help lists every seed."""
+no unread one is left. instructir-rewrites-1 to -3 (seed 120, fixed before they were drawn) read
+no generator: each holds one of InstructIR's own rewrites for a third of the instances
+paraphrase_strength.py runs, read by the same standard, so that the generated paraphrases'
+strength can be set beside the rewrites that keep the meaning. The ``--name`` help lists every
+seed."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -949,6 +956,36 @@ SUBSET_AUDITS = {
 """The exclusion clause as a narrowing (a term in some, not all, of a query's relevant
 documents): starter queries only, as no InstructIR instance has two relevant passages."""
 
+REWRITES_SEED = 120
+"""instructir-rewrites-1 to -3's seed, fixed before they were drawn."""
+REWRITE_AUDITS = ("instructir-rewrites-1", "instructir-rewrites-2", "instructir-rewrites-3")
+
+
+def sample_instructir_rewrites(audit: Audit) -> None:
+    """One of InstructIR's own rewrites (drawn, seeded) of each instance in this audit's third of
+    the instances paraphrase_strength.py runs, the instances in a seeded order."""
+    from paraphrase_strength import STRENGTH_INSTANCES, suite_with_rewrites
+
+    from instructprobe.probes.plan import case_for, corpus_stats
+
+    suite = suite_with_rewrites(STRENGTH_INSTANCES)
+    stats = corpus_stats(suite)
+    cases = [case_for(query, suite) for query in suite.queries]
+    order = random.Random(f"{REWRITES_SEED}:rewrites").sample(cases, len(cases))
+    size = len(order) // len(REWRITE_AUDITS)
+    start = REWRITE_AUDITS.index(audit.name) * size
+    operator = get_operator("curated-paraphrase")
+    items = []
+    for case in order[start : start + size]:
+        rewrites = operator.variants(case, rng_for(REWRITES_SEED, operator.name, case.id), stats)
+        chosen = rewrites[random.Random(f"{REWRITES_SEED}:{case.id}").randrange(len(rewrites))]
+        items.append(record("instructir", case, chosen))
+    kept = carried_judgments(audit, items)
+    AUDIT.mkdir(exist_ok=True)
+    write_jsonl(audit.sample, items)
+    write_jsonl(audit.judgments, kept)
+    print(f"{len(items)} rewrites -> {audit.sample.relative_to(ROOT)}; {len(kept)} judgments hold")
+
 
 def recheck_near_misses() -> None:
     """Which clauses of the near-miss readings today's rules still make (the term among
@@ -1033,6 +1070,7 @@ def main() -> None:
         "-18 (96), -19 (98), -20 (100), -21 (102), -22 (104), -23 (106), -24 (108), "
         "-25 (110), -26 (112), -27 (114), -28 (116), -29 (118): restate; final-guards-check (119): "
         "restate where the last guards apply; "
+        "instructir-rewrites-1 to -3 (120): InstructIR's own rewrites; "
         "paraphrase-held-out-6 to -9 (seeds 47 to 50), -10 (59), -11 (62), -12 (67), -13 (71), "
         "-14 (73), -15 (75), -16 (77), -17 (79), -18 (81), -19 (83), -20 (85), -21 (87), "
         "-22 (89), -23 (91), -24 (93), -25 (95), -26 (97), -27 (99), -28 (101), -29 (103), "
@@ -1044,6 +1082,8 @@ def main() -> None:
     audit = Audit(args.name)
     if args.command == "recheck":
         recheck_near_misses()
+    elif args.command == "sample" and args.name in REWRITE_AUDITS:
+        sample_instructir_rewrites(audit)
     elif args.command == "sample" and args.name in SUBSET_AUDITS:
         SUBSET_AUDITS[args.name](audit)
     elif args.command == "sample":
