@@ -29,6 +29,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
+AUDIT = ROOT / "benchmarks" / "audit"
 CURATED = "curated-paraphrase"
 METRICS = ("rank-shift@10", "RBO@10")
 STRENGTH_INSTANCES = 300
@@ -47,12 +48,39 @@ class Row:
     generated_where_kept: dict[str, float]
     kept_rewrites: dict[str, float]
     """The mean over the rewrites the meaning filter keeps (cosine >= 0.85, the polarity kept)."""
+    read_instances: int
+    """Of ``instances``, those whose rewrite read in instructir-rewrites-1 to -3 was accepted."""
+    generated_where_read: dict[str, float]
+    read_rewrites: dict[str, float]
+    """The mean over those accepted rewrites (one an instance)."""
 
     def ratio(self, metric: str) -> float:
         return self.generated[metric] / self.rewrites[metric]
 
     def kept_ratio(self, metric: str) -> float:
         return self.generated_where_kept[metric] / self.kept_rewrites[metric]
+
+    def read_ratio(self, metric: str) -> float:
+        return self.generated_where_read[metric] / self.read_rewrites[metric]
+
+
+READINGS = tuple(AUDIT / f"instructir-rewrites-{n}" for n in (1, 2, 3))
+"""The readings of one InstructIR rewrite an instance (``perturbation_audit.py``)."""
+
+
+def rewrite_verdicts() -> dict[tuple[str, str], bool]:
+    """Each read rewrite's (instance, text) and whether its reader accepted it."""
+    verdicts: dict[tuple[str, str], bool] = {}
+    for stem in READINGS:
+        sample = stem.with_name(stem.name + "-sample.jsonl").read_text(encoding="utf-8")
+        judged = stem.with_name(stem.name + "-judgments.jsonl").read_text(encoding="utf-8")
+        accept = {j["id"]: j["accept"] for j in map(json.loads, judged.splitlines())}
+        for item in map(json.loads, sample.splitlines()):
+            if item["id"] not in accept:
+                sys.exit(f"{stem.name}: {item['id']} is not read yet")
+            instance = item["id"].rsplit(":", 1)[1]
+            verdicts[instance, item["variant"]] = accept[item["id"]]
+    return verdicts
 
 
 def suite_with_rewrites(limit: int) -> Any:
@@ -77,26 +105,36 @@ def passes_the_filter(variant: dict[str, Any]) -> bool:
     return dict(variant.get("params") or {}).get("meaning_filter") == "pass"
 
 
-def strength_rows(result: dict[str, Any]) -> list[Row]:
+def strength_rows(
+    result: dict[str, Any], verdicts: dict[tuple[str, str], bool] | None = None
+) -> list[Row]:
     variants = {v["id"]: v for v in result["variants"]}
     values: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
     kept: dict[str, list[dict[str, float]]] = defaultdict(list)
+    accepted: dict[str, list[dict[str, float]]] = defaultdict(list)
     for outcome in result["outcomes"]:
         variant = variants[outcome["variant_id"]]
         values[source_of(variant)][variant["query_id"]].append(outcome["values"])
-        if variant["operator"] == CURATED and passes_the_filter(variant):
+        if variant["operator"] != CURATED:
+            continue
+        if passes_the_filter(variant):
             kept[variant["query_id"]].append(outcome["values"])
+        if (verdicts or {}).get((variant["query_id"], variant["instruction"])):
+            accepted[variant["query_id"]].append(outcome["values"])
     rewrites = values.pop(CURATED)
 
     def mean(per_instance: dict[str, list[dict[str, float]]], ids: list[str], m: str) -> float:
+        if not ids:
+            return float("nan")
         return statistics.fmean(statistics.fmean(v[m] for v in per_instance[i]) for i in ids)
 
     rows = []
     for source, per_instance in sorted(values.items()):
         ids = sorted(i for i in per_instance if i in rewrites)
-        kept_ids = [i for i in ids if i in kept]
         if not ids:
             continue
+        kept_ids = [i for i in ids if i in kept]
+        read_ids = [i for i in ids if i in accepted]
         rows.append(
             Row(
                 source,
@@ -107,12 +145,34 @@ def strength_rows(result: dict[str, Any]) -> list[Row]:
                 len(kept_ids),
                 {m: mean(per_instance, kept_ids, m) for m in METRICS},
                 {m: mean(kept, kept_ids, m) for m in METRICS},
+                len(read_ids),
+                {m: mean(per_instance, read_ids, m) for m in METRICS},
+                {m: mean(accepted, read_ids, m) for m in METRICS},
             )
         )
     return rows
 
 
-def table(rows: list[Row], instances: int, kept_share: float) -> str:
+def read_split(
+    result: dict[str, Any], verdicts: dict[tuple[str, str], bool]
+) -> dict[bool, dict[str, float]]:
+    """The mean rank-shift@10 and ΔRBO@10 of the read rewrites, accepted and rejected apart."""
+    split: dict[bool, list[dict[str, float]]] = defaultdict(list)
+    variants = {v["id"]: v for v in result["variants"]}
+    for outcome in result["outcomes"]:
+        variant = variants[outcome["variant_id"]]
+        verdict = verdicts.get((variant["query_id"], variant["instruction"]))
+        if variant["operator"] == CURATED and verdict is not None:
+            split[verdict].append(outcome["values"])
+    return {
+        verdict: {"n": len(rows)} | {m: statistics.fmean(r[m] for r in rows) for m in METRICS}
+        for verdict, rows in split.items()
+    }
+
+
+def table(
+    rows: list[Row], instances: int, kept_share: float, split: dict[bool, dict[str, float]]
+) -> str:
     lines = [
         f"Instances with InstructIR rewrites: {instances} (MiniLM, instructir-lite, seed 0). "
         "Means over the instances where the operator made a variant that passed the meaning "
@@ -131,7 +191,32 @@ def table(rows: list[Row], instances: int, kept_share: float) -> str:
             lambda r: (r.kept_instances, r.generated_where_kept, r.kept_rewrites),
         ),
     ]
+    if split:
+        lines += ["", *read_section(rows, split)]
     return "\n".join(lines)
+
+
+def read_section(rows: list[Row], split: dict[bool, dict[str, float]]) -> list[str]:
+    good, bad = split.get(True, {"n": 0}), split.get(False, {"n": 0})
+
+    def means(part: dict[str, float]) -> str:
+        if not part["n"]:
+            return "none"
+        return f"rank-shift@10 {part['rank-shift@10']:.2f}, ΔRBO@10 {part['RBO@10']:+.3f}"
+
+    return [
+        "Beside only the rewrites a reader accepted as keeping the meaning (instructir-rewrites-1 "
+        "to -3: one rewrite an instance, read by the generated paraphrases' standard; "
+        f"{good['n']:.0f} of {good['n'] + bad['n']:.0f} accepted), on the instances whose read "
+        f"rewrite was accepted. The read rewrites themselves: accepted {means(good)}; "
+        f"rejected {means(bad)}.",
+        "",
+        *comparison(
+            rows,
+            "accepted rewrites",
+            lambda r: (r.read_instances, r.generated_where_read, r.read_rewrites),
+        ),
+    ]
 
 
 Means = dict[str, float]
@@ -176,10 +261,12 @@ def main() -> None:
         resamples=100,
         progress=True,
     ).to_dict()
-    rows = strength_rows(result)
+    verdicts = rewrite_verdicts() if args.limit == STRENGTH_INSTANCES else {}
+    rows = strength_rows(result, verdicts)
     rewrites = [v for v in result["variants"] if v["operator"] == CURATED]
     kept_share = sum(map(passes_the_filter, rewrites)) / len(rewrites)
-    text = table(rows, len(suite.queries), kept_share)
+    split = read_split(result, verdicts)
+    text = table(rows, len(suite.queries), kept_share, split)
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "paraphrase_strength.md").write_text(text + "\n", encoding="utf-8")
@@ -187,11 +274,13 @@ def main() -> None:
         "instances": len(suite.queries),
         "seed": args.seed,
         "rewrites_kept_share": kept_share,
+        "read_rewrites": {str(k).lower(): v for k, v in split.items()},
         "rows": [
             row.__dict__
             | {
                 "ratio": {m: row.ratio(m) for m in METRICS},
                 "kept_ratio": {m: row.kept_ratio(m) for m in METRICS},
+                "read_ratio": {m: row.read_ratio(m) for m in METRICS} if split else None,
             }
             for row in rows
         ],
