@@ -172,6 +172,9 @@ SAMPLES = {
     "instructir-rewrites-1": {"curated-paraphrase": 100},
     "instructir-rewrites-2": {"curated-paraphrase": 100},
     "instructir-rewrites-3": {"curated-paraphrase": 100},
+    "instructir-rewrites-1-again": {"curated-paraphrase": 50},
+    "instructir-rewrites-2-again": {"curated-paraphrase": 50},
+    "instructir-rewrites-3-again": {"curated-paraphrase": 50},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -290,7 +293,9 @@ where the last guards, written after those readings, apply: no instruction is le
 no unread one is left. instructir-rewrites-1 to -3 (seed 120, fixed before they were drawn) read
 no generator: each holds one of InstructIR's own rewrites for a third of the instances
 paraphrase_strength.py runs, read by the same standard, so that the generated paraphrases'
-strength can be set beside the rewrites that keep the meaning. The ``--name`` help lists every
+strength can be set beside the rewrites that keep the meaning; instructir-rewrites-1-again to
+-3-again hold every other item of each (no draw), read a second time by another reader who did
+not see the first judgments, for the readers' agreement. The ``--name`` help lists every
 seed."""
 _PARAPHRASE_BESIDE = frozenset(
     {
@@ -959,6 +964,8 @@ documents): starter queries only, as no InstructIR instance has two relevant pas
 REWRITES_SEED = 120
 """instructir-rewrites-1 to -3's seed, fixed before they were drawn."""
 REWRITE_AUDITS = ("instructir-rewrites-1", "instructir-rewrites-2", "instructir-rewrites-3")
+READ_AGAIN = {f"{name}-again": name for name in REWRITE_AUDITS}
+"""The second readings of the InstructIR rewrites, each of its first reading's every other item."""
 
 
 def sample_instructir_rewrites(audit: Audit) -> None:
@@ -1070,7 +1077,8 @@ def main() -> None:
         "-18 (96), -19 (98), -20 (100), -21 (102), -22 (104), -23 (106), -24 (108), "
         "-25 (110), -26 (112), -27 (114), -28 (116), -29 (118): restate; final-guards-check (119): "
         "restate where the last guards apply; "
-        "instructir-rewrites-1 to -3 (120): InstructIR's own rewrites; "
+        "instructir-rewrites-1 to -3 (120): InstructIR's own rewrites, and -1-again to -3-again "
+        "every other one of them read again; "
         "paraphrase-held-out-6 to -9 (seeds 47 to 50), -10 (59), -11 (62), -12 (67), -13 (71), "
         "-14 (73), -15 (75), -16 (77), -17 (79), -18 (81), -19 (83), -20 (85), -21 (87), "
         "-22 (89), -23 (91), -24 (93), -25 (95), -26 (97), -27 (99), -28 (101), -29 (103), "
@@ -1084,6 +1092,10 @@ def main() -> None:
         recheck_near_misses()
     elif args.command == "sample" and args.name in REWRITE_AUDITS:
         sample_instructir_rewrites(audit)
+    elif args.command == "sample" and args.name in READ_AGAIN:
+        first = read_jsonl(Audit(READ_AGAIN[args.name]).sample)
+        write_jsonl(audit.sample, first[::2])
+        write_jsonl(audit.judgments, [])
     elif args.command == "sample" and args.name in SUBSET_AUDITS:
         SUBSET_AUDITS[args.name](audit)
     elif args.command == "sample":
