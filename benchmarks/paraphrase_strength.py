@@ -8,10 +8,13 @@ instruction (``analysis_prompt_sensitivity``) are run with MiniLM and every para
 (each generated paraphrase through the meaning filter, as in a run), the opt-in ``recast`` and
 ``restate`` included. For each operator and level, on the instances where it made a variant,
 the mean rank-shift@10 and ΔRBO@10 of its variants is set beside the mean over the same
-instances' InstructIR rewrites; the ratio is generated / rewrites (1.0: as strong as a person
-rewriting the instruction). A second table sets each beside only the rewrites the meaning
+instances' InstructIR rewrites; the ratio is generated / rewrites (1.0: as strong as the
+dataset's rewrites). A second table sets each beside only the rewrites the meaning
 filter would keep (the filter scores a suite's own rewrites and keeps them all, and many fall
-below its threshold). Results go to
+below its threshold), and a third beside only the rewrites a reader accepted: one rewrite an
+instance was read by the standard the generated paraphrases are read by
+(``perturbation_audit.py``, instructir-rewrites-1 to -3, every other one read again blind for
+the readers' agreement). Results go to
 ``benchmarks/results/paraphrase_strength.{json,md}``.
 """
 
@@ -68,16 +71,48 @@ READINGS = tuple(AUDIT / f"instructir-rewrites-{n}" for n in (1, 2, 3))
 """The readings of one InstructIR rewrite an instance (``perturbation_audit.py``)."""
 
 
+def verdicts_of(stem: Path) -> dict[str, bool]:
+    """A reading's verdicts by item id; it exits where an item is not read yet."""
+    sample = stem.with_name(stem.name + "-sample.jsonl").read_text(encoding="utf-8")
+    judged = stem.with_name(stem.name + "-judgments.jsonl").read_text(encoding="utf-8")
+    accept = {j["id"]: bool(j["accept"]) for j in map(json.loads, judged.splitlines())}
+    ids = [json.loads(line)["id"] for line in sample.splitlines()]
+    unread = [i for i in ids if i not in accept]
+    if unread:
+        sys.exit(f"{stem.name}: {unread[0]} is not read yet")
+    return {i: accept[i] for i in ids}
+
+
+def agreement() -> dict[str, float]:
+    """How often the second readings (``-again``, every other item, read blind) agree with the
+    first, and Cohen's kappa."""
+    pairs = []
+    for stem in READINGS:
+        first = verdicts_of(stem)
+        again = verdicts_of(stem.with_name(stem.name + "-again"))
+        pairs += [(first[i], verdict) for i, verdict in again.items()]
+    n = len(pairs)
+    agreed = sum(a == b for a, b in pairs) / n
+    first_yes = sum(a for a, _ in pairs) / n
+    again_yes = sum(b for _, b in pairs) / n
+    chance = first_yes * again_yes + (1 - first_yes) * (1 - again_yes)
+    return {
+        "items": n,
+        "agreed": agreed,
+        "kappa": (agreed - chance) / (1 - chance),
+        "first_accepted": first_yes,
+        "again_accepted": again_yes,
+        "both_accepted": sum(a and b for a, b in pairs) / n,
+    }
+
+
 def rewrite_verdicts() -> dict[tuple[str, str], bool]:
-    """Each read rewrite's (instance, text) and whether its reader accepted it."""
+    """Each read rewrite's (instance, text) and whether its first reader accepted it."""
     verdicts: dict[tuple[str, str], bool] = {}
     for stem in READINGS:
+        accept = verdicts_of(stem)
         sample = stem.with_name(stem.name + "-sample.jsonl").read_text(encoding="utf-8")
-        judged = stem.with_name(stem.name + "-judgments.jsonl").read_text(encoding="utf-8")
-        accept = {j["id"]: j["accept"] for j in map(json.loads, judged.splitlines())}
         for item in map(json.loads, sample.splitlines()):
-            if item["id"] not in accept:
-                sys.exit(f"{stem.name}: {item['id']} is not read yet")
             instance = item["id"].rsplit(":", 1)[1]
             verdicts[instance, item["variant"]] = accept[item["id"]]
     return verdicts
@@ -156,22 +191,45 @@ def strength_rows(
 def read_split(
     result: dict[str, Any], verdicts: dict[tuple[str, str], bool]
 ) -> dict[bool, dict[str, float]]:
-    """The mean rank-shift@10 and ΔRBO@10 of the read rewrites, accepted and rejected apart."""
+    """The read rewrites' mean rank-shift@10, ΔRBO@10 and MiniLM cosine to the original, and the
+    share the meaning filter would keep, accepted and rejected apart."""
     split: dict[bool, list[dict[str, float]]] = defaultdict(list)
     variants = {v["id"]: v for v in result["variants"]}
     for outcome in result["outcomes"]:
         variant = variants[outcome["variant_id"]]
         verdict = verdicts.get((variant["query_id"], variant["instruction"]))
         if variant["operator"] == CURATED and verdict is not None:
-            split[verdict].append(outcome["values"])
+            params = dict(variant["params"])
+            split[verdict].append(
+                outcome["values"]
+                | {"cosine": float(params["cosine"]), "kept": float(passes_the_filter(variant))}
+            )
     return {
-        verdict: {"n": len(rows)} | {m: statistics.fmean(r[m] for r in rows) for m in METRICS}
+        verdict: {"n": len(rows)}
+        | {m: statistics.fmean(r[m] for r in rows) for m in (*METRICS, "cosine", "kept")}
         for verdict, rows in split.items()
     }
 
 
+def cosine_auc(result: dict[str, Any], verdicts: dict[tuple[str, str], bool]) -> float:
+    """How well MiniLM's cosine to the original tells the accepted rewrites from the rejected
+    (ROC AUC: 0.5 is chance)."""
+    from scipy.stats import mannwhitneyu
+
+    cosines: dict[bool, list[float]] = defaultdict(list)
+    for variant in result["variants"]:
+        verdict = verdicts.get((variant["query_id"], variant["instruction"]))
+        if variant["operator"] == CURATED and verdict is not None:
+            cosines[verdict].append(float(dict(variant["params"])["cosine"]))
+    good, bad = cosines[True], cosines[False]
+    return float(mannwhitneyu(good, bad).statistic) / (len(good) * len(bad))
+
+
 def table(
-    rows: list[Row], instances: int, kept_share: float, split: dict[bool, dict[str, float]]
+    rows: list[Row],
+    instances: int,
+    kept_share: float,
+    reading: Reading | None = None,
 ) -> str:
     lines = [
         f"Instances with InstructIR rewrites: {instances} (MiniLM, instructir-lite, seed 0). "
@@ -191,25 +249,45 @@ def table(
             lambda r: (r.kept_instances, r.generated_where_kept, r.kept_rewrites),
         ),
     ]
-    if split:
-        lines += ["", *read_section(rows, split)]
+    if reading:
+        lines += ["", *read_section(rows, reading)]
     return "\n".join(lines)
 
 
-def read_section(rows: list[Row], split: dict[bool, dict[str, float]]) -> list[str]:
-    good, bad = split.get(True, {"n": 0}), split.get(False, {"n": 0})
+@dataclass(frozen=True)
+class Reading:
+    """What the readings of InstructIR's rewrites found (instructir-rewrites-1 to -3)."""
+
+    split: dict[bool, dict[str, float]]
+    """``read_split``: the read rewrites' means, accepted (True) and rejected apart."""
+    agreed: dict[str, float]
+    """``agreement``: the second readings against the first."""
+    cosine_auc: float
+
+
+def read_section(rows: list[Row], reading: Reading) -> list[str]:
+    good, bad = reading.split.get(True, {"n": 0}), reading.split.get(False, {"n": 0})
+    agreed = reading.agreed
 
     def means(part: dict[str, float]) -> str:
         if not part["n"]:
             return "none"
-        return f"rank-shift@10 {part['rank-shift@10']:.2f}, ΔRBO@10 {part['RBO@10']:+.3f}"
+        return (
+            f"rank-shift@10 {part['rank-shift@10']:.2f}, ΔRBO@10 {part['RBO@10']:+.3f}, MiniLM "
+            f"cosine {part['cosine']:.3f}, {part['kept']:.0%} kept by the meaning filter"
+        )
 
     return [
         "Beside only the rewrites a reader accepted as keeping the meaning (instructir-rewrites-1 "
         "to -3: one rewrite an instance, read by the generated paraphrases' standard; "
         f"{good['n']:.0f} of {good['n'] + bad['n']:.0f} accepted), on the instances whose read "
         f"rewrite was accepted. The read rewrites themselves: accepted {means(good)}; "
-        f"rejected {means(bad)}.",
+        f"rejected {means(bad)}; the cosine tells them apart with ROC AUC "
+        f"{reading.cosine_auc:.2f}. Read twice (every other rewrite, {agreed['items']:.0f}, by "
+        "another reader who did not see the first judgments): the readers agree on "
+        f"{agreed['agreed']:.0%} (Cohen's kappa {agreed['kappa']:.2f}); the first accepted "
+        f"{agreed['first_accepted']:.0%} of them, the second {agreed['again_accepted']:.0%}, both "
+        f"{agreed['both_accepted']:.0%}.",
         "",
         *comparison(
             rows,
@@ -265,8 +343,12 @@ def main() -> None:
     rows = strength_rows(result, verdicts)
     rewrites = [v for v in result["variants"] if v["operator"] == CURATED]
     kept_share = sum(map(passes_the_filter, rewrites)) / len(rewrites)
-    split = read_split(result, verdicts)
-    text = table(rows, len(suite.queries), kept_share, split)
+    reading = (
+        Reading(read_split(result, verdicts), agreement(), cosine_auc(result, verdicts))
+        if verdicts
+        else None
+    )
+    text = table(rows, len(suite.queries), kept_share, reading)
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "paraphrase_strength.md").write_text(text + "\n", encoding="utf-8")
@@ -274,13 +356,20 @@ def main() -> None:
         "instances": len(suite.queries),
         "seed": args.seed,
         "rewrites_kept_share": kept_share,
-        "read_rewrites": {str(k).lower(): v for k, v in split.items()},
+        "reading": None
+        if reading is None
+        else {
+            "accepted": reading.split.get(True),
+            "rejected": reading.split.get(False),
+            "read_twice": reading.agreed,
+            "cosine_auc": reading.cosine_auc,
+        },
         "rows": [
             row.__dict__
             | {
                 "ratio": {m: row.ratio(m) for m in METRICS},
                 "kept_ratio": {m: row.kept_ratio(m) for m in METRICS},
-                "read_ratio": {m: row.read_ratio(m) for m in METRICS} if split else None,
+                "read_ratio": {m: row.read_ratio(m) for m in METRICS} if reading else None,
             }
             for row in rows
         ],
