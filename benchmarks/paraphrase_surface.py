@@ -6,7 +6,7 @@
 For the first ``--limit`` instances (by id) of InstructIR's prompt-sensitivity set (found as
 instructir-lite finds it: ``$INSTRUCTPROBE_INSTRUCTIR_DIR`` or ``../shared/data/instructir``), the
 all-MiniLM-L6-v2 cosine between "query instruction" and the same with the instruction replaced:
-by each of its five human rewrites (their mean per instance), and by each generated paraphrase
+by each of its five rewrites (their mean per instance), and by each generated paraphrase
 operator (seed 0; an operator that makes no variant counts as the original, cosine 1). A
 bi-encoder that mean-pools its tokens moves its ranking only as far as this embedding moves,
 so the gap says how much more of the surface the rewrites change; beside it, the share of the

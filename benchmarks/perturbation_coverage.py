@@ -10,7 +10,7 @@ Reads ``../shared/data/instructir`` (relative to the repository root):
   query ids. InstructIR's revised, instruction-specific passages are not in the snapshot, so the
   relevant document of a case is the query's original passage: what negation and strip-overlap
   derive their expectations from. Corpus statistics (idf) come from the same 1,743 passages.
-- ``INSTRUCTIR/analysis_prompt_sensitivity``: five human rewrites of 1,267 instructions, whose
+- ``INSTRUCTIR/analysis_prompt_sensitivity``: five rewrites of 1,267 instructions, whose
   cosine to the original calibrates the meaning filter's threshold.
 
 Coverage (share of instructions with at least one variant) is measured on every instruction;
@@ -292,7 +292,7 @@ def write_doc(
     p05, p25, p50 = human["p05_p25_p50"]
     lines += [
         "",
-        f"For comparison, {human['n']} of InstructIR's human rewrites "
+        f"For comparison, {human['n']} of InstructIR's own rewrites "
         f"(`analysis_prompt_sensitivity`) have cosine {p05:.3f} / {p25:.3f} / {p50:.3f} "
         f"(5th / 25th / 50th percentile) to their original; "
         f"{human['share_at_or_above_threshold']:.1%} of them reach the threshold.",

@@ -36,9 +36,10 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 DEFAULT_THRESHOLD = 0.85
-"""Chosen on InstructIR (docs/perturbations.md): the median cosine of its human rewrites of an
+"""Chosen on InstructIR (docs/perturbations.md): the median cosine of its own rewrites of an
 instruction to the original is 0.86, so a generated paraphrase must stay at least as close as a
-typical free human rewrite."""
+typical free rewrite. Read one by one, about half of those rewrites change the meaning, so the
+cosine is only a loose bound; the filter's other checks do the rest."""
 JUDGED_FAMILIES = frozenset({Family.PARAPHRASE, Family.CURATED_PARAPHRASE})
 """The families a filter scores unless it is told others."""
 
@@ -116,15 +117,15 @@ class Filtered:
 class MeaningFilter:
     """Keeps the variants of ``families`` whose meaning the edit preserved; others pass through.
 
-    Variants of ``exempt`` operators are scored and kept: a suite's curated paraphrases are
-    human rewrites, judged by the suite's authors rather than by an embedding.
+    Variants of ``exempt`` operators are scored and kept: a suite's curated paraphrases are its
+    authors' own labels, which a run reports as they are rather than judging by an embedding.
     """
 
     encoder: Encoder
     threshold: float = DEFAULT_THRESHOLD
     families: frozenset[Family] = JUDGED_FAMILIES
     exempt: frozenset[str] = frozenset({"curated-paraphrase"})
-    """Operators whose variants are scored but always kept (a suite's own, human paraphrases)."""
+    """Operators whose variants are scored but always kept (a suite's own paraphrases)."""
     vet_words: bool = True
     """Reject a paraphrase that brings in a content word no phrase rule wrote."""
     words_free: frozenset[str] = frozenset({"model-paraphrase"})
