@@ -175,6 +175,7 @@ SAMPLES = {
     "instructir-rewrites-1-again": {"curated-paraphrase": 50},
     "instructir-rewrites-2-again": {"curated-paraphrase": 50},
     "instructir-rewrites-3-again": {"curated-paraphrase": 50},
+    "reworded-held-out": {"rewrite": 80, "recast": 80, "restate": 100},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -295,8 +296,11 @@ no generator: each holds one of InstructIR's own rewrites for a third of the ins
 paraphrase_strength.py runs, read by the same standard, so that the generated paraphrases'
 strength can be set beside the rewrites that keep the meaning; instructir-rewrites-1-again to
 -3-again hold every other item of each (no draw), read a second time by another reader who did
-not see the first judgments, for the readers' agreement. The ``--name`` help lists every
-seed."""
+not see the first judgments, for the readers' agreement. reworded-held-out (seed 121, fixed
+before it was drawn) reads ``rewrite``, ``recast`` and ``restate`` after the meaning filter on
+wording no rule was written from: InstructIR's rewrites taken as instructions (one an instance,
+sentence starts and "I" capitalised again, as the dataset lowercases them), read once on the
+final code. The ``--name`` help lists every seed."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -968,6 +972,68 @@ READ_AGAIN = {f"{name}-again": name for name in REWRITE_AUDITS}
 """The second readings of the InstructIR rewrites, each of its first reading's every other item."""
 
 
+REWORDED_SEED = 121
+"""reworded-held-out's seed, fixed before it was drawn."""
+_SENTENCE_START = re.compile(r"(^|(\S*)[.!?][\"')]?\s+)([a-z])")
+_PRONOUN_I = re.compile(r"(?<![\w'’.-])i(?=(?:['’](?:m|ve|d|ll))?(?![\w.'’-]))")
+_NOT_AN_END = re.compile(r"(?:.*\W)?(?:[a-z]|st|mt|ft|dr|mr|mrs|ms|vs|e\.g|i\.e|u\.s)", re.DOTALL)
+"""What a period after it ends no sentence: an initial or an abbreviation ("st. cloud")."""
+
+
+def truecased(text: str) -> str:
+    """``text`` with its sentences' first letters and the pronoun "I" capitalised (names stay as
+    written)."""
+
+    def start(match: re.Match[str]) -> str:
+        before, letter = match.group(1), match.group(3)
+        ends = match.group(2) is None or not _NOT_AN_END.fullmatch(match.group(2))
+        return before + (letter.upper() if ends or not before else letter)
+
+    return _PRONOUN_I.sub("I", _SENTENCE_START.sub(start, text))
+
+
+def reworded_cases() -> tuple[list[Case], CorpusStats]:
+    """One of InstructIR's rewrites of each prompt-sensitivity instance (seeded), truecased, as
+    the instruction of a case with the instance's query and relevant passage."""
+    from perturbation_coverage import DATA
+
+    instructir, stats, _ = load_cases()
+    relevant = {case.id: case.relevant for case in instructir}
+    rows: dict[str, list[dict[str, str]]] = defaultdict(list)
+    path = DATA / "INSTRUCTIR" / "analysis_prompt_sensitivity" / "5new_queries.jsonl"
+    for row in read_jsonl(path):
+        rows[row["_id"].rpartition(".")[0]].append(row)
+    cases = []
+    for instance, rewrites in sorted(rows.items()):
+        row = rewrites[random.Random(f"{REWORDED_SEED}:{instance}").randrange(len(rewrites))]
+        instruction, _, query = row["text"].partition(" [SEP] ")
+        cases.append(Case(row["_id"], query, truecased(instruction), relevant[instance]))
+    return cases, stats
+
+
+def sample_reworded(audit: Audit) -> None:
+    """Per operator, SAMPLES[audit.name] variants the default meaning filter keeps, of
+    ``reworded_cases``, no instruction twice in the sample."""
+    from instructprobe.perturb.meaning import MeaningFilter, default_encoder
+
+    meaning = MeaningFilter(default_encoder())
+    cases, stats = reworded_cases()
+    used: set[str] = set()
+    items: list[dict[str, Any]] = []
+    for name, wanted in SAMPLES[audit.name].items():
+        kept = kept_draw(name, cases, stats, wanted, REWORDED_SEED, used, meaning)
+        items += [
+            record("instructir-reworded", c, v) | {"filter": filter_record(dict(v.params), True)}
+            for c, v in kept
+        ]
+        used |= {c.id for c, _ in kept}
+        print(f"{name}: {len(kept)} kept variants drawn")
+    AUDIT.mkdir(exist_ok=True)
+    write_jsonl(audit.sample, items)
+    write_jsonl(audit.judgments, carried_judgments(audit, items))
+    print(f"{len(items)} variants -> {audit.sample.relative_to(ROOT)}")
+
+
 def sample_instructir_rewrites(audit: Audit) -> None:
     """One of InstructIR's own rewrites (drawn, seeded) of each instance in this audit's third of
     the instances paraphrase_strength.py runs, the instances in a seeded order."""
@@ -1078,7 +1144,8 @@ def main() -> None:
         "-25 (110), -26 (112), -27 (114), -28 (116), -29 (118): restate; final-guards-check (119): "
         "restate where the last guards apply; "
         "instructir-rewrites-1 to -3 (120): InstructIR's own rewrites, and -1-again to -3-again "
-        "every other one of them read again; "
+        "every other one of them read again; reworded-held-out (121): rewrite, recast and restate "
+        "on those rewrites taken as instructions; "
         "paraphrase-held-out-6 to -9 (seeds 47 to 50), -10 (59), -11 (62), -12 (67), -13 (71), "
         "-14 (73), -15 (75), -16 (77), -17 (79), -18 (81), -19 (83), -20 (85), -21 (87), "
         "-22 (89), -23 (91), -24 (93), -25 (95), -26 (97), -27 (99), -28 (101), -29 (103), "
@@ -1092,6 +1159,8 @@ def main() -> None:
         recheck_near_misses()
     elif args.command == "sample" and args.name in REWRITE_AUDITS:
         sample_instructir_rewrites(audit)
+    elif args.command == "sample" and args.name == "reworded-held-out":
+        sample_reworded(audit)
     elif args.command == "sample" and args.name in READ_AGAIN:
         first = read_jsonl(Audit(READ_AGAIN[args.name]).sample)
         write_jsonl(audit.sample, first[::2])
