@@ -219,7 +219,7 @@ class CuratedParaphrase(Operator):
 class PhraseParaphrase(Operator):
     name = "phrase-rules"
     family = Family.PARAPHRASE
-    summary = "rewrite phrases: 'I need' -> 'I require' (182 rules)"
+    summary = "rewrite phrases: 'I need' -> 'I require'"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         edits = []

