@@ -176,6 +176,8 @@ SAMPLES = {
     "instructir-rewrites-2-again": {"curated-paraphrase": 50},
     "instructir-rewrites-3-again": {"curated-paraphrase": 50},
     "reworded-held-out": {"rewrite": 80, "recast": 80, "restate": 100},
+    "reworded-held-out-2": {"rewrite": 80, "recast": 80, "restate": 100},
+    "reworded-held-out-3": {"rewrite": 80, "recast": 80, "restate": 100},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -300,7 +302,9 @@ not see the first judgments, for the readers' agreement. reworded-held-out (seed
 before it was drawn) reads ``rewrite``, ``recast`` and ``restate`` after the meaning filter on
 wording no rule was written from: InstructIR's rewrites taken as instructions (one an instance,
 sentence starts and "I" capitalised again, as the dataset lowercases them), read once on the
-final code. The ``--name`` help lists every seed."""
+final code; reworded-held-out-2 and -3 (seeds 122 and 123, both fixed before either was drawn)
+draw the same way on the code after the guards its three rejections led to, each on instances
+no earlier reworded sample used. The ``--name`` help lists every seed."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -973,7 +977,10 @@ READ_AGAIN = {f"{name}-again": name for name in REWRITE_AUDITS}
 
 
 REWORDED_SEED = 121
-"""reworded-held-out's seed, fixed before it was drawn."""
+"""reworded-held-out's seed, fixed before it was drawn; it also picks each instance's rewrite for
+every reworded sample."""
+REWORDED_SEEDS = {"reworded-held-out": 121, "reworded-held-out-2": 122, "reworded-held-out-3": 123}
+"""Each reworded sample's seed, fixed before it was drawn."""
 _SENTENCE_START = re.compile(r"(^|(\S*)[.!?][\"')]?\s+)([a-z])")
 _PRONOUN_I = re.compile(r"(?<![\w'’.-])i(?=(?:['’](?:m|ve|d|ll))?(?![\w.'’-]))")
 _NOT_AN_END = re.compile(r"(?:.*\W)?(?:[a-z]|st|mt|ft|dr|mr|mrs|ms|vs|e\.g|i\.e|u\.s)", re.DOTALL)
@@ -1013,24 +1020,27 @@ def reworded_cases() -> tuple[list[Case], CorpusStats]:
 
 def sample_reworded(audit: Audit) -> None:
     """Per operator, SAMPLES[audit.name] variants the default meaning filter keeps, of
-    ``reworded_cases``, no instruction twice in the sample."""
+    ``reworded_cases``, no instruction twice in the sample nor in an earlier reworded sample."""
     from instructprobe.perturb.meaning import MeaningFilter, default_encoder
 
     meaning = MeaningFilter(default_encoder())
     cases, stats = reworded_cases()
-    used: set[str] = set()
+    earlier = list(REWORDED_SEEDS)[: list(REWORDED_SEEDS).index(audit.name)]
+    used = {i["id"].rsplit(":", 1)[1] for name in earlier for i in read_jsonl(Audit(name).sample)}
     items: list[dict[str, Any]] = []
     for name, wanted in SAMPLES[audit.name].items():
-        kept = kept_draw(name, cases, stats, wanted, REWORDED_SEED, used, meaning)
+        seed = REWORDED_SEEDS[audit.name]
+        kept = kept_draw(name, cases, stats, wanted, seed, used, meaning)
         items += [
             record("instructir-reworded", c, v) | {"filter": filter_record(dict(v.params), True)}
             for c, v in kept
         ]
         used |= {c.id for c, _ in kept}
         print(f"{name}: {len(kept)} kept variants drawn")
+    kept_judgments = carried_judgments(audit, items)
     AUDIT.mkdir(exist_ok=True)
     write_jsonl(audit.sample, items)
-    write_jsonl(audit.judgments, carried_judgments(audit, items))
+    write_jsonl(audit.judgments, kept_judgments)
     print(f"{len(items)} variants -> {audit.sample.relative_to(ROOT)}")
 
 
@@ -1144,8 +1154,8 @@ def main() -> None:
         "-25 (110), -26 (112), -27 (114), -28 (116), -29 (118): restate; final-guards-check (119): "
         "restate where the last guards apply; "
         "instructir-rewrites-1 to -3 (120): InstructIR's own rewrites, and -1-again to -3-again "
-        "every other one of them read again; reworded-held-out (121): rewrite, recast and restate "
-        "on those rewrites taken as instructions; "
+        "every other one of them read again; reworded-held-out (121), -2 (122) and -3 (123): "
+        "rewrite, recast and restate on those rewrites taken as instructions; "
         "paraphrase-held-out-6 to -9 (seeds 47 to 50), -10 (59), -11 (62), -12 (67), -13 (71), "
         "-14 (73), -15 (75), -16 (77), -17 (79), -18 (81), -19 (83), -20 (85), -21 (87), "
         "-22 (89), -23 (91), -24 (93), -25 (95), -26 (97), -27 (99), -28 (101), -29 (103), "
@@ -1159,7 +1169,7 @@ def main() -> None:
         recheck_near_misses()
     elif args.command == "sample" and args.name in REWRITE_AUDITS:
         sample_instructir_rewrites(audit)
-    elif args.command == "sample" and args.name == "reworded-held-out":
+    elif args.command == "sample" and args.name in REWORDED_SEEDS:
         sample_reworded(audit)
     elif args.command == "sample" and args.name in READ_AGAIN:
         first = read_jsonl(Audit(READ_AGAIN[args.name]).sample)
