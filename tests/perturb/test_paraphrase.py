@@ -517,6 +517,10 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         ("I am in search for economic reports.", "search for"),
         ("Couples wanting to find out about pregnancy early.", "find out about"),
         ("Those who qualify for the additional child tax credit.", "additional"),
+        # reworded-held-out-2 and -3: "pieces that offer me with a grasp", "texts that
+        # delineate synthesis along with chronicle its development"
+        ("I want pieces that provide me with a basic grasp.", "that provide"),
+        ("Texts that delineate synthesis as well as chronicle its development.", "as well as"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -643,6 +647,8 @@ def test_retired_wordings_and_slips_are_never_written(instruction, retired):
         ("Readers want to learn about pregnancy.", "learn about"),
         ("Those who want additional maps of tides.", "additional"),
         ("It needs maps as well as providing guides.", "as well as"),
+        ("I want pieces that provide a basic grasp.", "that provide"),
+        ("Texts that delineate synthesis as well as the history of it.", "as well as"),
     ],
 )
 def test_their_neighbours_are_still_rewritten(instruction, edit):

@@ -85,6 +85,10 @@ def test_every_block_after_the_opening_keeps_its_order():
         # about the causes…" before "As a senior citizen…")
         "As a senior citizen, I feel spasms in my knee. Given my age, I want to learn about "
         "the usual triggers for people over 60.",
+        # the request uses an abbreviation the opening spells out (reworded-held-out-3: "TI
+        # allowances" before "tenant improvement (TI) allowances")
+        "I am writing a dissertation on how tenant improvement (TI) allowances shape leases. "
+        "I need articles on bargaining strategies for TI allowances.",
     ],
 )
 def test_the_opening_stays_where_a_move_could_break_the_text(instruction: str):
