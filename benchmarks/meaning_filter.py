@@ -133,6 +133,8 @@ RETIRED = (
     ("a lesson plan", "a teaching plan"),
     ("a teaching plan", "a lesson plan"),
     ("options", "choices"),
+    ("verify", "check"),
+    ("confirm", "check"),
     ("explanations", "descriptions"),
     ("planning to", "intending to"),
     ("intending to", "planning to"),

@@ -528,13 +528,18 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         # moves; after a comma, "a nursing student, at the moment studying" is stiff
         # (borderline 22 times since paraphrase-held-out-23)
         only_after=r"(?:^|[.;:!?]\s*)$",
+        # nor before a participle: "At the moment enrolled in…" (borderline seven times in
+        # reworded-held-out to -3)
+        not_before=r"\s+[a-z]+(?:ed|ing)\b",
     ),
     rule("additionally,", "in addition,", "moreover,", "furthermore,"),
     rule("however,", "nevertheless,"),
     # "hence" only opens a sentence: "My search ought to hence prioritise" and "ought to,
     # hence, be" are not English (paraphrase-held-out-7)
     rule("therefore,", "thus,", "hence,", only_after=r"(?:^|[.;:!?]\s*)$"),
-    rule("therefore", "thus"),
+    # not before a participle of result: "therefore enhancing" (borderline four times in
+    # reworded-held-out to -3)
+    rule("therefore", "thus", not_before=r"\s+[a-z]+ing\b"),
     # not before a participle or "to": "along with compared to…" (paraphrase-held-out-21)
     # nor before a preposition: "along with in personal development" (restate-held-out-15),
     # nor between adjectives: "historical along with geographical information"
@@ -690,15 +695,8 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
         not_after=r"\b(?:this|that|it|which|these|those|they)\s+"
         r"(?:(?:will|would|could|can|may|might|should|must|helps?|also)\s+)?$",
     ),
-    # a source confirms a fact, a person checks it: not "websites that can check the county"
-    # "confirm Stephen King as the author" cannot be "check … as" (restate-held-out-19)
-    rule(
-        "verify",
-        "confirm",
-        targets=("check",),
-        not_after=_THING_THAT,
-        not_before=r"\s+(?:[\w'’-]+\s+){1,4}?as\b",
-    ),
+    # "check" for either is a shade weaker (borderline five times in reworded-held-out to -3)
+    rule("verify", "confirm"),
     rule("obtain", targets=("get",)),
     # nor "requires me to" -> "needs me to", colloquial (borderline four times since
     # paraphrase-held-out-23)

@@ -90,7 +90,6 @@ class TestPhraseRules:
             ("Data on biology, specifically the testes.", "specifically"),
             ("My readers rely on me for news.", "my readers"),
             # paraphrase-held-out-7's rejections
-            ("Websites that can confirm the county.", "confirm"),
             ("I need to conduct an extensive search for studies.", "search for"),
             # paraphrase-held-out-8's rejections
             ("I'm a photographer with a focus on urban scenes.", "with a focus on"),
@@ -475,9 +474,7 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         # restate-held-out-18: "videos describing that…", "historical along with geographical"
         ("Videos explaining that water is vapor.", "explaining"),
         ("Historical as well as geographical information.", "as well as"),
-        # restate-held-out-19: "check Stephen King as the author", "an observational visit to
-        # read up on their kitchen operations"
-        ("My search must confirm Stephen King as the author.", "confirm"),
+        # restate-held-out-19: "an observational visit to read up on their kitchen operations"
         ("I plan a visit to learn about their kitchen operations.", "learn about"),
         # the final code's readings (paraphrase-held-out-28, restate-held-out-20 and -21):
         # "data about digital platforms", "their conversions plainly", "rich thoroughly and
@@ -575,6 +572,17 @@ def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
         ("I need notes so that my team knows the plan.", "in order that"),
         ("My search should find a course that requires me to write.", "needs me to"),
         ("I am a nursing student, currently studying lungs.", "at the moment"),
+        # borderline in reworded-held-out to -3: "check" for confirm or verify (five times),
+        # "At the moment enrolled" (seven), "therefore enhancing" (four); "check" was also
+        # rejected where a source does it ("websites that can check the county",
+        # filter-held-out) and before "as" ("check Stephen King as the author",
+        # restate-held-out-19)
+        ("Websites that can confirm the county.", "check"),
+        ("My search must confirm Stephen King as the author.", "check"),
+        ("I want a source to confirm the county.", "check"),
+        ("Currently enrolled in nursing, I need information on lungs.", "At the moment"),
+        ("Currently enrolled in nursing, I need information on lungs.", "At present"),
+        ("It rains often, thus enhancing growth. I need information on it.", "therefore enhancing"),
     ],
 )
 def test_retired_wordings_and_slips_are_never_written(instruction, retired):
