@@ -178,6 +178,8 @@ SAMPLES = {
     "reworded-held-out": {"rewrite": 80, "recast": 80, "restate": 100},
     "reworded-held-out-2": {"rewrite": 80, "recast": 80, "restate": 100},
     "reworded-held-out-3": {"rewrite": 80, "recast": 80, "restate": 100},
+    "reworded-held-out-4": {"recast": 80, "restate": 100},
+    "reworded-held-out-5": {"recast": 80, "restate": 100},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -304,7 +306,10 @@ wording no rule was written from: InstructIR's rewrites taken as instructions (o
 sentence starts and "I" capitalised again, as the dataset lowercases them), read once on the
 final code; reworded-held-out-2 and -3 (seeds 122 and 123, both fixed before either was drawn)
 draw the same way on the code after the guards its three rejections led to, each on instances
-no earlier reworded sample used. The ``--name`` help lists every seed."""
+no earlier reworded sample used; reworded-held-out-4 and -5 (seeds 124 and 125, both fixed before
+either was drawn) once more on the code after the guards and retirements -2 and -3 led to,
+``recast`` and ``restate`` only (``rewrite`` applies to 87 reworded instructions, all read).
+The ``--name`` help lists every seed."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -979,7 +984,13 @@ READ_AGAIN = {f"{name}-again": name for name in REWRITE_AUDITS}
 REWORDED_SEED = 121
 """reworded-held-out's seed, fixed before it was drawn; it also picks each instance's rewrite for
 every reworded sample."""
-REWORDED_SEEDS = {"reworded-held-out": 121, "reworded-held-out-2": 122, "reworded-held-out-3": 123}
+REWORDED_SEEDS = {
+    "reworded-held-out": 121,
+    "reworded-held-out-2": 122,
+    "reworded-held-out-3": 123,
+    "reworded-held-out-4": 124,
+    "reworded-held-out-5": 125,
+}
 """Each reworded sample's seed, fixed before it was drawn."""
 _SENTENCE_START = re.compile(r"(^|(\S*)[.!?][\"')]?\s+)([a-z])")
 _PRONOUN_I = re.compile(r"(?<![\w'’.-])i(?=(?:['’](?:m|ve|d|ll))?(?![\w.'’-]))")
@@ -1154,7 +1165,7 @@ def main() -> None:
         "-25 (110), -26 (112), -27 (114), -28 (116), -29 (118): restate; final-guards-check (119): "
         "restate where the last guards apply; "
         "instructir-rewrites-1 to -3 (120): InstructIR's own rewrites, and -1-again to -3-again "
-        "every other one of them read again; reworded-held-out (121), -2 (122) and -3 (123): "
+        "every other one of them read again; reworded-held-out (121), -2 (122) to -5 (125): "
         "rewrite, recast and restate on those rewrites taken as instructions; "
         "paraphrase-held-out-6 to -9 (seeds 47 to 50), -10 (59), -11 (62), -12 (67), -13 (71), "
         "-14 (73), -15 (75), -16 (77), -17 (79), -18 (81), -19 (83), -20 (85), -21 (87), "
