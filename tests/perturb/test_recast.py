@@ -365,3 +365,20 @@ def test_retired_or_breaking_wordings_are_never_written(instruction: str, retire
 def test_the_help_frame_still_asks_a_question_with_find_out() -> None:
     asked = to_help("I need to know what county Ames is in.")
     assert asked == "Please help me find out what county Ames is in."
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        # "my studies need me to delve" (borderline, reworded-held-out-4), "my role needs that
+        # I help" (reworded-held-out-5)
+        "My studies in zoology require me to study the turtle's lifecycle.",
+        "My role as an accountant may require that I assist a client.",
+        "These projects require planning carefully for the weather.",
+    ],
+)
+def test_require_stays_before_a_person_a_clause_or_an_ing(instruction: str) -> None:
+    made = {recast(instruction, seed=seed) for seed in range(8)}
+    assert not any(
+        " need me" in text or " need that" in text or " need planning" in text for text in made
+    ), made

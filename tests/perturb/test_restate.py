@@ -89,6 +89,9 @@ def test_every_block_after_the_opening_keeps_its_order():
         # allowances" before "tenant improvement (TI) allowances")
         "I am writing a dissertation on how tenant improvement (TI) allowances shape leases. "
         "I need articles on bargaining strategies for TI allowances.",
+        # "To prepare," prepares for what the opening named (reworded-held-out-5)
+        "My practice will soon care for a pregnant hedgehog. To prepare, I am seeking texts on "
+        "hedgehog births.",
     ],
 )
 def test_the_opening_stays_where_a_move_could_break_the_text(instruction: str):
