@@ -180,6 +180,8 @@ SAMPLES = {
     "reworded-held-out-3": {"rewrite": 80, "recast": 80, "restate": 100},
     "reworded-held-out-4": {"recast": 80, "restate": 100},
     "reworded-held-out-5": {"recast": 80, "restate": 100},
+    "reworded-held-out-6": {"recast": 80, "restate": 100},
+    "reworded-held-out-7": {"restate": 100},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -308,8 +310,10 @@ final code; reworded-held-out-2 and -3 (seeds 122 and 123, both fixed before eit
 draw the same way on the code after the guards its three rejections led to, each on instances
 no earlier reworded sample used; reworded-held-out-4 and -5 (seeds 124 and 125, both fixed before
 either was drawn) once more on the code after the guards and retirements -2 and -3 led to,
-``recast`` and ``restate`` only (``rewrite`` applies to 87 reworded instructions, all read).
-The ``--name`` help lists every seed."""
+``recast`` and ``restate`` only (``rewrite`` applies to 87 reworded instructions, all read);
+reworded-held-out-6 and -7 (seeds 126 and 127, both fixed before either was drawn) read the
+code after the guards -4 and -5 led to, with no guard between them, -7 on the last unread
+instances. The ``--name`` help lists every seed."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -990,6 +994,8 @@ REWORDED_SEEDS = {
     "reworded-held-out-3": 123,
     "reworded-held-out-4": 124,
     "reworded-held-out-5": 125,
+    "reworded-held-out-6": 126,
+    "reworded-held-out-7": 127,
 }
 """Each reworded sample's seed, fixed before it was drawn."""
 _SENTENCE_START = re.compile(r"(^|(\S*)[.!?][\"')]?\s+)([a-z])")
@@ -1165,7 +1171,7 @@ def main() -> None:
         "-25 (110), -26 (112), -27 (114), -28 (116), -29 (118): restate; final-guards-check (119): "
         "restate where the last guards apply; "
         "instructir-rewrites-1 to -3 (120): InstructIR's own rewrites, and -1-again to -3-again "
-        "every other one of them read again; reworded-held-out (121), -2 (122) to -5 (125): "
+        "every other one of them read again; reworded-held-out (121), -2 (122) to -7 (127): "
         "rewrite, recast and restate on those rewrites taken as instructions; "
         "paraphrase-held-out-6 to -9 (seeds 47 to 50), -10 (59), -11 (62), -12 (67), -13 (71), "
         "-14 (73), -15 (75), -16 (77), -17 (79), -18 (81), -19 (83), -20 (85), -21 (87), "
