@@ -175,6 +175,8 @@ SAMPLES = {
     "instructir-rewrites-1-again": {"curated-paraphrase": 50},
     "instructir-rewrites-2-again": {"curated-paraphrase": 50},
     "instructir-rewrites-3-again": {"curated-paraphrase": 50},
+    "reworded-held-out-6-again": {"recast": 80, "restate": 100},
+    "reworded-held-out-7-again": {"restate": 100},
     "reworded-held-out": {"rewrite": 80, "recast": 80, "restate": 100},
     "reworded-held-out-2": {"rewrite": 80, "recast": 80, "restate": 100},
     "reworded-held-out-3": {"rewrite": 80, "recast": 80, "restate": 100},
@@ -313,7 +315,9 @@ either was drawn) once more on the code after the guards and retirements -2 and 
 ``recast`` and ``restate`` only (``rewrite`` applies to 87 reworded instructions, all read);
 reworded-held-out-6 and -7 (seeds 126 and 127, both fixed before either was drawn) read the
 code after the guards -4 and -5 led to, with no guard between them, -7 on the last unread
-instances. The ``--name`` help lists every seed."""
+instances; reworded-held-out-6-again and -7-again hold every item of those two, read a second time
+by other readers who did not see the first judgments (``agree`` compares the two). The
+``--name`` help lists every seed."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -981,8 +985,13 @@ documents): starter queries only, as no InstructIR instance has two relevant pas
 REWRITES_SEED = 120
 """instructir-rewrites-1 to -3's seed, fixed before they were drawn."""
 REWRITE_AUDITS = ("instructir-rewrites-1", "instructir-rewrites-2", "instructir-rewrites-3")
-READ_AGAIN = {f"{name}-again": name for name in REWRITE_AUDITS}
-"""The second readings of the InstructIR rewrites, each of its first reading's every other item."""
+READ_AGAIN = {
+    **{f"{name}-again": (name, 2) for name in REWRITE_AUDITS},
+    "reworded-held-out-6-again": ("reworded-held-out-6", 1),
+    "reworded-held-out-7-again": ("reworded-held-out-7", 1),
+}
+"""Second readings, blind to the first: each its first reading's every n-th item (the InstructIR
+rewrites every other one, the final code's reworded readings every one)."""
 
 
 REWORDED_SEED = 121
@@ -1087,6 +1096,30 @@ def sample_instructir_rewrites(audit: Audit) -> None:
     print(f"{len(items)} rewrites -> {audit.sample.relative_to(ROOT)}; {len(kept)} judgments hold")
 
 
+def agree(again: Audit) -> None:
+    """How a second, blind reading (a READ_AGAIN audit) compares with the first: agreement,
+    Cohen's kappa, and every item the two readers judged apart."""
+    first = {j["id"]: j for j in read_jsonl(Audit(READ_AGAIN[again.name][0]).judgments)}
+    second = read_jsonl(again.judgments)
+    pairs = [(first[j["id"]], j) for j in second]
+    n = len(pairs)
+    agreed = sum(a["accept"] == b["accept"] for a, b in pairs) / n
+    yes_first = sum(a["accept"] for a, _ in pairs) / n
+    yes_again = sum(b["accept"] for _, b in pairs) / n
+    chance = yes_first * yes_again + (1 - yes_first) * (1 - yes_again)
+    kappa = (agreed - chance) / (1 - chance) if chance < 1 else float("nan")
+    print(
+        f"{n} items: the first reading accepted {yes_first:.1%}, the second {yes_again:.1%}; "
+        f"they agree on {agreed:.1%} (Cohen's kappa {kappa:.2f})"
+    )
+    for a, b in pairs:
+        if a["accept"] != b["accept"]:
+            print(
+                f"- {a['id']}: first {a['accept']} ({a['reason']}); second {b['accept']} "
+                f"({b['reason']})"
+            )
+
+
 def recheck_near_misses() -> None:
     """Which clauses of the near-miss readings today's rules still make (the term among
     ``distractor_terms`` of its case): those a rule removed, by the reader's verdict, those
@@ -1148,7 +1181,7 @@ def clause_term(instruction: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("sample", "score", "recheck"))
+    parser.add_argument("command", choices=("sample", "score", "recheck", "agree"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--name",
@@ -1171,7 +1204,8 @@ def main() -> None:
         "-25 (110), -26 (112), -27 (114), -28 (116), -29 (118): restate; final-guards-check (119): "
         "restate where the last guards apply; "
         "instructir-rewrites-1 to -3 (120): InstructIR's own rewrites, and -1-again to -3-again "
-        "every other one of them read again; reworded-held-out (121), -2 (122) to -7 (127): "
+        "every other one of them read again; reworded-held-out (121), -2 (122) to -7 (127), "
+        "and -6-again and -7-again read a second time: "
         "rewrite, recast and restate on those rewrites taken as instructions; "
         "paraphrase-held-out-6 to -9 (seeds 47 to 50), -10 (59), -11 (62), -12 (67), -13 (71), "
         "-14 (73), -15 (75), -16 (77), -17 (79), -18 (81), -19 (83), -20 (85), -21 (87), "
@@ -1184,13 +1218,15 @@ def main() -> None:
     audit = Audit(args.name)
     if args.command == "recheck":
         recheck_near_misses()
+    elif args.command == "agree":
+        agree(audit)
     elif args.command == "sample" and args.name in REWRITE_AUDITS:
         sample_instructir_rewrites(audit)
     elif args.command == "sample" and args.name in REWORDED_SEEDS:
         sample_reworded(audit)
     elif args.command == "sample" and args.name in READ_AGAIN:
-        first = read_jsonl(Audit(READ_AGAIN[args.name]).sample)
-        write_jsonl(audit.sample, first[::2])
+        name, stride = READ_AGAIN[args.name]
+        write_jsonl(audit.sample, read_jsonl(Audit(name).sample)[::stride])
         write_jsonl(audit.judgments, [])
     elif args.command == "sample" and args.name in SUBSET_AUDITS:
         SUBSET_AUDITS[args.name](audit)
