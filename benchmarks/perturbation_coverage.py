@@ -146,7 +146,7 @@ def main() -> None:
     names = [n for n in operator_names() if n not in SKIPPED]
     operators = [get_operator(n) for n in names]
     made: dict[str, dict[str, tuple[Variant, ...]]] = {n: {} for n in names}
-    seconds: Counter[str] = Counter()
+    seconds: defaultdict[str, float] = defaultdict(float)
     for case in cases:
         for op in operators:
             tick = time.perf_counter()
@@ -343,12 +343,12 @@ def write_doc(
             lines.append(f"  > {render(variant, by_id[variant.case_id].instruction)}")
         lines.append("")
     lines.append(END)
-    doc = ROOT / "docs" / "perturbations.md"
-    text = doc.read_text(encoding="utf-8") if doc.exists() else f"{BEGIN}\n{END}\n"
+    page = ROOT / "docs" / "perturbations.md"
+    text = page.read_text(encoding="utf-8") if page.exists() else f"{BEGIN}\n{END}\n"
     before, _, rest = text.partition(BEGIN)
     _, _, after = rest.partition(END)
-    doc.write_text(before + "\n".join(lines) + after, encoding="utf-8")
-    print(f"wrote {doc}", file=sys.stderr)
+    page.write_text(before + "\n".join(lines) + after, encoding="utf-8")
+    print(f"wrote {page}", file=sys.stderr)
 
 
 if __name__ == "__main__":
