@@ -1107,10 +1107,11 @@ def agree(again: Audit) -> None:
     yes_first = sum(a["accept"] for a, _ in pairs) / n
     yes_again = sum(b["accept"] for _, b in pairs) / n
     chance = yes_first * yes_again + (1 - yes_first) * (1 - yes_again)
-    kappa = (agreed - chance) / (1 - chance) if chance < 1 else float("nan")
+    # kappa is undefined where both readings gave one verdict to every item
+    kappa = f"{(agreed - chance) / (1 - chance):.2f}" if chance < 1 else "undefined"
     print(
         f"{n} items: the first reading accepted {yes_first:.1%}, the second {yes_again:.1%}; "
-        f"they agree on {agreed:.1%} (Cohen's kappa {kappa:.2f})"
+        f"they agree on {agreed:.1%} (Cohen's kappa {kappa})"
     )
     for a, b in pairs:
         if a["accept"] != b["accept"]:
