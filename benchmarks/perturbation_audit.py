@@ -475,14 +475,7 @@ def sample(
         rest = draw(name, instructir, instructir_stats, wanted - len(drawn), seed, skipped, where)
         items += [record("instructir", c, v) for c, v in rest]
     meaning_scores(items)
-    kept = carried_judgments(audit, items)
-    AUDIT.mkdir(exist_ok=True)
-    write_jsonl(audit.sample, items)
-    write_jsonl(audit.judgments, kept)
-    print(
-        f"{len(items)} variants -> {audit.sample.relative_to(ROOT)}; {len(kept)} judgments hold, "
-        f"{len(items) - len(kept)} to judge"
-    )
+    write_sample(audit, items)
 
 
 @dataclass(frozen=True)
@@ -502,6 +495,21 @@ class Audit:
     @property
     def results(self) -> Path:
         return RESULTS / f"perturbation_audit-{self.name}"
+
+
+def write_sample(
+    audit: Audit, items: list[dict[str, Any]], kept: list[dict[str, Any]] | None = None
+) -> None:
+    """Writes ``audit``'s sample and its judgments: ``kept``, by default those of the items drawn
+    word for word again."""
+    kept = carried_judgments(audit, items) if kept is None else kept
+    AUDIT.mkdir(exist_ok=True)
+    write_jsonl(audit.sample, items)
+    write_jsonl(audit.judgments, kept)
+    print(
+        f"{len(items)} items -> {audit.sample.relative_to(ROOT)}; {len(kept)} judgments hold, "
+        f"{len(items) - len(kept)} to judge"
+    )
 
 
 def carried_judgments(audit: Audit, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -631,11 +639,7 @@ def sample_after_filter(audit: Audit, seed: int, skipped: frozenset[str]) -> Non
             ]
             used |= {c.id for c, _ in kept}
         print(f"{name}: {sum(1 for i in items if i['operator'] == name)} kept variants drawn")
-    kept_judgments = carried_judgments(audit, items)
-    AUDIT.mkdir(exist_ok=True)
-    write_jsonl(audit.sample, items)
-    write_jsonl(audit.judgments, kept_judgments)
-    print(f"{len(items)} variants -> {audit.sample.relative_to(ROOT)}")
+    write_sample(audit, items)
 
 
 def kept_draw(
@@ -685,11 +689,7 @@ def sample_filter_held_out(audit: Audit, seed: int, skipped: frozenset[str]) -> 
             weight = found.variants / count if count else 0.0
             items += [item | {"stratum": stratum, "weight": round(weight, 3)} for item in chosen]
         print(f"{name}: {strata['dropped'].variants} dropped, {strata['kept'].variants} kept")
-    kept = carried_judgments(audit, items)
-    AUDIT.mkdir(exist_ok=True)
-    write_jsonl(audit.sample, items)
-    write_jsonl(audit.judgments, kept)
-    print(f"{len(items)} variants -> {audit.sample.relative_to(ROOT)}; {len(kept)} judgments hold")
+    write_sample(audit, items)
 
 
 @dataclass(frozen=True)
@@ -823,7 +823,7 @@ def clause_record(case: Case, variant: Variant) -> dict[str, Any]:
 
 def sample_subset_development(audit: Audit) -> None:
     items = [clause_record(c, v) for c, v in starter_clauses(range(1), DEVELOPMENT_TOPICS)]
-    write_subset(audit, items)
+    write_sample(audit, items)
 
 
 def sample_held_out_5(audit: Audit) -> None:
@@ -831,7 +831,7 @@ def sample_held_out_5(audit: Audit) -> None:
     topics = tuple(sorted({c.id.split("-")[0] for c in starter_cases()[0]}))
     clauses = starter_clauses(SUBSET_SEEDS, topics)
     items = [clause_record(c, v) for c, v in clauses]
-    write_subset(audit, [i for i in items if i["id"] not in read])
+    write_sample(audit, [i for i in items if i["id"] not in read])
 
 
 def sample_negation_development(audit: Audit) -> None:
@@ -841,7 +841,7 @@ def sample_negation_development(audit: Audit) -> None:
     read = [Audit(name) for name in NARROWING_AUDITS]
     kept = [j for earlier in read for j in carried_judgments(earlier, items)]
     judged = {j["id"] for j in kept}
-    write_subset(audit, [i for i in items if i["id"] in judged], kept)
+    write_sample(audit, [i for i in items if i["id"] in judged], kept)
 
 
 def sample_negation_held_out(audit: Audit) -> None:
@@ -861,7 +861,7 @@ def sample_negation_held_out(audit: Audit) -> None:
     for name in ("predicate-negation", "preference-flip"):
         found = starter_clauses(range(NEGATION_SEED, NEGATION_SEED + 1), topics, name)
         items += [clause_record(c, v) for c, v in found if v.request.instruction not in seen]
-    write_subset(audit, items)
+    write_sample(audit, items)
 
 
 NEIGHBOURS_SEEDS = {
@@ -898,7 +898,7 @@ def sample_negation_held_out_2(audit: Audit) -> None:
             item = distractor_record("starter", case, variant, texts)
             item["id"] = f"{item['id']}#{dict(variant.params)['term']}"
             items.append(item)
-    write_subset(audit, items)
+    write_sample(audit, items)
 
 
 def load_starter_documents() -> tuple[Any, ...]:
@@ -923,16 +923,6 @@ def distractor_record(
 
 def starter_topics() -> tuple[str, ...]:
     return tuple(sorted({c.id.split("-")[0] for c in starter_cases()[0]}))
-
-
-def write_subset(
-    audit: Audit, items: list[dict[str, Any]], kept: list[dict[str, Any]] | None = None
-) -> None:
-    kept = carried_judgments(audit, items) if kept is None else kept
-    AUDIT.mkdir(exist_ok=True)
-    write_jsonl(audit.sample, items)
-    write_jsonl(audit.judgments, kept)
-    print(f"{len(items)} clauses -> {audit.sample.relative_to(ROOT)}; {len(kept)} judgments hold")
 
 
 def need_moved(variant: Variant) -> bool:
@@ -1063,11 +1053,7 @@ def sample_reworded(audit: Audit) -> None:
         ]
         used |= {c.id for c, _ in kept}
         print(f"{name}: {len(kept)} kept variants drawn")
-    kept_judgments = carried_judgments(audit, items)
-    AUDIT.mkdir(exist_ok=True)
-    write_jsonl(audit.sample, items)
-    write_jsonl(audit.judgments, kept_judgments)
-    print(f"{len(items)} variants -> {audit.sample.relative_to(ROOT)}")
+    write_sample(audit, items)
 
 
 def sample_instructir_rewrites(audit: Audit) -> None:
@@ -1089,11 +1075,7 @@ def sample_instructir_rewrites(audit: Audit) -> None:
         rewrites = operator.variants(case, rng_for(REWRITES_SEED, operator.name, case.id), stats)
         chosen = rewrites[random.Random(f"{REWRITES_SEED}:{case.id}").randrange(len(rewrites))]
         items.append(record("instructir", case, chosen))
-    kept = carried_judgments(audit, items)
-    AUDIT.mkdir(exist_ok=True)
-    write_jsonl(audit.sample, items)
-    write_jsonl(audit.judgments, kept)
-    print(f"{len(items)} rewrites -> {audit.sample.relative_to(ROOT)}; {len(kept)} judgments hold")
+    write_sample(audit, items)
 
 
 def agree(again: Audit) -> None:
@@ -1227,8 +1209,7 @@ def main() -> None:
         sample_reworded(audit)
     elif args.command == "sample" and args.name in READ_AGAIN:
         name, stride = READ_AGAIN[args.name]
-        write_jsonl(audit.sample, read_jsonl(Audit(name).sample)[::stride])
-        write_jsonl(audit.judgments, [])
+        write_sample(audit, read_jsonl(Audit(name).sample)[::stride])
     elif args.command == "sample" and args.name in SUBSET_AUDITS:
         SUBSET_AUDITS[args.name](audit)
     elif args.command == "sample":
