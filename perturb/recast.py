@@ -109,6 +109,35 @@ _IMPERATIVE = re.compile(
     r"(?P<rest>.*)$",
     re.S,
 )
+_SEARCH_GIVES = re.compile(
+    rf"^{_LEAD}(?:[Mm]y|[Tt]he) search (?P<modal>should|must|will|would|needs to|has to|ought to) "
+    r"(?P<verb>prioriti[sz]e|favou?r|emphasi[sz]e) (?P<rest>[^,;:()]+)$",
+    re.S,
+)
+_GIVEN = {
+    "priorit": "Priority {be} given to",
+    "favo": "Preference {be} given to",
+    "emphas": "Emphasis {be} placed on",
+}
+"""The passive of what a search gives: 'My search should prioritize X' -> 'Priority should be
+given to X', X where it was (InstructIR's own instructions write 'Priority should be given to
+recent studies')."""
+_SECOND_VERB = re.compile(
+    r"\b(?:and|or|but|then|as well as)\s+(?:also\s+)?(?:should|must|will|would|can|could|may|"
+    r"might|shall|ought|needs?|has|have|to)\b"
+    r"|\b(?:and|or|but|then|as well as)\s+(?:also\s+)?(?:avoid|exclude|include|provide|offer|"
+    r"give|discuss|cover|explain|describe|list|show|highlight|focus|find|help|support|contain|"
+    r"feature|address|prioriti[sz]e|emphasi[sz]e|favou?r|explore|examine|compare|suggest|"
+    r"recommend|identify|detail|outline|present|share|consider|be|have|make|get|take|ensure|"
+    r"answer|analy[sz]e|evaluate|assess|clarify|demonstrate|illustrate|mention|reflect|use|"
+    r"look|seek|aim|target|return|yield|filter|rank|lean|draw|rely|steer|skip|stay|keep|"
+    r"limit|restrict|exclude|omit|ignore|disregard)\b"
+    r"|\b(?:and|or)\s+[a-z]+\s+(?:its|their|his|her|this|these|those|our|my|your|the)\b"
+    r"|\b(?:while|whilst|without|by|instead of|rather than|before|after|thus|thereby)\s+\w+ing\b",
+    re.I,
+)
+"""A second verb whose subject is the search ("…prioritize X and avoid Y", "…and should
+include Y", "…while avoiding Y"): with the search gone from the sentence it would have none."""
 _PERSONA_DOING = re.compile(
     rf"^{_I} (?P<article>an?) (?P<np>[A-Za-z][\w'’-]*(?: [A-Za-z][\w'’-]*){{0,6}}?) "
     rf"(?P<doing>{'|'.join(sorted(PARTICIPLES - {'currently'}))})\b(?P<rest>.*)$",
@@ -267,6 +296,19 @@ def from_imperative(sentence: str) -> str | None:
     return f"Please {m['verb'][0].lower()}{m['verb'][1:]}{m['rest']}"
 
 
+def to_passive(sentence: str) -> str | None:
+    """'My search should prioritize X.' -> 'Priority should be given to X.' (also favor and
+    emphasize, and the other modals)."""
+    m = _SEARCH_GIVES.match(sentence)
+    if m is None or _SECOND_VERB.search(m["rest"]):
+        return None
+    stem = next(key for key in _GIVEN if m["verb"].lower().startswith(key))
+    passive = _GIVEN[stem].format(be=f"{m['modal']} be")
+    if m["lead"]:
+        passive = passive[0].lower() + passive[1:]
+    return f"{m['lead'] or ''}{passive} {m['rest']}"
+
+
 def nominalise(sentence: str) -> str | None:
     """'I want to compare X' -> 'I want a comparison of X' (anywhere in the sentence)."""
     m = _WISH_NOMINAL.search(sentence)
@@ -285,6 +327,7 @@ FRAMES: tuple[tuple[str, Callable[[str], str | None]], ...] = (
     ("interested-to-like", from_interested),
     ("as-to-being", as_to_being),
     ("imperative", from_imperative),
+    ("passive", to_passive),
     ("nominalise", nominalise),
 )
 """Sentence frames, tried in order; the first that applies rewrites the sentence."""

@@ -14,6 +14,7 @@ from instructprobe.perturb.recast import (
     persona_doing,
     recast_text,
     to_help,
+    to_passive,
 )
 from instructprobe.perturb.recast_phrases import RECAST_RULES
 from instructprobe.perturb.registry import opt_in_names
@@ -243,7 +244,7 @@ def test_recast_composes_frames_restructure_and_both_phrasebooks() -> None:
     after = recast(instruction)
     assert after.startswith("As a nurse, I need")
     assert "Please help me find different strategies for children." in after
-    assert "give priority to" in after and "trusted" in after
+    assert "be given to trusted sources" in after  # the passive, then the phrasebook
     assert "dosing" in after and "children" in after
 
 
@@ -382,3 +383,42 @@ def test_require_stays_before_a_person_a_clause_or_an_ing(instruction: str) -> N
     assert not any(
         " need me" in text or " need that" in text or " need planning" in text for text in made
     ), made
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "My search should prioritize peer-reviewed studies from the last five years.",
+            "Priority should be given to peer-reviewed studies from the last five years.",
+        ),
+        ("The search must favor recent sources.", "Preference must be given to recent sources."),
+        (
+            "My search needs to prioritize finding contact details.",
+            "Priority needs to be given to finding contact details.",
+        ),
+        (
+            "Additionally, my search will emphasize maps.",
+            "Additionally, emphasis will be placed on maps.",
+        ),
+    ],
+)
+def test_what_a_search_gives_is_said_in_the_passive(sentence: str, expected: str) -> None:
+    assert to_passive(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # a second verb would lose its subject, the search
+        "My search should prioritize reports and avoid blogs.",
+        "My search should prioritize reports while avoiding blogs.",
+        "My search should prioritize studies and examine the results.",
+        "My search should emphasize expert sources and should prioritize vet reviews.",
+        "My search should prioritize reports, focusing on Texas.",
+        "My search should not prioritize blogs.",
+        "I should prioritize reports.",
+    ],
+)
+def test_the_passive_is_not_made_where_it_would_break(sentence: str) -> None:
+    assert to_passive(sentence) is None
