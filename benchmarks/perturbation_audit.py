@@ -177,6 +177,7 @@ SAMPLES = {
     "instructir-rewrites-3-again": {"curated-paraphrase": 50},
     "reworded-held-out-6-again": {"recast": 80, "restate": 100},
     "reworded-held-out-7-again": {"restate": 100},
+    "passive-check": {"recast": 40, "restate": 60},
     "reworded-held-out": {"rewrite": 80, "recast": 80, "restate": 100},
     "reworded-held-out-2": {"rewrite": 80, "recast": 80, "restate": 100},
     "reworded-held-out-3": {"rewrite": 80, "recast": 80, "restate": 100},
@@ -316,8 +317,10 @@ either was drawn) once more on the code after the guards and retirements -2 and 
 reworded-held-out-6 and -7 (seeds 126 and 127, both fixed before either was drawn) read the
 code after the guards -4 and -5 led to, with no guard between them, -7 on the last unread
 instances; reworded-held-out-6-again and -7-again hold every item of those two, read a second time
-by other readers who did not see the first judgments (``agree`` compares the two). The
-``--name`` help lists every seed."""
+by other readers who did not see the first judgments (``agree`` compares the two).
+passive-check (seed 128, fixed before it was drawn) reads ``recast`` and ``restate`` where the
+passive frame, written after every other reading, applies; no instruction is left out, since no
+unread one is left. The ``--name`` help lists every seed."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -343,6 +346,7 @@ DRAWN_BESIDE = {
         _NEGATION_ONLY,
     ),
     "final-guards-check": frozenset(SAMPLES),
+    "passive-check": frozenset(SAMPLES),
 }
 """Audits whose instructions a draw does not leave out (and does not, so that drawing again
 gives the same sample): those drawn on another branch at the same time, and for
@@ -939,6 +943,10 @@ _LAST_GUARDS = re.compile(
 that later guards do not change what final-guards-check draws."""
 
 
+def said_in_the_passive(variant: Variant) -> bool:
+    return "passive" in dict(variant.params).get("rewrites", "").split(",")
+
+
 def near_the_last_guards(variant: Variant) -> bool:
     return _LAST_GUARDS.search(variant.request.instruction) is not None
 
@@ -947,6 +955,7 @@ SAMPLE_WHERE: dict[str, Callable[[Variant], bool]] = {
     "restate-moved-held-out": need_moved,
     "restate-moved-held-out-2": need_moved,
     "final-guards-check": near_the_last_guards,
+    "passive-check": said_in_the_passive,
 }
 """Audits that draw only some of an operator's variants."""
 
@@ -1188,7 +1197,7 @@ def main() -> None:
         "restate where the last guards apply; "
         "instructir-rewrites-1 to -3 (120): InstructIR's own rewrites, and -1-again to -3-again "
         "every other one of them read again; reworded-held-out (121), -2 (122) to -7 (127), "
-        "and -6-again and -7-again read a second time: "
+        "and -6-again and -7-again read a second time; passive-check (128): the passive frame; "
         "rewrite, recast and restate on those rewrites taken as instructions; "
         "paraphrase-held-out-6 to -9 (seeds 47 to 50), -10 (59), -11 (62), -12 (67), -13 (71), "
         "-14 (73), -15 (75), -16 (77), -17 (79), -18 (81), -19 (83), -20 (85), -21 (87), "
