@@ -110,7 +110,7 @@ _IMPERATIVE = re.compile(
     re.S,
 )
 _SEARCH_GIVES = re.compile(
-    rf"^{_LEAD}(?:[Mm]y|[Tt]he) search (?P<modal>should|must|will|would|needs to|has to|ought to) "
+    rf"^{_LEAD}(?:[Mm]y|[Tt]he) search (?P<modal>should|must|will|needs to|has to|ought to) "
     r"(?P<verb>prioriti[sz]e|favou?r|emphasi[sz]e) (?P<rest>[^,;:()]+)$",
     re.S,
 )
@@ -121,7 +121,8 @@ _GIVEN = {
 }
 """The passive of what a search gives: 'My search should prioritize X' -> 'Priority should be
 given to X', X where it was (InstructIR's own instructions write 'Priority should be given to
-recent studies')."""
+recent studies'). Not after "would": "Priority would be given to" reads as a hypothetical with
+no one to give it (borderline twice in passive-check)."""
 _SECOND_VERB = re.compile(
     r"\b(?:and|or|but|then|as well as)\s+(?:also\s+)?(?:should|must|will|would|can|could|may|"
     r"might|shall|ought|needs?|has|have|to)\b"
@@ -298,7 +299,7 @@ def from_imperative(sentence: str) -> str | None:
 
 def to_passive(sentence: str) -> str | None:
     """'My search should prioritize X.' -> 'Priority should be given to X.' (also favor and
-    emphasize, and the other modals)."""
+    emphasize, and the other modals but "would")."""
     m = _SEARCH_GIVES.match(sentence)
     if m is None or _SECOND_VERB.search(m["rest"]):
         return None

@@ -418,6 +418,8 @@ def test_what_a_search_gives_is_said_in_the_passive(sentence: str, expected: str
         "My search should prioritize reports, focusing on Texas.",
         "My search should not prioritize blogs.",
         "I should prioritize reports.",
+        # "Priority would be given to" (borderline twice in passive-check)
+        "My search would prioritize archaeological resources.",
     ],
 )
 def test_the_passive_is_not_made_where_it_would_break(sentence: str) -> None:
