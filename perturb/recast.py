@@ -109,20 +109,25 @@ _IMPERATIVE = re.compile(
     r"(?P<rest>.*)$",
     re.S,
 )
-_SEARCH_GIVES = re.compile(
-    rf"^{_LEAD}(?:[Mm]y|[Tt]he) search (?P<modal>should|must|will|needs to|has to|ought to) "
-    r"(?P<verb>prioriti[sz]e|favou?r|emphasi[sz]e) (?P<rest>[^,;:()]+)$",
-    re.S,
-)
+PASSIVE_MODALS = ("should", "must", "will", "needs to", "has to", "ought to")
+"""The modals the passive frame keeps. Not "would": "Priority would be given to" reads as a
+hypothetical with no one to give it (borderline twice in passive-check)."""
 _GIVEN = {
-    "priorit": "Priority {be} given to",
-    "favo": "Preference {be} given to",
-    "emphas": "Emphasis {be} placed on",
+    "prioritize": "Priority {be} given to",
+    "prioritise": "Priority {be} given to",
+    "favor": "Preference {be} given to",
+    "favour": "Preference {be} given to",
+    "emphasize": "Emphasis {be} placed on",
+    "emphasise": "Emphasis {be} placed on",
 }
 """The passive of what a search gives: 'My search should prioritize X' -> 'Priority should be
 given to X', X where it was (InstructIR's own instructions write 'Priority should be given to
-recent studies'). Not after "would": "Priority would be given to" reads as a hypothetical with
-no one to give it (borderline twice in passive-check)."""
+recent studies')."""
+_SEARCH_GIVES = re.compile(
+    rf"^{_LEAD}(?P<subject>[Mm]y|[Tt]he) search (?P<modal>{'|'.join(PASSIVE_MODALS)}) "
+    rf"(?P<verb>{'|'.join(_GIVEN)}) (?P<rest>[^,;:()]+)$",
+    re.S,
+)
 _SECOND_VERB = re.compile(
     r"\b(?:and|or|but|then|as well as)\s+(?:also\s+)?(?:should|must|will|would|can|could|may|"
     r"might|shall|ought|needs?|has|have|to)\b"
@@ -299,15 +304,27 @@ def from_imperative(sentence: str) -> str | None:
 
 def to_passive(sentence: str) -> str | None:
     """'My search should prioritize X.' -> 'Priority should be given to X.' (also favor and
-    emphasize, and the other modals but "would")."""
+    emphasize, and every modal of PASSIVE_MODALS)."""
     m = _SEARCH_GIVES.match(sentence)
     if m is None or _SECOND_VERB.search(m["rest"]):
         return None
-    stem = next(key for key in _GIVEN if m["verb"].lower().startswith(key))
-    passive = _GIVEN[stem].format(be=f"{m['modal']} be")
+    passive = _GIVEN[m["verb"]].format(be=f"{m['modal']} be")
     if m["lead"]:
         passive = passive[0].lower() + passive[1:]
     return f"{m['lead'] or ''}{passive} {m['rest']}"
+
+
+def passive_written() -> tuple[tuple[str, str, str, str], ...]:
+    """What the passive frame writes, for the meaning filter's vetting: (what it replaces, the
+    noun, the modal, what follows the modal), e.g. ("my search should prioritize", "priority",
+    "should", "be given to")."""
+    return tuple(
+        (f"{subject} search {modal} {verb}", noun.lower(), modal, f"be {given}")
+        for subject in ("my", "the")
+        for modal in PASSIVE_MODALS
+        for verb, written in _GIVEN.items()
+        for noun, given in [written.split(" {be} ")]
+    )
 
 
 def nominalise(sentence: str) -> str | None:

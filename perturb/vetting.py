@@ -23,7 +23,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from instructprobe.perturb.phrases import PHRASE_RULES
-from instructprobe.perturb.recast import HELP_WITH, interested_written
+from instructprobe.perturb.recast import HELP_WITH, interested_written, passive_written
 from instructprobe.perturb.recast_phrases import RECAST_RULES
 from instructprobe.perturb.reorder import sentence_blocks
 from instructprobe.perturb.restate import POLITE_SENTENCES
@@ -129,7 +129,20 @@ def vetted_rewrites() -> Rewrites:
     composed = frozenset(
         (verb, target) for verb, written in frames for source, target in rules if source == written
     )
-    return rules | frames | composed | _in_the_first_person(rules)
+    return rules | frames | composed | _in_the_passive(rules) | _in_the_first_person(rules)
+
+
+def _in_the_passive(rules: Rewrites) -> Rewrites:
+    """What ``recast``'s passive frame writes ("my search should prioritize" -> "priority should
+    be given to"), also with the modal then rewritten by a rule ("priority ought to be given
+    to")."""
+    pairs = set()
+    for replaced, noun, modal, rest in passive_written():
+        said = tuple(normalised_words(modal))
+        for written in {said} | {target for source, target in rules if source == said}:
+            after = (*normalised_words(noun), *written, *normalised_words(rest))
+            pairs.add((tuple(normalised_words(replaced)), after))
+    return frozenset(pairs)
 
 
 def _in_the_first_person(rules: Rewrites) -> Rewrites:

@@ -94,6 +94,13 @@ VETTED_REWRITES = [
         "I am looking for official nutrition data.",
         "What I'm looking for is official nutrition data.",
     ),
+    # recast's passive, also with its modal then rewritten by a rule
+    (
+        "My search should prioritize official sources.",
+        "Priority ought to be given to official sources.",
+    ),
+    ("The search must favour recent data.", "Preference must be given to recent data."),
+    ("My search will emphasize maps.", "Emphasis will be placed on maps."),
     # deleting words or moving them brings in nothing
     ("Recent studies, ideally from Europe.", "Recent studies."),
     ("Cheap flights to Rome.", "Rome, cheap flights to."),
@@ -109,6 +116,14 @@ def test_the_issues_out_of_context_synonyms_are_unvetted(original, paraphrase, w
 @pytest.mark.parametrize(("original", "paraphrase"), VETTED_REWRITES)
 def test_rewrites_of_the_phrase_rules_and_frames_are_vetted(original, paraphrase):
     assert unvetted_substitutions(original, paraphrase) == ()
+
+
+def test_the_passive_vets_only_what_it_writes():
+    # "preference" is the passive of favor, not of prioritize
+    found = unvetted_substitutions(
+        "My search should prioritize maps.", "Preference should be given to maps."
+    )
+    assert found and "preference" in found[0].after.split()
 
 
 def test_a_vetted_rewrite_beside_an_unvetted_word_does_not_vet_it():
