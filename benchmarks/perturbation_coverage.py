@@ -160,6 +160,13 @@ def main() -> None:
     levels: Counter[str] = Counter(
         dict(v.params).get("level", "") for vs in made["graded-paraphrase"].values() for v in vs
     )
+    recast_rewrites: Counter[str] = Counter(
+        name
+        for vs in made["recast"].values()
+        for v in vs
+        for name in dict(v.params).get("rewrites", "").split(",")
+        if name
+    )
     forms: dict[str, Counter[str]] = {
         n: Counter(dict(v.params).get("pattern", v.form) for vs in made[n].values() for v in vs)
         for n in ("predicate-negation", "preference-flip")
@@ -208,6 +215,7 @@ def main() -> None:
         "coverage": coverage,
         "variants": variant_counts,
         "graded_levels": dict(levels),
+        "recast_rewrites": dict(recast_rewrites.most_common()),
         "negation_patterns": {k: dict(v) for k, v in forms.items()},
         "negation_term_in_query": in_query,
         "filter": {
@@ -267,12 +275,17 @@ def write_doc(
     assert isinstance(flt, dict)
     human = flt["human_rewrites"]
     levels = numbers["graded_levels"]
-    assert isinstance(human, dict) and isinstance(levels, dict)
+    rewrites = numbers["recast_rewrites"]
+    assert isinstance(human, dict) and isinstance(levels, dict) and isinstance(rewrites, dict)
     lines += [
         "",
         f"`graded-paraphrase` reached level 0.1 on {levels.get('0.1', 0):,} instructions, "
         f"0.25 on {levels.get('0.25', 0):,} and 0.5 on {levels.get('0.5', 0):,}: half of an "
         "instruction's content words rarely have a high-precision replacement.",
+        "",
+        "`recast`'s rewrites, by the instructions each reworded: "
+        + ", ".join(f"{name} {count:,}" for name, count in rewrites.items())
+        + ".",
         "",
         f"**Meaning filter** (the default: cosine ≥ {flt['threshold']} with all-MiniLM-L6-v2, "
         "same polarity, no unvetted word, no grammar fault) on the paraphrases of "
