@@ -68,6 +68,19 @@ _DOCUMENTS_DO = r"\b(?:that|which)\s+(?:(?:also|both|further|[a-z]+ly)\s+)?$|" +
 """Where a verb's subject is most often the documents: a relative clause ("articles that
 discuss", "forums that also discuss") or right after a word for them."""
 
+BARE_VERBS = (
+    r"provide|offer|include|give|discuss|cover|explain|describe|list|show|highlight|focus|"
+    r"find|help|support|contain|feature|address|prioriti[sz]e|emphasi[sz]e|explore|examine|"
+    r"compare|suggest|recommend|identify|detail|outline|present|share|teach|learn|"
+    r"understand|know|consider|be|have|make|get|take|ensure|answer|analy[sz]e|evaluate|"
+    r"assess|clarify|demonstrate|illustrate|mention|touch|reflect|meet|fit|use|cater"
+)
+"""Bare verbs of instruction language (an alternation): after "as well as" or "and" one starts a
+second verb phrase ("must prioritise X, along with provide…")."""
+OWN_OBJECT_NEXT = r"\s+[a-z]+\s+(?:its|their|his|her|this|these|those|our|my|your|the)\b"
+"""A word with an object of its own after it, most likely a verb ("chronicle its
+development")."""
+
 _ON_A_PLACE = (
     r"\s+(?:the\s+|their\s+|its\s+)?(?:web|internet|net|website|websites|site|sites|page|pages|"
     r"forums?|line|ground|market|shelves|label|labels|packaging)\b"
@@ -557,14 +570,11 @@ PHRASE_RULES: tuple[PhraseRule, ...] = (
     rule(
         "as well as",
         "along with",
-        not_before=r"\s+[a-z]+\s+(?:its|their|his|her|this|these|those|our|my|your|the)\b|"
-        r"\s+(?:[a-z]+ed|to|how|what|why|where|when|in|on|at|for|from|with|by|about|"
+        not_before=OWN_OBJECT_NEXT
+        + r"|\s+(?:[a-z]+ed|to|how|what|why|where|when|in|on|at|for|from|with|by|about|"
         r"into|through|during|among|under|over|within|across|between|after|before|"
-        r"provide|offer|include|give|discuss|cover|explain|describe|list|show|highlight|focus|"
-        r"find|help|support|contain|feature|address|prioriti[sz]e|emphasi[sz]e|explore|examine|"
-        r"compare|suggest|recommend|identify|detail|outline|present|share|teach|learn|"
-        r"understand|know|consider|be|have|make|get|take|ensure|answer|analy[sz]e|evaluate|"
-        r"assess|clarify|demonstrate|illustrate|mention|touch|reflect|meet|fit|use|cater)\b",
+        + BARE_VERBS
+        + r")\b",
         not_after=r"\b[a-z]+(?:al|ic|ive|ous|ful|able|ible|ary|ory)\s+$",
     ),
     rule("in addition to", "besides"),

@@ -33,7 +33,7 @@ from instructprobe.perturb.paraphrase import (
     phrase_sites,
     protected_stems,
 )
-from instructprobe.perturb.phrases import PHRASE_RULES
+from instructprobe.perturb.phrases import BARE_VERBS, OWN_OBJECT_NEXT, PHRASE_RULES
 from instructprobe.perturb.recast_phrases import RECAST_RULES
 from instructprobe.perturb.restructure import (
     _PARTICLE,
@@ -128,18 +128,16 @@ _SEARCH_GIVES = re.compile(
     rf"(?P<verb>{'|'.join(_GIVEN)}) (?P<rest>[^,;:()]+)$",
     re.S,
 )
+_COORDINATED = r"\b(?:and|or|but|then|as well as)\s+(?:also\s+)?"
 _SECOND_VERB = re.compile(
-    r"\b(?:and|or|but|then|as well as)\s+(?:also\s+)?(?:should|must|will|would|can|could|may|"
-    r"might|shall|ought|needs?|has|have|to)\b"
-    r"|\b(?:and|or|but|then|as well as)\s+(?:also\s+)?(?:avoid|exclude|include|provide|offer|"
-    r"give|discuss|cover|explain|describe|list|show|highlight|focus|find|help|support|contain|"
-    r"feature|address|prioriti[sz]e|emphasi[sz]e|favou?r|explore|examine|compare|suggest|"
-    r"recommend|identify|detail|outline|present|share|consider|be|have|make|get|take|ensure|"
-    r"answer|analy[sz]e|evaluate|assess|clarify|demonstrate|illustrate|mention|reflect|use|"
-    r"look|seek|aim|target|return|yield|filter|rank|lean|draw|rely|steer|skip|stay|keep|"
-    r"limit|restrict|exclude|omit|ignore|disregard)\b"
-    r"|\b(?:and|or)\s+[a-z]+\s+(?:its|their|his|her|this|these|those|our|my|your|the)\b"
-    r"|\b(?:while|whilst|without|by|instead of|rather than|before|after|thus|thereby)\s+\w+ing\b",
+    _COORDINATED
+    + r"(?:should|must|will|would|can|could|may|might|shall|ought|needs?|has|have|to|"
+    + BARE_VERBS
+    + r"|avoid|exclude|favou?r|look|seek|aim|target|return|yield|filter|rank|lean|draw|rely|"
+    r"steer|skip|stay|keep|limit|restrict|omit|ignore|disregard)\b"
+    + r"|\b(?:and|or)"
+    + OWN_OBJECT_NEXT
+    + r"|\b(?:while|whilst|without|by|instead of|rather than|before|after|thus|thereby)\s+\w+ing\b",
     re.I,
 )
 """A second verb whose subject is the search ("…prioritize X and avoid Y", "…and should
