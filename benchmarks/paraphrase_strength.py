@@ -32,7 +32,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-AUDIT = ROOT / "benchmarks" / "audit"
 CURATED = "curated-paraphrase"
 METRICS = ("rank-shift@10", "RBO@10")
 STRENGTH_INSTANCES = 300
@@ -67,59 +66,32 @@ class Row:
         return self.generated_where_read[metric] / self.read_rewrites[metric]
 
 
-READINGS = tuple(AUDIT / f"instructir-rewrites-{n}" for n in (1, 2, 3))
+READINGS = tuple(f"instructir-rewrites-{n}" for n in (1, 2, 3))
 """The readings of one InstructIR rewrite an instance (``perturbation_audit.py``)."""
 
 
-def verdicts_of(stem: Path) -> dict[str, bool]:
-    """A reading's verdicts by item id; it exits where an item is not read yet."""
-    sample = stem.with_name(stem.name + "-sample.jsonl").read_text(encoding="utf-8")
-    judged = stem.with_name(stem.name + "-judgments.jsonl").read_text(encoding="utf-8")
-    accept = {j["id"]: bool(j["accept"]) for j in map(json.loads, judged.splitlines())}
-    ids = [json.loads(line)["id"] for line in sample.splitlines()]
-    unread = [i for i in ids if i not in accept]
-    if unread:
-        sys.exit(f"{stem.name}: {unread[0]} is not read yet")
-    return {i: accept[i] for i in ids}
-
-
-NOT_BLIND = frozenset({"instructir:curated-paraphrase:1070412_9"})
-"""Second readings whose reader saw the first judgment before deciding (a search of the
-calibration files matched it; the reason says so), left out of the agreement."""
-
-
-def agreement() -> dict[str, float]:
+def agreement() -> dict[str, float | None]:
     """How often the second readings (``-again``, every other item, read blind) agree with the
     first, and Cohen's kappa."""
-    pairs = []
-    for stem in READINGS:
-        first = verdicts_of(stem)
-        again = verdicts_of(stem.with_name(stem.name + "-again"))
-        pairs += [(first[i], verdict) for i, verdict in again.items() if i not in NOT_BLIND]
-    n = len(pairs)
-    agreed = sum(a == b for a, b in pairs) / n
-    first_yes = sum(a for a, _ in pairs) / n
-    again_yes = sum(b for _, b in pairs) / n
-    chance = first_yes * again_yes + (1 - first_yes) * (1 - again_yes)
-    return {
-        "items": n,
-        "agreed": agreed,
-        "kappa": (agreed - chance) / (1 - chance),
-        "first_accepted": first_yes,
-        "again_accepted": again_yes,
-        "both_accepted": sum(a and b for a, b in pairs) / n,
-    }
+    from perturbation_audit import Audit, agreement, read_twice
+
+    pairs = [pair for name in READINGS for pair in read_twice(Audit(f"{name}-again"))]
+    return agreement([(a["accept"], b["accept"]) for a, b in pairs])
 
 
 def rewrite_verdicts() -> dict[tuple[str, str], bool]:
-    """Each read rewrite's (instance, text) and whether its first reader accepted it."""
+    """Each read rewrite's (instance, text) and whether its first reader accepted it; it exits
+    where a rewrite is not read yet."""
+    from perturbation_audit import Audit, read_jsonl
+
     verdicts: dict[tuple[str, str], bool] = {}
-    for stem in READINGS:
-        accept = verdicts_of(stem)
-        sample = stem.with_name(stem.name + "-sample.jsonl").read_text(encoding="utf-8")
-        for item in map(json.loads, sample.splitlines()):
-            instance = item["id"].rsplit(":", 1)[1]
-            verdicts[instance, item["variant"]] = accept[item["id"]]
+    for name in READINGS:
+        audit = Audit(name)
+        accept = {j["id"]: bool(j["accept"]) for j in read_jsonl(audit.judgments)}
+        for item in read_jsonl(audit.sample):
+            if item["id"] not in accept:
+                sys.exit(f"{name}: {item['id']} is not read yet")
+            verdicts[item["id"].rsplit(":", 1)[1], item["variant"]] = accept[item["id"]]
     return verdicts
 
 
@@ -265,7 +237,7 @@ class Reading:
 
     split: dict[bool, dict[str, float]]
     """``read_split``: the read rewrites' means, accepted (True) and rejected apart."""
-    agreed: dict[str, float]
+    agreed: dict[str, float | None]
     """``agreement``: the second readings against the first."""
     cosine_auc: float
 
@@ -273,6 +245,7 @@ class Reading:
 def read_section(rows: list[Row], reading: Reading) -> list[str]:
     good, bad = reading.split.get(True, {"n": 0}), reading.split.get(False, {"n": 0})
     agreed = reading.agreed
+    kappa = "undefined" if agreed["kappa"] is None else f"{agreed['kappa']:.2f}"
 
     def means(part: dict[str, float]) -> str:
         if not part["n"]:
@@ -290,7 +263,7 @@ def read_section(rows: list[Row], reading: Reading) -> list[str]:
         f"rejected {means(bad)}; the cosine tells them apart with ROC AUC "
         f"{reading.cosine_auc:.2f}. Read twice (every other rewrite, {agreed['items']:.0f}, by "
         "another reader who did not see the first judgments): the readers agree on "
-        f"{agreed['agreed']:.0%} (Cohen's kappa {agreed['kappa']:.2f}); the first accepted "
+        f"{agreed['agreed']:.0%} (Cohen's kappa {kappa}); the first accepted "
         f"{agreed['first_accepted']:.0%} of them, the second {agreed['again_accepted']:.0%}, both "
         f"{agreed['both_accepted']:.0%}.",
         "",

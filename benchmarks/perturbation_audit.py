@@ -929,8 +929,16 @@ def starter_topics() -> tuple[str, ...]:
     return tuple(sorted({c.id.split("-")[0] for c in starter_cases()[0]}))
 
 
-def need_moved(variant: Variant) -> bool:
-    return "need-first" in dict(variant.params).get("rewrites", "").split(",")
+def rewrote(name: str) -> Callable[[Variant], bool]:
+    """Whether a variant's rewrites (its ``rewrites`` param) include ``name``."""
+
+    def applied(variant: Variant) -> bool:
+        return name in dict(variant.params).get("rewrites", "").split(",")
+
+    return applied
+
+
+need_moved = rewrote("need-first")
 
 
 _LAST_GUARDS = re.compile(
@@ -943,10 +951,6 @@ _LAST_GUARDS = re.compile(
 that later guards do not change what final-guards-check draws."""
 
 
-def said_in_the_passive(variant: Variant) -> bool:
-    return "passive" in dict(variant.params).get("rewrites", "").split(",")
-
-
 def near_the_last_guards(variant: Variant) -> bool:
     return _LAST_GUARDS.search(variant.request.instruction) is not None
 
@@ -955,7 +959,7 @@ SAMPLE_WHERE: dict[str, Callable[[Variant], bool]] = {
     "restate-moved-held-out": need_moved,
     "restate-moved-held-out-2": need_moved,
     "final-guards-check": near_the_last_guards,
-    "passive-check": said_in_the_passive,
+    "passive-check": rewrote("passive"),
 }
 """Audits that draw only some of an operator's variants."""
 
@@ -1087,22 +1091,47 @@ def sample_instructir_rewrites(audit: Audit) -> None:
     write_sample(audit, items)
 
 
-def agree(again: Audit) -> None:
-    """How a second, blind reading (a READ_AGAIN audit) compares with the first: agreement,
-    Cohen's kappa, and every item the two readers judged apart."""
+NOT_BLIND = frozenset({"instructir:curated-paraphrase:1070412_9"})
+"""Second readings whose reader saw the first judgment before deciding (a search of the
+calibration files matched it; the reason says so), left out of every agreement."""
+
+
+def read_twice(again: Audit) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The first and the second judgment of each item of a second, blind reading (a READ_AGAIN
+    audit), those in NOT_BLIND left out."""
     first = {j["id"]: j for j in read_jsonl(Audit(READ_AGAIN[again.name][0]).judgments)}
     second = read_jsonl(again.judgments)
-    pairs = [(first[j["id"]], j) for j in second]
-    n = len(pairs)
-    agreed = sum(a["accept"] == b["accept"] for a, b in pairs) / n
-    yes_first = sum(a["accept"] for a, _ in pairs) / n
-    yes_again = sum(b["accept"] for _, b in pairs) / n
-    chance = yes_first * yes_again + (1 - yes_first) * (1 - yes_again)
-    # kappa is undefined where both readings gave one verdict to every item
-    kappa = f"{(agreed - chance) / (1 - chance):.2f}" if chance < 1 else "undefined"
+    return [(first[j["id"]], j) for j in second if j["id"] not in NOT_BLIND]
+
+
+def agreement(verdicts: list[tuple[bool, bool]]) -> dict[str, float | None]:
+    """How often two readings' verdicts agree, Cohen's kappa (None where it is undefined: both
+    readings gave one verdict to every item) and how often each, and both, accepted."""
+    n = len(verdicts)
+    agreed = sum(a == b for a, b in verdicts) / n
+    first = sum(a for a, _ in verdicts) / n
+    again = sum(b for _, b in verdicts) / n
+    chance = first * again + (1 - first) * (1 - again)
+    return {
+        "items": n,
+        "agreed": agreed,
+        "kappa": (agreed - chance) / (1 - chance) if chance < 1 else None,
+        "first_accepted": first,
+        "again_accepted": again,
+        "both_accepted": sum(a and b for a, b in verdicts) / n,
+    }
+
+
+def agree(again: Audit) -> None:
+    """How a second, blind reading compares with the first: agreement, Cohen's kappa, and every
+    item the two readers judged apart."""
+    pairs = read_twice(again)
+    found = agreement([(a["accept"], b["accept"]) for a, b in pairs])
+    kappa = "undefined" if found["kappa"] is None else f"{found['kappa']:.2f}"
     print(
-        f"{n} items: the first reading accepted {yes_first:.1%}, the second {yes_again:.1%}; "
-        f"they agree on {agreed:.1%} (Cohen's kappa {kappa})"
+        f"{found['items']} items: the first reading accepted {found['first_accepted']:.1%}, the "
+        f"second {found['again_accepted']:.1%}; they agree on {found['agreed']:.1%} "
+        f"(Cohen's kappa {kappa})"
     )
     for a, b in pairs:
         if a["accept"] != b["accept"]:
