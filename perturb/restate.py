@@ -204,7 +204,6 @@ class Restate(Operator):
     name = "restate"
     family = Family.PARAPHRASE
     summary = "recast, then the need first and asked as a request (the strongest)"
-    opt_in = True
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         return rewritten_whole(self, case, *restate_text(case, rng))

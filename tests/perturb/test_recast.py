@@ -4,7 +4,7 @@ from collections import Counter
 import pytest
 from hypothesis import given, settings
 
-from instructprobe.perturb import Case, CorpusStats, get_operator
+from instructprobe.perturb import Case, CorpusStats, Family, get_operator
 from instructprobe.perturb.recast import (
     as_to_being,
     frame_edits,
@@ -17,7 +17,7 @@ from instructprobe.perturb.recast import (
     to_passive,
 )
 from instructprobe.perturb.recast_phrases import RECAST_RULES
-from instructprobe.perturb.registry import opt_in_names
+from instructprobe.perturb.registry import operators_for, opt_in_names
 from instructprobe.perturb.restructure import changed_share
 from instructprobe.perturb.strategies import instruction_texts, seeds, texts
 from instructprobe.perturb.text import NEGATION_CUES, has_negation, words
@@ -248,9 +248,10 @@ def test_recast_composes_frames_restructure_and_both_phrasebooks() -> None:
     assert "dosing" in after and "children" in after
 
 
-def test_recast_is_registered_opt_in_and_deterministic_for_a_seed() -> None:
+def test_recast_is_a_default_paraphrase_and_deterministic_for_a_seed() -> None:
     operator = get_operator("recast")
-    assert "recast" in opt_in_names()
+    assert "recast" not in opt_in_names()
+    assert operator.name in [op.name for op in operators_for((Family.PARAPHRASE,))]
     case = Case("q", "x", "I am a nurse. I'm looking for various strategies.")
     first = operator.variants(case, random.Random(3), CorpusStats())
     again = operator.variants(case, random.Random(3), CorpusStats())

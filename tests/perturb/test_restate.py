@@ -4,9 +4,9 @@ from collections import Counter
 import pytest
 from hypothesis import given, settings
 
-from instructprobe.perturb import Case, CorpusStats, ExpectationKind, get_operator
+from instructprobe.perturb import Case, CorpusStats, ExpectationKind, Family, get_operator
 from instructprobe.perturb.recast import recast_text
-from instructprobe.perturb.registry import opt_in_names
+from instructprobe.perturb.registry import operators_for, opt_in_names
 from instructprobe.perturb.restate import (
     CALLS_FOR_HELP,
     GREETINGS,
@@ -178,9 +178,10 @@ def test_restate_composes_recast_the_move_and_courtesy():
     assert need_first(recast, case) is not None
 
 
-def test_restate_is_registered_opt_in_invariant_and_deterministic_for_a_seed():
-    assert "restate" in opt_in_names()
+def test_restate_is_a_default_invariant_paraphrase_and_deterministic_for_a_seed():
+    assert "restate" not in opt_in_names()
     operator = get_operator("restate")
+    assert operator.name in [op.name for op in operators_for((Family.PARAPHRASE,))]
     case = Case("q", "x", f"{PERSONA} {REQUEST}")
     first = operator.variants(case, random.Random(3), CorpusStats())
     again = operator.variants(case, random.Random(3), CorpusStats())
