@@ -5,8 +5,8 @@
 
 On instructir-lite, the instances that have InstructIR's five independent rewrites of their
 instruction (``analysis_prompt_sensitivity``) are run with MiniLM and every paraphrase operator
-(each generated paraphrase through the meaning filter, as in a run), the opt-in ``recast`` and
-``restate`` included. For each operator and level, on the instances where it made a variant,
+(each generated paraphrase through the meaning filter, as in a run; ``recast`` and ``restate``
+are defaults). For each operator and level, on the instances where it made a variant,
 the mean rank-shift@10 and ΔRBO@10 of its variants is set beside the mean over the same
 instances' InstructIR rewrites; the ratio is generated / rewrites (1.0: as strong as the
 dataset's rewrites). A second table sets each beside only the rewrites the meaning
@@ -312,7 +312,6 @@ def main() -> None:
         retrievers="minilm",
         suite=suite,
         families="paraphrase,curated-paraphrase",
-        operators="recast,restate",
         seed=args.seed,
         resamples=100,
         progress=True,
