@@ -33,6 +33,7 @@ another case and the rejected ones they still make
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import random
 import re
@@ -185,6 +186,8 @@ SAMPLES = {
     "reworded-held-out-5": {"recast": 80, "restate": 100},
     "reworded-held-out-6": {"recast": 80, "restate": 100},
     "reworded-held-out-7": {"restate": 100},
+    "starter-defaults": {"recast": 0, "restate": 0},
+    "starter-defaults-again": {"recast": 0, "restate": 0},
 }
 """Each audit's draw. held-out-2 and held-out-3 re-draw the exclusion clause after the changes
 the reading before them led to (names in lower case, verbs, markup; then WordNet's common words
@@ -985,6 +988,33 @@ SUBSET_AUDITS = {
 """The exclusion clause as a narrowing (a term in some, not all, of a query's relevant
 documents): starter queries only, as no InstructIR instance has two relevant passages."""
 
+STARTER_RESULTS = ROOT / "tests" / "data" / "starter.json.gz"
+"""The committed results of the README's demo run (BM25 and MiniLM on the starter, seed 0)."""
+
+
+def sample_starter_defaults(audit: Audit) -> None:
+    """Every variant of SAMPLES[audit.name]'s operators in the committed demo run: what a new user
+    is shown first, once ``recast`` and ``restate`` ran by default (all of them, no draw)."""
+    run = json.loads(gzip.decompress(STARTER_RESULTS.read_bytes()))
+    wanted = SAMPLES[audit.name]
+    items = [
+        {
+            "id": f"starter:{v['operator']}:{v['query_id']}",
+            "source": "starter",
+            "operator": v["operator"],
+            "family": v["family"],
+            "form": v["form"],
+            "query": v["query"],
+            "original": v["original_instruction"],
+            "variant": v["instruction"],
+            "filter": filter_record(v["params"], v["params"].get("meaning_filter") == "pass"),
+        }
+        for v in run["variants"]
+        if v["operator"] in wanted
+    ]
+    write_sample(audit, items)
+
+
 REWRITES_SEED = 120
 """instructir-rewrites-1 to -3's seed, fixed before they were drawn."""
 REWRITE_AUDITS = ("instructir-rewrites-1", "instructir-rewrites-2", "instructir-rewrites-3")
@@ -992,6 +1022,7 @@ READ_AGAIN = {
     **{f"{name}-again": (name, 2) for name in REWRITE_AUDITS},
     "reworded-held-out-6-again": ("reworded-held-out-6", 1),
     "reworded-held-out-7-again": ("reworded-held-out-7", 1),
+    "starter-defaults-again": ("starter-defaults", 1),
 }
 """Second readings, blind to the first: each its first reading's every n-th item (the InstructIR
 rewrites every other one, the final code's reworded readings every one)."""
@@ -1227,6 +1258,8 @@ def main() -> None:
         "instructir-rewrites-1 to -3 (120): InstructIR's own rewrites, and -1-again to -3-again "
         "every other one of them read again; reworded-held-out (121), -2 (122) to -7 (127), "
         "and -6-again and -7-again read a second time; passive-check (128): the passive frame; "
+        "starter-defaults: every recast and restate variant of the demo's committed run, and "
+        "starter-defaults-again, every one read again; "
         "rewrite, recast and restate on those rewrites taken as instructions; "
         "paraphrase-held-out-6 to -9 (seeds 47 to 50), -10 (59), -11 (62), -12 (67), -13 (71), "
         "-14 (73), -15 (75), -16 (77), -17 (79), -18 (81), -19 (83), -20 (85), -21 (87), "
@@ -1248,6 +1281,8 @@ def main() -> None:
     elif args.command == "sample" and args.name in READ_AGAIN:
         name, stride = READ_AGAIN[args.name]
         write_sample(audit, read_jsonl(Audit(name).sample)[::stride])
+    elif args.command == "sample" and args.name == "starter-defaults":
+        sample_starter_defaults(audit)
     elif args.command == "sample" and args.name in SUBSET_AUDITS:
         SUBSET_AUDITS[args.name](audit)
     elif args.command == "sample":
