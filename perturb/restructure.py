@@ -9,8 +9,8 @@ were. A rewrite applies only where its pattern is unambiguous (a closed list of 
 and frames), so that it is fluent; the meaning filter checks the result as it checks every
 generated paraphrase.
 
-``Restructure`` makes one variant with every rewrite that applies (form ``restructure``); the
-strongest generated paraphrase, ``rewrite``, composes it with the phrase rules.
+``Restructure`` makes one variant with every rewrite that applies (form ``restructure``);
+``rewrite`` composes it with the phrase rules, and ``recast`` and ``restate`` build on both.
 """
 
 from __future__ import annotations
@@ -465,7 +465,7 @@ def changed_share(before: str, after: str) -> float:
 
 
 class Rewrite(Operator):
-    """The strongest generated paraphrase: every restructuring rewrite, then every phrase rule
+    """Every restructuring rewrite, then every phrase rule
     on the result (one variant, form ``rewrite``, made where both change the text).
 
     Sentences are not moved: read one by one, a moved sentence often names what an earlier one
@@ -473,7 +473,7 @@ class Rewrite(Operator):
 
     name = "rewrite"
     family = Family.PARAPHRASE
-    summary = "restructure, then every phrase rule (the strongest default)"
+    summary = "restructure, then every phrase rule"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         found = restructure_edits(case.instruction, rng)
