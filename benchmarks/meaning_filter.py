@@ -30,7 +30,10 @@ together, counted and weighted:
   the one the audit recorded with the same model);
 - that and no unvetted substitution (``perturb.vetting``);
 - that and no grammar fault but a broken compound (``perturb.grammar``);
-- that and no broken compound either: the default;
+- that and no broken compound either (the default until the cosine stopped judging
+  paraphrases whose words are vetted);
+- the default: the polarity, the vetting and every grammar check, no cosine (every judged
+  paraphrase is a rule's, whose words are vetted; the cosine judges only free rewrites);
 - the default with the word pairs of the rules the generators retired after the readings
   vetted as well (``RETIRED``), to show what the vetting check's drops of accepted ``recast``
   items come from;
@@ -344,8 +347,15 @@ def vetting_drops(item: Judged) -> bool:
     return cosine_filter_drops(item) or bool(unvetted(item))
 
 
-def default_drops(item: Judged) -> bool:
+def cosine_for_all_drops(item: Judged) -> bool:
     return vetting_drops(item) or bool(faults(item))
+
+
+def default_drops(item: Judged) -> bool:
+    """The checks a run makes: every judged paraphrase is a rule's, whose words are vetted, so
+    the cosine does not judge it (``MeaningFilter.cosine_judges_vetted``)."""
+    same_polarity = has_negation(item.original) == has_negation(item.variant)
+    return not same_polarity or bool(unvetted(item)) or bool(faults(item))
 
 
 def without_compounds_drops(item: Judged) -> bool:
@@ -353,7 +363,8 @@ def without_compounds_drops(item: Judged) -> bool:
 
 
 def retired_drops(item: Judged) -> bool:
-    return cosine_filter_drops(item) or bool(unvetted(item, retired_rewrites()) or faults(item))
+    same_polarity = has_negation(item.original) == has_negation(item.variant)
+    return not same_polarity or bool(unvetted(item, retired_rewrites()) or faults(item))
 
 
 def as_drawn_drops(item: Judged) -> bool:
@@ -361,7 +372,7 @@ def as_drawn_drops(item: Judged) -> bool:
     return item.drawn_keeps is False
 
 
-DEFAULT = "and no grammar fault (the default)"
+DEFAULT = "no cosine for vetted words (the default)"
 AS_DRAWN = "the default as the fresh sample was drawn"
 REPORTED = (AS_DRAWN, DEFAULT)
 """The filters the per-operator table shows."""
@@ -369,6 +380,7 @@ FILTERS: dict[str, Callable[[Judged], bool]] = {
     "cosine >= 0.85, same polarity": cosine_filter_drops,
     "and no unvetted substitution": vetting_drops,
     "and no grammar fault but a broken compound": without_compounds_drops,
+    "and no grammar fault": cosine_for_all_drops,
     DEFAULT: default_drops,
     "the default, retired rules' pairs vetted": retired_drops,
     AS_DRAWN: as_drawn_drops,

@@ -79,8 +79,8 @@ def _source_files(target: Path) -> Iterator[Path]:
 
 
 def meaning_identity(meaning: MeaningFilter | None) -> str | None:
-    """What a filtered plan depends on: the encoder's weights, the threshold, what is judged,
-    whether new words are vetted and grammar checked."""
+    """What a filtered plan depends on: the encoder's weights, the threshold and what it judges,
+    what is judged, whether new words are vetted and grammar checked."""
     if meaning is None:
         return None
     from instructprobe.probes.meaning import CachedEncoder
@@ -91,7 +91,8 @@ def meaning_identity(meaning: MeaningFilter | None) -> str | None:
     exempt = ",".join(sorted(meaning.exempt))
     vetting = f"vet={meaning.vet_words}:{','.join(sorted(meaning.words_free))}"
     grammar = f"grammar={meaning.check_grammar}"
-    return f"{encoder.name}|{weights}|{meaning.threshold!r}|{families}|{exempt}|{vetting}|{grammar}"
+    cosine = f"{meaning.threshold!r}:vetted={meaning.cosine_judges_vetted}"
+    return f"{encoder.name}|{weights}|{cosine}|{families}|{exempt}|{vetting}|{grammar}"
 
 
 def plan_key(

@@ -43,6 +43,20 @@ def test_unrelated_rewrite_is_dropped_with_its_score(encoder):
     assert dict(dropped.params)["meaning_filter"] == "fail" and result.kept == ()
 
 
+def test_the_cosine_judges_free_rewrites_and_the_vetting_judges_rule_written_ones(encoder):
+    rewritten = "I require passages that explain the maximum daily dose of ibuprofen for adults."
+    strict = MeaningFilter(encoder, threshold=0.999)
+    (kept,) = strict.apply([variant(rewritten)], {"q1": ORIGINAL}).kept
+    assert float(dict(kept.params)["cosine"]) < 0.999
+    assert dict(kept.params)["words_vetted"] == "true"
+    by_model = variant(rewritten, operator="model-paraphrase")
+    (dropped,) = strict.apply([by_model], {"q1": ORIGINAL}).dropped
+    assert dict(dropped.params)["words_vetted"] == "unchecked"
+    held = dataclasses.replace(strict, cosine_judges_vetted=True)
+    (dropped,) = held.apply([variant(rewritten)], {"q1": ORIGINAL}).dropped
+    assert dict(dropped.params)["meaning_filter"] == "fail"
+
+
 def test_a_paraphrase_that_adds_a_negation_is_dropped_however_close(encoder):
     negated = ORIGINAL.replace("that explain", "that do not explain")
     result = MeaningFilter(encoder, threshold=0.0).apply([variant(negated)], {"q1": ORIGINAL})

@@ -29,7 +29,12 @@ def test_every_kept_generated_paraphrase_passed_the_meaning_filter(small, meanin
 
 def test_a_strict_filter_drops_and_no_filter_keeps_everything(small, meaning):
     unfiltered = plan(small, (Family.PARAPHRASE,), 0, None)
-    strict = plan(small, (Family.PARAPHRASE,), 0, MeaningFilter(meaning.encoder, threshold=0.999))
+    strict = plan(
+        small,
+        (Family.PARAPHRASE,),
+        0,
+        MeaningFilter(meaning.encoder, threshold=0.999, cosine_judges_vetted=True),
+    )
     assert unfiltered.dropped == ()
     assert len(strict.variants) + len(strict.dropped) == len(unfiltered.variants)
     assert strict.dropped
@@ -48,7 +53,9 @@ def test_paraphrases_judged_a_block_at_a_time_are_judged_alike(small, meaning, m
             calls.append(len(texts))
             return meaning.encoder.encode(texts)
 
-    counted = MeaningFilter(Counted(), threshold=0.95)  # some kept, some dropped
+    counted = MeaningFilter(
+        Counted(), threshold=0.95, cosine_judges_vetted=True
+    )  # some kept, some dropped
     whole = plan(small, (Family.PARAPHRASE,), 0, counted)
     assert len(calls) == 1
     monkeypatch.setattr(planning, "FILTER_BLOCK", 3)

@@ -64,7 +64,9 @@ def test_a_plan_is_written_and_read_a_case_at_a_time(small, tmp_path):
 
 
 def test_filtered_plans_keep_their_dropped_variants_and_scores(small, minilm, tmp_path):
-    meaning = MeaningFilter(SentenceEncoder(minilm.model, "all-MiniLM-L6-v2"), threshold=0.99)
+    meaning = MeaningFilter(
+        SentenceEncoder(minilm.model, "all-MiniLM-L6-v2"), threshold=0.99, cosine_judges_vetted=True
+    )
     cache = PlanCache(tmp_path)
     made = made_plan(cache, small, (Family.PARAPHRASE,), meaning)
     assert made.dropped
@@ -297,3 +299,4 @@ def test_the_meaning_identity_says_whether_words_are_vetted():
     vetting = meaning_identity(MeaningFilter(encoder))
     assert vetting != meaning_identity(MeaningFilter(encoder, vet_words=False))
     assert vetting != meaning_identity(MeaningFilter(encoder, words_free=frozenset()))
+    assert vetting != meaning_identity(MeaningFilter(encoder, cosine_judges_vetted=True))
