@@ -287,8 +287,9 @@ def write_doc(
         + ", ".join(f"{name} {count:,}" for name, count in rewrites.items())
         + ".",
         "",
-        f"**Meaning filter** (the default: cosine ≥ {flt['threshold']} with all-MiniLM-L6-v2, "
-        "same polarity, no unvetted word, no grammar fault) on the paraphrases of "
+        "**Meaning filter** (the default: same polarity, no unvetted word, no grammar fault, "
+        f"and for a free rewrite cosine ≥ {flt['threshold']} with all-MiniLM-L6-v2) on the "
+        "paraphrases of "
         f"{flt['sample_instructions']:,} sampled instructions ({flt['scored']:,} variants, the "
         f"opt-in operators' included): the default operators' pass rate "
         f"**{flt['default_pass_rate']:.1%}**, every operator's {flt['pass_rate']:.1%}; "
