@@ -1,6 +1,6 @@
 """An audit of generated variants by reading: a seeded sample per operator, and its scores.
 
-    .venv/bin/python benchmarks/perturbation_audit.py sample [--name held-out --seed 1]
+    .venv/bin/python benchmarks/perturbation_audit.py sample [--name held-out]
     .venv/bin/python benchmarks/perturbation_audit.py score [--name held-out]
     .venv/bin/python benchmarks/perturbation_audit.py recheck
 
@@ -9,7 +9,8 @@ each change it led to; a judgment is kept while its variant is drawn word for wo
 ``held-out`` (seed 1, the default operators, instructions the development sample does not
 use, read once after the last change: its precision is the one to quote).
 
-``sample`` draws, per operator, a seeded sample of the variants it makes on InstructIR's
+``sample`` draws, per operator, a seeded sample (each audit's seed is fixed, ``DRAW_SEEDS`` and
+the tables beside it) of the variants it makes on InstructIR's
 instructions and on the starter suite, before the meaning filter, and records what a reader
 needs to judge each one (the original, the variant, for a negation the term whose documents are
 expected to move down) and what the meaning filter decided (MiniLM cosine, polarity).
@@ -958,6 +959,41 @@ def near_the_last_guards(variant: Variant) -> bool:
     return _LAST_GUARDS.search(variant.request.instruction) is not None
 
 
+DRAW_SEEDS: dict[str, int] = {
+    "development": 0,
+    "held-out": 1,
+    "held-out-2": 2,
+    "held-out-3": 3,
+    "held-out-4": 4,
+    "recast-held-out": 11,
+    "recast-held-out-2": 12,
+    "recast-held-out-3": 13,
+    "filter-held-out": 41,
+    "filter-held-out-2": 64,
+    "restate-held-out": 51,
+    "restate-moved-held-out": 52,
+    "restate-held-out-2": 54,
+    "restate-moved-held-out-2": 55,
+    "restate-held-out-3": 58,
+    "restate-held-out-4": 63,
+    "restate-held-out-5": 68,
+    "restate-held-out-6": 72,
+    "restate-held-out-7": 74,
+    **{f"restate-held-out-{n}": 76 + 2 * (n - 8) for n in range(8, 30)},
+    "final-guards-check": 119,
+    "passive-check": 128,
+    **{f"paraphrase-held-out-{n}": 41 + n for n in range(6, 10)},
+    "paraphrase-held-out-10": 59,
+    "paraphrase-held-out-11": 62,
+    "paraphrase-held-out-12": 67,
+    "paraphrase-held-out-13": 71,
+    **{f"paraphrase-held-out-{n}": 73 + 2 * (n - 14) for n in range(14, 37)},
+}
+"""The seed each ``sample --name`` draw took, fixed before it was drawn (the audits not named
+here keep their seeds in tables of their own or draw no seeded sample): drawing one again with
+another seed would overwrite its committed sample with other items."""
+
+
 SAMPLE_WHERE: dict[str, Callable[[Variant], bool]] = {
     "restate-moved-held-out": need_moved,
     "restate-moved-held-out-2": need_moved,
@@ -1234,7 +1270,9 @@ def clause_term(instruction: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=("sample", "score", "recheck", "agree"))
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seed", type=int, default=None, help="must be the audit's own, DRAW_SEEDS (optional)"
+    )
     parser.add_argument(
         "--name",
         default="development",
@@ -1270,6 +1308,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     audit = Audit(args.name)
+    seed = DRAW_SEEDS.get(args.name, 0)
+    if args.seed is not None and args.seed != seed:
+        parser.error(f"{args.name} was drawn with seed {seed}, not {args.seed}")
     if args.command == "recheck":
         recheck_near_misses()
     elif args.command == "agree":
@@ -1292,12 +1333,12 @@ def main() -> None:
             i["id"].rsplit(":", 1)[1] for name in earlier for i in read_jsonl(Audit(name).sample)
         )
         if args.name in FILTER_AUDITS:
-            sample_filter_held_out(audit, args.seed, skipped)
+            sample_filter_held_out(audit, seed, skipped)
         elif args.name in AFTER_FILTER:
-            sample_after_filter(audit, args.seed, skipped)
+            sample_after_filter(audit, seed, skipped)
         else:
             where = SAMPLE_WHERE.get(args.name, lambda variant: True)
-            sample(audit, args.seed, SAMPLES[args.name], skipped, where)
+            sample(audit, seed, SAMPLES[args.name], skipped, where)
     else:
         score(audit)
 
