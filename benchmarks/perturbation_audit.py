@@ -324,7 +324,7 @@ instances; reworded-held-out-6-again and -7-again hold every item of those two, 
 by other readers who did not see the first judgments (``agree`` compares the two).
 passive-check (seed 128, fixed before it was drawn) reads ``recast`` and ``restate`` where the
 passive frame, written after every other reading, applies; no instruction is left out, since no
-unread one is left. The ``--name`` help lists every seed."""
+unread one is left. ``DRAW_SEEDS`` and the tables beside it hold every seed."""
 _PARAPHRASE_BESIDE = frozenset(
     {
         "negation-held-out-5",
@@ -1277,34 +1277,9 @@ def main() -> None:
         "--name",
         default="development",
         choices=tuple(SAMPLES),
-        help="development (seed 0), held-out (seed 1), held-out-2 (2), held-out-3 (3), "
-        "held-out-4 (4); subset-development and held-out-5: the exclusion clause as a narrowing; "
-        "recast-held-out (11), recast-held-out-2 (12), recast-held-out-3 (13): "
-        "the recast paraphrase; negation-development and negation-held-out (21): the "
-        "clause's minority term choice; negation-held-out-2 (42) to "
-        "negation-held-out-6 (46), -7 (57), -8 (60), -9 (61), -10 (65), -11 (66), -12 (69) and "
-        "-13 (70): its term "
-        "from the near misses; "
-        "filter-held-out (41) and -2 (64): the meaning filter on today's paraphrasers; "
-        "restate-held-out (51), "
-        "restate-moved-held-out (52), restate-held-out-2 (54), restate-moved-held-out-2 (55) and "
-        "restate-held-out-3 (58), -4 (63), -5 (68), -6 (72), -7 (74), -8 (76), -9 (78), "
-        "-10 (80), -11 (82), -12 (84), -13 (86), -14 (88), -15 (90), -16 (92), -17 (94), "
-        "-18 (96), -19 (98), -20 (100), -21 (102), -22 (104), -23 (106), -24 (108), "
-        "-25 (110), -26 (112), -27 (114), -28 (116), -29 (118): restate; final-guards-check (119): "
-        "restate where the last guards apply; "
-        "instructir-rewrites-1 to -3 (120): InstructIR's own rewrites, and -1-again to -3-again "
-        "every other one of them read again; reworded-held-out (121), -2 (122) to -7 (127), "
-        "and -6-again and -7-again read a second time; passive-check (128): the passive frame; "
-        "starter-defaults: every recast and restate variant of the demo's committed run, and "
-        "starter-defaults-again, every one read again; "
-        "rewrite, recast and restate on those rewrites taken as instructions; "
-        "paraphrase-held-out-6 to -9 (seeds 47 to 50), -10 (59), -11 (62), -12 (67), -13 (71), "
-        "-14 (73), -15 (75), -16 (77), -17 (79), -18 (81), -19 (83), -20 (85), -21 (87), "
-        "-22 (89), -23 (91), -24 (93), -25 (95), -26 (97), -27 (99), -28 (101), -29 (103), "
-        "-30 (105), -31 (107), -32 (109), -33 (111), -34 (113), -35 (115), -36 (117): "
-        "rewrite and recast "
-        "after the meaning filter",
+        help="the audit; its draw seed is fixed (DRAW_SEEDS, NEIGHBOURS_SEEDS, REWORDED_SEEDS, "
+        "REWRITES_SEED, NEGATION_SEED, SUBSET_SEEDS), and the module's docstrings say what "
+        "each one reads",
     )
     args = parser.parse_args()
     audit = Audit(args.name)
