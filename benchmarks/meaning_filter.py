@@ -311,9 +311,12 @@ def fixed_split(items: Sequence[Judged]) -> tuple[list[Judged], list[Judged]]:
     return fit, test
 
 
+def polarity_changed(item: Judged) -> bool:
+    return has_negation(item.original) != has_negation(item.variant)
+
+
 def cosine_filter_drops(item: Judged) -> bool:
-    same_polarity = has_negation(item.original) == has_negation(item.variant)
-    return item.cosine < DEFAULT_THRESHOLD or not same_polarity
+    return item.cosine < DEFAULT_THRESHOLD or polarity_changed(item)
 
 
 def unvetted(item: Judged, rewrites: Rewrites | None = None) -> list[str]:
@@ -354,8 +357,7 @@ def cosine_for_all_drops(item: Judged) -> bool:
 def default_drops(item: Judged) -> bool:
     """The checks a run makes: every judged paraphrase is a rule's, whose words are vetted, so
     the cosine does not judge it (``MeaningFilter.cosine_judges_vetted``)."""
-    same_polarity = has_negation(item.original) == has_negation(item.variant)
-    return not same_polarity or bool(unvetted(item)) or bool(faults(item))
+    return polarity_changed(item) or bool(unvetted(item)) or bool(faults(item))
 
 
 def without_compounds_drops(item: Judged) -> bool:
@@ -363,8 +365,7 @@ def without_compounds_drops(item: Judged) -> bool:
 
 
 def retired_drops(item: Judged) -> bool:
-    same_polarity = has_negation(item.original) == has_negation(item.variant)
-    return not same_polarity or bool(unvetted(item, retired_rewrites()) or faults(item))
+    return polarity_changed(item) or bool(unvetted(item, retired_rewrites()) or faults(item))
 
 
 def as_drawn_drops(item: Judged) -> bool:

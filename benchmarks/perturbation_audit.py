@@ -367,6 +367,13 @@ def drawn_before(name: str) -> list[str]:
     return [earlier for earlier in before if earlier not in DRAWN_BESIDE.get(name, ())]
 
 
+def instructions_of(audits: list[str]) -> frozenset[str]:
+    """The case ids the samples of ``audits`` hold (an item's id ends with its case's)."""
+    return frozenset(
+        i["id"].rsplit(":", 1)[1] for name in audits for i in read_jsonl(Audit(name).sample)
+    )
+
+
 STARTER_SHARE = 0.2
 AFTER_FILTER = tuple(f"paraphrase-held-out-{n}" for n in range(6, 37))
 """The audits drawn from what the meaning filter keeps (``sample_after_filter``)."""
@@ -894,7 +901,7 @@ def sample_negation_held_out_2(audit: Audit) -> None:
     from the near misses: one relevant passage per instance) and every clause from the near
     misses on the starter (seeds 0-19) that no earlier sample holds word for word."""
     earlier = drawn_before(audit.name)
-    used = {i["id"].rsplit(":", 1)[1] for name in earlier for i in read_jsonl(Audit(name).sample)}
+    used = set(instructions_of(earlier))
     instructir, instructir_stats, corpus = load_cases()
     seed = NEIGHBOURS_SEEDS[audit.name]
     drawn = draw("exclusion-clause", instructir, instructir_stats, 60, seed, frozenset(used))
@@ -1122,7 +1129,7 @@ def sample_reworded(audit: Audit) -> None:
     meaning = MeaningFilter(default_encoder())
     cases, stats = reworded_cases()
     earlier = list(REWORDED_SEEDS)[: list(REWORDED_SEEDS).index(audit.name)]
-    used = {i["id"].rsplit(":", 1)[1] for name in earlier for i in read_jsonl(Audit(name).sample)}
+    used = set(instructions_of(earlier))
     items: list[dict[str, Any]] = []
     for name, wanted in SAMPLES[audit.name].items():
         seed = REWORDED_SEEDS[audit.name]
@@ -1304,9 +1311,7 @@ def main() -> None:
     elif args.command == "sample":
         # A held-out sample shares no instruction with the samples drawn before it.
         earlier = drawn_before(args.name)
-        skipped = frozenset(
-            i["id"].rsplit(":", 1)[1] for name in earlier for i in read_jsonl(Audit(name).sample)
-        )
+        skipped = instructions_of(earlier)
         if args.name in FILTER_AUDITS:
             sample_filter_held_out(audit, seed, skipped)
         elif args.name in AFTER_FILTER:

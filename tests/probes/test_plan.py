@@ -53,9 +53,8 @@ def test_paraphrases_judged_a_block_at_a_time_are_judged_alike(small, meaning, m
             calls.append(len(texts))
             return meaning.encoder.encode(texts)
 
-    counted = MeaningFilter(
-        Counted(), threshold=0.95, cosine_judges_vetted=True
-    )  # some kept, some dropped
+    # some kept, some dropped
+    counted = MeaningFilter(Counted(), threshold=0.95, cosine_judges_vetted=True)
     whole = plan(small, (Family.PARAPHRASE,), 0, counted)
     assert len(calls) == 1
     monkeypatch.setattr(planning, "FILTER_BLOCK", 3)
