@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from textwrap import shorten
 
 from instructprobe.core.enums import ValueEnum
 from instructprobe.core.errors import ProbeError
@@ -109,11 +110,21 @@ def check_comparable(base: RunResult, candidate: RunResult) -> None:
             f"not comparable: the runs used different suites (base {a.name} sha256 "
             f"{_short(a.sha256)}, candidate {b.name} sha256 {_short(b.sha256)})"
         )
+    if base.request.instruction != candidate.request.instruction:
+        raise ProbeError(
+            "not comparable: the runs gave the queries without one different instructions "
+            f"(--instruction {_given(base.request.instruction)} in the base, "
+            f"{_given(candidate.request.instruction)} in the candidate)"
+        )
     if base.request.cutoff != candidate.request.cutoff:
         raise ProbeError(
             f"not comparable: cutoff {base.request.cutoff} in the base, "
             f"{candidate.request.cutoff} in the candidate"
         )
+
+
+def _given(instruction: str | None) -> str:
+    return "none" if instruction is None else repr(shorten(instruction, 40, placeholder="…"))
 
 
 def _short(sha256: str | None) -> str:

@@ -1,7 +1,8 @@
 """Plans kept beside the embedding cache, so a rerun does not generate its perturbations again.
 
 Generating a plan loads WordNet (about 5 s) and searches synonyms for every instruction. Its
-result depends only on the suite's files, the queries taken, the families, the seed, the
+result depends only on the suite's files and content (its queries and documents as they are
+in memory: a task-wide `--instruction` changes them, not the files), the families, the seed, the
 meaning filter, the code and packages that generate it, and the model paraphraser's model
 (``$INSTRUCTPROBE_PARAPHRASE_MODEL``); all of them are in the key, so changing any one of them
 makes a new plan. WordNet's files are the exception: where nltk finds
@@ -109,7 +110,7 @@ def plan_key(
     parts = {
         "format": FORMAT,
         "suite": suite.sha256,
-        "queries": hashlib.sha256("\n".join(q.id for q in suite.queries).encode()).hexdigest(),
+        "content": suite.content_sha256(),
         "families": [f.value for f in families],
         "operators": sorted(operators),
         "seed": seed,

@@ -143,6 +143,21 @@ class Suite:
             object.__setattr__(self, "_documents_by_id", cached)
         return cached
 
+    def content_sha256(self) -> str:
+        """sha256 over the queries and documents as they are in memory. ``sha256`` is the
+        file's, and a suite changed in memory keeps it (``instructed``, ``dataclasses.replace``),
+        so what was made from the content (a plan) is keyed on this instead."""
+        cached: str | None = self.__dict__.get("_content_sha256")
+        if cached is None:
+            digest = hashlib.sha256()
+            for query in self.queries:
+                digest.update(f"{query!r}\0".encode())
+            for document in self.documents:
+                digest.update(f"{document.id}\0{document.title}\0{document.text}\0".encode())
+            cached = digest.hexdigest()
+            object.__setattr__(self, "_content_sha256", cached)
+        return cached
+
     def limited(self, limit: int | None) -> Suite:
         """The first ``limit`` queries (all documents kept, so rankings stay comparable)."""
         if limit is None or limit >= len(self.queries):

@@ -119,6 +119,16 @@ def test_runs_with_different_cutoffs_are_refused(small_result):
         compare(small_result, other)
 
 
+def test_runs_with_different_task_wide_instructions_are_refused(small_result):
+    other = dataclasses.replace(
+        small_result, request=small_result.request.replace(instruction="Find passages.")
+    )
+    with pytest.raises(
+        ProbeError, match=r"^not comparable: .* different instructions \(--instruction none in"
+    ):
+        compare(small_result, other)
+
+
 def test_runs_without_shared_queries_are_refused(small_result):
     cells = tuple(
         dataclasses.replace(

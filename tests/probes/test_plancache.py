@@ -87,6 +87,32 @@ def test_everything_a_plan_depends_on_changes_its_key(small, starter):
     assert key not in others and len(others) == 5
 
 
+def test_a_suite_changed_in_memory_gets_its_own_plan(small, tmp_path):
+    """A task-wide instruction or a suite changed with replace() keeps the file's hash and the
+    query ids: the plan of the suite as it was must not be served for it."""
+    bare = dataclasses.replace(
+        small, queries=tuple(dataclasses.replace(q, instruction="") for q in small.queries)
+    )
+    suites = [bare.instructed("Find passages."), bare.instructed("Find documents."), small]
+    suites.append(
+        dataclasses.replace(
+            small,
+            queries=tuple(
+                dataclasses.replace(q, instruction=q.instruction + " Thanks!")
+                for q in small.queries
+            ),
+        )
+    )
+    assert {s.sha256 for s in suites} == {small.sha256}
+    assert len({plan_key(s, FAMILIES, 0, None) for s in suites}) == 4
+    cache = PlanCache(tmp_path)
+    for suite in suites:
+        made = made_plan(cache, suite)
+        assert made == plan(suite, FAMILIES, 0, None)
+    assert all(c.instruction.endswith(" Thanks!") for c in made.cases)
+    assert len(cache.files()) == 4
+
+
 def test_the_model_paraphrasers_model_is_in_the_key(small, monkeypatch):
     monkeypatch.delenv(ENVIRONMENT_VARIABLE, raising=False)
     keys = [plan_key(small, FAMILIES, 0, None)]
