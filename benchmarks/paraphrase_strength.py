@@ -202,11 +202,76 @@ def cosine_auc(result: dict[str, Any], verdicts: dict[tuple[str, str], bool]) ->
     return float(mannwhitneyu(good, bad).statistic) / (len(good) * len(bad))
 
 
+COMMON_SHARE = 0.02
+"""A word in more than this share of the instructions is common: instruction language ("need",
+"information", "search"), not the domain's."""
+
+
+def removed_words(
+    result: dict[str, Any], originals: dict[str, str], verdicts: dict[tuple[str, str], bool]
+) -> dict[str, dict[str, int]]:
+    """Per source (each operator and level, InstructIR's rewrites, the accepted ones among
+    them): its variants, the content words of their originals (by stem, with repeats), common
+    and other apart, and how many of each its variants no longer have."""
+    from collections import Counter
+
+    from instructprobe.perturb.text import content_words, stem
+
+    def stems(text: str) -> Counter[str]:
+        return Counter(stem(word) for word in content_words(text))
+
+    spread = Counter(word for text in originals.values() for word in stems(text))
+    common = {word for word, n in spread.items() if n > COMMON_SHARE * len(originals)}
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    variants = {v["id"]: v for v in result["variants"]}
+    for outcome in result["outcomes"]:
+        variant = variants[outcome["variant_id"]]
+        original, edited = stems(originals[variant["query_id"]]), stems(variant["instruction"])
+        tally: Counter[str] = Counter(variants=1)
+        for word, n in original.items():
+            kind = "common" if word in common else "other"
+            tally[kind] += n
+            tally[f"{kind} removed"] += max(0, n - edited[word])
+        sources = [source_of(variant)]
+        if variant["operator"] == CURATED:
+            sources = ["InstructIR's rewrites"]
+            if verdicts.get((variant["query_id"], variant["instruction"])):
+                sources.append("the rewrites a reader accepted")
+        for source in sources:
+            counts[source].update(tally)
+    return {source: dict(counts[source]) for source in sorted(counts)}
+
+
+def removed_section(removed: dict[str, dict[str, int]]) -> list[str]:
+    lines = [
+        "Content words of the original instruction a variant no longer has (by stem, with "
+        f"repeats; the variants above). Common: in more than {COMMON_SHARE:.0%} of these "
+        "instructions (instruction language); other: the domain's words.",
+        "",
+        "| variants of | variants | content words removed | common | other |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+
+    def share(gone: int, total: int) -> str:
+        return f"{gone:,} of {total:,} ({gone / total:.0%})" if total else "—"
+
+    for source, n in removed.items():
+        gone = n.get("common removed", 0) + n.get("other removed", 0)
+        total = n.get("common", 0) + n.get("other", 0)
+        lines.append(
+            f"| {source} | {n['variants']} | {share(gone, total)} | "
+            f"{share(n.get('common removed', 0), n.get('common', 0))} | "
+            f"{share(n.get('other removed', 0), n.get('other', 0))} |"
+        )
+    return lines
+
+
 def table(
     rows: list[Row],
     instances: int,
     kept_share: float,
     reading: Reading | None = None,
+    removed: dict[str, dict[str, int]] | None = None,
 ) -> str:
     lines = [
         f"Instances with InstructIR rewrites: {instances} (MiniLM, instructir-lite, seed 0). "
@@ -228,6 +293,8 @@ def table(
     ]
     if reading:
         lines += ["", *read_section(rows, reading)]
+    if removed:
+        lines += ["", *removed_section(removed)]
     return "\n".join(lines)
 
 
@@ -325,7 +392,9 @@ def main() -> None:
         if verdicts
         else None
     )
-    text = table(rows, len(suite.queries), kept_share, reading)
+    originals = {q.id: q.instruction for q in suite.queries}
+    removed = removed_words(result, originals, verdicts)
+    text = table(rows, len(suite.queries), kept_share, reading, removed)
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "paraphrase_strength.md").write_text(text + "\n", encoding="utf-8")
@@ -333,6 +402,7 @@ def main() -> None:
         "instances": len(suite.queries),
         "seed": args.seed,
         "rewrites_kept_share": kept_share,
+        "content_words_removed": removed,
         "reading": None
         if reading is None
         else {

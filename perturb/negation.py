@@ -527,7 +527,7 @@ class _TargetedNegation(Operator):
 
     Opt-in: read one by one, most such rewrites turn the instruction against its own main need
     ("I need articles that avoid how to season it"), which no reader can follow; the audit in
-    docs/perturbations.md measures it.
+    docs/audits.md measures it.
 
     Expected down: the relevant documents that mention X's first key term that some relevant
     document mentions (compared by stem); a rewrite whose X no relevant document mentions is not

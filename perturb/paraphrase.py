@@ -373,7 +373,7 @@ class WordNetParaphrase(GradedParaphrase):
     """``graded-paraphrase`` with WordNet synonyms, for users who accept its errors.
 
     Opt-in: out of context a synonym is often another sense ("social media" -> "societal
-    media", "boss" -> "foreman"); the audit in docs/perturbations.md measures how often.
+    media", "boss" -> "foreman"); the audit in docs/audits.md measures how often.
     """
 
     name = "wordnet-paraphrase"
