@@ -39,13 +39,43 @@ class RunCache:
 
 def read_for(path: str | Path, request: RunRequest | None, named_by: str) -> RunResult:
     """The results file at ``path``; when a request names the run, the file must be that run
-    (equal requests), else one line lists what differs."""
+    (equal requests, and the suite as it reads now: a suite named by a path keeps its name
+    when its files change), else one line lists what differs."""
     result = read_results(path)
     if request is not None:
-        differences = result.request.differences(request)
+        differences = result.request.differences(request) or _suite_differences(
+            result, request, path, named_by
+        )
         if differences:
             raise ResultsError(
                 f"{path} is not the run {named_by} names: {'; '.join(differences)} "
                 "(file ≠ request); judge it without a run, or make the run again"
             )
     return result
+
+
+def _suite_differences(
+    result: RunResult, request: RunRequest, path: str | Path, named_by: str
+) -> list[str]:
+    """``suite: sha256 A ≠ B`` when the suite the request names is no longer the one the file
+    read (nothing when the file records no hash)."""
+    from instructprobe.core.errors import InstructprobeError
+    from instructprobe.suites import Suite, load_suite
+
+    read = result.suite.sha256
+    if not read:
+        return []
+    try:
+        now = (
+            request.suite.sha256
+            if isinstance(request.suite, Suite)
+            else load_suite(request.suite, instruction=request.instruction).sha256
+        )
+    except InstructprobeError as error:
+        raise ResultsError(
+            f"cannot check that {path} is the run {named_by} names ({error}); judge it "
+            "without a run"
+        ) from None
+    if now and now != read:
+        return [f"suite: {request.suite_name} sha256 {read[:12]} ≠ {now[:12]}"]
+    return []

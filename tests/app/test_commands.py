@@ -193,6 +193,34 @@ def test_probe_run_and_probe_gate_make_the_same_run(capsys, tmp_path):
     assert code == 0 and "passed: 1 of 1" in out
 
 
+def test_a_gate_refuses_a_results_file_of_the_suite_before_its_file_changed(capsys, tmp_path):
+    """The request names the suite by its path, which stays the same when the file changes:
+    the file's hash tells the run of the old suite from the run the gate names."""
+    starter = Path(__file__).parents[2] / "suites" / "data" / "starter.jsonl"
+    suite = tmp_path / "suite.jsonl"
+    suite.write_bytes(starter.read_bytes())
+    settings = ("-r", "bm25", "--suite", str(suite), "--limit", "6", "--resamples", "200")
+    ran = tmp_path / "ran.json"
+    code, _, _ = run(capsys, "run", *settings, "--perturb", "reorder", "--quiet", "--out", str(ran))
+    assert code == 0
+    gates = tmp_path / "gates.toml"
+    gates.write_text(
+        f"[run]\nretrievers = 'bm25'\nsuite = '{suite}'\nlimit = 6\nresamples = 200\n"
+        "families = 'reorder'\n[[gate]]\nrule = 'verdict'\nfamily = 'reorder'\nis_not = 'breaks'\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "gate", str(gates), "--results", str(ran))
+    assert code == 0 and "passed: 1 of 1" in out
+    suite.write_text(
+        starter.read_text(encoding="utf-8").replace("ibuprofen", "naproxen"), encoding="utf-8"
+    )
+    code, out, err = run(capsys, "gate", str(gates), "--results", str(ran))
+    assert code == 2 and out == ""
+    last = err.rstrip().splitlines()[-1]
+    assert last.startswith(f"probe gate: error: {ran} is not the run {gates}'s [run] names: ")
+    assert f"suite: {suite} sha256 " in last and "(file ≠ request)" in last
+
+
 def test_a_gate_refuses_a_results_file_of_another_request(capsys, results_file, tmp_path):
     gates = tmp_path / "gates.toml"
     gates.write_text(
