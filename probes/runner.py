@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import platform
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -554,13 +555,14 @@ def resolve_retrievers(request: RunRequest, executor: Executor = LOCAL) -> list[
         raise RequestError(
             f"two retrievers are both named {twice!r} ({specs}); name them with NAME=SPEC"
         )
-    _apply_prompts(request, retrievers)
-    return retrievers
+    return _apply_prompts(request, retrievers)
 
 
-def _apply_prompts(request: RunRequest, retrievers: Sequence[Retriever]) -> None:
-    """The request's ``--template`` and ``--document-prompt`` for each retriever (a named
-    entry before the one for every retriever); a name no retriever has is an error."""
+def _apply_prompts(request: RunRequest, retrievers: Sequence[Retriever]) -> list[Retriever]:
+    """The retrievers with the request's ``--template`` and ``--document-prompt`` (a named
+    entry before the one for every retriever); a name no retriever has is an error. A
+    retriever they change is a copy: one given as an object is the caller's, and a later run
+    that names no template must not find this one's on it."""
     from instructprobe.probes.request import EVERY
     from instructprobe.retrievers.base import Template
 
@@ -575,23 +577,27 @@ def _apply_prompts(request: RunRequest, retrievers: Sequence[Retriever]) -> None
                 f"{setting}: no retriever is named {unknown!r} (the run has {', '.join(names)})"
             )
     templates, prompts = dict(request.templates), dict(request.document_prompts)
+    prompted = []
     for retriever in retrievers:
         pattern = templates.get(retriever.name, templates.get(EVERY))
-        if pattern is not None:
-            retriever.template = Template.from_pattern(pattern)
-            retriever.prompts_from = "user"
         named = prompts.get(retriever.name)
         prompt = named if named is not None else prompts.get(EVERY)
-        if prompt is not None:
-            if not hasattr(retriever, "document_prompt"):
-                if named is None:
-                    continue  # a prompt for every retriever goes to those that take one
+        if prompt is not None and not hasattr(retriever, "document_prompt"):
+            if named is not None:
                 raise RequestError(
                     f"document_prompts: {retriever.name} ({retriever.kind}) takes no document "
                     "prompt; only bi-encoders put one before each document"
                 )
-            retriever.document_prompt = prompt
+            prompt = None  # a prompt for every retriever goes to those that take one
+        if pattern is not None or prompt is not None:
+            retriever = copy.copy(retriever)
             retriever.prompts_from = "user"
+        if pattern is not None:
+            retriever.template = Template.from_pattern(pattern)
+        if prompt is not None:
+            retriever.document_prompt = prompt  # type: ignore[attr-defined]
+        prompted.append(retriever)
+    return prompted
 
 
 class _Prefixed:

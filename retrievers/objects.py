@@ -2,7 +2,7 @@
 
 ``adapt(obj)`` accepts, in this order:
 
-* a ``Retriever`` (used as it is);
+* a ``Retriever`` (used as it is; a copy when the run names it otherwise);
 * a loaded sentence-transformers ``SentenceTransformer`` (its prompts, similarity and maximum
   length are read from the object; the cache keys it by a sha256 of its weights in memory, so a
   model changed in place is never answered with another's vectors);
@@ -21,6 +21,7 @@ classes are recognised by name, so nothing here imports sentence-transformers.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import inspect
 from collections.abc import Callable, Sequence
@@ -106,9 +107,11 @@ def adapt(
     if kind is None:
         raise RetrieverError(unusable(obj))
     if isinstance(obj, Retriever):
-        if name is not None:
-            obj.name = name
-        return obj
+        if name is None or name == obj.name:
+            return obj
+        renamed = copy.copy(obj)  # the caller's object keeps its own name for its next run
+        renamed.name = name
+        return renamed
     if kind == "sentence-transformers":
         return LoadedSentenceTransformer(obj, name, encoder)
     if kind == "cross-encoder":

@@ -369,6 +369,29 @@ def test_templates_and_document_prompts_reach_each_named_retriever():
     assert plain.name == "bm25", "a prompt for every retriever skips those that take none"
 
 
+def test_a_retriever_object_keeps_its_own_name_template_and_prompt(bm25, minilm):
+    """A run's template, document prompt and name go on a copy: the caller's object is used
+    again by its next run, which must not rank with this run's template."""
+    from instructprobe.probes.runner import resolve_retrievers
+
+    given = {"mine": bm25, "dense": minilm}
+    before = [(r.name, r.template, r.prompts_from) for r in (bm25, minilm)]
+    mine, dense = resolve_retrievers(
+        RunRequest(
+            retrievers=given,
+            templates="Task: {instruction} Question: {query}",
+            document_prompts="passage:",
+        )
+    )
+    assert (mine.name, dense.name) == ("mine", "dense")
+    assert mine.template.render(Request("q", "i")) == "Task: i Question: q"
+    assert dense.document_prompt == "passage:" and dense.prompts_from == "user"
+    assert [(r.name, r.template, r.prompts_from) for r in (bm25, minilm)] == before
+    assert minilm.document_prompt == ""
+    plain, again = resolve_retrievers(RunRequest(retrievers=[bm25, minilm]))
+    assert plain is bm25 and again is minilm, "an object nothing changes is used as it is"
+
+
 def test_two_model_folders_of_one_name_are_an_error_until_each_is_named(tmp_path, minilm):
     from instructprobe.core.errors import RequestError
     from instructprobe.probes.runner import resolve_retrievers
