@@ -188,8 +188,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if cache is None or not (cache.made or loaded):
         return
     terminalreporter.section("instructprobe")
-    for request in cache.made:
-        seconds = cache.seconds.get(request)
+    for key in cache.made:
+        request, _ = key
+        seconds = cache.seconds.get(key)
         took = f" in {seconds:.1f} s" if seconds is not None else " (given)"
         terminalreporter.write_line(f"ran once: {request.describe()}{took}")
     for path in loaded:

@@ -21,20 +21,33 @@ def make(request: RunRequest, progress: Progress | None = None) -> RunResult:
     return execute(request, progress)
 
 
+RunKey = tuple[RunRequest, tuple[int, ...]]
+"""A request and the retriever objects it was given (by identity)."""
+
+
+def run_key(request: RunRequest) -> RunKey:
+    """Requests are equal whatever retriever objects they hold (a results file cannot record
+    an object), so two checkpoints of one encoder class, or two encode functions of one name,
+    make equal requests: the objects themselves tell their runs apart."""
+    return request, tuple(id(c.instance) for c in request.retrievers if c.instance is not None)
+
+
 @dataclass
 class RunCache:
-    """Runs made in this process, by request: a session of tests runs each one once."""
+    """Runs made in this process, by request and the objects it holds: a session of tests runs
+    each one once."""
 
     make: Callable[[RunRequest], RunResult] = field(default=make)
-    made: dict[RunRequest, RunResult] = field(default_factory=dict)
-    seconds: dict[RunRequest, float] = field(default_factory=dict)
+    made: dict[RunKey, RunResult] = field(default_factory=dict)
+    seconds: dict[RunKey, float] = field(default_factory=dict)
 
     def get(self, request: RunRequest) -> RunResult:
-        if request not in self.made:
+        key = run_key(request)  # the request it holds keeps the objects, and so their ids
+        if key not in self.made:
             start = time.perf_counter()
-            self.made[request] = self.make(request)
-            self.seconds[request] = time.perf_counter() - start
-        return self.made[request]
+            self.made[key] = self.make(request)
+            self.seconds[key] = time.perf_counter() - start
+        return self.made[key]
 
 
 def read_for(path: str | Path, request: RunRequest | None, named_by: str) -> RunResult:
