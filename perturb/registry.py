@@ -58,6 +58,11 @@ def _targets() -> dict[str, str]:
     return targets
 
 
+def third_party_targets() -> dict[str, str]:
+    """The operators installed under the entry-point group: name → ``module:Class``."""
+    return {name: target for name, target in _targets().items() if name not in _BUILTIN}
+
+
 def operator_names() -> tuple[str, ...]:
     return tuple(_targets())
 

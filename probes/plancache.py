@@ -3,12 +3,12 @@
 Generating a plan loads WordNet (about 5 s) and searches synonyms for every instruction. Its
 result depends only on the suite's files and content (its queries and documents as they are
 in memory: a task-wide `--instruction` changes them, not the files), the families, the seed, the
-meaning filter, the code and packages that generate it, and the model paraphraser's model
-(``$INSTRUCTPROBE_PARAPHRASE_MODEL``); all of them are in the key, so changing any one of them
-makes a new plan. WordNet's files are the exception: where nltk finds
-them is only known after importing nltk, so a plan records the files it was made with and is
-not reused when they changed. A plan made without WordNet, because it was missing, is not
-stored at all.
+meaning filter, the code and packages that generate it (third-party operators included), and
+the model paraphraser's model (``$INSTRUCTPROBE_PARAPHRASE_MODEL``); all of them are in the
+key, so changing any one of them makes a new plan. WordNet's files are the exception: where
+nltk finds them is only known after importing nltk, so a plan records the files it was made
+with and is not reused when they changed. A plan made without WordNet, because it was
+missing, is not stored at all.
 """
 
 from __future__ import annotations
@@ -121,7 +121,25 @@ def plan_key(
     }
     if order is not Order.INSTRUCTION_FIRST:  # keys made before orders were chosen stay valid
         parts["order"] = order.value
+    if plugins := third_party_code():  # keys made without plugins stay valid
+        parts["plugins"] = plugins
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def third_party_code() -> dict[str, list[str]]:
+    """Each operator installed under the entry-point group (they run by default): its target
+    and a sha256 of its top-level package, so installing one, or editing it, is a new key."""
+    from importlib.util import find_spec
+
+    from instructprobe.perturb.registry import third_party_targets
+
+    found = {}
+    for name, target in third_party_targets().items():
+        spec = find_spec(target.partition(":")[0].split(".")[0])
+        folders = list(spec.submodule_search_locations or []) if spec is not None else []
+        files = [spec.origin] if spec is not None and spec.origin and not folders else []
+        found[name] = [target, code_fingerprint([Path(p) for p in folders or files])]
+    return found
 
 
 def _version(name: str) -> str | None:

@@ -3,6 +3,7 @@ import gzip
 import hashlib
 import json
 import re
+import sys
 import warnings
 
 import pytest
@@ -85,6 +86,73 @@ def test_everything_a_plan_depends_on_changes_its_key(small, starter):
         plan_key(small, FAMILIES, 0, "all-MiniLM-L6-v2|sha256:x|0.85|paraphrase|"),
     }
     assert key not in others and len(others) == 5
+
+
+PLUGIN_OPERATOR = """
+from instructprobe.perturb import Family, Request, Variant
+from instructprobe.perturb.base import Operator
+from instructprobe.perturb.model import Expectation
+
+
+class Shout(Operator):
+    name = "shout"
+    family = Family.CONTROL
+    summary = "the instruction in capitals"
+
+    def variants(self, case, rng, stats):
+        edited = case.instruction.{method}()
+        if edited == case.instruction:
+            return ()
+        request = Request(case.query, edited, case.order)
+        expected = Expectation.invariant()
+        return (Variant(case.id, self.family, self.name, "shout", request, expected),)
+"""
+
+
+@pytest.fixture
+def install_operator(tmp_path, monkeypatch):
+    """``install_operator(method)``: a third-party operator, installed under the entry-point
+    group, that makes its one variant with ``str.<method>``."""
+    import importlib
+
+    from instructprobe.perturb import registry
+
+    site = tmp_path / "site"
+    dist = site / "shout_plugin-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: shout-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        f"[{registry.ENTRY_POINT_GROUP}]\nshout = shout_plugin:Shout\n"
+    )
+
+    def install(method):
+        (site / "shout_plugin.py").write_text(PLUGIN_OPERATOR.format(method=method))
+        if str(site) not in sys.path:
+            monkeypatch.syspath_prepend(str(site))
+        sys.modules.pop("shout_plugin", None)
+        importlib.invalidate_caches()
+        registry._targets.cache_clear()
+
+    yield install
+    sys.modules.pop("shout_plugin", None)
+    monkeypatch.undo()
+    registry._targets.cache_clear()
+
+
+def test_a_third_party_operator_and_its_code_are_in_the_key(small, tmp_path, install_operator):
+    """An operator from an entry point runs by default: installing it, or editing it, changes
+    the plan, so the plan made before must not be served."""
+    families = (Family.CONTROL,)
+    cache = PlanCache(tmp_path / "cache")
+    without = made_plan(cache, small, families)
+    install_operator("upper")
+    upper = made_plan(cache, small, families)
+    assert upper == plan(small, families, 0, None) != without
+    assert any(v.operator == "shout" for v in upper.variants)
+    install_operator("swapcase")
+    swapped = made_plan(cache, small, families)
+    assert swapped == plan(small, families, 0, None) != upper
+    assert len(cache.files()) == 3
 
 
 def test_a_suite_changed_in_memory_gets_its_own_plan(small, tmp_path):
