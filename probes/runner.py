@@ -594,8 +594,8 @@ def _apply_prompts(request: RunRequest, retrievers: Sequence[Retriever]) -> list
             retriever.prompts_from = "user"
         if pattern is not None:
             retriever.template = Template.from_pattern(pattern)
-        if prompt is not None:
-            retriever.document_prompt = prompt  # type: ignore[attr-defined]
+        if prompt is not None and hasattr(retriever, "document_prompt"):
+            retriever.document_prompt = prompt
         prompted.append(retriever)
     return prompted
 
