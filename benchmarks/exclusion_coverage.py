@@ -5,8 +5,10 @@
 On every InstructIR instruction (``../shared/data/instructir``, as perturbation_coverage.py
 reads it) and every starter query, seed 0: the share that gets a clause from the relevant
 documents alone (``CorpusStats`` without the corpus: the minority term choice) and with the
-corpus's near misses (the plan's ``corpus_stats``), and how many documents a near-miss
-clause moves down. Results go to ``benchmarks/results/exclusion_coverage.json``.
+corpus's near misses (the plan's ``corpus_stats``), how many documents a near-miss clause
+moves down, and why the others get none: no near miss in the corpus, near misses without a
+noun the request leaves unsaid, or nouns that all fail the rules for a word a reader would
+exclude. Results go to ``benchmarks/results/exclusion_coverage.json``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import statistics
 import sys
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,17 +28,41 @@ from perturbation_audit import starter_cases  # noqa: E402
 from perturbation_coverage import load_cases  # noqa: E402
 
 from instructprobe.perturb import Case, CorpusStats, get_operator, rng_for  # noqa: E402
+from instructprobe.perturb.neighbours import Neighbours  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "exclusion_coverage.json"
+
+
+WHY_NONE = ("no near miss", "no unsaid noun among the near misses", "every noun fails a rule")
+
+
+def why_none(case: Case, neighbours: Neighbours) -> str:
+    """The first step of the near-miss term choice that leaves ``case`` without a term."""
+    from instructprobe.perturb import distractors
+    from instructprobe.perturb.text import content_words
+
+    relevant = frozenset(doc.id for doc in case.relevant)
+    near = neighbours.nearest(case.query, relevant, distractors.NEAREST, distractors.NEAR_MISS)
+    if not near:
+        return WHY_NONE[0]
+    texts = tuple(distractors.prose(doc.text) for doc in near)
+    tf = Counter(w for text in texts for w in content_words(text))
+    said = distractors._Said.of(case)
+    if not distractors.nouns_among({w for w in tf if said.allows(w, tf, texts)}, texts):
+        return WHY_NONE[1]
+    return WHY_NONE[2]
 
 
 def reach(cases: list[Case], stats: CorpusStats) -> dict[str, object]:
     operator = get_operator("exclusion-clause")
     minority = near = 0
     moved = []
+    none: Counter[str] = Counter()
     for case in cases:
         made = operator.variants(case, rng_for(0, operator.name, case.id), stats)
         if not made:
+            if stats.neighbours is not None:
+                none[why_none(case, stats.neighbours)] += 1
             continue
         if ("from", "distractors") in made[0].params:
             near += 1
@@ -52,6 +79,7 @@ def reach(cases: list[Case], stats: CorpusStats) -> dict[str, object]:
             "median": statistics.median(moved) if moved else None,
             "max": max(moved) if moved else None,
         },
+        "why_none": {why: none[why] for why in WHY_NONE} if stats.neighbours else None,
     }
 
 
@@ -69,7 +97,8 @@ def main() -> None:
             f"before, {after['with_clause']}/{after['queries']} ({after['share']:.1%}) with the "
             f"near misses ({after['from_near_misses']} from them; documents moved down per "
             f"clause: median {after['down_per_near_miss_clause']['median']}, "
-            f"max {after['down_per_near_miss_clause']['max']})"
+            f"max {after['down_per_near_miss_clause']['max']}); without one: "
+            + ", ".join(f"{why} {n}" for why, n in after["why_none"].items())
         )
     RESULTS.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
 
