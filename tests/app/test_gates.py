@@ -16,6 +16,7 @@ from instructprobe.app.gates import (
 )
 from instructprobe.app.gates.config import load
 from instructprobe.perturb import Family
+from instructprobe.probes.compare import compare
 from instructprobe.probes.measures import PMRR
 from instructprobe.probes.request import RunRequest
 from instructprobe.probes.results import Stratum, Verdict
@@ -72,6 +73,56 @@ def test_equivalence_needs_the_whole_ci_inside_the_margin(small_result):
         assert inside.passed and not outside.passed
 
 
+def _shown(outcome, name):
+    return float(re.search(rf"{name} ([-+]?[\d.e+-]+)", outcome).group(1))
+
+
+def _side(value, limit):
+    return (value > limit) - (value < limit)
+
+
+@pytest.mark.parametrize("step", [0.0, 1e-9, -1e-9, 2e-5, -2e-5])
+def test_a_bound_never_prints_its_number_on_the_other_side_of_the_threshold(small_result, step):
+    cell = next(
+        c for c in small_result.cells if (c.retriever, c.family) == ("bm25", Family.CURATED)
+    )
+    limit = cell.ci_low + step
+    for rule, passes in (
+        (Bound("curated", at_least=limit, retrievers=("bm25",)), cell.ci_low >= limit),
+        (Bound("curated", at_most=limit, retrievers=("bm25",)), cell.ci_low <= limit),
+    ):
+        (only,) = evaluate(small_result, [rule])
+        assert only.passed is passes
+        shown = _shown(only.outcome, "ci_low")
+        assert _side(shown, limit) == _side(cell.ci_low, limit), only.outcome
+        assert only.outcome.endswith(repr(limit)) or only.outcome.endswith(f"{limit:g}")
+        assert float(only.outcome.split()[-1]) == limit
+
+
+def test_bound_rounded_to_its_shown_number_fails_with_a_number_below_it(small_result):
+    cell = next(
+        c for c in small_result.cells if (c.retriever, c.family) == ("bm25", Family.CURATED)
+    )
+    shown_before = float(f"{cell.ci_low:.4g}")
+    assert shown_before > cell.ci_low  # the threshold a user copies from the report
+    (only,) = evaluate(
+        small_result, [Bound("curated", at_least=shown_before, retrievers=("bm25",))]
+    )
+    assert not only.passed
+    assert _shown(only.outcome, "ci_low") < shown_before, only.outcome
+
+
+@pytest.mark.parametrize("step", [0.0, 1e-9, -1e-9])
+def test_equivalence_prints_its_ci_on_the_side_of_the_margin_it_is(small_result, step):
+    for cell in (c for c in small_result.cells if c.family is Family.PARAPHRASE and c.decides):
+        margin = max(abs(cell.ci_low), abs(cell.ci_high)) + step
+        rule = Equivalent("paraphrase", margin=margin, retrievers=(cell.retriever,))
+        (only,) = evaluate(small_result, [rule])
+        low, high = (float(x) for x in re.search(r"\[(\S+), (\S+)\]", only.outcome).groups())
+        assert only.passed is (-margin < low <= high < margin), only.outcome
+        assert float(only.outcome.split("±")[1]) == margin
+
+
 def test_verdict_rule_follows_the_runs_verdicts(small_result):
     checks = evaluate(small_result, [VerdictIs("curated", allowed=("holds", "inconclusive"))])
     verdicts = small_result.verdicts()
@@ -103,6 +154,26 @@ def test_not_worse_than_itself_passes_and_than_a_better_model_fails(
     assert "curated" in failed
     curated = next(c for c in checks if " · curated · " in c.subject)
     assert "worse" in curated.outcome and dict(curated.properties)["change"].startswith("-")
+
+
+def test_not_worse_prints_its_p_on_the_side_of_alpha_that_made_the_call(bm25_only, minilm_only):
+    pairs = (("minilm", "bm25"),)
+    rounded = {
+        change.family.value: change.p_adjusted
+        for change in compare(minilm_only, bm25_only, pairs).changes
+        if 0.001 <= change.p_adjusted < 0.99
+        and float(f"{change.p_adjusted:.3f}") != change.p_adjusted
+    }
+    assert {"negation", "curated"} <= set(rounded)  # 0.0039 and 0.0153 in the committed run
+    for family, p in rounded.items():
+        # an alpha between the p and the number the report prints for it
+        alpha = max(p, float(f"{p:.3f}"))
+        rule = NotWorse(family, baseline=minilm_only, pairs=pairs, alpha=alpha)
+        (check_,) = evaluate(bm25_only, [rule])
+        printed = float(re.search(r"adjusted p (\S+):", check_.outcome).group(1))
+        worse = check_.outcome.endswith(": worse")
+        assert worse is (p < alpha) and check_.passed is not worse
+        assert (printed < alpha) is worse, check_.outcome
 
 
 def test_not_worse_reads_a_baseline_file(small_result, results_file):

@@ -95,6 +95,38 @@ def _value(value: float | int | None, signed: bool = True) -> str:
     return f"{value:+.4g}" if signed else f"{value:.4g}"
 
 
+def _against(value: float, limits: Sequence[float], signed: bool = True) -> str:
+    """``value`` as ``_value`` prints it, with as many more digits as it takes to show on which
+    side of each of ``limits`` it lies: a number just short of a threshold must not print as
+    the threshold, or a failed check reads as if it met it."""
+    if not math.isfinite(value):
+        return _value(value, signed)
+    text, digits = _value(value, signed), 4
+    while digits < 17 and any(_side(float(text), at) != _side(value, at) for at in limits):
+        digits += 1  # 17 significant digits give the float back exactly
+        text = f"{value:+.{digits}g}" if signed else f"{value:.{digits}g}"
+    return text
+
+
+def _side(value: float, limit: float) -> int:
+    return (value > limit) - (value < limit)
+
+
+def _limit(limit: float) -> str:
+    """A threshold as the gate was given it: short when that is exact, else every digit."""
+    short = f"{limit:g}"
+    return short if float(short) == limit else repr(limit)
+
+
+def _p_against(p: float, alpha: float) -> str:
+    """An adjusted p as the reports print it, unless rounding would put it on the other side
+    of ``alpha`` from the call it decided (0.04996 is not "0.050")."""
+    text = fmt.p_value(p)
+    if not math.isfinite(p) or text.startswith("<") or (float(text) < alpha) == (p < alpha):
+        return text
+    return _against(p, (alpha,), signed=False)
+
+
 def _numbers(cell: Cell, alpha: float) -> str:
     stars = fmt.stars(cell.p_adjusted, alpha)
     verdict = f"; verdict {cell.verdict}" if cell.verdict else ""
@@ -258,9 +290,9 @@ class Bound(CellRule):
     def _bounds(self) -> str:
         parts = []
         if self.at_least is not None:
-            parts.append(f"≥ {self.at_least:g}")
+            parts.append(f"≥ {_limit(self.at_least)}")
         if self.at_most is not None:
-            parts.append(f"≤ {self.at_most:g}")
+            parts.append(f"≤ {_limit(self.at_most)}")
         return " and ".join(parts)
 
     def describe(self) -> str:
@@ -284,7 +316,10 @@ class Bound(CellRule):
         value = _finite(getattr(cell, self.statistic))
         passed = self._holds(value)
         signed = not self.statistic.startswith("p_") and self.statistic != "n"
-        outcome = f"{self.statistic} {_value(value, signed)}, needs {self._bounds()}"
+        limits = [b for b in (self.at_least, self.at_most) if b is not None]
+        whole = self.statistic == "n" and math.isfinite(value)
+        shown = str(int(value)) if whole else _against(value, limits, signed)
+        outcome = f"{self.statistic} {shown}, needs {self._bounds()}"
         if self.statistic in STRATUM_STATISTICS:
             strata = _strata(
                 result,
@@ -310,7 +345,7 @@ class Equivalent(CellRule):
 
     def describe(self) -> str:
         metric = self.metric or "deciding measure"
-        return f"{self.family} Δ{metric} equivalent within ±{self.margin:g}"
+        return f"{self.family} Δ{metric} equivalent within ±{_limit(self.margin)}"
 
     def _inside(self, low: float, high: float) -> bool:
         return (
@@ -319,7 +354,11 @@ class Equivalent(CellRule):
 
     def judge(self, result: RunResult, cell: Cell) -> Check:
         low, high = _finite(cell.ci_low), _finite(cell.ci_high)
-        outcome = f"95% CI [{_value(low)}, {_value(high)}], needs inside ±{self.margin:g}"
+        limits = (-self.margin, self.margin)
+        outcome = (
+            f"95% CI [{_against(low, limits)}, {_against(high, limits)}], "
+            f"needs inside ±{_limit(self.margin)}"
+        )
         strata = _strata(
             result,
             cell,
@@ -436,7 +475,8 @@ class NotWorse(Rule):
                 f"change {_value(change.change)} [{_value(change.ci_low)}, "
                 f"{_value(change.ci_high)}] against {change.base_retriever} (Δ "
                 f"{_value(change.base)} → {_value(change.candidate)} over {change.n} shared "
-                f"queries), {comparison.correction}-adjusted p {fmt.p_value(change.p_adjusted)}: "
+                f"queries), {comparison.correction}-adjusted p "
+                f"{_p_against(change.p_adjusted, comparison.alpha)}: "
                 f"{change.call}"
             )
             strata = _strata(result, cell, *_worse_strata(cell))
