@@ -33,13 +33,19 @@ class Move:
     after: int
     expected: str
     """``down`` or ``up`` for the documents a directional edit should move, else ``relevant``."""
+    sensitive: bool = False
+    """The edit is a sensitive family's: a reader of the whole instruction ranks the relevant
+    documents lower after it, so a relevant document that rises is the one against it."""
 
     @property
     def wrong_way(self) -> bool:
-        """The document moved against its expectation (or a relevant one dropped)."""
+        """The document moved against its expectation (a relevant one dropped, or rose after a
+        sensitive edit)."""
         if self.expected == "up":
             return self.after > self.before
         if self.expected == "down":
+            return self.after < self.before
+        if self.sensitive:
             return self.after < self.before
         return self.after > self.before
 
@@ -121,8 +127,10 @@ def _elide(words: list[str], context: int | None, first: bool, last: bool) -> li
 def _moves(variant: VariantRecord, ranks: Mapping[str, tuple[int, int]]) -> tuple[Move, ...]:
     down, up = set(variant.down), set(variant.up)
     expected = {**dict.fromkeys(up, "up"), **dict.fromkeys(down, "down")}
+    sensitive = variant.expectation is ExpectationKind.SENSITIVE
     moves = [
-        Move(doc, int(r[0]), int(r[1]), expected.get(doc, "relevant")) for doc, r in ranks.items()
+        Move(doc, int(r[0]), int(r[1]), expected.get(doc, "relevant"), sensitive)
+        for doc, r in ranks.items()
     ]
     if not down and not up:
         # Invariant edits track every relevant document: show those that moved most.

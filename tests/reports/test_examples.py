@@ -71,3 +71,15 @@ def test_rank_moves_cover_every_expected_down_document(small_result):
     moves = rank_moves(small_result, Family.CURATED, "bm25")
     assert len(moves) == expected > 0
     assert all(m.before >= 1 and m.after >= 1 for m in moves)
+
+
+def test_a_sensitive_edit_marks_the_relevant_documents_that_rose_as_the_wrong_way(small_result):
+    moved = [(e.family, m) for e in worst(small_result, 3) for m in e.moves]
+    keywords = [m for family, m in moved if family is Family.KEYWORDS]
+    assert {m.after < m.before for m in keywords} == {True, False}  # some rose, some dropped
+    for family, move in moved:
+        if move.expected != "relevant" or move.after == move.before:
+            continue
+        rose = move.after < move.before
+        # the keywords-only instruction should rank the relevant documents lower
+        assert move.wrong_way is (rose if family is Family.KEYWORDS else not rose)
