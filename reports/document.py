@@ -90,8 +90,10 @@ def summary(result: RunResult) -> list[Block]:
     s, suite = result.request, result.suite
     names = [r.get("name", "?") for r in result.retrievers]
     text = (
-        f"Suite {suite.name}: {suite.queries} queries, {suite.documents} documents, "
-        f"{len(result.variants)} variants; retrievers {fmt.join(names)}; seed {s.seed}; "
+        f"Suite {suite.name}: {fmt.counted(suite.queries, 'query', 'queries')}, "
+        f"{fmt.counted(suite.documents, 'document')}, "
+        f"{fmt.counted(len(result.variants), 'variant')}; retrievers {fmt.join(names)}; "
+        f"seed {s.seed}; "
         f"{s.correction}-adjusted p-values at α = {s.alpha:g}; {s.resamples} bootstrap resamples."
     )
     return [Heading(1, f"instructprobe report: {suite.name}"), Paragraph(spans(text))]

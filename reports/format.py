@@ -69,6 +69,11 @@ def short_hash(text: object, length: int = 12) -> str:
     return str(text)[:length] if text else "–"
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun, plural unless ``n`` is 1: "1 query", "45 queries"."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def join(items: Sequence[str], last: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)

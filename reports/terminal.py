@@ -371,8 +371,9 @@ def header(result: RunResult) -> Text:
     suite = result.suite
     return Text.assemble(
         ("instructprobe", "bold"),
-        f" · {suite.name}: {suite.queries} queries, {suite.documents} docs"
-        f" · {len(result.variants)} variants · seed {result.request.seed}",
+        f" · {suite.name}: {fmt.counted(suite.queries, 'query', 'queries')}, "
+        f"{fmt.counted(suite.documents, 'doc')}"
+        f" · {fmt.counted(len(result.variants), 'variant')} · seed {result.request.seed}",
     )
 
 

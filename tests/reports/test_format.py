@@ -40,3 +40,13 @@ def test_the_terminal_shows_the_deciding_and_worst_case_measures_only():
     ]
     assert len(shown) == 4
     assert not any(fmt.shown(parse(m)) for m in ("tau@10", "RBO@10", "overlap@10", "moved"))
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"), [(0, "0 queries"), (1, "1 query"), (2, "2 queries"), (45, "45 queries")]
+)
+def test_a_count_takes_the_singular_only_for_one(n, expected):
+    assert fmt.counted(n, "query", "queries") == expected
+    assert fmt.counted(n, "variant") == expected.replace("queries", "variants").replace(
+        "query", "variant"
+    )
