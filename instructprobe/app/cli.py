@@ -21,7 +21,11 @@ class _Parser(argparse.ArgumentParser):
     """Bad input is one line on stderr, never a usage dump or a traceback."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        from instructprobe.core.untrusted import one_line
+
+        # argparse quotes arguments as typed (a file name, an unknown option) in some messages
+        shown = one_line(message)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {shown} (see '{self.prog} --help')\n")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -241,6 +241,24 @@ def test_hostile_text_in_an_error_stays_one_printable_line(probe):
     assert "owned" in line and "second line" in line and not ACTIVE.search(line)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("run", "-r", "bm25", "\x1b]0;owned\x07\nsecond line"),
+        ("run", "--owned\x1b[2J\nsecond line"),
+        ("report", "\x1b]0;owned\x07\nsecond line.json"),
+        ("compare", "\x1b]0;owned\x07\nsecond line.json", "b.json"),
+        ("gate", "\x1b]0;owned\x07\nsecond line.toml"),
+    ],
+    ids=["extra-argument", "unknown-option", "report-file", "compare-file", "gates-file"],
+)
+def test_hostile_text_in_a_usage_error_stays_one_printable_line(probe, args):
+    outcome = probe(*args)
+    assert outcome.status == 2
+    line = outcome.error_line()
+    assert "owned" in line and "second line" in line and not ACTIVE.search(line)
+
+
 # Unwritable outputs: found before the work, exit 2 (never the gate's 1).
 
 
