@@ -35,6 +35,7 @@ from typing import Any
 from instructprobe.core.enums import ValueEnum
 from instructprobe.core.errors import OutputError, RequestError, ResultsError
 from instructprobe.core.files import write_atomic
+from instructprobe.core.untrusted import JSONTextError, parse_json
 from instructprobe.perturb.model import ExpectationKind, Family, Order
 from instructprobe.probes.benchmark import BenchmarkSection
 from instructprobe.probes.measures import Measure, parse
@@ -373,12 +374,12 @@ def read_results(path: str | Path) -> RunResult:
     if not target.is_file():
         raise ResultsError(f"{target}: no such results file")
     try:
-        with target.open(encoding="utf-8") as handle:
-            data = json.load(handle)
+        data = parse_json(target.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise ResultsError(f"{target}: cannot be read ({error})") from None
-    except json.JSONDecodeError as error:
-        raise ResultsError(f"{target}:{error.lineno}: not JSON ({error.msg})") from None
+    except JSONTextError as error:
+        at = f"{target}:{error.lineno}" if error.lineno is not None else str(target)
+        raise ResultsError(f"{at}: not JSON ({error.msg})") from None
     if not isinstance(data, dict):
         raise ResultsError(f"{target}: not a results file (the top level is not an object)")
     try:

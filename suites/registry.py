@@ -19,7 +19,6 @@ the published protocol of FollowIR or NevIR; their loaders refuse a layout witho
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -265,6 +264,7 @@ def _mteb_card(path: Path) -> bool:
 
 
 def _first_record(path: Path) -> dict[str, object] | None:
+    from instructprobe.core.untrusted import JSONTextError, parse_json
     from instructprobe.suites.tables import bounded_lines
 
     try:
@@ -272,9 +272,9 @@ def _first_record(path: Path) -> dict[str, object] | None:
             for raw in bounded_lines(handle):
                 line = raw.decode("utf-8").strip() if raw is not None else None
                 if line is None or (line and not line.startswith("#")):
-                    record = json.loads(line) if line is not None else None
+                    record = parse_json(line) if line is not None else None
                     return record if isinstance(record, dict) else None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (OSError, UnicodeDecodeError, JSONTextError):
         return None
     return None
 

@@ -7,12 +7,12 @@ unreadable file is fatal to a reader, and that too is reported, not raised.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from instructprobe.core.untrusted import JSONTextError, parse_json
 from instructprobe.suites.problems import Report, where
 
 Row = tuple[str, Mapping[str, Any]]
@@ -56,12 +56,9 @@ def jsonl_rows(path: Path, report: Report, *, comments: bool = False) -> Iterato
             if not line or (comments and line.startswith("#")):
                 continue
             try:
-                record = json.loads(line)
-            except (json.JSONDecodeError, RecursionError) as error:
-                message = (
-                    error.msg if isinstance(error, json.JSONDecodeError) else "nested too deep"
-                )
-                report.error(at, f"not valid JSON ({message})", "malformed-line")
+                record = parse_json(line)
+            except JSONTextError as error:
+                report.error(at, f"not valid JSON ({error.msg})", "malformed-line")
                 continue
             if not isinstance(record, dict):
                 report.error(at, "each line must be a JSON object", "malformed-line")

@@ -92,3 +92,49 @@ def json_printable(text: str) -> str:
     ``\\uXXXX`` escape: the same JSON value, safe to show (outside its strings JSON has only
     newlines and spaces, which stay)."""
     return _IN_LINES.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+class JSONTextError(ValueError):
+    """Text that is not a JSON value this program can hold; ``msg`` says why in a few words,
+    ``lineno`` where, when the parser knows."""
+
+    def __init__(self, msg: str, lineno: int | None = None) -> None:
+        super().__init__(msg)
+        self.msg, self.lineno = msg, lineno
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def parse_json(text: str | bytes) -> Any:
+    """``json.loads`` of a file's text, raising only ``JSONTextError``: also for what the
+    parser accepts or stops on without a ``JSONDecodeError`` (nesting deeper than Python's
+    recursion limit, an integer longer than Python converts, a ``\\u`` escape of half a
+    character, which no UTF-8 file, database or hash can take)."""
+    import json
+
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise JSONTextError(error.msg, error.lineno) from None
+    except RecursionError:
+        raise JSONTextError("nested too deep") from None
+    except ValueError:  # Python's limit on the digits of an integer it converts
+        import sys
+
+        digits = sys.get_int_max_str_digits()
+        raise JSONTextError(f"a number of more than {digits:,} digits") from None
+    decoded = text if isinstance(text, str) else text.decode("utf-8", "replace")
+    if _SURROGATE_ESCAPE.search(decoded) and _holds_a_lone_surrogate(value):
+        raise JSONTextError("a lone surrogate: a \\u escape of half a character")
+    return value
+
+
+def _holds_a_lone_surrogate(value: Any) -> bool:
+    import json
+
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

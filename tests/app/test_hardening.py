@@ -137,6 +137,31 @@ def test_a_suite_line_nested_too_deep_is_one_line(probe, tmp_path):
     assert "Traceback" not in validated.err
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            '{"kind": "query", "id": "q1", "text": "pain", "instruction": "Find it.", '
+            '"qrels": {"d1": ' + "9" * 5_000 + "}}",
+            "a number of more than 4,300 digits",
+        ),
+        (
+            '{"kind": "document", "id": "d3", "text": "Half \\ud800 a character."}',
+            "a lone surrogate",
+        ),
+    ],
+    ids=["long-number", "lone-surrogate"],
+)
+def test_json_python_cannot_hold_is_a_suite_error(probe, tmp_path, line, message):
+    """First in the file, where the format is told from the first record, too."""
+    suite = write_suite(tmp_path / "s.jsonl", line, DOC, DOC2, {**QUERY, "id": "q2"})
+    validated = probe("validate", suite)
+    assert validated.status == 1 and f"s.jsonl:1: not valid JSON ({message}" in validated.out
+    assert "Traceback" not in validated.err
+    outcome = probe("run", "-r", "bm25", "--suite", suite, "-q")
+    assert outcome.status == 2 and message in outcome.error_line()
+
+
 def test_a_pipe_as_a_suite_is_one_line(probe, tmp_path):
     fifo = tmp_path / "suite.fifo"
     os.mkfifo(fifo)
@@ -221,6 +246,38 @@ def test_a_results_file_with_an_unknown_verdict_or_a_wrong_type_is_one_line(
         for form in ("term", "md", "html", "json"):
             outcome = probe("report", path, "--format", form)
             assert outcome.status == 2 and message in outcome.error_line(), (form, outcome.err)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda text: "[" * 100_000, "not JSON (nested too deep)"),
+        (
+            lambda text: text.replace('"schema_version": 2', '"schema_version": ' + "2" * 5_000),
+            "not JSON (a number of more than 4,300 digits)",
+        ),
+        (lambda text: text.replace('"bm25"', '"bm\\udc8025"'), "not JSON (a lone surrogate"),
+    ],
+    ids=["deep", "long-number", "lone-surrogate"],
+)
+def test_a_results_file_python_cannot_hold_is_one_line(
+    probe, tmp_path, results_file, change, message
+):
+    bad = tmp_path / "bad.json"
+    bad.write_text(change(results_file.read_text()))
+    gates = tmp_path / "gates.toml"
+    gates.write_text(
+        f'results = "{results_file}"\n\n[[gate]]\nrule = "not-worse"\nfamily = "control"\n'
+        f'baseline = "{bad}"\n'
+    )
+    for command in (
+        ("report", bad, "--format", "json", "--out", tmp_path / "r.json"),
+        ("compare", results_file, bad),
+        ("gate", gates_file(tmp_path / "g.toml", bad)),
+        ("gate", gates),
+    ):
+        outcome = probe(*command)
+        assert outcome.status == 2 and message in outcome.error_line(), command
 
 
 def test_too_many_bootstrap_draws_are_refused_before_the_run(probe, tmp_path):

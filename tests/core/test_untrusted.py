@@ -2,6 +2,7 @@ import dataclasses
 import json
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -74,3 +75,29 @@ def test_a_message_is_one_printable_line():
 
     assert one_line(ValueError("bad\n\x1b[2Jinput\n")) == "bad\\x0a\\x1b[2Jinput"
     assert one_line(KeyError()) == "KeyError"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000, "nested too deep"),
+        ("[" + "9" * 5_000 + "]", "a number of more than 4,300 digits"),
+        ('{"id": "d\\ud800"}', "a lone surrogate"),
+        ('{"d\\uDC80": 1}', "a lone surrogate"),
+        (b'"\\udfff"', "a lone surrogate"),
+        ('{"id": ', "Expecting value"),
+    ],
+    ids=["deep", "long-number", "high-surrogate", "low-surrogate-key", "bytes", "cut"],
+)
+def test_json_that_python_cannot_hold_is_one_error(text, message):
+    from instructprobe.core.untrusted import JSONTextError, parse_json
+
+    with pytest.raises(JSONTextError, match=re.escape(message)):
+        parse_json(text)
+
+
+def test_json_with_escaped_pairs_and_plain_text_is_read_as_json_reads_it():
+    from instructprobe.core.untrusted import parse_json
+
+    assert parse_json('{"e": "\\ud83d\\ude00", "t": "\\\\ud800"}') == {"e": "😀", "t": "\\ud800"}
+    assert parse_json(b'[1, "x"]') == [1, "x"]
