@@ -294,6 +294,7 @@ CONFIG_ERRORS = [
         "'pairs' must be a table",
     ),
     ("[run\n", "not valid TOML"),
+    ("a = " + "[" * 100_000, "not valid TOML (nested too deep)"),
 ]
 
 

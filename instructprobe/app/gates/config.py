@@ -215,6 +215,8 @@ def _toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise GateError(f"{path}: not valid TOML ({error})") from None
+    except RecursionError:
+        raise GateError(f"{path}: not valid TOML (nested too deep)") from None
     except (OSError, UnicodeDecodeError) as error:
         raise GateError(f"{path}: cannot be read ({error})") from None
 
