@@ -166,6 +166,14 @@ def _candidates(value: Any) -> tuple[str, ...] | None:
     return tuple(value)
 
 
+def _named_documents(query: Query) -> set[str]:
+    """Every document id a query names: judged, in its pool, or scored by p-MRR (``moved``)."""
+    changes = query.changes().values()
+    judged = [query.qrels, *(c.qrels for c in changes)]
+    moved = {doc for c in changes for doc in c.moved or ()}
+    return {doc for qrels in judged for doc in qrels} | set(query.candidates or ()) | moved
+
+
 class _Reader:
     def __init__(self, path: Path, report: Report) -> None:
         self.path = path
@@ -219,13 +227,12 @@ class _Reader:
         self.report.count("documents", len(self.documents))
         self.report.count("queries", len(self.queries))
         for at, query in self.queries.values():
-            judged = [query.qrels, *(c.qrels for c in query.changes().values())]
-            named = {doc for qrels in judged for doc in qrels} | set(query.candidates or ())
-            missing = sorted(named - self.documents.keys())
+            missing = sorted(_named_documents(query) - self.documents.keys())
             if missing:
                 self.report.error(
                     at,
-                    f"qrels or candidates name unknown document(s): {', '.join(missing[:5])}",
+                    "qrels, candidates or moved name unknown document(s): "
+                    + ", ".join(missing[:5]),
                     "unknown-document",
                 )
         if not self.queries:

@@ -63,6 +63,19 @@ def test_round_trip(tmp_path, starter):
         ([DOC, {**QUERY, "qrels": {"d1": 0}}], 2, "no relevant document"),
         ([DOC, {**QUERY, "qrels": {"d1": -1}}], 2, "grade from 0 to 1,000"),
         ([DOC, {**QUERY, "qrels": {"d9": 1}}], 2, "unknown document"),
+        (
+            [
+                DOC,
+                DOC2,
+                {
+                    **QUERY,
+                    "qrels": {"d1": 1, "d2": 1},
+                    "changed": {"instruction": "Find y.", "qrels": {"d1": 1}, "moved": ["d9"]},
+                },
+            ],
+            3,
+            r"moved name unknown document\(s\): d9",
+        ),
         ([DOC, {**QUERY, "instruction": " "}], 2, "non-empty string"),
         (
             [DOC, {**QUERY, "changed": {"instruction": "Find x.", "qrels": {"d1": 1}}}],
