@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from instructprobe.core.notices import MissingDataWarning
 from instructprobe.perturb.text import NEGATION_CUES, stopwords, word_set
 
 POS = ("n", "v", "a", "r")
@@ -458,6 +459,12 @@ def english_reader() -> type:
     return EnglishReader
 
 
+def _first_words(error: Exception) -> str:
+    """The first line of an error that says something: nltk's starts with a row of stars."""
+    lines = (line.strip() for line in str(error).splitlines())
+    return next((line for line in lines if any(c.isalnum() for c in line)), type(error).__name__)
+
+
 @lru_cache(maxsize=4)
 def wordnet_lexicon(search_path: tuple[str, ...] | None = None) -> Lexicon | None:
     """WordNet for nltk, or None after one warning that says how to install it."""
@@ -478,8 +485,8 @@ def wordnet_lexicon(search_path: tuple[str, ...] | None = None) -> Lexicon | Non
             _WARNED.append(True)
             warnings.warn(
                 "WordNet is missing, so paraphrases come from the phrase rules only "
-                f"(run 'probe setup' to install it): {str(error).strip().splitlines()[0]}",
-                RuntimeWarning,
+                f"(run 'probe setup' to install it): {_first_words(error)}",
+                MissingDataWarning,
                 stacklevel=2,
             )
         return None

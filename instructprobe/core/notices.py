@@ -8,5 +8,9 @@ class InstructprobeWarning(UserWarning):
     """The message says what happened and what was done about it."""
 
 
+class MissingDataWarning(InstructprobeWarning):
+    """Data a run can use is not installed (WordNet); the run goes on without it."""
+
+
 class CacheWarning(InstructprobeWarning):
     """A cache entry or file was damaged and is recomputed, or a cache cannot be written."""

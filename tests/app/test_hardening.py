@@ -5,6 +5,7 @@ whole, and the next run gives the same bytes as a clean one."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
@@ -314,6 +315,22 @@ def test_hostile_text_in_a_usage_error_stays_one_printable_line(probe, args):
     assert outcome.status == 2
     line = outcome.error_line()
     assert "owned" in line and "second line" in line and not ACTIVE.search(line)
+
+
+def test_missing_wordnet_is_one_warning_line(probe, tmp_path, monkeypatch):
+    import instructprobe.perturb.lexicon as lexicon
+
+    monkeypatch.setattr(lexicon, "_WARNED", [])
+    missing = lexicon.wordnet_lexicon.__wrapped__
+    nowhere = functools.lru_cache(lambda: missing((str(tmp_path / "none"),)))
+    monkeypatch.setattr(lexicon, "wordnet_lexicon", nowhere)
+    suite = small_suite(tmp_path / "s.jsonl")
+    outcome = probe("run", "-r", "bm25", "--suite", suite, "--perturb", "negation", "-q")
+    assert outcome.status == 0, outcome.err
+    (line,) = [line for line in outcome.err.splitlines() if "WordNet" in line]
+    assert line.startswith("probe: warning: WordNet is missing")
+    assert line.endswith("(run 'probe setup' to install it): Resource 'wordnet' not found.")
+    assert len(outcome.err.splitlines()) == 2, outcome.err  # the suite's line and this one
 
 
 # Unwritable outputs: found before the work, exit 2 (never the gate's 1).

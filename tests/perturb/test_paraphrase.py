@@ -10,7 +10,7 @@ from instructprobe.perturb.paraphrase import GradedParaphrase, PhraseParaphrase,
 from instructprobe.perturb.phrases import PHRASE_RULES
 from instructprobe.perturb.text import NEGATION_CUES, has_negation, stem, words
 
-LEXICON_MISSING = pytest.mark.filterwarnings("ignore:WordNet is missing:RuntimeWarning")
+LEXICON_MISSING = pytest.mark.filterwarnings("ignore:WordNet is missing")
 
 
 def rewrite(instruction, query="x", seed=0):
