@@ -618,6 +618,16 @@ def test_cache_info_on_a_damaged_file_is_one_line(probe, tmp_path):
     assert outcome.status == 2 and "probe cache clear" in outcome.error_line()
 
 
+def test_cache_info_or_clear_on_a_file_is_one_line(probe, tmp_path):
+    file = tmp_path / "notes.txt"
+    file.write_text("keep me\n")
+    for action in ("info", "clear"):
+        outcome = probe("cache", action, "--cache-dir", file)
+        assert outcome.status == 2, action
+        assert outcome.error_line() == f"probe: error: cache folder {file} is not a folder"
+    assert file.read_text() == "keep me\n"
+
+
 # Interrupts: 130 or 143, one line, the previous results whole, no temporary file, a valid
 # cache, and a next run equal to a clean one.
 

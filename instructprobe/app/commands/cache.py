@@ -37,10 +37,13 @@ def _size(count: int) -> str:
 def handle(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from instructprobe.core.errors import CacheError
     from instructprobe.probes.plancache import PlanCache
     from instructprobe.retrievers.cache import EmbeddingCache, default_cache_dir
 
     directory = Path(args.cache_dir).expanduser() if args.cache_dir else default_cache_dir()
+    if directory.exists() and not directory.is_dir():
+        raise CacheError(f"cache folder {directory} is not a folder")
     cache, plans = EmbeddingCache(directory), PlanCache(directory)
     if args.action == "clear":
         freed = cache.clear() + plans.clear()
