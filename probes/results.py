@@ -239,11 +239,7 @@ class RunResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunResult:
-        version = data.get("schema_version")
-        if version not in READABLE_VERSIONS:
-            *first, last = map(str, READABLE_VERSIONS)
-            readable = f"{', '.join(first)} or {last}"
-            raise ValueError(f"results schema_version {version!r} is not {readable}")
+        version = _version(data)
         loaded: RunResult = _load(cls, upgrade(data) if version == 1 else data)
         return loaded
 
@@ -383,7 +379,7 @@ def read_results(path: str | Path) -> RunResult:
     if not isinstance(data, dict):
         raise ResultsError(f"{target}: not a results file (the top level is not an object)")
     try:
-        if data.get("schema_version") in (OUTCOMES_ONLY_VERSION, SPLIT_VERSION):
+        if _version(data) in (OUTCOMES_ONLY_VERSION, SPLIT_VERSION):
             return _read_split(target, data)
         return RunResult.from_dict(data)
     except (ValueError, RequestError) as error:  # the recorded request is checked as any other
@@ -554,6 +550,17 @@ def _union(options: tuple[Any, ...], value: Any, where: str) -> Any:
         except ValueError as error:
             problems.append(str(error))
     raise ValueError(problems[0] if problems else f"{where}: unexpected {_kind(value)}")
+
+
+def _version(data: Mapping[str, Any]) -> int:
+    """The schema version a results file names: a whole number (``true`` and ``2.0`` equal
+    1 and 2 in Python, but no version of the file writes them)."""
+    version = data.get("schema_version")
+    if type(version) is not int or version not in READABLE_VERSIONS:
+        *first, last = map(str, READABLE_VERSIONS)
+        readable = f"{', '.join(first)} or {last}"
+        raise ValueError(f"results schema_version {version!r} is not {readable}")
+    return version
 
 
 def _number(value: Any, where: str) -> float:

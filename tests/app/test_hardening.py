@@ -281,6 +281,20 @@ def test_a_results_file_python_cannot_hold_is_one_line(
         assert outcome.status == 2 and message in outcome.error_line(), command
 
 
+@pytest.mark.parametrize(("version", "shown"), [(True, "True"), (2.0, "2.0"), (4.0, "4.0")])
+def test_a_schema_version_that_is_not_a_whole_number_is_named(
+    probe, tmp_path, results_file, version, shown
+):
+    """``true`` and ``2.0`` equal 1 and 2 in Python: read as those, the file failed on a field
+    of that version, with a message that named another problem."""
+    data = {**json.loads(results_file.read_text()), "schema_version": version}
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    outcome = probe("report", path)
+    assert outcome.status == 2
+    assert f"results schema_version {shown} is not 1, 2, 3 or 4" in outcome.error_line()
+
+
 def test_too_many_bootstrap_draws_are_refused_before_the_run(probe, tmp_path):
     queries = [{**QUERY, "id": f"q{i}", "text": f"pain relief {i}"} for i in range(2_001)]
     suite = write_suite(tmp_path / "big.jsonl", DOC, DOC2, *queries)
