@@ -2,7 +2,11 @@ import numpy as np
 import pytest
 
 from instructprobe.retrievers.cache import DOCUMENT, QUERY
-from instructprobe.retrievers.dense import EncoderSettings, SentenceTransformerRetriever
+from instructprobe.retrievers.dense import (
+    EncoderSettings,
+    SentenceTransformerRetriever,
+    same_length_groups,
+)
 
 DOCS = {
     "pets": "Cats and dogs are the most common household pets.",
@@ -30,6 +34,31 @@ def test_each_distinct_text_is_encoded_once_longest_first_and_order_is_kept(mini
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
     direct = minilm.model.encode(["c"], normalize_embeddings=True)
     np.testing.assert_allclose(vectors[4], direct[0], atol=1e-5)
+
+
+def test_a_vector_does_not_depend_on_the_texts_encoded_with_it(minilm):
+    """Padded to a longer neighbour's length, MiniLM's vector of a text differs in its last
+    bits; a run whose cache another run (``--limit``) filled then differed from a run on an
+    empty cache. Texts of one token length are encoded together, so each vector is its own."""
+    text = (
+        "I'm a primary school teacher and one of my pupils has a severe peanut allergy. I need "
+        "passages that tell me what to do with an epinephrine auto-injector during anaphylaxis: "
+        "how to give it and what to do afterwards."
+    )
+    longer = text + " Leave out anything written for parents, nurses or doctors." * 3
+
+    def fresh():
+        return SentenceTransformerRetriever("minilm", minilm.model_path, model=minilm.model)
+
+    alone = fresh().embed([text], QUERY)[0]
+    beside = fresh().embed([longer, text, "EpiPen"], QUERY)
+    np.testing.assert_array_equal(beside[1], alone)
+    np.testing.assert_array_equal(beside[2], fresh().embed(["EpiPen"], QUERY)[0])
+
+
+def test_same_length_groups_keep_each_lengths_positions_in_order():
+    assert same_length_groups([5, 3, 5, 4, 3]) == [[0, 2], [1, 4], [3]]
+    assert same_length_groups([]) == []
 
 
 def test_minilm_ranks_the_semantically_matching_document_first(minilm):
