@@ -11,7 +11,8 @@ class KendallTau(PairedMeasure):
 
     A document missing from one ranking's list is placed after everything that ranking lists
     (tied with the other missing ones), so leaving the top k counts as a disagreement.
-    1 = same order, -1 = reversed.
+    1 = same order, -1 = reversed; two top k that are the same one document agree (1), as any
+    two equal top k do.
     """
 
     NAME = "tau"
@@ -24,7 +25,9 @@ class KendallTau(PairedMeasure):
         k = self.cutoff or max(len(before), len(after))
         union = list(dict.fromkeys([*before[:k], *after[:k]]))
         if len(union) < 2:
-            return None
+            # both top k are the one same document: at k = 1 an unchanged top must count as
+            # unchanged, or a cell averages only the queries whose top document moved
+            return 1.0 if before[:k] and after[:k] else None
         x = [rank_in(before, d) for d in union]
         y = [rank_in(after, d) for d in union]
         if len(set(x)) < 2 or len(set(y)) < 2:

@@ -155,3 +155,20 @@ def test_tau_b_equals_scipys_statistic_with_ties():
         if len(set(x)) < 2 or len(set(y)) < 2:
             continue
         assert tau_b(x, y) == pytest.approx(kendalltau(x, y).statistic, abs=1e-12)
+
+
+def test_tau_at_one_counts_an_unchanged_top_document_as_unchanged():
+    """At k = 1 the union of two equal top-1 lists is one document: the orders agree, so the
+    change is 0 (an unchanged query is not dropped from the cell), as tau@2 of a ranking
+    whose top two did not move."""
+    from instructprobe.probes.measures import KendallTau
+
+    tau = KendallTau(1)
+    assert tau.score_pair(list("abc"), list("acb"), {}, {}) == 1.0
+    assert tau.score_pair(list("abc"), list("acb"), {}, {}) == KendallTau(2).score_pair(
+        list("abc"), list("abd"), {}, {}
+    )
+    # the top document moved: the union (a, b) is ranked (1, 2) before and (2, 1) after
+    assert tau.score_pair(list("abc"), list("bac"), {}, {}) == pytest.approx(-1.0)
+    assert tau.score_pair([], [], {}, {}) is None
+    assert tau.score_pair(["a"], [], {}, {}) is None
