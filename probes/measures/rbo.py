@@ -36,6 +36,8 @@ class RBO(PairedMeasure):
         depth = min(len(s), len(t))
         if depth == 0:
             return None
+        if s[:depth] == t[:depth]:
+            return 1.0  # the sum below rounds to 1 - 1.1e-16 at most depths (11 to 175)
         seen_s: set[str] = set()
         seen_t: set[str] = set()
         overlap, weighted = 0, 0.0

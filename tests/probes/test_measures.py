@@ -172,3 +172,18 @@ def test_tau_at_one_counts_an_unchanged_top_document_as_unchanged():
     assert tau.score_pair(list("abc"), list("bac"), {}, {}) == pytest.approx(-1.0)
     assert tau.score_pair([], [], {}, {}) is None
     assert tau.score_pair(["a"], [], {}, {}) is None
+
+
+def test_rbo_of_an_unchanged_ranking_is_exactly_one_at_every_cutoff():
+    """An unchanged ranking's change is exactly 0 (the identity), not rounding noise: a change
+    of -1.1e-16 counts as a change for the sign-flip test, makes d_z infinite (an undefined
+    value in the results file) and is not 0 in the per-query values."""
+    from instructprobe.probes.measures import RBO
+
+    ranking = [f"d{i}" for i in range(200)]
+    for k in (4, 11, 20, 50, 100, 176):
+        assert RBO(k).score_pair(ranking, list(ranking), {}, {}) == 1.0, k
+    assert RBO(20, p=0.98).score_pair(ranking[:20], ranking[:30], {}, {}) == 1.0
+    # one swap at the bottom of the top 20 is still below 1, by (1-p)/p p^19 / 19 + ...
+    swapped = [*ranking[:18], ranking[19], ranking[18]]
+    assert RBO(20).score_pair(ranking[:20], swapped, {}, {}) < 1.0
