@@ -16,7 +16,6 @@ from instructprobe.probes.grid import per_query
 from instructprobe.probes.measures import Measure
 from instructprobe.probes.observe import Observation, Observed
 from instructprobe.probes.results import DosePoint, DoseResponse, Stratum
-from instructprobe.probes.verdicts import rise_is_better
 
 MIN_QUERIES = 5
 """Strata with fewer queries are reported but not tested."""
@@ -160,7 +159,9 @@ def _dose_response(tested: Sequence[Tested[StratumKey]], alpha: float) -> list[D
     responses = []
     for (retriever, family, metric), points in series.items():
         points.sort(key=lambda point: point.strength)
-        worse = -1.0 if rise_is_better(metric, family.expectation_kind) else 1.0
+        # the first significant drop of the measure, in every family (as the reports name it):
+        # a sensitive family's drop is what a reader shows, and its rise is no drop
+        worse = -1.0 if metric.HIGHER_IS_BETTER else 1.0
         breaks = [pt.strength for pt in points if pt.p_adjusted < alpha and worse * pt.delta > 0]
         responses.append(
             DoseResponse(retriever, family, metric, tuple(points), breaks[0] if breaks else None)
