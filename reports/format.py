@@ -48,7 +48,7 @@ def stars(value: float | None, alpha: float = 0.05) -> str:
     """``***`` p < 0.001, ``**`` p < 0.01, ``*`` p < 0.05; never a marker at or above alpha."""
     if value is None or not math.isfinite(value) or value >= alpha:
         return ""
-    return next((mark for limit, mark in STARS if value < limit), "*")
+    return next((mark for limit, mark in STARS if value < limit), "")
 
 
 def plain(value: float | None, digits: int = 2) -> str:

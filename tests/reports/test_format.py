@@ -27,6 +27,14 @@ def test_no_star_at_or_above_alpha_or_for_undefined_p():
     assert fmt.stars(math.nan) == "" and fmt.stars(None) == ""
 
 
+@pytest.mark.parametrize("p", [0.05, 0.06, 0.099])
+def test_a_p_below_a_larger_alpha_but_not_below_005_has_no_star(p):
+    """Every report's legend says ``*`` < 0.05: at α = 0.1 a p of 0.06 is below α, yet not
+    below 0.05, so it gets no marker."""
+    assert fmt.stars(p, alpha=0.1) == ""
+    assert fmt.stars(0.049, alpha=0.1) == "*" and fmt.stars(0.009, alpha=0.1) == "**"
+
+
 def test_p_mrr_is_shown_times_100_and_others_to_three_decimals():
     assert fmt.number(-0.2608, parse("p-MRR"), True) == "-26.1"
     assert fmt.number(0.7882, parse("nDCG@10")) == "0.788"
