@@ -258,7 +258,11 @@ def strata(result: RunResult) -> list[Block]:
     if series:
         dose = tuple(
             (
-                spans(d.family),
+                spans(
+                    f"{d.family} {fmt.SENSITIVE_NOTE}"
+                    if d.family.expectation_kind is ExpectationKind.SENSITIVE
+                    else str(d.family)
+                ),
                 spans(d.retriever),
                 spans(
                     ", ".join(

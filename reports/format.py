@@ -18,6 +18,11 @@ DECIDES = "†"
 """Marks the measure that decides a family's verdict."""
 
 
+SENSITIVE_NOTE = "(a drop is what a reader shows)"
+"""Beside a sensitive family's strata and dose-response, where a significant drop is the
+expected reading."""
+
+
 def finite(value: float | None) -> bool:
     return value is not None and math.isfinite(value)
 

@@ -27,8 +27,7 @@ VERDICT_STYLE = {
 }
 PIECE_STYLE = {"delete": "red", "insert": "bold green", "equal": "", "gap": "dim"}
 PIECE_MARK = {"delete": "[-{}-]", "insert": "{{+{}+}}", "equal": "{}", "gap": "{}"}
-SENSITIVE_LABEL = " (a drop is what a reader shows)"
-"""Heads a sensitive family's strata, where a significant drop is the expected reading."""
+SENSITIVE_LABEL = f" {fmt.SENSITIVE_NOTE}"
 EXAMPLES_PER_CELL = 1
 """Worst examples shown per family that does not hold (the HTML report shows more)."""
 
@@ -281,7 +280,8 @@ def dose_lines(result: RunResult) -> Text | None:
             if d.breaks_at is not None
             else "no significant drop"
         )
-        text.append(f"• {d.family} / {d.retriever} Δ{d.metric}: {steps} — {where}\n")
+        label = SENSITIVE_LABEL if d.family.expectation_kind is ExpectationKind.SENSITIVE else ""
+        text.append(f"• {d.family}{label} / {d.retriever} Δ{d.metric}: {steps} — {where}\n")
     return text
 
 

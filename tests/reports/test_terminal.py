@@ -140,3 +140,16 @@ def test_a_family_the_suite_gave_no_variants_is_named_with_its_opt_in_operators(
     text = " ".join(render_text(without_negation, width=200).split())
     assert "negation: no variants" in text
     assert "(opt-in, with --operator: predicate-negation or preference-flip)" in text
+
+
+def test_a_sensitive_familys_dose_response_says_a_drop_is_the_expected_reading(small_result):
+    from instructprobe.reports import markdown
+    from instructprobe.reports.document import strata
+    from instructprobe.reports.terminal import dose_lines
+
+    lines = dose_lines(small_result)
+    assert lines is not None
+    by_family = {line.split(" / ")[0]: line for line in lines.plain.splitlines()[1:]}
+    assert f"• keywords {fmt.SENSITIVE_NOTE}" in by_family
+    assert "• paraphrase" in by_family
+    assert f"| keywords {fmt.SENSITIVE_NOTE} |" in markdown.render(strata(small_result))
