@@ -379,7 +379,7 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
         import numpy as np
 
         inputs = self.model_inputs(texts, role)
-        padding = self._own_padding(inputs)
+        padding = padding_groups(self.model, inputs)
         if padding is None:
             return self._encode(inputs, {})
         groups, kwargs = padding
@@ -403,22 +403,6 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
         )
         return np.asarray(vectors, dtype=np.float32)
 
-    def _own_padding(self, inputs: list[str]) -> tuple[list[list[int]], dict[str, Any]] | None:
-        """The groups of inputs that pad to one length, and what ``encode`` needs to pad
-        them to it; None for a model whose tokens cannot be counted (a model object without
-        sentence-transformers' tokenizer), encoded as it comes."""
-        model = self.model
-        tokenize = getattr(model, "preprocess", None) or getattr(model, "tokenize", None)
-        mask = tokenize(inputs).get("attention_mask") if callable(tokenize) and inputs else None
-        if mask is None:
-            return None
-        lengths = [int(n) for n in mask.sum(dim=1).tolist()]
-        if _pads_to_a_multiple(model):
-            lengths = [-(-n // PAD_MULTIPLE) for n in lengths]
-            kwargs = {"processing_kwargs": {"text": {"pad_to_multiple_of": PAD_MULTIPLE}}}
-            return same_length_groups(lengths), kwargs
-        return same_length_groups(lengths), {}  # exact lengths: small batches, but each its own
-
     def model_inputs(self, texts: Sequence[str], role: str) -> list[str]:
         """The exact strings the model reads for ``texts`` of ``role`` (after the template)."""
         return [self.document_prompt + t for t in texts] if role == DOCUMENT else list(texts)
@@ -438,6 +422,25 @@ def _pads_to_a_multiple(model: Any) -> bool:
     major = int(sentence_transformers.__version__.split(".")[0])
     limit = getattr(model, "max_seq_length", None)
     return major >= 6 and isinstance(limit, int) and limit % PAD_MULTIPLE == 0
+
+
+def padding_groups(
+    model: Any, inputs: Sequence[Any]
+) -> tuple[list[list[int]], dict[str, Any]] | None:
+    """The groups of ``inputs`` (texts, or pairs for a cross-encoder) that pad to one length,
+    and what sentence-transformers' ``encode``/``predict`` needs to pad them to it; None for a
+    model whose tokens cannot be counted (a model object without sentence-transformers'
+    tokenizer), run as it comes."""
+    tokenize = getattr(model, "preprocess", None) or getattr(model, "tokenize", None)
+    mask = tokenize(list(inputs)).get("attention_mask") if callable(tokenize) and inputs else None
+    if mask is None:
+        return None
+    lengths = [int(n) for n in mask.sum(dim=1).tolist()]
+    if _pads_to_a_multiple(model):
+        lengths = [-(-n // PAD_MULTIPLE) for n in lengths]
+        kwargs = {"processing_kwargs": {"text": {"pad_to_multiple_of": PAD_MULTIPLE}}}
+        return same_length_groups(lengths), kwargs
+    return same_length_groups(lengths), {}  # exact lengths: small batches, but each its own
 
 
 def same_length_groups(lengths: Sequence[int]) -> list[list[int]]:

@@ -28,7 +28,12 @@ from typing import TYPE_CHECKING, Any
 from instructprobe.core.errors import RetrieverError
 from instructprobe.retrievers.base import Template, load_model
 from instructprobe.retrievers.cache import DOCUMENT
-from instructprobe.retrievers.dense import EmbeddingRetriever, EncoderSettings
+from instructprobe.retrievers.dense import (
+    PAD_MULTIPLE,
+    EmbeddingRetriever,
+    EncoderSettings,
+    same_length_groups,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -109,14 +114,24 @@ class InstructorRetriever(EmbeddingRetriever):
         return self._loaded
 
     def encode_batch(self, texts: list[str], role: str) -> npt.NDArray[np.float32]:
+        """Each pair padded to its own multiple of ``PAD_MULTIPLE`` tokens and encoded with the
+        pairs of that length only: padded to a longer neighbour's length, its vector would
+        differ in its last bits, and so depend on what else the cache lacked."""
         import numpy as np
 
-        pairs = self.pairs(texts, role)
-        out = []
+        pairs, limit = self.pairs(texts, role), self.max_length()
+        lengths = self.loaded.token_counts(pairs, limit)
+        groups = same_length_groups([-(-n // PAD_MULTIPLE) for n in lengths])
         size = self.settings.batch_size
-        for start in range(0, len(pairs), size):
-            out.append(self.loaded.encode(pairs[start : start + size], self.max_length()))
-        return np.concatenate(out).astype(np.float32)
+        rows = np.empty((len(pairs), 0), np.float32)
+        for group in groups:
+            for start in range(0, len(group), size):
+                chunk = group[start : start + size]
+                vectors = self.loaded.encode([pairs[i] for i in chunk], limit)
+                if rows.shape[1] == 0:
+                    rows = np.empty((len(pairs), vectors.shape[1]), np.float32)
+                rows[chunk] = vectors
+        return rows
 
 
 class _Instructor:
@@ -153,12 +168,20 @@ class _Instructor:
         dense = _load_dense(Path(path), dtype, device)
         return cls(tokenizer, encoder, dense, device)
 
+    def token_counts(self, pairs: list[tuple[str, str]], max_length: int) -> list[int]:
+        """The tokens the encoder reads of each pair, truncated as ``encode`` truncates."""
+        found = self.tokenizer(
+            [joined(pair) for pair in pairs], truncation=True, max_length=max_length
+        )
+        return [len(ids) for ids in found["input_ids"]]
+
     def encode(self, pairs: list[tuple[str, str]], max_length: int) -> npt.NDArray[np.float32]:
         import torch
 
         features = self.tokenizer(
             [joined(pair) for pair in pairs],
             padding=True,
+            pad_to_multiple_of=PAD_MULTIPLE,
             truncation=True,
             max_length=max_length,
             return_tensors="pt",

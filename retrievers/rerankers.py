@@ -36,7 +36,13 @@ from instructprobe.retrievers.base import (
     rank_pool,
 )
 from instructprobe.retrievers.cache import PAIR, Namespace
-from instructprobe.retrievers.dense import CachedModelRetriever, EncoderSettings
+from instructprobe.retrievers.dense import (
+    PAD_MULTIPLE,
+    CachedModelRetriever,
+    EncoderSettings,
+    padding_groups,
+    same_length_groups,
+)
 from instructprobe.retrievers.devices import dtype_kwargs
 from instructprobe.retrievers.executors import Chunk
 
@@ -254,23 +260,37 @@ class CrossEncoderRetriever(PairRetriever):
         return self._model
 
     def score_batch(self, pairs: list[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        """Pairs of one padded length scored together (``padding_groups``): padded to a
+        longer neighbour's length, a score differs in its last bits, and would depend on what
+        else the cache lacked."""
         import numpy as np
 
-        scores = np.asarray(
-            self.model.predict(
-                pairs,
-                batch_size=self.settings.batch_size,
-                show_progress_bar=False,
-                convert_to_numpy=True,
-                **self.predict_kwargs(),
-            ),
-            dtype=np.float32,
-        )
+        padding = padding_groups(self.model, pairs)
+        groups, kwargs = padding if padding is not None else ([list(range(len(pairs)))], {})
+        parts = [self._predict([pairs[i] for i in group], kwargs) for group in groups]
+        scores = np.empty((len(pairs), *parts[0].shape[1:]), np.float32)
+        for group, part in zip(groups, parts, strict=True):
+            scores[group] = part
         if scores.ndim == 2:  # several labels: log-probability of the last (relevant) one
             shifted = scores - scores.max(axis=1, keepdims=True)
             relevant: npt.NDArray[np.float32] = shifted[:, -1] - np.log(np.exp(shifted).sum(axis=1))
             return relevant
         return scores
+
+    def _predict(
+        self, pairs: list[tuple[str, str]], kwargs: dict[str, Any]
+    ) -> npt.NDArray[np.float32]:
+        import numpy as np
+
+        scores = self.model.predict(
+            pairs,
+            batch_size=self.settings.batch_size,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+            **self.predict_kwargs(),
+            **kwargs,
+        )
+        return np.asarray(scores, dtype=np.float32)
 
 
 class _GenerativeReranker(PairRetriever):
@@ -283,8 +303,18 @@ class _GenerativeReranker(PairRetriever):
     def features(self, prompts: list[str]) -> Any:
         """The prompts tokenised as one padded, truncated batch on the model's device."""
         return self.tokenizer(
-            prompts, padding=True, truncation=True, max_length=self.limit(), return_tensors="pt"
+            prompts,
+            padding=True,
+            pad_to_multiple_of=PAD_MULTIPLE,
+            truncation=True,
+            max_length=self.limit(),
+            return_tensors="pt",
         ).to(self._device)
+
+    def token_counts(self, prompts: list[str]) -> list[int]:
+        """The tokens the model reads of each prompt, truncated as ``features`` truncates."""
+        found = self.tokenizer(prompts, truncation=True, max_length=self.limit())
+        return [len(ids) for ids in found["input_ids"]]
 
     def __init__(
         self,
@@ -397,13 +427,18 @@ class _GenerativeReranker(PairRetriever):
 
         prompts = [self.fit(q, d) for q, d in pairs]
         true_id, false_id = self.word_id(self.true_words), self.word_id(self.false_words)
-        out = []
+        scores = np.empty(len(prompts), np.float32)
         size = self.settings.batch_size
-        for start in range(0, len(prompts), size):
-            logits = self.next_token_logits(prompts[start : start + size])
-            two = torch.stack([logits[:, false_id], logits[:, true_id]], dim=1).float()
-            out.append(torch.log_softmax(two, dim=1)[:, 1].cpu().numpy())
-        return np.concatenate(out).astype(np.float32)
+        # prompts of one padded length together: padded to a longer neighbour's length, a
+        # score differs in its last bits, and would depend on what else the cache lacked
+        lengths = [-(-n // PAD_MULTIPLE) for n in self.token_counts(prompts)]
+        for group in same_length_groups(lengths):
+            for start in range(0, len(group), size):
+                chunk = group[start : start + size]
+                logits = self.next_token_logits([prompts[i] for i in chunk])
+                two = torch.stack([logits[:, false_id], logits[:, true_id]], dim=1).float()
+                scores[chunk] = torch.log_softmax(two, dim=1)[:, 1].cpu().numpy()
+        return scores
 
     @abc.abstractmethod
     def next_token_logits(self, prompts: list[str]) -> Any:

@@ -135,3 +135,19 @@ def test_a_checkpoint_that_does_not_pool_by_mean_is_refused_in_one_line(instruct
     (copied / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode": "cls"}))
     with pytest.raises(RetrieverError, match=r"is not mean pooling \(\{'pooling_mode': 'cls'\}"):
         InstructorRetriever("i", str(copied)).embed(["cats"], QUERY)
+
+
+def test_a_vector_does_not_depend_on_the_texts_encoded_with_it(instructor_dir):
+    """Padded to a longer neighbour's length, a vector differs in its last bits, so a run
+    whose cache another run filled would differ from one on an empty cache; pairs of one
+    padded length are encoded together, so each vector is its own."""
+    text = "stock markets fell after the interest rate decision"
+    longer = text + " and the central bank said it would act again next month" * 4
+
+    def fresh():
+        return InstructorRetriever("i", str(instructor_dir), EncoderSettings(device="cpu"))
+
+    alone = fresh().embed([text], QUERY)[0]
+    beside = fresh().embed([longer, text, "bread"], QUERY)
+    np.testing.assert_array_equal(beside[1], alone)
+    np.testing.assert_array_equal(beside[2], fresh().embed(["bread"], QUERY)[0])

@@ -174,3 +174,23 @@ def test_a_real_small_causal_lm_scores_pairs_through_the_yes_no_path():
     alone = [reranker.scores([pair])[0] for pair in pairs]
     assert np.isfinite(together).all() and (together <= 0).all()
     np.testing.assert_allclose(together, alone, atol=2e-3)
+
+
+@pytest.mark.parametrize("kind", ["cross-encoder", "monot5-base", "followir-7b"])
+def test_a_score_does_not_depend_on_the_pairs_scored_with_it(
+    kind, cross_encoder_dir, monot5_dir, causal_dir
+):
+    """Padded to a longer neighbour's length, a score differs in its last bits, so a run whose
+    cache another run filled would differ from one on an empty cache; pairs of one padded
+    length are scored together, so each score is its own."""
+    folder = {"cross-encoder": cross_encoder_dir, "monot5-base": monot5_dir}.get(kind, causal_dir)
+    spec = str(folder) if kind == "cross-encoder" else f"{kind}={folder}"
+    short = ("cats", "Dogs are pets.")
+    long = ("household pets and animals", " ".join([DOCS["pets"]] * 3))
+
+    def fresh():
+        return resolve(spec, EncoderSettings(device="cpu"))
+
+    (alone,) = fresh().scores([short])
+    together = fresh().scores([long, short, short])
+    assert together[1] == alone and together[2] == alone
