@@ -166,6 +166,25 @@ def match_case(template: str, phrase: str) -> str:
     return phrase
 
 
+def chosen_edits(sites: Sequence[PhraseSite], rng: random.Random) -> list[Edit]:
+    """One edit per site, its replacement drawn from the site's options less those another site
+    already wrote in place of other wording: "looking for" and "searching for" both made
+    "hunting for" read as a slip ("As a parent hunting for a gift, I'm hunting for its release
+    date"). A site with no option left is not rewritten; the same wording rewritten the same
+    way twice is kept."""
+    wrote: dict[str, str] = {}
+    edits = []
+    for site in sites:
+        before = site.before.lower()
+        options = [o for o in site.options if wrote.get(o.lower(), before) == before]
+        if not options:
+            continue
+        after = rng.choice(options)
+        wrote.setdefault(after.lower(), before)
+        edits.append(Edit(site.start, site.before, match_case(site.before, after)))
+    return edits
+
+
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     """Apply non-overlapping edits (positions refer to the original text)."""
     out, cursor = [], 0
@@ -222,10 +241,7 @@ class PhraseParaphrase(Operator):
     summary = "rewrite phrases: 'I need' -> 'I require'"
 
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
-        edits = []
-        for site in phrase_sites(case.instruction, protected_stems(case)):
-            after = match_case(site.before, rng.choice(site.options))
-            edits.append(Edit(site.start, site.before, after))
+        edits = chosen_edits(phrase_sites(case.instruction, protected_stems(case)), rng)
         if not edits:
             return ()
         edits = a_or_an(edits, case.instruction)
@@ -314,15 +330,7 @@ class GradedParaphrase(Operator):
             else []
         )
         edits = [
-            (
-                Edit(
-                    site.start,
-                    site.before,
-                    match_case(site.before, rng.choice(site.options)),
-                ),
-                max(1, len(content_words(site.before))),
-            )
-            for site in phrases
+            (edit, max(1, len(content_words(edit.before)))) for edit in chosen_edits(phrases, rng)
         ]
         taken = [(site.start, site.end) for site in phrases]
         for token, options in self.synonym_sites(case):

@@ -29,6 +29,7 @@ from instructprobe.perturb.paraphrase import (
     PhraseSite,
     a_or_an,
     apply_edits,
+    chosen_edits,
     match_case,
     phrase_sites,
     protected_stems,
@@ -399,14 +400,7 @@ def recast_text(case: Case, rng: random.Random) -> tuple[str, tuple[str, ...]]:
     text = apply_edits(case.instruction, [edit for edit, _ in framed])
     restructured = restructure_edits(text, rng)
     text = apply_edits(text, [edit for edit, _ in restructured])
-    edits = [
-        Edit(
-            site.start,
-            site.before,
-            match_case(site.before, rng.choice(site.options)),
-        )
-        for site in recast_sites(text, case)
-    ]
+    edits = chosen_edits(recast_sites(text, case), rng)
     names = tuple(name for _, name in (*framed, *restructured))
     if edits:
         names += ("phrases",)

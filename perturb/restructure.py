@@ -25,6 +25,7 @@ from instructprobe.perturb.model import Case, Edit, Expectation, Family, Request
 from instructprobe.perturb.paraphrase import (
     a_or_an,
     apply_edits,
+    chosen_edits,
     match_case,
     phrase_sites,
     protected_stems,
@@ -478,14 +479,7 @@ class Rewrite(Operator):
     def variants(self, case: Case, rng: random.Random, stats: CorpusStats) -> tuple[Variant, ...]:
         found = restructure_edits(case.instruction, rng)
         restructured = apply_edits(case.instruction, [edit for edit, _ in found])
-        edits = [
-            Edit(
-                site.start,
-                site.before,
-                match_case(site.before, rng.choice(site.options)),
-            )
-            for site in phrase_sites(restructured, protected_stems(case))
-        ]
+        edits = chosen_edits(phrase_sites(restructured, protected_stems(case)), rng)
         rewritten = apply_edits(restructured, a_or_an(edits, restructured))
         if restructured == case.instruction or rewritten == restructured:
             return ()

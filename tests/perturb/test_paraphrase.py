@@ -683,3 +683,20 @@ def test_please_stress_is_not_asked_of_a_person():
     assert "emphasize" not in {s.before.lower() for s in sites}
     sites = phrase_sites("Guides should emphasize local tourism.", frozenset())
     assert "emphasize" in {s.before.lower() for s in sites}
+
+
+@pytest.mark.parametrize("operator", ["phrase-rules", "graded-paraphrase", "recast", "rewrite"])
+def test_two_wordings_are_not_both_rewritten_into_one(operator):
+    # "looking for" and "searching for" both written "hunting for" read as a slip
+    instruction = (
+        "As a parent looking for a gift for my son, I'm searching for the release date of the "
+        "console."
+    )
+    case = Case("q", "console release date", instruction)
+    made = [
+        v.request.instruction
+        for seed in range(40)
+        for v in get_operator(operator).variants(case, random.Random(seed), CorpusStats())
+    ]
+    assert any("hunting for" in text for text in made), made
+    assert not any(text.count("hunting for") > 1 for text in made), made
