@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 _CACHE: pytest.StashKey[RunCache] = pytest.StashKey()
 _LOADED: pytest.StashKey[list[Path]] = pytest.StashKey()
 _NAMED_BY_INI: pytest.StashKey[bool] = pytest.StashKey()
+_INI_REQUEST: pytest.StashKey[RunRequest] = pytest.StashKey()
 INI_PREFIX = "probe_"
 
 
@@ -63,6 +64,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
     config.stash[_CACHE] = RunCache()
     config.stash[_LOADED] = []
+    # A bad value stops the session here, in one line, not with a traceback at each test.
+    config.stash[_INI_REQUEST] = _ini_request(config)
     for option in ("--probe-results", "--probe-save"):
         _refuse_a_rootdir_taken_from(config, option)
     save = config.getoption("--probe-save", default=None)
@@ -91,22 +94,29 @@ def _refuse_a_rootdir_taken_from(config: pytest.Config, option: str) -> None:
             )
 
 
+def _ini_values(config: pytest.Config) -> dict[str, str]:
+    from instructprobe.probes.request import SETTINGS
+
+    return {
+        s.name: text for s in SETTINGS if (text := str(config.getini(INI_PREFIX + s.name)).strip())
+    }
+
+
+def _ini_request(config: pytest.Config) -> RunRequest:
+    from instructprobe.core.errors import RequestError
+    from instructprobe.probes.request import RunRequest, ini_label
+
+    try:
+        return RunRequest.create(_ini_values(config), label=ini_label)
+    except RequestError as error:
+        raise pytest.UsageError(f"instructprobe: {error}") from None
+
+
 @pytest.fixture(scope="session")
 def probe_request(pytestconfig: pytest.Config) -> RunRequest:
     """The run the gates judge, from the ini options (override the fixture to set it in code)."""
-    from instructprobe.core.errors import RequestError
-    from instructprobe.probes.request import SETTINGS, RunRequest, ini_label
-
-    values = {
-        s.name: text
-        for s in SETTINGS
-        if (text := str(pytestconfig.getini(INI_PREFIX + s.name)).strip())
-    }
-    pytestconfig.stash[_NAMED_BY_INI] = bool(values)
-    try:
-        return RunRequest.create(values, label=ini_label)
-    except RequestError as error:
-        raise pytest.UsageError(f"instructprobe: {error}") from None
+    pytestconfig.stash[_NAMED_BY_INI] = bool(_ini_values(pytestconfig))
+    return pytestconfig.stash[_INI_REQUEST]
 
 
 @pytest.fixture(scope="session")

@@ -139,12 +139,16 @@ def test_a_results_file_in_two_words_that_would_move_the_rootdir_is_refused(resu
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_a_bad_ini_option_is_a_usage_error(tmp_path):
+def test_a_bad_ini_option_stops_the_session_in_one_line(tmp_path):
     (tmp_path / "pytest.ini").write_text("[pytest]\nprobe_limit = four\n", encoding="utf-8")
-    (tmp_path / "test_x.py").write_text("def test_x(probe_result):\n    pass\n", encoding="utf-8")
+    tests = "def test_x(probe_result):\n    pass\n\n\ndef test_y(probe_result):\n    pass\n"
+    (tmp_path / "test_x.py").write_text(tests, encoding="utf-8")
     done = pytest_in(tmp_path)
-    assert done.returncode != 0
-    assert "ini option probe_limit: must be an integer ≥ 1, got 'four'" in done.stdout + done.stderr
+    assert done.returncode == 4, done.stdout + done.stderr  # pytest's usage error
+    assert done.stderr.strip().splitlines() == [
+        "ERROR: instructprobe: ini option probe_limit: must be an integer ≥ 1, got 'four'"
+    ]
+    assert "test_x" not in done.stdout
 
 
 def test_a_results_file_of_another_run_is_refused_in_one_line(results_file, tmp_path):
