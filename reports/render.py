@@ -10,7 +10,14 @@ from instructprobe.core.untrusted import json_printable, printable_copy
 from instructprobe.probes.results import RunResult
 
 FORMATS = ("term", "md", "html", "json")
-SUFFIXES = {".txt": "term", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+SUFFIXES = {
+    ".txt": "term",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+}
 
 
 def report(

@@ -25,6 +25,7 @@ def run(capsys, *argv):
         (".html", "<!DOCTYPE html>"),
         (".md", "# instructprobe report"),
         (".txt", "instructprobe · starter"),
+        (".json", "{"),
     ],
 )
 def test_report_writes_the_format_its_suffix_names(capsys, results_file, tmp_path, suffix, start):
