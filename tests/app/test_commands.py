@@ -237,3 +237,13 @@ def test_a_gate_refuses_a_results_file_of_another_request(capsys, results_file, 
         "retrievers: bm25,minilm ≠ bm25 (file ≠ request); judge it without a run, or make the "
         "run again"
     )
+
+
+def test_the_search_replay_database_is_in_the_run_cache_folder(tmp_path, monkeypatch):
+    from instructprobe.app.commands.search import default_database
+
+    monkeypatch.setenv("INSTRUCTPROBE_CACHE_DIR", str(tmp_path / "mine"))
+    assert default_database() == tmp_path / "mine" / "search-db"
+    monkeypatch.delenv("INSTRUCTPROBE_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_database() == tmp_path / "xdg" / "instructprobe" / "search-db"

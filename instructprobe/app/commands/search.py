@@ -62,17 +62,18 @@ def add(commands: Commands) -> None:
         "--database",
         type=types.output_folder,
         metavar="DIR",
-        help="replay database (default: <cache>/instructprobe/search-db)",
+        help="replay database (default: search-db in the cache folder, $INSTRUCTPROBE_CACHE_DIR "
+        "else $XDG_CACHE_HOME/instructprobe else ~/.cache/instructprobe)",
     )
     search.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     search.set_defaults(handler=handle)
 
 
 def default_database() -> Path:
-    import os
+    """``search-db`` in the cache folder a run uses (``$INSTRUCTPROBE_CACHE_DIR`` included)."""
+    from instructprobe.retrievers.cache import default_cache_dir
 
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "instructprobe" / "search-db"
+    return default_cache_dir() / "search-db"
 
 
 def handle(args: argparse.Namespace) -> int:
