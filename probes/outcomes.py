@@ -251,19 +251,19 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def place(source: Path, target: Path) -> None:
-    """``source``'s content at ``target``, atomically: a hard link when both are on one file
-    system, else a copy beside ``target`` renamed over it."""
+def staged_copy(source: Path, target: Path) -> Path:
+    """``source``'s content in a temporary file beside ``target``, to be renamed over it: a
+    hard link when both are on one file system, else a copy."""
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         try:
             os.link(source, temporary)
         except OSError:
             shutil.copyfile(source, temporary)
-        os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    return temporary
 
 
 def open_stored(path: Path, rows: int, variants: int, sha256: str) -> StoredOutcomes:

@@ -34,7 +34,7 @@ from typing import Any
 
 from instructprobe.core.enums import ValueEnum
 from instructprobe.core.errors import OutputError, RequestError, ResultsError
-from instructprobe.core.files import write_atomic
+from instructprobe.core.files import replace_together, staged
 from instructprobe.core.untrusted import JSONTextError, parse_json
 from instructprobe.perturb.model import ExpectationKind, Family, Order
 from instructprobe.probes.benchmark import BenchmarkSection
@@ -313,39 +313,64 @@ def per_query_path(path: str | Path) -> Path:
 
 
 def write_results(result: RunResult, path: str | Path) -> list[Path]:
-    """The results at ``path``, each file atomically; the files written. A run's results (their
-    outcomes streamed to a file) are a version-4 summary with the outcomes and per-query files
-    beside it, placed first (the outcomes as a hard link where it can be); results whose
-    outcomes are in memory (read from a version-2 file, or made by hand) are one version-2
-    document, as they were read."""
-    return _write(result, Path(path), write_atomic)
+    """The results at ``path``; the files written. A run's results (their outcomes streamed to
+    a file) are a version-4 summary with the outcomes and per-query files beside it; results
+    whose outcomes are in memory (read from a version-2 file, or made by hand) are one
+    version-2 document, as they were read. Every file is made beside its place first (the
+    outcomes as a hard link where it can be), then all are renamed into place together: a
+    previous results file stays whole, with the files it names, until the new one is."""
+    return _write(result, Path(path), replace_together)
 
 
-def _write(result: RunResult, path: Path, write: Callable[[Path, str], object]) -> list[Path]:
+Placing = Callable[[Sequence[tuple[Path, Path]]], object]
+"""Renames (temporary, target) pairs into place."""
+
+
+def _write(result: RunResult, path: Path, put: Placing) -> list[Path]:
     stored = getattr(result.outcomes, "store", None)
-    if stored is None:
-        write(path, result.to_json())
-        return [path]
-    from instructprobe.probes.outcomes import file_sha256, place
+    made: list[tuple[Path, Path]] = []
+    try:
+        if stored is None:
+            made.append((staged(path, result.to_json()), path))
+            put(made)
+            return [path]
+        made += _split_files(result, stored, path)
+        put(made)
+    finally:
+        for temporary, _ in made:
+            temporary.unlink(missing_ok=True)
+    return [target for _, target in made]
+
+
+def _split_files(result: RunResult, stored: Any, path: Path) -> list[tuple[Path, Path]]:
+    """The outcomes file, the per-query file and the summary naming both, each made beside
+    its place: (temporary, target) pairs, the summary last."""
+    from instructprobe.probes.outcomes import file_sha256, staged_copy
 
     companion, per_query = outcomes_path(path), per_query_path(path)
-    outcomes = {
-        "name": companion.name,
-        "rows": stored.rows,
-        "variants": stored.variants,
-        "sha256": file_sha256(stored.path),
-    }
-    made = per_query.with_name(f".{per_query.name}.{os.getpid()}.tmp")
+    made = [(per_query.with_name(f".{per_query.name}.{os.getpid()}.tmp"), per_query)]
     try:
-        rows = write_per_query([cell.per_query for cell in result.cells], made)
-        values = {"name": per_query.name, "rows": rows, "sha256": file_sha256(made)}
-        summary = result.summary_json(outcomes, values)  # nothing is replaced unless all can be
-        place(stored.path, companion)
-        os.replace(made, per_query)
-    finally:
-        made.unlink(missing_ok=True)
-    write(path, summary)
-    return [companion, per_query, path]
+        rows = write_per_query([cell.per_query for cell in result.cells], made[0][0])
+        values = {"name": per_query.name, "rows": rows, "sha256": file_sha256(made[0][0])}
+        outcomes = {
+            "name": companion.name,
+            "rows": stored.rows,
+            "variants": stored.variants,
+            "sha256": file_sha256(stored.path),
+        }
+        summary = result.summary_json(outcomes, values)
+        made.insert(0, (staged_copy(stored.path, companion), companion))
+        made.append((staged(path, summary), path))
+    except BaseException:
+        for temporary, _ in made:
+            temporary.unlink(missing_ok=True)
+        raise
+    return made
+
+
+def _renamed_in_turn(renames: Sequence[tuple[Path, Path]]) -> None:
+    for temporary, target in renames:
+        os.replace(temporary, target)
 
 
 def save_results(result: RunResult, path: str | Path) -> None:
@@ -357,7 +382,7 @@ def save_results(result: RunResult, path: str | Path) -> None:
         reason = error.strerror or str(error)
         try:
             kept = Path(tempfile.mkdtemp(prefix="instructprobe-results-")) / Path(path).name
-            written = _write(result, kept, lambda p, text: p.write_text(text, encoding="utf-8"))
+            written = _write(result, kept, _renamed_in_turn)
             where = f"it was saved to {written[-1]} instead"
         except OSError:
             where = "it could not be saved anywhere"

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from instructprobe.core.errors import CacheError, OutputError
@@ -22,6 +23,20 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
     also when a signal stops the write.
     """
     target = Path(path)
+    temporary = staged(target, content)
+    try:
+        checkpoint("write")
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def staged(path: str | Path, content: str | bytes) -> Path:
+    """``content`` in a new temporary file beside ``path``, to be renamed over it (with the
+    permissions ``write_atomic`` gives). ``OSError`` propagates; the temporary is removed, also
+    when a signal stops the write."""
+    target = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
     temporary: str | None = None
     try:
@@ -32,12 +47,42 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
         os.chmod(temporary, 0o666 & ~_umask())
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-        checkpoint("write")
-        os.replace(temporary, target)
     except BaseException:
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
         raise
+    return Path(temporary)
+
+
+def replace_together(renames: Sequence[tuple[Path, Path]]) -> None:
+    """Rename each temporary over its target (``(temporary, target)`` pairs): the files of one
+    output, such as a results summary and the files it names by their hashes. No signal stops
+    the renames half-way, and another process renaming in the same folder waits for them, so
+    a reader finds the previous files or the new ones, never a mix. ``OSError`` propagates;
+    the caller removes the temporaries."""
+    checkpoint("write")
+    with signals_deferred(), _folder_locked(renames[0][1].parent):
+        for temporary, target in renames:
+            os.replace(temporary, target)
+
+
+@contextmanager
+def _folder_locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on ``folder`` itself (``flock``): no file is made for it, and none is
+    left when the process dies. Where the system or file system has no such lock, none."""
+    try:
+        import fcntl
+
+        descriptor = os.open(folder, os.O_RDONLY)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        with suppress(OSError):
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
 
 
 class StreamedFile:

@@ -7,7 +7,9 @@ from instructprobe.core.errors import OutputError
 from instructprobe.core.files import (
     check_writable,
     folder_problem,
+    replace_together,
     save_output,
+    staged,
     writable_problem,
     write_atomic,
 )
@@ -63,3 +65,23 @@ def test_unwritable_outputs_are_found_before_any_work(tmp_path, read_only):
     with pytest.raises(OutputError, match="cannot write in"):
         check_writable(locked / "out.json")
     assert "cannot make folder" in folder_problem(locked / "database")
+
+
+def test_files_renamed_together_wait_for_another_process_renaming_there(tmp_path):
+    """Two runs writing the same results file each rename three files; one waits for the
+    other, so the summary and the files it names come from one run."""
+    import fcntl
+    import threading
+
+    target = tmp_path / "results.json"
+    target.write_text("previous")
+    temporary = staged(target, "new")
+    other = os.open(tmp_path, os.O_RDONLY)  # another process holding the folder's lock
+    fcntl.flock(other, fcntl.LOCK_EX)
+    renaming = threading.Thread(target=replace_together, args=([(temporary, target)],))
+    renaming.start()
+    renaming.join(timeout=1)
+    waited = renaming.is_alive() and target.read_text() == "previous"
+    os.close(other)
+    renaming.join()
+    assert waited and target.read_text() == "new" and leftovers(tmp_path) == []

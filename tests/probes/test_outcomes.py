@@ -9,6 +9,7 @@ import json
 import pytest
 
 from instructprobe.core.errors import ResultsError
+from instructprobe.core.interrupts import INJECT_VARIABLE, Interrupted, stop_on_signals
 from instructprobe.probes import runner
 from instructprobe.probes.outcomes import OutcomeWriter, StoredOutcomes
 from instructprobe.probes.queryvalues import QueryValues
@@ -185,6 +186,25 @@ def test_an_outcomes_file_elsewhere_is_refused(saved, name):
     saved.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ResultsError, match=r"is not a file name$"):
         read_results(saved)
+
+
+@pytest.mark.parametrize("fault", ["SIGINT", "SIGTERM", "ENOSPC"])
+def test_a_write_stopped_half_way_keeps_the_previous_results_whole(
+    saved, small_result, bm25_only, tmp_path_factory, monkeypatch, fault
+):
+    """The outcomes and per-query files used to be renamed over the previous ones before the
+    summary was written: a Ctrl-C or a full disk then left the previous summary naming files
+    that were no longer its own, and it could not be read."""
+    newer = stored_copy(bm25_only, tmp_path_factory.mktemp("newer"))
+    before = files_in(saved.parent)
+    monkeypatch.setenv(INJECT_VARIABLE, f"write:{fault}")
+    with pytest.raises((Interrupted, OSError)), stop_on_signals():
+        write_results(newer, saved)
+    assert files_in(saved.parent) == before, "no file replaced, no temporary left"
+    assert read_results(saved) == small_result
+    monkeypatch.delenv(INJECT_VARIABLE)
+    write_results(newer, saved)
+    assert read_results(saved) == bm25_only
 
 
 def files_in(folder) -> dict[str, bytes]:
