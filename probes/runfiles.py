@@ -6,7 +6,9 @@ its original instruction) and ``<retriever>/<family>.run`` (one ranking per vari
 family, whose query id is the variant's id); ``qrels/original.qrels`` and
 ``qrels/<family>.qrels`` hold the judgments each is scored by (a directional edit's own,
 edited judgments). ``manifest.json`` names every file and maps each variant to its query,
-family, operator and instruction; it is written last, so a folder with a manifest is whole.
+family, operator and instruction. Every file is written beside its place first, and all of
+them are renamed into place together when the run has ranked everything: a run stopped before
+then leaves the folder as it was, and a manifest always names the files beside it.
 A ranking whose judgments hold no relevant document has no nDCG in the report, so the qrels
 leave it out (``"scored": false`` in the manifest); trec_eval and ir_measures then skip it,
 and ranx does with ``make_comparable=True``.
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from instructprobe.core.errors import OutputError
-from instructprobe.core.files import StreamedFile, folder_problem, save_output
+from instructprobe.core.files import StreamedFile, folder_problem, replace_together, staged
 from instructprobe.perturb import Case, Family, Request, Variant
 from instructprobe.probes.observe import judged_after
 from instructprobe.probes.plan import PlanSource
@@ -96,18 +98,25 @@ class RunFiles:
     written: dict[str, dict[str, str]] = field(default_factory=dict)
     """Per retriever name: its folder, and the run file of the originals and of each family."""
     folders: dict[str, str] = field(default_factory=dict)
+    made: list[StreamedFile] = field(default_factory=list)
+    """Every file written so far, each still under its temporary name."""
 
     def __post_init__(self) -> None:
         self.suite_qrels = {q.id: q.qrels for q in self.suite.queries}
 
     @classmethod
     def start(cls, request: RunRequest, suite: Suite, planned: PlanSource) -> RunFiles | None:
-        """The run files of ``request``, or None when it asks for none; the qrels are written."""
+        """The run files of ``request``, or None when it asks for none; the qrels are written
+        (``finish`` or ``discard`` ends them)."""
         if request.runs_dir is None:
             return None
         check_runs_dir(request)
         files = cls(Path(request.runs_dir).expanduser(), request, suite, planned)
-        files.write_qrels()
+        try:
+            files.write_qrels()
+        except BaseException:
+            files.discard()
+            raise
         return files
 
     def families(self) -> dict[Family, list[Variant]]:
@@ -144,32 +153,38 @@ class RunFiles:
     @contextmanager
     def streaming(self, retriever: str) -> Iterator[RetrieverRuns]:
         """One retriever's run files: the originals' run, then one run per family, written a
-        chunk of rankings at a time (``RetrieverRuns.add``) to temporary files beside them and
-        put in place, whole, when the block ends; an error or an interrupt before then leaves
-        neither a new run file nor a temporary one."""
+        chunk of rankings at a time (``RetrieverRuns.add``) to temporary files beside them,
+        which ``finish`` puts in place."""
         folder = folder_name(retriever, self.folders.values())
         self.folders[retriever] = folder
         runs = {ORIGINAL: f"{folder}/{ORIGINAL}.run"}
         runs |= {family.value: f"{folder}/{family.value}.run" for family in self.families()}
         files: dict[str, StreamedFile] = {}
         place = self.folder / folder
-        try:
-            with _failing_as_output(retriever, place):
-                place.mkdir(exist_ok=True)
-                for name, path in runs.items():
-                    files[name] = StreamedFile(self.folder / path)
-            yield RetrieverRuns(retriever, place, files)
-            with _failing_as_output(retriever, place):
-                for file in files.values():
-                    file.finish()
-        finally:
-            for file in files.values():
-                file.discard()
+        with _failing_as_output(f"the run files of {retriever}", place):
+            place.mkdir(exist_ok=True)
+            for name, path in runs.items():
+                files[name] = self._made(self.folder / path)
+        yield RetrieverRuns(retriever, place, files)
         self.written[retriever] = runs
 
     def finish(self, retrievers: Sequence[Mapping[str, str]]) -> None:
-        """The manifest, last: what each file holds, and every variant's place."""
-        self._write(self.folder / MANIFEST, [json.dumps(self.manifest(retrievers), indent=1)])
+        """Every file in place at once, the manifest (what each file holds, and every
+        variant's place) with them."""
+        manifest = self.folder / MANIFEST
+        with _failing_as_output("the run files", self.folder):
+            renames = [file.written() for file in self.made]
+            content = json.dumps(self.manifest(retrievers), indent=1)
+            renames.append((staged(manifest, content), manifest))
+            try:
+                replace_together(renames)
+            finally:
+                renames[-1][0].unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """Remove the temporary files of a run that did not finish (after ``finish``, none)."""
+        for file in self.made:
+            file.discard()
 
     def manifest(self, retrievers: Sequence[Mapping[str, str]]) -> dict[str, Any]:
         described = {r.get("name"): r for r in retrievers}
@@ -205,10 +220,13 @@ class RunFiles:
         return self.folder / "qrels" / f"{name}.qrels"
 
     def _write(self, path: Path, lines: Iterable[str]) -> None:
-        try:
-            save_output(path, "".join(lines), "run file")
-        except OutputError as error:
-            raise OutputError(f"runs folder: {error}") from None
+        with _failing_as_output("the qrels", path.parent):
+            self._made(path).write(lines)
+
+    def _made(self, path: Path) -> StreamedFile:
+        file = StreamedFile(path)
+        self.made.append(file)
+        return file
 
 
 @dataclass(frozen=True)
@@ -232,7 +250,7 @@ class RetrieverRuns:
         grouped: dict[str, list[Variant]] = {}
         for variant in variants:
             grouped.setdefault(variant.family.value, []).append(variant)
-        with _failing_as_output(self.retriever, self.folder):
+        with _failing_as_output(f"the run files of {self.retriever}", self.folder):
             self.files[ORIGINAL].write(
                 line
                 for c in cases
@@ -247,15 +265,13 @@ class RetrieverRuns:
 
 
 @contextmanager
-def _failing_as_output(retriever: str, folder: Path) -> Iterator[None]:
+def _failing_as_output(what: str, folder: Path) -> Iterator[None]:
     """A run file that cannot be written is one line (``OutputError``)."""
     try:
         yield
     except OSError as error:
         reason = error.strerror or str(error)
-        raise OutputError(
-            f"runs folder: cannot write the run files of {retriever} to {folder} ({reason})"
-        ) from None
+        raise OutputError(f"runs folder: cannot write {what} to {folder} ({reason})") from None
 
 
 def _any_relevant(qrels: Mapping[str, int]) -> bool:

@@ -227,11 +227,15 @@ class Runner:
     def run_plan(self, planned: PlanSource) -> RunResult:
         """The run, from its plan on: rank, measure, test, decide."""
         runs = RunFiles.start(self.request, self.suite, planned)
-        store = self.measure_all(planned, runs)
+        try:
+            store = self.measure_all(planned, runs)
+            identities = tuple(x.describe() for x in self.retrievers)
+            if runs is not None:
+                runs.finish(identities)
+        finally:
+            if runs is not None:
+                runs.discard()
         measured = store.measured
-        identities = tuple(x.describe() for x in self.retrievers)
-        if runs is not None:
-            runs.finish(identities)
         checkpoint("test")
         cells, stratum_records, dose = self.analyse(measured, planned)
         r = self.request

@@ -61,7 +61,8 @@ def replace_together(renames: Sequence[tuple[Path, Path]]) -> None:
     a reader finds the previous files or the new ones, never a mix. ``OSError`` propagates;
     the caller removes the temporaries."""
     checkpoint("write")
-    with signals_deferred(), _folder_locked(renames[0][1].parent):
+    folder = Path(os.path.commonpath([target.parent for _, target in renames]))
+    with signals_deferred(), _folder_locked(folder):
         for temporary, target in renames:
             os.replace(temporary, target)
 
@@ -86,9 +87,10 @@ def _folder_locked(folder: Path) -> Iterator[None]:
 
 
 class StreamedFile:
-    """A text file written in pieces to a temporary file beside ``path`` and renamed over
-    ``path`` by ``finish``, so it too appears whole or not at all; ``discard`` removes the
-    temporary (after ``finish`` it does nothing). ``OSError`` propagates."""
+    """A text file written in pieces to a temporary file beside ``path``, which ``written``
+    closes and names, to be renamed over ``path`` with the other files of its output
+    (``replace_together``), so it too appears whole or not at all; ``discard`` removes the
+    temporary (after the rename it does nothing). ``OSError`` propagates."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -108,9 +110,11 @@ class StreamedFile:
     def write(self, lines: Iterable[str]) -> None:
         self._handle.writelines(lines)
 
-    def finish(self) -> None:
+    def written(self) -> tuple[Path, Path]:
+        """Close the file: (its temporary, its path), to rename with others
+        (``replace_together``)."""
         self._handle.close()
-        os.replace(self._temporary, self.path)
+        return self._temporary, self.path
 
     def discard(self) -> None:
         self._handle.close()

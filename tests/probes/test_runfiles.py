@@ -131,8 +131,12 @@ def test_a_run_file_that_cannot_be_written_is_one_line_and_leaves_no_temporary(
 
     from instructprobe.core.files import StreamedFile
 
+    write = StreamedFile.write
+
     def full(self, lines):
-        raise OSError(errno.ENOSPC, "No space left on device")
+        if self.path.suffix == ".run":  # the qrels are written, the first run file is not
+            raise OSError(errno.ENOSPC, "No space left on device")
+        write(self, lines)
 
     monkeypatch.setattr(StreamedFile, "write", full)
     request = RunRequest(retrievers=[bm25], families="strip", limit=2, runs_dir=str(tmp_path))
@@ -140,3 +144,33 @@ def test_a_run_file_that_cannot_be_written_is_one_line_and_leaves_no_temporary(
         Runner(request, starter, [bm25]).run()
     left = [p.name for p in tmp_path.rglob("*") if p.is_file()]
     assert not any(name.endswith(".tmp") for name in left) and MANIFEST not in left
+
+
+def files_in(folder) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("phase", ["rank", "measure", "write"])
+def test_a_run_stopped_half_way_leaves_the_previous_runs_folder_as_it_was(
+    starter, bm25, tmp_path, monkeypatch, phase
+):
+    """The qrels used to be replaced when the run started, and each retriever's run files when
+    it was ranked: a run stopped before its manifest left the previous manifest beside qrels
+    and runs of another run (other variant ids), to be scored as if they belonged together."""
+    from instructprobe.core.interrupts import INJECT_VARIABLE, Interrupted, stop_on_signals
+
+    settings = {"retrievers": [bm25], "families": "control", "limit": 4, "resamples": 200}
+    Runner(RunRequest(**settings, runs_dir=str(tmp_path)), starter, [bm25]).run()
+    before = files_in(tmp_path)
+    another = RunRequest(**settings, seed=1, runs_dir=str(tmp_path))
+    monkeypatch.setenv(INJECT_VARIABLE, f"{phase}:SIGINT")
+    with pytest.raises(Interrupted), stop_on_signals():
+        Runner(another, starter, [bm25]).run()
+    assert files_in(tmp_path) == before, "nothing replaced, no temporary left"
+    monkeypatch.delenv(INJECT_VARIABLE)
+    Runner(another, starter, [bm25]).run()
+    manifest = json.loads((tmp_path / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["request"]["seed"] == 1
+    named = {v["qid"] for v in manifest["variants"] if v["scored"]}
+    judged = {line.split()[0] for line in (tmp_path / "qrels" / "control.qrels").open()}
+    assert named == judged and not any(p.name.endswith(".tmp") for p in tmp_path.rglob("*"))
