@@ -29,6 +29,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,9 @@ QUERY, DOCUMENT, PAIR = "query", "document", "pair"
 _LOOKUP_CHUNK = 500
 _HASH_BLOCK = 1 << 20
 _CHECKSUM_BYTES = 16
+_BUSY_SECONDS = 60
+"""How long a process waits for another's lock on the cache file."""
+_BUSY_PAUSE = 0.05
 R = TypeVar("R")
 
 # Rowid tables keep a row of up to a page in its leaf, so with 16 KiB pages a vector of up to
@@ -169,6 +173,32 @@ def _damaged(error: sqlite3.DatabaseError) -> bool:
     return name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or type(error) is sqlite3.DatabaseError
 
 
+def _busy(error: sqlite3.DatabaseError) -> bool:
+    """Whether another connection holds the lock asked for ("database is locked")."""
+    name = getattr(error, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(error)
+
+
+def _prepared(connection: sqlite3.Connection) -> sqlite3.Connection:
+    """``connection`` with the tables made and the journal in WAL mode. While processes that
+    started together make a new file, SQLite can answer "database is locked" at once instead
+    of waiting (each would wait for the other: one holds the file for reading and asks to
+    write, the other writes and waits for readers to leave); the loser tries again once its
+    locks are let go, until the busy timeout."""
+    deadline = time.monotonic() + _BUSY_SECONDS
+    while True:
+        try:
+            connection.executescript(_SCHEMA)  # the page size only takes on a new file
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            return connection
+        except sqlite3.OperationalError as error:
+            if not _busy(error) or time.monotonic() > deadline:
+                connection.close()
+                raise
+        time.sleep(_BUSY_PAUSE)
+
+
 def _read_only_error(error: sqlite3.DatabaseError) -> bool:
     name = getattr(error, "sqlite_errorname", "")
     return name.startswith("SQLITE_READONLY") or "readonly" in str(error)
@@ -213,11 +243,7 @@ class EmbeddingCache:
 
     def _open(self) -> sqlite3.Connection:
         if self._writable():
-            connection = sqlite3.connect(self.path, timeout=60)
-            connection.executescript(_SCHEMA)  # the page size only takes on a new file
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            return connection
+            return _prepared(sqlite3.connect(self.path, timeout=_BUSY_SECONDS))
         self._read_only = True
         # SQLite reads a WAL database read-only when its -wal and -shm files exist or can be
         # made; in a folder that cannot be written and holds neither, immutable=1 reads the
@@ -225,7 +251,8 @@ class EmbeddingCache:
         journals = all(Path(f"{self.path}{suffix}").exists() for suffix in ("-wal", "-shm"))
         immutable = not journals and not os.access(self.directory, os.W_OK)
         mode = "ro&immutable=1" if immutable else "ro"
-        return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode={mode}", uri=True, timeout=60)
+        uri = f"{self.path.resolve().as_uri()}?mode={mode}"
+        return sqlite3.connect(uri, uri=True, timeout=_BUSY_SECONDS)
 
     def _use(self, action: Callable[[sqlite3.Connection], R], fallback: R) -> R:
         """``action`` on the open database. A damaged file is removed and ``action`` tried

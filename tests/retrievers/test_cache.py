@@ -252,6 +252,30 @@ def test_a_killed_writer_leaves_a_valid_cache_of_whole_chunks(tmp_path):
     assert all(v.shape == (64,) and (v == float(k.split("-")[0])).all() for k, v in found.items())
 
 
+def test_a_cache_made_by_processes_started_together_is_opened_by_each(tmp_path, monkeypatch):
+    """Two runs that start together on a new cache folder both make its file; SQLite then
+    answers one of them "database is locked" at once, without waiting (each would wait for
+    the other), and that run stopped with "cannot be used (database is locked)"."""
+    refused = []
+
+    class MadeTogether(sqlite3.Connection):
+        def execute(self, sql, *args):
+            if sql == "PRAGMA journal_mode=WAL" and not refused:
+                refused.append(sql)  # what the other process's lock makes SQLite answer
+                raise sqlite3.OperationalError("database is locked")
+            return super().execute(sql, *args)
+
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: connect(*a, **k, factory=MadeTogether))
+    cache = EmbeddingCache(tmp_path)
+    cache.put(NS, ["a"], np.ones((1, 4), dtype=np.float32))
+    assert refused and list(cache.get(NS, ["a"])) == ["a"]
+    cache.close()
+    with connect(tmp_path / FILENAME) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    connection.close()
+
+
 def test_hub_snapshots_are_named_by_revision_and_folders_by_content(tmp_path):
     snapshot = tmp_path / "models--hkunlp--instructor-xl" / "snapshots" / ("a" * 40)
     assert hub_revision(snapshot) == "hkunlp/instructor-xl@" + "a" * 40
