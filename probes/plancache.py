@@ -210,6 +210,7 @@ class PlanCache:
         try:
             handle = os.fdopen(descriptor, "w+b")
             last = write(handle)
+            handle.flush()  # its last bytes in the file before another run can find it there
             self._place(temporary, key, last)
         except BaseException:
             temporary.unlink(missing_ok=True)

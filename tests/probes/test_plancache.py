@@ -50,6 +50,19 @@ def test_a_stored_plan_is_read_back_equal_without_generating(small, tmp_path, mo
     assert made_plan(cache, small) == made
 
 
+def test_a_stored_plan_is_whole_as_soon_as_another_run_can_find_it(small, tmp_path):
+    """The plan was renamed into the cache with its last bytes (the gzip stream's end) still
+    in this process's buffer, until it first read the plan back: a run started meanwhile on
+    the same cache found it cut, warned that it was damaged and made it again, and a run
+    killed meanwhile left it cut."""
+    planned = cached_plan(PlanCache(tmp_path), small, FAMILIES, 0, None)
+    key = plan_key(small, FAMILIES, 0, None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)
+        found = PlanCache(tmp_path).load(key, small)  # another run, before this one reads it
+    assert found is not None and found.whole() == planned.whole()
+
+
 def test_a_plan_is_written_and_read_a_case_at_a_time(small, tmp_path):
     planned = cached_plan(PlanCache(tmp_path), small, FAMILIES, 0, None)
     whole = plan(small, FAMILIES, 0, None)
