@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,8 +24,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from instructprobe.core.errors import ProbeError
-from instructprobe.core.files import remove_cache_files
-from instructprobe.core.interrupts import checkpoint, signals_deferred
+from instructprobe.core.files import PendingFile, remove_cache_files
+from instructprobe.core.interrupts import checkpoint
 from instructprobe.core.notices import CacheWarning
 from instructprobe.perturb import Family, Order
 from instructprobe.perturb.generative import model_identity
@@ -195,40 +194,38 @@ class PlanCache:
     def make(
         self, key: str, suite: Suite, order: Order, write: Callable[[IO[bytes]], dict[str, Any]]
     ) -> PlanFile:
-        """A plan written by ``write`` into a temporary file beside its place, put there when
-        it may be reused (else it stays temporary: unlinked, read through its handle)."""
+        """A plan written by ``write`` into a file of its own, put in its place when it may be
+        reused (else it stays without a name, read through its handle). It has a name only
+        once it is whole, where the system allows (``PendingFile``): a run killed while it
+        makes the plan leaves no file in the cache."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            with signals_deferred():  # the file and its name, or neither
-                descriptor, name = tempfile.mkstemp(
-                    dir=self.folder, prefix=f".{key}{SUFFIX}.", suffix=".tmp"
-                )
+            pending = PendingFile(self.path(key))
         except OSError as error:
             _unwritable(self.folder, error)
             return _temporary(suite, order, write)
-        temporary = Path(name)
         try:
-            handle = os.fdopen(descriptor, "w+b")
+            handle = os.fdopen(pending.descriptor, "w+b")
             last = write(handle)
             handle.flush()  # its last bytes in the file before another run can find it there
-            self._place(temporary, key, last)
+            self._place(pending, key, last)
         except BaseException:
-            temporary.unlink(missing_ok=True)
+            pending.remove()
             raise
         return PlanFile(handle, suite, order, last)
 
-    def _place(self, temporary: Path, key: str, last: Mapping[str, Any]) -> None:
+    def _place(self, pending: PendingFile, key: str, last: Mapping[str, Any]) -> None:
         """The written plan under ``key``, or nowhere when it must not be reused (made without
         the WordNet it asked for) or cannot be put there (a warning says so)."""
         if last.get("wordnet_source") is False:
-            temporary.unlink()
+            pending.remove()
             return
         try:
-            os.chmod(temporary, 0o666 & ~_umask())
+            temporary = pending.named()
             checkpoint("write")
             os.replace(temporary, self.path(key))
         except OSError as error:
-            temporary.unlink(missing_ok=True)
+            pending.remove()
             _unwritable(self.folder, error)
 
     def files(self) -> list[Path]:
@@ -237,8 +234,11 @@ class PlanCache:
         return sorted([*self.folder.glob(f"*{SUFFIX}"), *self.folder.glob("*.json.gz")])
 
     def clear(self) -> int:
-        """Delete every stored plan (of every format); returns the bytes they took on disk."""
+        """Delete every stored plan (of every format), and the temporary files of plans whose
+        process was killed while it made them; returns the bytes they took on disk."""
         found = self.files()
+        if self.folder.is_dir():
+            found += sorted(self.folder.glob(f".*{SUFFIX}.*.tmp"))
         taken = sum(p.stat().st_size for p in found)
         remove_cache_files(found)
         return taken

@@ -5,7 +5,9 @@ is kept elsewhere, never lost."""
 
 from __future__ import annotations
 
+import errno
 import os
+import secrets
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -86,26 +88,87 @@ def _folder_locked(folder: Path) -> Iterator[None]:
         os.close(descriptor)  # releases the lock
 
 
+class PendingFile:
+    """A new file for ``target``, written for long and named when it is done. Where the system
+    can (Linux's ``O_TMPFILE``) it has no name until ``named`` gives it one beside ``target``,
+    so a process killed while it writes leaves nothing behind; elsewhere it is a temporary file
+    beside ``target`` from the start. ``descriptor`` is the open file (its mode 0o666 less the
+    umask); ``remove`` takes the name away again. ``OSError`` propagates."""
+
+    def __init__(self, target: str | Path) -> None:
+        self.target = Path(target)
+        self.temporary: Path | None = None
+        with signals_deferred():  # the file and its name, or neither
+            descriptor = _unnamed(self.target.parent)
+            if descriptor is None:
+                descriptor, name = tempfile.mkstemp(
+                    dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp"
+                )
+                self.temporary = Path(name)
+        self.descriptor = descriptor
+        if self.temporary is not None:
+            try:
+                os.chmod(self.temporary, 0o666 & ~_umask())
+            except BaseException:
+                os.close(descriptor)
+                self.remove()
+                raise
+
+    def named(self) -> Path:
+        """Its name beside ``target``, to be renamed over it (given now if it had none; the
+        descriptor must still be open)."""
+        if self.temporary is None:
+            with signals_deferred():  # the name, and knowing it
+                self.temporary = _linked(self.descriptor, self.target)
+        return self.temporary
+
+    def remove(self) -> None:
+        if self.temporary is not None:
+            self.temporary.unlink(missing_ok=True)
+
+
+def _unnamed(folder: Path) -> int | None:
+    """A file in ``folder`` without a name, or None where the system or its file system makes
+    none (or ``/proc``, through which it is named, is missing)."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not os.path.isdir(_OPEN_FILES):
+        return None
+    try:
+        return os.open(folder, flag | os.O_RDWR, 0o666)
+    except OSError as error:
+        if error.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+            return None
+        raise
+
+
+_OPEN_FILES = "/proc/self/fd"
+
+
+def _linked(descriptor: int, target: Path) -> Path:
+    """A new temporary name beside ``target`` for the unnamed file ``descriptor``."""
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        for _ in range(tempfile.TMP_MAX):
+            name = f".{target.name}.{secrets.token_hex(4)}.tmp"
+            with suppress(FileExistsError):
+                # dst_dir_fd makes Python call linkat, which follows /proc's link to the file
+                os.link(f"{_OPEN_FILES}/{descriptor}", name, dst_dir_fd=folder)
+                return target.parent / name
+    finally:
+        os.close(folder)
+    raise FileExistsError(errno.EEXIST, f"no free temporary name beside {target}")
+
+
 class StreamedFile:
-    """A text file written in pieces to a temporary file beside ``path``, which ``written``
-    closes and names, to be renamed over ``path`` with the other files of its output
-    (``replace_together``), so it too appears whole or not at all; ``discard`` removes the
-    temporary (after the rename it does nothing). ``OSError`` propagates."""
+    """A text file written in pieces (a ``PendingFile``), which ``written`` closes and names,
+    to be renamed over ``path`` with the other files of its output (``replace_together``), so
+    it too appears whole or not at all; ``discard`` closes it and removes its name (after the
+    rename it does nothing). ``OSError`` propagates."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        with signals_deferred():  # the file and its name, or neither
-            descriptor, name = tempfile.mkstemp(
-                dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
-            )
-            self._temporary = Path(name)
-        try:
-            os.chmod(name, 0o666 & ~_umask())
-        except BaseException:
-            os.close(descriptor)
-            self._temporary.unlink(missing_ok=True)
-            raise
-        self._handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
+        self._pending = PendingFile(self.path)
+        self._handle = os.fdopen(self._pending.descriptor, "w", encoding="utf-8", newline="")
 
     def write(self, lines: Iterable[str]) -> None:
         self._handle.writelines(lines)
@@ -113,12 +176,14 @@ class StreamedFile:
     def written(self) -> tuple[Path, Path]:
         """Close the file: (its temporary, its path), to rename with others
         (``replace_together``)."""
+        self._handle.flush()
+        temporary = self._pending.named()
         self._handle.close()
-        return self._temporary, self.path
+        return temporary, self.path
 
     def discard(self) -> None:
         self._handle.close()
-        self._temporary.unlink(missing_ok=True)
+        self._pending.remove()
 
 
 def _umask() -> int:

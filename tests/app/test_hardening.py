@@ -776,6 +776,40 @@ def test_a_real_process_exits_with_the_shells_status_and_one_line(tmp_path, phas
     assert results.read_text() == "the previous results" and temporaries(tmp_path) == []
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("phase", ["plan", "measure"])
+def test_a_killed_run_leaves_no_file_behind_and_the_next_run_is_a_clean_one(tmp_path, phase):
+    """SIGKILL cannot be caught: a run killed while it made a plan left a temporary file of it
+    in the cache, and one killed while it ranked left its run files' temporaries in the runs
+    folder, and nothing ever removed them."""
+    suite = small_suite(tmp_path / "small.jsonl")
+    args = ["run", "-r", "bm25", "--suite", str(suite), "--perturb", NO_PARAPHRASE]
+    args += ["--resamples", "100", "-q", "--runs-dir", str(tmp_path / "runs")]
+
+    def probe_run(out: str, cache: str, injected: str = "") -> int:
+        done = subprocess.run(
+            [sys.executable, "-m", "instructprobe.app.cli", *args, "--out", str(tmp_path / out)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={
+                **os.environ,
+                "INSTRUCTPROBE_CACHE_DIR": str(tmp_path / cache),
+                INJECT_VARIABLE: injected,
+            },
+        )
+        return done.returncode
+
+    assert probe_run("killed.json", "cache", f"{phase}:SIGKILL") == -signal.SIGKILL
+    left = [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+    assert left == []
+    assert_valid_cache(tmp_path / "cache")
+    assert probe_run("again.json", "cache") == 0
+    assert probe_run("clean.json", "clean-cache") == 0
+    assert whole(tmp_path / "again.json") == whole(tmp_path / "clean.json")
+    assert temporaries(tmp_path) == []
+
+
 def whole(path):
     """A results file's run as one document: the summary and its outcomes file (their names
     differ with the run's --out)."""

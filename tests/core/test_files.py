@@ -85,3 +85,23 @@ def test_files_renamed_together_wait_for_another_process_renaming_there(tmp_path
     os.close(other)
     renaming.join()
     assert waited and target.read_text() == "new" and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["unnamed", "named-from-the-start"])
+def test_a_streamed_file_has_a_name_only_when_written(tmp_path, monkeypatch, unnamed):
+    """Where files can be made without a name, a process killed while it streams one leaves
+    nothing behind; elsewhere the temporary has a name from the start."""
+    import instructprobe.core.files as files
+
+    if not unnamed:
+        monkeypatch.setattr(files, "_unnamed", lambda folder: None)
+    target = tmp_path / "run.txt"
+    streamed = files.StreamedFile(target)
+    streamed.write(["a\n", "b\n"])
+    assert len(leftovers(tmp_path)) == (0 if unnamed else 1) and not target.exists()
+    replace_together([streamed.written()])
+    assert target.read_text() == "a\nb\n" and leftovers(tmp_path) == []
+    assert oct(target.stat().st_mode & 0o777) == oct(0o666 & ~files._umask())
+    dropped = files.StreamedFile(tmp_path / "other.txt")
+    dropped.discard()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.txt"]

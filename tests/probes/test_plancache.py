@@ -376,6 +376,19 @@ def test_clear_removes_the_plans_and_says_how_much(small, tmp_path):
     assert cache.files() == []
 
 
+def test_clear_removes_what_a_killed_run_left_of_a_plan(small, tmp_path):
+    """A run killed while it made a plan (where files cannot be made without a name) leaves
+    its temporary file; clearing the cache kept it."""
+    cache = PlanCache(tmp_path)
+    cached_plan(cache, small, FAMILIES, 0, None)
+    stored = cache.files()[0]
+    left = stored.with_name(f".{stored.name}.k1ll3d.tmp")
+    left.write_bytes(b"\x1f\x8b cut")
+    size = stored.stat().st_size + left.stat().st_size
+    assert cache.clear() == size
+    assert list(cache.folder.iterdir()) == []
+
+
 def test_a_cache_folder_that_cannot_be_written_is_a_warning_and_plans_are_made(small, tmp_path):
     (tmp_path / "plans").write_text("a file where the plans folder should be")
     with pytest.warns(CacheWarning, match=r"plan cache .* cannot be written .*not stored"):
