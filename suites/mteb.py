@@ -23,7 +23,7 @@ A paired form without ``top_ranked`` is an error: its published protocol reranks
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +41,15 @@ ALIASES = {
 }
 
 
-def card_configs(card: Path) -> dict[str, list[str]]:
-    """``config name -> data file patterns`` from a dataset card's YAML front matter."""
+EVAL_SPLIT = "test"
+"""The split MTEB evaluates; a config with several splits is read at this one only."""
+SPLIT_NAMES = ("train", "dev", "validation", "test")
+DEFAULT_SPLIT = "train"
+"""The split Hugging Face gives data files that name none."""
+
+
+def card_configs(card: Path) -> dict[str, dict[str, list[str]]]:
+    """``config name -> split -> data file patterns`` from a dataset card's YAML front matter."""
     lines = card.read_text(encoding="utf-8", errors="replace").splitlines()
     if not lines or lines[0].strip() != "---":
         return {}
@@ -56,32 +63,74 @@ def card_configs(card: Path) -> dict[str, list[str]]:
         header = yaml.safe_load("\n".join(lines[1:end]))
     except yaml.YAMLError:
         return {}
-    configs: dict[str, list[str]] = {}
+    configs: dict[str, dict[str, list[str]]] = {}
     entries = header.get("configs") if isinstance(header, dict) else None
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict) or not isinstance(entry.get("config_name"), str):
             continue
         files = entry.get("data_files", [])
-        patterns: list[str] = []
+        splits: dict[str, list[str]] = {}
         for item in files if isinstance(files, list) else [files]:
+            split = item.get("split") if isinstance(item, dict) else None
             path = item.get("path") if isinstance(item, dict) else item
-            patterns += path if isinstance(path, list) else [path] if isinstance(path, str) else []
-        configs[entry["config_name"]] = patterns
+            patterns = path if isinstance(path, list) else [path] if isinstance(path, str) else []
+            key = split if isinstance(split, str) else DEFAULT_SPLIT
+            splits.setdefault(key, []).extend(p for p in patterns if isinstance(p, str))
+        configs[entry["config_name"]] = splits
     return configs
 
 
-def config_files(folder: Path) -> dict[str, list[Path]]:
-    """Each config's data files (Parquet or JSONL) in a dataset snapshot folder."""
+def _split_named(path: Path) -> str:
+    """The split a data file's name gives it (``test.jsonl``, ``test-00000-of-00001.parquet``),
+    as Hugging Face infers it for a folder without a card; ``train`` where it names none."""
+    head = path.stem.split("-")[0].split("_")[0]
+    return head if head in SPLIT_NAMES else DEFAULT_SPLIT
+
+
+def eval_split(splits: Collection[str]) -> str | None:
+    """The split MTEB reads: ``test``, else the only one there is; ``None`` if it cannot tell."""
+    if EVAL_SPLIT in splits:
+        return EVAL_SPLIT
+    return next(iter(splits)) if len(splits) == 1 else None
+
+
+def _at_eval_split(
+    config: str, splits: dict[str, list[Path]], where_read: Path, report: Report | None
+) -> list[Path]:
+    present = {name: files for name, files in splits.items() if files}
+    split = eval_split(present)
+    if split is None:
+        if present and report is not None:
+            report.error(
+                str(where_read),
+                f"config {config!r} has the splits {', '.join(sorted(present))} and no "
+                f"{EVAL_SPLIT!r} split (MTEB reads {EVAL_SPLIT!r}, or the only split)",
+                "split",
+            )
+        return []
+    return present[split]
+
+
+def config_files(folder: Path, report: Report | None = None) -> dict[str, list[Path]]:
+    """Each config's data files (Parquet or JSONL) in a dataset snapshot folder, at the split
+    MTEB reads (``test``, or the only one): a config's other splits (``train``, ``dev``) are
+    not read. A config whose splits leave that open is an error in ``report``."""
     found: dict[str, list[Path]] = {}
     card = folder / "README.md"
     for config, patterns in (card_configs(card) if card.is_file() else {}).items():
-        files = sorted({p for pattern in patterns for p in folder.glob(pattern) if p.is_file()})
-        if files:
+        splits = {
+            split: sorted({p for pattern in globs for p in folder.glob(pattern) if p.is_file()})
+            for split, globs in patterns.items()
+        }
+        if files := _at_eval_split(config, splits, card, report):
             found[config] = files
+    folders_report = None if found else report  # with a card, its configs are the data set
     for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
         name = "default" if sub.name == "data" else sub.name
-        files = sorted(p for p in sub.rglob("*") if p.suffix in (".parquet", ".jsonl"))
-        if files and name not in found:
+        named: dict[str, list[Path]] = {}
+        for path in sorted(p for p in sub.rglob("*") if p.suffix in (".parquet", ".jsonl")):
+            named.setdefault(_split_named(path), []).append(path)
+        if name not in found and (files := _at_eval_split(name, named, sub, folders_report)):
             found[name] = files
     return found
 
@@ -291,7 +340,7 @@ def _form(rows: list[tuple[str, str, str, str | None]]) -> str:
 
 
 def load_mteb(folder: Path, report: Report, *, name: str | None = None) -> Suite | None:
-    found = config_files(folder)
+    found = config_files(folder, report)
     needed = {"corpus": _config(found, "corpus"), "queries": _config(found, "queries")}
     needed["default"] = _config(found, "default")
     for config, files in needed.items():

@@ -352,3 +352,51 @@ def test_a_plain_mteb_set_takes_the_runs_instruction(fixture_copy):
     loaded = inspect_suite(f"mteb:{folder}", "Answer as briefly as you can.")
     assert loaded.suite is not None and not loaded.errors
     assert {q.instruction for q in loaded.suite.queries} == {"Answer as briefly as you can."}
+
+
+class TestMTEBSplits:
+    """MTEB reads a config at its ``test`` split (or its only one); the ``train`` rows of a
+    data set that publishes both must not join the test queries' judgments."""
+
+    TRAIN_ROWS = (
+        {"query-id": "100_1", "corpus-id": "600_1", "score": 1},
+        {"query-id": "200_2", "corpus-id": "500_2", "score": 1},
+    )
+    TEST_SPLIT = "  - split: test\n    path: data/test-*\n"
+
+    def add_train_rows(self, folder: Path) -> None:
+        rows = "".join(json.dumps(row) + "\n" for row in self.TRAIN_ROWS)
+        (folder / "data" / "train-00000-of-00001.jsonl").write_text(rows)
+
+    def test_a_cards_train_split_is_not_read(self, fixture_copy):
+        folder = fixture_copy("instructir-mteb")
+        card = folder / "README.md"
+        card.write_text(
+            card.read_text().replace(
+                self.TEST_SPLIT, "  - split: train\n    path: data/train-*\n" + self.TEST_SPLIT
+            )
+        )
+        self.add_train_rows(folder)
+        fixture = load(f"mteb:{FIXTURES / 'instructir-mteb'}")
+        assert load(f"mteb:{folder}").queries == fixture.queries
+
+    def test_a_folders_train_file_is_not_read(self, fixture_copy):
+        folder = fixture_copy("instructir-mteb")
+        (folder / "README.md").unlink()
+        self.add_train_rows(folder)
+        fixture = load(f"mteb:{FIXTURES / 'instructir-mteb'}")
+        assert load(f"mteb:{folder}").queries == fixture.queries
+
+    def test_splits_without_test_are_an_error(self, fixture_copy):
+        folder = fixture_copy("instructir-mteb")
+        card = folder / "README.md"
+        card.write_text(
+            card.read_text().replace(
+                self.TEST_SPLIT,
+                "  - split: train\n    path: data/train-*\n  - split: dev\n    path: data/test-*\n",
+            )
+        )
+        self.add_train_rows(folder)
+        loaded = inspect_suite(f"mteb:{folder}")
+        assert loaded.suite is None
+        assert [p.kind for p in loaded.errors][:1] == ["split"]
