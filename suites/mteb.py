@@ -198,6 +198,15 @@ def _instructed(
     return kept
 
 
+def _pool_of(candidates: list[str] | None, pool: dict[str, list[str]]) -> list[str] | None:
+    """A query's candidates where the data set has pools: one the pools leave out gets an empty
+    pool (left out, with a warning, as the FollowIR layout does; MTEB ranks nothing for it),
+    never the whole corpus."""
+    if not pool:
+        return None
+    return candidates if candidates is not None else []
+
+
 def _pair(
     rows: list[tuple[str, str, str, str]],
     qrels: Qrels,
@@ -236,7 +245,7 @@ def _pair(
                 body,
                 instruction,
                 changed=partner[3] if partner else None,
-                candidates=candidates if pool else None,
+                candidates=_pool_of(candidates, pool),
             )
         )
         original[base] = qrels.pop(query_id, {})
@@ -384,7 +393,7 @@ def load_mteb(folder: Path, report: Report, *, name: str | None = None) -> Suite
                 body,
                 instr,
                 topic=instance_topic(q),
-                candidates=pool.get(q) if pool else None,
+                candidates=_pool_of(pool.get(q), pool),
             )
             for q, at, body, instr in _instructed(rows, report)
         ]

@@ -172,6 +172,20 @@ class TestFollowIR:
         (plain / "top_ranked.jsonl").unlink()
         assert [p.kind for p in inspect_suite(f"followir:{plain}").errors] == ["no-pools"]
 
+    def test_a_query_without_a_pool_is_left_out_in_both_layouts(self, fixture_copy):
+        mteb, plain = fixture_copy("followir-mteb"), fixture_copy("followir")
+        ranked = mteb / "top_ranked" / "top_ranked-00000-of-00001.jsonl"
+        ranked.write_text(
+            "".join(x for x in ranked.read_text().splitlines(True) if "302-" not in x)
+        )
+        top = plain / "top_ranked.jsonl"
+        top.write_text("".join(x for x in top.read_text().splitlines(True) if '"302"' not in x))
+        for spec in (f"mteb:{mteb}", f"followir:{plain}"):
+            loaded = inspect_suite(spec)
+            assert loaded.suite is not None
+            assert [q.id for q in loaded.suite.queries] == ["301"], spec
+            assert [p.kind for p in loaded.warnings] == ["pool"], spec
+
     def test_mteb_v2_from_parquet(self, fixture_copy):
         folder = fixture_copy("followir-mteb")
         to_parquet(folder)
