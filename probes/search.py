@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from instructprobe.perturb import (
     Case,
@@ -25,7 +26,12 @@ from instructprobe.perturb import (
     rng_for,
 )
 from instructprobe.perturb.registry import get_operator, operator_names
+from instructprobe.perturb.seeding import derive_seed
 from instructprobe.retrievers.base import Ranking, Retriever, SearchIndex
+
+if TYPE_CHECKING:
+    from hypothesis import settings as Settings
+    from hypothesis.strategies import SearchStrategy
 
 SEARCHABLE_KINDS = (ExpectationKind.INVARIANT,)
 EXCLUDED_OPERATORS = ("curated-paraphrase", "model-paraphrase")
@@ -158,6 +164,45 @@ class SearchSettings:
             raise ValueError(f"max chain must be >= 1, got {self.max_chain}")
 
 
+class _Broken(Exception):
+    """Raised at an edit that breaks the ranking, so that hypothesis shrinks it."""
+
+
+def _find(
+    chains: SearchStrategy[list[tuple[str, int]]],
+    breaks: Callable[[list[tuple[str, int]]], bool],
+    options: Settings,
+    key: str,
+    seed: int,
+) -> list[tuple[str, int]] | None:
+    """The shrunk breaking chain, or ``None``: hypothesis's ``find``, seeded and replayed.
+
+    ``find(random=...)`` would run without the database, and without a seed a search with a
+    database draws its edits from fresh randomness, so the same seed would not give the same
+    findings.
+    """
+    from hypothesis import given
+    from hypothesis import seed as hypothesis_seed
+
+    last: list[list[tuple[str, int]]] = []
+
+    @given(chains)
+    def test(chain: list[tuple[str, int]]) -> None:
+        if breaks(chain):
+            last[:] = [chain]
+            raise _Broken
+
+    # seed() drops the database of settings applied before it, so the settings go on after
+    seeded = options(hypothesis_seed(seed)(test))
+    # one database entry per (retriever, suite, query), so replays re-check the right failures
+    seeded._hypothesis_internal_database_key = key.encode()  # type: ignore[attr-defined]
+    try:
+        seeded()
+    except _Broken:
+        return last[0]
+    return None
+
+
 def search_case(
     case: Case,
     cache: RankingCache,
@@ -167,11 +212,10 @@ def search_case(
     on_example: Callable[[], None] | None = None,
 ) -> Finding | None:
     """Search one case; the shrunk failure, or ``None`` if none was found within the bounds."""
-    from hypothesis import HealthCheck, find, target
+    from hypothesis import HealthCheck, Verbosity, target
     from hypothesis import settings as hypothesis_settings
     from hypothesis import strategies as st
     from hypothesis.database import DirectoryBasedExampleDatabase
-    from hypothesis.errors import NoSuchExample
 
     names = searchable_operators()
     before = cache.rank(case.request)
@@ -202,16 +246,15 @@ def search_case(
     options = hypothesis_settings(
         max_examples=settings.max_examples,
         deadline=None,
-        derandomize=settings.database is None,
         database=(
             DirectoryBasedExampleDatabase(str(settings.database)) if settings.database else None
         ),
         suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        verbosity=Verbosity.quiet,
     )
-    try:
-        # one database entry per (retriever, suite, query), so replays re-check the right failures
-        chain = find(chains, breaks, settings=options, database_key=key.encode())
-    except NoSuchExample:
+    chain = _find(chains, breaks, options, key, derive_seed(settings.seed, "search", key))
+    if chain is None:
         return None
     variant = edit(chain)
     if variant is None:  # the search's time ran out while it shrank

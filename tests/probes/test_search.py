@@ -63,3 +63,15 @@ def test_settings_are_validated():
         SearchSettings(max_examples=0)
     with pytest.raises(ValueError, match="timeout"):
         SearchSettings(timeout_s=0)
+
+
+def test_the_same_seed_gives_the_same_finding_with_a_database(travel, tmp_path):
+    case, cache, stats = travel
+
+    def search(seed, db):
+        settings = SearchSettings(max_examples=60, timeout_s=60, seed=seed, database=tmp_path / db)
+        return search_case(case, cache, stats, settings, key="seeded|travel-q02")
+
+    first, again, third = search(1, "a"), search(1, "b"), search(1, "c")
+    assert first is not None and first == again == third
+    assert search(2, "d") != first, "the seed is the search's"

@@ -56,7 +56,7 @@ def add(commands: Commands) -> None:
         "--seed",
         type=types.non_negative_int,
         default=0,
-        help="seed for the corpus statistics the operators use (default: 0)",
+        help="seed of the search: the same seed and database give the same findings (default: 0)",
     )
     search.add_argument(
         "--database",
@@ -99,7 +99,10 @@ def handle(args: argparse.Namespace) -> int:
     if (problem := folder_problem(database)) is not None:  # before the search, not after it
         raise OutputError(f"replay database: {problem} (pass --database DIR)")
     settings = SearchSettings(
-        max_examples=args.max_examples, timeout_s=float(args.timeout), database=database
+        max_examples=args.max_examples,
+        timeout_s=float(args.timeout),
+        seed=args.seed,
+        database=database,
     )
     console = Console(stderr=True)
     index = retriever.index([d.id for d in suite.documents], [d.text for d in suite.documents])
