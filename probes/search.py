@@ -21,6 +21,7 @@ from instructprobe.perturb import (
     CorpusStats,
     ExpectationKind,
     Operator,
+    Order,
     Request,
     Variant,
     rng_for,
@@ -46,6 +47,7 @@ class Finding:
     operators: tuple[str, ...]
     instruction_before: str
     instruction_after: str
+    order_before: Order
     request_after: Request
     document: str
     rank_before: int
@@ -266,6 +268,7 @@ def search_case(
         tuple(n for n, _ in chain),
         case.instruction,
         variant.request.instruction,
+        case.order,
         variant.request,
         verdict.document,
         verdict.rank_before,

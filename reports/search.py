@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from instructprobe.core.untrusted import printable_copy
+from instructprobe.perturb import Order
 from instructprobe.probes.search import Finding
 
 
@@ -17,8 +18,9 @@ def finding_text(f: Finding) -> Text:
     text.append(f.instruction_before + "\n")
     text.append("  after:  ", style="dim")
     text.append(f.instruction_after + "\n")
-    if f.request_after.order.value == "query_first":
-        text.append("  (query placed before the instruction)\n", style="dim")
+    if f.request_after.order is not f.order_before:  # the edit moved the query, say where to
+        side = "before" if f.request_after.order is Order.QUERY_FIRST else "after"
+        text.append(f"  (query placed {side} the instruction)\n", style="dim")
     text.append(
         f"  relevant {f.document}: rank {f.rank_before} → {f.rank_after}; "
         f"top result {f.top_before} → {f.top_after} (found after {f.examples} edits)\n"
