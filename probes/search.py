@@ -170,6 +170,14 @@ class _Broken(Exception):
     """Raised at an edit that breaks the ranking, so that hypothesis shrinks it."""
 
 
+class _OutOfTime(BaseException):
+    """Ends a search that found nothing by its timeout.
+
+    Otherwise hypothesis goes on drawing edits, unranked, up to ``max_examples``. Hypothesis
+    shrinks an ``Exception`` as a failure but lets a ``BaseException`` through at once.
+    """
+
+
 def _find(
     chains: SearchStrategy[list[tuple[str, int]]],
     breaks: Callable[[list[tuple[str, int]]], bool],
@@ -202,6 +210,8 @@ def _find(
         seeded()
     except _Broken:
         return last[0]
+    except _OutOfTime:
+        return None
     return None
 
 
@@ -223,7 +233,7 @@ def search_case(
     before = cache.rank(case.request)
     relevant = [d.id for d in case.relevant]
     deadline = time.monotonic() + settings.timeout_s
-    examples = 0
+    examples, broken_once = 0, False
     chains = st.lists(
         st.tuples(st.sampled_from(names), st.integers(0, 2**16)),
         min_size=1,
@@ -234,15 +244,20 @@ def search_case(
         return _apply([get_operator(n) for n, _ in chain], [s for _, s in chain], case, stats)
 
     def breaks(chain: list[tuple[str, int]]) -> bool:
-        nonlocal examples
+        nonlocal examples, broken_once
         examples += 1
         if on_example:
             on_example()
-        variant = edit(chain) if time.monotonic() <= deadline else None
+        if time.monotonic() > deadline:
+            if not broken_once:
+                raise _OutOfTime
+            return False  # shrinking: the break found in time stays the finding
+        variant = edit(chain)
         if variant is None:
             return False
         verdict = judge(before, cache.rank(variant.request), relevant, settings.cutoff)
         target(verdict.displacement, label="rank drop of a relevant document")
+        broken_once = broken_once or verdict.broken
         return verdict.broken
 
     options = hypothesis_settings(

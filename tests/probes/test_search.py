@@ -75,3 +75,27 @@ def test_the_same_seed_gives_the_same_finding_with_a_database(travel, tmp_path):
     first, again, third = search(1, "a"), search(1, "b"), search(1, "c")
     assert first is not None and first == again == third
     assert search(2, "d") != first, "the seed is the search's"
+
+
+class SameRanking:
+    """A retriever that no edit moves, so a search finds nothing."""
+
+    def rank(self, request):
+        return ranking("a", "b", "c")
+
+
+def test_a_search_that_finds_nothing_stops_at_its_timeout(starter, monkeypatch):
+    query = next(q for q in starter.queries if q.id == "travel-q02")
+    seconds = iter(range(10**6))  # each look at the clock is one second later
+    monkeypatch.setattr("instructprobe.probes.search.time.monotonic", lambda: next(seconds))
+    tried = []
+    found = search_case(
+        case_for(query, starter),
+        SameRanking(),
+        corpus_stats(starter),
+        SearchSettings(max_examples=500, timeout_s=5),
+        key="timeout|travel-q02",
+        on_example=lambda: tried.append(1),
+    )
+    assert found is None
+    assert len(tried) < 10, "no edits are drawn after the timeout"
