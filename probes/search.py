@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from instructprobe.core.interrupts import checkpoint
 from instructprobe.perturb import (
     Case,
     CorpusStats,
@@ -245,6 +246,7 @@ def search_case(
 
     def breaks(chain: list[tuple[str, int]]) -> bool:
         nonlocal examples, broken_once
+        checkpoint("rank")  # a Ctrl-C lost in one of hypothesis's callbacks stops the search here
         examples += 1
         if on_example:
             on_example()

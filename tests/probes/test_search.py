@@ -99,3 +99,20 @@ def test_a_search_that_finds_nothing_stops_at_its_timeout(starter, monkeypatch):
     )
     assert found is None
     assert len(tried) < 10, "no edits are drawn after the timeout"
+
+
+def test_a_ctrl_c_lost_in_a_callback_stops_the_search(starter):
+    import signal
+    from contextlib import suppress
+
+    from instructprobe.core.interrupts import Interrupted, stop_on_signals
+
+    query = next(q for q in starter.queries if q.id == "travel-q02")
+    settings = SearchSettings(max_examples=50, timeout_s=60)
+    with stop_on_signals():
+        with suppress(Interrupted):  # as Python does with one raised in a gc callback
+            signal.raise_signal(signal.SIGINT)
+        with pytest.raises(Interrupted):
+            search_case(
+                case_for(query, starter), SameRanking(), corpus_stats(starter), settings, "lost"
+            )
