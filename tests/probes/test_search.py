@@ -28,6 +28,7 @@ def test_only_meaning_preserving_operators_are_searched():
     names = searchable_operators()
     assert "phrase-rules" in names and "template-swap" in names
     assert not {"exclusion-clause", "strip-overlap", "curated-paraphrase"} & set(names)
+    assert "wordnet-paraphrase" not in names, "opt-in: a reading audit rejected 24 of 30"
 
 
 @pytest.fixture(scope="module")
