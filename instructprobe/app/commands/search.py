@@ -43,7 +43,7 @@ def add(commands: Commands) -> None:
         "--max-examples",
         type=types.positive_int,
         default=100,
-        help="edits tried per query (default: 100)",
+        help="edits drawn per query; shrinking a break tries more (default: 100)",
     )
     search.add_argument(
         "--timeout",
