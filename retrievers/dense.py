@@ -376,7 +376,6 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
         its last bits, so it would depend on what else was encoded with it (what the cache
         lacked, ``--limit``), and a run on a cache that another run filled would not be the
         run on an empty cache."""
-        import numpy as np
 
         inputs = self.model_inputs(texts, role)
         padding = padding_groups(self.model, inputs)
@@ -384,10 +383,7 @@ class SentenceTransformerRetriever(EmbeddingRetriever):
             return self._encode(inputs, {})
         groups, kwargs = padding
         parts = [self._encode([inputs[i] for i in group], kwargs) for group in groups]
-        rows = np.empty((len(inputs), parts[0].shape[1]), np.float32)
-        for group, part in zip(groups, parts, strict=True):
-            rows[group] = part
-        return rows
+        return scattered(groups, parts, len(inputs))
 
     def _encode(self, inputs: list[str], kwargs: Mapping[str, Any]) -> npt.NDArray[np.float32]:
         import numpy as np
@@ -437,10 +433,30 @@ def padding_groups(
         return None
     lengths = [int(n) for n in mask.sum(dim=1).tolist()]
     if _pads_to_a_multiple(model):
-        lengths = [-(-n // PAD_MULTIPLE) for n in lengths]
         kwargs = {"processing_kwargs": {"text": {"pad_to_multiple_of": PAD_MULTIPLE}}}
-        return same_length_groups(lengths), kwargs
+        return padded_groups(lengths), kwargs
     return same_length_groups(lengths), {}  # exact lengths: small batches, but each its own
+
+
+def padded_groups(token_counts: Sequence[int], size: int | None = None) -> list[list[int]]:
+    """The positions of the inputs that pad to one multiple of ``PAD_MULTIPLE`` tokens, at
+    most ``size`` a group (a batch)."""
+    groups = same_length_groups([-(-n // PAD_MULTIPLE) for n in token_counts])
+    if size is None:
+        return groups
+    return [group[start : start + size] for group in groups for start in range(0, len(group), size)]
+
+
+def scattered(
+    groups: Sequence[list[int]], parts: Sequence[npt.NDArray[np.float32]], count: int
+) -> npt.NDArray[np.float32]:
+    """The rows of ``parts`` (one part per group of positions) at their positions."""
+    import numpy as np
+
+    rows = np.empty((count, *(parts[0].shape[1:] if parts else (0,))), np.float32)
+    for group, part in zip(groups, parts, strict=True):
+        rows[group] = part
+    return rows
 
 
 def same_length_groups(lengths: Sequence[int]) -> list[list[int]]:

@@ -32,7 +32,8 @@ from instructprobe.retrievers.dense import (
     PAD_MULTIPLE,
     EmbeddingRetriever,
     EncoderSettings,
-    same_length_groups,
+    padded_groups,
+    scattered,
 )
 
 if TYPE_CHECKING:
@@ -117,21 +118,10 @@ class InstructorRetriever(EmbeddingRetriever):
         """Each pair padded to its own multiple of ``PAD_MULTIPLE`` tokens and encoded with the
         pairs of that length only: padded to a longer neighbour's length, its vector would
         differ in its last bits, and so depend on what else the cache lacked."""
-        import numpy as np
-
         pairs, limit = self.pairs(texts, role), self.max_length()
-        lengths = self.loaded.token_counts(pairs, limit)
-        groups = same_length_groups([-(-n // PAD_MULTIPLE) for n in lengths])
-        size = self.settings.batch_size
-        rows = np.empty((len(pairs), 0), np.float32)
-        for group in groups:
-            for start in range(0, len(group), size):
-                chunk = group[start : start + size]
-                vectors = self.loaded.encode([pairs[i] for i in chunk], limit)
-                if rows.shape[1] == 0:
-                    rows = np.empty((len(pairs), vectors.shape[1]), np.float32)
-                rows[chunk] = vectors
-        return rows
+        batches = padded_groups(self.loaded.token_counts(pairs, limit), self.settings.batch_size)
+        parts = [self.loaded.encode([pairs[i] for i in batch], limit) for batch in batches]
+        return scattered(batches, parts, len(pairs))
 
 
 class _Instructor:

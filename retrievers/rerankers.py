@@ -40,8 +40,9 @@ from instructprobe.retrievers.dense import (
     PAD_MULTIPLE,
     CachedModelRetriever,
     EncoderSettings,
+    padded_groups,
     padding_groups,
-    same_length_groups,
+    scattered,
 )
 from instructprobe.retrievers.devices import dtype_kwargs
 from instructprobe.retrievers.executors import Chunk
@@ -268,9 +269,7 @@ class CrossEncoderRetriever(PairRetriever):
         padding = padding_groups(self.model, pairs)
         groups, kwargs = padding if padding is not None else ([list(range(len(pairs)))], {})
         parts = [self._predict([pairs[i] for i in group], kwargs) for group in groups]
-        scores = np.empty((len(pairs), *parts[0].shape[1:]), np.float32)
-        for group, part in zip(groups, parts, strict=True):
-            scores[group] = part
+        scores = scattered(groups, parts, len(pairs))
         if scores.ndim == 2:  # several labels: log-probability of the last (relevant) one
             shifted = scores - scores.max(axis=1, keepdims=True)
             relevant: npt.NDArray[np.float32] = shifted[:, -1] - np.log(np.exp(shifted).sum(axis=1))
@@ -422,23 +421,19 @@ class _GenerativeReranker(PairRetriever):
         return int(ids[0])
 
     def score_batch(self, pairs: list[tuple[str, str]]) -> npt.NDArray[np.float32]:
-        import numpy as np
         import torch
 
         prompts = [self.fit(q, d) for q, d in pairs]
         true_id, false_id = self.word_id(self.true_words), self.word_id(self.false_words)
-        scores = np.empty(len(prompts), np.float32)
-        size = self.settings.batch_size
         # prompts of one padded length together: padded to a longer neighbour's length, a
         # score differs in its last bits, and would depend on what else the cache lacked
-        lengths = [-(-n // PAD_MULTIPLE) for n in self.token_counts(prompts)]
-        for group in same_length_groups(lengths):
-            for start in range(0, len(group), size):
-                chunk = group[start : start + size]
-                logits = self.next_token_logits([prompts[i] for i in chunk])
-                two = torch.stack([logits[:, false_id], logits[:, true_id]], dim=1).float()
-                scores[chunk] = torch.log_softmax(two, dim=1)[:, 1].cpu().numpy()
-        return scores
+        batches = padded_groups(self.token_counts(prompts), self.settings.batch_size)
+        parts = []
+        for batch in batches:
+            logits = self.next_token_logits([prompts[i] for i in batch])
+            two = torch.stack([logits[:, false_id], logits[:, true_id]], dim=1).float()
+            parts.append(torch.log_softmax(two, dim=1)[:, 1].cpu().numpy())
+        return scattered(batches, parts, len(prompts))
 
     @abc.abstractmethod
     def next_token_logits(self, prompts: list[str]) -> Any:
