@@ -258,11 +258,7 @@ def strata(result: RunResult) -> list[Block]:
     if series:
         dose = tuple(
             (
-                spans(
-                    f"{d.family} {fmt.SENSITIVE_NOTE}"
-                    if d.family.expectation_kind is ExpectationKind.SENSITIVE
-                    else str(d.family)
-                ),
+                spans(fmt.noted(d.family)),
                 spans(d.retriever),
                 spans(
                     ", ".join(

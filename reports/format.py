@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from instructprobe.perturb.model import Family
+from instructprobe.perturb.model import ExpectationKind, Family
 from instructprobe.probes.measures import NDCG, PMRR, Measure, RankShift, WorstVariant
 from instructprobe.probes.results import Cell, RunResult
 
@@ -21,6 +21,12 @@ DECIDES = "†"
 SENSITIVE_NOTE = "(a drop is what a reader shows)"
 """Beside a sensitive family's strata and dose-response, where a significant drop is the
 expected reading."""
+
+
+def noted(family: Family) -> str:
+    """The family's name, with ``SENSITIVE_NOTE`` for a sensitive one."""
+    sensitive = family.expectation_kind is ExpectationKind.SENSITIVE
+    return f"{family} {SENSITIVE_NOTE}" if sensitive else str(family)
 
 
 def finite(value: float | None) -> bool:

@@ -280,8 +280,7 @@ def dose_lines(result: RunResult) -> Text | None:
             if d.breaks_at is not None
             else "no significant drop"
         )
-        label = SENSITIVE_LABEL if d.family.expectation_kind is ExpectationKind.SENSITIVE else ""
-        text.append(f"• {d.family}{label} / {d.retriever} Δ{d.metric}: {steps} — {where}\n")
+        text.append(f"• {fmt.noted(d.family)} / {d.retriever} Δ{d.metric}: {steps} — {where}\n")
     return text
 
 
