@@ -38,17 +38,12 @@ WHY_NONE = ("no near miss", "no unsaid noun among the near misses", "every noun 
 
 def why_none(case: Case, neighbours: Neighbours) -> str:
     """The first step of the near-miss term choice that leaves ``case`` without a term."""
-    from instructprobe.perturb import distractors
-    from instructprobe.perturb.text import content_words
+    from instructprobe.perturb.distractors import near_misses, unsaid_nouns
 
-    relevant = frozenset(doc.id for doc in case.relevant)
-    near = neighbours.nearest(case.query, relevant, distractors.NEAREST, distractors.NEAR_MISS)
+    near, texts = near_misses(case, neighbours)
     if not near:
         return WHY_NONE[0]
-    texts = tuple(distractors.prose(doc.text) for doc in near)
-    tf = Counter(w for text in texts for w in content_words(text))
-    said = distractors._Said.of(case)
-    if not distractors.nouns_among({w for w in tf if said.allows(w, tf, texts)}, texts):
+    if not unsaid_nouns(case, texts):
         return WHY_NONE[1]
     return WHY_NONE[2]
 

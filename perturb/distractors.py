@@ -80,16 +80,12 @@ def distractor_terms(case: Case, stats: CorpusStats) -> tuple[Distractor, ...]:
     found = stats.neighbours
     if found is None:
         return ()
-    relevant = frozenset(doc.id for doc in case.relevant)
-    near = found.nearest(case.query, relevant, NEAREST, NEAR_MISS)
-    texts = tuple(prose(doc.text) for doc in near)
-    tf: Counter[str] = Counter(w for text in texts for w in content_words(text))
+    near, texts = near_misses(case, found)
     nearness: defaultdict[str, float] = defaultdict(float)
     for doc, text in zip(near, texts, strict=True):
         for word, count in Counter(content_words(text)).items():
             nearness[word] += count / doc.rank
-    said = _Said.of(case)
-    candidates = nouns_among({w for w in tf if said.allows(w, tf, texts)}, texts)
+    candidates = unsaid_nouns(case, texts)
     request = {w.lower() for w in words(case.query) + words(case.instruction)}
     request -= GENERIC | BOILERPLATE
     initials = _initials(case)
@@ -107,6 +103,22 @@ def distractor_terms(case: Case, stats: CorpusStats) -> tuple[Distractor, ...]:
             seen.add(stem(term))
             best.append(Distractor(term, down, named))
     return tuple(best)
+
+
+def near_misses(case: Case, found: Neighbours) -> tuple[tuple[Neighbour, ...], tuple[str, ...]]:
+    """The query's near misses (``NEAREST`` non-relevant documents, each holding ``NEAR_MISS``
+    of the idf of its words), and their prose."""
+    relevant = frozenset(doc.id for doc in case.relevant)
+    near = found.nearest(case.query, relevant, NEAREST, NEAR_MISS)
+    return near, tuple(prose(doc.text) for doc in near)
+
+
+def unsaid_nouns(case: Case, texts: tuple[str, ...]) -> set[str]:
+    """The nouns of ``texts`` a term may be drawn from: used twice, candidate words, and no
+    word of the request or of a relevant document (the cheap rules, before the reader's)."""
+    tf: Counter[str] = Counter(w for text in texts for w in content_words(text))
+    said = _Said.of(case)
+    return nouns_among({w for w in tf if said.allows(w, tf, texts)}, texts)
 
 
 _LOOK_UP = re.compile(
